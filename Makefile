@@ -1,0 +1,38 @@
+# upsmigrate — build, test, lint, bench, demo, golden.
+GO      ?= go
+BIN     := bin/upsmigrate
+PKGS    := ./...
+DEMO    := out/demo
+
+.PHONY: build test lint bench demo golden fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/upsmigrate
+
+test: build
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	$(GO) vet $(PKGS)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: not formatted:"; echo "$$unformatted"; exit 1; fi
+
+# Benchmarks: every figure is reported as a ratio to a bare encoding/csv read
+# of the same generated input, measured in the same run.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/pipeline/ | tee bench.txt
+	$(GO) run ./internal/tools/benchratio -baseline BenchmarkEncodingCSV305 bench.txt
+
+demo: build
+	./scripts/demo.sh $(BIN) $(DEMO)
+
+# Rewrite every golden file under testdata/ from the current code.
+# Every package whose tests define the -update flag.
+GOLDEN_PKGS = $(shell grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -r -n1 dirname | sort -u)
+
+golden:
+	$(GO) test -count=1 $(GOLDEN_PKGS) -args -update
+	$(GO) test -count=1 $(GOLDEN_PKGS)
+
+clean:
+	rm -rf bin out bench.txt

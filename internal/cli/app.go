@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// CLI is one run of upsmigrate with its streams and environment injected,
+// so tests run it in-process exactly as a shell would.
+type CLI struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment (secrets come from flags or UPSMIGRATE_*).
+	Getenv func(string) string
+	// Context, when set, bounds long-running commands (sandbox); nil means
+	// until interrupted.
+	Context context.Context
+}
+
+// New returns a CLI on the given streams reading the process environment.
+func New(stdin io.Reader, stdout, stderr io.Writer) *CLI {
+	return &CLI{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+}
+
+// Run runs the command line args (args[0] is the program name) and returns
+// the exit code.
+func (c *CLI) Run(args []string) int {
+	ctx := c.Context
+	if ctx == nil {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+	}
+	app := c.app()
+	err := app.RunContext(ctx, args)
+	if err != nil {
+		var e *Error
+		if !(errors.As(err, &e) && e.Err == nil) {
+			fmt.Fprintf(c.Stderr, "upsmigrate: %v\n", err)
+		}
+	}
+	return exitCode(err)
+}
+
+func (c *CLI) app() *ucli.App {
+	return &ucli.App{
+		Name:                 "upsmigrate",
+		Usage:                "move SAP Concur employee imports and legacy user APIs onto UPS v4 (SCIM 2.0)",
+		Reader:               c.Stdin,
+		Writer:               c.Stdout,
+		ErrWriter:            c.Stderr,
+		EnableBashCompletion: false,
+		HideHelpCommand:      true,
+		// Exit codes are decided by Run, never by os.Exit inside the library.
+		ExitErrHandler: func(*ucli.Context, error) {},
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return &Error{Code: ExitUsage, Err: err}
+		},
+		Commands: c.commands(),
+		CommandNotFound: func(ctx *ucli.Context, name string) {
+			fmt.Fprintf(c.Stderr, "upsmigrate: unknown command %q; run 'upsmigrate --help'\n", name)
+		},
+	}
+}
+
+// commands lists every command; each lives in its own file.
+func (c *CLI) commands() []*ucli.Command {
+	return []*ucli.Command{
+		c.inspectCommand(),
+	}
+}
+
+// usageOnError marks flag-parsing errors of a subcommand as usage errors.
+func usageOnError(_ *ucli.Context, err error, _ bool) error {
+	return &Error{Code: ExitUsage, Err: err}
+}

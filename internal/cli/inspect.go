@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/upsmigrate/upsmigrate/formats"
+	"github.com/upsmigrate/upsmigrate/formats/concur"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// InspectOptions are the inputs of `upsmigrate inspect`.
+type InspectOptions struct {
+	Files    []string
+	Format   string
+	Encoding string
+	JSON     bool
+	Out      io.Writer
+}
+
+// inspectFile is one file's entry in `inspect --json`.
+type inspectFile struct {
+	Path     string           `json:"path"`
+	Format   string           `json:"format,omitempty"`
+	Records  map[string]int   `json:"records"`
+	Total    int              `json:"total"`
+	Settings *concur.Settings `json:"settings,omitempty"`
+	Warnings []inspectMessage `json:"warnings"`
+	Errors   []inspectMessage `json:"errors"`
+	// Unreadable is set when the file could not be read to its end.
+	Unreadable bool `json:"unreadable,omitempty"`
+}
+
+type inspectMessage struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (c *CLI) inspectCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:         "inspect",
+		Usage:        "count the records of input files by type and list their problems with positions",
+		ArgsUsage:    "FILE...",
+		OnUsageError: usageOnError,
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "json", Usage: "print machine-readable JSON"},
+			&ucli.StringFlag{Name: "format", Usage: "force the input format: " + fmt.Sprint(formats.Names())},
+			&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
+		},
+		Action: func(ctx *ucli.Context) error {
+			opts := InspectOptions{Files: ctx.Args().Slice(), Format: ctx.String("format"),
+				Encoding: ctx.String("encoding"), JSON: ctx.Bool("json"), Out: c.Stdout}
+			return runInspect(opts)
+		},
+	}
+}
+
+func runInspect(opts InspectOptions) error {
+	if len(opts.Files) == 0 {
+		return usageErrorf("inspect: no input files given: expected FILE...")
+	}
+	if opts.Format != "" {
+		if _, err := formats.Lookup(opts.Format); err != nil {
+			return &Error{Code: ExitUsage, Err: err}
+		}
+	}
+	var files []inspectFile
+	for _, path := range opts.Files {
+		files = append(files, inspectOne(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding}))
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"files": files}); err != nil {
+			return err
+		}
+	} else {
+		printInspect(opts.Out, files)
+	}
+	code := ExitOK
+	for _, f := range files {
+		if f.Unreadable {
+			code = ExitUsage
+		} else if len(f.Errors) > 0 && code == ExitOK {
+			code = ExitRejected
+		}
+	}
+	if code != ExitOK {
+		return &Error{Code: code}
+	}
+	return nil
+}
+
+func inspectOne(path string, opts formats.Options) inspectFile {
+	f := inspectFile{Path: path, Records: map[string]int{}, Warnings: []inspectMessage{}, Errors: []inspectMessage{}}
+	in, err := formats.Open(path, opts)
+	if err != nil {
+		f.Unreadable = true
+		f.Errors = append(f.Errors, inspectMessage{Message: err.Error()})
+		return f
+	}
+	defer in.Close()
+	f.Format = in.Format
+	for {
+		rec, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			f.Errors = append(f.Errors, messageOf(err))
+			var pe *model.ParseError
+			if !errors.As(err, &pe) || pe.Fatal {
+				f.Unreadable = true
+				break
+			}
+			continue
+		}
+		f.Records[rec.Type]++
+		f.Total++
+	}
+	if cr, ok := in.Reader.(*concur.Reader); ok {
+		s := cr.Settings()
+		f.Settings = &s
+	}
+	for _, w := range in.Warnings() {
+		f.Warnings = append(f.Warnings, inspectMessage{Line: w.Source.Line, Field: w.Source.Field, Message: w.Message})
+	}
+	return f
+}
+
+func messageOf(err error) inspectMessage {
+	var pe *model.ParseError
+	if errors.As(err, &pe) {
+		return inspectMessage{Line: pe.Line, Field: pe.Field, Message: pe.Err.Error()}
+	}
+	return inspectMessage{Message: err.Error()}
+}
+
+func printInspect(w io.Writer, files []inspectFile) {
+	for _, f := range files {
+		format := f.Format
+		if format == "" {
+			format = "unknown format"
+		}
+		fmt.Fprintf(w, "%s (%s): %d records\n", f.Path, format, f.Total)
+		types := make([]string, 0, len(f.Records))
+		for t := range f.Records {
+			types = append(types, t)
+		}
+		sort.Strings(types)
+		for _, t := range types {
+			fmt.Fprintf(w, "  %-6s %d\n", t, f.Records[t])
+		}
+		if f.Settings != nil {
+			b, _ := json.Marshal(f.Settings)
+			fmt.Fprintf(w, "  settings %s\n", b)
+		}
+		for _, m := range f.Warnings {
+			fmt.Fprintf(w, "  %s: warning: %s\n", position(f.Path, m), m.Message)
+		}
+		for _, m := range f.Errors {
+			fmt.Fprintf(w, "  %s: error: %s\n", position(f.Path, m), m.Message)
+		}
+	}
+}
+
+func position(path string, m inspectMessage) string {
+	s := path
+	if m.Line > 0 {
+		s += ":" + strconv.Itoa(m.Line)
+	}
+	if m.Field != "" {
+		s += ":" + m.Field
+	}
+	return s
+}
