@@ -57,10 +57,19 @@ func Run(t *testing.T, h Harness) {
 			if !errors.As(err, &pe) || !pe.Fatal {
 				t.Fatalf("empty input: want fatal *model.ParseError, got %v", err)
 			}
+			if pe.File != "empty.txt" || pe.Line < 1 || !strings.HasPrefix(err.Error(), "empty.txt:") {
+				t.Errorf("empty input: error %q does not start with file:line", err)
+			}
+			if _, err2 := r.Next(); err2 == nil || err2 == io.EOF {
+				t.Fatalf("Next after fatal error on empty input: want the error again, got %v", err2)
+			}
 			return
 		}
 		if err != io.EOF {
 			t.Fatalf("empty input: want io.EOF, got %v", err)
+		}
+		if _, err2 := r.Next(); err2 != io.EOF {
+			t.Fatalf("Next after io.EOF on empty input: want io.EOF, got %v", err2)
 		}
 	})
 	for _, c := range h.Cases {
@@ -117,6 +126,12 @@ func Run(t *testing.T, h Harness) {
 				}
 				if rec.Pos.File != "in.txt" {
 					t.Errorf("record file %q, want in.txt", rec.Pos.File)
+				}
+				if rec.Pos.Line < 1 || rec.Format == "" || rec.Type == "" {
+					t.Errorf("record %+v: want a line, a format and a type", rec.Pos)
+				}
+				if n := len(lines); n > 0 && rec.Pos.Line < lines[n-1] {
+					t.Errorf("record at line %d follows one at line %d", rec.Pos.Line, lines[n-1])
 				}
 				if len(rec.Keys) < len(rec.Values) {
 					t.Errorf("record at line %d has %d values but %d keys", rec.Pos.Line, len(rec.Values), len(rec.Keys))

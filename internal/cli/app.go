@@ -64,8 +64,11 @@ func (c *CLI) app() *ucli.App {
 			return &Error{Code: ExitUsage, Err: err}
 		},
 		Commands: c.commands(),
-		CommandNotFound: func(ctx *ucli.Context, name string) {
-			fmt.Fprintf(c.Stderr, "upsmigrate: unknown command %q; run 'upsmigrate --help'\n", name)
+		Action: func(ctx *ucli.Context) error {
+			if ctx.NArg() > 0 {
+				return usageErrorf("unknown command %q: run 'upsmigrate --help' for the list", ctx.Args().First())
+			}
+			return ucli.ShowAppHelp(ctx)
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -103,7 +104,7 @@ func inspectOne(path string, opts formats.Options) inspectFile {
 	in, err := formats.Open(path, opts)
 	if err != nil {
 		f.Unreadable = true
-		f.Errors = append(f.Errors, inspectMessage{Message: err.Error()})
+		f.Errors = append(f.Errors, inspectMessage{Message: strings.TrimPrefix(err.Error(), path+": ")})
 		return f
 	}
 	defer in.Close()

@@ -1,0 +1,24 @@
+// Package concur reads SAP Concur employee import flat files: comma-separated
+// text without a header row, one record per row, field 1 naming the record
+// type (100, 300, 305, 310, 320, 350, 370, 400, 500, 550).
+//
+// Each record type is declared in its own file (rt305.go …) from
+// spec/records/NNN.csv and listed in the table in types.go; Types and Lookup
+// export that table for the mapping stage.
+//
+// Reader streams a file record by record with encoding/csv: its memory is
+// bounded by the longest record (DefaultMaxRecord), never by the file. It
+// accepts a UTF-8 BOM, CRLF or LF line ends, quoted fields with commas,
+// doubled quotes and line breaks (a record's line is the line it starts on),
+// short rows (trailing fields omitted) and blank lines. It checks structure
+// only: the record type, the field count, quoting, UTF-8 and NUL bytes, and
+// the values of the 100 settings record. Every problem is a
+// *model.ParseError at file:line[:field] that says what was wrong and what
+// was expected; after a bad record the reader goes on with the next one,
+// re-reading the lines a broken multi-line record swallowed.
+//
+// gocsv decodes the 100 settings record into a typed struct (settings.go).
+// It is kept off the per-record path: its reflection costs about twice a
+// bare encoding/csv read and it panics on rows wider than the struct
+// (bench_test.go measures both paths).
+package concur

@@ -1,0 +1,84 @@
+package concur
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// FuzzReader feeds arbitrary bytes to the reader: it must not panic, must
+// end, and every record it returns must be well-formed text within its
+// record type's width.
+func FuzzReader(f *testing.F) {
+	seeds := []string{
+		"",
+		s100 + "305,Ann,,Lee,E1\n",
+		"\ufeff100,0,SSO,UPDATE,EN,N,N\r\n305,\"Lee, Ann\",\"a \"\"b\"\"\",\"x\r\ny\"\r\n",
+		"305,\"unterminated\n400,E1,EXP_APPROVER\n",
+		"305,\"a\"b,c\n305,a\"b\n",
+		"305,\x00\n310,\xff\xfe\n",
+		"400," + fields(20, "x") + "\n",
+		"\n\n,,,\n \t\n",
+		"\x00\x01\x02\xff\xfe",
+		"\xff\xfe3\x000\x005\x00",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	for _, dir := range []string{"../../samples/concur", "testdata/bad"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+		for _, p := range files {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		formattest.Drain(t, NewReader(bytes.NewReader(data), "fuzz"))
+
+		r := NewReader(bytes.NewReader(data), "fuzz")
+		r.maxRecord = 4 << 10
+		last := 0
+		for i := 0; i < 1_000_000; i++ {
+			rec, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			var pe *model.ParseError
+			if err != nil {
+				if !errors.As(err, &pe) {
+					t.Fatalf("error %T %v", err, err)
+				}
+				if pe.Fatal {
+					return
+				}
+				if pe.Line <= last {
+					t.Fatalf("error at line %d after an event at line %d", pe.Line, last)
+				}
+				last = pe.Line
+				continue
+			}
+			if rec.Pos.Line <= last {
+				t.Fatalf("record at line %d after an event at line %d", rec.Pos.Line, last)
+			}
+			last = rec.Pos.Line
+			rt, ok := Lookup(rec.Type)
+			if !ok || len(rec.Values) > len(rt.Fields) || len(rec.Keys) != len(rt.Fields) || rec.Values[0] != rt.Code {
+				t.Fatalf("record %s at line %d with %d values", rec.Type, rec.Pos.Line, len(rec.Values))
+			}
+			for i, v := range rec.Values {
+				if !utf8.ValidString(v) || bytes.IndexByte([]byte(v), 0) >= 0 {
+					t.Fatalf("record at line %d: field %d is not clean UTF-8 text: %q", rec.Pos.Line, i+1, v)
+				}
+			}
+		}
+		t.Fatal("reader did not end")
+	})
+}

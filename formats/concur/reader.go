@@ -1,0 +1,432 @@
+package concur
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+const (
+	// DefaultMaxRecord is the longest record the reader accepts, in bytes.
+	// Longer ones are reported and skipped; they bound the reader's memory.
+	DefaultMaxRecord = 16 << 20
+
+	bufSize   = 64 << 10 // read buffer
+	sniffSize = 1024     // bytes examined to tell text from binary
+)
+
+var bom = []byte("\xef\xbb\xbf")
+
+// Reader streams the records of one Concur employee import file. Create it
+// with NewReader and call Next until io.EOF.
+type Reader struct {
+	name      string
+	src       source
+	br        *bufio.Reader
+	cr        *csv.Reader
+	maxRecord int64
+
+	lineBase int   // absolute line = csv.Reader line + lineBase
+	offBase  int64 // source offset at which cr started reading
+	recStart int64 // source offset where the next record (or blank lines before it) starts
+	endLine  int   // last line of the previous record
+
+	started  bool
+	first    bool // the first record (or bad record) has been seen
+	records  int
+	bad      int
+	err      error // sticky: io.EOF or a fatal error
+	last     *RecordType
+	settings Settings
+	warnings []model.Diagnostic
+}
+
+// NewReader returns a reader of the Concur import file r; name is the file
+// name used in positions and errors. The input must be UTF-8 (with or
+// without BOM); callers decode other encodings first.
+func NewReader(r io.Reader, name string) *Reader {
+	rd := &Reader{name: name, maxRecord: DefaultMaxRecord, settings: DefaultSettings()}
+	rd.src.r = r
+	rd.br = bufio.NewReaderSize(&rd.src, bufSize)
+	return rd
+}
+
+// Settings returns the file's import settings: those of its 100 record when
+// the file starts with one, else the defaults (Present false). They are known
+// once Next has returned the first record or error.
+func (r *Reader) Settings() Settings { return r.settings }
+
+// Warnings returns the warnings about the file as a whole collected so far:
+// a missing 100 record, a 100 record that is not the first record.
+func (r *Reader) Warnings() []model.Diagnostic { return slices.Clone(r.warnings) }
+
+// Next returns the next record. At the end of the input it returns io.EOF. A
+// bad record yields a *model.ParseError with Fatal false and Next can be
+// called again for the records after it; a fatal *model.ParseError ends the
+// input. io.EOF and fatal errors are returned again by later calls.
+func (r *Reader) Next() (*model.Record, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if !r.started {
+		r.started = true
+		if err := r.start(); err != nil {
+			r.err = err
+			return nil, err
+		}
+	}
+	for {
+		fields, err := r.cr.Read()
+		if err != nil {
+			return nil, r.readError(err)
+		}
+		start, end := r.recStart, r.offBase+r.cr.InputOffset()
+		dirty := len(r.src.dirty) > 0 && r.src.isDirty(start, end)
+		r.recStart = end
+		r.src.release(end, r.maxRecord, bufSize)
+		line, _ := r.cr.FieldPos(0)
+		line += r.lineBase
+		lastLine, _ := r.cr.FieldPos(len(fields) - 1)
+		lastLine += r.lineBase
+		r.endLine = lastLine + strings.Count(fields[len(fields)-1], "\n")
+		if blank(fields) {
+			continue
+		}
+		rec, err := r.record(fields, line, lastLine, dirty)
+		if err != nil {
+			r.bad++
+			return nil, err
+		}
+		r.records++
+		return rec, nil
+	}
+}
+
+// start strips a BOM, refuses input that is not text and sets up the parser.
+func (r *Reader) start() error {
+	head, _ := r.br.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, bom):
+		r.br.Discard(len(bom))
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return r.fatal(1, fmt.Errorf("%w: the file starts with a UTF-16 byte-order mark; expected UTF-8 text (name the encoding, e.g. --encoding utf-16)", ErrNotText))
+	}
+	head, _ = r.br.Peek(sniffSize)
+	if msg := binaryHint(head, r.br.Buffered() >= sniffSize); msg != "" {
+		return r.fatal(1, fmt.Errorf("%w: %s; expected a comma-separated Concur import file", ErrNotText, msg))
+	}
+	r.newParser(0)
+	return nil
+}
+
+// newParser starts a csv.Reader at the current position, whose first line
+// is line lineBase+1.
+func (r *Reader) newParser(lineBase int) {
+	r.cr = csv.NewReader(r.br)
+	r.cr.FieldsPerRecord = -1
+	r.lineBase = lineBase
+	r.endLine = lineBase
+	r.offBase = r.src.pos - int64(r.br.Buffered())
+	r.recStart = r.offBase
+	r.src.release(r.recStart, r.maxRecord, bufSize)
+}
+
+// resync drops the first line of the record at source offset off (which
+// starts on line) and reads again from the line after it: the lines a broken
+// multi-line record swallowed become records of their own.
+func (r *Reader) resync(off int64, line int) {
+	r.src.replay(off)
+	r.br.Reset(&r.src)
+	r.newParser(line)
+}
+
+// record checks one row and makes a record of it.
+func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model.Record, error) {
+	code := fields[0]
+	rt := r.last
+	if rt == nil || rt.Code != code {
+		t, ok := Lookup(code)
+		if !ok {
+			r.seeFirst(nil)
+			return nil, r.fieldErr(line, 0, unknownType(code))
+		}
+		rt, r.last = t, t
+	}
+	r.seeFirst(rt)
+	if n := len(rt.Fields); len(fields) > n {
+		return nil, r.fieldErr(line, n, fmt.Errorf("%w: this %s record (%s) has %d fields; expected at most %d", ErrTooManyFields, rt.Code, rt.Name, len(fields), n))
+	}
+	if dirty {
+		for i, f := range fields {
+			off, nul := badByte(f)
+			if off < 0 {
+				continue
+			}
+			name := rt.Fields[i].Name
+			if nul {
+				return nil, r.fieldErr(line, i, fmt.Errorf("%w at byte %d of %s: expected text without NUL bytes (is the file UTF-16 or binary?)", ErrNUL, off+1, name))
+			}
+			return nil, r.fieldErr(line, i, fmt.Errorf("%w at byte %d of %s: expected UTF-8 text (if the file uses another encoding, name it, e.g. --encoding windows-1252)", ErrInvalidUTF8, off+1, name))
+		}
+	}
+	rec := &model.Record{
+		Format: model.FormatConcur,
+		Type:   rt.Code,
+		Pos:    model.Position{File: r.name, Line: line},
+		Keys:   rt.keys,
+		Names:  rt.names,
+		Values: fields,
+	}
+	if lastLine != line {
+		rec.Lines = make([]int, len(fields))
+		for i := range fields {
+			l, _ := r.cr.FieldPos(i)
+			rec.Lines[i] = l + r.lineBase
+		}
+	}
+	if rt == rt100 {
+		if err := r.settingsRecord(rec); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
+// settingsRecord checks a 100 record; the first record of a file sets the
+// file's settings.
+func (r *Reader) settingsRecord(rec *model.Record) error {
+	s, field, err := parseSettings(rec.Values, rec.Pos.Line)
+	if r.records == 0 && r.bad == 0 {
+		r.settings = s
+	} else {
+		r.warn(rec.Pos.Line, "import settings record (100) is not the first record of the file: its settings are ignored; expected it on the first line only")
+	}
+	if err == nil {
+		return nil
+	}
+	if field == 0 {
+		return r.fieldErr(rec.Pos.Line, -1, fmt.Errorf("%w: %w", ErrSetting, err))
+	}
+	return r.fieldErr(rec.Pos.Line, field-1, fmt.Errorf("%w: %w", ErrSetting, err))
+}
+
+// seeFirst notes the first record of the file: unless it is a 100 record,
+// the file has no settings record.
+func (r *Reader) seeFirst(rt *RecordType) {
+	if r.first {
+		return
+	}
+	r.first = true
+	if rt != rt100 {
+		r.warn(1, "no import settings record (100) on the first line: using the defaults (existing records UPDATE, language EN, validate expense and payment groups Y)")
+	}
+}
+
+func (r *Reader) warn(line int, msg string) {
+	r.warnings = append(r.warnings, model.Diagnostic{
+		Severity: model.SevWarning,
+		Source:   model.Source{File: r.name, Line: line},
+		Message:  msg,
+	})
+}
+
+// fieldErr is a recoverable error about field index i (0-based; -1 for the
+// whole record) of the record just read.
+func (r *Reader) fieldErr(line, i int, err error) *model.ParseError {
+	pe := &model.ParseError{File: r.name, Line: line, Err: err}
+	if i >= 0 {
+		pe.Field = strconv.Itoa(i + 1)
+		if l, c := r.cr.FieldPos(i); l+r.lineBase == line {
+			pe.Column = c
+		}
+	}
+	return pe
+}
+
+func (r *Reader) fatal(line int, err error) *model.ParseError {
+	return &model.ParseError{File: r.name, Line: line, Err: err, Fatal: true}
+}
+
+// readError turns an error of the CSV parser into the reader's error and
+// puts the reader back on its feet when it can go on.
+func (r *Reader) readError(err error) error {
+	var pe *csv.ParseError
+	switch {
+	case err == io.EOF:
+		if r.records == 0 && r.bad == 0 {
+			r.err = r.fatal(1, fmt.Errorf("%w: no records; expected a 100 import settings record followed by employee records", ErrEmpty))
+		} else {
+			r.err = io.EOF
+		}
+		return r.err
+	case errors.Is(err, errTooLong):
+		off, blanks := r.firstLine()
+		line := r.endLine + 1 + blanks
+		r.resync(off, line)
+		r.bad++
+		r.seeFirst(nil)
+		return &model.ParseError{File: r.name, Line: line, Err: fmt.Errorf("%w: longer than %d bytes without an end (is a quote not closed?); expected records of at most %d bytes; reading resumes on line %d", ErrRecordTooLong, r.maxRecord, r.maxRecord, line+1)}
+	case errors.As(err, &pe):
+		r.bad++
+		r.seeFirst(nil)
+		return r.quoteError(pe)
+	default:
+		r.err = r.fatal(r.endLine+1, fmt.Errorf("%w: %w", ErrRead, err))
+		return r.err
+	}
+}
+
+// quoteError reports a quoting error of encoding/csv at the record's first
+// line, naming the field, and resynchronises after a multi-line record.
+func (r *Reader) quoteError(pe *csv.ParseError) error {
+	start := pe.StartLine + r.lineBase
+	off, _ := r.firstLine()
+	q := findQuoteProblem(r.src.rawFrom(off), start)
+	out := &model.ParseError{File: r.name, Line: start}
+	if q.fault != quoteOK {
+		out.Field = strconv.Itoa(q.field)
+		if q.fline == start {
+			out.Column = q.fcol
+		}
+	}
+	resume := ""
+	if pe.Line > pe.StartLine {
+		resume = fmt.Sprintf("; reading resumes on line %d", start+1)
+		r.resync(off, start)
+	} else {
+		r.endLine = pe.Line + r.lineBase
+		r.recStart = r.offBase + r.cr.InputOffset()
+		r.src.release(r.recStart, r.maxRecord, bufSize)
+	}
+	var msg string
+	switch q.fault {
+	case quoteUnterminated:
+		msg = fmt.Sprintf("unterminated quoted field: the quote opening field %d at column %d is never closed; expected a closing quote before the end of the file%s", q.field, q.fcol, resume)
+	case quoteStray:
+		where := fmt.Sprintf("column %d", q.col)
+		if q.line != start {
+			where = fmt.Sprintf("line %d column %d", q.line, q.col)
+		}
+		msg = fmt.Sprintf("the quote at %s ends quoted field %d but other text follows it; expected a comma or line end after the closing quote, and \"\" for a quote inside the field%s", where, q.field, resume)
+	case quoteBare:
+		msg = fmt.Sprintf("quote at column %d inside unquoted field %d; expected the whole field in quotes with each inner quote doubled (\"\")%s", q.col, q.field, resume)
+	default:
+		msg = fmt.Sprintf("%v at line %d, column %d; expected quotes only around whole fields, doubled inside them%s", pe.Err, pe.Line+r.lineBase, pe.Column, resume)
+	}
+	out.Err = &causeErr{msg: ErrQuote.Error() + ": " + msg, causes: []error{ErrQuote, pe.Err}}
+	return out
+}
+
+// firstLine skips the blank lines at the start of the record being read and
+// returns the source offset of its first line and the number of blank lines.
+func (r *Reader) firstLine() (int64, int) {
+	off, blanks := r.recStart, 0
+	b := r.src.rawFrom(off)
+	for {
+		switch {
+		case len(b) > 0 && b[0] == '\n':
+			b, off = b[1:], off+1
+		case len(b) > 1 && b[0] == '\r' && b[1] == '\n':
+			b, off = b[2:], off+2
+		default:
+			return off, blanks
+		}
+		blanks++
+	}
+}
+
+func unknownType(code string) error {
+	if t, ok := Lookup(strings.TrimSpace(code)); ok {
+		return fmt.Errorf("%w %s: expected exactly %s, without spaces around it", ErrUnknownType, quote(code), t.Code)
+	}
+	if code == "" {
+		return fmt.Errorf("%w: field 1 is empty; expected a record type, one of %s", ErrUnknownType, knownCodes)
+	}
+	return fmt.Errorf("%w %s: expected one of %s", ErrUnknownType, quote(code), knownCodes)
+}
+
+// blank reports whether every field of a row is empty or white space, as in
+// the ",,,," rows spreadsheets write; such rows are skipped like blank lines.
+func blank(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// badByte returns the offset of the first NUL byte or invalid UTF-8 byte in
+// s (-1 when there is none) and whether it is a NUL.
+func badByte(s string) (int, bool) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == 0 {
+				return i, true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i, false
+		}
+		i += n
+	}
+	return -1, false
+}
+
+// binaryHint says why head (the first bytes of a file) is not text, or ""
+// when it may be. full says head is a prefix of a longer input.
+func binaryHint(head []byte, full bool) string {
+	bad := 0
+	for i := 0; i < len(head); {
+		c := head[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' || c == 0x7f {
+				bad++
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && n == 1 {
+			if full && !utf8.FullRune(head[i:]) {
+				break
+			}
+			bad++
+		}
+		i += n
+	}
+	if len(head) == 0 || bad*100 < len(head)*30 {
+		return ""
+	}
+	msg := fmt.Sprintf("%d of its first %d bytes are NUL, control or invalid UTF-8 bytes", bad, len(head))
+	if utf16Like(head) {
+		msg += " (UTF-16 text? name the encoding, e.g. --encoding utf-16)"
+	}
+	return msg
+}
+
+// utf16Like reports whether the NUL bytes of head sit at every other
+// position, as in UTF-16 text of mostly ASCII characters.
+func utf16Like(head []byte) bool {
+	var nul [2]int
+	for i, c := range head {
+		if c == 0 {
+			nul[i%2]++
+		}
+	}
+	hi, lo := max(nul[0], nul[1]), min(nul[0], nul[1])
+	return len(head) >= 4 && hi*100 >= len(head)/2*80 && lo*10 <= hi
+}

@@ -1,0 +1,40 @@
+package concur
+
+// rt370 is record type 370, Statement Employee Import: 30 fields, from
+// spec/records/370.csv.
+var rt370 = &RecordType{
+	Code: "370",
+	Name: "Statement Employee Import",
+	Fields: []FieldDef{
+		{Number: 1, Name: "Transaction Type", Format: "literal", Required: true, Allowed: []string{"370"}},
+		{Number: 2, Name: "Employee ID", MaxLen: 48, Format: "employee ID"},
+		{Number: 3, Name: "Statement Report User", Format: "Y/N", Allowed: []string{"Y", "N"}},
+		{Number: 4, Name: "Statement Report Approver", Format: "Y/N", Allowed: []string{"Y", "N"}},
+		{Number: 5, Name: "Employee ID of the employee's Statement Report Approver", MaxLen: 48, Format: "employee ID"},
+		{Number: 6, Name: "Future Use 1"},
+		{Number: 7, Name: "Future Use 2"},
+		{Number: 8, Name: "Future Use 3"},
+		{Number: 9, Name: "Future Use 4"},
+		{Number: 10, Name: "Future Use 5"},
+		{Number: 11, Name: "Future Use 6"},
+		{Number: 12, Name: "Future Use 7"},
+		{Number: 13, Name: "Future Use 8"},
+		{Number: 14, Name: "Future Use 9"},
+		{Number: 15, Name: "Future Use 10"},
+		{Number: 16, Name: "Future Use 11"},
+		{Number: 17, Name: "Future Use 12"},
+		{Number: 18, Name: "Future Use 13"},
+		{Number: 19, Name: "Future Use 14"},
+		{Number: 20, Name: "Future Use 15"},
+		{Number: 21, Name: "Future Use 16"},
+		{Number: 22, Name: "Future Use 17"},
+		{Number: 23, Name: "Future Use 18"},
+		{Number: 24, Name: "Future Use 19"},
+		{Number: 25, Name: "Future Use 20"},
+		{Number: 26, Name: "Future Use 21"},
+		{Number: 27, Name: "Future Use 22"},
+		{Number: 28, Name: "Future Use 23"},
+		{Number: 29, Name: "Future Use 24"},
+		{Number: 30, Name: "Future Use 25"},
+	},
+}

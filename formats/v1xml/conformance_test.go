@@ -1,0 +1,52 @@
+package v1xml
+
+import (
+	"io"
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
+)
+
+func TestConformance(t *testing.T) {
+	formattest.Run(t, formattest.Harness{
+		New:          func(r io.Reader, name string) formattest.Reader { return NewReader(r, name) },
+		EmptyIsError: true,
+		Cases: []formattest.Case{
+			{
+				Name:  "batch",
+				Input: "<?xml version=\"1.0\"?>\n<batch " + ns + ">\n  <UserProfile>\n    <EmpId>A</EmpId>\n  </UserProfile>\n  <UserProfile><EmployeeID>B</EmployeeID></UserProfile>\n\n  <UserProfile\n   x=\"1\">\n<EmpId>C</EmpId></UserProfile>\n</batch>\n",
+				Lines: []int{3, 6, 8},
+				Types: []string{"v1", "v1", "v1"},
+			},
+			{
+				Name:     "recovery",
+				Input:    "<batch>\n<UserProfile><EmpId>A</EmpId><EmpId>A</EmpId></UserProfile>\n<UserProfile><EmpId>B</EmpId></UserProfile>\n<UserProfile><EmpId>\xff</EmpId></UserProfile>\n<UserProfile><EmpId>C</EmpId></UserProfile>\n</batch>",
+				Lines:    []int{3, 5},
+				BadLines: []int{2, 4},
+			},
+			{
+				Name:  "malformed after records",
+				Input: "<batch>\n<UserProfile><EmpId>A</EmpId></UserProfile>\n<UserProfile><EmpId>B</Emp>\n</batch>",
+				Lines: []int{2},
+				Fatal: true,
+			},
+			{
+				Name:  "not a batch",
+				Input: "<users/>",
+				Fatal: true,
+			},
+			{
+				Name:  "NUL byte",
+				Input: "<batch>\x00</batch>",
+				Fatal: false,
+				// A NUL directly in <batch> is stray text: a recoverable error.
+				BadLines: []int{1},
+			},
+			{
+				Name:  "JSON without Items",
+				Input: "{\"users\": []}",
+				Fatal: true,
+			},
+		},
+	})
+}

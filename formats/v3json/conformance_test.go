@@ -1,0 +1,51 @@
+package v3json
+
+import (
+	"io"
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
+)
+
+func TestConformance(t *testing.T) {
+	formattest.Run(t, formattest.Harness{
+		New:          func(r io.Reader, name string) formattest.Reader { return NewReader(r, name) },
+		EmptyIsError: true,
+		Cases: []formattest.Case{
+			{
+				Name:  "3.0 response",
+				Input: "{\n  \"Items\": [\n    {\"EmployeeID\": \"A\"},\n    {\n      \"EmployeeID\": \"B\"\n    },\n\n    {\"EmployeeID\": \"C\"}\n  ],\n  \"NextPage\": null\n}\n",
+				Lines: []int{3, 4, 8},
+				Types: []string{"3.0", "3.0", "3.0"},
+			},
+			{
+				Name:  "3.1 response",
+				Input: "{\"total\": 2, \"offset\": 0, \"limit\": 100,\n\"Items\": [\n{\"EmployeeID\": \"A\"},\n{\"EmployeeID\": \"B\", \"CountryCode\": \"US\"}]}",
+				Lines: []int{3, 4},
+				Types: []string{"3.1", "3.1"},
+			},
+			{
+				Name:     "recovery",
+				Input:    "{\"Items\": [\n{\"EmployeeID\": \"A\", \"EmployeeID\": \"A\"},\n{\"EmployeeID\": \"B\"},\n{\"EmployeeID\": \"\xff\"},\n\"C\",\n{\"EmployeeID\": \"D\"}]}",
+				Lines:    []int{3, 6},
+				BadLines: []int{2, 4, 5},
+			},
+			{
+				Name:  "malformed after records",
+				Input: "{\"Items\": [\n{\"EmployeeID\": \"A\"},\n{\"EmployeeID\": }]}",
+				Lines: []int{2},
+				Fatal: true,
+			},
+			{
+				Name:  "JSON without Items",
+				Input: "{\"users\": [{\"EmployeeID\": \"A\"}]}",
+				Fatal: true,
+			},
+			{
+				Name:  "XML",
+				Input: "<batch><UserProfile/></batch>",
+				Fatal: true,
+			},
+		},
+	})
+}
