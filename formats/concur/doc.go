@@ -17,8 +17,10 @@
 // was expected; after a bad record the reader goes on with the next one,
 // re-reading the lines a broken multi-line record swallowed.
 //
-// gocsv decodes the 100 settings record into a typed struct (settings.go).
-// It is kept off the per-record path: its reflection costs about twice a
-// bare encoding/csv read and it panics on rows wider than the struct
-// (bench_test.go measures both paths).
+// gocsv decodes the 100 settings record into a typed struct (settings.go),
+// one row at a time through UnmarshalCSVWithoutHeaders and no global state.
+// It stays off the per-record path: on the 100k-row 305 benchmark its
+// reflection (140 allocations per 137-field row) costs about 3.8 times a
+// bare encoding/csv read, streaming or not, while Reader stays within about
+// 1.1 times (bench_test.go measures all of them).
 package concur

@@ -15,14 +15,14 @@ import (
 // line). Fields the 100 record leaves blank, or a file without a 100 record,
 // get the defaults below.
 type Settings struct {
-	Present                bool   // the file starts with a 100 record
-	Line                   int    // line of that 100 record, 0 when absent
-	ErrorThreshold         int    // field 2; default 0
-	PasswordGeneration     string // field 3: EMPID, LOGINID, TEXT or SSO; default "" (not set: UPS has no passwords)
-	ExistingRecordHandling string // field 4: REPLACE, UPDATE, WARN or IGNORE; default UPDATE
-	LanguageCode           string // field 5; default EN
-	ValidateExpenseGroup   bool   // field 6 (Y/N); default true
-	ValidatePaymentGroup   bool   // field 7 (Y/N); default true
+	Present                bool   `json:"present"`                // the file starts with a 100 record
+	Line                   int    `json:"line,omitempty"`         // line of that 100 record, 0 when absent
+	ErrorThreshold         int    `json:"errorThreshold"`         // field 2; default 0
+	PasswordGeneration     string `json:"passwordGeneration"`     // field 3: EMPID, LOGINID, TEXT or SSO; default "" (not set: UPS has no passwords)
+	ExistingRecordHandling string `json:"existingRecordHandling"` // field 4: REPLACE, UPDATE, WARN or IGNORE; default UPDATE
+	LanguageCode           string `json:"languageCode"`           // field 5; default EN
+	ValidateExpenseGroup   bool   `json:"validateExpenseGroup"`   // field 6 (Y/N); default true
+	ValidatePaymentGroup   bool   `json:"validatePaymentGroup"`   // field 7 (Y/N); default true
 }
 
 // DefaultSettings are the settings of a file without a 100 record.

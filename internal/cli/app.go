@@ -77,6 +77,7 @@ func (c *CLI) app() *ucli.App {
 func (c *CLI) commands() []*ucli.Command {
 	return []*ucli.Command{
 		c.inspectCommand(),
+		c.validateCommand(),
 	}
 }
 

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/upsmigrate/upsmigrate/schemas"
+)
+
+// ValidateOptions are the inputs of `upsmigrate validate`.
+type ValidateOptions struct {
+	Paths  []string
+	Strict bool
+	JSON   bool
+	Out    io.Writer
+}
+
+func (c *CLI) validateCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:         "validate",
+		Usage:        "check bulk requests, User and PatchOp bodies and plan files against the UPS v4 schemas",
+		ArgsUsage:    "FILE|DIR...",
+		OnUsageError: usageOnError,
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are errors (default: warnings)"},
+			&ucli.BoolFlag{Name: "json", Usage: "print machine-readable JSON"},
+		},
+		Action: func(ctx *ucli.Context) error {
+			return runValidate(ValidateOptions{Paths: ctx.Args().Slice(), Strict: ctx.Bool("strict"),
+				JSON: ctx.Bool("json"), Out: c.Stdout})
+		},
+	}
+}
+
+// validateFile is one file's entry in `validate --json`.
+type validateFile struct {
+	Path     string            `json:"path"`
+	Kind     string            `json:"kind"`
+	Findings []schemas.Finding `json:"findings"`
+	Error    string            `json:"error,omitempty"`
+}
+
+func runValidate(opts ValidateOptions) error {
+	if len(opts.Paths) == 0 {
+		return usageErrorf("validate: nothing to validate: expected FILE|DIR...")
+	}
+	v, err := schemas.New(schemas.Options{Strict: opts.Strict})
+	if err != nil {
+		return err
+	}
+	var results []schemas.FileResult
+	for _, p := range opts.Paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return &Error{Code: ExitUsage, Err: err}
+		}
+		if st.IsDir() {
+			rs, err := v.ValidateDir(p)
+			if err != nil {
+				return &Error{Code: ExitUsage, Err: err}
+			}
+			results = append(results, rs...)
+			continue
+		}
+		fs, kind, err := v.ValidateFile(p)
+		results = append(results, schemas.FileResult{Path: p, Kind: kind, Findings: fs, Err: err})
+	}
+	errs, warns, files, unreadable := 0, 0, 0, false
+	out := make([]validateFile, 0, len(results))
+	for _, r := range results {
+		vf := validateFile{Path: r.Path, Kind: fmt.Sprint(r.Kind), Findings: r.Findings}
+		if vf.Findings == nil {
+			vf.Findings = []schemas.Finding{}
+		}
+		if r.Err != nil {
+			vf.Error = r.Err.Error()
+			if errors.Is(r.Err, schemas.ErrUnknownKind) {
+				errs++
+			} else {
+				unreadable = true
+			}
+		}
+		if r.Kind != schemas.KindUnknown {
+			files++
+		}
+		for _, f := range r.Findings {
+			if f.IsError() {
+				errs++
+			} else {
+				warns++
+			}
+		}
+		out = append(out, vf)
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"files": out, "errors": errs, "warnings": warns}); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			if r.Err != nil {
+				fmt.Fprintf(opts.Out, "%s: %v\n", r.Path, r.Err)
+			}
+			for _, f := range r.Findings {
+				fmt.Fprintln(opts.Out, f.Format(r.Path))
+			}
+		}
+		fmt.Fprintf(opts.Out, "%d files checked: %d errors, %d warnings\n", files, errs, warns)
+	}
+	switch {
+	case unreadable:
+		return &Error{Code: ExitUsage}
+	case errs > 0:
+		return &Error{Code: ExitRejected}
+	}
+	return nil
+}

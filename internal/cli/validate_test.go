@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidateFiles(t *testing.T) {
+	data := "../../schemas/testdata"
+	tests := []struct {
+		name  string
+		files []string
+		code  int
+		want  []string
+	}{
+		{"valid bulk", []string{"valid/bulk-phases.json"}, ExitOK, []string{"0 errors"}},
+		{"missing userName", []string{"invalid/user-missing-username.json"}, ExitRejected, []string{"userName"}},
+		{"active yes", []string{"invalid/user-active-yes.json"}, ExitRejected, []string{"/active"}},
+		{"unknown entitlement", []string{"invalid/user-unknown-entitlement.json"}, ExitRejected, []string{"/entitlements/"}},
+		{"POST without bulkId", []string{"invalid/bulk-post-without-bulkid.json"}, ExitRejected, []string{"/Operations/", "bulkId"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"validate"}
+			for _, f := range tt.files {
+				args = append(args, filepath.Join(data, f))
+			}
+			code, stdout, stderr := run(t, "", args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, stdout, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateTooManyOperationsJSON(t *testing.T) {
+	ops := make([]map[string]any, 101)
+	for i := range ops {
+		ops[i] = map[string]any{"method": "DELETE", "path": "/Users/2819c223-7f76-453a-919d-413861904646"}
+	}
+	body, _ := json.Marshal(map[string]any{
+		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+		"Operations": ops,
+	})
+	path := filepath.Join(t.TempDir(), "bulk-0001.json")
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "", "validate", "--json", path)
+	if code != ExitRejected {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var got struct {
+		Files []struct {
+			Findings []struct{ Pointer, Message string }
+		}
+		Errors int
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("bad JSON %v:\n%s", err, stdout)
+	}
+	if got.Errors == 0 || len(got.Files) != 1 || !strings.Contains(stdout, "/Operations") {
+		t.Errorf("101 operations not reported at /Operations:\n%s", stdout)
+	}
+}
+
+func TestValidateUsage(t *testing.T) {
+	if code, _, _ := run(t, "", "validate"); code != ExitUsage {
+		t.Errorf("no args: exit %d, want %d", code, ExitUsage)
+	}
+	if code, _, _ := run(t, "", "validate", "no-such-file.json"); code != ExitUsage {
+		t.Errorf("missing file: exit %d, want %d", code, ExitUsage)
+	}
+}

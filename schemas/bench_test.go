@@ -1,0 +1,88 @@
+package schemas
+
+import (
+	"testing"
+)
+
+// Benchmarks of one User document (a POST operation's data, with the
+// enterprise and spend extensions) and of a 100-operation bulk request, on
+// jsonschema/v5 (the reference) and on the fast path. Both run in default
+// mode, which for the reference means both variants of the schemas.
+
+func benchUser(b *testing.B, validate func(any) []Finding) {
+	doc := userDoc(7, "")
+	if fs := validate(doc); len(fs) > 0 {
+		b.Fatalf("benchmark document has findings: %v", fs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		validate(doc)
+	}
+}
+
+func bulk100() any {
+	ops := make([]any, 100)
+	for i := range ops {
+		ops[i] = postOp(i, "")
+	}
+	return bulkOf(ops)
+}
+
+func benchBulk(b *testing.B, validate func(any) []Finding) {
+	doc := bulk100()
+	if fs := validate(doc); len(fs) > 0 {
+		b.Fatalf("benchmark document has findings: %v", fs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		validate(doc)
+	}
+}
+
+func BenchmarkReferenceUser(b *testing.B) {
+	v, _ := validators(b)
+	benchUser(b, v.ValidateUser)
+}
+
+func BenchmarkFastUser(b *testing.B) {
+	v, _ := validators(b)
+	benchUser(b, v.Fast().ValidateUser)
+}
+
+// BenchmarkFastOperation is what convert calls per operation it writes.
+func BenchmarkFastOperation(b *testing.B) {
+	v, _ := validators(b)
+	f := v.Fast()
+	data := userDoc(7, "")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if fs := f.ValidateOperation("POST", "/Users", "emp-E00007", data); len(fs) > 0 {
+			b.Fatal(fs)
+		}
+	}
+}
+
+// BenchmarkFastUserParallel validates on every core at once.
+func BenchmarkFastUserParallel(b *testing.B) {
+	v, _ := validators(b)
+	f := v.Fast()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		doc := userDoc(7, "")
+		for pb.Next() {
+			f.ValidateUser(doc)
+		}
+	})
+}
+
+func BenchmarkReferenceBulk100(b *testing.B) {
+	v, _ := validators(b)
+	benchBulk(b, v.ValidateBulk)
+}
+
+func BenchmarkFastBulk100(b *testing.B) {
+	v, _ := validators(b)
+	benchBulk(b, v.Fast().ValidateBulk)
+}

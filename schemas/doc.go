@@ -1,0 +1,56 @@
+// Package schemas holds the JSON Schemas of what upsmigrate sends to SAP
+// Concur's User Provisioning Service (UPS v4) and validates payloads against
+// them, with positions.
+//
+// The schema files (*.json in this directory, embedded) are written from
+// spec/ups-v4/attributes.csv and endpoints.csv: user.json (core User and
+// the extension keys), enterprise-user.json, sap-user.json, spend-user.json,
+// approver.json, approver-limit.json, delegate.json, role.json,
+// user-preference.json, workflow-preference.json, invoice-preference.json,
+// payroll.json, travel-user.json, patch-op.json, bulk-request.json and
+// plan-line.json (one line of plan.jsonl, a model.ChangeSet). Code lists
+// live in data/: ISO 3166-1 countries and ISO 4217 currencies (written
+// here), spend role codes, time zones and languages (copied from spec/).
+// Formats ("country", "locale", "role-code", "username", "date-time", …)
+// are Go checks registered under the same names with both validators.
+//
+// # Two modes
+//
+// Keywords under the annotation "x-strict" apply only in strict mode:
+// "required" and "properties" there add to the schema's own, "format",
+// "enum", "pattern", "minLength" and "maxLength" replace them. Strict mode
+// also closes every schema that declares "type": "object" and "properties"
+// (additionalProperties: false). So the files compile into two variants:
+// the default one (x-strict dropped, objects open) and the strict one. In
+// strict mode the strict variant's findings are the errors; in default mode
+// the default variant's findings are the errors and whatever the strict
+// variant finds beyond them becomes a warning: unknown attributes, and the
+// rules Concur's own Postman examples break (a User without "schemas", PUT
+// data without "id", "de-DE" as preferredLanguage, dates with a time but no
+// zone, EXP_USER sent as a role, …).
+//
+// # Two validators
+//
+// Validator runs santhosh-tekuri/jsonschema/v5 and is the reference: the
+// validate command and the tests use it. FastValidator (Validator.Fast)
+// compiles the same files into a tree of Go checks for the keywords they
+// use (type, enum, const, format, pattern, minLength, maxLength, minItems,
+// maxItems, required, properties, additionalProperties: false, items, $ref,
+// allOf, if/then/else, boolean schemas); any other keyword is a compile
+// error, so the two cannot drift apart silently. It walks decoded values
+// (map[string]any, []any, string, bool, json.Number, nil) in one pass for
+// both modes, with no encoding. FuzzDifferential holds both to the same
+// findings.
+//
+// What no keyword says is shared Go code used by both: each PATCH
+// operation's value is checked against the schema of the attribute its path
+// names (an unknown path is a strict-only finding), bulkIds must be unique,
+// and a serialized bulk request must stay within 400 KB.
+//
+// # Findings
+//
+// A Finding names a JSON pointer ("/Operations/3/data/name/givenName"), a
+// message, a severity and the keyword; ValidateFile and ValidateBytes add
+// the line of the file. SourceOf maps a finding on a bulk request back to
+// the input value it came from, through a lineage callback.
+package schemas

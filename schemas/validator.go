@@ -1,0 +1,534 @@
+package schemas
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// Options configure a Validator.
+type Options struct {
+	// Strict makes unknown attributes (and the other strict-only rules of
+	// the schema files, written under x-strict) errors; by default they are
+	// warnings.
+	Strict bool
+}
+
+// Validator checks UPS v4 payloads with santhosh-tekuri/jsonschema/v5, the
+// reference implementation of the schema files. It is safe for concurrent
+// use.
+type Validator struct {
+	opts Options
+	c    checker
+	fast *FastValidator
+}
+
+// FastValidator checks the same payloads against the same schema files,
+// compiled into Go checks that walk decoded values directly. It gives the
+// same findings as the Validator it came from (FuzzDifferential holds it to
+// that) at a fraction of the cost. It is safe for concurrent use.
+type FastValidator struct {
+	c checker
+}
+
+// ErrUnknownKind is returned for a file that is neither a bulk request, a
+// User or PatchOp body nor a plan.
+var ErrUnknownKind = errors.New("not a bulk request, User, PatchOp or plan file")
+
+// state is everything compiled once per process.
+type state struct {
+	src     docSet
+	formats map[string]*format
+	refDef  *refCompiled
+	refStr  *refCompiled
+	fast    *fastCompiler
+	paths   *pathIndex
+	fastEng [2]*fastEngine
+}
+
+var (
+	stateOnce sync.Once
+	shared    *state
+	sharedErr error
+)
+
+// mainLocs are the schemas validation starts from.
+var mainLocs = []string{LocUser, LocUserAttributes, LocPatchOp, LocBulkRequest, LocBulkOperation, LocPlanLine}
+
+func load() (*state, error) {
+	stateOnce.Do(func() {
+		shared, sharedErr = build()
+	})
+	return shared, sharedErr
+}
+
+func build() (*state, error) {
+	s := &state{}
+	var err error
+	if s.src, err = loadSources(); err != nil {
+		return nil, err
+	}
+	if s.formats, err = formatTable(); err != nil {
+		return nil, err
+	}
+	s.fast = newFastCompiler(s.src, s.formats)
+	for _, u := range s.src.urls() {
+		if _, err := s.fast.get(u); err != nil {
+			return nil, err
+		}
+		defs, _ := s.src[u].(map[string]any)["$defs"].(map[string]any)
+		for _, name := range sortedKeys(defs) {
+			if _, err := s.fast.get(u + "#/$defs/" + escapeToken(name)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if s.refDef, err = newRefCompiled(makeVariant(s.src, variantDefault), s.formats); err != nil {
+		return nil, err
+	}
+	if s.refStr, err = newRefCompiled(makeVariant(s.src, variantStrict), s.formats); err != nil {
+		return nil, err
+	}
+	for _, loc := range mainLocs {
+		if _, err := s.refDef.schema(loc); err != nil {
+			return nil, err
+		}
+		if _, err := s.refStr.schema(loc); err != nil {
+			return nil, err
+		}
+		if _, err := s.fast.get(loc); err != nil {
+			return nil, err
+		}
+	}
+	if s.paths, err = newPathIndex(makeVariant(s.src, variantDefault)); err != nil {
+		return nil, err
+	}
+	s.fastEng = [2]*fastEngine{{strict: false, comp: s.fast}, {strict: true, comp: s.fast}}
+	return s, nil
+}
+
+// New returns a validator. The schema files are compiled once per process;
+// New only fails when they are broken.
+func New(opts Options) (*Validator, error) {
+	s, err := load()
+	if err != nil {
+		return nil, err
+	}
+	mode := 0
+	if opts.Strict {
+		mode = 1
+	}
+	return &Validator{
+		opts: opts,
+		c:    checker{eng: &refEngine{strict: opts.Strict, def: s.refDef, stric: s.refStr}, strict: opts.Strict, paths: s.paths},
+		fast: &FastValidator{c: checker{eng: s.fastEng[mode], strict: opts.Strict, paths: s.paths}},
+	}, nil
+}
+
+// Strict reports whether the validator runs in strict mode.
+func (v *Validator) Strict() bool { return v.opts.Strict }
+
+// Fast returns the fast validator of the same mode.
+func (v *Validator) Fast() *FastValidator { return v.fast }
+
+// ValidateBulk checks a decoded SCIM BulkRequest: the request schema, each
+// operation's data by method (POST and PUT: User; PATCH: PatchOp and each
+// patch value against the attribute its path names), at most 100 operations
+// and unique bulkIds. Pointers are relative to the request.
+func (v *Validator) ValidateBulk(doc any) []Finding { return v.c.bulk(doc) }
+
+// ValidateUser checks a decoded User body (POST or PUT /Users).
+func (v *Validator) ValidateUser(doc any) []Finding { return v.c.user(doc) }
+
+// ValidatePatch checks a decoded PatchOp body (PATCH /Users/{id}).
+func (v *Validator) ValidatePatch(doc any) []Finding { return v.c.patch(doc) }
+
+// ValidatePlanLine checks one decoded line of plan.jsonl (a model.ChangeSet).
+func (v *Validator) ValidatePlanLine(doc any) []Finding { return v.c.planLine(doc) }
+
+// ValidateOperation checks one bulk operation given by its parts; bulkID ""
+// means none and data nil means no data. Pointers are relative to the
+// operation ("/data/name/givenName"); Prefix them with "/Operations/<i>".
+func (v *Validator) ValidateOperation(method, path, bulkID string, data any) []Finding {
+	return v.c.operation(method, path, bulkID, data)
+}
+
+// ValidateBulk is Validator.ValidateBulk on the fast path.
+func (f *FastValidator) ValidateBulk(doc any) []Finding { return f.c.bulk(doc) }
+
+// ValidateUser is Validator.ValidateUser on the fast path.
+func (f *FastValidator) ValidateUser(doc any) []Finding { return f.c.user(doc) }
+
+// ValidatePatch is Validator.ValidatePatch on the fast path.
+func (f *FastValidator) ValidatePatch(doc any) []Finding { return f.c.patch(doc) }
+
+// ValidatePlanLine is Validator.ValidatePlanLine on the fast path.
+func (f *FastValidator) ValidatePlanLine(doc any) []Finding { return f.c.planLine(doc) }
+
+// ValidateOperation is Validator.ValidateOperation on the fast path: what
+// convert calls for every operation it writes.
+func (f *FastValidator) ValidateOperation(method, path, bulkID string, data any) []Finding {
+	return f.c.operation(method, path, bulkID, data)
+}
+
+// engine validates a value against the schema at a location and appends
+// the findings, pointers prefixed with base.
+type engine interface {
+	check(loc string, v any, base string, out []Finding) []Finding
+}
+
+// checker is what both validators share: which schema applies where, and
+// the rules no schema keyword expresses.
+type checker struct {
+	eng    engine
+	strict bool
+	paths  *pathIndex
+}
+
+func (c *checker) strictOnly() model.Severity {
+	if c.strict {
+		return model.SevError
+	}
+	return model.SevWarning
+}
+
+func (c *checker) user(v any) []Finding {
+	return finish(c.eng.check(LocUser, v, "", nil))
+}
+
+func (c *checker) patch(v any) []Finding {
+	out := c.eng.check(LocPatchOp, v, "", nil)
+	return finish(c.patchValues(v, "", out))
+}
+
+func (c *checker) planLine(v any) []Finding {
+	return finish(c.eng.check(LocPlanLine, v, "", nil))
+}
+
+func (c *checker) bulk(v any) []Finding {
+	out := c.eng.check(LocBulkRequest, v, "", nil)
+	m, _ := v.(map[string]any)
+	ops, _ := m["Operations"].([]any)
+	var ids map[string]int
+	for i, o := range ops {
+		op, _ := o.(map[string]any)
+		if op == nil {
+			continue
+		}
+		if op["method"] == "PATCH" {
+			out = c.patchValues(op["data"], "/Operations/"+strconv.Itoa(i)+"/data", out)
+		}
+		if id, ok := op["bulkId"].(string); ok && id != "" {
+			if ids == nil {
+				ids = make(map[string]int, len(ops))
+			}
+			if first, dup := ids[id]; dup {
+				out = append(out, Finding{
+					Pointer: "/Operations/" + strconv.Itoa(i) + "/bulkId", Keyword: "unique", Severity: model.SevError,
+					Message: fmt.Sprintf("bulkId %q is already used by operation %d", id, first),
+				})
+			} else {
+				ids[id] = i
+			}
+		}
+	}
+	return finish(out)
+}
+
+func (c *checker) operation(method, path, bulkID string, data any) []Finding {
+	op := map[string]any{"method": method, "path": path}
+	if bulkID != "" {
+		op["bulkId"] = bulkID
+	}
+	if data != nil {
+		op["data"] = data
+	}
+	out := c.eng.check(LocBulkOperation, op, "", nil)
+	if method == "PATCH" {
+		out = c.patchValues(data, "/data", out)
+	}
+	return finish(out)
+}
+
+// patchValues checks each PATCH operation's path and value against the
+// attribute the path names.
+func (c *checker) patchValues(doc any, base string, out []Finding) []Finding {
+	m, _ := doc.(map[string]any)
+	ops, _ := m["Operations"].([]any)
+	for j, o := range ops {
+		op, _ := o.(map[string]any)
+		if op == nil {
+			continue
+		}
+		name, _ := op["op"].(string)
+		value, hasValue := op["value"]
+		checkValue := hasValue && (name == "add" || name == "replace")
+		ptr := base + "/Operations/" + strconv.Itoa(j)
+		p, hasPath := op["path"].(string)
+		if !hasPath {
+			if _, isObj := value.(map[string]any); checkValue && !isObj {
+				out = append(out, Finding{Pointer: ptr + "/value", Keyword: "type", Severity: model.SevError,
+					Message: "without a path the value must be an object of attributes: " + message("type", "object", value)})
+			} else if checkValue {
+				out = c.eng.check(LocUserAttributes, value, ptr+"/value", out)
+			}
+			continue
+		}
+		if p == "" {
+			continue
+		}
+		t, err := c.paths.resolve(p)
+		if err != nil {
+			out = append(out, Finding{Pointer: ptr + "/path", Keyword: "path", Severity: c.strictOnly(), Message: err.Error()})
+			continue
+		}
+		if t.note != "" {
+			out = append(out, Finding{Pointer: ptr + "/path", Keyword: "path", Severity: c.strictOnly(), Message: t.note})
+		}
+		if !checkValue {
+			continue
+		}
+		loc := t.loc
+		if _, isArr := value.([]any); t.itemsLoc != "" && !isArr && name == "add" {
+			loc = t.itemsLoc
+		}
+		n0 := len(out)
+		out = c.eng.check(loc, value, ptr+"/value", out)
+		if t.lenient && !c.strict {
+			for k := n0; k < len(out); k++ {
+				out[k].Severity = model.SevWarning
+			}
+		}
+	}
+	return out
+}
+
+// finish drops warnings that repeat an error's pointer and keyword (and
+// repeated warnings), drops exact duplicates and sorts.
+func finish(fs []Finding) []Finding {
+	if len(fs) == 0 {
+		return nil
+	}
+	sortFindings(fs)
+	errs := map[[2]string]bool{}
+	for _, f := range fs {
+		if f.IsError() {
+			errs[[2]string{f.Pointer, f.Keyword}] = true
+		}
+	}
+	out := fs[:0]
+	var last Finding
+	warned := map[[2]string]bool{}
+	for i, f := range fs {
+		k := [2]string{f.Pointer, f.Keyword}
+		if !f.IsError() && (errs[k] || warned[k]) {
+			continue
+		}
+		if i > 0 && f == last {
+			continue
+		}
+		if !f.IsError() {
+			warned[k] = true
+		}
+		last = f
+		out = append(out, f)
+	}
+	return out
+}
+
+// DetectKind tells what a file holds from its name and decoded content: .jsonl
+// files are plans; otherwise the "schemas" URNs decide, then the shape.
+func DetectKind(name string, doc any) Kind {
+	if strings.EqualFold(filepath.Ext(name), ".jsonl") {
+		return KindPlan
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return KindUnknown
+	}
+	has := map[string]bool{}
+	for _, s := range asList(m["schemas"]) {
+		if s, ok := s.(string); ok {
+			has[s] = true
+		}
+	}
+	switch {
+	case has[model.SchemaBulkRequest]:
+		return KindBulk
+	case has[model.SchemaPatchOp]:
+		return KindPatch
+	case has[model.SchemaCore]:
+		return KindUser
+	}
+	if ops := asList(m["Operations"]); len(ops) > 0 {
+		first, _ := ops[0].(map[string]any)
+		if _, ok := first["method"]; ok {
+			return KindBulk
+		}
+		if _, ok := first["op"]; ok {
+			return KindPatch
+		}
+	}
+	if _, ok := m["userName"]; ok {
+		return KindUser
+	}
+	return KindUnknown
+}
+
+// ValidateBytes validates a document of the given kind (KindUnknown: detect
+// it from the content). Bulk requests over 400 KB get a finding at pointer
+// "". Findings carry the line they are on; JSON that does not parse is a
+// finding with keyword "json". The error is only for an unknown kind.
+func (v *Validator) ValidateBytes(kind Kind, data []byte) ([]Finding, error) {
+	if kind == KindPlan {
+		return v.validatePlan(data), nil
+	}
+	doc, err := decodeJSON(data)
+	if err != nil {
+		return []Finding{jsonFinding(data, err)}, nil
+	}
+	if kind == KindUnknown {
+		if kind = DetectKind("", doc); kind == KindUnknown {
+			return nil, ErrUnknownKind
+		}
+	}
+	var fs []Finding
+	switch kind {
+	case KindBulk:
+		fs = v.ValidateBulk(doc)
+		if f, over := RequestSizeFinding(len(data)); over {
+			fs = append([]Finding{f}, fs...)
+		}
+	case KindUser:
+		fs = v.ValidateUser(doc)
+	case KindPatch:
+		fs = v.ValidatePatch(doc)
+	default:
+		return nil, fmt.Errorf("schemas: unknown kind %q", kind)
+	}
+	if len(fs) > 0 {
+		setLines(data, fs)
+		sortFindings(fs)
+	}
+	return fs, nil
+}
+
+func (v *Validator) validatePlan(data []byte) []Finding {
+	var out []Finding
+	line := 0
+	for len(data) > 0 {
+		line++
+		var text []byte
+		if i := indexByte(data, '\n'); i >= 0 {
+			text, data = data[:i], data[i+1:]
+		} else {
+			text, data = data, nil
+		}
+		if len(strings.TrimSpace(string(text))) == 0 {
+			continue
+		}
+		doc, err := decodeJSON(text)
+		if err != nil {
+			out = append(out, Finding{Keyword: "json", Severity: model.SevError, Line: line, Message: "not JSON: " + err.Error()})
+			continue
+		}
+		for _, f := range v.ValidatePlanLine(doc) {
+			f.Line = line
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// ValidateFile reads and validates one file, detecting its kind from the
+// content (.jsonl files are plans).
+func (v *Validator) ValidateFile(path string) ([]Finding, Kind, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, KindUnknown, fmt.Errorf("schemas: %w", err)
+	}
+	kind := KindUnknown
+	if strings.EqualFold(filepath.Ext(path), ".jsonl") {
+		kind = KindPlan
+	} else if doc, err := decodeJSON(data); err == nil {
+		if kind = DetectKind(path, doc); kind == KindUnknown {
+			return nil, KindUnknown, fmt.Errorf("schemas: %s: %w", path, ErrUnknownKind)
+		}
+	} else {
+		return []Finding{jsonFinding(data, err)}, KindUnknown, nil
+	}
+	fs, err := v.ValidateBytes(kind, data)
+	if err != nil {
+		return nil, kind, fmt.Errorf("schemas: %s: %w", path, err)
+	}
+	return fs, kind, nil
+}
+
+// FileResult is the outcome of validating one file of a directory.
+type FileResult struct {
+	Path     string
+	Kind     Kind // KindUnknown: skipped (report.json and the like)
+	Findings []Finding
+	Err      error
+}
+
+// ValidateDir validates every .json and .jsonl file under dir, in parallel,
+// and returns the results sorted by path. Files of no known kind come back
+// with KindUnknown and no findings. The error is for a directory that
+// cannot be walked.
+func (v *Validator) ValidateDir(dir string) ([]FileResult, error) {
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ext := strings.ToLower(filepath.Ext(p)); !d.IsDir() && (ext == ".json" || ext == ".jsonl") {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schemas: %w", err)
+	}
+	sort.Strings(paths)
+	results := make([]FileResult, len(paths))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				fs, kind, err := v.ValidateFile(paths[i])
+				if errors.Is(err, ErrUnknownKind) {
+					err = nil
+				}
+				results[i] = FileResult{Path: paths[i], Kind: kind, Findings: fs, Err: err}
+			}
+		}()
+	}
+	for i := range paths {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return results, nil
+}
