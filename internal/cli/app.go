@@ -78,6 +78,8 @@ func (c *CLI) commands() []*ucli.Command {
 	return []*ucli.Command{
 		c.inspectCommand(),
 		c.validateCommand(),
+		c.convertCommand(),
+		c.mappingCommand(),
 	}
 }
 

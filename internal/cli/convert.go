@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/upsmigrate/upsmigrate/formats"
+	"github.com/upsmigrate/upsmigrate/internal/pipeline"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+)
+
+// ConvertOptions are the inputs of `upsmigrate convert`.
+type ConvertOptions struct {
+	Files     []string
+	Out       string
+	Mapping   string // directory of mapping tables overriding the embedded ones
+	Directory string // directory snapshot: employeeNumber,id[,userName]
+	CompanyID string
+	Format    string
+	Encoding  string
+	Strict    bool
+	Indent    bool
+	Stdout    io.Writer
+}
+
+func (c *CLI) convertCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:         "convert",
+		Usage:        "convert input files to validated SCIM v4 Bulk requests, plan.jsonl and report.json",
+		ArgsUsage:    "FILE...",
+		OnUsageError: usageOnError,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output directory", Required: true},
+			&ucli.StringFlag{Name: "mapping", Usage: "directory of mapping tables (`DIR`) overriding the embedded ones"},
+			&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]) to resolve them offline"},
+			&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users", EnvVars: []string{"UPSMIGRATE_COMPANY_ID"}},
+			&ucli.StringFlag{Name: "format", Usage: "force the input format: concur, v1xml or v3json"},
+			&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
+			&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are schema errors (default: warnings)"},
+			&ucli.BoolFlag{Name: "indent", Usage: "write indented bulk files"},
+		},
+		Action: func(ctx *ucli.Context) error {
+			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
+				Mapping: ctx.String("mapping"), Directory: ctx.String("directory"),
+				CompanyID: ctx.String("company-id"), Format: ctx.String("format"),
+				Encoding: ctx.String("encoding"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"),
+				Stdout: c.Stdout})
+		},
+	}
+}
+
+func runConvert(o ConvertOptions) error {
+	if len(o.Files) == 0 {
+		return usageErrorf("convert: no input files given: expected FILE...")
+	}
+	if o.Format != "" {
+		if _, err := formats.Lookup(o.Format); err != nil {
+			return &Error{Code: ExitUsage, Err: err}
+		}
+	}
+	opts := pipeline.Options{CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding,
+		Strict: o.Strict, Indent: o.Indent}
+	var err error
+	if o.Mapping != "" {
+		if opts.Mapping, err = loadMapping(o.Mapping); err != nil {
+			return &Error{Code: ExitUsage, Err: err}
+		}
+	}
+	if o.Directory != "" {
+		if opts.Directory, err = plan.LoadDirectory(o.Directory); err != nil {
+			return &Error{Code: ExitUsage, Err: err}
+		}
+	}
+	res, err := pipeline.Convert(o.Files, opts)
+	if err != nil {
+		return &Error{Code: ExitUsage, Err: err}
+	}
+	if err := res.Write(o.Out); err != nil {
+		return err
+	}
+	fmt.Fprint(o.Stdout, res.Summary())
+	fmt.Fprintf(o.Stdout, "wrote %d bulk requests, plan.jsonl and report.json to %s\n", len(res.Plan.Requests), o.Out)
+	if res.Totals.Rejected > 0 {
+		printRejections(o.Stdout, res)
+		return rejected("")
+	}
+	return nil
+}
+
+// printRejections lists the first rejected records with their reasons.
+func printRejections(w io.Writer, res *pipeline.Result) {
+	const most = 20
+	n := 0
+	for _, r := range res.Records {
+		if r.Status != "rejected" {
+			continue
+		}
+		if n == most {
+			fmt.Fprintf(w, "… and %d more rejected records: see report.json\n", res.Totals.Rejected-most)
+			return
+		}
+		n++
+		for _, m := range r.Messages {
+			if m.Severity == "error" {
+				fmt.Fprintf(w, "rejected: %s\n", m.String())
+			}
+		}
+	}
+}

@@ -1,0 +1,325 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/upsmigrate/upsmigrate/formats"
+	"github.com/upsmigrate/upsmigrate/formats/concur"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/mapping"
+	"github.com/upsmigrate/upsmigrate/schemas"
+)
+
+// Options configure a conversion.
+type Options struct {
+	// Mapping is the set of mapping tables; nil means the embedded defaults.
+	Mapping *mapping.Set
+	// Directory resolves existing users offline (--directory); may be nil.
+	Directory *plan.Directory
+	// CompanyID fills the enterprise companyId of created users.
+	CompanyID string
+	// Format forces the input format; Encoding names a legacy encoding.
+	Format, Encoding string
+	// NoValidate skips the schema check of the operations (not recommended).
+	NoValidate bool
+	// Strict makes unknown attributes errors instead of warnings.
+	Strict bool
+	// Indent writes indented bulk files.
+	Indent bool
+	// Workers bounds parallel planning and validation (0 = GOMAXPROCS).
+	Workers int
+}
+
+// FileSummary describes one input.
+type FileSummary struct {
+	Path     string             `json:"path"`
+	Format   string             `json:"format"`
+	Records  int                `json:"records"`
+	Settings *concur.Settings   `json:"settings,omitempty"`
+	Warnings []model.Diagnostic `json:"warnings,omitempty"`
+}
+
+// Totals count record outcomes; Records = Converted + Skipped + Rejected.
+type Totals struct {
+	Records   int `json:"records"`
+	Converted int `json:"converted"`
+	Skipped   int `json:"skipped"`
+	Rejected  int `json:"rejected"`
+	Warnings  int `json:"warnings"`
+}
+
+// Result is everything a conversion produced.
+type Result struct {
+	Files      []FileSummary
+	Records    []model.RecordResult // one per input record, in input order
+	ChangeSets []*model.ChangeSet
+	Plan       *plan.Plan
+	// Findings are the schema warnings on the written operations (errors
+	// reject records and appear in Records instead).
+	Findings []OpFinding
+	Totals   Totals
+}
+
+// OpFinding is a schema finding on one operation of the plan.
+type OpFinding struct {
+	Request   int             `json:"request"`   // 1-based: bulk-0001.json is 1
+	Operation int             `json:"operation"` // 0-based index in the request
+	Employee  string          `json:"employee"`
+	Finding   schemas.Finding `json:"finding"`
+	Source    *model.Source   `json:"source,omitempty"`
+}
+
+// maxRounds bounds the validate → reject → re-plan loop; a record rejected
+// in one round can only remove values, so a few rounds settle it.
+const maxRounds = 4
+
+// Convert reads every file in order and converts it. An unreadable input
+// is an error (nothing is written for a run with an unreadable input); bad
+// records are rejected in the result and the others go on.
+func Convert(paths []string, opts Options) (*Result, error) {
+	set := opts.Mapping
+	if set == nil {
+		var err error
+		if set, err = mapping.Default(); err != nil {
+			return nil, err
+		}
+	}
+	var known func(string) bool
+	if opts.Directory != nil {
+		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
+	}
+	eng := mapping.NewEngine(set, mapping.Options{Known: known})
+	res := &Result{}
+	var readerRejects []model.RecordResult
+	for _, path := range paths {
+		fs, rejects, err := readInput(path, opts, eng)
+		if err != nil {
+			return nil, err
+		}
+		res.Files = append(res.Files, fs)
+		readerRejects = append(readerRejects, rejects...)
+	}
+
+	var fv *schemas.FastValidator
+	if !opts.NoValidate {
+		v, err := schemas.New(schemas.Options{Strict: opts.Strict})
+		if err != nil {
+			return nil, err
+		}
+		fv = v.Fast()
+	}
+	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers}
+	for round := 0; ; round++ {
+		sets, results := eng.Finish()
+		p, err := plan.Build(sets, popts)
+		if err != nil {
+			return nil, err
+		}
+		res.ChangeSets, res.Plan = sets, p
+		res.Records = results
+		if fv == nil {
+			break
+		}
+		findings := validatePlan(fv, p, opts.Workers)
+		res.Findings = res.Findings[:0]
+		rejectedAny := false
+		byEmp := changeSetsByEmployee(sets)
+		for _, f := range findings {
+			if !f.Finding.IsError() {
+				res.Findings = append(res.Findings, f)
+				continue
+			}
+			if rejectFinding(eng, f, byEmp) {
+				rejectedAny = true
+			}
+		}
+		if !rejectedAny {
+			break
+		}
+		if round == maxRounds {
+			return nil, fmt.Errorf("convert: schema violations still found after %d rounds of rejecting their records", maxRounds)
+		}
+	}
+	res.Records = mergeResults(paths, res.Records, readerRejects)
+	res.Totals = count(res.Records)
+	return res, nil
+}
+
+// readInput streams one file into the engine. Recoverable reader errors
+// become rejected records; a fatal one fails the run.
+func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []model.RecordResult, error) {
+	fs := FileSummary{Path: path}
+	in, err := formats.Open(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding})
+	if err != nil {
+		return fs, nil, err
+	}
+	defer in.Close()
+	fs.Format = in.Format
+	var rejects []model.RecordResult
+	for {
+		rec, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *model.ParseError
+			if !errors.As(err, &pe) || pe.Fatal {
+				return fs, nil, err
+			}
+			fs.Records++
+			rejects = append(rejects, model.RecordResult{
+				Pos: model.Position{File: pe.File, Line: pe.Line}, Format: in.Format, Status: model.StatusRejected,
+				Messages: []model.Diagnostic{{Severity: model.SevError,
+					Source: model.Source{File: pe.File, Line: pe.Line, Field: pe.Field}, Message: pe.Err.Error()}},
+			})
+			continue
+		}
+		fs.Records++
+		eng.Add(rec)
+	}
+	if cr, ok := in.Reader.(*concur.Reader); ok {
+		s := cr.Settings()
+		fs.Settings = &s
+	}
+	fs.Warnings = in.Warnings()
+	return fs, rejects, nil
+}
+
+// validatePlan checks every operation on all workers; findings come back in
+// plan order.
+func validatePlan(fv *schemas.FastValidator, p *plan.Plan, workers int) []OpFinding {
+	type job struct{ req, op int }
+	var jobs []job
+	for ri, r := range p.Requests {
+		for oi := range r.Operations {
+			jobs = append(jobs, job{ri, oi})
+		}
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	out := make([][]OpFinding, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int, len(jobs))
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				op := p.Requests[j.req].Operations[j.op]
+				for _, f := range fv.ValidateOperation(op.Method, op.Path, op.BulkID, op.Data()) {
+					of := OpFinding{Request: j.req + 1, Operation: j.op, Employee: op.Employee, Finding: f}
+					if src, _, ok := op.SourceAt(dataPointer(f.Pointer)); ok {
+						of.Source = &src
+					}
+					out[i] = append(out[i], of)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var all []OpFinding
+	for _, fs := range out {
+		all = append(all, fs...)
+	}
+	return all
+}
+
+// dataPointer turns a pointer relative to an operation ("/data/name") into
+// one relative to its data ("/name").
+func dataPointer(p string) string {
+	if p == "/data" {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(p, "/data/"); ok {
+		return "/" + rest
+	}
+	return ""
+}
+
+func changeSetsByEmployee(sets []*model.ChangeSet) map[string]*model.ChangeSet {
+	m := make(map[string]*model.ChangeSet, len(sets))
+	for _, cs := range sets {
+		m[cs.EmployeeID] = cs
+	}
+	return m
+}
+
+// rejectFinding rejects the record a schema error traces back to; when the
+// error is about something no input value produced (a required attribute
+// missing), every record of the employee is rejected, since the user cannot
+// be provisioned. It reports whether anything new was rejected.
+func rejectFinding(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet) bool {
+	msg := fmt.Sprintf("schema: %s: %s", f.Finding.Pointer, f.Finding.Message)
+	if f.Source != nil && f.Source.File != "" {
+		return eng.Reject(model.Position{File: f.Source.File, Line: f.Source.Line},
+			model.Diagnostic{Severity: model.SevError, Source: *f.Source, Message: msg})
+	}
+	cs := byEmp[f.Employee]
+	if cs == nil {
+		return false
+	}
+	any := false
+	for _, pos := range cs.Records {
+		src := model.Source{File: pos.File, Line: pos.Line}
+		if eng.Reject(pos, model.Diagnostic{Severity: model.SevError, Source: src,
+			Message: fmt.Sprintf("employee %s cannot be provisioned: %s", f.Employee, msg)}) {
+			any = true
+		}
+	}
+	return any
+}
+
+// mergeResults puts the reader's rejections among the engine's results in
+// input order: by file (in the order given), then line.
+func mergeResults(paths []string, engine, reader []model.RecordResult) []model.RecordResult {
+	if len(reader) == 0 {
+		return engine
+	}
+	order := make(map[string]int, len(paths))
+	for i, p := range paths {
+		order[p] = i
+	}
+	all := append(append([]model.RecordResult(nil), engine...), reader...)
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i].Pos, all[j].Pos
+		if a.File != b.File {
+			return order[a.File] < order[b.File]
+		}
+		return a.Line < b.Line
+	})
+	return all
+}
+
+func count(rs []model.RecordResult) Totals {
+	var t Totals
+	for _, r := range rs {
+		t.Records++
+		switch r.Status {
+		case model.StatusConverted:
+			t.Converted++
+		case model.StatusSkipped:
+			t.Skipped++
+		case model.StatusRejected:
+			t.Rejected++
+		}
+		for _, m := range r.Messages {
+			if m.Severity == model.SevWarning {
+				t.Warnings++
+			}
+		}
+	}
+	return t
+}

@@ -1,0 +1,9 @@
+// Package pipeline runs a conversion end to end: it streams every input
+// through its reader into the mapping engine, folds the records into change
+// sets, plans the phased Bulk requests, validates every operation with the
+// fast schema validator (rejecting, through the lineage, the records whose
+// values fail) and writes the bulk files, plan.jsonl and report.json.
+//
+// Every input record ends with exactly one status (converted, skipped or
+// rejected), and Totals add up to the records read.
+package pipeline

@@ -1,0 +1,156 @@
+package pipeline
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+)
+
+// BulkFileName is the name of request seq (1-based) in the output directory.
+func BulkFileName(seq int) string { return fmt.Sprintf("bulk-%04d.json", seq) }
+
+// OpRef says where an employee's operation landed: bulk file, index, method
+// and path; it completes a value's lineage from input to request.
+type OpRef struct {
+	Bulk   string `json:"bulk"`
+	Index  int    `json:"index"`
+	Phase  int    `json:"phase"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	BulkID string `json:"bulkId,omitempty"`
+}
+
+// PlanLine is one line of plan.jsonl: a change set with its lineage and the
+// operations it became.
+type PlanLine struct {
+	*model.ChangeSet
+	Operations []OpRef `json:"operations"`
+}
+
+// Report is report.json.
+type Report struct {
+	Totals   Totals               `json:"totals"`
+	Plan     plan.Stats           `json:"plan"`
+	Files    []FileSummary        `json:"files"`
+	Records  []model.RecordResult `json:"records"`
+	Findings []OpFinding          `json:"findings,omitempty"`
+	Warnings []model.Diagnostic   `json:"warnings,omitempty"` // plan-level warnings
+}
+
+// outputs names every file Write may create, so a re-run into the same
+// directory never leaves a stale bulk file behind.
+func isOutput(name string) bool {
+	if name == "plan.jsonl" || name == "report.json" {
+		return true
+	}
+	ok, _ := filepath.Match("bulk-[0-9][0-9][0-9][0-9].json", name)
+	return ok
+}
+
+// Write writes the bulk requests, plan.jsonl and report.json into dir,
+// removing the outputs of an earlier run first.
+func (r *Result) Write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && isOutput(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	ops := map[string][]OpRef{}
+	for _, req := range r.Plan.Requests {
+		name := BulkFileName(req.Seq)
+		if err := writeFile(filepath.Join(dir, name), func(w *bufio.Writer) error { return req.Encode(w) }); err != nil {
+			return err
+		}
+		for i, op := range req.Operations {
+			ops[op.Employee] = append(ops[op.Employee], OpRef{Bulk: name, Index: i, Phase: op.Phase,
+				Method: op.Method, Path: op.Path, BulkID: op.BulkID})
+		}
+	}
+	err = writeFile(filepath.Join(dir, "plan.jsonl"), func(w *bufio.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, cs := range r.ChangeSets {
+			line := PlanLine{ChangeSet: cs, Operations: ops[cs.EmployeeID]}
+			if cs.Rename != nil && cs.Rename.From != cs.EmployeeID {
+				line.Operations = append(ops[cs.Rename.From], line.Operations...)
+			}
+			if line.Operations == nil {
+				line.Operations = []OpRef{}
+			}
+			if err := enc.Encode(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, "report.json"), func(w *bufio.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r.Report())
+	})
+}
+
+// Report returns the report of the conversion.
+func (r *Result) Report() Report {
+	rep := Report{Totals: r.Totals, Files: r.Files, Records: r.Records, Findings: r.Findings}
+	if r.Plan != nil {
+		rep.Plan = r.Plan.Stats
+		rep.Warnings = r.Plan.Warnings
+	}
+	if rep.Records == nil {
+		rep.Records = []model.RecordResult{}
+	}
+	return rep
+}
+
+func writeFile(path string, fill func(*bufio.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 256*1024)
+	if err := fill(w); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Summary is the short human summary convert prints.
+func (r *Result) Summary() string {
+	var b strings.Builder
+	t := r.Totals
+	fmt.Fprintf(&b, "records: %d read, %d converted, %d skipped, %d rejected, %d warnings\n",
+		t.Records, t.Converted, t.Skipped, t.Rejected, t.Warnings)
+	if r.Plan != nil {
+		s := r.Plan.Stats
+		fmt.Fprintf(&b, "users: %d created, %d updated, %d renamed\n", s.UsersCreated, s.UsersUpdated, s.Renames)
+		fmt.Fprintf(&b, "operations: %d (phase 0: %d, phase 1: %d, phase 2: %d) in %d bulk requests, %d bytes\n",
+			s.Operations[0]+s.Operations[1]+s.Operations[2], s.Operations[0], s.Operations[1], s.Operations[2], s.Requests, s.Bytes)
+	}
+	if n := len(r.Findings); n > 0 {
+		fmt.Fprintf(&b, "schema warnings: %d\n", n)
+	}
+	return b.String()
+}
