@@ -80,6 +80,7 @@ func (c *CLI) commands() []*ucli.Command {
 		c.validateCommand(),
 		c.convertCommand(),
 		c.mappingCommand(),
+		c.sandboxCommand(),
 	}
 }
 

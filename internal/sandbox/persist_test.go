@@ -1,0 +1,81 @@
+package sandbox
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestSQLiteRestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sandbox.db")
+	clock := newFakeClock()
+	open := func(cfg Config) (*tclient, func()) {
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		hs := httptest.NewServer(s)
+		return &tclient{t: t, srv: s, base: hs.URL, hc: hs.Client(), token: s.AccessToken()}, func() {
+			hs.Close()
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		}
+	}
+	c1, close1 := open(Config{DB: db, ClientSecret: "sec", Users: 3, Latency: 10 * time.Minute, Clock: clock.Now})
+	cr1 := c1.srv.Credentials()
+	token1 := c1.token
+	co := cr1.CompanyID
+	r := c1.do("POST", "/profile/v4/Users", newUser(co, "DB1"))
+	if r.status != 201 {
+		t.Fatalf("POST: %d %s", r.status, r.body)
+	}
+	uid, userProv := r.json["id"].(string), get(r.json, "meta.provisionId").(string)
+	bulkProv := c1.bulk(postOp("b", newUser(co, "DB2")))
+	del := c1.do("DELETE", "/profile/v4/Users/"+c1.do("GET", "/profile/identity/v4/Users?filter=employeeNumber%20eq%20%22E00003%22", nil).json["Resources"].([]any)[0].(map[string]any)["id"].(string), nil)
+	if del.status != 204 {
+		t.Fatalf("DELETE: %d", del.status)
+	}
+	close1()
+
+	c2, close2 := open(Config{DB: db, Users: 3, Latency: 10 * time.Minute, Clock: clock.Now})
+	defer close2()
+	cr2 := c2.srv.Credentials()
+	if cr2.CompanyID != co || cr2.ClientID != cr1.ClientID || cr2.GeneratedSecret {
+		t.Fatalf("credentials after restart: %+v", cr2)
+	}
+	c2.token = token1 // the signing key survives the restart
+	if g := c2.do("GET", "/profile/identity/v4/Users/"+uid, nil); g.status != 200 {
+		t.Fatalf("user after restart: %d %s", g.status, g.body)
+	}
+	// E00003 was deleted: the seed recreates it; the others are kept.
+	if l := c2.do("GET", "/profile/identity/v4.1/Users?count=1", nil); get(l.json, "totalResults") != 4.0 {
+		t.Errorf("users after restart: %v", get(l.json, "totalResults"))
+	}
+	for _, p := range []string{userProv, bulkProv} {
+		if s := c2.do("GET", "/profile/v4/provisions/"+p+"/status", nil); s.status != 200 || get(s.json, "status.completed") != false {
+			t.Errorf("pending provision %s after restart: %d %s", p, s.status, s.body)
+		}
+	}
+	clock.Advance(20 * time.Minute)
+	for _, p := range []string{userProv, bulkProv} {
+		if s := c2.waitDone(p); get(s, "status.success") != true {
+			t.Errorf("provision %s after restart: %v", p, s)
+		}
+	}
+	if l := c2.do("GET", "/profile/identity/v4/Users?filter=employeeNumber%20eq%20%22DB2%22", nil); get(l.json, "totalResults") != 1.0 {
+		t.Errorf("bulk user after restart: %s", l.body)
+	}
+	rt := c2.form(url.Values{"grant_type": {"refresh_token"}, "client_id": {cr1.ClientID}, "client_secret": {"sec"}, "refresh_token": {cr1.RefreshToken}})
+	if rt.status != 200 {
+		t.Errorf("refresh token after restart: %d %s", rt.status, rt.body)
+	}
+}
+
+func TestBadDBPath(t *testing.T) {
+	if _, err := New(Config{DB: filepath.Join(t.TempDir(), "missing", "dir", "x.db")}); err == nil {
+		t.Error("New accepted a DB in a missing directory")
+	}
+}
