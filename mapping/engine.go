@@ -885,9 +885,8 @@ func (e *Engine) ref(r *resolution, ci int32, cr *cref) model.Ref {
 // foldRef adds ref to refs; a ref for the same slot overrides the earlier
 // one, and delegate element attributes merge (blank = no change).
 func (e *Engine) foldRef(refs []model.Ref, ref model.Ref) []model.Ref {
-	k := ref.Key()
 	for i := range refs {
-		if refs[i].Key() != k {
+		if !refs[i].SameSlot(&ref) {
 			continue
 		}
 		if ref.Kind == model.RefDelegate {

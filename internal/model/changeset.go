@@ -51,6 +51,15 @@ type Attr struct {
 	Row     string   `json:"row,omitempty"` // mapping table row, "305.csv:17"
 }
 
+// SameTarget reports whether o writes the target a writes (Key equality,
+// without building the keys).
+func (a *Attr) SameTarget(o *Attr) bool {
+	if a.Kind != o.Kind || a.Schema != o.Schema || a.Path != o.Path {
+		return false
+	}
+	return a.Kind != AttrMember || a.Member == o.Member
+}
+
 // Key identifies the target an Attr writes; a later Attr with the same key
 // overrides an earlier one.
 func (a Attr) Key() string {
@@ -82,6 +91,21 @@ type Ref struct {
 	Attrs   []Attr  `json:"attrs,omitempty"`   // delegates: element sub-attributes (Path relative to the element: "canPrepare", "temporaryDelegation.temporaryDelegationFromDate")
 	Source  Source  `json:"source"`
 	Row     string  `json:"row,omitempty"`
+}
+
+// SameSlot reports whether o fills the slot r fills (Key equality, without
+// building the keys): a later Ref in the same slot overrides an earlier one.
+func (r *Ref) SameSlot(o *Ref) bool {
+	if r.Kind != o.Kind || r.Schema != o.Schema || r.Path != o.Path {
+		return false
+	}
+	switch {
+	case r.Kind == RefDelegate:
+		return r.Target == o.Target
+	case r.Primary == nil || o.Primary == nil:
+		return r.Primary == nil && o.Primary == nil
+	}
+	return *r.Primary == *o.Primary
 }
 
 // Key identifies the slot a Ref fills; a later Ref with the same key

@@ -1,0 +1,320 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/scim"
+)
+
+// builder turns one change set at a time into operations. Each worker owns
+// one; nothing in it is shared.
+type builder struct {
+	opts    *Options
+	dir     *Directory
+	renamed map[string]string // new Employee ID → ID before this run's rename
+	paths   pathCache
+	track   bool   // collect lineage (rebuilds for Operation.Sources)
+	keep    bool   // keep data, do not encode (rebuilds for Operation.Data)
+	slab    []byte // arena the encoded operations are cut from
+
+	arena
+	elems   []*obj // scratch
+	joins   map[[2]string]*string
+	scratch []byte
+}
+
+func newBuilder(opts *Options, renamed map[string]string) *builder {
+	return &builder{opts: opts, dir: opts.Directory, renamed: renamed}
+}
+
+// userError positions an error about a change set.
+type userError struct {
+	src model.Source
+	emp string
+	err error
+}
+
+func (e *userError) Error() string {
+	return fmt.Sprintf("plan: %s: employee %q: %v", e.src, e.emp, e.err)
+}
+
+func (e *userError) Unwrap() error { return e.err }
+
+// uuidRef is uuidOf as a node value.
+func (b *builder) uuidRef(emp string) (*string, bool) {
+	if b.dir == nil {
+		return nil, false
+	}
+	if from, ok := b.renamed[emp]; ok {
+		if u, ok := b.dir.ref(from); ok {
+			return u, true
+		}
+	}
+	return b.dir.ref(emp)
+}
+
+// uuidOf resolves an employee (by the ID after renames) in the directory.
+func (b *builder) uuidOf(emp string) (string, bool) {
+	if b.dir == nil {
+		return "", false
+	}
+	if from, ok := b.renamed[emp]; ok {
+		if u, ok := b.dir.Lookup(from); ok {
+			return u, true
+		}
+	}
+	return b.dir.Lookup(emp)
+}
+
+func recordSource(cs *model.ChangeSet) model.Source {
+	if len(cs.Records) > 0 {
+		return model.Source{File: cs.Records[0].File, Line: cs.Records[0].Line}
+	}
+	if cs.Rename != nil {
+		return model.Source{File: cs.Rename.Source.File, Line: cs.Rename.Source.Line}
+	}
+	return model.Source{}
+}
+
+func (b *builder) warn(res *userResult, src model.Source, format string, args ...any) {
+	res.warns = append(res.warns, model.Diagnostic{Severity: model.SevWarning, Source: src, Message: fmt.Sprintf(format, args...)})
+}
+
+// user builds the operations of one change set.
+func (b *builder) user(cs *model.ChangeSet) (res userResult) {
+	emp := cs.EmployeeID
+	base := recordSource(cs)
+	fail := func(src model.Source, err error) userResult {
+		if src.File == "" {
+			src = base
+		}
+		return userResult{err: &userError{src: src, emp: emp, err: err}}
+	}
+	uuid, known := b.uuidOf(emp)
+	rename := cs.Rename
+	if rename != nil && rename.From == "" {
+		return fail(rename.Source, fmt.Errorf("rename without the current employee ID"))
+	}
+	switch {
+	case rename != nil && b.dir != nil && !known && cs.Creates:
+		b.warn(&res, rename.Source, "employee %q to be renamed from %q is not in the directory: created under the new ID, rename dropped", emp, rename.From)
+		rename = nil
+		res.created = true
+	case rename != nil:
+		res.existing = true
+	case cs.Creates:
+		res.created = !known
+		res.existing = known
+	default:
+		res.existing = true
+	}
+	if res.existing && b.dir != nil && !known {
+		b.warn(&res, base, "employee %q is not in the directory: addressed by bulkId, resolved at submit", emp)
+	}
+	path := BulkIDPath(emp)
+	if known {
+		path = UUIDPath(uuid)
+	}
+
+	defer func() {
+		if res.err == nil {
+			b.attachLineage(cs, &res)
+		}
+		if !b.track && !b.keep {
+			b.arena.reset() // every operation of the user is encoded
+		}
+	}()
+
+	// Phase 0.
+	if rename != nil {
+		from := rename.From
+		rpath := BulkIDPath(from)
+		if known {
+			rpath = path
+		}
+		lin := b.newLineage(base)
+		ops := b.newArr()
+		if rename.NewEmployeeID != "" && rename.NewEmployeeID != from {
+			if lin != nil {
+				lin.add(opPtr(len(ops.vals)), rename.Source, "")
+			}
+			ops.add(b.patchOp(scim.OpReplace, model.SchemaEnterprise+":employeeNumber", &rename.NewEmployeeID))
+		}
+		if rename.NewLogin != "" {
+			if lin != nil {
+				lin.add(opPtr(len(ops.vals)), rename.Source, "")
+			}
+			ops.add(b.patchOp(scim.OpReplace, "userName", &rename.NewLogin))
+		}
+		if len(ops.vals) > 0 {
+			op := &Operation{Method: scim.MethodPatch, Path: rpath, data: b.patchBody(ops),
+				Employee: from, Phase: PhaseRename, Kind: KindRename}
+			op.setLineage(lin)
+			if err := b.encode(op); err != nil {
+				return fail(rename.Source, err)
+			}
+			res.ops[PhaseRename] = op
+		}
+	}
+
+	// Phase 1.
+	var op1 *Operation
+	switch {
+	case res.created:
+		lin := b.newLineage(base)
+		data, err := b.userBody(cs, lin, &res)
+		if err != nil {
+			return fail(err.src, err.err)
+		}
+		op1 = &Operation{Method: scim.MethodPost, BulkID: BulkID(emp), Path: "/Users", data: data,
+			Kind: KindCreate}
+		op1.setLineage(lin)
+	case b.opts.Replace:
+		lin := b.newLineage(base)
+		data, err := b.userBody(cs, lin, &res)
+		if err != nil {
+			return fail(err.src, err.err)
+		}
+		if known {
+			data.set("id", uuid)
+		} else {
+			data.set("id", "bulkId:"+BulkID(emp))
+		}
+		op1 = &Operation{Method: scim.MethodPut, Path: path, data: data,
+			Kind: KindReplace}
+		op1.setLineage(lin)
+	default:
+		lin := b.newLineage(base)
+		ops, err := b.patchOps(cs, lin, &res)
+		if err != nil {
+			return fail(err.src, err.err)
+		}
+		if len(ops.vals) > 0 {
+			op1 = &Operation{Method: scim.MethodPatch, Path: path, data: b.patchBody(ops),
+				Kind: KindUpdate}
+			op1.setLineage(lin)
+		}
+	}
+	if op1 != nil {
+		op1.Employee, op1.Phase = emp, PhaseIdentity
+		if err := b.encode(op1); err != nil {
+			return fail(base, err)
+		}
+		res.ops[PhaseIdentity] = op1
+	}
+
+	// Phase 2.
+	if len(cs.Refs) > 0 {
+		lin := b.newLineage(refBase(cs, base))
+		ops, err := b.refOps(cs, res.created, lin)
+		if err != nil {
+			return fail(err.src, err.err)
+		}
+		if len(ops.vals) > 0 {
+			op := &Operation{Method: scim.MethodPatch, Path: path, data: b.patchBody(ops),
+				Employee: emp, Phase: PhaseRefs, Kind: KindRefs}
+			op.setLineage(lin)
+			if err := b.encode(op); err != nil {
+				return fail(base, err)
+			}
+			res.ops[PhaseRefs] = op
+		}
+	}
+	return res
+}
+
+func refBase(cs *model.ChangeSet, base model.Source) model.Source {
+	s := cs.Refs[0].Source
+	if s.File == "" {
+		return base
+	}
+	return model.Source{File: s.File, Line: s.Line}
+}
+
+// encode encodes op into the builder's arena and recycles its data.
+func (b *builder) encode(op *Operation) error {
+	if b.track || b.keep {
+		return nil // a rebuild for lineage or data
+	}
+	var err error
+	b.scratch, err = appendOperation(b.scratch[:0], op, b.opts.Indent)
+	op.data = nil
+	if err != nil {
+		return err
+	}
+	n := len(b.scratch)
+	if cap(b.slab)-len(b.slab) < n {
+		b.slab = make([]byte, 0, max(1<<20, n))
+	}
+	start := len(b.slab)
+	b.slab = append(b.slab, b.scratch...)
+	op.enc = b.slab[start : start+n : start+n]
+	return nil
+}
+
+func (b *builder) patchBody(ops *arr) *obj {
+	m := b.newObj()
+	m.set("schemas", b.arr1(scim.SchemaPatchOp))
+	m.set("Operations", ops)
+	return m
+}
+
+// patchOp is a PATCH operation; path is nil, a string or a *string.
+func (b *builder) patchOp(op, path, value any) *obj {
+	m := b.newObj()
+	m.set("op", op)
+	if path != nil {
+		m.set("path", path)
+	}
+	if value != nil {
+		m.set("value", value)
+	}
+	return m
+}
+
+// posError is an error about one input value.
+type posError struct {
+	src model.Source
+	err error
+}
+
+func errAt(src model.Source, format string, args ...any) *posError {
+	return &posError{src: src, err: fmt.Errorf(format, args...)}
+}
+
+// value converts an Attr value to the plan's closed set of types.
+func (b *builder) value(v any) (any, error) {
+	switch x := v.(type) {
+	case string, bool:
+		return x, nil
+	case json.Number:
+		if !validNumber(string(x)) {
+			return nil, fmt.Errorf("value %q is not a number", string(x))
+		}
+		return x, nil
+	case int:
+		return jsonInt(x), nil
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10)), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("value %v is not a JSON number", x)
+		}
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64)), nil
+	case []string:
+		out := b.newArr()
+		for _, s := range x {
+			out.add(s)
+		}
+		return out, nil
+	case nil:
+		return nil, fmt.Errorf("value is missing")
+	}
+	return nil, fmt.Errorf("value of type %T is not supported", v)
+}
+
+func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }

@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+func marshalStd(t testing.TB, v any, indent bool) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+func TestEncoderMatchesEncodingJSON(t *testing.T) {
+	tree := map[string]any{
+		"z": []any{}, "a": map[string]any{}, "urn:x:User": map[string]any{"b": true, "a": []any{"x", json.Number("-1.5e3"), nil, false}},
+		"Operations": []any{map[string]any{"op": "add", "value": []any{map[string]any{"roleName": "R", "roleGroups": []any{}}}}},
+		"s":          "quote\" back\\ ctl\x01\x1f tab\t nl\n <&> \u2028\u2029 bad\xff\xfe utf8 é 漢 🙂 long-ascii-run-0123456789",
+	}
+	for _, indent := range []bool{false, true} {
+		got, err := appendValue(nil, tree, indent, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := marshalStd(t, tree, indent); !bytes.Equal(got, want) {
+			t.Errorf("indent=%v\n got %s\nwant %s", indent, got, want)
+		}
+		// The node form encodes the same.
+		n := &obj{}
+		n.set("s", tree["s"])
+		n.set("a", &obj{})
+		n.set("z", &arr{})
+		n.set("urn:x:User", &obj{keys: []string{"b", "a"}, vals: []any{true, &arr{vals: []any{"x", json.Number("-1.5e3"), nil, false}}}})
+		roles := &obj{keys: []string{"roleName", "roleGroups"}, vals: []any{"R", emptyArr}}
+		n.set("Operations", &arr{vals: []any{&obj{keys: []string{"value", "op"}, vals: []any{&arr{vals: []any{roles}}, "add"}}}})
+		gotN, err := appendValue(nil, n, indent, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(gotN, got) {
+			t.Errorf("node encoding differs:\n%s\n%s", gotN, got)
+		}
+		if conv, _ := appendValue(nil, toAny(n), indent, 0); !bytes.Equal(conv, got) {
+			t.Errorf("toAny changes the encoding:\n%s", conv)
+		}
+	}
+	if _, err := appendValue(nil, map[string]any{"x": 3}, false, 0); err == nil {
+		t.Error("an int in plan data is accepted")
+	}
+	if _, err := appendValue(nil, json.Number("01"), false, 0); err == nil {
+		t.Error("an invalid json.Number is accepted")
+	}
+}
+
+func TestValidNumber(t *testing.T) {
+	for s, want := range map[string]bool{"0": true, "-0": true, "12": true, "1.5": true, "-1.5e+3": true, "2E-7": true,
+		"": false, "-": false, "01": false, "1.": false, ".5": false, "1e": false, "+1": false, "1x": false, "NaN": false} {
+		if got := validNumber(s); got != want {
+			t.Errorf("validNumber(%q) = %v", s, got)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "12345678abcdefgh", "a\"b\\c", "\x00\x7f\x80\xff", "\u2028x\u2029", "é漢🙂", "<html>&amp;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendString(nil, s)
+		want := marshalStd(t, s, false)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}

@@ -1,0 +1,130 @@
+package plan
+
+// Operation data is built as a tree of obj and arr nodes, not maps: an obj
+// is a pair of slices, so building and encoding need no hashing and no map
+// iteration, and the nodes of an encoded user are reused for
+// the next one (Build keeps no data: 100k users of map trees would take
+// gigabytes). Operation.Data converts a rebuilt tree into map[string]any
+// and []any.
+
+// obj is a JSON object; keys keep insertion order and are sorted when
+// encoded.
+type obj struct {
+	keys []string
+	vals []any
+}
+
+// arr is a JSON array. When every element was added for a one-term string
+// filter on the same key (customData[id eq "custom2"]), sel holds each
+// element's filter value so that lookups compare strings, not objects.
+type arr struct {
+	vals   []any
+	selKey string
+	sel    []string
+}
+
+func (o *obj) find(k string) int {
+	for i, kk := range o.keys {
+		if kk == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func (o *obj) get(k string) any {
+	if i := o.find(k); i >= 0 {
+		return o.vals[i]
+	}
+	return nil
+}
+
+func (o *obj) set(k string, v any) {
+	if i := o.find(k); i >= 0 {
+		o.vals[i] = v
+		return
+	}
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+}
+
+func (o *obj) del(k string) {
+	if i := o.find(k); i >= 0 {
+		o.keys = append(o.keys[:i], o.keys[i+1:]...)
+		o.vals = append(o.vals[:i], o.vals[i+1:]...)
+	}
+}
+
+func (a *arr) add(v any) { a.vals = append(a.vals, v) }
+
+// arena hands out nodes; reset makes every node reusable. Only builders
+// that encode and drop their trees reset.
+type arena struct {
+	objs []*obj
+	arrs []*arr
+	nObj int
+	nArr int
+}
+
+func (ar *arena) newObj() *obj {
+	if ar.nObj < len(ar.objs) {
+		o := ar.objs[ar.nObj]
+		ar.nObj++
+		clear(o.vals)
+		o.keys, o.vals = o.keys[:0], o.vals[:0]
+		return o
+	}
+	o := &obj{keys: make([]string, 0, 4), vals: make([]any, 0, 4)}
+	ar.objs = append(ar.objs, o)
+	ar.nObj++
+	return o
+}
+
+func (ar *arena) newArr() *arr {
+	if ar.nArr < len(ar.arrs) {
+		a := ar.arrs[ar.nArr]
+		ar.nArr++
+		clear(a.vals)
+		a.vals, a.sel, a.selKey = a.vals[:0], a.sel[:0], ""
+		return a
+	}
+	a := &arr{vals: make([]any, 0, 4)}
+	ar.arrs = append(ar.arrs, a)
+	ar.nArr++
+	return a
+}
+
+func (ar *arena) reset() { ar.nObj, ar.nArr = 0, 0 }
+
+func (ar *arena) obj1(k string, v any) *obj {
+	o := ar.newObj()
+	o.set(k, v)
+	return o
+}
+
+func (ar *arena) arr1(v any) *arr {
+	a := ar.newArr()
+	a.add(v)
+	return a
+}
+
+// toAny converts a node tree into map[string]any and []any.
+func toAny(v any) any {
+	switch x := v.(type) {
+	case *obj:
+		m := make(map[string]any, len(x.keys))
+		for i, k := range x.keys {
+			m[k] = toAny(x.vals[i])
+		}
+		return m
+	case *arr:
+		s := make([]any, len(x.vals))
+		for i, e := range x.vals {
+			s[i] = toAny(e)
+		}
+		return s
+	case *string:
+		return *x
+	}
+	return v
+}

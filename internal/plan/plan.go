@@ -1,0 +1,392 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/scim"
+)
+
+const schemaBulkRequest = scim.SchemaBulkRequest
+
+// Limits of a UPS v4 Bulk request.
+const (
+	DefaultMaxOps   = 100
+	DefaultMaxBytes = 400 * 1024
+)
+
+// Phases.
+const (
+	PhaseRename   = 0 // ID changes (320)
+	PhaseIdentity = 1 // POST new users, PATCH existing ones
+	PhaseRefs     = 2 // approvers, delegates, managers
+	numPhases     = 3
+)
+
+// Options control Build.
+type Options struct {
+	// CompanyID fills the enterprise companyId of every created user.
+	CompanyID string
+	// Directory, when set, resolves existing users to their ids offline:
+	// their operations get UUID paths, references get "value" UUIDs, and a
+	// user it lists is updated, not created.
+	Directory *Directory
+	// MaxOps and MaxBytes bound each request (defaults 100 and 400 KiB,
+	// the UPS limits). MaxBytes counts the bytes Encode writes.
+	MaxOps   int
+	MaxBytes int
+	// Replace sends existing users a full replacement (PUT of the whole
+	// user) instead of a PATCH. Attributes the input does not give are
+	// then reset by the server.
+	Replace bool
+	// FailOnErrors, when set, is written as the failOnErrors of every
+	// request. Unset, the server processes every operation.
+	FailOnErrors *int
+	// Indent writes requests indented by two spaces instead of compact.
+	Indent bool
+	// Workers bounds the goroutines building and encoding operations;
+	// 0 means GOMAXPROCS.
+	Workers int
+}
+
+// OpKind says what an operation does.
+type OpKind string
+
+// Operation kinds.
+const (
+	KindRename  OpKind = "rename"  // phase 0 PATCH
+	KindCreate  OpKind = "create"  // phase 1 POST
+	KindUpdate  OpKind = "update"  // phase 1 PATCH
+	KindReplace OpKind = "replace" // phase 1 PUT (Options.Replace)
+	KindRefs    OpKind = "refs"    // phase 2 PATCH
+)
+
+// Operation is one bulk operation of a plan. Its data is not kept: Build
+// encodes it and Data rebuilds it on demand.
+type Operation struct {
+	Method   string // POST, PATCH or PUT
+	BulkID   string // POST only: "emp-<id>"
+	Path     string // "/Users", "/Users/bulkId:emp-<id>" or "/Users/<uuid>"
+	Employee string // Employee ID the operation is about (after renames; the old ID for a rename)
+	Phase    int
+	Kind     OpKind
+
+	enc     []byte    // encoded operation (compact or indented at depth 2)
+	data    any       // set in rebuilds only
+	lazy    *userLazy // how to rebuild data and lineage
+	tracked *lineage  // set by lineage rebuilds only
+}
+
+// Data returns the operation's data (the User for POST and PUT, the PatchOp
+// for PATCH), made of map[string]any, []any, string, bool and json.Number
+// only, with the content that was encoded. Each call builds a fresh tree
+// the caller owns.
+func (o *Operation) Data() any {
+	if o.data != nil {
+		return toAny(o.data)
+	}
+	if o.lazy == nil {
+		return nil
+	}
+	return o.lazy.rebuildData(o.Phase)
+}
+
+// BulkOperation returns the operation with a fresh copy of its data.
+func (o *Operation) BulkOperation() scim.BulkOperation {
+	return scim.BulkOperation{Method: o.Method, BulkID: o.BulkID, Path: o.Path, Data: o.Data()}
+}
+
+// Encoded returns the encoded operation as it appears in the request
+// (indented for depth 2 when Options.Indent is set). It must not be
+// modified.
+func (o *Operation) Encoded() []byte { return o.enc }
+
+// Size is the encoded size of the operation in bytes.
+func (o *Operation) Size() int { return len(o.enc) }
+
+// Request is one Bulk request of a plan: operations of one phase.
+type Request struct {
+	Seq          int // 1-based position in the plan (bulk-0001.json is Seq 1)
+	Phase        int
+	FailOnErrors *int
+	Operations   []*Operation
+	indent       bool
+	size         int
+}
+
+// Size is the number of bytes Encode writes for the request.
+func (r *Request) Size() int { return r.size }
+
+// Body returns the request as a scim.BulkRequest, with fresh copies of
+// the operations' data.
+func (r *Request) Body() *scim.BulkRequest {
+	b := &scim.BulkRequest{Schemas: []string{schemaBulkRequest}, FailOnErrors: r.FailOnErrors,
+		Operations: make([]scim.BulkOperation, len(r.Operations))}
+	for i, op := range r.Operations {
+		b.Operations[i] = op.BulkOperation()
+	}
+	return b
+}
+
+// Tree returns the request as a generic JSON value (map[string]any, []any,
+// string, bool, json.Number), for validators; each call builds fresh data.
+// A JSON pointer into it is a pointer into the encoded request.
+func (r *Request) Tree() map[string]any {
+	ops := make([]any, len(r.Operations))
+	for i, op := range r.Operations {
+		m := map[string]any{"method": op.Method}
+		if op.BulkID != "" {
+			m["bulkId"] = op.BulkID
+		}
+		if op.Path != "" {
+			m["path"] = op.Path
+		}
+		if d := op.Data(); d != nil {
+			m["data"] = d
+		}
+		ops[i] = m
+	}
+	t := map[string]any{"schemas": []any{schemaBulkRequest}, "Operations": ops}
+	if r.FailOnErrors != nil {
+		t["failOnErrors"] = jsonInt(*r.FailOnErrors)
+	}
+	return t
+}
+
+// Bytes returns the encoded request (what Encode writes, without the final
+// newline).
+func (r *Request) Bytes() []byte {
+	return r.appendTo(make([]byte, 0, r.size))
+}
+
+func (r *Request) appendTo(dst []byte) []byte {
+	dst = requestHead(dst, r.FailOnErrors, r.indent)
+	for i, op := range r.Operations {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = newline(dst, r.indent, 2)
+		dst = append(dst, op.enc...)
+	}
+	return requestTail(dst, r.indent)
+}
+
+// MarshalJSON returns the encoded request.
+func (r *Request) MarshalJSON() ([]byte, error) { return r.Bytes(), nil }
+
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// Encode writes the encoded request followed by a newline, in one Write.
+func (r *Request) Encode(w io.Writer) error {
+	bp := bufPool.Get().(*[]byte)
+	b := append(r.appendTo((*bp)[:0]), '\n')
+	_, err := w.Write(b)
+	*bp = b
+	bufPool.Put(bp)
+	return err
+}
+
+// SourceAt resolves a JSON pointer into the request body
+// ("/Operations/3/data/name/givenName") to the input value that produced
+// it, by longest prefix; pointers to an operation but outside its data
+// resolve to the record that introduced the employee.
+func (r *Request) SourceAt(pointer string) (src model.Source, row string, ok bool) {
+	rest, found := strings.CutPrefix(pointer, "/Operations/")
+	if !found {
+		return model.Source{}, "", false
+	}
+	idx, rest, _ := strings.Cut(rest, "/")
+	n, err := strconv.Atoi(idx)
+	if err != nil || n < 0 || n >= len(r.Operations) {
+		return model.Source{}, "", false
+	}
+	rel := ""
+	if rest == "data" || strings.HasPrefix(rest, "data/") {
+		rel = rest[len("data"):]
+	}
+	return r.Operations[n].SourceAt(rel)
+}
+
+// Plan is the phased list of Bulk requests for a set of change sets.
+type Plan struct {
+	Requests []*Request
+	Stats    Stats
+	// Warnings are about values the plan dropped or could not resolve.
+	Warnings []model.Diagnostic
+}
+
+// SourceAt resolves a JSON pointer into the body of Requests[req] (0-based)
+// to the input value that produced it (see Request.SourceAt).
+func (p *Plan) SourceAt(req int, pointer string) (model.Source, bool) {
+	if req < 0 || req >= len(p.Requests) {
+		return model.Source{}, false
+	}
+	s, _, ok := p.Requests[req].SourceAt(pointer)
+	return s, ok
+}
+
+// Stats counts what a plan does.
+type Stats struct {
+	UsersCreated     int            `json:"usersCreated"`     // POSTs
+	UsersUpdated     int            `json:"usersUpdated"`     // existing users with a phase 1 or 2 operation
+	Renames          int            `json:"renames"`          // phase 0 operations
+	Operations       [numPhases]int `json:"operations"`       // per phase
+	Requests         int            `json:"requests"`         // all phases
+	RequestsPerPhase [numPhases]int `json:"requestsPerPhase"` // per phase
+	Bytes            int64          `json:"bytes"`            // sum of request sizes
+}
+
+// userResult is what one change set contributes to a plan.
+type userResult struct {
+	ops      [numPhases]*Operation
+	created  bool
+	existing bool
+	warns    []model.Diagnostic
+	err      error
+}
+
+// Build turns change sets into phased Bulk requests: phase 0 renames, phase
+// 1 creates and updates, phase 2 references between users. Operations keep
+// the order of sets within a phase; a request holds operations of one phase
+// only, at most MaxOps of them and at most MaxBytes encoded. Output is the
+// same for the same input and options.
+func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
+	if opts.MaxOps <= 0 {
+		opts.MaxOps = DefaultMaxOps
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	seen := make(map[string]int, len(sets))
+	renamed := make(map[string]string)
+	for i, cs := range sets {
+		if cs == nil {
+			return nil, fmt.Errorf("plan: change set %d is nil", i)
+		}
+		if cs.EmployeeID == "" {
+			return nil, fmt.Errorf("plan: %s: change set without an employee ID", firstPos(cs))
+		}
+		if j, dup := seen[cs.EmployeeID]; dup {
+			return nil, fmt.Errorf("plan: %s: employee %q has two change sets (the other starts at %s)", firstPos(cs), cs.EmployeeID, firstPos(sets[j]))
+		}
+		seen[cs.EmployeeID] = i
+		if cs.Rename != nil && cs.Rename.From != "" && cs.Rename.From != cs.EmployeeID {
+			renamed[cs.EmployeeID] = cs.Rename.From
+		}
+	}
+
+	results := make([]userResult, len(sets))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const block = 128
+	if nb := (len(sets) + block - 1) / block; workers > nb {
+		workers = max(nb, 1)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := newBuilder(&opts, renamed)
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= len(sets) {
+					return
+				}
+				for i := lo; i < min(lo+block, len(sets)); i++ {
+					results[i] = b.user(sets[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	p := &Plan{}
+	for i := range results {
+		if err := results[i].err; err != nil {
+			return nil, err
+		}
+	}
+	for phase := range numPhases {
+		var cur *Request
+		for i := range results {
+			res := &results[i]
+			op := res.ops[phase]
+			if op == nil {
+				continue
+			}
+			p.Stats.Operations[phase]++
+			if cur != nil && (len(cur.Operations) == opts.MaxOps || cur.size+opCost(op, opts.Indent, false) > opts.MaxBytes) {
+				cur = nil
+			}
+			if cur == nil {
+				cur = &Request{Seq: len(p.Requests) + 1, Phase: phase, FailOnErrors: opts.FailOnErrors, indent: opts.Indent}
+				cur.size = frameSize(opts.FailOnErrors, opts.Indent)
+				if cur.size+opCost(op, opts.Indent, true) > opts.MaxBytes {
+					return nil, fmt.Errorf("plan: %s: employee %q: %s operation is %d bytes, a request holds at most %d", firstPos(sets[i]), op.Employee, op.Kind, op.Size(), opts.MaxBytes)
+				}
+				p.Requests = append(p.Requests, cur)
+				p.Stats.RequestsPerPhase[phase]++
+			}
+			cur.size += opCost(op, opts.Indent, len(cur.Operations) == 0)
+			cur.Operations = append(cur.Operations, op)
+		}
+	}
+	for i := range results {
+		res := &results[i]
+		if res.created {
+			p.Stats.UsersCreated++
+		} else if res.existing && (res.ops[PhaseIdentity] != nil || res.ops[PhaseRefs] != nil) {
+			p.Stats.UsersUpdated++
+		}
+		if res.ops[PhaseRename] != nil {
+			p.Stats.Renames++
+		}
+		p.Warnings = append(p.Warnings, res.warns...)
+	}
+	p.Stats.Requests = len(p.Requests)
+	for _, r := range p.Requests {
+		p.Stats.Bytes += int64(r.size)
+	}
+	return p, nil
+}
+
+// frameSize is the size of a request without operations, final newline
+// included.
+func frameSize(failOnErrors *int, indent bool) int {
+	var buf [256]byte
+	b := requestHead(buf[:0], failOnErrors, indent)
+	b = requestTail(b, indent)
+	return len(b) + 1
+}
+
+// opCost is what adding op to a request adds to its size.
+func opCost(op *Operation, indent, first bool) int {
+	n := len(op.enc)
+	if !first {
+		n++ // comma
+	}
+	if indent {
+		n += 5 // newline and two levels of indentation
+	}
+	return n
+}
+
+func firstPos(cs *model.ChangeSet) string {
+	if cs.Rename != nil && cs.Rename.Source.File != "" {
+		return model.Position{File: cs.Rename.Source.File, Line: cs.Rename.Source.Line}.String()
+	}
+	if len(cs.Records) > 0 {
+		return cs.Records[0].String()
+	}
+	return "employee " + cs.EmployeeID
+}
