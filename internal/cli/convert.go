@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"regexp"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -60,6 +61,9 @@ func runConvert(o ConvertOptions) error {
 			return &Error{Code: ExitUsage, Err: err}
 		}
 	}
+	if o.CompanyID != "" && !uuidRE.MatchString(o.CompanyID) {
+		return usageErrorf("--company-id %q: expected the company's UUID (8-4-4-4-12 hexadecimal digits)", o.CompanyID)
+	}
 	opts := pipeline.Options{CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding,
 		Strict: o.Strict, Indent: o.Indent}
 	var err error
@@ -88,6 +92,8 @@ func runConvert(o ConvertOptions) error {
 	}
 	return nil
 }
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // printRejections lists the first rejected records with their reasons.
 func printRejections(w io.Writer, res *pipeline.Result) {

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConvertCommand(t *testing.T) {
+	out := t.TempDir()
+	in := filepath.Join(t.TempDir(), "feed.csv")
+	feed := "100,0,SSO,UPDATE,EN,N,N\n" +
+		"305,Ann,,Lee,E1,ann@example.com,,ann@example.com,en_US,US,US-WA,L1,USD,,Y\n" +
+		"305,Bo,,Ek,E2,bo@example.com,,bo@example.com,en_US,US,,L1,USD,,perhaps\n"
+	if err := os.WriteFile(in, []byte(feed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "", "convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--out", out, in)
+	if code != ExitRejected {
+		t.Fatalf("exit %d, want %d (one record rejected)\n%s%s", code, ExitRejected, stdout, stderr)
+	}
+	for _, want := range []string{"3 read, 1 converted, 1 skipped, 1 rejected", "users: 1 created", in + ":3:15"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, f := range []string{"bulk-0001.json", "plan.jsonl", "report.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	var rep struct {
+		Totals struct{ Records, Converted, Skipped, Rejected int }
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Totals.Records != 3 || rep.Totals.Rejected != 1 {
+		t.Errorf("report totals %+v (%v)", rep.Totals, err)
+	}
+	// What convert wrote validates.
+	if code, stdout, _ := run(t, "", "validate", out); code != ExitOK {
+		t.Errorf("validate on convert's output: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestConvertUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no out", []string{"convert", "x.csv"}, "out"},
+		{"no files", []string{"convert", "--out", "o"}, "no input files"},
+		{"missing file", []string{"convert", "--out", "o", "nope.csv"}, "nope.csv"},
+		{"bad mapping dir", []string{"convert", "--mapping", "nope", "--out", "o", "x.csv"}, "nope"},
+		{"bad company id", []string{"convert", "--company-id", "acme", "--out", "o", "x.csv"}, "UUID"},
+		{"bad directory", []string{"convert", "--directory", "nope.csv", "--out", "o", "x.csv"}, "nope.csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "", tt.args...)
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want %d\n%s%s", code, ExitUsage, stdout, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr lacks %q: %s", tt.want, stderr)
+			}
+		})
+	}
+}
+
+func TestMappingShow(t *testing.T) {
+	code, stdout, _ := run(t, "", "mapping", "show", "305")
+	if code != ExitOK || !strings.Contains(stdout, "Employee ID") || !strings.Contains(stdout, "NOT SUPPORTED") {
+		t.Errorf("mapping show 305: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = run(t, "", "mapping", "show")
+	if code != ExitOK || !strings.Contains(stdout, "v3.1") {
+		t.Errorf("mapping show: exit %d\n%s", code, stdout)
+	}
+	code, _, stderr := run(t, "", "mapping", "show", "999")
+	if code != ExitUsage || !strings.Contains(stderr, "305") {
+		t.Errorf("unknown table: exit %d, stderr %s", code, stderr)
+	}
+}
