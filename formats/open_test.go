@@ -1,0 +1,110 @@
+package formats
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		head, want, err string
+	}{
+		{head: "100,0,SSO,UPDATE,EN,N,N\n", want: "concur"},
+		{head: "\ufeff305,Ann", want: "concur"},
+		{head: "\"305\",Ann", want: "concur"},
+		{head: "  \n<?xml version=\"1.0\"?><batch/>", want: "v1xml"},
+		{head: "\ufeff{\"Items\":[]}", want: "v3json"},
+		{head: "[{}]", want: "v3json"},
+		{head: "", err: "empty"},
+		{head: " \r\n\t", err: "empty"},
+		{head: "# a readme", err: "--format"},
+		{head: "\x00\x01\x02", err: "first bytes"},
+	}
+	for _, tt := range tests {
+		got, err := Detect([]byte(tt.head))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Detect(%q) error = %v, want %q", tt.head, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Detect(%q) = %q, %v; want %q", tt.head, got, err, tt.want)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	for _, n := range Names() {
+		if e, err := Lookup(n); err != nil || e.Name != n || e.New == nil {
+			t.Errorf("Lookup(%q) = %+v, %v", n, e, err)
+		}
+	}
+	_, err := Lookup("xlsx")
+	if err == nil || !strings.Contains(err.Error(), "concur, v1xml, v3json") {
+		t.Errorf("Lookup(xlsx) error = %v: want the known names listed", err)
+	}
+}
+
+func TestNewInputEncoding(t *testing.T) {
+	// "Zoë" in windows-1252: the ë is the single byte 0xEB.
+	raw := "100,0,SSO,UPDATE,EN,N,N\n305,Zo\xeb,,Lee,E1\n"
+	in, err := NewInput(strings.NewReader(raw), "w.csv", Options{Encoding: "windows-1252"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for {
+		rec, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Type == "305" {
+			names = append(names, rec.Field(2))
+		}
+	}
+	if len(names) != 1 || names[0] != "Zoë" {
+		t.Errorf("decoded names %q, want [Zoë]", names)
+	}
+
+	// Without --encoding the same bytes are invalid UTF-8: a record error.
+	in, err = NewInput(strings.NewReader(raw), "w.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pe *model.ParseError
+	for {
+		_, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		if errors.As(err, &pe) {
+			break
+		}
+	}
+	if pe == nil || pe.Line != 2 {
+		t.Errorf("invalid UTF-8 not reported at line 2: %v", pe)
+	}
+}
+
+func TestNewInputErrors(t *testing.T) {
+	if _, err := NewInput(strings.NewReader("x"), "a", Options{Encoding: "klingon"}); err == nil || !strings.Contains(err.Error(), "windows-1252") {
+		t.Errorf("unknown encoding: %v", err)
+	}
+	if _, err := NewInput(strings.NewReader("x"), "a", Options{Format: "xlsx"}); err == nil {
+		t.Error("unknown format accepted")
+	}
+	if _, err := NewInput(strings.NewReader("hello"), "a.txt", Options{}); err == nil || !strings.HasPrefix(err.Error(), "a.txt: ") {
+		t.Errorf("undetectable input: %v", err)
+	}
+	if _, err := Open("does/not/exist.csv", Options{}); err == nil {
+		t.Error("missing file opened")
+	}
+}
