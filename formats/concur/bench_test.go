@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gocarina/gocsv"
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 )
 
@@ -58,27 +59,7 @@ func BenchmarkEncodingCSV305(b *testing.B) {
 
 // BenchmarkReader305 reads the same file with the package's Reader.
 func BenchmarkReader305(b *testing.B) {
-	data := data305(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r := NewReader(bytes.NewReader(data), "bench.csv")
-		n := 0
-		for {
-			rec, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-			_ = rec
-		}
-		if n != benchRows+1 {
-			b.Fatalf("read %d records, want %d", n, benchRows+1)
-		}
-	}
+	formattest.BenchRead(b, data305(b), benchRows+1, formattest.Open(NewReader))
 }
 
 // BenchmarkGocsv305 decodes the same file into typed structs with gocsv's

@@ -1,7 +1,6 @@
 package concur
 
 import (
-	"io"
 	"strings"
 	"testing"
 
@@ -11,7 +10,7 @@ import (
 func TestConformance(t *testing.T) {
 	row305 := "305,Dana,,Whitfield,E1001,dana@northwind.example,,dana@northwind.example,en_US,US,US-WA,NWR-US,USD,,Y,\"Sales, EMEA\"\n"
 	formattest.Run(t, formattest.Harness{
-		New: func(r io.Reader, name string) formattest.Reader { return NewReader(r, name) },
+		New: formattest.Open(NewReader),
 		Cases: []formattest.Case{
 			{
 				Name: "settings, employees, travel with a two-line remark, roles",

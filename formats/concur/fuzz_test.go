@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
@@ -29,16 +28,10 @@ func FuzzReader(f *testing.F) {
 		"\x00\x01\x02\xff\xfe",
 		"\xff\xfe3\x000\x005\x00",
 	}
-	for _, s := range seeds {
-		f.Add([]byte(s))
-	}
+	formattest.Seed(f, seeds...)
 	for _, dir := range []string{"../../samples/concur", "testdata/bad"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
-		for _, p := range files {
-			if b, err := os.ReadFile(p); err == nil {
-				f.Add(b)
-			}
-		}
+		formattest.SeedFiles(f, files...)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		formattest.Drain(t, NewReader(bytes.NewReader(data), "fuzz"))

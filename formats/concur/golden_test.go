@@ -1,9 +1,7 @@
 package concur
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -46,20 +44,14 @@ func dumpFile(t *testing.T, path string) []byte {
 	defer f.Close()
 	r := NewReader(f, filepath.Base(path))
 	d := dump{File: filepath.Base(path)}
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *model.ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("%s: %T %v", path, err, err)
-			}
-			d.Events = append(d.Events, event{Error: err.Error(), Fatal: pe.Fatal})
-			if pe.Fatal {
-				break
-			}
+	evs, err := formattest.Events(r)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	for _, ev := range evs {
+		rec := ev.Record
+		if rec == nil {
+			d.Events = append(d.Events, event{Error: ev.Err.Error(), Fatal: ev.Fatal})
 			continue
 		}
 		e := event{Type: rec.Type, Line: rec.Pos.Line, Count: len(rec.Values), Lines: rec.Lines}
@@ -106,20 +98,7 @@ func TestGolden(t *testing.T) {
 		}
 		golden := filepath.Join("testdata", "golden", prefix+strings.TrimSuffix(filepath.Base(in), ".csv")+".json")
 		t.Run(filepath.Base(golden), func(t *testing.T) {
-			got := dumpFile(t, in)
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s (run go test -update after checking the change):\n%s", in, golden, got)
-			}
+			formattest.Golden(t, golden, dumpFile(t, in), *update)
 		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
 )
 
 // benchInput is a batch of n UserProfiles of 20 fields each.
@@ -57,30 +59,10 @@ func BenchmarkReader(b *testing.B) {
 				n++
 			}
 		}
-		base = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		base = formattest.PerOp(b)
 	})
 	b.Run("reader", func(b *testing.B) {
-		b.SetBytes(int64(len(data)))
-		b.ReportAllocs()
-		for b.Loop() {
-			r := NewReader(bytes.NewReader(data), "bench.xml")
-			n := 0
-			for {
-				_, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			if n != benchProfiles {
-				b.Fatalf("read %d records", n)
-			}
-		}
-		if base > 0 {
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/base, "x-baseline")
-		}
+		per := formattest.BenchRead(b, data, benchProfiles, formattest.Open(NewReader))
+		formattest.Ratio(b, per, base, "x-baseline")
 	})
 }

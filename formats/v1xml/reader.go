@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/diag"
 	"github.com/upsmigrate/upsmigrate/formats/internal/textfilter"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -29,15 +30,6 @@ var (
 	ErrStructure = errors.New("bad Users V1 structure")
 )
 
-// kindError is an error message of one of the kinds above.
-type kindError struct {
-	kind error
-	msg  string
-}
-
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.kind }
-
 type state int
 
 const (
@@ -49,12 +41,11 @@ const (
 // Reader streams the UserProfile elements of a Users V1 batch as records.
 // It is not safe for concurrent use.
 type Reader struct {
-	name     string
+	log      diag.Log // file name, sticky io.EOF or fatal error, warnings
 	f        *textfilter.Filter
 	d        *xml.Decoder
 	st       state
-	err      error // sticky io.EOF or fatal error
-	content  bool  // anything but whitespace seen before the root
+	content  bool // anything but whitespace seen before the root
 	profiles int
 	batch    model.Position
 	declared string // non-UTF-8 encoding named by the XML declaration
@@ -62,13 +53,12 @@ type Reader struct {
 	inSecret bool   // reading the value of a secret field
 	text     []byte // field text buffer, reused
 	width    int    // field count of the last record, to size the next
-	warnings []model.Diagnostic
 }
 
 // NewReader returns a Reader of the batch XML in r; name is the file name
 // used in positions.
 func NewReader(r io.Reader, name string) *Reader {
-	rd := &Reader{name: name, f: textfilter.New(r, false)}
+	rd := &Reader{log: diag.Log{Name: name}, f: textfilter.New(r, false)}
 	rd.d = xml.NewDecoder(rd.f)
 	// The reader takes UTF-8 (formats.Open transcodes on --encoding); a
 	// declared encoding only serves the advice in encoding errors.
@@ -87,7 +77,7 @@ func NewReader(r io.Reader, name string) *Reader {
 // batch over the V1 limit of 500 UserProfiles, an empty batch, an unexpected
 // namespace.
 func (r *Reader) Warnings() []model.Diagnostic {
-	return append([]model.Diagnostic(nil), r.warnings...)
+	return r.log.Warnings()
 }
 
 // Next returns the next UserProfile as a record. It returns io.EOF after the
@@ -95,8 +85,8 @@ func (r *Reader) Warnings() []model.Diagnostic {
 // stray content) it skipped; a fatal *model.ParseError when the input cannot
 // be read further. io.EOF and fatal errors are sticky.
 func (r *Reader) Next() (*model.Record, error) {
-	if r.err != nil {
-		return nil, r.err
+	if r.log.End != nil {
+		return nil, r.log.End
 	}
 	for {
 		var rec *model.Record
@@ -132,13 +122,13 @@ func (r *Reader) prolog() error {
 	for {
 		t, line, err := r.token()
 		if r.f.UTF16() {
-			return r.fatal(1, "", ErrEncoding, "UTF-16 byte order mark: expected UTF-8 text (give --encoding utf-16)")
+			return r.log.Fatal(1, "", ErrEncoding, textfilter.UTF16Message)
 		}
 		if err == io.EOF {
 			if !r.content {
-				return r.fatal(1, "", ErrEmpty, "empty file: expected a Users V1 batch (<batch> holding <UserProfile> elements)")
+				return r.log.Fatal(1, "", ErrEmpty, "empty file: expected a Users V1 batch (<batch> holding <UserProfile> elements)")
 			}
-			return r.fatal(line, "", ErrNotBatch, "no root element: expected <batch> holding <UserProfile> elements")
+			return r.log.Fatal(line, "", ErrNotBatch, "no root element: expected <batch> holding <UserProfile> elements")
 		}
 		if err != nil {
 			return r.readErr(err)
@@ -148,9 +138,9 @@ func (r *Reader) prolog() error {
 		case xml.CharData:
 			if !isSpace(t) {
 				if hasBad {
-					return r.fatal(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+					return r.log.Fatal(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
 				}
-				return r.fatal(r.textLine(line, t), "", ErrNotBatch, "text before the root element: expected <batch>")
+				return r.log.Fatal(r.textLine(line, t), "", ErrNotBatch, "text before the root element: expected <batch>")
 			}
 		case xml.StartElement:
 			r.content = true
@@ -162,18 +152,18 @@ func (r *Reader) prolog() error {
 				case "UserProfile":
 					hint = " (wrap the UserProfile elements in <batch>)"
 				}
-				return r.fatal(line, "", ErrNotBatch, fmt.Sprintf("not a Users V1 batch: root element <%s>, expected <batch>%s", t.Name.Local, hint))
+				return r.log.Fatal(line, "", ErrNotBatch, fmt.Sprintf("not a Users V1 batch: root element <%s>, expected <batch>%s", t.Name.Local, hint))
 			}
-			r.batch = model.Position{File: r.name, Line: line}
+			r.batch = model.Position{File: r.log.Name, Line: line}
 			r.st = stBatch
 			if t.Name.Space != "" && t.Name.Space != Namespace {
-				r.warn(line, fmt.Sprintf("<batch> is in namespace %q, expected %q or none; read as a Users V1 batch", t.Name.Space, Namespace))
+				r.log.Warn(line, fmt.Sprintf("<batch> is in namespace %q, expected %q or none; read as a Users V1 batch", t.Name.Space, Namespace))
 			}
 		default:
 			r.content = true
 		}
 		if hasBad {
-			return r.recErr(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			return r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
 		}
 		if r.st != stProlog {
 			return nil
@@ -199,26 +189,26 @@ func (r *Reader) batchChild() (*model.Record, error) {
 		if err := r.skip(); err != nil {
 			return nil, err
 		}
-		return nil, r.recErr(line, "", ErrStructure, fmt.Sprintf("unexpected element <%s> in <batch>: expected <UserProfile>; element skipped", t.Name.Local))
+		return nil, r.log.Recoverable(line, "", ErrStructure, fmt.Sprintf("unexpected element <%s> in <batch>: expected <UserProfile>; element skipped", t.Name.Local))
 	case xml.CharData:
 		if hasBad {
-			return nil, r.recErr(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			return nil, r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
 		}
 		if !isSpace(t) {
-			return nil, r.recErr(r.textLine(line, t), "", ErrStructure, "text directly in <batch>: expected only <UserProfile> elements; text skipped")
+			return nil, r.log.Recoverable(r.textLine(line, t), "", ErrStructure, "text directly in <batch>: expected only <UserProfile> elements; text skipped")
 		}
 		return nil, nil
 	case xml.EndElement:
 		r.st = stTrailer
 		switch {
 		case r.profiles == 0:
-			r.warn(r.batch.Line, "<batch> holds no <UserProfile> elements")
+			r.log.Warn(r.batch.Line, "<batch> holds no <UserProfile> elements")
 		case r.profiles > MaxBatch:
-			r.warn(r.batch.Line, fmt.Sprintf("<batch> holds %d UserProfile elements: the Users V1 API took at most %d per batch; all are read", r.profiles, MaxBatch))
+			r.log.Warn(r.batch.Line, fmt.Sprintf("<batch> holds %d UserProfile elements: the Users V1 API took at most %d per batch; all are read", r.profiles, MaxBatch))
 		}
 	}
 	if hasBad {
-		return nil, r.recErr(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+		return nil, r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
 	}
 	return nil, nil
 }
@@ -231,7 +221,7 @@ func (r *Reader) readProfile(line int, bad textfilter.BadByte, hasBad bool) (*mo
 	rec := &model.Record{
 		Format: model.FormatV1XML,
 		Type:   "v1",
-		Pos:    model.Position{File: r.name, Line: line},
+		Pos:    model.Position{File: r.log.Name, Line: line},
 	}
 	if r.width > 0 {
 		rec.Keys = make([]string, 0, r.width)
@@ -241,7 +231,7 @@ func (r *Reader) readProfile(line int, bad textfilter.BadByte, hasBad bool) (*mo
 	}
 	var perr *model.ParseError
 	if hasBad {
-		perr = r.recErr(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+		perr = r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
 	}
 	for {
 		t, tline, err := r.token()
@@ -250,7 +240,7 @@ func (r *Reader) readProfile(line int, bad textfilter.BadByte, hasBad bool) (*mo
 		}
 		bad, hasBad := r.claim()
 		if hasBad && perr == nil {
-			perr = r.recErr(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			perr = r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
 		}
 		switch t := t.(type) {
 		case xml.StartElement:
@@ -259,12 +249,11 @@ func (r *Reader) readProfile(line int, bad textfilter.BadByte, hasBad bool) (*mo
 			}
 		case xml.CharData:
 			if perr == nil && !isSpace(t) {
-				perr = r.recErr(r.textLine(tline, t), "", ErrStructure, "text directly in <UserProfile>: expected field elements such as <EmpId>")
+				perr = r.log.Recoverable(r.textLine(tline, t), "", ErrStructure, "text directly in <UserProfile>: expected field elements such as <EmpId>")
 			}
 		case xml.EndElement:
 			if perr != nil {
-				k := perr.Err.(*kindError)
-				k.msg += fmt.Sprintf("; UserProfile at line %d skipped", line)
+				diag.Append(perr, fmt.Sprintf("; UserProfile at line %d skipped", line))
 				return nil, perr
 			}
 			r.width = max(r.width, len(rec.Keys))
@@ -288,14 +277,14 @@ func (r *Reader) readField(rec *model.Record, start xml.StartElement, line int, 
 			return r.readErr(err)
 		}
 		if bad, hasBad := r.claim(); hasBad && *perr == nil {
-			*perr = r.recErr(bad.Line(), raw, ErrEncoding, bad.Describe(sec, r.declared))
+			*perr = r.log.Recoverable(bad.Line(), raw, ErrEncoding, bad.Describe(sec, r.declared))
 		}
 		switch t := t.(type) {
 		case xml.CharData:
 			text = append(text, t...)
 		case xml.StartElement:
 			if *perr == nil {
-				*perr = r.recErr(tline, raw, ErrStructure, fmt.Sprintf("nested element <%s> in <%s>: expected text only (UserProfile fields are flat)", t.Name.Local, raw))
+				*perr = r.log.Recoverable(tline, raw, ErrStructure, fmt.Sprintf("nested element <%s> in <%s>: expected text only (UserProfile fields are flat)", t.Name.Local, raw))
 			}
 			if err := r.skip(); err != nil {
 				return err
@@ -310,7 +299,7 @@ func (r *Reader) readField(rec *model.Record, start xml.StartElement, line int, 
 			if rec.Names[i] != raw {
 				what = fmt.Sprintf("duplicate field <%s>: <%s> on line %d is the same field", raw, rec.Names[i], rec.Lines[i])
 			}
-			*perr = r.recErr(line, raw, ErrStructure, what+"; expected each field once per UserProfile")
+			*perr = r.log.Recoverable(line, raw, ErrStructure, what+"; expected each field once per UserProfile")
 		}
 		return nil
 	}
@@ -332,7 +321,7 @@ func (r *Reader) trailer() error {
 	for {
 		t, line, err := r.token()
 		if err == io.EOF {
-			r.err = io.EOF
+			r.log.End = io.EOF
 			return io.EOF
 		}
 		if err != nil {
@@ -341,14 +330,14 @@ func (r *Reader) trailer() error {
 		bad, hasBad := r.claim()
 		switch t := t.(type) {
 		case xml.StartElement:
-			return r.fatal(line, "", ErrNotBatch, fmt.Sprintf("element <%s> after </batch>: expected the end of the file (one <batch> per file)", t.Name.Local))
+			return r.log.Fatal(line, "", ErrNotBatch, fmt.Sprintf("element <%s> after </batch>: expected the end of the file (one <batch> per file)", t.Name.Local))
 		case xml.CharData:
 			if !isSpace(t) && !hasBad {
-				return r.fatal(r.textLine(line, t), "", ErrNotBatch, "text after </batch>: expected the end of the file")
+				return r.log.Fatal(r.textLine(line, t), "", ErrNotBatch, "text after </batch>: expected the end of the file")
 			}
 		}
 		if hasBad {
-			return r.recErr(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			return r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
 		}
 	}
 }
@@ -372,20 +361,19 @@ func (r *Reader) readErr(err error) error {
 		line = se.Line
 	}
 	if r.f.UTF16() {
-		return r.fatal(1, "", ErrEncoding, "UTF-16 byte order mark: expected UTF-8 text (give --encoding utf-16)")
+		return r.log.Fatal(1, "", ErrEncoding, textfilter.UTF16Message)
 	}
 	if b, ok := r.f.Pending(line); ok {
-		return r.fatal(b.Line(), "", ErrEncoding, b.Describe(r.inSecret, r.declared)+r.stopped())
+		return r.log.Fatal(b.Line(), "", ErrEncoding, b.Describe(r.inSecret, r.declared)+r.stopped())
 	}
 	if se == nil {
-		r.err = &model.ParseError{File: r.name, Line: line, Err: fmt.Errorf("reading input: %w", err), Fatal: true}
-		return r.err
+		return r.log.ReadFailed(line, err)
 	}
 	msg := se.Msg
 	if r.inSecret {
 		msg = "error inside a Password value (details withheld)"
 	}
-	return r.fatal(line, "", ErrMalformed, "malformed XML: "+msg+": expected a well-formed Users V1 batch"+r.stopped())
+	return r.log.Fatal(line, "", ErrMalformed, "malformed XML: "+msg+": expected a well-formed Users V1 batch"+r.stopped())
 }
 
 // stopped says which UserProfile was lost when reading stops.
@@ -394,23 +382,6 @@ func (r *Reader) stopped() string {
 		return fmt.Sprintf("; reading stopped in the UserProfile at line %d", r.profile)
 	}
 	return "; reading stopped"
-}
-
-func (r *Reader) fatal(line int, field string, kind error, msg string) error {
-	r.err = &model.ParseError{File: r.name, Line: line, Field: field, Err: &kindError{kind, msg}, Fatal: true}
-	return r.err
-}
-
-func (r *Reader) recErr(line int, field string, kind error, msg string) *model.ParseError {
-	return &model.ParseError{File: r.name, Line: line, Field: field, Err: &kindError{kind, msg}}
-}
-
-func (r *Reader) warn(line int, msg string) {
-	r.warnings = append(r.warnings, model.Diagnostic{
-		Severity: model.SevWarning,
-		Source:   model.Source{File: r.name, Line: line},
-		Message:  msg,
-	})
 }
 
 func isSpace(b []byte) bool {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
 )
 
 // benchItemLines is the number of lines of one generated item.
@@ -68,7 +70,7 @@ func BenchmarkReader(b *testing.B) {
 				}
 			}
 		}
-		tokens = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		tokens = formattest.PerOp(b)
 	})
 	b.Run("decode", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
@@ -87,34 +89,11 @@ func BenchmarkReader(b *testing.B) {
 				b.Fatalf("decoded %d items", len(resp.Items))
 			}
 		}
-		base = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		base = formattest.PerOp(b)
 	})
 	b.Run("reader", func(b *testing.B) {
-		b.SetBytes(int64(len(data)))
-		b.ReportAllocs()
-		for b.Loop() {
-			r := NewReader(bytes.NewReader(data), "bench.json")
-			n := 0
-			for {
-				_, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			if n != benchItems {
-				b.Fatalf("read %d records", n)
-			}
-		}
-		per := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-		if base > 0 {
-			b.ReportMetric(per/base, "x-baseline")
-		}
-		if tokens > 0 {
-			b.ReportMetric(per/tokens, "x-tokens")
-		}
+		per := formattest.BenchRead(b, data, benchItems, formattest.Open(NewReader))
+		formattest.Ratio(b, per, base, "x-baseline")
+		formattest.Ratio(b, per, tokens, "x-tokens")
 	})
 }

@@ -1,7 +1,6 @@
 package v3json
 
 import (
-	"io"
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/formats/formattest"
@@ -9,7 +8,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	formattest.Run(t, formattest.Harness{
-		New:          func(r io.Reader, name string) formattest.Reader { return NewReader(r, name) },
+		New:          formattest.Open(NewReader),
 		EmptyIsError: true,
 		Cases: []formattest.Case{
 			{

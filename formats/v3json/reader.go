@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/diag"
 	"github.com/upsmigrate/upsmigrate/formats/internal/textfilter"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -28,15 +29,6 @@ var (
 	ErrItem = errors.New("bad Users 3.x item")
 )
 
-// kindError is an error message of one of the kinds above.
-type kindError struct {
-	kind error
-	msg  string
-}
-
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.kind }
-
 type state int
 
 const (
@@ -56,11 +48,10 @@ const (
 // Reader streams the Items[] elements of a Users 3.0/3.1 response as
 // records. It is not safe for concurrent use.
 type Reader struct {
-	name      string
+	log       diag.Log // file name, sticky io.EOF or fatal error, warnings
 	f         *textfilter.Filter
 	d         *json.Decoder
 	st        state
-	err       error // sticky io.EOF or fatal error
 	topLine   int
 	props     []string // the first top-level property names, as written
 	nprops    int      // number of top-level properties
@@ -74,13 +65,12 @@ type Reader struct {
 	pageLine  int // line of NextPage
 	totalLine int // line of total
 	width     int // field count of the last record, to size the next
-	warnings  []model.Diagnostic
 }
 
 // NewReader returns a Reader of the JSON response in r; name is the file
 // name used in positions.
 func NewReader(r io.Reader, name string) *Reader {
-	rd := &Reader{name: name, f: textfilter.New(r, true)}
+	rd := &Reader{log: diag.Log{Name: name}, f: textfilter.New(r, true)}
 	rd.d = json.NewDecoder(rd.f)
 	rd.d.UseNumber()
 	return rd
@@ -104,7 +94,7 @@ func (r *Reader) Paging() Paging { return r.paging }
 // further pages not in the file, unknown or ill-typed top-level properties,
 // 3.1 properties after Items.
 func (r *Reader) Warnings() []model.Diagnostic {
-	return append([]model.Diagnostic(nil), r.warnings...)
+	return r.log.Warnings()
 }
 
 // Next returns the next Items[] element as a record. It returns io.EOF
@@ -112,8 +102,8 @@ func (r *Reader) Warnings() []model.Diagnostic {
 // (or a bad top-level value) it skipped; a fatal *model.ParseError when the
 // input cannot be read further. io.EOF and fatal errors are sticky.
 func (r *Reader) Next() (*model.Record, error) {
-	if r.err != nil {
-		return nil, r.err
+	if r.log.End != nil {
+		return nil, r.log.End
 	}
 	for {
 		var rec *model.Record
@@ -223,16 +213,16 @@ func (r *Reader) skip(open json.Delim) error {
 func (r *Reader) start() error {
 	t, line, err := r.token()
 	if r.f.UTF16() {
-		return r.fatal(1, "", ErrEncoding, "UTF-16 byte order mark: expected UTF-8 text (give --encoding utf-16)")
+		return r.log.Fatal(1, "", ErrEncoding, textfilter.UTF16Message)
 	}
 	if err == io.EOF {
-		return r.fatal(1, "", ErrEmpty, "empty file: expected a Users 3.0/3.1 JSON response (an object with an Items array)")
+		return r.log.Fatal(1, "", ErrEmpty, "empty file: expected a Users 3.0/3.1 JSON response (an object with an Items array)")
 	}
 	if err != nil {
 		return r.readErr(err)
 	}
 	if bad, ok := r.claim(); ok {
-		return r.fatal(bad.Line(), "", ErrEncoding, bad.Describe(false, ""))
+		return r.log.Fatal(bad.Line(), "", ErrEncoding, bad.Describe(false, ""))
 	}
 	switch t {
 	case objectOpen:
@@ -240,9 +230,9 @@ func (r *Reader) start() error {
 		r.st = stTop
 		return nil
 	case arrayOpen:
-		return r.fatal(line, "", ErrNotResponse, `top-level JSON array: expected an object with an Items array (the Users 3.0/3.1 response shape; wrap the users as {"Items": [...]})`)
+		return r.log.Fatal(line, "", ErrNotResponse, `top-level JSON array: expected an object with an Items array (the Users 3.0/3.1 response shape; wrap the users as {"Items": [...]})`)
 	}
-	return r.fatal(line, "", ErrNotResponse, fmt.Sprintf("top-level JSON %s: expected an object with an Items array (a Users 3.0/3.1 response)", scalarKind(t)))
+	return r.log.Fatal(line, "", ErrNotResponse, fmt.Sprintf("top-level JSON %s: expected an object with an Items array (a Users 3.0/3.1 response)", scalarKind(t)))
 }
 
 func scalarKind(t json.Token) string {
@@ -266,7 +256,7 @@ func (r *Reader) topProperty() error {
 	if t == objectClose {
 		r.st = stAfter
 		if r.itemsLine == 0 {
-			return r.fatal(r.topLine, "", ErrNotResponse, r.missingItems())
+			return r.log.Fatal(r.topLine, "", ErrNotResponse, r.missingItems())
 		}
 		r.pageWarnings()
 		return nil
@@ -288,17 +278,17 @@ func (r *Reader) topProperty() error {
 			return err
 		}
 		if r.itemsLine != 0 {
-			return r.fatal(line, raw, ErrNotResponse, fmt.Sprintf("second Items property: expected one Items array (the first is on line %d)", r.itemsLine))
+			return r.log.Fatal(line, raw, ErrNotResponse, fmt.Sprintf("second Items property: expected one Items array (the first is on line %d)", r.itemsLine))
 		}
 		if v.delim != arrayOpen {
-			return r.fatal(v.line, raw, ErrNotResponse, fmt.Sprintf("Items is %s: expected an array of user objects", v.kind()))
+			return r.log.Fatal(v.line, raw, ErrNotResponse, fmt.Sprintf("Items is %s: expected an array of user objects", v.kind()))
 		}
 		r.itemsLine = line
 		r.st = stItems
 		return nil
 	}
 	if !known {
-		r.warn(line, fmt.Sprintf("unknown top-level property %q ignored: expected Items, NextPage (3.0) or total, offset, limit, company (3.1)", raw))
+		r.log.Warn(line, fmt.Sprintf("unknown top-level property %q ignored: expected Items, NextPage (3.0) or total, offset, limit, company (3.1)", raw))
 	}
 	if key == "total" || key == "offset" || key == "limit" || key == "company" {
 		r.mark31(raw, line)
@@ -321,7 +311,7 @@ func (r *Reader) topProperty() error {
 		}
 	case v.delim != 0:
 		if known {
-			r.warn(v.line, fmt.Sprintf("top-level %s is %s: expected %s; ignored", raw, v.kind(), expectTop(key)))
+			r.log.Warn(v.line, fmt.Sprintf("top-level %s is %s: expected %s; ignored", raw, v.kind(), expectTop(key)))
 		}
 		if err := r.skip(v.delim); err != nil {
 			return err
@@ -330,10 +320,10 @@ func (r *Reader) topProperty() error {
 	case key == "NextPage":
 		r.paging.NextPage, r.pageLine = v.text, v.line
 	case key == "company":
-		r.warn(v.line, fmt.Sprintf("top-level %s is %s: expected an object; ignored", raw, v.kind()))
+		r.log.Warn(v.line, fmt.Sprintf("top-level %s is %s: expected an object; ignored", raw, v.kind()))
 	default:
 		if _, err := strconv.Atoi(v.text); err != nil {
-			r.warn(v.line, fmt.Sprintf("top-level %s is %q: expected a whole number; ignored", raw, v.text))
+			r.log.Warn(v.line, fmt.Sprintf("top-level %s is %q: expected a whole number; ignored", raw, v.text))
 			break
 		}
 		switch key {
@@ -346,7 +336,7 @@ func (r *Reader) topProperty() error {
 		}
 	}
 	if problem != "" {
-		return r.recErr(pline, raw, ErrEncoding, problem)
+		return r.log.Recoverable(pline, raw, ErrEncoding, problem)
 	}
 	return nil
 }
@@ -383,14 +373,14 @@ func (r *Reader) mark31(raw string, line int) {
 	}
 	r.v31 = raw
 	if r.typed30 > 0 {
-		r.warn(line, fmt.Sprintf("%s marks a Users 3.1 response but comes after Items: %d item(s) before it without 3.1 fields were typed 3.0", raw, r.typed30))
+		r.log.Warn(line, fmt.Sprintf("%s marks a Users 3.1 response but comes after Items: %d item(s) before it without 3.1 fields were typed 3.0", raw, r.typed30))
 	}
 }
 
 // readCompany reads the company object whose '{' is on line. Problems with
 // its values are warnings; a bad byte is returned as a recoverable error.
 func (r *Reader) readCompany(line int) (*model.ParseError, error) {
-	c := &Company{Pos: model.Position{File: r.name, Line: line}}
+	c := &Company{Pos: model.Position{File: r.log.Name, Line: line}}
 	var perr *model.ParseError
 	for {
 		t, kline, err := r.token()
@@ -406,10 +396,10 @@ func (r *Reader) readCompany(line int) (*model.ParseError, error) {
 			return nil, err
 		}
 		if v.problem != "" && perr == nil {
-			perr = r.recErr(v.pline, "company."+raw, ErrEncoding, v.problem)
+			perr = r.log.Recoverable(v.pline, "company."+raw, ErrEncoding, v.problem)
 		}
 		if v.delim != 0 {
-			r.warn(v.line, fmt.Sprintf("company.%s is %s: expected text; ignored", raw, v.kind()))
+			r.log.Warn(v.line, fmt.Sprintf("company.%s is %s: expected text; ignored", raw, v.kind()))
 			if err := r.skip(v.delim); err != nil {
 				return nil, err
 			}
@@ -430,7 +420,7 @@ func (r *Reader) readCompany(line int) (*model.ParseError, error) {
 		case "country":
 			dst = &c.Country
 		default:
-			r.warn(kline, fmt.Sprintf("unknown company property %q ignored: expected name, address, city, state, zip, country", raw))
+			r.log.Warn(kline, fmt.Sprintf("unknown company property %q ignored: expected name, address, city, state, zip, country", raw))
 			continue
 		}
 		*dst = v.text
@@ -464,7 +454,7 @@ func (r *Reader) element() (*model.Record, error) {
 	} else if t == nil {
 		what = "null"
 	}
-	return nil, r.recErr(line, "", ErrItem, fmt.Sprintf("Items[%d] is %s: expected a user object; element skipped", r.items-1, what))
+	return nil, r.log.Recoverable(line, "", ErrItem, fmt.Sprintf("Items[%d] is %s: expected a user object; element skipped", r.items-1, what))
 }
 
 // readItem reads the rest of the Items element idx whose '{' is on line. A
@@ -472,7 +462,7 @@ func (r *Reader) element() (*model.Record, error) {
 func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 	r.item = line
 	defer func() { r.item = 0 }()
-	rec := &model.Record{Format: model.FormatV3JSON, Pos: model.Position{File: r.name, Line: line}}
+	rec := &model.Record{Format: model.FormatV3JSON, Pos: model.Position{File: r.log.Name, Line: line}}
 	if r.width > 0 {
 		rec.Keys = make([]string, 0, r.width)
 		rec.Names = make([]string, 0, r.width)
@@ -493,14 +483,14 @@ func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 		raw := t.(string)
 		key, _ := Canonical(raw)
 		if bad, ok := r.claim(); ok && perr == nil {
-			perr = r.recErr(bad.Line(), raw, ErrEncoding, bad.Describe(false, "")+" (in a property name)")
+			perr = r.log.Recoverable(bad.Line(), raw, ErrEncoding, bad.Describe(false, "")+" (in a property name)")
 		}
 		v, err := r.value()
 		if err != nil {
 			return nil, err
 		}
 		if v.problem != "" && perr == nil {
-			perr = r.recErr(v.pline, raw, ErrEncoding, v.problem)
+			perr = r.log.Recoverable(v.pline, raw, ErrEncoding, v.problem)
 		}
 		if key == "CountryCode" || key == "Emails" {
 			has31 = true
@@ -508,7 +498,7 @@ func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 		if key == "Emails" && !v.null {
 			if v.delim != arrayOpen {
 				if perr == nil {
-					perr = r.recErr(v.line, raw, ErrItem, fmt.Sprintf("property %s is %s: expected an array of email objects or addresses", raw, v.kind()))
+					perr = r.log.Recoverable(v.line, raw, ErrItem, fmt.Sprintf("property %s is %s: expected an array of email objects or addresses", raw, v.kind()))
 				}
 				if err := r.skip(v.delim); err != nil {
 					return nil, err
@@ -517,7 +507,7 @@ func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 			}
 			if emails > 0 {
 				if perr == nil {
-					perr = r.recErr(kline, raw, ErrItem, fmt.Sprintf("duplicate property %s (first on line %d): expected each property once per item", raw, emails))
+					perr = r.log.Recoverable(kline, raw, ErrItem, fmt.Sprintf("duplicate property %s (first on line %d): expected each property once per item", raw, emails))
 				}
 				if err := r.skip(arrayOpen); err != nil {
 					return nil, err
@@ -532,7 +522,7 @@ func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 		}
 		if v.delim != 0 {
 			if perr == nil {
-				perr = r.recErr(v.line, raw, ErrItem, fmt.Sprintf("property %s is %s: expected a string, number, boolean or null", raw, v.kind()))
+				perr = r.log.Recoverable(v.line, raw, ErrItem, fmt.Sprintf("property %s is %s: expected a string, number, boolean or null", raw, v.kind()))
 			}
 			if err := r.skip(v.delim); err != nil {
 				return nil, err
@@ -545,7 +535,7 @@ func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 		r.add(rec, key, raw, v, &perr)
 	}
 	if perr != nil {
-		perr.Err.(*kindError).msg += fmt.Sprintf("; Items[%d] at line %d skipped", idx, line)
+		diag.Append(perr, fmt.Sprintf("; Items[%d] at line %d skipped", idx, line))
 		return nil, perr
 	}
 	rec.Type = "3.0"
@@ -566,7 +556,7 @@ func (r *Reader) add(rec *model.Record, key, raw string, v val, perr **model.Par
 			if rec.Names[i] != raw {
 				what = fmt.Sprintf("duplicate property %s: %s on line %d is the same property", raw, rec.Names[i], rec.Lines[i])
 			}
-			*perr = r.recErr(v.line, raw, ErrItem, what+"; expected each property once per item")
+			*perr = r.log.Recoverable(v.line, raw, ErrItem, what+"; expected each property once per item")
 		}
 		return
 	}
@@ -587,7 +577,7 @@ func (r *Reader) readEmails(rec *model.Record, raw string, perr **model.ParseErr
 		}
 		elem := fmt.Sprintf("[%d]", i)
 		if v.problem != "" && *perr == nil {
-			*perr = r.recErr(v.pline, raw+elem, ErrEncoding, v.problem)
+			*perr = r.log.Recoverable(v.pline, raw+elem, ErrEncoding, v.problem)
 		}
 		switch {
 		case v.delim == arrayClose:
@@ -595,7 +585,7 @@ func (r *Reader) readEmails(rec *model.Record, raw string, perr **model.ParseErr
 		case v.null:
 		case v.delim == arrayOpen:
 			if *perr == nil {
-				*perr = r.recErr(v.line, raw+elem, ErrItem, fmt.Sprintf("%s%s is an array: expected an email object or address", raw, elem))
+				*perr = r.log.Recoverable(v.line, raw+elem, ErrItem, fmt.Sprintf("%s%s is an array: expected an email object or address", raw, elem))
 			}
 			if err := r.skip(arrayOpen); err != nil {
 				return err
@@ -623,19 +613,19 @@ func (r *Reader) readEmail(rec *model.Record, raw, elem string, perr **model.Par
 		p := t.(string)
 		name := raw + elem + "." + p
 		if bad, ok := r.claim(); ok && *perr == nil {
-			*perr = r.recErr(bad.Line(), name, ErrEncoding, bad.Describe(false, "")+" (in a property name)")
+			*perr = r.log.Recoverable(bad.Line(), name, ErrEncoding, bad.Describe(false, "")+" (in a property name)")
 		}
 		v, err := r.value()
 		if err != nil {
 			return err
 		}
 		if v.problem != "" && *perr == nil {
-			*perr = r.recErr(v.pline, name, ErrEncoding, v.problem)
+			*perr = r.log.Recoverable(v.pline, name, ErrEncoding, v.problem)
 		}
 		switch {
 		case v.delim != 0:
 			if *perr == nil {
-				*perr = r.recErr(v.line, name, ErrItem, fmt.Sprintf("property %s is %s: expected a string, number, boolean or null", name, v.kind()))
+				*perr = r.log.Recoverable(v.line, name, ErrItem, fmt.Sprintf("property %s is %s: expected a string, number, boolean or null", name, v.kind()))
 			}
 			if err := r.skip(v.delim); err != nil {
 				return err
@@ -651,13 +641,13 @@ func (r *Reader) readEmail(rec *model.Record, raw, elem string, perr **model.Par
 func (r *Reader) after() error {
 	t, line, err := r.token()
 	if err == io.EOF {
-		r.err = io.EOF
+		r.log.End = io.EOF
 		return io.EOF
 	}
 	if err != nil {
 		return r.readErr(err)
 	}
-	return r.fatal(line, "", ErrNotResponse, fmt.Sprintf("second JSON value (%s) after the top-level object: expected the end of the file", tokenKind(t)))
+	return r.log.Fatal(line, "", ErrNotResponse, fmt.Sprintf("second JSON value (%s) after the top-level object: expected the end of the file", tokenKind(t)))
 }
 
 func tokenKind(t json.Token) string {
@@ -673,7 +663,7 @@ func tokenKind(t json.Token) string {
 // pageWarnings warns when the response says it has further pages.
 func (r *Reader) pageWarnings() {
 	if r.paging.NextPage != "" {
-		r.warn(r.pageLine, fmt.Sprintf("NextPage is set: the response has further pages that are not in this file; only its %d item(s) are read", r.items))
+		r.log.Warn(r.pageLine, fmt.Sprintf("NextPage is set: the response has further pages that are not in this file; only its %d item(s) are read", r.items))
 	}
 	total, err := strconv.Atoi(r.paging.Total)
 	if err != nil {
@@ -681,7 +671,7 @@ func (r *Reader) pageWarnings() {
 	}
 	offset, _ := strconv.Atoi(r.paging.Offset)
 	if total > offset+r.items {
-		r.warn(r.totalLine, fmt.Sprintf("total is %d but this file holds %d item(s) from offset %d: users on other pages are not in this file", total, r.items, offset))
+		r.log.Warn(r.totalLine, fmt.Sprintf("total is %d but this file holds %d item(s) from offset %d: users on other pages are not in this file", total, r.items, offset))
 	}
 }
 
@@ -689,11 +679,11 @@ func (r *Reader) pageWarnings() {
 // byte at or before the failure is the likelier cause and is named instead.
 func (r *Reader) readErr(err error) error {
 	if r.f.UTF16() {
-		return r.fatal(1, "", ErrEncoding, "UTF-16 byte order mark: expected UTF-8 text (give --encoding utf-16)")
+		return r.log.Fatal(1, "", ErrEncoding, textfilter.UTF16Message)
 	}
 	line := r.errLine()
 	if b, ok := r.f.Pending(line); ok {
-		return r.fatal(b.Line(), "", ErrEncoding, b.Describe(false, "")+r.stopped())
+		return r.log.Fatal(b.Line(), "", ErrEncoding, b.Describe(false, "")+r.stopped())
 	}
 	var se *json.SyntaxError
 	switch {
@@ -702,12 +692,11 @@ func (r *Reader) readErr(err error) error {
 		if r.st == stAfter {
 			expect = "the end of the file after the top-level object"
 		}
-		return r.fatal(line, "", ErrMalformed, "malformed JSON: "+se.Error()+": expected "+expect+r.stopped())
+		return r.log.Fatal(line, "", ErrMalformed, "malformed JSON: "+se.Error()+": expected "+expect+r.stopped())
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		return r.fatal(line, "", ErrMalformed, "malformed JSON: unexpected end of file: expected the rest of the top-level object"+r.stopped())
+		return r.log.Fatal(line, "", ErrMalformed, "malformed JSON: unexpected end of file: expected the rest of the top-level object"+r.stopped())
 	}
-	r.err = &model.ParseError{File: r.name, Line: line, Err: fmt.Errorf("reading input: %w", err), Fatal: true}
-	return r.err
+	return r.log.ReadFailed(line, err)
 }
 
 // errLine is the line where the decoder failed: the start of the token it
@@ -736,21 +725,4 @@ func (r *Reader) stopped() string {
 		return fmt.Sprintf("; reading stopped in Items[%d] at line %d", r.items-1, r.item)
 	}
 	return "; reading stopped"
-}
-
-func (r *Reader) fatal(line int, field string, kind error, msg string) error {
-	r.err = &model.ParseError{File: r.name, Line: line, Field: field, Err: &kindError{kind, msg}, Fatal: true}
-	return r.err
-}
-
-func (r *Reader) recErr(line int, field string, kind error, msg string) *model.ParseError {
-	return &model.ParseError{File: r.name, Line: line, Field: field, Err: &kindError{kind, msg}}
-}
-
-func (r *Reader) warn(line int, msg string) {
-	r.warnings = append(r.warnings, model.Diagnostic{
-		Severity: model.SevWarning,
-		Source:   model.Source{File: r.name, Line: line},
-		Message:  msg,
-	})
 }

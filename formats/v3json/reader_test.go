@@ -2,8 +2,6 @@ package v3json
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,110 +11,37 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/upsmigrate/upsmigrate/formats/formattest"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// dumpField, dumpRecord and dump are the golden-file form of a read.
-type dumpField struct {
-	Key   string `json:"key"`
-	Name  string `json:"name,omitempty"` // only when it differs from the key
-	Value string `json:"value"`
-	Line  int    `json:"line"`
-}
-
-type dumpRecord struct {
-	Pos    string      `json:"pos"`
-	Type   string      `json:"type"`
-	Fields []dumpField `json:"fields"`
-}
-
+// dump is a read with the response's metadata.
 type dump struct {
-	Records  []dumpRecord
-	Errors   []string
-	Fatal    string
-	Warnings []string
-	Company  *Company
-	Paging   Paging
+	formattest.Read
+	Company *Company
+	Paging  Paging
 }
 
 // readAll reads r to its end.
 func readAll(t testing.TB, r *Reader) dump {
 	t.Helper()
-	var d dump
-	for i := 0; ; i++ {
-		if i > 100000 {
-			t.Fatal("reader does not end")
-		}
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *model.ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("error %T is not a *model.ParseError: %v", err, err)
-			}
-			if pe.Fatal {
-				d.Fatal = err.Error()
-				break
-			}
-			d.Errors = append(d.Errors, err.Error())
-			continue
-		}
-		dr := dumpRecord{Pos: rec.Pos.String(), Type: rec.Type}
-		for i, k := range rec.Keys {
-			f := dumpField{Key: k, Value: rec.Values[i], Line: rec.Lines[i]}
-			if rec.Names[i] != k {
-				f.Name = rec.Names[i]
-			}
-			dr.Fields = append(dr.Fields, f)
-		}
-		d.Records = append(d.Records, dr)
+	d, err := formattest.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, w := range r.Warnings() {
-		d.Warnings = append(d.Warnings, w.String())
-	}
-	d.Company = r.Company()
-	d.Paging = r.Paging()
-	return d
+	return dump{d, r.Company(), r.Paging()}
 }
 
-// goldenJSON renders d as JSON with one record, error or warning a line.
+// goldenJSON renders d with the metadata after the warnings.
 func goldenJSON(t *testing.T, d dump) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	enc := func(v any) string {
-		var buf bytes.Buffer
-		e := json.NewEncoder(&buf)
-		e.SetEscapeHTML(false)
-		if err := e.Encode(v); err != nil {
-			t.Fatal(err)
-		}
-		return strings.TrimSuffix(buf.String(), "\n")
+	b, err := d.JSON(formattest.Section{Name: "company", Value: d.Company}, formattest.Section{Name: "paging", Value: d.Paging})
+	if err != nil {
+		t.Fatal(err)
 	}
-	list := func(name string, n int, item func(int) any) {
-		fmt.Fprintf(&b, "  %q: [", name)
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			b.WriteString("\n    " + enc(item(i)))
-		}
-		if n > 0 {
-			b.WriteString("\n  ")
-		}
-		b.WriteString("],\n")
-	}
-	b.WriteString("{\n")
-	list("records", len(d.Records), func(i int) any { return d.Records[i] })
-	list("errors", len(d.Errors), func(i int) any { return d.Errors[i] })
-	list("warnings", len(d.Warnings), func(i int) any { return d.Warnings[i] })
-	fmt.Fprintf(&b, "  \"company\": %s,\n", enc(d.Company))
-	fmt.Fprintf(&b, "  \"paging\": %s,\n", enc(d.Paging))
-	fmt.Fprintf(&b, "  \"fatal\": %s\n}\n", enc(d.Fatal))
-	return b.Bytes()
+	return b
 }
 
 func TestGolden(t *testing.T) {
@@ -128,31 +53,10 @@ func TestGolden(t *testing.T) {
 	for _, in := range inputs {
 		base := filepath.Base(in)
 		t.Run(base, func(t *testing.T) {
-			got := goldenJSON(t, readAll(t, NewReader(mustOpen(t, in), base)))
-			golden := filepath.Join("testdata", strings.TrimSuffix(base, ".json")+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the reader's output; run go test -update and review the diff\ngot:\n%s", golden, got)
-			}
+			got := goldenJSON(t, readAll(t, NewReader(formattest.Input(t, in), base)))
+			formattest.Golden(t, filepath.Join("testdata", strings.TrimSuffix(base, ".json")+".golden.json"), got, *update)
 		})
 	}
-}
-
-func mustOpen(t *testing.T, path string) io.Reader {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.NewReader(data)
 }
 
 func TestSamples(t *testing.T) {
@@ -166,7 +70,7 @@ func TestSamples(t *testing.T) {
 		{"../../samples/legacy/users-v3.1.json", "3.1", 3, 0, true},
 	}
 	for _, tt := range tests {
-		d := readAll(t, NewReader(mustOpen(t, tt.path), "s.json"))
+		d := readAll(t, NewReader(formattest.Input(t, tt.path), "s.json"))
 		if len(d.Records) != tt.records || d.Errors != nil || d.Fatal != "" || len(d.Warnings) != tt.warnings || (d.Company != nil) != tt.company {
 			t.Errorf("%s: %d records, errors %v, fatal %q, warnings %v, company %v", tt.path, len(d.Records), d.Errors, d.Fatal, d.Warnings, d.Company)
 		}
@@ -202,164 +106,156 @@ func TestCanonical(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name  string
-		in    string
-		lines []int    // record start lines
-		types []string // record types
-		errs  []string // error texts, in order (fatal last); prefixes
-		kinds []error  // kinds of errs, parallel
-		fatal bool
-	}{
+	tests := []formattest.ErrorCase{
 		{
-			name:  "empty",
-			in:    "",
-			errs:  []string{"t.json:1: empty file: expected a Users 3.0/3.1 JSON response (an object with an Items array)"},
-			kinds: []error{ErrEmpty},
-			fatal: true,
+			Name:  "empty",
+			In:    "",
+			Errs:  []string{"t.json:1: empty file: expected a Users 3.0/3.1 JSON response (an object with an Items array)"},
+			Kinds: []error{ErrEmpty},
+			Fatal: true,
 		},
 		{
-			name:  "whitespace and BOM only",
-			in:    "\ufeff\n  \n",
-			errs:  []string{"t.json:1: empty file"},
-			kinds: []error{ErrEmpty},
-			fatal: true,
+			Name:  "whitespace and BOM only",
+			In:    "\ufeff\n  \n",
+			Errs:  []string{"t.json:1: empty file"},
+			Kinds: []error{ErrEmpty},
+			Fatal: true,
 		},
 		{
-			name:  "no Items",
-			in:    "{\n \"users\": [],\n \"count\": 0\n}",
-			errs:  []string{`t.json:1: no Items array in the top-level object (found "users", "count"): expected a Users 3.0/3.1 response with an Items array`},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "no Items",
+			In:    "{\n \"users\": [],\n \"count\": 0\n}",
+			Errs:  []string{`t.json:1: no Items array in the top-level object (found "users", "count"): expected a Users 3.0/3.1 response with an Items array`},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "no Items, many properties",
-			in:    `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12}`,
-			errs:  []string{`t.json:1: no Items array in the top-level object (found "a", "b", "c", "d", "e", "f", "g", "h", "i", "j" and 2 more): expected`},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "no Items, many properties",
+			In:    `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12}`,
+			Errs:  []string{`t.json:1: no Items array in the top-level object (found "a", "b", "c", "d", "e", "f", "g", "h", "i", "j" and 2 more): expected`},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "empty object",
-			in:    "\n{}",
-			errs:  []string{"t.json:2: no Items array: the top-level object is empty"},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "empty object",
+			In:    "\n{}",
+			Errs:  []string{"t.json:2: no Items array: the top-level object is empty"},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "top-level array",
-			in:    `[{"EmployeeID": "L1"}]`,
-			errs:  []string{"t.json:1: top-level JSON array: expected an object with an Items array"},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "top-level array",
+			In:    `[{"EmployeeID": "L1"}]`,
+			Errs:  []string{"t.json:1: top-level JSON array: expected an object with an Items array"},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "top-level string",
-			in:    "\n\n\"Items\"",
-			errs:  []string{"t.json:3: top-level JSON string: expected an object with an Items array"},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "top-level string",
+			In:    "\n\n\"Items\"",
+			Errs:  []string{"t.json:3: top-level JSON string: expected an object with an Items array"},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "XML given to the JSON reader",
-			in:    "<batch/>",
-			errs:  []string{"t.json:1: malformed JSON: invalid character '<' looking for beginning of value"},
-			kinds: []error{ErrMalformed},
-			fatal: true,
+			Name:  "XML given to the JSON reader",
+			In:    "<batch/>",
+			Errs:  []string{"t.json:1: malformed JSON: invalid character '<' looking for beginning of value"},
+			Kinds: []error{ErrMalformed},
+			Fatal: true,
 		},
 		{
-			name:  "Items not an array",
-			in:    "{\"Items\":\n {\"EmployeeID\": \"L1\"}}",
-			errs:  []string{"t.json:2:Items: Items is an object: expected an array of user objects"},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "Items not an array",
+			In:    "{\"Items\":\n {\"EmployeeID\": \"L1\"}}",
+			Errs:  []string{"t.json:2:Items: Items is an object: expected an array of user objects"},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "second Items",
-			in:    "{\"Items\": [{\"EmployeeID\": \"L1\"}],\n\"items\": []}",
-			lines: []int{1},
-			types: []string{"3.0"},
-			errs:  []string{"t.json:2:items: second Items property: expected one Items array (the first is on line 1)"},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "second Items",
+			In:    "{\"Items\": [{\"EmployeeID\": \"L1\"}],\n\"items\": []}",
+			Lines: []int{1},
+			Types: []string{"3.0"},
+			Errs:  []string{"t.json:2:items: second Items property: expected one Items array (the first is on line 1)"},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "malformed",
-			in:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n{\"EmployeeID\": \"L2\",\n\n \"LoginID\" \"x\"}]}",
-			lines: []int{2},
-			errs:  []string{"t.json:5: malformed JSON: invalid character '\"' after object key: expected well-formed JSON (a Users 3.0/3.1 response); reading stopped in Items[1] at line 3"},
-			kinds: []error{ErrMalformed},
-			fatal: true,
+			Name:  "malformed",
+			In:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n{\"EmployeeID\": \"L2\",\n\n \"LoginID\" \"x\"}]}",
+			Lines: []int{2},
+			Errs:  []string{"t.json:5: malformed JSON: invalid character '\"' after object key: expected well-formed JSON (a Users 3.0/3.1 response); reading stopped in Items[1] at line 3"},
+			Kinds: []error{ErrMalformed},
+			Fatal: true,
 		},
 		{
-			name:  "truncated",
-			in:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n{\"EmployeeID\": \"L2\",\n",
-			lines: []int{2},
-			errs:  []string{"t.json:4: malformed JSON: unexpected end of file: expected the rest of the top-level object; reading stopped in Items[1] at line 3"},
-			kinds: []error{ErrMalformed},
-			fatal: true,
+			Name:  "truncated",
+			In:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n{\"EmployeeID\": \"L2\",\n",
+			Lines: []int{2},
+			Errs:  []string{"t.json:4: malformed JSON: unexpected end of file: expected the rest of the top-level object; reading stopped in Items[1] at line 3"},
+			Kinds: []error{ErrMalformed},
+			Fatal: true,
 		},
 		{
-			name:  "truncated between items",
-			in:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"}",
-			lines: []int{2},
-			errs:  []string{"t.json:2: malformed JSON: unexpected end of file"},
-			kinds: []error{ErrMalformed},
-			fatal: true,
+			Name:  "truncated between items",
+			In:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"}",
+			Lines: []int{2},
+			Errs:  []string{"t.json:2: malformed JSON: unexpected end of file"},
+			Kinds: []error{ErrMalformed},
+			Fatal: true,
 		},
 		{
-			name:  "trailing garbage",
-			in:    "{\"Items\": []}\n\nxyz",
-			errs:  []string{"t.json:3: malformed JSON: invalid character 'x' looking for beginning of value: expected the end of the file after the top-level object"},
-			kinds: []error{ErrMalformed},
-			fatal: true,
+			Name:  "trailing garbage",
+			In:    "{\"Items\": []}\n\nxyz",
+			Errs:  []string{"t.json:3: malformed JSON: invalid character 'x' looking for beginning of value: expected the end of the file after the top-level object"},
+			Kinds: []error{ErrMalformed},
+			Fatal: true,
 		},
 		{
-			name:  "second value",
-			in:    "{\"Items\": []}\n{\"Items\": []}",
-			errs:  []string{"t.json:2: second JSON value (an object) after the top-level object: expected the end of the file"},
-			kinds: []error{ErrNotResponse},
-			fatal: true,
+			Name:  "second value",
+			In:    "{\"Items\": []}\n{\"Items\": []}",
+			Errs:  []string{"t.json:2: second JSON value (an object) after the top-level object: expected the end of the file"},
+			Kinds: []error{ErrNotResponse},
+			Fatal: true,
 		},
 		{
-			name:  "binary garbage",
-			in:    "\x00\x01\x02\xff\xfe",
-			errs:  []string{"t.json:1: NUL byte: expected text"},
-			kinds: []error{ErrEncoding},
-			fatal: true,
+			Name:  "binary garbage",
+			In:    "\x00\x01\x02\xff\xfe",
+			Errs:  []string{"t.json:1: NUL byte: expected text"},
+			Kinds: []error{ErrEncoding},
+			Fatal: true,
 		},
 		{
-			name:  "UTF-16",
-			in:    "\xfe\xff\x00{",
-			errs:  []string{"t.json:1: UTF-16 byte order mark: expected UTF-8 text (give --encoding utf-16)"},
-			kinds: []error{ErrEncoding},
-			fatal: true,
+			Name:  "UTF-16",
+			In:    "\xfe\xff\x00{",
+			Errs:  []string{"t.json:1: UTF-16 byte order mark: expected UTF-8 text (give --encoding utf-16)"},
+			Kinds: []error{ErrEncoding},
+			Fatal: true,
 		},
 		{
-			name:  "NUL outside strings",
-			in:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n\x00]}",
-			lines: []int{2},
-			errs:  []string{"t.json:3: NUL byte: expected text (binary data, or UTF-16 text read without --encoding utf-16); reading stopped"},
-			kinds: []error{ErrEncoding},
-			fatal: true,
+			Name:  "NUL outside strings",
+			In:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n\x00]}",
+			Lines: []int{2},
+			Errs:  []string{"t.json:3: NUL byte: expected text (binary data, or UTF-16 text read without --encoding utf-16); reading stopped"},
+			Kinds: []error{ErrEncoding},
+			Fatal: true,
 		},
 		{
-			name:  "bad bytes in values cost one item each",
-			in:    "{\"Items\": [\n{\"EmployeeID\": \"L1\", \"LastName\": \"M\xfcller\"},\n{\"EmployeeID\": \"L2\",\n \"FirstName\": \"a\\u0000b\"},\n{\"EmployeeID\": \"L3\", \"Mi\x00\": \"x\"},\n{\"EmployeeID\": \"L4\"}]}",
-			lines: []int{6},
-			types: []string{"3.0"},
-			errs: []string{
+			Name:  "bad bytes in values cost one item each",
+			In:    "{\"Items\": [\n{\"EmployeeID\": \"L1\", \"LastName\": \"M\xfcller\"},\n{\"EmployeeID\": \"L2\",\n \"FirstName\": \"a\\u0000b\"},\n{\"EmployeeID\": \"L3\", \"Mi\x00\": \"x\"},\n{\"EmployeeID\": \"L4\"}]}",
+			Lines: []int{6},
+			Types: []string{"3.0"},
+			Errs: []string{
 				"t.json:2:LastName: byte 0xFC that is not UTF-8: expected UTF-8 text (give --encoding when the file uses another encoding, e.g. --encoding windows-1252); Items[0] at line 2 skipped",
 				`t.json:4:FirstName: escaped NUL character \u0000: expected text; Items[1] at line 3 skipped`,
 				"t.json:5:Mi\ufffd: NUL byte: expected text (binary data, or UTF-16 text read without --encoding utf-16) (in a property name); Items[2] at line 5 skipped",
 			},
-			kinds: []error{ErrEncoding, ErrEncoding, ErrEncoding},
+			Kinds: []error{ErrEncoding, ErrEncoding, ErrEncoding},
 		},
 		{
-			name:  "bad item shapes",
-			in:    "{\"Items\": [\n1,\nnull,\n[{}],\n{\"EmployeeID\": \"L1\",\n \"Manager\": {\"a\": [1]}},\n{\"EmployeeID\": \"L2\", \"Emails\": \"x@example.com\"},\n{\"EmployeeID\": \"L3\", \"Emails\": [[\"x\"]]},\n{\"EmployeeID\": \"L4\", \"Emails\": [{\"a\": {}}]},\n{\"EmployeeID\": \"L5\", \"Emails\": [], \"Emails\": []},\n{\"EmployeeID\": \"L6\", \"employeeID\": \"L6\"},\n{\"EmployeeID\": \"L7\"}]}",
-			lines: []int{12},
-			errs: []string{
+			Name:  "bad item shapes",
+			In:    "{\"Items\": [\n1,\nnull,\n[{}],\n{\"EmployeeID\": \"L1\",\n \"Manager\": {\"a\": [1]}},\n{\"EmployeeID\": \"L2\", \"Emails\": \"x@example.com\"},\n{\"EmployeeID\": \"L3\", \"Emails\": [[\"x\"]]},\n{\"EmployeeID\": \"L4\", \"Emails\": [{\"a\": {}}]},\n{\"EmployeeID\": \"L5\", \"Emails\": [], \"Emails\": []},\n{\"EmployeeID\": \"L6\", \"employeeID\": \"L6\"},\n{\"EmployeeID\": \"L7\"}]}",
+			Lines: []int{12},
+			Errs: []string{
 				"t.json:2: Items[0] is a number: expected a user object; element skipped",
 				"t.json:3: Items[1] is null: expected a user object; element skipped",
 				"t.json:4: Items[2] is an array: expected a user object; element skipped",
@@ -370,73 +266,29 @@ func TestErrors(t *testing.T) {
 				"t.json:10:Emails: duplicate property Emails (first on line 10): expected each property once per item; Items[7] at line 10 skipped",
 				"t.json:11:employeeID: duplicate property employeeID: EmployeeID on line 11 is the same property; expected each property once per item; Items[8] at line 11 skipped",
 			},
-			kinds: []error{ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem},
+			Kinds: []error{ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem, ErrItem},
 		},
 		{
-			name:  "3.1 by top-level property, by item field, 3.0 otherwise",
-			in:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n{\"EmployeeID\": \"L2\", \"CountryCode\": null},\n{\"EmployeeID\": \"L3\", \"Emails\": null}],\n\"total\": 3}",
-			lines: []int{2, 3, 4},
-			types: []string{"3.0", "3.1", "3.1"},
+			Name:  "3.1 by top-level property, by item field, 3.0 otherwise",
+			In:    "{\"Items\": [\n{\"EmployeeID\": \"L1\"},\n{\"EmployeeID\": \"L2\", \"CountryCode\": null},\n{\"EmployeeID\": \"L3\", \"Emails\": null}],\n\"total\": 3}",
+			Lines: []int{2, 3, 4},
+			Types: []string{"3.0", "3.1", "3.1"},
 		},
 		{
-			name:  "3.1 top-level first",
-			in:    "{\"limit\": 100, \"Items\": [\n{\"EmployeeID\": \"L1\"}]}",
-			lines: []int{2},
-			types: []string{"3.1"},
+			Name:  "3.1 top-level first",
+			In:    "{\"limit\": 100, \"Items\": [\n{\"EmployeeID\": \"L1\"}]}",
+			Lines: []int{2},
+			Types: []string{"3.1"},
 		},
 		{
-			name:  "bad byte in metadata is reported, items kept",
-			in:    "{\"NextPage\": \"\xff\",\n\"Items\": [\n{\"EmployeeID\": \"L1\"}]}",
-			lines: []int{3},
-			errs:  []string{"t.json:1:NextPage: byte 0xFF that is not UTF-8"},
-			kinds: []error{ErrEncoding},
+			Name:  "bad byte in metadata is reported, items kept",
+			In:    "{\"NextPage\": \"\xff\",\n\"Items\": [\n{\"EmployeeID\": \"L1\"}]}",
+			Lines: []int{3},
+			Errs:  []string{"t.json:1:NextPage: byte 0xFF that is not UTF-8"},
+			Kinds: []error{ErrEncoding},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := NewReader(strings.NewReader(tt.in), "t.json")
-			var lines []int
-			var types []string
-			var errs []error
-			fatal := false
-			for i := 0; i < 1000; i++ {
-				rec, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					errs = append(errs, err)
-					if pe := err.(*model.ParseError); pe.Fatal {
-						fatal = true
-						break
-					}
-					continue
-				}
-				lines = append(lines, rec.Pos.Line)
-				types = append(types, rec.Type)
-			}
-			if fmt.Sprint(lines) != fmt.Sprint(tt.lines) {
-				t.Errorf("record lines %v, want %v", lines, tt.lines)
-			}
-			if tt.types != nil && fmt.Sprint(types) != fmt.Sprint(tt.types) {
-				t.Errorf("record types %v, want %v", types, tt.types)
-			}
-			if fatal != tt.fatal {
-				t.Errorf("fatal = %v, want %v", fatal, tt.fatal)
-			}
-			if len(errs) != len(tt.errs) {
-				t.Fatalf("got %d errors %q, want %d %q", len(errs), errs, len(tt.errs), tt.errs)
-			}
-			for i, err := range errs {
-				if !strings.HasPrefix(err.Error(), tt.errs[i]) {
-					t.Errorf("error %d:\n got %q\nwant %q…", i, err, tt.errs[i])
-				}
-				if !errors.Is(err, tt.kinds[i]) {
-					t.Errorf("error %d %q is not %v", i, err, tt.kinds[i])
-				}
-			}
-		})
-	}
+	formattest.RunErrors(t, "t.json", formattest.Open(NewReader), tests)
 }
 
 func TestRecordFields(t *testing.T) {
@@ -560,13 +412,7 @@ func TestSmallReads(t *testing.T) {
 }
 
 func TestReadError(t *testing.T) {
-	boom := errors.New("disk on fire")
-	r := NewReader(io.MultiReader(strings.NewReader("{\"Items\": [\n{"), iotest.ErrReader(boom)), "e.json")
-	_, err := r.Next()
-	var pe *model.ParseError
-	if !errors.As(err, &pe) || !pe.Fatal || !errors.Is(err, boom) || pe.Line != 2 {
-		t.Fatalf("want fatal ParseError wrapping the read error at line 2, got %v", err)
-	}
+	formattest.ReadFailure(t, formattest.Open(NewReader), "{\"Items\": [\n{", 2)
 }
 
 // TestLongInput checks line positions far into an input larger than any

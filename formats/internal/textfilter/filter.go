@@ -64,6 +64,10 @@ func (f *Filter) Read(p []byte) (int, error) {
 // (either byte order). It is known once the first bytes have been read.
 func (f *Filter) UTF16() bool { return f.utf16 }
 
+// UTF16Message is what a reader reports when UTF16 is true: the readers
+// take UTF-8 only and formats.Open transcodes on --encoding.
+const UTF16Message = "UTF-16 byte order mark: expected UTF-8 text (give --encoding utf-16)"
+
 func (f *Filter) fill() {
 	f.base += int64(len(f.out))
 	f.out, f.op = f.out[:0], 0
