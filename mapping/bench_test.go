@@ -1,104 +1,104 @@
 package mapping
 
 import (
+	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"io"
-	"strconv"
-	"strings"
+	"sync"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/formats/concur"
+	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
-// bench305 generates n realistic 305 rows: names, IDs, codes, custom data,
-// Y/N flags, approvers pointing at other generated employees, blank future
-// use fields.
-func bench305(n int) [][]string {
-	rows := make([][]string, n)
-	for i := range rows {
-		id := "EMP" + strconv.Itoa(100000+i)
-		v := make([]string, 137)
-		v[0] = "305"
-		v[1], v[3] = "First"+strconv.Itoa(i), "Last"+strconv.Itoa(i)
-		v[4], v[5] = id, "user"+strconv.Itoa(i)+"@example.com"
-		v[6] = "" // password blank
-		v[7] = v[5]
-		v[8], v[9], v[10], v[11], v[12] = "en_US", "US", "US-WA", "DEFAULT", "USD"
-		v[14] = "Y"
-		for f := 16; f <= 30; f++ {
-			v[f-1] = "CODE" + strconv.Itoa(f)
-		}
-		for f := 43; f <= 58; f++ {
-			v[f-1] = "YN"[f%2 : f%2+1]
-		}
-		if i > 0 {
-			v[58] = "EMP" + strconv.Itoa(100000+i-1) // approver: the previous employee
-		}
-		for _, f := range []int{63, 64, 65, 67, 69, 70, 72, 73, 74, 75, 78, 79, 84, 85, 86} {
-			v[f-1] = "N"
-		}
-		v[62] = "Y"
-		v[75], v[88], v[89] = "REQ", "N", "CNQRPAY"
-		rows[i] = v
+// benchRows is the size of the generated 305 file of the benchmarks, the
+// size of the pipeline's Convert305 benchmark.
+const benchRows = 100_000
+
+// benchData is a generated 305 file (internal/gen) and its records as the
+// Concur reader produces them, made once per process.
+var benchData = sync.OnceValues(func() ([]byte, []*model.Record) {
+	var buf bytes.Buffer
+	if err := gen.Write305(&buf, benchRows, 1); err != nil {
+		panic(err)
 	}
-	return rows
+	r := concur.NewReader(bytes.NewReader(buf.Bytes()), "bench.csv")
+	var recs []*model.Record
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			panic(err)
+		}
+		recs = append(recs, rec)
+	}
+	return buf.Bytes(), recs
+})
+
+func benchEngine(b *testing.B, set *Set, recs []*model.Record) *Engine {
+	e := NewEngine(set, Options{})
+	for _, r := range recs {
+		e.Add(r)
+	}
+	return e
 }
 
-func benchRecords(rows [][]string) []*model.Record {
-	recs := make([]*model.Record, len(rows))
-	for i, v := range rows {
-		recs[i] = &model.Record{Format: model.FormatConcur, Type: "305", Pos: model.Position{File: "bench.csv", Line: i + 1},
-			Keys: flatKeys[:137], Values: v}
+func checkBench(b *testing.B, css []*model.ChangeSet, res []model.RecordResult) {
+	if len(css) != benchRows || len(res) != benchRows+1 || res[benchRows].Status != model.StatusConverted {
+		b.Fatalf("%d change sets, %d results, last %+v", len(css), len(res), res[len(res)-1])
 	}
-	return recs
 }
 
-// BenchmarkEngine305 maps generated 305 records: Add alone, and Add plus
-// Finish (fold into change sets and results). ns/record is the figure to
-// compare with a bare CSV read of the same rows (BenchmarkCSVRead305).
+// BenchmarkEngine305 maps a generated file of 100k 305 records read by the
+// Concur reader (outside the timed loop): Add alone, Finish alone (again on
+// an engine that has all records), and Add plus Finish. ns/record is the
+// figure to compare with a bare CSV read of the same file
+// (BenchmarkCSVRead305).
 func BenchmarkEngine305(b *testing.B) {
-	const n = 2000
-	recs := benchRecords(bench305(n))
+	_, recs := benchData()
 	set := mustDefault(b)
+	n := float64(len(recs))
 	b.Run("Add", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			e := NewEngine(set, Options{})
-			for _, r := range recs {
-				e.Add(r)
-			}
+			benchEngine(b, set, recs)
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*n), "ns/record")
+	})
+	b.Run("Finish", func(b *testing.B) {
+		e := benchEngine(b, set, recs)
+		b.ReportAllocs()
+		for b.Loop() {
+			css, res := e.Finish()
+			checkBench(b, css, res)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*n), "ns/record")
 	})
 	b.Run("AddFinish", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			e := NewEngine(set, Options{})
-			for _, r := range recs {
-				e.Add(r)
-			}
+			e := benchEngine(b, set, recs)
 			css, res := e.Finish()
-			if len(css) != n || len(res) != n || res[n-1].Status != model.StatusConverted {
-				b.Fatalf("%d change sets, %d results, last %+v", len(css), len(res), res[n-1])
-			}
+			checkBench(b, css, res)
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*n), "ns/record")
 	})
 }
 
 // BenchmarkCSVRead305 is the baseline: a bare encoding/csv read of the same
-// rows.
+// file.
 func BenchmarkCSVRead305(b *testing.B) {
-	const n = 2000
-	var sb strings.Builder
-	w := csv.NewWriter(&sb)
-	if err := w.WriteAll(bench305(n)); err != nil {
-		b.Fatal(err)
-	}
-	data := sb.String()
+	data, _ := benchData()
 	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	n := 0
 	for b.Loop() {
-		r := csv.NewReader(strings.NewReader(data))
+		n = 0
+		r := csv.NewReader(bytes.NewReader(data))
 		r.FieldsPerRecord = -1
 		for {
 			if _, err := r.Read(); err == io.EOF {
@@ -106,7 +106,45 @@ func BenchmarkCSVRead305(b *testing.B) {
 			} else if err != nil {
 				b.Fatal(err)
 			}
+			n++
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*float64(n)), "ns/record")
+}
+
+// TestParallelBuild checks that building on several workers gives the
+// change sets and results of one worker, with renames, rejections and
+// defaults (run it with -race).
+func TestParallelBuild(t *testing.T) {
+	var buf bytes.Buffer
+	if err := gen.Write305(&buf, 3*buildBlock+17, 7); err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, concur.NewReader(&buf, "gen.csv"))
+	recs = append(recs, scenario()...)
+	set := defaultsSet(t, testDefaults)
+	var outs [2][]byte
+	for i, workers := range []int{1, 4} {
+		e := NewEngine(set, Options{})
+		e.workers = workers
+		for _, r := range recs {
+			e.Add(r)
+		}
+		e.Reject(model.Position{File: "gen.csv", Line: 40}, model.Diagnostic{Message: "rejected by a test"})
+		css, res := e.Finish()
+		if len(css) < 3*buildBlock {
+			t.Fatalf("%d change sets", len(css))
+		}
+		b, err := json.Marshal(struct {
+			C []*model.ChangeSet
+			R []model.RecordResult
+		}{css, res})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = b
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("the change sets built on 4 workers differ from those built on 1")
+	}
 }

@@ -68,6 +68,7 @@ type crow struct {
 	eod     bool   // datetime: end of day
 	silent  string // unsupported: value dropped without a warning
 	target  int32  // interned fold target; -1 = none (dynamic members and non-value rows)
+	sbit    uint16 // schemaBit of schema
 	fold    string // dynamic members: fold key prefix
 	shared  bool   // another row of the table writes the same target
 	inDeleg bool   // attribute of the delegate element (Ref.Attrs)
@@ -291,6 +292,7 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		return
 	}
 	cr.schema = urn
+	cr.sbit = schemaBit(urn)
 	if r.MaxLength != "" {
 		n, err := strconv.Atoi(r.MaxLength)
 		if err != nil || n < 1 {
@@ -391,7 +393,7 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 			if p == r.TargetPath {
 				v.add(r, "target_path", "phone with args primary needs a target path ending in .value")
 			}
-			cr.primary = &crow{ref: cr.ref, src: cr.src, name: cr.name, op: opSet, schema: urn, path: p + ".primary", kind: vBool}
+			cr.primary = &crow{ref: cr.ref, src: cr.src, name: cr.name, op: opSet, schema: urn, sbit: cr.sbit, path: p + ".primary", kind: vBool}
 			cr.primary.target = internTarget(urn + ":" + cr.primary.path)
 		}
 	}

@@ -2,7 +2,10 @@ package mapping
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -39,6 +42,8 @@ type Engine struct {
 
 	byPos   map[model.Position][]int32
 	indexed int32
+
+	workers int // build workers; 0 = GOMAXPROCS (tests set it)
 }
 
 // Record states after Add.
@@ -703,12 +708,12 @@ func (e *Engine) resolve() *resolution {
 			if a, ok := r.alias[t]; ok {
 				t = a
 			}
-			what := refWord(ref)
 			switch {
 			case t == c.final:
-				c.finFail(ref.row, ref.f, fmt.Sprintf("employee %s cannot be their own %s", c.final, what))
+				c.finFail(ref.row, ref.f, fmt.Sprintf("employee %s cannot be their own %s", c.final, refWord(ref)))
 				r.changed = true
 			case !r.inRun(t) && !e.known(ref.target) && !e.known(t):
+				what := refWord(ref)
 				if e.opts.Known == nil {
 					c.finFail(ref.row, ref.f, fmt.Sprintf("%s %s is not in this run, and no directory was given to find it", what, ref.target))
 				} else {
@@ -741,122 +746,260 @@ func refWord(r *cref) string {
 	return "manager"
 }
 
-// folder folds attributes into one change set: the first value for a
-// target takes a slot, later ones overwrite it.
-type folder struct {
-	slot  []int32 // by interned target
-	gen   []int32 // slot is valid when gen == stamp
-	stamp int32
-	dyn   map[string]int // targets interned after the slots were sized
-	attrs []model.Attr
+// win is the value that last wrote one target of a change set: value k of
+// contribution ci (k < 0: the new login of a rename folded into the
+// creation).
+type win struct {
+	ci int32
+	k  int32
 }
 
-// dst returns the attribute to fill for target t (or key dk when t < 0).
-func (f *folder) dst(t int32, dk string) *model.Attr {
+// folder folds the values of one change set: the first value for a target
+// takes a slot, later ones overwrite the winner of the slot. Each build
+// worker has its own.
+type folder struct {
+	slot  []int32 // by interned target: index in wins
+	gen   []int32 // slot is valid when gen == stamp
+	stamp int32
+	dyn   map[string]int32 // targets without an interned id (dynamic members)
+	wins  []win
+	boxes []boxed // by interned target: the last string value boxed
+	defs  []*cdefault
+}
+
+type boxed struct {
+	s string
+	v any
+}
+
+func newFolder(n int) *folder {
+	return &folder{slot: make([]int32, n), gen: make([]int32, n), boxes: make([]boxed, n)}
+}
+
+// reset starts a new change set.
+func (f *folder) reset() {
+	f.stamp++
+	f.wins = f.wins[:0]
+	clear(f.dyn)
+}
+
+// put makes w the winner of target t (or key dk when t < 0).
+func (f *folder) put(t int32, dk string, w win) {
 	if t < 0 {
 		t = lookupTarget(dk)
 	}
 	if t >= 0 && int(t) < len(f.slot) {
 		if f.gen[t] == f.stamp {
-			return &f.attrs[f.slot[t]]
+			f.wins[f.slot[t]] = w
+			return
 		}
-		f.gen[t], f.slot[t] = f.stamp, int32(len(f.attrs))
+		f.gen[t], f.slot[t] = f.stamp, int32(len(f.wins))
 	} else {
 		if f.dyn == nil {
-			f.dyn = map[string]int{}
+			f.dyn = map[string]int32{}
 		}
 		if j, ok := f.dyn[dk]; ok {
-			return &f.attrs[j]
+			f.wins[j] = w
+			return
 		}
-		f.dyn[dk] = len(f.attrs)
+		f.dyn[dk] = int32(len(f.wins))
 	}
-	if n := len(f.attrs); n < cap(f.attrs) {
-		f.attrs = f.attrs[:n+1] // already zero: make sized it for every value
-	} else {
-		f.attrs = append(f.attrs, model.Attr{})
-	}
-	return &f.attrs[len(f.attrs)-1]
+	f.wins = append(f.wins, w)
 }
 
-// build folds every group into its change set.
+// Group flags of build.
+const (
+	flagFolded = 1 << iota // the rename is folded into the creation
+	flagNew                // a new user: defaults apply
+)
+
+// buildBlock is the number of groups a build worker takes at a time.
+const buildBlock = 256
+
+// build folds every group into its change set, on all cores: workers take
+// blocks of groups; each change set depends only on its own contributions,
+// so the output does not depend on the schedule.
 func (e *Engine) build(r *resolution) []*model.ChangeSet {
-	out := make([]*model.ChangeSet, 0, len(r.groups))
 	css := make([]model.ChangeSet, len(r.groups))
-	loginTarget := lookupTarget(model.SchemaCore + ":userName")
-	n := targetCount()
-	f := &folder{slot: make([]int32, n), gen: make([]int32, n)}
+	out := make([]*model.ChangeSet, len(r.groups))
+	// Known is a caller's function: it is called here, before the workers.
+	// flags[gi]: the rename is folded into the creation; the user is new
+	// (a creation the directory does not know) and gets the defaults.
+	flags := make([]uint8, len(r.groups))
+	defaults := e.set.defaults.Len() > 0
 	for gi := range r.groups {
 		g := &r.groups[gi]
-		cs := &css[gi]
-		cs.EmployeeID, cs.Creates = g.id, g.creates
-		f.attrs = make([]model.Attr, 0, g.nvals+1)
-		f.stamp, f.dyn = int32(gi+1), nil
-		cs.Records = make([]model.Position, 0, g.nrecs)
-		if g.nrefs > 0 {
-			cs.Refs = make([]model.Ref, 0, g.nrefs)
-		}
-		folded := false // the rename became part of the creation
+		out[gi] = &css[gi]
+		origin := g.id
 		if g.rename >= 0 {
-			rc := e.cs.at(g.rename)
-			if e.opts.Known != nil && g.creates && !e.known(rc.key) {
-				folded = true
-			} else {
-				cs.Rename = &model.Rename{From: rc.key, NewEmployeeID: rc.newEmp, NewLogin: rc.newLogin, Source: rc.source(rc.renRow, rc.renF)}
+			origin = e.cs.at(g.rename).key
+			if e.opts.Known != nil && g.creates && !e.known(origin) {
+				flags[gi] |= flagFolded
 			}
 		}
-		for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
-			c := e.cs.at(ci)
-			cs.Records = append(cs.Records, c.pos)
-			if c.key != g.id && g.rename >= 0 && ci > g.rename {
-				c.fin = append(c.fin, c.diag(model.SevWarning, c.keyRow, c.keyF,
-					fmt.Sprintf("uses the old Employee ID %s, renamed to %s by %s: folded into %s", c.key, g.id, e.cs.at(g.rename).pos, g.id)))
-			}
-			// The rename's new login outdates userName values of the
-			// records before it.
-			skipLogin := cs.Rename != nil && cs.Rename.NewLogin != "" && ci < g.rename
-			for k := range c.vals {
-				v := &c.vals[k]
-				row := v.row(c.tc)
-				if skipLogin && row.target == loginTarget {
-					continue
-				}
-				dk := ""
-				if row.target < 0 {
-					dk = row.fold + v.s
-				}
-				fillAttr(f.dst(row.target, dk), c, row, v)
-			}
-			if folded && ci == g.rename && c.newLogin != "" {
-				a := f.dst(-1, model.SchemaCore+":userName")
-				*a = model.Attr{Schema: model.SchemaCore, Path: "userName", Value: c.newLogin, Source: c.source(c.loginRow, c.loginF), Row: c.loginRow.ref}
-			}
-			for k := range c.refs {
-				cs.Refs = e.foldRef(cs.Refs, e.ref(r, ci, &c.refs[k]))
-			}
+		if defaults && g.creates && !e.known(origin) {
+			flags[gi] |= flagNew
 		}
-		cs.Attrs = f.attrs
-		out = append(out, cs)
 	}
+	loginTarget := lookupTarget(model.SchemaCore + ":userName")
+	n := targetCount()
+	blocks := (len(r.groups) + buildBlock - 1) / buildBlock
+	workers := e.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, blocks)
+	if workers <= 1 {
+		f := newFolder(n)
+		for gi := range r.groups {
+			e.buildGroup(f, r, gi, &css[gi], flags[gi], loginTarget)
+		}
+		return out
+	}
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := newFolder(n)
+			for {
+				b := int(next.Add(1)) - 1
+				if b >= blocks {
+					return
+				}
+				for gi := b * buildBlock; gi < min((b+1)*buildBlock, len(r.groups)); gi++ {
+					e.buildGroup(f, r, gi, &css[gi], flags[gi], loginTarget)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	return out
 }
 
-// fillAttr writes the attribute of value v (mapped by row) into a.
-func fillAttr(a *model.Attr, c *contrib, row *crow, v *cval) {
+// buildGroup folds group gi into cs. It touches only the group's own
+// contributions (their Finish messages), so groups build in parallel.
+func (e *Engine) buildGroup(f *folder, r *resolution, gi int, cs *model.ChangeSet, flags uint8, loginTarget int32) {
+	g := &r.groups[gi]
+	folded := flags&flagFolded != 0
+	cs.EmployeeID, cs.Creates = g.id, g.creates
+	f.reset()
+	cs.Records = make([]model.Position, 0, g.nrecs)
+	if g.nrefs > 0 {
+		cs.Refs = make([]model.Ref, 0, g.nrefs)
+	}
+	if g.rename >= 0 && !folded {
+		rc := e.cs.at(g.rename)
+		cs.Rename = &model.Rename{From: rc.key, NewEmployeeID: rc.newEmp, NewLogin: rc.newLogin, Source: rc.source(rc.renRow, rc.renF)}
+	}
+	for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
+		c := e.cs.at(ci)
+		cs.Records = append(cs.Records, c.pos)
+		if c.key != g.id && g.rename >= 0 && ci > g.rename {
+			c.fin = append(c.fin, c.diag(model.SevWarning, c.keyRow, c.keyF,
+				fmt.Sprintf("uses the old Employee ID %s, renamed to %s by %s: folded into %s", c.key, g.id, e.cs.at(g.rename).pos, g.id)))
+		}
+		// The rename's new login outdates userName values of the
+		// records before it.
+		skipLogin := cs.Rename != nil && cs.Rename.NewLogin != "" && ci < g.rename
+		for k := range c.vals {
+			v := &c.vals[k]
+			row := v.row(c.tc)
+			if skipLogin && row.target == loginTarget {
+				continue
+			}
+			dk := ""
+			if row.target < 0 {
+				dk = row.fold + v.s
+			}
+			f.put(row.target, dk, win{ci: ci, k: int32(k)})
+		}
+		if folded && ci == g.rename && c.newLogin != "" {
+			f.put(loginTarget, model.SchemaCore+":userName", win{ci: ci, k: -1})
+		}
+		for k := range c.refs {
+			cs.Refs = e.foldRef(cs.Refs, e.ref(r, ci, &c.refs[k]))
+		}
+	}
+	if flags&flagNew != 0 {
+		f.defs = e.defaultsFor(f, cs, f.defs[:0])
+	} else {
+		f.defs = f.defs[:0]
+	}
+	if len(f.wins)+len(f.defs) == 0 {
+		return
+	}
+	cs.Attrs = make([]model.Attr, len(f.wins), len(f.wins)+len(f.defs))
+	for _, cd := range f.defs {
+		cs.Attrs = append(cs.Attrs, cd.attr())
+	}
+	for i, w := range f.wins {
+		c := e.cs.at(w.ci)
+		if w.k < 0 {
+			cs.Attrs[i] = model.Attr{Schema: model.SchemaCore, Path: "userName", Value: c.newLogin, Source: c.source(c.loginRow, c.loginF), Row: c.loginRow.ref}
+			continue
+		}
+		v := &c.vals[w.k]
+		fillAttr(&cs.Attrs[i], c, v.row(c.tc), v, f)
+	}
+}
+
+// defaultsFor lists the defaults of a new user's change set whose values
+// are folded in f: those whose extension the change set writes (or that
+// apply always) and whose target it does not write.
+func (e *Engine) defaultsFor(f *folder, cs *model.ChangeSet, dst []*cdefault) []*cdefault {
+	mask := uint16(alwaysPresent)
+	for _, w := range f.wins {
+		if w.k >= 0 {
+			c := e.cs.at(w.ci)
+			mask |= c.vals[w.k].row(c.tc).sbit
+		}
+	}
+	for i := range cs.Refs {
+		mask |= schemaBit(cs.Refs[i].Schema)
+	}
+	return e.set.defaults.apply(dst, mask, func(cd *cdefault) bool {
+		if int(cd.target) < len(f.slot) {
+			return f.gen[cd.target] == f.stamp
+		}
+		return false // interned after the folder was sized: no row writes it
+	})
+}
+
+// box returns s as an interface value, reusing the one made for the same
+// string at the same target before: codes, currencies and flags repeat
+// across employees, and one boxed copy spares an allocation and a heap
+// object per attribute.
+func (f *folder) box(t int32, s string) any {
+	b := &f.boxes[t]
+	if b.v == nil || b.s != s {
+		b.s, b.v = s, s
+	}
+	return b.v
+}
+
+// fillAttr writes the attribute of value v (mapped by row) into a, a zero
+// Attr. f, when not nil, boxes string values.
+func fillAttr(a *model.Attr, c *contrib, row *crow, v *cval, f *folder) {
 	a.Schema, a.Path, a.Row = row.schema, row.path, row.ref
 	a.Source = c.source(row, v.f)
-	a.Kind, a.Member, a.Present = model.AttrSet, "", false
 	switch row.kind {
 	case vBool:
 		a.Value = v.b
 	case vMember:
-		a.Kind, a.Value = model.AttrMember, nil
+		a.Kind = model.AttrMember
 		a.Member = row.member
 		if a.Member == "" {
 			a.Member = v.s
 		}
 		a.Present = v.b
 	default:
-		a.Value = v.s
+		if f != nil && row.target >= 0 {
+			a.Value = f.box(row.target, v.s)
+		} else {
+			a.Value = v.s
+		}
 	}
 }
 
@@ -876,7 +1019,7 @@ func (e *Engine) ref(r *resolution, ci int32, cr *cref) model.Ref {
 		ref.Attrs = make([]model.Attr, len(cr.attrs))
 		for i := range cr.attrs {
 			v := &cr.attrs[i]
-			fillAttr(&ref.Attrs[i], c, v.row(c.tc), v)
+			fillAttr(&ref.Attrs[i], c, v.row(c.tc), v, nil)
 		}
 	}
 	return ref

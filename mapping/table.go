@@ -59,6 +59,8 @@ type TableError struct {
 	Line   int    // 0 = the file as a whole
 	Column string // column name; "" = the whole row
 	Err    error
+
+	cols []string // the file's columns when not Columns (defaults table)
 }
 
 func (e *TableError) Error() string {
@@ -67,7 +69,11 @@ func (e *TableError) Error() string {
 		s += ":" + strconv.Itoa(e.Line)
 	}
 	if e.Column != "" {
-		if n := columnNumber(e.Column); n > 0 {
+		n := columnNumber(e.Column)
+		if e.cols != nil {
+			n = defaultsColumn(e.Column)
+		}
+		if n > 0 {
 			s += ":" + strconv.Itoa(n)
 		}
 		s += " (" + e.Column + ")"
@@ -297,7 +303,18 @@ func (t *Table) Write(w io.Writer) error {
 // Set is a complete set of mapping tables, one per source. It is immutable
 // and safe for concurrent use.
 type Set struct {
-	tables map[string]*Table
+	tables   map[string]*Table
+	defaults *Defaults
+}
+
+// Defaults returns the defaults table (possibly with no rows).
+func (s *Set) Defaults() *Defaults { return s.defaults }
+
+// WithDefaults returns a new set with the same tables and defaults d.
+func (s *Set) WithDefaults(d *Defaults) *Set {
+	out := s.With()
+	out.defaults = d
+	return out
 }
 
 // TableName is the name of the table that maps rec: the record type for flat
@@ -344,7 +361,7 @@ func (s *Set) Tables() []*Table {
 // With returns a new set in which the given tables replace those of the
 // same name (or are added).
 func (s *Set) With(tables ...*Table) *Set {
-	out := &Set{tables: make(map[string]*Table, len(s.tables)+len(tables))}
+	out := &Set{tables: make(map[string]*Table, len(s.tables)+len(tables)), defaults: s.defaults}
 	for n, t := range s.tables {
 		out.tables[n] = t
 	}
@@ -362,6 +379,16 @@ var defaultSet = sync.OnceValues(func() (*Set, error) {
 	s := &Set{tables: map[string]*Table{}}
 	var errs []error
 	for _, e := range entries {
+		if e.Name() == DefaultsFile {
+			data, err := tablesFS.ReadFile("tables/" + e.Name())
+			if err != nil {
+				return nil, err
+			}
+			if s.defaults, err = ParseDefaults(EmbeddedDir+"/"+e.Name(), bytes.NewReader(data)); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		name, ok := tableFileName(e.Name())
 		if !ok {
 			continue
@@ -385,7 +412,7 @@ var defaultSet = sync.OnceValues(func() (*Set, error) {
 
 // tableFileName returns the table name of a file in a table directory.
 func tableFileName(file string) (string, bool) {
-	if !strings.HasSuffix(file, ".csv") || file == roleCodesFile {
+	if !strings.HasSuffix(file, ".csv") || file == roleCodesFile || file == DefaultsFile {
 		return "", false
 	}
 	return strings.TrimSuffix(file, ".csv"), true
@@ -407,9 +434,24 @@ func LoadDir(dir string) (*Set, error) {
 		return nil, fmt.Errorf("mapping directory: %w", err)
 	}
 	var tables []*Table
+	var defaults *Defaults
 	var errs []error
 	for _, e := range entries {
 		if e.IsDir() {
+			continue
+		}
+		if e.Name() == DefaultsFile {
+			path := filepath.Join(dir, e.Name())
+			f, err := os.Open(path)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			defaults, err = ParseDefaults(path, f)
+			f.Close()
+			if err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		if e.Name() == roleCodesFile {
@@ -437,5 +479,9 @@ func LoadDir(dir string) (*Set, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return base.With(tables...), nil
+	out := base.With(tables...)
+	if defaults != nil {
+		out.defaults = defaults
+	}
+	return out, nil
 }
