@@ -86,3 +86,18 @@ func BenchmarkFastBulk100(b *testing.B) {
 	v, _ := validators(b)
 	benchBulk(b, v.Fast().ValidateBulk)
 }
+
+// BenchmarkFastOperationObject is BenchmarkFastOperation over an
+// Object/Array tree (half the strings *string), as convert passes the
+// plan's nodes.
+func BenchmarkFastOperationObject(b *testing.B) {
+	v, _ := validators(b)
+	f := v.Fast()
+	data := wrap(userDoc(7, ""), true)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if fs := f.ValidateOperation("POST", "/Users", "emp-E00007", data); len(fs) > 0 {
+			b.Fatal(fs)
+		}
+	}
+}

@@ -196,11 +196,14 @@ func agree(t *testing.T, def, strict *Validator, kind Kind, doc any, label strin
 			t.Fatalf("%s (strict=%v): validators disagree on %s\nreference:\n%sfast:\n%s", label, v.Strict(), b, render("ref", ref), render("fast", fast))
 		}
 	}
+	agreeWrapped(t, def, strict, kind, doc, label)
 }
 
 // FuzzDifferential mutates the golden documents and requires the fast path
 // to give exactly jsonschema/v5's findings (pointers, keywords, severities
-// and messages) in both modes.
+// and messages) in both modes, over the decoded document and over an
+// Object/Array wrapper of it (and, for bulk requests, per operation through
+// ValidateOperation).
 func FuzzDifferential(f *testing.F) {
 	docs := corpus(f)
 	def, strict := validators(f)

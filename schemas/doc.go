@@ -39,8 +39,11 @@
 // allOf, if/then/else, boolean schemas); any other keyword is a compile
 // error, so the two cannot drift apart silently. It walks decoded values
 // (map[string]any, []any, string, bool, json.Number, nil) in one pass for
-// both modes, with no encoding. FuzzDifferential holds both to the same
-// findings.
+// both modes, with no encoding, and as well any tree exposed through the
+// read-only Object and Array interfaces (and *string for string), so a
+// caller validates its own tree without converting it; on a valid document
+// it allocates nothing. FuzzDifferential holds both to the same findings,
+// over decoded documents and over Object/Array wrappers of them.
 //
 // What no keyword says is shared Go code used by both: each PATCH
 // operation's value is checked against the schema of the attribute its path

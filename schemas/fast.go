@@ -567,24 +567,10 @@ func (w *walker) check(n *node, v any, so bool) {
 	}
 	switch x := v.(type) {
 	case string:
-		if n.formatK.has || n.formatK.hasStrict {
-			w.keyword(&n.formatK, "format", v, so,
-				func() bool { return n.format.check(x) },
-				func() bool { return n.sformat.check(x) })
-		}
-		if n.minLenK.has || n.minLenK.hasStrict || n.maxLenK.has || n.maxLenK.hasStrict {
-			l := utf8.RuneCountInString(x)
-			w.keyword(&n.minLenK, "minLength", v, so,
-				func() bool { return l >= n.minLen },
-				func() bool { return l >= n.sMin })
-			w.keyword(&n.maxLenK, "maxLength", v, so,
-				func() bool { return l <= n.maxLen },
-				func() bool { return l <= n.sMax })
-		}
-		if n.patternK.has || n.patternK.hasStrict {
-			w.keyword(&n.patternK, "pattern", v, so,
-				func() bool { return n.pattern.MatchString(x) },
-				func() bool { return n.spattern.MatchString(x) })
+		w.checkString(n, x, v, so)
+	case *string:
+		if x != nil {
+			w.checkString(n, *x, v, so)
 		}
 	case map[string]any:
 		for _, r := range n.required {
@@ -599,30 +585,41 @@ func (w *walker) check(n *node, v any, so bool) {
 		}
 		if n.props != nil || n.sprops != nil || n.closed != open {
 			for k, pv := range x {
-				if p, ok := n.props[k]; ok {
-					w.path = append(w.path, pathTok{key: k, idx: -1})
-					w.check(p, pv, so)
-					w.path = w.path[:len(w.path)-1]
-				} else if p, ok := n.sprops[k]; ok {
-					w.path = append(w.path, pathTok{key: k, idx: -1})
-					w.check(p, pv, true)
-					w.path = w.path[:len(w.path)-1]
-				} else if n.closed != open {
-					w.emit("additionalProperties", false, k, so || n.closed == closedQuiet)
-				}
+				w.member(n, k, pv, so)
 			}
 		}
 	case []any:
-		if n.minItems >= 0 && len(x) < n.minItems {
-			w.emit("minItems", n.minItemsParam, v, so)
-		}
-		if n.maxItems >= 0 && len(x) > n.maxItems {
-			w.emit("maxItems", n.maxItemsParam, v, so)
-		}
+		w.checkLen(n, len(x), v, so)
 		if n.items != nil {
 			for i, el := range x {
 				w.path = append(w.path, pathTok{idx: i})
 				w.check(n.items, el, so)
+				w.path = w.path[:len(w.path)-1]
+			}
+		}
+	case Object:
+		for _, r := range n.required {
+			if _, ok := x.Lookup(r); !ok {
+				w.emit("required", n.required, r, so)
+			}
+		}
+		for _, r := range n.srequired {
+			if _, ok := x.Lookup(r); !ok {
+				w.emit("required", n.srequired, r, true)
+			}
+		}
+		if n.props != nil || n.sprops != nil || n.closed != open {
+			for i := range x.Len() {
+				w.member(n, x.KeyAt(i), x.ValueAt(i), so)
+			}
+		}
+	case Array:
+		l := x.Len()
+		w.checkLen(n, l, v, so)
+		if n.items != nil {
+			for i := range l {
+				w.path = append(w.path, pathTok{idx: i})
+				w.check(n.items, x.Index(i), so)
 				w.path = w.path[:len(w.path)-1]
 			}
 		}
@@ -641,6 +638,54 @@ func (w *walker) check(n *node, v any, so bool) {
 		} else if n.elseN != nil {
 			w.check(n.elseN, v, so)
 		}
+	}
+}
+
+// checkString runs the string keywords on s, the string v holds.
+func (w *walker) checkString(n *node, s string, v any, so bool) {
+	if n.formatK.has || n.formatK.hasStrict {
+		w.keyword(&n.formatK, "format", v, so,
+			func() bool { return n.format.check(s) },
+			func() bool { return n.sformat.check(s) })
+	}
+	if n.minLenK.has || n.minLenK.hasStrict || n.maxLenK.has || n.maxLenK.hasStrict {
+		l := utf8.RuneCountInString(s)
+		w.keyword(&n.minLenK, "minLength", v, so,
+			func() bool { return l >= n.minLen },
+			func() bool { return l >= n.sMin })
+		w.keyword(&n.maxLenK, "maxLength", v, so,
+			func() bool { return l <= n.maxLen },
+			func() bool { return l <= n.sMax })
+	}
+	if n.patternK.has || n.patternK.hasStrict {
+		w.keyword(&n.patternK, "pattern", v, so,
+			func() bool { return n.pattern.MatchString(s) },
+			func() bool { return n.spattern.MatchString(s) })
+	}
+}
+
+// member checks the member k of an object against n's properties.
+func (w *walker) member(n *node, k string, pv any, so bool) {
+	if p, ok := n.props[k]; ok {
+		w.path = append(w.path, pathTok{key: k, idx: -1})
+		w.check(p, pv, so)
+		w.path = w.path[:len(w.path)-1]
+	} else if p, ok := n.sprops[k]; ok {
+		w.path = append(w.path, pathTok{key: k, idx: -1})
+		w.check(p, pv, true)
+		w.path = w.path[:len(w.path)-1]
+	} else if n.closed != open {
+		w.emit("additionalProperties", false, k, so || n.closed == closedQuiet)
+	}
+}
+
+// checkLen runs minItems and maxItems on an array of l elements.
+func (w *walker) checkLen(n *node, l int, v any, so bool) {
+	if n.minItems >= 0 && l < n.minItems {
+		w.emit("minItems", n.minItemsParam, v, so)
+	}
+	if n.maxItems >= 0 && l > n.maxItems {
+		w.emit("maxItems", n.maxItemsParam, v, so)
 	}
 }
 
@@ -682,6 +727,11 @@ func typeOK(t typeMask, v any) bool {
 		return t&tBoolean != 0
 	case string:
 		return t&tString != 0
+	case *string:
+		if x == nil {
+			return t&tNull != 0
+		}
+		return t&tString != 0
 	case map[string]any:
 		return t&tObject != 0
 	case []any:
@@ -700,6 +750,10 @@ func typeOK(t typeMask, v any) bool {
 		return t&(tNumber|tInteger) != 0
 	case float32:
 		return t&tNumber != 0 || t&tInteger != 0 && float64(x) == math.Trunc(float64(x))
+	case Object:
+		return t&tObject != 0
+	case Array:
+		return t&tArray != 0
 	}
 	return false
 }
@@ -726,13 +780,13 @@ func inEnum(list []any, v any) bool {
 func equalJSON(v, e any) bool {
 	switch x := e.(type) {
 	case string:
-		s, ok := v.(string)
+		s, ok := stringOf(v)
 		return ok && s == x
 	case bool:
 		b, ok := v.(bool)
 		return ok && b == x
 	case nil:
-		return v == nil
+		return isNull(v)
 	case json.Number:
 		if jsonType(v) != "number" {
 			return false
@@ -766,13 +820,13 @@ func (e *fastEngine) node(loc string) (*node, error) {
 	return n, nil
 }
 
-func (e *fastEngine) check(loc string, v any, base string, out []Finding) []Finding {
+func (e *fastEngine) check(loc string, v any, base string, rel relPtr, out []Finding) []Finding {
 	n, err := e.node(loc)
 	if err != nil {
-		return append(out, Finding{Pointer: base, Keyword: "schema", Severity: model.SevError, Message: err.Error()})
+		return append(out, Finding{Pointer: base + rel.String(), Keyword: "schema", Severity: model.SevError, Message: err.Error()})
 	}
 	w := walkerPool.Get().(*walker)
-	w.strict, w.base, w.out, w.path = e.strict, base, out, w.path[:0]
+	w.strict, w.base, w.out, w.path = e.strict, base, out, append(w.path[:0], rel.toks[:rel.n]...)
 	w.check(n, v, false)
 	out = w.out
 	w.out = nil

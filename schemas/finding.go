@@ -149,6 +149,7 @@ func mergeStrict(errs, strict []Finding) []Finding {
 // value in the schema, v the offending instance value (for "required" and
 // "additionalProperties" and "false": the attribute name).
 func message(keyword string, param any, v any) string {
+	v = scalarValue(v)
 	switch keyword {
 	case "type":
 		return fmt.Sprintf("expected %s, got %s", typeList(param), describe(v))
@@ -177,9 +178,9 @@ func message(keyword string, param any, v any) string {
 		}
 		return fmt.Sprintf("is %d characters long, under the minimum of %s", utf8.RuneCountInString(asString(v)), num(param))
 	case "maxItems":
-		return fmt.Sprintf("has %d items, over the maximum of %s", len(asArray(v)), num(param))
+		return fmt.Sprintf("has %d items, over the maximum of %s", max(arrayLen(v), 0), num(param))
 	case "minItems":
-		return fmt.Sprintf("has %d items, under the minimum of %s", len(asArray(v)), num(param))
+		return fmt.Sprintf("has %d items, under the minimum of %s", max(arrayLen(v), 0), num(param))
 	case "pattern":
 		return fmt.Sprintf("%s does not match %s", preview(v), param)
 	}
@@ -245,10 +246,12 @@ func jsonType(v any) string {
 		return "string"
 	case json.Number, float64, float32, int, int64, int32, int8, int16, uint, uint64, uint32, uint16, uint8:
 		return "number"
-	case []any:
+	case []any, Array:
 		return "array"
-	case map[string]any:
+	case map[string]any, Object:
 		return "object"
+	case *string:
+		return jsonType(scalarValue(v))
 	}
 	return fmt.Sprintf("Go %T", v)
 }
@@ -275,10 +278,12 @@ func preview(v any) string {
 		return "null"
 	case bool, json.Number, float64, int, int64:
 		return fmt.Sprint(x)
-	case []any:
+	case []any, Array:
 		return "an array"
-	case map[string]any:
+	case map[string]any, Object:
 		return "an object"
+	case *string:
+		return preview(scalarValue(x))
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // pathTarget is what a PATCH path names in the schemas.
@@ -19,10 +20,24 @@ type pathIndex struct {
 	docs docSet
 	urns map[string]string // schema URN → location of its attributes
 	keys []string          // URNs, longest first
+
+	mu    sync.RWMutex
+	cache map[string]pathResult // resolved paths, at most maxCachedPaths
 }
 
+// pathResult is a resolved path, kept so that the paths a plan repeats on
+// every user are resolved once.
+type pathResult struct {
+	t   pathTarget
+	err error
+}
+
+// maxCachedPaths bounds the cache: filters carry values (roleName eq "X"),
+// so the set of paths is open.
+const maxCachedPaths = 4096
+
 func newPathIndex(docs docSet) (*pathIndex, error) {
-	ix := &pathIndex{docs: docs, urns: map[string]string{}}
+	ix := &pathIndex{docs: docs, urns: map[string]string{}, cache: map[string]pathResult{}}
 	const core = "urn:ietf:params:scim:schemas:core:2.0:User"
 	ix.urns[core] = LocUserAttributes
 	raw, ok := docs.lookup(LocUserAttributes + "/properties")
@@ -62,6 +77,22 @@ func (ix *pathIndex) deref(loc string) (string, map[string]any) {
 //	userName, name.givenName, emails[type eq "work"].value,
 //	urn:…:spend:2.0:User:locale, urn:…:spend:2.0:User (the extension).
 func (ix *pathIndex) resolve(p string) (pathTarget, error) {
+	ix.mu.RLock()
+	r, ok := ix.cache[p]
+	ix.mu.RUnlock()
+	if ok {
+		return r.t, r.err
+	}
+	t, err := ix.lookupPath(p)
+	ix.mu.Lock()
+	if len(ix.cache) < maxCachedPaths {
+		ix.cache[p] = pathResult{t, err}
+	}
+	ix.mu.Unlock()
+	return t, err
+}
+
+func (ix *pathIndex) lookupPath(p string) (pathTarget, error) {
 	var t pathTarget
 	base, rest := LocUserAttributes, p
 	if strings.HasPrefix(p, "urn:") {

@@ -171,7 +171,9 @@ type refEngine struct {
 	def, stric *refCompiled
 }
 
-func (e *refEngine) check(loc string, v any, base string, out []Finding) []Finding {
+func (e *refEngine) check(loc string, v any, base string, rel relPtr, out []Finding) []Finding {
+	v = plainValue(v)
+	base += rel.String()
 	sf := e.stric.run(loc, v)
 	var fs []Finding
 	if e.strict {

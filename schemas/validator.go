@@ -181,9 +181,32 @@ func (f *FastValidator) ValidateOperation(method, path, bulkID string, data any)
 }
 
 // engine validates a value against the schema at a location and appends
-// the findings, pointers prefixed with base.
+// the findings, pointers prefixed with base and then rel.
 type engine interface {
-	check(loc string, v any, base string, out []Finding) []Finding
+	check(loc string, v any, base string, rel relPtr, out []Finding) []Finding
+}
+
+// relPtr is a short relative pointer kept as unescaped tokens, so that no
+// pointer string is built for values without findings.
+type relPtr struct {
+	n    int
+	toks [3]pathTok
+}
+
+var noToks relPtr
+
+// String renders the tokens as a JSON pointer.
+func (r relPtr) String() string {
+	var b strings.Builder
+	for _, t := range r.toks[:r.n] {
+		b.WriteByte('/')
+		if t.idx >= 0 {
+			b.WriteString(strconv.Itoa(t.idx))
+		} else {
+			b.WriteString(escapeToken(t.key))
+		}
+	}
+	return b.String()
 }
 
 // checker is what both validators share: which schema applies where, and
@@ -202,34 +225,37 @@ func (c *checker) strictOnly() model.Severity {
 }
 
 func (c *checker) user(v any) []Finding {
-	return finish(c.eng.check(LocUser, v, "", nil))
+	return finish(c.eng.check(LocUser, v, "", noToks, nil))
 }
 
 func (c *checker) patch(v any) []Finding {
-	out := c.eng.check(LocPatchOp, v, "", nil)
+	out := c.eng.check(LocPatchOp, v, "", noToks, nil)
 	return finish(c.patchValues(v, "", out))
 }
 
 func (c *checker) planLine(v any) []Finding {
-	return finish(c.eng.check(LocPlanLine, v, "", nil))
+	return finish(c.eng.check(LocPlanLine, v, "", noToks, nil))
 }
 
 func (c *checker) bulk(v any) []Finding {
-	out := c.eng.check(LocBulkRequest, v, "", nil)
-	m, _ := v.(map[string]any)
-	ops, _ := m["Operations"].([]any)
+	out := c.eng.check(LocBulkRequest, v, "", noToks, nil)
+	ops, _ := member(v, "Operations")
+	n := arrayLen(ops)
 	var ids map[string]int
-	for i, o := range ops {
-		op, _ := o.(map[string]any)
-		if op == nil {
+	for i := 0; i < n; i++ {
+		op := arrayAt(ops, i)
+		if !isObject(op) {
 			continue
 		}
-		if op["method"] == "PATCH" {
-			out = c.patchValues(op["data"], "/Operations/"+strconv.Itoa(i)+"/data", out)
+		m, _ := member(op, "method")
+		if method, _ := stringOf(m); method == "PATCH" {
+			data, _ := member(op, "data")
+			out = c.patchValues(data, "/Operations/"+strconv.Itoa(i)+"/data", out)
 		}
-		if id, ok := op["bulkId"].(string); ok && id != "" {
+		b, _ := member(op, "bulkId")
+		if id, ok := stringOf(b); ok && id != "" {
 			if ids == nil {
-				ids = make(map[string]int, len(ops))
+				ids = make(map[string]int, n)
 			}
 			if first, dup := ids[id]; dup {
 				out = append(out, Finding{
@@ -244,15 +270,14 @@ func (c *checker) bulk(v any) []Finding {
 	return finish(out)
 }
 
+var opPool = sync.Pool{New: func() any { return new(opObject) }}
+
 func (c *checker) operation(method, path, bulkID string, data any) []Finding {
-	op := map[string]any{"method": method, "path": path}
-	if bulkID != "" {
-		op["bulkId"] = bulkID
-	}
-	if data != nil {
-		op["data"] = data
-	}
-	out := c.eng.check(LocBulkOperation, op, "", nil)
+	op := opPool.Get().(*opObject)
+	op.reset(method, path, bulkID, data)
+	out := c.eng.check(LocBulkOperation, op, "", noToks, nil)
+	op.reset("", "", "", nil)
+	opPool.Put(op)
 	if method == "PATCH" {
 		out = c.patchValues(data, "/data", out)
 	}
@@ -262,24 +287,26 @@ func (c *checker) operation(method, path, bulkID string, data any) []Finding {
 // patchValues checks each PATCH operation's path and value against the
 // attribute the path names.
 func (c *checker) patchValues(doc any, base string, out []Finding) []Finding {
-	m, _ := doc.(map[string]any)
-	ops, _ := m["Operations"].([]any)
-	for j, o := range ops {
-		op, _ := o.(map[string]any)
-		if op == nil {
+	ops, _ := member(doc, "Operations")
+	n := arrayLen(ops)
+	for j := 0; j < n; j++ {
+		op := arrayAt(ops, j)
+		if !isObject(op) {
 			continue
 		}
-		name, _ := op["op"].(string)
-		value, hasValue := op["value"]
+		nv, _ := member(op, "op")
+		name, _ := stringOf(nv)
+		value, hasValue := member(op, "value")
 		checkValue := hasValue && (name == "add" || name == "replace")
-		ptr := base + "/Operations/" + strconv.Itoa(j)
-		p, hasPath := op["path"].(string)
+		pv, hasPath := member(op, "path")
+		p, isStr := stringOf(pv)
+		hasPath = hasPath && isStr
 		if !hasPath {
-			if _, isObj := value.(map[string]any); checkValue && !isObj {
-				out = append(out, Finding{Pointer: ptr + "/value", Keyword: "type", Severity: model.SevError,
+			if checkValue && !isObject(value) {
+				out = append(out, Finding{Pointer: opPointer(base, j) + "/value", Keyword: "type", Severity: model.SevError,
 					Message: "without a path the value must be an object of attributes: " + message("type", "object", value)})
 			} else if checkValue {
-				out = c.eng.check(LocUserAttributes, value, ptr+"/value", out)
+				out = c.eng.check(LocUserAttributes, value, base, valueToks(j), out)
 			}
 			continue
 		}
@@ -288,21 +315,21 @@ func (c *checker) patchValues(doc any, base string, out []Finding) []Finding {
 		}
 		t, err := c.paths.resolve(p)
 		if err != nil {
-			out = append(out, Finding{Pointer: ptr + "/path", Keyword: "path", Severity: c.strictOnly(), Message: err.Error()})
+			out = append(out, Finding{Pointer: opPointer(base, j) + "/path", Keyword: "path", Severity: c.strictOnly(), Message: err.Error()})
 			continue
 		}
 		if t.note != "" {
-			out = append(out, Finding{Pointer: ptr + "/path", Keyword: "path", Severity: c.strictOnly(), Message: t.note})
+			out = append(out, Finding{Pointer: opPointer(base, j) + "/path", Keyword: "path", Severity: c.strictOnly(), Message: t.note})
 		}
 		if !checkValue {
 			continue
 		}
 		loc := t.loc
-		if _, isArr := value.([]any); t.itemsLoc != "" && !isArr && name == "add" {
+		if t.itemsLoc != "" && !isArray(value) && name == "add" {
 			loc = t.itemsLoc
 		}
 		n0 := len(out)
-		out = c.eng.check(loc, value, ptr+"/value", out)
+		out = c.eng.check(loc, value, base, valueToks(j), out)
 		if t.lenient && !c.strict {
 			for k := n0; k < len(out); k++ {
 				out[k].Severity = model.SevWarning
@@ -310,6 +337,18 @@ func (c *checker) patchValues(doc any, base string, out []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// opPointer is the pointer of the j-th PATCH operation under base.
+func opPointer(base string, j int) string {
+	return base + "/Operations/" + strconv.Itoa(j)
+}
+
+// valueToks are the tokens of the j-th PATCH operation's value relative to
+// the PatchOp body: built on the stack, turned into a pointer only for
+// findings.
+func valueToks(j int) relPtr {
+	return relPtr{n: 3, toks: [3]pathTok{{key: "Operations", idx: -1}, {idx: j}, {key: "value", idx: -1}}}
 }
 
 // finish drops warnings that repeat an error's pointer and keyword (and

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/formats"
 	"github.com/upsmigrate/upsmigrate/formats/concur"
@@ -118,6 +119,11 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers}
 	for round := 0; ; round++ {
 		sets, results := eng.Finish()
+		var chk *opChecker
+		if fv != nil {
+			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
+			popts.Check = chk.check
+		}
 		p, err := plan.Build(sets, popts)
 		if err != nil {
 			return nil, err
@@ -127,7 +133,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		if fv == nil {
 			break
 		}
-		findings := validatePlan(fv, p, opts.Workers)
+		findings := chk.findings(p, opts.Workers)
 		res.Findings = res.Findings[:0]
 		rejectedAny := false
 		byEmp := changeSetsByEmployee(sets)
@@ -192,40 +198,72 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	return fs, rejects, nil
 }
 
-// validatePlan checks every operation on all workers; findings come back in
-// plan order.
-func validatePlan(fv *schemas.FastValidator, p *plan.Plan, workers int) []OpFinding {
-	type job struct{ req, op int }
+// opChecker validates every operation on the plan's workers, on the tree
+// Build encodes, and keeps the findings of the operations that have any.
+type opChecker struct {
+	fv    *schemas.FastValidator
+	mu    sync.Mutex
+	found map[*plan.Operation][]schemas.Finding
+}
+
+// check is the plan.Options.Check hook; it reports whether op has
+// findings.
+func (c *opChecker) check(op *plan.Operation, data any) bool {
+	fs := c.fv.ValidateOperation(op.Method, op.Path, op.BulkID, data)
+	if len(fs) == 0 {
+		return false
+	}
+	c.mu.Lock()
+	c.found[op] = fs
+	c.mu.Unlock()
+	return true
+}
+
+// findings returns the findings in plan order (request, operation, then
+// the validator's order), with the sources of their values resolved on all
+// workers: only operations with findings have their lineage rebuilt.
+func (c *opChecker) findings(p *plan.Plan, workers int) []OpFinding {
+	type job struct {
+		req, op int
+		o       *plan.Operation
+		fs      []schemas.Finding
+	}
 	var jobs []job
 	for ri, r := range p.Requests {
-		for oi := range r.Operations {
-			jobs = append(jobs, job{ri, oi})
+		for oi, op := range r.Operations {
+			if op.Flagged() {
+				jobs = append(jobs, job{ri, oi, op, c.found[op]})
+			}
 		}
+	}
+	if len(jobs) == 0 {
+		return nil
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	workers = min(workers, len(jobs))
 	out := make([][]OpFinding, len(jobs))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	next := make(chan int, len(jobs))
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				j := jobs[i]
-				op := p.Requests[j.req].Operations[j.op]
-				for _, f := range fv.ValidateOperation(op.Method, op.Path, op.BulkID, op.Data()) {
-					of := OpFinding{Request: j.req + 1, Operation: j.op, Employee: op.Employee, Finding: f}
-					if src, _, ok := op.SourceAt(dataPointer(f.Pointer)); ok {
-						of.Source = &src
-					}
-					out[i] = append(out[i], of)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return
 				}
+				j := jobs[i]
+				ofs := make([]OpFinding, len(j.fs))
+				for k, f := range j.fs {
+					ofs[k] = OpFinding{Request: j.req + 1, Operation: j.op, Employee: j.o.Employee, Finding: f}
+					if src, _, ok := j.o.SourceAt(dataPointer(f.Pointer)); ok {
+						ofs[k].Source = &src
+					}
+				}
+				out[i] = ofs
 			}
 		}()
 	}

@@ -18,8 +18,10 @@ func BulkID(employeeID string) string {
 // BulkIDPath is the operation path that addresses an employee by bulkId:
 // "/Users/bulkId:emp-<id>". Submit resolves it to the user's UUID.
 func BulkIDPath(employeeID string) string {
-	return "/Users/bulkId:" + BulkID(employeeID)
+	return bulkIDPathPrefix + bulkIDPrefix + url.PathEscape(employeeID)
 }
+
+const bulkIDPathPrefix = "/Users/bulkId:"
 
 // UUIDPath is the operation path of a user with a known id.
 func UUIDPath(uuid string) string {

@@ -19,7 +19,7 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 	ent := b.newObj()
 	ent.set("employeeNumber", &cs.EmployeeID)
 	if b.opts.CompanyID != "" {
-		ent.set("companyId", b.opts.CompanyID)
+		ent.set("companyId", &b.opts.CompanyID)
 	}
 	root.set(model.SchemaEnterprise, ent)
 	for i := range cs.Attrs {
@@ -484,18 +484,20 @@ const elemSchema = "element"
 // reference object; of several references to one slot the last wins.
 func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr, *posError) {
 	type group struct {
-		kind model.RefKind
-		key  string // approval type, product, or manager path
-		refs []*model.Ref
+		kind   model.RefKind
+		schema string // managers: the URN of the path
+		key    string // approval type, product, or manager path
+		refs   []*model.Ref
 	}
 	var groupBuf [8]group
 	groups := groupBuf[:0]
+	gidx := b.refGroup[:0]
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
 		if r.Target == "" {
 			return nil, errAt(r.Source, "%s reference without a target employee", r.Kind)
 		}
-		key := ""
+		key, schema := "", ""
 		switch r.Kind {
 		case model.RefApprover, model.RefDelegate:
 			key = r.Path
@@ -506,21 +508,36 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				return nil, errAt(r.Source, "%s reference without an approval type or product", r.Kind)
 			}
 		case model.RefManager, model.RefBIManager:
-			key = refSchema(r) + ":" + refPath(r)
+			schema, key = refSchema(r), refPath(r)
 		default:
 			return nil, errAt(r.Source, "unknown reference kind %q", r.Kind)
 		}
 		g := -1
 		for j := range groups {
-			if groups[j].kind == r.Kind && groups[j].key == key {
+			if groups[j].kind == r.Kind && groups[j].key == key && groups[j].schema == schema {
 				g = j
 			}
 		}
 		if g < 0 {
-			groups = append(groups, group{kind: r.Kind, key: key})
+			groups = append(groups, group{kind: r.Kind, schema: schema, key: key})
 			g = len(groups) - 1
 		}
-		groups[g].refs = append(groups[g].refs, r)
+		gidx = append(gidx, g)
+	}
+	b.refGroup = gidx
+	// The refs of each group, in input order, cut from one scratch slice.
+	refs := slices.Grow(b.refScratch[:0], len(cs.Refs))[:len(cs.Refs)]
+	b.refScratch = refs
+	off := 0
+	for g := range groups {
+		start := off
+		for i, gi := range gidx {
+			if gi == g {
+				refs[off] = &cs.Refs[i]
+				off++
+			}
+		}
+		groups[g].refs = refs[start:off:off]
 	}
 
 	ops := b.newArr()
@@ -608,7 +625,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 			if lin != nil {
 				lin.add(opPtr(len(ops.vals)), r.Source, r.Row)
 			}
-			ops.add(b.patchOp(scim.OpReplace, b.joined(g.key, ""), b.userRef(&r.Target)))
+			ops.add(b.patchOp(scim.OpReplace, b.joined3(g.schema, ":", g.key), b.userRef(&r.Target)))
 		}
 	}
 	return ops, nil
@@ -728,6 +745,21 @@ func boxed(s string) any {
 		return v
 	}
 	return s
+}
+
+// joined3 returns a+b+c as a *string, built once per builder.
+func (b *builder) joined3(a, c, d string) *string {
+	k := [3]string{a, c, d}
+	if p, ok := b.joins3[k]; ok {
+		return p
+	}
+	if b.joins3 == nil {
+		b.joins3 = make(map[[3]string]*string)
+	}
+	p := new(string)
+	*p = a + c + d
+	b.joins3[k] = p
+	return p
 }
 
 // joined returns a+b as a *string, built once per builder.

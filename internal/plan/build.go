@@ -22,9 +22,42 @@ type builder struct {
 	slab    []byte // arena the encoded operations are cut from
 
 	arena
-	elems   []*obj // scratch
-	joins   map[[2]string]*string
-	scratch []byte
+	elems  []*obj // scratch
+	joins  map[[2]string]*string
+	joins3 map[[3]string]*string
+
+	refGroup   []int        // scratch of refOps
+	refScratch []*model.Ref // scratch of refOps
+	opSlab     []Operation  // operations are cut from slabs
+	lazySlab   []userLazy   // as are their lazy rebuilders
+}
+
+const slabLen = 128
+
+// newOp returns a zero Operation. Builds cut them from slabs (an
+// Operation lives as long as its plan); rebuilds allocate one.
+func (b *builder) newOp() *Operation {
+	if b.track || b.keep {
+		return new(Operation)
+	}
+	if len(b.opSlab) == 0 {
+		b.opSlab = make([]Operation, slabLen)
+	}
+	op := &b.opSlab[0]
+	b.opSlab = b.opSlab[1:]
+	return op
+}
+
+func (b *builder) newLazy() *userLazy {
+	if b.keep {
+		return new(userLazy)
+	}
+	if len(b.lazySlab) == 0 {
+		b.lazySlab = make([]userLazy, slabLen)
+	}
+	ll := &b.lazySlab[0]
+	b.lazySlab = b.lazySlab[1:]
+	return ll
 }
 
 func newBuilder(opts *Options, renamed map[string]string) *builder {
@@ -115,9 +148,12 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 	if res.existing && b.dir != nil && !known {
 		b.warn(&res, base, "employee %q is not in the directory: addressed by bulkId, resolved at submit", emp)
 	}
-	path := BulkIDPath(emp)
+	var path, bulkID string
 	if known {
 		path = UUIDPath(uuid)
+	} else {
+		path = BulkIDPath(emp)
+		bulkID = path[len(bulkIDPathPrefix):]
 	}
 
 	defer func() {
@@ -151,7 +187,8 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 			ops.add(b.patchOp(scim.OpReplace, "userName", &rename.NewLogin))
 		}
 		if len(ops.vals) > 0 {
-			op := &Operation{Method: scim.MethodPatch, Path: rpath, data: b.patchBody(ops),
+			op := b.newOp()
+			*op = Operation{Method: scim.MethodPatch, Path: rpath, data: b.patchBody(ops),
 				Employee: from, Phase: PhaseRename, Kind: KindRename}
 			op.setLineage(lin)
 			if err := b.encode(op); err != nil {
@@ -170,7 +207,8 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		if err != nil {
 			return fail(err.src, err.err)
 		}
-		op1 = &Operation{Method: scim.MethodPost, BulkID: BulkID(emp), Path: "/Users", data: data,
+		op1 = b.newOp()
+		*op1 = Operation{Method: scim.MethodPost, BulkID: bulkID, Path: "/Users", data: data,
 			Kind: KindCreate}
 		op1.setLineage(lin)
 	case b.opts.Replace:
@@ -182,9 +220,10 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		if known {
 			data.set("id", uuid)
 		} else {
-			data.set("id", "bulkId:"+BulkID(emp))
+			data.set("id", "bulkId:"+bulkID)
 		}
-		op1 = &Operation{Method: scim.MethodPut, Path: path, data: data,
+		op1 = b.newOp()
+		*op1 = Operation{Method: scim.MethodPut, Path: path, data: data,
 			Kind: KindReplace}
 		op1.setLineage(lin)
 	default:
@@ -194,7 +233,8 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 			return fail(err.src, err.err)
 		}
 		if len(ops.vals) > 0 {
-			op1 = &Operation{Method: scim.MethodPatch, Path: path, data: b.patchBody(ops),
+			op1 = b.newOp()
+			*op1 = Operation{Method: scim.MethodPatch, Path: path, data: b.patchBody(ops),
 				Kind: KindUpdate}
 			op1.setLineage(lin)
 		}
@@ -215,7 +255,8 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 			return fail(err.src, err.err)
 		}
 		if len(ops.vals) > 0 {
-			op := &Operation{Method: scim.MethodPatch, Path: path, data: b.patchBody(ops),
+			op := b.newOp()
+			*op = Operation{Method: scim.MethodPatch, Path: path, data: b.patchBody(ops),
 				Employee: emp, Phase: PhaseRefs, Kind: KindRefs}
 			op.setLineage(lin)
 			if err := b.encode(op); err != nil {
@@ -240,19 +281,26 @@ func (b *builder) encode(op *Operation) error {
 	if b.track || b.keep {
 		return nil // a rebuild for lineage or data
 	}
-	var err error
-	b.scratch, err = appendOperation(b.scratch[:0], op, b.opts.Indent)
+	if b.opts.Check != nil {
+		op.flagged = b.opts.Check(op, op.data)
+	}
+	// Encode straight into the slab; an operation that does not fit in
+	// what is left gets an array of its own from append.
+	const minFree = 64 << 10
+	if cap(b.slab)-len(b.slab) < minFree {
+		b.slab = make([]byte, 0, 1<<20)
+	}
+	start := len(b.slab)
+	enc, err := appendOperation(b.slab[start:start], op, b.opts.Indent)
 	op.data = nil
 	if err != nil {
 		return err
 	}
-	n := len(b.scratch)
-	if cap(b.slab)-len(b.slab) < n {
-		b.slab = make([]byte, 0, max(1<<20, n))
+	n := len(enc)
+	if n > 0 && cap(enc) == cap(b.slab)-start && &enc[0] == &b.slab[:start+1][start] {
+		b.slab = b.slab[:start+n]
 	}
-	start := len(b.slab)
-	b.slab = append(b.slab, b.scratch...)
-	op.enc = b.slab[start : start+n : start+n]
+	op.enc = enc[:n:n]
 	return nil
 }
 

@@ -55,7 +55,8 @@ func (b *builder) attachLineage(cs *model.ChangeSet, res *userResult) {
 	if b.track {
 		return
 	}
-	ll := &userLazy{cs: cs, opts: b.opts, renamed: b.renamed}
+	ll := b.newLazy()
+	ll.cs, ll.opts, ll.renamed = cs, b.opts, b.renamed
 	for _, op := range res.ops {
 		if op != nil {
 			op.lazy = ll

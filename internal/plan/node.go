@@ -57,6 +57,34 @@ func (o *obj) del(k string) {
 
 func (a *arr) add(v any) { a.vals = append(a.vals, v) }
 
+// Read-only access for Options.Check: obj has the methods of a
+// schemas.Object and arr those of a schemas.Array (structurally; plan does
+// not import schemas). Values are string, *string, bool, json.Number, nil,
+// *obj, *arr, map[string]any and []any.
+
+// Len is the number of members.
+func (o *obj) Len() int { return len(o.keys) }
+
+// KeyAt is the name of the i-th member, in insertion order.
+func (o *obj) KeyAt(i int) string { return o.keys[i] }
+
+// ValueAt is the value of the i-th member.
+func (o *obj) ValueAt(i int) any { return o.vals[i] }
+
+// Lookup returns the value of member k.
+func (o *obj) Lookup(k string) (any, bool) {
+	if i := o.find(k); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
+}
+
+// Len is the number of elements.
+func (a *arr) Len() int { return len(a.vals) }
+
+// Index is the i-th element.
+func (a *arr) Index(i int) any { return a.vals[i] }
+
 // arena hands out nodes; reset makes every node reusable. Only builders
 // that encode and drop their trees reset.
 type arena struct {

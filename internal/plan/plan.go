@@ -53,6 +53,18 @@ type Options struct {
 	// Workers bounds the goroutines building and encoding operations;
 	// 0 means GOMAXPROCS.
 	Workers int
+	// Check, when set, is called for every operation Build encodes, on the
+	// worker goroutine that built it, just before it is encoded, with the
+	// operation (Method, BulkID, Path, Employee, Phase and Kind set) and its
+	// data: the PatchOp or User tree the encoding is made of. Objects in the
+	// tree have the methods Len, KeyAt, ValueAt and Lookup and arrays Len
+	// and Index (schemas.Object and schemas.Array); other values are
+	// string, *string, bool, json.Number and nil. The tree is read-only and
+	// valid only during the call (its nodes are reused for the next user).
+	// Calls run concurrently; the hook must be safe for that. What it
+	// returns is kept as Operation.Flagged (e.g. "has findings") and
+	// changes nothing else: the output is the same with or without Check.
+	Check func(op *Operation, data any) bool
 }
 
 // OpKind says what an operation does.
@@ -77,6 +89,7 @@ type Operation struct {
 	Phase    int
 	Kind     OpKind
 
+	flagged bool      // what Options.Check returned
 	enc     []byte    // encoded operation (compact or indented at depth 2)
 	data    any       // set in rebuilds only
 	lazy    *userLazy // how to rebuild data and lineage
@@ -101,6 +114,10 @@ func (o *Operation) Data() any {
 func (o *Operation) BulkOperation() scim.BulkOperation {
 	return scim.BulkOperation{Method: o.Method, BulkID: o.BulkID, Path: o.Path, Data: o.Data()}
 }
+
+// Flagged reports what Options.Check returned for the operation (false
+// without a Check).
+func (o *Operation) Flagged() bool { return o.flagged }
 
 // Encoded returns the encoded operation as it appears in the request
 // (indented for depth 2 when Options.Indent is set). It must not be

@@ -1,0 +1,140 @@
+package plan
+
+import (
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// objectLike and arrayLike are the read-only interfaces Options.Check
+// documents (schemas.Object and schemas.Array, which plan does not import).
+type objectLike interface {
+	Len() int
+	KeyAt(i int) string
+	ValueAt(i int) any
+	Lookup(key string) (any, bool)
+}
+
+type arrayLike interface {
+	Len() int
+	Index(i int) any
+}
+
+// plainOf converts a tree through the read-only interfaces only, as a
+// validator sees it.
+func plainOf(t *testing.T, v any) any {
+	switch x := v.(type) {
+	case objectLike:
+		m := make(map[string]any, x.Len())
+		for i := range x.Len() {
+			k := x.KeyAt(i)
+			if _, dup := m[k]; dup {
+				t.Errorf("key %q twice", k)
+			}
+			m[k] = plainOf(t, x.ValueAt(i))
+			if lv, ok := x.Lookup(k); !ok || !reflect.DeepEqual(plainOf(t, lv), m[k]) {
+				t.Errorf("Lookup(%q) differs from ValueAt", k)
+			}
+		}
+		if _, ok := x.Lookup("no such key"); ok {
+			t.Error("Lookup found a missing key")
+		}
+		return m
+	case arrayLike:
+		s := make([]any, x.Len())
+		for i := range s {
+			s[i] = plainOf(t, x.Index(i))
+		}
+		return s
+	case *string:
+		return *x
+	case map[string]any, []any:
+		t.Errorf("plan tree holds a %T", v)
+	}
+	return v
+}
+
+// TestCheck runs a Check hook on the golden cases and on generated users:
+// it sees every operation once, before encoding, with the data Data
+// rebuilds; Flagged keeps its answer; the output is unchanged.
+func TestCheck(t *testing.T) {
+	type input struct {
+		name string
+		load func(t *testing.T) ([]*model.ChangeSet, Options)
+	}
+	files, _ := filepath.Glob("testdata/cases/*.json")
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("no cases")
+	}
+	var inputs []input
+	for _, f := range files {
+		inputs = append(inputs, input{strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) ([]*model.ChangeSet, Options) { return loadCase(t, f) }})
+	}
+	inputs = append(inputs, input{"generated", func(*testing.T) ([]*model.ChangeSet, Options) {
+		return genSets(600), Options{CompanyID: "c", MaxBytes: 64 * 1024, Workers: 3}
+	}})
+	for _, in := range inputs {
+		t.Run(in.name, func(t *testing.T) {
+			sets, o := in.load(t)
+			plain, err := Build(sets, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			seen := map[*Operation]any{}
+			o.Check = func(op *Operation, data any) bool {
+				if op.enc != nil {
+					t.Error("Check called after encoding")
+				}
+				tree := plainOf(t, data)
+				mu.Lock()
+				defer mu.Unlock()
+				if _, dup := seen[op]; dup {
+					t.Errorf("operation of %s checked twice", op.Employee)
+				}
+				seen[op] = tree
+				return op.Kind == KindCreate || op.Phase == PhaseRename
+			}
+			checked, err := Build(sets, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, b := encodeAll(t, plain), encodeAll(t, checked)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatal("output differs with a Check hook")
+			}
+			n := 0
+			for _, r := range checked.Requests {
+				for _, op := range r.Operations {
+					n++
+					tree, ok := seen[op]
+					if !ok {
+						t.Fatalf("request %d: operation of %s not checked", r.Seq, op.Employee)
+					}
+					if !reflect.DeepEqual(tree, op.Data()) {
+						t.Errorf("request %d: operation of %s: checked data differs from Data()", r.Seq, op.Employee)
+					}
+					if want := op.Kind == KindCreate || op.Phase == PhaseRename; op.Flagged() != want {
+						t.Errorf("Flagged = %v, want %v", op.Flagged(), want)
+					}
+				}
+			}
+			if n != len(seen) || n == 0 {
+				t.Errorf("%d operations, %d checked", n, len(seen))
+			}
+			for _, r := range plain.Requests {
+				for _, op := range r.Operations {
+					if op.Flagged() {
+						t.Fatal("Flagged without a Check")
+					}
+				}
+			}
+		})
+	}
+}
