@@ -15,7 +15,7 @@ echo "== convert samples/ → $out"
 # Exit 1 means some records were rejected on purpose (the samples include bad
 # rows to show the report); anything else is a failure.
 set +e
-"$bin" convert --company-id 053c9338-bf2a-49cd-9035-c1f97be858b0 --out "$out" \
+"$bin" convert --mapping samples/mapping --company-id 053c9338-bf2a-49cd-9035-c1f97be858b0 --out "$out" \
   samples/concur/*.csv samples/legacy/*.xml samples/legacy/*.json
 rc=$?
 set -e

@@ -302,22 +302,27 @@ func changeSetsByEmployee(sets []*model.ChangeSet) map[string]*model.ChangeSet {
 func rejectFinding(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet) bool {
 	msg := fmt.Sprintf("schema: %s: %s", f.Finding.Pointer, f.Finding.Message)
 	if f.Source != nil && f.Source.File != "" {
-		return eng.Reject(model.Position{File: f.Source.File, Line: f.Source.Line},
-			model.Diagnostic{Severity: model.SevError, Source: *f.Source, Message: msg})
+		if eng.Reject(model.Position{File: f.Source.File, Line: f.Source.Line},
+			model.Diagnostic{Severity: model.SevError, Source: *f.Source, Message: msg}) {
+			return true
+		}
+		// No input record at that position: the value came from a table
+		// (defaults.csv). Name it, and reject the employee below.
+		msg += " (value from " + f.Source.String() + ")"
 	}
 	cs := byEmp[f.Employee]
 	if cs == nil {
 		return false
 	}
-	any := false
+	rejectedAny := false
 	for _, pos := range cs.Records {
 		src := model.Source{File: pos.File, Line: pos.Line}
 		if eng.Reject(pos, model.Diagnostic{Severity: model.SevError, Source: src,
 			Message: fmt.Sprintf("employee %s cannot be provisioned: %s", f.Employee, msg)}) {
-			any = true
+			rejectedAny = true
 		}
 	}
-	return any
+	return rejectedAny
 }
 
 // mergeResults puts the reader's rejections among the engine's results in

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -306,5 +307,42 @@ func TestConvertSchemaRejectionTracesToInput(t *testing.T) {
 	}
 	if res.Totals.Converted == 0 {
 		t.Error("a schema rejection stopped the other records")
+	}
+}
+
+// TestConvertWithSampleDefaults: the legacy samples lack the attributes UPS
+// requires with the spend and travel extensions; the sample defaults table
+// supplies them, and its rows appear in the lineage.
+func TestConvertWithSampleDefaults(t *testing.T) {
+	t.Chdir("../..")
+	set, err := mapping.LoadDir("samples/mapping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"samples/legacy/users-v3.0.json", "samples/legacy/users-v3.1.json"}
+	without, err := Convert(files, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err := Convert(files, Options{CompanyID: companyID, Mapping: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if without.Totals.Rejected == 0 {
+		t.Fatal("the legacy samples convert without defaults: this test no longer shows anything")
+	}
+	if with.Totals.Rejected != 0 {
+		t.Errorf("with the sample defaults %d records are still rejected: %+v", with.Totals.Rejected, with.Records)
+	}
+	found := false
+	for _, cs := range with.ChangeSets {
+		for _, a := range cs.Attrs {
+			if strings.HasSuffix(a.Source.File, "defaults.csv") && a.Path == "ruleClass.name" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Error("no attribute traces back to samples/mapping/defaults.csv")
 	}
 }
