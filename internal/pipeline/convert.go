@@ -158,8 +158,19 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// readInput streams one file into the engine. Recoverable reader errors
-// become rejected records; a fatal one fails the run.
+// readBatch is the number of records the reading goroutine hands over at
+// a time.
+const readBatch = 256
+
+// readItem is a batch of records, or one reader error, in input order.
+type readItem struct {
+	recs []*model.Record
+	err  error
+}
+
+// readInput streams one file into the engine: a goroutine reads and parses
+// while this one maps, so reading overlaps mapping. Recoverable reader
+// errors become rejected records; a fatal one fails the run.
 func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []model.RecordResult, error) {
 	fs := FileSummary{Path: path}
 	in, err := formats.Open(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding})
@@ -168,27 +179,61 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	}
 	defer in.Close()
 	fs.Format = in.Format
-	var rejects []model.RecordResult
-	for {
-		rec, err := in.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *model.ParseError
-			if !errors.As(err, &pe) || pe.Fatal {
-				return fs, nil, err
+	items := make(chan readItem, 8)
+	go func() {
+		defer close(items)
+		recs := make([]*model.Record, 0, readBatch)
+		for {
+			rec, err := in.Next()
+			if err == io.EOF {
+				break
 			}
+			if err != nil {
+				if len(recs) > 0 {
+					items <- readItem{recs: recs}
+					recs = make([]*model.Record, 0, readBatch)
+				}
+				items <- readItem{err: err}
+				var pe *model.ParseError
+				if !errors.As(err, &pe) || pe.Fatal {
+					return
+				}
+				continue
+			}
+			recs = append(recs, rec)
+			if len(recs) == readBatch {
+				items <- readItem{recs: recs}
+				recs = make([]*model.Record, 0, readBatch)
+			}
+		}
+		if len(recs) > 0 {
+			items <- readItem{recs: recs}
+		}
+	}()
+	var rejects []model.RecordResult
+	var fatal error
+	for it := range items {
+		for _, rec := range it.recs {
 			fs.Records++
-			rejects = append(rejects, model.RecordResult{
-				Pos: model.Position{File: pe.File, Line: pe.Line}, Format: in.Format, Status: model.StatusRejected,
-				Messages: []model.Diagnostic{{Severity: model.SevError,
-					Source: model.Source{File: pe.File, Line: pe.Line, Field: pe.Field}, Message: pe.Err.Error()}},
-			})
+			eng.Add(rec)
+		}
+		if it.err == nil {
+			continue
+		}
+		var pe *model.ParseError
+		if !errors.As(it.err, &pe) || pe.Fatal {
+			fatal = it.err
 			continue
 		}
 		fs.Records++
-		eng.Add(rec)
+		rejects = append(rejects, model.RecordResult{
+			Pos: model.Position{File: pe.File, Line: pe.Line}, Format: in.Format, Status: model.StatusRejected,
+			Messages: []model.Diagnostic{{Severity: model.SevError,
+				Source: model.Source{File: pe.File, Line: pe.Line, Field: pe.Field}, Message: pe.Err.Error()}},
+		})
+	}
+	if fatal != nil {
+		return fs, nil, fatal
 	}
 	if cr, ok := in.Reader.(*concur.Reader); ok {
 		s := cr.Settings()
