@@ -34,7 +34,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output directory", Required: true},
-			&ucli.StringFlag{Name: "mapping", Usage: "directory of mapping tables (`DIR`) overriding the embedded ones"},
+			&ucli.StringFlag{Name: "mapping", Usage: "directory of mapping tables or a mapping workbook (`DIR|XLSX`) overriding the embedded ones"},
 			&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]) to resolve them offline"},
 			&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users", EnvVars: []string{"UPSMIGRATE_COMPANY_ID"}},
 			&ucli.StringFlag{Name: "format", Usage: "force the input format: concur, v1xml or v3json"},

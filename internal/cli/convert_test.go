@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func TestConvertCommand(t *testing.T) {
@@ -82,5 +84,48 @@ func TestMappingShow(t *testing.T) {
 	code, _, stderr := run(t, "", "mapping", "show", "999")
 	if code != ExitUsage || !strings.Contains(stderr, "305") {
 		t.Errorf("unknown table: exit %d, stderr %s", code, stderr)
+	}
+}
+
+func TestMappingWorkbookRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	book := filepath.Join(dir, "mapping.xlsx")
+	code, stdout, stderr := run(t, "", "mapping", "export", "--xlsx", book)
+	if code != ExitOK {
+		t.Fatalf("export: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := run(t, "", "mapping", "check", book); code != ExitOK || !strings.Contains(stdout, "valid") {
+		t.Fatalf("check of the exported workbook: exit %d\n%s", code, stdout)
+	}
+
+	// A consultant's typo: an unknown transform on the 305 sheet.
+	wb, err := excelize.OpenFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := wb.GetRows("305")
+	col := -1
+	for i, h := range rows[0] {
+		if h == "transform" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no transform column in %v", rows[0])
+	}
+	cell, _ := excelize.CoordinatesToCellName(col+1, 16)
+	if err := wb.SetCellStr("305", cell, "flg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.SaveAs(book); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = run(t, "", "mapping", "check", book)
+	if code != ExitRejected || !strings.Contains(stdout, "305!"+cell) || !strings.Contains(stdout, "flg") {
+		t.Errorf("check of the broken workbook: exit %d, want %d and a problem at 305!%s:\n%s", code, ExitRejected, cell, stdout)
+	}
+	code, _, stderr = run(t, "", "convert", "--mapping", book, "--out", filepath.Join(dir, "out"), "x.csv")
+	if code != ExitUsage || !strings.Contains(stderr, "flg") {
+		t.Errorf("convert with the broken workbook: exit %d\n%s", code, stderr)
 	}
 }
