@@ -70,13 +70,26 @@ type strCheck struct {
 
 // node is one compiled schema.
 type node struct {
-	loc     string
-	boolean int8 // 1 true schema, -1 false schema, 0 object schema
+	// What every walk reads first, kept together.
+	boolean  int8 // 1 true schema, -1 false schema, 0 object schema
+	types    typeMask
+	hasConst bool
+	hasEnum  bool // enumK.has || enumK.hasStrict
+	strWork  bool // a string keyword applies
+	arrWork  bool // an array keyword applies
+	objWork  bool // an object keyword applies
+	typeOnly bool // the type is the only keyword
+	grp      *objGroup
+	ref      *node
+	allOf    []*node
+	items    *node
+	ifN      *node
+	thenN    *node
+	elseN    *node
 
-	types     typeMask
+	loc       string
 	typeParam any
 
-	hasConst   bool
 	constVal   any
 	constParam any
 
@@ -102,12 +115,131 @@ type node struct {
 	props     map[string]*node
 	sprops    map[string]*node // strict-only additions
 	closed    closure
-	items     *node
-	ref       *node
-	allOf     []*node
-	ifN       *node
-	thenN     *node
-	elseN     *node
+
+	// Derived by finish for the walk.
+	filled    bool
+	tab       keyTable  // properties, strict properties, then other required names
+	tabProp   []*node   // per key of tab: its property schema, or nil
+	tabStrict []bool    // per key of tab: the property is strict-only
+	reqIdx    []int     // per required name: its index in tab
+	sreqIdx   []int     // per strict-only required name: its index in tab
+	bits      bool      // tab has at most 64 keys: required is checked on a bit set
+	constStr  bool      // the const is a string
+	enumSet   *valueSet // enum, when made of strings and null
+	senumSet  *valueSet // strict enum, likewise
+	grouped   bool      // grp (the object keywords of n, $ref and allOf merged) is built
+}
+
+// valueSet is an enum of strings and at most a null.
+type valueSet struct {
+	tab     keyTable
+	hasNull bool
+}
+
+func newValueSet(list []any) *valueSet {
+	s := &valueSet{}
+	var strs []string
+	seen := map[string]bool{}
+	for _, e := range list {
+		switch x := e.(type) {
+		case nil:
+			s.hasNull = true
+		case string:
+			if !seen[x] {
+				seen[x] = true
+				strs = append(strs, x)
+			}
+		default:
+			return nil
+		}
+	}
+	s.tab = newKeyTable(strs)
+	return s
+}
+
+func (s *valueSet) has(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return s.hasNull
+	case string:
+		return s.tab.find(x) >= 0
+	case *string:
+		if x == nil {
+			return s.hasNull
+		}
+		return s.tab.find(*x) >= 0
+	}
+	return false
+}
+
+// pureRef reports whether n only refers to another schema, so that a
+// parent may point at that schema directly.
+func (n *node) pureRef() bool {
+	return n.filled && n.ref != nil && n.boolean == 0 && n.types == 0 && !n.hasConst &&
+		!n.enumK.has && !n.enumK.hasStrict && !n.strWork && !n.arrWork && !n.objWork &&
+		len(n.allOf) == 0 && n.ifN == nil
+}
+
+// target skips nodes that only refer to another one.
+func target(n *node) *node {
+	for i := 0; n != nil && i < 64 && n.pureRef(); i++ {
+		n = n.ref
+	}
+	return n
+}
+
+// finish derives the walk's fields once n is filled.
+func (n *node) finish() {
+	n.strWork = n.formatK.has || n.formatK.hasStrict || n.patternK.has || n.patternK.hasStrict ||
+		n.minLenK.has || n.minLenK.hasStrict || n.maxLenK.has || n.maxLenK.hasStrict
+	n.arrWork = n.minItems >= 0 || n.maxItems >= 0 || n.items != nil
+	n.objWork = n.props != nil || n.sprops != nil || n.closed != open || len(n.required) > 0 || len(n.srequired) > 0
+	_, n.constStr = n.constVal.(string)
+	n.hasEnum = n.enumK.has || n.enumK.hasStrict
+	if n.enumK.has {
+		n.enumSet = newValueSet(n.enum)
+	}
+	if n.enumK.hasStrict {
+		n.senumSet = newValueSet(n.senum)
+	}
+	var keys []string
+	index := map[string]int{}
+	add := func(k string, p *node, strict bool) int {
+		if i, ok := index[k]; ok {
+			return i
+		}
+		index[k] = len(keys)
+		keys = append(keys, k)
+		n.tabProp = append(n.tabProp, p)
+		n.tabStrict = append(n.tabStrict, strict)
+		return len(keys) - 1
+	}
+	for _, k := range sortedNodeKeys(n.props) {
+		add(k, n.props[k], false)
+	}
+	for _, k := range sortedNodeKeys(n.sprops) {
+		add(k, n.sprops[k], true)
+	}
+	for _, r := range n.required {
+		n.reqIdx = append(n.reqIdx, add(r, nil, false))
+	}
+	for _, r := range n.srequired {
+		n.sreqIdx = append(n.sreqIdx, add(r, nil, false))
+	}
+	n.tab = newKeyTable(keys)
+	n.bits = len(keys) <= 64
+	n.typeOnly = n.boolean == 0 && n.types != 0 && !n.hasConst && !n.hasEnum && !n.strWork && !n.arrWork && !n.objWork &&
+		n.ref == nil && len(n.allOf) == 0 && n.ifN == nil
+	n.filled = true
+}
+
+func sortedNodeKeys(m map[string]*node) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // fastCompiler turns schema locations into nodes.
@@ -126,7 +258,11 @@ func newFastCompiler(src docSet, formats map[string]*format) *fastCompiler {
 func (c *fastCompiler) get(loc string) (*node, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.compile(loc)
+	n, err := c.compile(loc)
+	if err == nil {
+		c.buildGroups()
+	}
+	return n, err
 }
 
 func (c *fastCompiler) compile(loc string) (*node, error) {
@@ -138,12 +274,13 @@ func (c *fastCompiler) compile(loc string) (*node, error) {
 	if !ok {
 		return nil, fmt.Errorf("schemas: no schema at %s", loc)
 	}
-	n := &node{loc: loc, minLen: -1, maxLen: -1, sMin: -1, sMax: -1, minItems: -1, maxItems: -1}
+	n := newNode(loc)
 	c.nodes[loc] = n
 	if err := c.fill(n, raw); err != nil {
 		delete(c.nodes, loc)
 		return nil, err
 	}
+	n.finish()
 	return n, nil
 }
 
@@ -271,9 +408,11 @@ func (c *fastCompiler) fillObject(n *node, s map[string]any) error {
 	if ps, ok := s["properties"].(map[string]any); ok {
 		n.props = map[string]*node{}
 		for _, name := range sortedKeys(ps) {
-			if n.props[name], err = c.sub(n, "/properties/"+escapeToken(name)); err != nil {
+			p, err := c.sub(n, "/properties/"+escapeToken(name))
+			if err != nil {
 				return err
 			}
+			n.props[name] = target(p)
 		}
 	}
 	if ps, ok := x["properties"].(map[string]any); ok {
@@ -282,9 +421,11 @@ func (c *fastCompiler) fillObject(n *node, s map[string]any) error {
 			if _, dup := n.props[name]; dup {
 				return fmt.Errorf("schemas: %s: %s may only add properties, %q exists", n.loc, strictKey, name)
 			}
-			if n.sprops[name], err = c.sub(n, "/"+strictKey+"/properties/"+escapeToken(name)); err != nil {
+			p, err := c.sub(n, "/"+strictKey+"/properties/"+escapeToken(name))
+			if err != nil {
 				return err
 			}
+			n.sprops[name] = target(p)
 		}
 	}
 	if ap, ok := s["additionalProperties"]; ok {
@@ -299,18 +440,20 @@ func (c *fastCompiler) fillObject(n *node, s map[string]any) error {
 		if n.items, err = c.sub(n, "/items"); err != nil {
 			return err
 		}
+		n.items = target(n.items)
 	}
 	if r, ok := s["$ref"].(string); ok {
 		if n.ref, err = c.compile(resolveRef(n.loc, r)); err != nil {
 			return err
 		}
+		n.ref = target(n.ref)
 	}
 	for i := range asList(s["allOf"]) {
 		sn, err := c.sub(n, "/allOf/"+strconv.Itoa(i))
 		if err != nil {
 			return err
 		}
-		n.allOf = append(n.allOf, sn)
+		n.allOf = append(n.allOf, target(sn))
 	}
 	if _, ok := s["if"]; ok {
 		if n.ifN, err = c.sub(n, "/if"); err != nil {
@@ -323,11 +466,13 @@ func (c *fastCompiler) fillObject(n *node, s map[string]any) error {
 			if n.thenN, err = c.sub(n, "/then"); err != nil {
 				return err
 			}
+			n.thenN = target(n.thenN)
 		}
 		if _, ok := s["else"]; ok {
 			if n.elseN, err = c.sub(n, "/else"); err != nil {
 				return err
 			}
+			n.elseN = target(n.elseN)
 		}
 	}
 	return nil
@@ -545,7 +690,7 @@ func (w *walker) lastToken() string {
 }
 
 // check validates v against n; so marks a strict-only subtree.
-func (w *walker) check(n *node, v any, so bool) {
+func (w *walker) check(n *node, v any, so, grouped bool) {
 	switch n.boolean {
 	case 1:
 		return
@@ -557,125 +702,222 @@ func (w *walker) check(n *node, v any, so bool) {
 		w.emit("type", n.typeParam, v, so)
 		return
 	}
-	if n.hasConst && !equalJSON(v, n.constVal) {
-		w.emit("const", n.constParam, v, so)
+	if n.hasConst {
+		var ok bool
+		if n.constStr {
+			s, isStr := stringOf(v)
+			ok = isStr && s == n.constVal.(string)
+		} else {
+			ok = equalJSON(v, n.constVal)
+		}
+		if !ok {
+			w.emit("const", n.constParam, v, so)
+		}
 	}
-	if n.enumK.has || n.enumK.hasStrict {
-		w.keyword(&n.enumK, "enum", v, so,
-			func() bool { return inEnum(n.enum, v) },
-			func() bool { return inEnum(n.senum, v) })
+	if n.hasEnum {
+		w.checkEnum(n, v, so)
 	}
-	switch x := v.(type) {
-	case string:
-		w.checkString(n, x, v, so)
-	case *string:
-		if x != nil {
-			w.checkString(n, *x, v, so)
-		}
-	case map[string]any:
-		for _, r := range n.required {
-			if _, ok := x[r]; !ok {
-				w.emit("required", n.required, r, so)
+	if n.strWork || n.arrWork || n.objWork {
+		switch x := v.(type) {
+		case string:
+			if n.strWork {
+				w.checkString(n, x, v, so)
 			}
-		}
-		for _, r := range n.srequired {
-			if _, ok := x[r]; !ok {
-				w.emit("required", n.srequired, r, true)
+		case *string:
+			if x != nil && n.strWork {
+				w.checkString(n, *x, v, so)
 			}
-		}
-		if n.props != nil || n.sprops != nil || n.closed != open {
-			for k, pv := range x {
-				w.member(n, k, pv, so)
+		case map[string]any:
+			if grouped {
+			} else if n.grp != nil {
+				w.groupMap(n.grp, x, so)
+				grouped = true
+			} else if n.objWork {
+				w.checkMap(n, x, so)
 			}
-		}
-	case []any:
-		w.checkLen(n, len(x), v, so)
-		if n.items != nil {
-			for i, el := range x {
-				w.path = append(w.path, pathTok{idx: i})
-				w.check(n.items, el, so)
-				w.path = w.path[:len(w.path)-1]
+		case []any:
+			if n.arrWork {
+				w.checkLen(n, len(x), v, so)
+				if n.items != nil {
+					for i, el := range x {
+						w.path = append(w.path, pathTok{idx: i})
+						w.check(n.items, el, so, false)
+						w.path = w.path[:len(w.path)-1]
+					}
+				}
 			}
-		}
-	case Object:
-		for _, r := range n.required {
-			if _, ok := x.Lookup(r); !ok {
-				w.emit("required", n.required, r, so)
+		case Object:
+			if grouped {
+			} else if n.grp != nil {
+				w.groupObject(n.grp, x, so)
+				grouped = true
+			} else if n.objWork {
+				w.checkObject(n, x, so)
 			}
-		}
-		for _, r := range n.srequired {
-			if _, ok := x.Lookup(r); !ok {
-				w.emit("required", n.srequired, r, true)
-			}
-		}
-		if n.props != nil || n.sprops != nil || n.closed != open {
-			for i := range x.Len() {
-				w.member(n, x.KeyAt(i), x.ValueAt(i), so)
-			}
-		}
-	case Array:
-		l := x.Len()
-		w.checkLen(n, l, v, so)
-		if n.items != nil {
-			for i := range l {
-				w.path = append(w.path, pathTok{idx: i})
-				w.check(n.items, x.Index(i), so)
-				w.path = w.path[:len(w.path)-1]
+		case Array:
+			if n.arrWork {
+				l := x.Len()
+				w.checkLen(n, l, v, so)
+				if n.items != nil {
+					for i := range l {
+						w.path = append(w.path, pathTok{idx: i})
+						w.check(n.items, x.Index(i), so, false)
+						w.path = w.path[:len(w.path)-1]
+					}
+				}
 			}
 		}
 	}
 	if n.ref != nil {
-		w.check(n.ref, v, so)
+		w.check(n.ref, v, so, grouped)
 	}
 	for _, s := range n.allOf {
-		w.check(s, v, so)
+		w.check(s, v, so, grouped)
 	}
 	if n.ifN != nil {
 		if w.valid(n.ifN, v) {
 			if n.thenN != nil {
-				w.check(n.thenN, v, so)
+				w.check(n.thenN, v, so, false)
 			}
 		} else if n.elseN != nil {
-			w.check(n.elseN, v, so)
+			w.check(n.elseN, v, so, false)
 		}
 	}
 }
 
+// inSet reports whether v is in an enum, by its string set when it has one.
+func inSet(set *valueSet, list []any, v any) bool {
+	if set != nil {
+		return set.has(v)
+	}
+	return inEnum(list, v)
+}
+
+func (w *walker) checkEnum(n *node, v any, so bool) {
+	k := &n.enumK
+	base, strict := true, true
+	if k.has && !(w.strict && k.hasStrict) {
+		base = inSet(n.enumSet, n.enum, v)
+	}
+	if k.hasStrict && (w.strict || base) {
+		strict = inSet(n.senumSet, n.senum, v)
+	}
+	w.keyword(k, "enum", v, so, base, strict)
+}
+
 // checkString runs the string keywords on s, the string v holds.
 func (w *walker) checkString(n *node, s string, v any, so bool) {
-	if n.formatK.has || n.formatK.hasStrict {
-		w.keyword(&n.formatK, "format", v, so,
-			func() bool { return n.format.check(s) },
-			func() bool { return n.sformat.check(s) })
+	if k := &n.formatK; k.has || k.hasStrict {
+		base, strict := true, true
+		if k.has && !(w.strict && k.hasStrict) {
+			base = n.format.check(s)
+		}
+		if k.hasStrict && (w.strict || base) {
+			strict = n.sformat.check(s)
+		}
+		w.keyword(k, "format", v, so, base, strict)
 	}
 	if n.minLenK.has || n.minLenK.hasStrict || n.maxLenK.has || n.maxLenK.hasStrict {
 		l := utf8.RuneCountInString(s)
-		w.keyword(&n.minLenK, "minLength", v, so,
-			func() bool { return l >= n.minLen },
-			func() bool { return l >= n.sMin })
-		w.keyword(&n.maxLenK, "maxLength", v, so,
-			func() bool { return l <= n.maxLen },
-			func() bool { return l <= n.sMax })
+		w.keyword(&n.minLenK, "minLength", v, so, l >= n.minLen, l >= n.sMin)
+		w.keyword(&n.maxLenK, "maxLength", v, so, l <= n.maxLen, l <= n.sMax)
 	}
-	if n.patternK.has || n.patternK.hasStrict {
-		w.keyword(&n.patternK, "pattern", v, so,
-			func() bool { return n.pattern.MatchString(s) },
-			func() bool { return n.spattern.MatchString(s) })
+	if k := &n.patternK; k.has || k.hasStrict {
+		base, strict := true, true
+		if k.has && !(w.strict && k.hasStrict) {
+			base = n.pattern.MatchString(s)
+		}
+		if k.hasStrict && (w.strict || base) {
+			strict = n.spattern.MatchString(s)
+		}
+		w.keyword(k, "pattern", v, so, base, strict)
 	}
 }
 
-// member checks the member k of an object against n's properties.
-func (w *walker) member(n *node, k string, pv any, so bool) {
-	if p, ok := n.props[k]; ok {
-		w.path = append(w.path, pathTok{key: k, idx: -1})
-		w.check(p, pv, so)
-		w.path = w.path[:len(w.path)-1]
-	} else if p, ok := n.sprops[k]; ok {
-		w.path = append(w.path, pathTok{key: k, idx: -1})
-		w.check(p, pv, true)
-		w.path = w.path[:len(w.path)-1]
-	} else if n.closed != open {
+// member checks the member k of an object against n's properties and
+// returns its index in n.tab (-1 when it has none).
+func (w *walker) member(n *node, k string, pv any, so bool) int {
+	i := n.tab.find(k)
+	if i >= 0 {
+		if p := n.tabProp[i]; p != nil {
+			w.path = append(w.path, pathTok{key: k, idx: -1})
+			w.check(p, pv, so || n.tabStrict[i], false)
+			w.path = w.path[:len(w.path)-1]
+			return i
+		}
+	}
+	if n.closed != open {
 		w.emit("additionalProperties", false, k, so || n.closed == closedQuiet)
+	}
+	return i
+}
+
+// missing emits the required names whose bit is not in seen.
+func (w *walker) missing(n *node, seen uint64, so bool) {
+	for j, r := range n.required {
+		if seen&(1<<n.reqIdx[j]) == 0 {
+			w.emit("required", n.required, r, so)
+		}
+	}
+	for j, r := range n.srequired {
+		if seen&(1<<n.sreqIdx[j]) == 0 {
+			w.emit("required", n.srequired, r, true)
+		}
+	}
+}
+
+func (w *walker) checkMap(n *node, x map[string]any, so bool) {
+	var seen uint64
+	for k, pv := range x {
+		if i := w.member(n, k, pv, so); i >= 0 && i < 64 {
+			seen |= 1 << i
+		}
+	}
+	if n.bits {
+		w.missing(n, seen, so)
+		return
+	}
+	for _, r := range n.required {
+		if _, ok := x[r]; !ok {
+			w.emit("required", n.required, r, so)
+		}
+	}
+	for _, r := range n.srequired {
+		if _, ok := x[r]; !ok {
+			w.emit("required", n.srequired, r, true)
+		}
+	}
+}
+
+func (w *walker) checkObject(n *node, x Object, so bool) {
+	var seen uint64
+	for j := range x.Len() {
+		k := x.KeyAt(j)
+		i := n.tab.find(k)
+		if i >= 0 && n.tabProp[i] != nil {
+			w.path = append(w.path, pathTok{key: k, idx: -1})
+			w.check(n.tabProp[i], x.ValueAt(j), so || n.tabStrict[i], false)
+			w.path = w.path[:len(w.path)-1]
+		} else if n.closed != open {
+			w.emit("additionalProperties", false, k, so || n.closed == closedQuiet)
+		}
+		if i >= 0 && i < 64 {
+			seen |= 1 << i
+		}
+	}
+	if n.bits {
+		w.missing(n, seen, so)
+		return
+	}
+	for _, r := range n.required {
+		if _, ok := x.Lookup(r); !ok {
+			w.emit("required", n.required, r, so)
+		}
+	}
+	for _, r := range n.srequired {
+		if _, ok := x.Lookup(r); !ok {
+			w.emit("required", n.srequired, r, true)
+		}
 	}
 }
 
@@ -689,21 +931,22 @@ func (w *walker) checkLen(n *node, l int, v any, so bool) {
 	}
 }
 
-// keyword runs a keyword that x-strict may override: in strict mode the
-// override replaces the base check; in default mode the base check gives
-// errors and the override, when the base passes, warnings.
-func (w *walker) keyword(k *strCheck, kw string, v any, so bool, base, strict func() bool) {
+// keyword reports a keyword that x-strict may override, given whether the
+// value passes the base and the strict check: in strict mode the override
+// replaces the base check; in default mode the base check gives errors and
+// the override, when the base passes, warnings.
+func (w *walker) keyword(k *strCheck, kw string, v any, so bool, base, strict bool) {
 	if w.strict && k.hasStrict {
-		if !strict() {
+		if !strict {
 			w.emit(kw, k.strictParam, v, true)
 		}
 		return
 	}
-	if k.has && !base() {
+	if k.has && !base {
 		w.emit(kw, k.param, v, so)
 		return
 	}
-	if k.hasStrict && !strict() {
+	if k.hasStrict && !strict {
 		w.emit(kw, k.strictParam, v, true)
 	}
 }
@@ -713,7 +956,7 @@ func (w *walker) keyword(k *strCheck, kw string, v any, so bool, base, strict fu
 func (w *walker) valid(n *node, v any) bool {
 	silent, failed, path := w.silent, w.failed, len(w.path)
 	w.silent, w.failed = true, false
-	w.check(n, v, false)
+	w.check(n, v, false, false)
 	ok := !w.failed
 	w.silent, w.failed, w.path = silent, failed, w.path[:path]
 	return ok
@@ -827,9 +1070,255 @@ func (e *fastEngine) check(loc string, v any, base string, rel relPtr, out []Fin
 	}
 	w := walkerPool.Get().(*walker)
 	w.strict, w.base, w.out, w.path = e.strict, base, out, append(w.path[:0], rel.toks[:rel.n]...)
-	w.check(n, v, false)
+	w.check(n, v, false, false)
 	out = w.out
 	w.out = nil
 	walkerPool.Put(w)
 	return out
+}
+
+// act is a schema an object member's value is checked against; strict
+// marks it strict-only.
+type act struct {
+	n      *node
+	strict bool
+}
+
+// reqName is a name some schema of a group requires.
+type reqName struct {
+	name   string
+	idx    int      // in the group's table
+	param  []string // the schema's required (or strict-only required) list
+	strict bool     // strict-only
+}
+
+// objGroup merges the object keywords of a schema and of every schema its
+// $ref and allOf apply to the same object, so that each member is looked
+// up once.
+type objGroup struct {
+	tab     keyTable
+	acts    [][]act // per key
+	closed  []uint8 // per key: closedAll (bit 0) and closedQuiet (bit 1) schemas that lack it
+	unknown uint8   // the same for names not in tab
+	req     []reqName
+	lookup  bool // open and small: look the names up instead of walking the members
+}
+
+func newNode(loc string) *node {
+	return &node{loc: loc, minLen: -1, maxLen: -1, sMin: -1, sMax: -1, minItems: -1, maxItems: -1}
+}
+
+// groupMembers lists the schemas that run on an object together with n:
+// n and, through $ref and allOf, those whose type admits objects.
+func groupMembers(n *node, seen map[*node]bool, out []*node) []*node {
+	if n == nil || seen[n] || n.boolean != 0 || n.types != 0 && n.types&tObject == 0 {
+		return out
+	}
+	seen[n] = true
+	out = append(out, n)
+	out = groupMembers(n.ref, seen, out)
+	for _, s := range n.allOf {
+		out = groupMembers(s, seen, out)
+	}
+	return out
+}
+
+// buildGroups gives every node compiled so far without one its objGroup.
+func (c *fastCompiler) buildGroups() {
+	var work []*node
+	for _, n := range c.nodes {
+		if !n.grouped {
+			work = append(work, n)
+		}
+	}
+	sort.Slice(work, func(i, j int) bool { return work[i].loc < work[j].loc })
+	for len(work) > 0 {
+		n := work[0]
+		work = work[1:]
+		if n.grouped {
+			continue
+		}
+		n.grouped = true
+		work = append(work, c.group(n)...)
+	}
+}
+
+// group builds n.grp and returns the nodes it made for members checked
+// against several schemas.
+func (c *fastCompiler) group(n *node) []*node {
+	members := groupMembers(n, map[*node]bool{}, nil)
+	var keys []string
+	index := map[string]int{}
+	key := func(k string) int {
+		if i, ok := index[k]; ok {
+			return i
+		}
+		index[k] = len(keys)
+		keys = append(keys, k)
+		return len(keys) - 1
+	}
+	g := &objGroup{}
+	work := false
+	for _, m := range members {
+		if !m.objWork {
+			continue
+		}
+		work = true
+		for i, k := range m.tab.keys {
+			if p := m.tabProp[i]; p != nil {
+				j := key(k)
+				for len(g.acts) <= j {
+					g.acts = append(g.acts, nil)
+				}
+				g.acts[j] = append(g.acts[j], act{n: p, strict: m.tabStrict[i]})
+			}
+		}
+		for _, r := range m.required {
+			g.req = append(g.req, reqName{name: r, idx: key(r), param: m.required})
+		}
+		for _, r := range m.srequired {
+			g.req = append(g.req, reqName{name: r, idx: key(r), param: m.srequired, strict: true})
+		}
+	}
+	if !work || len(keys) > 64 {
+		return nil
+	}
+	for len(g.acts) < len(keys) {
+		g.acts = append(g.acts, nil)
+	}
+	g.closed = make([]uint8, len(keys))
+	for _, m := range members {
+		if m.closed == open {
+			continue
+		}
+		bit := uint8(1)
+		if m.closed == closedQuiet {
+			bit = 2
+		}
+		g.unknown |= bit
+		for j, k := range keys {
+			if i := m.tab.find(k); i < 0 || m.tabProp[i] == nil {
+				g.closed[j] |= bit
+			}
+		}
+	}
+	var made []*node
+	for j, as := range g.acts {
+		if len(as) < 2 {
+			continue
+		}
+		same := true
+		for _, a := range as[1:] {
+			same = same && a.strict == as[0].strict
+		}
+		if !same {
+			continue
+		}
+		s := newNode(n.loc + " (" + keys[j] + ")")
+		for _, a := range as {
+			s.allOf = append(s.allOf, a.n)
+		}
+		s.finish()
+		made = append(made, s)
+		g.acts[j] = []act{{n: s, strict: as[0].strict}}
+	}
+	g.tab = newKeyTable(keys)
+	g.lookup = g.unknown == 0 && len(keys) <= 2
+	n.grp = g
+	return made
+}
+
+// groupMember checks the member k of an object against a group and
+// returns its index in the group's table (-1 when it has none).
+func (w *walker) groupMember(g *objGroup, k string, pv any, so bool) int {
+	i := g.tab.find(k)
+	closed := g.unknown
+	if i >= 0 {
+		closed = g.closed[i]
+		w.groupValue(g, i, k, pv, so)
+	}
+	if closed&1 != 0 {
+		w.emit("additionalProperties", false, k, so)
+	}
+	if closed&2 != 0 {
+		w.emit("additionalProperties", false, k, true)
+	}
+	return i
+}
+
+func (w *walker) groupRequired(g *objGroup, seen uint64, so bool) {
+	for _, r := range g.req {
+		if seen&(1<<r.idx) == 0 {
+			w.emit("required", r.param, r.name, so || r.strict)
+		}
+	}
+}
+
+func (w *walker) groupMap(g *objGroup, x map[string]any, so bool) {
+	var seen uint64
+	if g.lookup && len(x) > 2*len(g.tab.keys) {
+		for i, k := range g.tab.keys {
+			if v, ok := x[k]; ok {
+				seen |= 1 << i
+				w.groupValue(g, i, k, v, so)
+			}
+		}
+		w.groupRequired(g, seen, so)
+		return
+	}
+	for k, pv := range x {
+		if i := w.groupMember(g, k, pv, so); i >= 0 && i < 64 {
+			seen |= 1 << i
+		}
+	}
+	w.groupRequired(g, seen, so)
+}
+
+// groupValue checks the value of the i-th name of a group's table.
+func (w *walker) groupValue(g *objGroup, i int, k string, v any, so bool) {
+	if as := g.acts[i]; len(as) > 0 {
+		if len(as) == 1 && as[0].n.typeOnly && typeOK(as[0].n.types, v) {
+			return
+		}
+		w.path = append(w.path, pathTok{key: k, idx: -1})
+		for _, a := range as {
+			w.check(a.n, v, so || a.strict, false)
+		}
+		w.path = w.path[:len(w.path)-1]
+	}
+}
+
+func (w *walker) groupObject(g *objGroup, x Object, so bool) {
+	var seen uint64
+	if g.lookup && x.Len() > 2*len(g.tab.keys) {
+		for i, k := range g.tab.keys {
+			if v, ok := x.Lookup(k); ok {
+				seen |= 1 << i
+				w.groupValue(g, i, k, v, so)
+			}
+		}
+		w.groupRequired(g, seen, so)
+		return
+	}
+	for j := range x.Len() {
+		k := x.KeyAt(j)
+		i := g.tab.find(k)
+		closed := g.unknown
+		if i >= 0 {
+			seen |= 1 << i
+			closed = g.closed[i]
+			if as := g.acts[i]; len(as) > 0 {
+				w.groupValue(g, i, k, x.ValueAt(j), so)
+			}
+		}
+		if closed != 0 {
+			if closed&1 != 0 {
+				w.emit("additionalProperties", false, k, so)
+			}
+			if closed&2 != 0 {
+				w.emit("additionalProperties", false, k, true)
+			}
+		}
+	}
+	w.groupRequired(g, seen, so)
 }

@@ -81,6 +81,7 @@ func (c *CLI) commands() []*ucli.Command {
 		c.convertCommand(),
 		c.mappingCommand(),
 		c.sandboxCommand(),
+		c.reportCommand(),
 	}
 }
 

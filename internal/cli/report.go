@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/upsmigrate/upsmigrate/internal/report"
+)
+
+// ReportOptions are the inputs of `upsmigrate report`.
+type ReportOptions struct {
+	Dir    string // a convert output directory
+	Format string
+	Out    string // "" or "-" writes to stdout
+}
+
+func (c *CLI) reportCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:         "report",
+		Usage:        "write a dry-run conversion report tracing every value from file:line:field to its SCIM path and operation",
+		ArgsUsage:    "DIR",
+		OnUsageError: usageOnError,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "format", Value: "html", Usage: "report format: " + strings.Join(report.Formats(), ", ")},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report `FILE` (default: standard output)"},
+		},
+		Action: func(ctx *ucli.Context) error {
+			if ctx.NArg() != 1 {
+				return usageErrorf("report: expected one convert output directory (DIR), got %d arguments", ctx.NArg())
+			}
+			return c.runReport(ReportOptions{Dir: ctx.Args().First(), Format: ctx.String("format"), Out: ctx.String("out")})
+		},
+	}
+}
+
+func (c *CLI) runReport(o ReportOptions) error {
+	known := false
+	for _, f := range report.Formats() {
+		known = known || f == o.Format
+	}
+	if !known {
+		return usageErrorf("report: unknown format %q: expected one of %s", o.Format, strings.Join(report.Formats(), ", "))
+	}
+	data, err := report.Load(o.Dir)
+	if err != nil {
+		return &Error{Code: ExitUsage, Err: err}
+	}
+	if o.Out == "" || o.Out == "-" {
+		return report.Write(o.Format, c.Stdout, data)
+	}
+	f, err := os.Create(o.Out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := report.Write(o.Format, w, data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stderr, "wrote %s report of %s to %s\n", o.Format, o.Dir, o.Out)
+	return nil
+}

@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if code, stdout, stderr := run(t, "", "convert", "--mapping", "../../samples/mapping", "--out", out,
+		"../../samples/concur/employees-305.csv", "../../samples/concur/travel-350.csv"); code > ExitRejected {
+		t.Fatalf("convert: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := run(t, "", "report", "--format", "md", out)
+	if code != ExitOK || !strings.Contains(stdout, "employees-305.csv") {
+		t.Fatalf("md report: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "Spring#2024") {
+		t.Error("the report shows a password")
+	}
+	html := filepath.Join(dir, "r.html")
+	if code, _, stderr := run(t, "", "report", "--format", "html", "--out", html, out); code != ExitOK {
+		t.Fatalf("html report: exit %d %s", code, stderr)
+	}
+	b, _ := os.ReadFile(html)
+	if !strings.Contains(string(b), "<html") || !strings.Contains(string(b), "travel-350.csv:") {
+		t.Errorf("html report lacks the trace of travel-350.csv")
+	}
+	book := filepath.Join(dir, "r.xlsx")
+	if code, _, stderr := run(t, "", "report", "--format", "xlsx", "--out", book, out); code != ExitOK {
+		t.Fatalf("xlsx report: exit %d %s", code, stderr)
+	}
+	wb, err := excelize.OpenFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	if i, _ := wb.GetSheetIndex("Trace"); i < 0 {
+		t.Errorf("no Trace sheet: %v", wb.GetSheetList())
+	}
+	if code, _, stderr := run(t, "", "report", "--format", "pdf", out); code != ExitUsage || !strings.Contains(stderr, "html") {
+		t.Errorf("unknown format: exit %d %s", code, stderr)
+	}
+	if code, _, _ := run(t, "", "report", filepath.Join(dir, "missing")); code != ExitUsage {
+		t.Errorf("missing dir: exit %d", code)
+	}
+}

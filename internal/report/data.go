@@ -1,0 +1,691 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// StatusNotSubmitted is the status of an operation no journal has reported
+// on: the dry run wrote it to a bulk file and nothing more.
+const StatusNotSubmitted = "not submitted"
+
+// Withheld replaces the value of a source field named like a password.
+const Withheld = "(withheld)"
+
+// Data is everything a report shows, decoded from a convert output
+// directory. Everything but the value trace is held in memory; the trace is
+// streamed from plan.jsonl by Trace, so a run of any size can be reported.
+type Data struct {
+	Dir        string      `json:"dir"`
+	Summary    Summary     `json:"summary"`
+	Notes      []string    `json:"notes,omitempty"` // inconsistencies found while loading
+	Files      []File      `json:"files"`
+	Rejected   []Rejected  `json:"rejected"`
+	Warnings   []Warning   `json:"warnings"`
+	Operations []Operation `json:"operations"`
+	// Limits caps what each format shows; the zero value means DefaultLimits.
+	Limits Limits `json:"-"`
+
+	planPath string
+	opIndex  map[string]int            // Operation.Key → index in Operations
+	statuses map[model.Position]string // input record → status
+}
+
+// Summary holds the run's totals. Records = Converted + Skipped + Rejected.
+type Summary struct {
+	Records          int   `json:"records"`
+	Converted        int   `json:"converted"`
+	Skipped          int   `json:"skipped"`
+	Rejected         int   `json:"rejected"`
+	Warnings         int   `json:"warnings"` // every entry of Data.Warnings
+	Employees        int   `json:"employees"`
+	UsersCreated     int   `json:"usersCreated"`
+	UsersUpdated     int   `json:"usersUpdated"`
+	Renames          int   `json:"renames"`
+	Operations       []int `json:"operations"` // per phase 0, 1, 2
+	Requests         int   `json:"requests"`
+	RequestsPerPhase []int `json:"requestsPerPhase"`
+	Bytes            int64 `json:"bytes"`
+	TraceRows        int   `json:"traceRows"`
+}
+
+// OperationsTotal is the number of operations in all phases.
+func (s Summary) OperationsTotal() int {
+	n := 0
+	for _, v := range s.Operations {
+		n += v
+	}
+	return n
+}
+
+// File counts the records of one input file by status.
+type File struct {
+	Path      string `json:"path"`
+	Format    string `json:"format"`
+	Records   int    `json:"records"`
+	Converted int    `json:"converted"`
+	Skipped   int    `json:"skipped"`
+	Rejected  int    `json:"rejected"`
+	Warnings  int    `json:"warnings"`
+}
+
+// Message is one diagnostic: Text is "file:line:field (name): message [row]".
+type Message struct {
+	Severity string `json:"severity"`
+	Source   string `json:"source"`
+	Row      string `json:"row,omitempty"`
+	Message  string `json:"message"`
+	Text     string `json:"text"`
+}
+
+// Rejected is a rejected input record with every message about it.
+type Rejected struct {
+	Pos        string    `json:"pos"` // file:line
+	Format     string    `json:"format"`
+	Type       string    `json:"type"`
+	EmployeeID string    `json:"employeeId,omitempty"`
+	Messages   []Message `json:"messages"`
+}
+
+// Warning origins.
+const (
+	OriginRecord = "record" // a message on a converted or skipped record
+	OriginFile   = "file"   // a message about a whole input file
+	OriginPlan   = "plan"   // a warning of the planner
+	OriginSchema = "schema" // a schema warning on a written operation
+)
+
+// Warning is one warning of the run, wherever it came from.
+type Warning struct {
+	Origin    string `json:"origin"`
+	Status    string `json:"status,omitempty"` // the record's status (OriginRecord)
+	Employee  string `json:"employee,omitempty"`
+	Source    string `json:"source,omitempty"`
+	Row       string `json:"row,omitempty"`
+	Operation string `json:"operation,omitempty"` // "bulk-0002.json #5" (OriginSchema)
+	Message   string `json:"message"`
+}
+
+// Operation is one operation of a bulk request. Status is
+// StatusNotSubmitted until a provisioning journal fills it in.
+type Operation struct {
+	Key         string `json:"key"` // "bulk-0002.json #5"
+	Bulk        string `json:"bulk"`
+	Index       int    `json:"index"` // 0-based, as in the request's Operations array
+	Phase       int    `json:"phase"`
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	Employee    string `json:"employee"`
+	Status      string `json:"status"`
+	ProvisionID string `json:"provisionId,omitempty"`
+}
+
+// OpKey names operation index of bulk file bulk: "bulk-0002.json #5".
+func OpKey(bulk string, index int) string { return bulk + " #" + strconv.Itoa(index) }
+
+// Operation returns the operation with the given key, nil when unknown. A
+// journal sets its Status through the pointer.
+func (d *Data) Operation(key string) *Operation {
+	if d.opIndex == nil {
+		d.opIndex = make(map[string]int, len(d.Operations))
+		for i, op := range d.Operations {
+			d.opIndex[op.Key] = i
+		}
+	}
+	i, ok := d.opIndex[key]
+	if !ok {
+		return nil
+	}
+	return &d.Operations[i]
+}
+
+// TraceRow is one target value with its lineage, from the input field to
+// the operation that carries it.
+type TraceRow struct {
+	Employee string `json:"employee"`
+	Source   string `json:"source"` // file:line:field (name)
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Field    string `json:"field,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Row      string `json:"row,omitempty"` // mapping table row
+	Schema   string `json:"schema"`        // short form: "spend:2.0:User"
+	Path     string `json:"path"`
+	Value    string `json:"value"`
+	Phase    int    `json:"phase"`
+	// Operation is the key of the operation carrying the value, "" when
+	// none does (the plan dropped it).
+	Operation string `json:"operation"`
+	Method    string `json:"method,omitempty"`
+	Status    string `json:"status"` // the input record's status
+	OpStatus  string `json:"operationStatus"`
+}
+
+// ShortSchema shortens a SCIM schema URN to its distinctive tail:
+// "urn:ietf:params:scim:schemas:extension:spend:2.0:User" → "spend:2.0:User".
+func ShortSchema(urn string) string {
+	s := strings.TrimPrefix(urn, "urn:ietf:params:scim:schemas:")
+	return strings.TrimPrefix(s, "extension:")
+}
+
+// isPassword reports whether a source field is a password field, whose
+// value never appears in a report.
+func isPassword(field, name string) bool {
+	return strings.Contains(strings.ToLower(field), "password") || strings.Contains(strings.ToLower(name), "password")
+}
+
+// JSON shapes of report.json and plan.jsonl: only the fields used, decoded
+// from the wire form so the producers' Go types may change freely.
+type (
+	jsonSource struct {
+		File  string `json:"file"`
+		Line  int    `json:"line"`
+		Field string `json:"field"`
+		Name  string `json:"name"`
+	}
+	jsonDiag struct {
+		Severity string     `json:"severity"`
+		Source   jsonSource `json:"source"`
+		Row      string     `json:"row"`
+		Message  string     `json:"message"`
+	}
+	jsonPos struct {
+		File string `json:"file"` // also matches "File"
+		Line int    `json:"line"`
+	}
+	jsonRecord struct {
+		Pos        jsonPos    `json:"pos"`
+		Format     string     `json:"format"`
+		Type       string     `json:"type"`
+		EmployeeID string     `json:"employeeId"`
+		Status     string     `json:"status"`
+		Messages   []jsonDiag `json:"messages"`
+	}
+	jsonReport struct {
+		Totals struct {
+			Records   int `json:"records"`
+			Converted int `json:"converted"`
+			Skipped   int `json:"skipped"`
+			Rejected  int `json:"rejected"`
+		} `json:"totals"`
+		Plan struct {
+			UsersCreated     int   `json:"usersCreated"`
+			UsersUpdated     int   `json:"usersUpdated"`
+			Renames          int   `json:"renames"`
+			Operations       []int `json:"operations"`
+			Requests         int   `json:"requests"`
+			RequestsPerPhase []int `json:"requestsPerPhase"`
+			Bytes            int64 `json:"bytes"`
+		} `json:"plan"`
+		Files []struct {
+			Path     string     `json:"path"`
+			Format   string     `json:"format"`
+			Records  int        `json:"records"`
+			Warnings []jsonDiag `json:"warnings"`
+		} `json:"files"`
+		Records  []jsonRecord `json:"records"`
+		Findings []struct {
+			Request   int         `json:"request"`
+			Operation int         `json:"operation"`
+			Employee  string      `json:"employee"`
+			Source    *jsonSource `json:"source"`
+			Finding   struct {
+				Pointer  string `json:"pointer"`
+				Message  string `json:"message"`
+				Severity string `json:"severity"`
+			} `json:"finding"`
+		} `json:"findings"`
+		Warnings []jsonDiag `json:"warnings"`
+	}
+	jsonAttr struct {
+		Schema  string          `json:"schema"`
+		Path    string          `json:"path"`
+		Kind    json.RawMessage `json:"kind"`
+		Value   json.RawMessage `json:"value"`
+		Member  string          `json:"member"`
+		Present bool            `json:"present"`
+		Source  jsonSource      `json:"source"`
+		Row     string          `json:"row"`
+	}
+	jsonPlanLine struct {
+		EmployeeID string `json:"employeeId"`
+		Rename     *struct {
+			From          string     `json:"from"`
+			NewEmployeeID string     `json:"newEmployeeId"`
+			NewLogin      string     `json:"newLogin"`
+			Source        jsonSource `json:"source"`
+		} `json:"rename"`
+		Attrs []jsonAttr `json:"attrs"`
+		Refs  []struct {
+			Kind    string     `json:"kind"`
+			Schema  string     `json:"schema"`
+			Path    string     `json:"path"`
+			Primary *bool      `json:"primary"`
+			Target  string     `json:"target"`
+			Attrs   []jsonAttr `json:"attrs"`
+			Source  jsonSource `json:"source"`
+			Row     string     `json:"row"`
+		} `json:"refs"`
+		Records    []jsonPos `json:"records"`
+		Operations []struct {
+			Bulk   string `json:"bulk"`
+			Index  int    `json:"index"`
+			Phase  int    `json:"phase"`
+			Method string `json:"method"`
+			Path   string `json:"path"`
+		} `json:"operations"`
+	}
+)
+
+func (s jsonSource) String() string {
+	return model.Source{File: s.File, Line: s.Line, Field: s.Field, Name: s.Name}.String()
+}
+
+func (d jsonDiag) message() Message {
+	m := Message{Severity: d.Severity, Source: d.Source.String(), Row: d.Row, Message: d.Message}
+	m.Text = m.Source + ": " + m.Message
+	if m.Row != "" {
+		m.Text += " [" + m.Row + "]"
+	}
+	return m
+}
+
+// isMember decodes an attr kind from its JSON form: the number of
+// model.AttrMember or a name containing "member".
+func isMember(raw json.RawMessage) bool {
+	var n int
+	if json.Unmarshal(raw, &n) == nil {
+		return model.AttrKind(n) == model.AttrMember
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.Contains(strings.ToLower(s), "member")
+	}
+	return false
+}
+
+// Load reads DIR/report.json and DIR/plan.jsonl. plan.jsonl is read once
+// here to check it and count it, and again by every Trace call.
+func Load(dir string) (*Data, error) {
+	d := &Data{Dir: dir, planPath: filepath.Join(dir, "plan.jsonl")}
+	rep, err := readReport(filepath.Join(dir, "report.json"))
+	if err != nil {
+		return nil, err
+	}
+	d.fromReport(rep)
+	seen := map[string]bool{}
+	err = d.scanPlan(func(line *jsonPlanLine, _ int) error {
+		d.Summary.Employees++
+		for _, o := range line.Operations {
+			k := OpKey(o.Bulk, o.Index)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			emp := line.EmployeeID
+			if o.Phase == 0 && line.Rename != nil && line.Rename.From != "" {
+				emp = line.Rename.From
+			}
+			d.Operations = append(d.Operations, Operation{Key: k, Bulk: o.Bulk, Index: o.Index, Phase: o.Phase,
+				Method: o.Method, Path: o.Path, Employee: emp, Status: StatusNotSubmitted})
+		}
+		return nil
+	}, func(*TraceRow) error { d.Summary.TraceRows++; return nil })
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(d.Operations, func(i, j int) bool {
+		a, b := d.Operations[i], d.Operations[j]
+		if a.Bulk != b.Bulk {
+			return a.Bulk < b.Bulk
+		}
+		return a.Index < b.Index
+	})
+	if d.Operations == nil {
+		d.Operations = []Operation{}
+	}
+	if n := len(d.Operations); n != d.Summary.OperationsTotal() {
+		d.Notes = append(d.Notes, fmt.Sprintf("report.json counts %d operations, plan.jsonl names %d", d.Summary.OperationsTotal(), n))
+	}
+	return d, nil
+}
+
+func readReport(path string) (*jsonReport, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rep jsonReport
+	if err := json.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&rep); err != nil {
+		var off int64 = -1
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			off = se.Offset
+		case errors.As(err, &te):
+			off = te.Offset
+		}
+		if off >= 0 {
+			if line, lerr := lineAt(path, off); lerr == nil {
+				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			}
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &rep, nil
+}
+
+// lineAt returns the 1-based line of byte offset off in the file.
+func lineAt(path string, off int64) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	line := 1
+	buf := make([]byte, 64*1024)
+	r := io.LimitReader(f, off)
+	for {
+		n, err := r.Read(buf)
+		line += bytes.Count(buf[:n], []byte{'\n'})
+		if err == io.EOF {
+			return line, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (d *Data) fromReport(rep *jsonReport) {
+	s := &d.Summary
+	p := rep.Plan
+	s.UsersCreated, s.UsersUpdated, s.Renames = p.UsersCreated, p.UsersUpdated, p.Renames
+	s.Operations = phases(p.Operations)
+	s.Requests, s.RequestsPerPhase, s.Bytes = p.Requests, phases(p.RequestsPerPhase), p.Bytes
+
+	files := map[string]*File{}
+	var order []string
+	file := func(path string) *File {
+		if f, ok := files[path]; ok {
+			return f
+		}
+		files[path] = &File{Path: path}
+		order = append(order, path)
+		return files[path]
+	}
+	for _, f := range rep.Files {
+		ff := file(f.Path)
+		ff.Format, ff.Records = f.Format, f.Records
+		for _, w := range f.Warnings {
+			ff.Warnings++
+			d.Warnings = append(d.Warnings, Warning{Origin: OriginFile, Source: w.Source.String(), Row: w.Row, Message: w.Message})
+		}
+	}
+	counted := map[string]int{}
+	for _, r := range rep.Records {
+		s.Records++
+		ff := file(r.Pos.File)
+		counted[r.Pos.File]++
+		if ff.Format == "" {
+			ff.Format = r.Format
+		}
+		switch model.Status(r.Status) {
+		case model.StatusConverted:
+			s.Converted++
+			ff.Converted++
+		case model.StatusSkipped:
+			s.Skipped++
+			ff.Skipped++
+		default: // rejected, or a status this report does not know: never lose it
+			s.Rejected++
+			ff.Rejected++
+			rj := Rejected{Pos: model.Position{File: r.Pos.File, Line: r.Pos.Line}.String(), Format: r.Format,
+				Type: r.Type, EmployeeID: r.EmployeeID, Messages: []Message{}}
+			for _, m := range r.Messages {
+				rj.Messages = append(rj.Messages, m.message())
+			}
+			if r.Status != string(model.StatusRejected) {
+				d.Notes = append(d.Notes, fmt.Sprintf("%s: unknown record status %q counted as rejected", rj.Pos, r.Status))
+			}
+			d.Rejected = append(d.Rejected, rj)
+			continue
+		}
+		for _, m := range r.Messages {
+			ff.Warnings++
+			d.Warnings = append(d.Warnings, Warning{Origin: OriginRecord, Status: r.Status, Employee: r.EmployeeID,
+				Source: m.Source.String(), Row: m.Row, Message: m.Message})
+		}
+	}
+	for _, w := range rep.Warnings {
+		d.Warnings = append(d.Warnings, Warning{Origin: OriginPlan, Source: w.Source.String(), Row: w.Row, Message: w.Message})
+	}
+	for _, f := range rep.Findings {
+		w := Warning{Origin: OriginSchema, Employee: f.Employee, Operation: OpKey(fmt.Sprintf("bulk-%04d.json", f.Request), f.Operation),
+			Message: f.Finding.Message}
+		if f.Finding.Pointer != "" {
+			w.Message = f.Finding.Pointer + ": " + w.Message
+		}
+		if f.Source != nil {
+			w.Source = f.Source.String()
+		}
+		d.Warnings = append(d.Warnings, w)
+	}
+	for _, path := range order {
+		f := files[path]
+		if n := counted[path]; n != f.Records {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s: report.json counts %d records, lists %d", path, f.Records, n))
+			f.Records = n
+		}
+		d.Files = append(d.Files, *f)
+	}
+	t := rep.Totals
+	if t.Records != s.Records || t.Converted != s.Converted || t.Skipped != s.Skipped || t.Rejected != s.Rejected {
+		d.Notes = append(d.Notes, fmt.Sprintf("report.json totals (%d read, %d converted, %d skipped, %d rejected) differ from its record list; the list is shown",
+			t.Records, t.Converted, t.Skipped, t.Rejected))
+	}
+	s.Warnings = len(d.Warnings)
+	if d.Files == nil {
+		d.Files = []File{}
+	}
+	if d.Rejected == nil {
+		d.Rejected = []Rejected{}
+	}
+	if d.Warnings == nil {
+		d.Warnings = []Warning{}
+	}
+	d.statuses = map[model.Position]string{}
+	for _, r := range rep.Records {
+		d.statuses[model.Position{File: r.Pos.File, Line: r.Pos.Line}] = r.Status
+	}
+}
+
+func phases(v []int) []int {
+	out := make([]int, 3)
+	copy(out, v)
+	return out
+}
+
+// errStop ends a Trace walk early without an error.
+var errStop = errors.New("stop")
+
+// Trace calls fn with every trace row in plan order; the row is reused
+// between calls. It stops at fn's first error and returns it.
+func (d *Data) Trace(fn func(*TraceRow) error) error {
+	if d.planPath == "" {
+		return nil
+	}
+	err := d.scanPlan(nil, func(r *TraceRow) error {
+		r.OpStatus = ""
+		if r.Operation != "" {
+			if op := d.Operation(r.Operation); op != nil {
+				r.OpStatus = op.Status
+			}
+		}
+		return fn(r)
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// scanPlan streams plan.jsonl, calling line for every decoded line and row
+// for every trace row of it.
+func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
+	f, err := os.Open(d.planPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<20)
+	var tr TraceRow
+	for n := 1; ; n++ {
+		b, rerr := br.ReadBytes('\n')
+		if rerr != nil && rerr != io.EOF {
+			return fmt.Errorf("%s:%d: %w", d.planPath, n, rerr)
+		}
+		if len(bytes.TrimSpace(b)) > 0 {
+			var pl jsonPlanLine
+			if err := json.Unmarshal(b, &pl); err != nil {
+				return fmt.Errorf("%s:%d: %w", d.planPath, n, err)
+			}
+			if pl.EmployeeID == "" {
+				return fmt.Errorf("%s:%d: no employeeId", d.planPath, n)
+			}
+			if line != nil {
+				if err := line(&pl, n); err != nil {
+					return err
+				}
+			}
+			if err := d.rows(&pl, &tr, row); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+	}
+}
+
+// rows turns one plan line into trace rows.
+func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) error {
+	var ops [3]int // index+1 into pl.Operations of each phase's first operation
+	for i, o := range pl.Operations {
+		if o.Phase >= 0 && o.Phase < 3 && ops[o.Phase] == 0 {
+			ops[o.Phase] = i + 1
+		}
+	}
+	emit := func(src jsonSource, row, schema, path, value string, phase int) error {
+		*r = TraceRow{Employee: pl.EmployeeID, Source: src.String(), File: src.File, Line: src.Line, Field: src.Field,
+			Name: src.Name, Row: row, Schema: ShortSchema(schema), Path: path, Value: value, Phase: phase,
+			Status: d.recordStatus(pl, src)}
+		if isPassword(src.Field, src.Name) {
+			r.Value = Withheld
+		}
+		if phase == 0 && pl.Rename != nil && pl.Rename.From != "" {
+			r.Employee = pl.Rename.From + " → " + pl.EmployeeID
+		}
+		if i := ops[phase]; i > 0 {
+			o := pl.Operations[i-1]
+			r.Operation, r.Method = OpKey(o.Bulk, o.Index), o.Method
+		}
+		return fn(r)
+	}
+	if rn := pl.Rename; rn != nil {
+		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
+			if err := emit(rn.Source, "", model.SchemaEnterprise, "employeeNumber", rn.NewEmployeeID, 0); err != nil {
+				return err
+			}
+		}
+		if rn.NewLogin != "" {
+			if err := emit(rn.Source, "", model.SchemaCore, "userName", rn.NewLogin, 0); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range pl.Attrs {
+		a := &pl.Attrs[i]
+		if err := emit(a.Source, a.Row, a.Schema, a.Path, attrValue(a), 1); err != nil {
+			return err
+		}
+	}
+	for _, ref := range pl.Refs {
+		v := ref.Target
+		if ref.Primary != nil {
+			v += map[bool]string{true: " (primary)", false: " (secondary)"}[*ref.Primary]
+		}
+		if err := emit(ref.Source, ref.Row, ref.Schema, ref.Path, v, 2); err != nil {
+			return err
+		}
+		for i := range ref.Attrs {
+			a := &ref.Attrs[i]
+			schema := a.Schema
+			if schema == "" {
+				schema = ref.Schema
+			}
+			if err := emit(a.Source, a.Row, schema, ref.Path+"["+ref.Target+"]."+a.Path, attrValue(a), 2); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// attrValue renders a value: strings as they are, other JSON compactly,
+// members as "add X" or "remove X".
+func attrValue(a *jsonAttr) string {
+	if isMember(a.Kind) {
+		if a.Present {
+			return "add " + a.Member
+		}
+		return "remove " + a.Member
+	}
+	var s string
+	if json.Unmarshal(a.Value, &s) == nil {
+		return s
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, a.Value) == nil {
+		return buf.String()
+	}
+	return string(a.Value)
+}
+
+// recordStatus is the status of the input record src belongs to: the last
+// of the change set's records in src's file starting at or before src's
+// line (a V1 XML value sits on a line below its record's start). A value
+// from no input record (a company default) gets the status of the change
+// set's first record.
+func (d *Data) recordStatus(pl *jsonPlanLine, src jsonSource) string {
+	if st, ok := d.statuses[model.Position{File: src.File, Line: src.Line}]; ok {
+		return st
+	}
+	best := -1
+	for i, p := range pl.Records {
+		if p.File == src.File && p.Line <= src.Line && (best < 0 || p.Line > pl.Records[best].Line) {
+			best = i
+		}
+	}
+	if best < 0 && len(pl.Records) > 0 {
+		best = 0
+	}
+	if best < 0 {
+		return ""
+	}
+	p := pl.Records[best]
+	return d.statuses[model.Position{File: p.File, Line: p.Line}]
+}

@@ -1,0 +1,154 @@
+package report
+
+import (
+	"bufio"
+	"html/template"
+	"io"
+)
+
+// view is what the HTML and Markdown templates see: the data with its
+// lists capped and a note for each cut.
+type view struct {
+	*Data
+	Rejected     []Rejected
+	RejectedNote string
+	Warnings     []Warning
+	WarningsNote string
+	Trace        []TraceRow
+	TraceNote    string
+}
+
+func newView(d *Data, list, trace int) (*view, error) {
+	v := &view{Data: d, Rejected: d.Rejected, Warnings: d.Warnings}
+	if len(v.Rejected) > list {
+		v.Rejected = v.Rejected[:list]
+		v.RejectedNote = cut(list, len(d.Rejected), "rejected records", fullReport)
+	}
+	if len(v.Warnings) > list {
+		v.Warnings = v.Warnings[:list]
+		v.WarningsNote = cut(list, len(d.Warnings), "warnings", fullReport)
+	}
+	total := 0
+	err := d.Trace(func(r *TraceRow) error {
+		total++
+		if len(v.Trace) < trace {
+			v.Trace = append(v.Trace, *r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.TraceNote = cut(len(v.Trace), total, "traced values", fullReport)
+	return v, nil
+}
+
+var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>upsmigrate dry-run report</title>
+<style>
+body { font: 10pt/1.35 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #111; margin: 1.5em; }
+h1 { font-size: 16pt; margin: 0 0 .3em; }
+h2 { font-size: 13pt; border-bottom: 1px solid #999; margin-top: 1.6em; padding-bottom: .15em; }
+nav a { margin-right: 1em; }
+table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; }
+th, td { border: 1px solid #bbb; padding: 2px 5px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+code, .mono { font-family: Menlo, Consolas, monospace; font-size: 8.5pt; word-break: break-all; }
+table.summary { width: auto; }
+.rejected { color: #a00; }
+.note { background: #fff6d5; border: 1px solid #e0c060; padding: .4em .6em; }
+.ok { color: #070; }
+ul.msgs { margin: 0; padding-left: 1.2em; }
+@media print {
+  body { margin: 0; font-size: 8.5pt; }
+  nav { display: none; }
+  thead { display: table-header-group; }
+  tr { page-break-inside: avoid; }
+  h2 { page-break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+</style>
+</head>
+<body>
+<h1>upsmigrate dry-run report</h1>
+<p>Output directory <code>{{.Dir}}</code>. Nothing has been submitted: every operation is <em>not submitted</em>.</p>
+<nav><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a><a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
+
+<h2 id="summary">Summary</h2>
+<table class="summary">
+<tr><th>Records read</th><td class="n">{{.Summary.Records}}</td></tr>
+<tr><th>Converted</th><td class="n">{{.Summary.Converted}}</td></tr>
+<tr><th>Skipped</th><td class="n">{{.Summary.Skipped}}</td></tr>
+<tr><th>Rejected</th><td class="n{{if .Summary.Rejected}} rejected{{end}}">{{.Summary.Rejected}}</td></tr>
+<tr><th>Warnings</th><td class="n">{{.Summary.Warnings}}</td></tr>
+<tr><th>Employees</th><td class="n">{{.Summary.Employees}}</td></tr>
+<tr><th>Users created</th><td class="n">{{.Summary.UsersCreated}}</td></tr>
+<tr><th>Users updated</th><td class="n">{{.Summary.UsersUpdated}}</td></tr>
+<tr><th>Users renamed</th><td class="n">{{.Summary.Renames}}</td></tr>
+{{range $i, $n := .Summary.Operations}}<tr><th>Operations, phase {{$i}}</th><td class="n">{{$n}}</td></tr>
+{{end}}<tr><th>Operations</th><td class="n">{{.Summary.OperationsTotal}}</td></tr>
+<tr><th>Bulk requests</th><td class="n">{{.Summary.Requests}}</td></tr>
+<tr><th>Request bytes</th><td class="n">{{.Summary.Bytes}}</td></tr>
+<tr><th>Traced values</th><td class="n">{{.Summary.TraceRows}}</td></tr>
+</table>
+{{range .Notes}}<p class="note">{{.}}</p>
+{{end}}
+<h2 id="rejected">Rejected records</h2>
+{{if .RejectedNote}}<p class="note">{{.RejectedNote}}</p>
+{{end}}{{if .Rejected}}<table>
+<thead><tr><th>Record</th><th>Type</th><th>Employee</th><th>Messages</th></tr></thead>
+<tbody>
+{{range .Rejected}}<tr class="rejected"><td class="mono">{{.Pos}}</td><td>{{.Type}}</td><td>{{.EmployeeID}}</td><td><ul class="msgs">{{range .Messages}}<li class="mono">{{.Text}}</li>{{end}}</ul></td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p class="ok">No record was rejected.</p>
+{{end}}
+<h2 id="warnings">Warnings</h2>
+{{if .WarningsNote}}<p class="note">{{.WarningsNote}}</p>
+{{end}}{{if .Warnings}}<table>
+<thead><tr><th>Origin</th><th>Source</th><th>Employee</th><th>Record status</th><th>Message</th><th>Mapping row / operation</th></tr></thead>
+<tbody>
+{{range .Warnings}}<tr><td>{{.Origin}}</td><td class="mono">{{.Source}}</td><td>{{.Employee}}</td><td>{{.Status}}</td><td>{{.Message}}</td><td class="mono">{{.Row}}{{if and .Row .Operation}}<br>{{end}}{{.Operation}}</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p class="ok">No warnings.</p>
+{{end}}
+<h2 id="files">Input files</h2>
+<table>
+<thead><tr><th>File</th><th>Format</th><th>Records</th><th>Converted</th><th>Skipped</th><th>Rejected</th><th>Warnings</th></tr></thead>
+<tbody>
+{{range .Files}}<tr><td class="mono">{{.Path}}</td><td>{{.Format}}</td><td class="n">{{.Records}}</td><td class="n">{{.Converted}}</td><td class="n">{{.Skipped}}</td><td class="n{{if .Rejected}} rejected{{end}}">{{.Rejected}}</td><td class="n">{{.Warnings}}</td></tr>
+{{end}}</tbody>
+</table>
+
+<h2 id="trace">Value trace</h2>
+<p>One row per target value: input field → mapping row → SCIM attribute → bulk operation. Operations are numbered from 0, as in the request's <code>Operations</code> array.</p>
+{{if .TraceNote}}<p class="note">{{.TraceNote}}</p>
+{{end}}<table>
+<thead><tr><th>Employee</th><th>Source</th><th>Mapping row</th><th>Schema</th><th>Path</th><th>Value</th><th>Operation</th><th>Record status</th><th>Final status</th></tr></thead>
+<tbody>
+{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{if .Operation}}{{.Operation}} {{.Method}}, phase {{.Phase}}{{else}}none (phase {{.Phase}}){{end}}</td><td>{{.Status}}</td><td>{{.OpStatus}}</td></tr>
+{{end}}</tbody>
+</table>
+</body>
+</html>
+`))
+
+// WriteHTML writes d as one self-contained HTML page: inline CSS, no
+// scripts, no external assets.
+func WriteHTML(w io.Writer, d *Data) error {
+	l := d.Limits.withDefaults()
+	v, err := newView(d, l.HTMLList, l.HTMLTrace)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 256*1024)
+	if err := htmlTmpl.Execute(bw, v); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,257 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// maxCell is the most characters an Excel cell holds.
+const maxCell = 32767
+
+// sheet streams one worksheet: a bold frozen header row, column widths,
+// an autofilter over the rows written, and at most max data rows.
+type sheet struct {
+	f     *excelize.File
+	name  string
+	sw    *excelize.StreamWriter
+	cols  int
+	rows  int
+	max   int
+	total int // rows offered, written or not
+}
+
+func newSheet(f *excelize.File, name string, max, bold int, header []string, widths []float64) (*sheet, error) {
+	if _, err := f.NewSheet(name); err != nil {
+		return nil, err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return nil, err
+	}
+	for i, w := range widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	cells := make([]any, len(header))
+	for i, h := range header {
+		cells[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", cells); err != nil {
+		return nil, err
+	}
+	return &sheet{f: f, name: name, sw: sw, cols: len(header), max: max}, nil
+}
+
+// add writes a row unless the sheet is full; it reports whether it did.
+func (s *sheet) add(cells ...any) (bool, error) {
+	s.total++
+	if s.rows >= s.max {
+		return false, nil
+	}
+	for i, c := range cells {
+		if str, ok := c.(string); ok && len(str) > maxCell {
+			cells[i] = truncate(str, maxCell-1) + "…"
+		}
+	}
+	s.rows++
+	cell, _ := excelize.CoordinatesToCellName(1, s.rows+1)
+	return true, s.sw.SetRow(cell, cells)
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+func (s *sheet) close() error {
+	last, _ := excelize.CoordinatesToCellName(s.cols, s.rows+1)
+	if err := s.f.AutoFilter(s.name, "A1:"+last, nil); err != nil {
+		return err
+	}
+	return s.sw.Flush()
+}
+
+// WriteXLSX writes d as a workbook with the sheets Summary, Files,
+// Rejected, Warnings and Trace (continued in Trace 2, Trace 3 … when it
+// outgrows a sheet).
+func WriteXLSX(w io.Writer, d *Data) error {
+	l := d.Limits.withDefaults()
+	f := excelize.NewFile()
+	defer f.Close()
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDDDDD"}}})
+	if err != nil {
+		return err
+	}
+	if err := f.SetSheetName("Sheet1", "Summary"); err != nil {
+		return err
+	}
+	var notes []string
+
+	files, err := newSheet(f, "Files", l.XLSXRows, bold,
+		[]string{"File", "Format", "Records", "Converted", "Skipped", "Rejected", "Warnings"},
+		[]float64{50, 10, 10, 10, 10, 10, 10})
+	if err != nil {
+		return err
+	}
+	for _, x := range d.Files {
+		if _, err := files.add(x.Path, x.Format, x.Records, x.Converted, x.Skipped, x.Rejected, x.Warnings); err != nil {
+			return err
+		}
+	}
+	notes = appendCut(notes, files, "input files")
+	if err := files.close(); err != nil {
+		return err
+	}
+
+	rej, err := newSheet(f, "Rejected", l.XLSXRows, bold,
+		[]string{"Record", "Format", "Type", "Employee", "Severity", "Source", "Message", "Mapping row"},
+		[]float64{40, 9, 7, 14, 9, 45, 80, 30})
+	if err != nil {
+		return err
+	}
+	for _, r := range d.Rejected {
+		for _, m := range r.Messages {
+			if _, err := rej.add(r.Pos, r.Format, r.Type, r.EmployeeID, m.Severity, m.Source, m.Message, m.Row); err != nil {
+				return err
+			}
+		}
+		if len(r.Messages) == 0 {
+			if _, err := rej.add(r.Pos, r.Format, r.Type, r.EmployeeID, "", "", "", ""); err != nil {
+				return err
+			}
+		}
+	}
+	notes = appendCut(notes, rej, "rejection messages")
+	if err := rej.close(); err != nil {
+		return err
+	}
+
+	warn, err := newSheet(f, "Warnings", l.XLSXRows, bold,
+		[]string{"Origin", "Source", "Employee", "Record status", "Message", "Mapping row", "Operation"},
+		[]float64{9, 45, 14, 12, 80, 30, 20})
+	if err != nil {
+		return err
+	}
+	for _, x := range d.Warnings {
+		if _, err := warn.add(x.Origin, x.Source, x.Employee, x.Status, x.Message, x.Row, x.Operation); err != nil {
+			return err
+		}
+	}
+	notes = appendCut(notes, warn, "warnings")
+	if err := warn.close(); err != nil {
+		return err
+	}
+
+	if n, err := writeTrace(f, d, l, bold); err != nil {
+		return err
+	} else if n != "" {
+		notes = append(notes, n)
+	}
+
+	sum, err := newSheet(f, "Summary", DefaultLimits.XLSXRows, bold, []string{"Item", "Value"}, []float64{28, 100})
+	if err != nil {
+		return err
+	}
+	if _, err := sum.add("Output directory", d.Dir); err != nil {
+		return err
+	}
+	for _, r := range summaryRows(d.Summary) {
+		if _, err := sum.add(r.name, r.value); err != nil {
+			return err
+		}
+	}
+	for _, n := range append(append([]string(nil), d.Notes...), notes...) {
+		if _, err := sum.add("Note", n); err != nil {
+			return err
+		}
+	}
+	if err := sum.close(); err != nil {
+		return err
+	}
+	f.SetActiveSheet(0)
+	_, err = f.WriteTo(w)
+	return err
+}
+
+func appendCut(notes []string, s *sheet, what string) []string {
+	if s.total > s.rows {
+		notes = append(notes, fmt.Sprintf("Sheet %s holds the first %d of %d %s (Excel's row limit); the JSON report holds them all.",
+			s.name, s.rows, s.total, what))
+	}
+	return notes
+}
+
+// writeTrace writes the trace over as many sheets as the limits allow and
+// returns a note when it had to cut it.
+func writeTrace(f *excelize.File, d *Data, l Limits, bold int) (string, error) {
+	header := []string{"Employee", "Source file", "Line", "Field", "Field name", "Mapping row", "Schema", "Path",
+		"Value", "Bulk file", "Operation #", "Method", "Phase", "Record status", "Final status"}
+	widths := []float64{14, 40, 7, 8, 28, 30, 20, 40, 36, 16, 11, 8, 7, 13, 14}
+	var cur *sheet
+	sheets, written, total := 0, 0, 0
+	err := d.Trace(func(r *TraceRow) error {
+		total++
+		if cur != nil && cur.rows >= cur.max {
+			if err := cur.close(); err != nil {
+				return err
+			}
+			cur = nil
+		}
+		if cur == nil {
+			if sheets >= l.XLSXTraceSheets {
+				return nil // counted, not written
+			}
+			sheets++
+			name := "Trace"
+			if sheets > 1 {
+				name = fmt.Sprintf("Trace %d", sheets)
+			}
+			var err error
+			if cur, err = newSheet(f, name, l.XLSXRows, bold, header, widths); err != nil {
+				return err
+			}
+		}
+		bulk, index := "", any("")
+		if op := d.Operation(r.Operation); op != nil {
+			bulk, index = op.Bulk, op.Index
+		}
+		written++
+		_, err := cur.add(r.Employee, r.File, r.Line, r.Field, r.Name, r.Row, r.Schema, r.Path, r.Value,
+			bulk, index, r.Method, r.Phase, r.Status, r.OpStatus)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if cur == nil && sheets == 0 {
+		if cur, err = newSheet(f, "Trace", l.XLSXRows, bold, header, widths); err != nil {
+			return "", err
+		}
+	}
+	if cur != nil {
+		if err := cur.close(); err != nil {
+			return "", err
+		}
+	}
+	if written < total {
+		return fmt.Sprintf("The trace sheets hold the first %d of %d traced values (%d sheets of %d rows); the JSON report holds them all.",
+			written, total, sheets, l.XLSXRows), nil
+	}
+	return "", nil
+}
