@@ -25,4 +25,8 @@ echo
 echo "== validate $out"
 "$bin" validate "$out"
 echo
-echo "bulk requests, plan and report are in $out/"
+echo "== report $out → $out/report.html, $out/report.xlsx"
+"$bin" report --format html --out "$out/report.html" "$out"
+"$bin" report --format xlsx --out "$out/report.xlsx" "$out"
+echo
+echo "bulk requests, plan, report.json and the dry-run reports are in $out/"
