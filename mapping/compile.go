@@ -65,14 +65,15 @@ type crow struct {
 	member  string // entitlement or role code (static members)
 	maxLen  int
 	kind    valKind
-	eod     bool   // datetime: end of day
-	silent  string // unsupported: value dropped without a warning
-	target  int32  // interned fold target; -1 = none (dynamic members and non-value rows)
-	sbit    uint16 // schemaBit of schema
-	fold    string // dynamic members: fold key prefix
-	shared  bool   // another row of the table writes the same target
-	inDeleg bool   // attribute of the delegate element (Ref.Attrs)
-	primary *crow  // phone: synthetic row setting the element's primary=true
+	eod     bool       // datetime: end of day
+	silent  string     // unsupported: value dropped without a warning
+	target  int32      // interned fold target; -1 = none (dynamic members and non-value rows)
+	sbit    uint16     // schemaBit of schema
+	fold    string     // dynamic members: fold key prefix
+	shared  bool       // another row of the table writes the same target
+	inDeleg bool       // attribute of the delegate element (Ref.Attrs)
+	primary *crow      // phone: synthetic row setting the element's primary=true
+	site    model.Site // src, name and ref: the lineage the row's values share
 
 	refKind    model.RefKind
 	refPath    string
@@ -259,13 +260,30 @@ func compile(t *Table) (*compiled, error) {
 		return nil, errors.Join(v.errs...)
 	}
 	for i := range c.rows {
-		c.rows[i].idx = uint16(i)
+		cr := &c.rows[i]
+		cr.idx = uint16(i)
+		cr.setSite()
+		if cr.primary != nil {
+			cr.primary.setSite()
+		}
 	}
 	tableChecks(v, t, c)
 	if len(v.errs) > 0 {
 		return nil, errors.Join(v.errs...)
 	}
 	return c, nil
+}
+
+// setSite fills the site the row's attributes share. The new login of a
+// rename becomes a userName attribute when folded into the creation.
+func (cr *crow) setSite() {
+	cr.site = model.Site{Schema: cr.schema, Path: cr.path, Member: cr.member, Field: cr.src, Name: cr.name, Row: cr.ref}
+	switch {
+	case cr.kind == vMember:
+		cr.site.Kind = model.AttrMember
+	case cr.op == opNewLogin:
+		cr.site.Schema, cr.site.Path = model.SchemaCore, "userName"
+	}
 }
 
 // compileRow validates one row and fills its compiled form.

@@ -59,8 +59,8 @@ type cdefault struct {
 	target int32
 	value  any // string or bool
 	always bool
-	src    model.Source
-	ref    string
+	origin model.Origin // defaults file and row line
+	site   model.Site
 }
 
 // Rows returns a copy of the rows in file order.
@@ -212,7 +212,8 @@ func NewDefaults(file string, rows []DefaultRow) (*Defaults, error) {
 		ref := file + ":" + strconv.Itoa(r.Line)
 		d.c = append(d.c, cdefault{schema: urn, path: r.TargetPath, sbit: schemaBit(urn), target: internTarget(key),
 			value: value, always: r.Applies == AppliesAlways,
-			src: model.Source{File: file, Line: r.Line, Field: "value", Name: "default"}, ref: ref})
+			origin: model.Origin{Pos: model.Position{File: file, Line: r.Line}},
+			site:   model.Site{Schema: urn, Path: r.TargetPath, Field: "value", Name: "default", Row: ref}})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -270,6 +271,14 @@ func (d *Defaults) apply(dst []*cdefault, mask uint16, set func(*cdefault) bool)
 	return dst
 }
 
+// attr is the attribute of the default; its lineage points into cd.
 func (cd *cdefault) attr() model.Attr {
-	return model.Attr{Schema: cd.schema, Path: cd.path, Value: cd.value, Source: cd.src, Row: cd.ref}
+	a := model.Attr{Site: &cd.site, Origin: &cd.origin}
+	switch v := cd.value.(type) {
+	case string:
+		a.Type, a.Str = model.StringValue, v
+	case bool:
+		a.Type, a.Bool = model.BoolValue, v
+	}
+	return a
 }

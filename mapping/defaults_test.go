@@ -119,11 +119,11 @@ func TestDefaultsApply(t *testing.T) {
 				a := findAttr(cs, key)
 				switch {
 				case want == nil && a != nil:
-					t.Errorf("%s = %v from %s, want absent", key, a.Value, a.Row)
+					t.Errorf("%s = %v from %s, want absent", key, a.Value(), a.Row())
 				case want != nil && a == nil:
 					t.Errorf("%s absent, want %v", key, want)
-				case want != nil && a.Value != want:
-					t.Errorf("%s = %#v, want %#v", key, a.Value, want)
+				case want != nil && a.Value() != want:
+					t.Errorf("%s = %#v, want %#v", key, a.Value(), want)
 				}
 			}
 			for key, line := range tt.line {
@@ -132,8 +132,8 @@ func TestDefaultsApply(t *testing.T) {
 					continue
 				}
 				wantSrc := model.Source{File: "defaults.csv", Line: line, Field: "value", Name: "default"}
-				if a.Source != wantSrc || a.Row != "defaults.csv:"+itoa(line) || a.Kind != model.AttrSet {
-					t.Errorf("%s lineage %+v row %q, want %+v row defaults.csv:%d", key, a.Source, a.Row, wantSrc, line)
+				if a.Source() != wantSrc || a.Row() != "defaults.csv:"+itoa(line) || a.Kind() != model.AttrSet {
+					t.Errorf("%s lineage %+v row %q, want %+v row defaults.csv:%d", key, a.Source(), a.Row(), wantSrc, line)
 				}
 			}
 		})
@@ -218,7 +218,7 @@ func TestDefaultsGolden(t *testing.T) {
 	var defaulted []string
 	for _, cs := range css {
 		for _, a := range cs.Attrs {
-			if a.Source.File == "samples/mapping/defaults.csv" {
+			if a.Source().File == "samples/mapping/defaults.csv" {
 				defaulted = append(defaulted, cs.EmployeeID+" "+a.Key())
 			}
 		}

@@ -37,6 +37,7 @@ type Engine struct {
 	start int         // where the current record's values start in vals.buf
 	dvals arena[cval]
 	refs  arena[cref]
+	orgs  arena[model.Origin] // the lineage origin of every record
 	dscr  []cval
 	rscr  []cref
 
@@ -85,9 +86,7 @@ type contrib struct {
 	pos    model.Position
 	format string
 	typ    string
-	keys   []string
-	names  []string
-	lines  []int
+	origin *model.Origin // position, keys, names and lines: the record's lineage
 	tc     *compiled
 
 	key      string
@@ -147,6 +146,16 @@ func (a *arena[T]) reserve(n int) {
 	}
 }
 
+// alloc returns a slice of length n and capacity c from the current block.
+func (a *arena[T]) alloc(n, c int) []T {
+	if cap(a.buf)-len(a.buf) < c {
+		a.buf = make([]T, 0, max(4096, c))
+	}
+	start := len(a.buf)
+	a.buf = a.buf[:start+c]
+	return a.buf[start : start+n : start+c]
+}
+
 func (a *arena[T]) take(src []T) []T {
 	if len(src) == 0 {
 		return nil
@@ -179,19 +188,7 @@ func (e *Engine) table(rec *model.Record) *Table {
 
 // source is the lineage of value f of the record, mapped by row cr.
 func (c *contrib) source(cr *crow, f int32) model.Source {
-	s := model.Source{File: c.pos.File, Line: c.pos.Line, Field: cr.src, Name: cr.name}
-	if f >= 0 {
-		if int(f) < len(c.keys) {
-			s.Field = c.keys[f]
-		}
-		if int(f) < len(c.names) && c.names[f] != "" {
-			s.Name = c.names[f]
-		}
-		if int(f) < len(c.lines) && c.lines[f] > 0 {
-			s.Line = c.lines[f]
-		}
-	}
-	return s
+	return model.SourceAt(c.origin, &model.Site{Field: cr.src, Name: cr.name}, f+1)
 }
 
 func (c *contrib) diag(sev model.Severity, cr *crow, f int32, msg string) model.Diagnostic {
@@ -220,8 +217,10 @@ func (e *Engine) Add(rec *model.Record) {
 		return
 	}
 	c := e.cs.add()
-	*c = contrib{pos: rec.Pos, format: rec.Format, typ: rec.Type,
-		keys: rec.Keys, names: rec.Names, lines: rec.Lines, keyF: -1, renF: -1, loginF: -1, next: -1}
+	e.orgs.reserve(1)
+	e.orgs.buf = append(e.orgs.buf, model.Origin{Pos: rec.Pos, Keys: rec.Keys, Names: rec.Names, Lines: rec.Lines})
+	*c = contrib{pos: rec.Pos, format: rec.Format, typ: rec.Type, origin: &e.orgs.buf[len(e.orgs.buf)-1],
+		keyF: -1, renF: -1, loginF: -1, next: -1}
 	e.dscr, e.rscr = e.dscr[:0], e.rscr[:0]
 	defer func() {
 		if r := recover(); r != nil {
@@ -763,17 +762,17 @@ type folder struct {
 	stamp int32
 	dyn   map[string]int32 // targets without an interned id (dynamic members)
 	wins  []win
-	boxes []boxed // by interned target: the last string value boxed
 	defs  []*cdefault
-}
 
-type boxed struct {
-	s string
-	v any
+	// The slices of the change sets, in blocks: one allocation for many
+	// change sets instead of three per change set.
+	attrs arena[model.Attr]
+	refs  arena[model.Ref]
+	recs  arena[model.Position]
 }
 
 func newFolder(n int) *folder {
-	return &folder{slot: make([]int32, n), gen: make([]int32, n), boxes: make([]boxed, n)}
+	return &folder{slot: make([]int32, n), gen: make([]int32, n)}
 }
 
 // reset starts a new change set.
@@ -885,9 +884,9 @@ func (e *Engine) buildGroup(f *folder, r *resolution, gi int, cs *model.ChangeSe
 	folded := flags&flagFolded != 0
 	cs.EmployeeID, cs.Creates = g.id, g.creates
 	f.reset()
-	cs.Records = make([]model.Position, 0, g.nrecs)
+	cs.Records = f.recs.alloc(0, g.nrecs)
 	if g.nrefs > 0 {
-		cs.Refs = make([]model.Ref, 0, g.nrefs)
+		cs.Refs = f.refs.alloc(0, g.nrefs)
 	}
 	if g.rename >= 0 && !folded {
 		rc := e.cs.at(g.rename)
@@ -930,18 +929,18 @@ func (e *Engine) buildGroup(f *folder, r *resolution, gi int, cs *model.ChangeSe
 	if len(f.wins)+len(f.defs) == 0 {
 		return
 	}
-	cs.Attrs = make([]model.Attr, len(f.wins), len(f.wins)+len(f.defs))
+	cs.Attrs = f.attrs.alloc(len(f.wins), len(f.wins)+len(f.defs))
 	for _, cd := range f.defs {
 		cs.Attrs = append(cs.Attrs, cd.attr())
 	}
 	for i, w := range f.wins {
 		c := e.cs.at(w.ci)
 		if w.k < 0 {
-			cs.Attrs[i] = model.Attr{Schema: model.SchemaCore, Path: "userName", Value: c.newLogin, Source: c.source(c.loginRow, c.loginF), Row: c.loginRow.ref}
+			cs.Attrs[i] = model.Attr{Site: &c.loginRow.site, Origin: c.origin, Field: c.loginF + 1, Type: model.StringValue, Str: c.newLogin}
 			continue
 		}
 		v := &c.vals[w.k]
-		fillAttr(&cs.Attrs[i], c, v.row(c.tc), v, f)
+		fillAttr(&cs.Attrs[i], c, v.row(c.tc), v)
 	}
 }
 
@@ -967,39 +966,20 @@ func (e *Engine) defaultsFor(f *folder, cs *model.ChangeSet, dst []*cdefault) []
 	})
 }
 
-// box returns s as an interface value, reusing the one made for the same
-// string at the same target before: codes, currencies and flags repeat
-// across employees, and one boxed copy spares an allocation and a heap
-// object per attribute.
-func (f *folder) box(t int32, s string) any {
-	b := &f.boxes[t]
-	if b.v == nil || b.s != s {
-		b.s, b.v = s, s
-	}
-	return b.v
-}
-
 // fillAttr writes the attribute of value v (mapped by row) into a, a zero
-// Attr. f, when not nil, boxes string values.
-func fillAttr(a *model.Attr, c *contrib, row *crow, v *cval, f *folder) {
-	a.Schema, a.Path, a.Row = row.schema, row.path, row.ref
-	a.Source = c.source(row, v.f)
+// Attr: the row's site, the record's origin and the value.
+func fillAttr(a *model.Attr, c *contrib, row *crow, v *cval) {
+	a.Site, a.Origin, a.Field = &row.site, c.origin, v.f+1
 	switch row.kind {
 	case vBool:
-		a.Value = v.b
+		a.Type, a.Bool = model.BoolValue, v.b
 	case vMember:
-		a.Kind = model.AttrMember
-		a.Member = row.member
-		if a.Member == "" {
-			a.Member = v.s
+		if row.member == "" {
+			a.Str = v.s
 		}
-		a.Present = v.b
+		a.Bool = v.b
 	default:
-		if f != nil && row.target >= 0 {
-			a.Value = f.box(row.target, v.s)
-		} else {
-			a.Value = v.s
-		}
+		a.Type, a.Str = model.StringValue, v.s
 	}
 }
 
@@ -1014,12 +994,12 @@ func (e *Engine) ref(r *resolution, ci int32, cr *cref) model.Ref {
 		}
 	}
 	ref := model.Ref{Kind: cr.row.refKind, Schema: cr.row.schema, Path: cr.path, Primary: cr.row.refPrimary,
-		Target: target, Source: c.source(cr.row, cr.f), Row: cr.row.ref}
+		Target: target, Origin: c.origin, Site: &cr.row.site, Field: cr.f + 1}
 	if len(cr.attrs) > 0 {
 		ref.Attrs = make([]model.Attr, len(cr.attrs))
 		for i := range cr.attrs {
 			v := &cr.attrs[i]
-			fillAttr(&ref.Attrs[i], c, v.row(c.tc), v, nil)
+			fillAttr(&ref.Attrs[i], c, v.row(c.tc), v)
 		}
 	}
 	return ref
@@ -1037,7 +1017,7 @@ func (e *Engine) foldRef(refs []model.Ref, ref model.Ref) []model.Ref {
 		next:
 			for _, a := range ref.Attrs {
 				for j := range merged {
-					if merged[j].Path == a.Path {
+					if merged[j].Path() == a.Path() {
 						merged[j] = a
 						continue next
 					}

@@ -119,7 +119,7 @@ func TestScenario(t *testing.T) {
 		t.Fatalf("E1N = %+v", ann)
 	}
 	if a := findAttr(ann, model.SchemaCore+":userName"); a != nil {
-		t.Errorf("userName %v of the record before the rename would undo the rename's new login", a.Value)
+		t.Errorf("userName %v of the record before the rename would undo the rename's new login", a.Value())
 	}
 	if findCS(css, "E1") != nil {
 		t.Error("old ID E1 has its own change set")
@@ -149,20 +149,20 @@ func TestScenario(t *testing.T) {
 		switch {
 		case a == nil:
 			t.Errorf("E1N lacks %s", key)
-		case a.Kind == model.AttrMember && a.Present != want:
-			t.Errorf("E1N %s present = %v, want %v", key, a.Present, want)
-		case a.Kind == model.AttrSet && a.Value != want:
-			t.Errorf("E1N %s = %#v, want %#v", key, a.Value, want)
+		case a.Kind() == model.AttrMember && a.Present() != want:
+			t.Errorf("E1N %s present = %v, want %v", key, a.Present(), want)
+		case a.Kind() == model.AttrSet && a.Value() != want:
+			t.Errorf("E1N %s = %#v, want %#v", key, a.Value(), want)
 		}
 	}
-	if a := findAttr(ann, model.SchemaCore+":name.givenName"); a == nil || a.Source.String() != "feed.csv:2:2 (First Name)" || a.Row != "mapping/tables/305.csv:3" {
+	if a := findAttr(ann, model.SchemaCore+":name.givenName"); a == nil || a.Source().String() != "feed.csv:2:2 (First Name)" || a.Row() != "mapping/tables/305.csv:3" {
 		t.Errorf("givenName lineage = %+v", a)
 	}
 	var refs []string
 	for _, r := range ann.Refs {
-		s := fmt.Sprintf("%s %s %s -> %s", r.Kind, r.Path, r.Source, r.Target)
+		s := fmt.Sprintf("%s %s %s -> %s", r.Kind, r.Path, r.Source(), r.Target)
 		for _, a := range r.Attrs {
-			s += fmt.Sprintf(" %s=%v", a.Path, a.Value)
+			s += fmt.Sprintf(" %s=%v", a.Path(), a.Value())
 		}
 		refs = append(refs, s)
 	}
@@ -177,10 +177,10 @@ func TestScenario(t *testing.T) {
 	}
 
 	bob := findCS(css, "E2")
-	if a := findAttr(bob, model.SchemaCore+":name.givenName"); a == nil || a.Value != "Bobby" || a.Source.Line != 18 {
+	if a := findAttr(bob, model.SchemaCore+":name.givenName"); a == nil || a.Value() != "Bobby" || a.Source().Line != 18 {
 		t.Errorf("E2 givenName = %+v (later records override)", a)
 	}
-	if a := findAttr(bob, model.SchemaCore+":name.familyName"); a == nil || a.Value != "Ray" {
+	if a := findAttr(bob, model.SchemaCore+":name.familyName"); a == nil || a.Value() != "Ray" {
 		t.Errorf("E2 familyName = %+v (blank = no change)", a)
 	}
 	if len(bob.Refs) != 1 || bob.Refs[0].Path != "statement" || bob.Refs[0].Target != "E1N" {
@@ -198,11 +198,11 @@ func TestScenario(t *testing.T) {
 		}
 	}
 	v1 := findCS(css, "V1A")
-	if a := findAttr(v1, model.SchemaSpendUser+":stateProvince"); v1 == nil || !v1.Creates || a == nil || a.Value != "ON" {
+	if a := findAttr(v1, model.SchemaSpendUser+":stateProvince"); v1 == nil || !v1.Creates || a == nil || a.Value() != "ON" {
 		t.Errorf("V1A = %+v", v1)
 	}
 	v3 := findCS(css, "V3A")
-	if a := findAttr(v3, model.SchemaCore+":active"); a == nil || a.Value != true || a.Source.String() != "users.json:12:Active" {
+	if a := findAttr(v3, model.SchemaCore+":active"); a == nil || a.Value() != true || a.Source().String() != "users.json:12:Active" {
 		t.Errorf("V3A active = %+v", a)
 	}
 	var order []string
@@ -337,7 +337,7 @@ func TestRenames(t *testing.T) {
 			stat: map[int]string{1: "converted", 2: "converted"},
 			check: func(t *testing.T, css []*model.ChangeSet) {
 				a := findAttr(css[0], model.SchemaCore+":userName")
-				if css[0].Rename != nil || !css[0].Creates || a == nil || a.Value != "b@example.com" || len(css[0].Attrs) != 1 {
+				if css[0].Rename != nil || !css[0].Creates || a == nil || a.Value() != "b@example.com" || len(css[0].Attrs) != 1 {
 					t.Errorf("B = %+v", css[0])
 				}
 			},

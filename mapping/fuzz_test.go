@@ -67,7 +67,7 @@ func FuzzAdd(f *testing.F) {
 		}
 		for _, cs := range css {
 			for _, at := range cs.Attrs {
-				if s, ok := at.Value.(string); ok && strings.Contains(s, secret) {
+				if s, ok := at.Value().(string); ok && strings.Contains(s, secret) {
 					t.Fatalf("password in %+v", at)
 				}
 			}

@@ -78,13 +78,13 @@ func TestThroughReaders(t *testing.T) {
 	if len(res) != len(want) || len(css) != 3 {
 		t.Errorf("results %v, %d change sets", got, len(css))
 	}
-	if a := findAttr(findCS(css, "E1"), model.SchemaTravel+":gender"); a == nil || a.Value != "Female" || a.Source.String() != "feed.txt:3:7 (Gender)" {
+	if a := findAttr(findCS(css, "E1"), model.SchemaTravel+":gender"); a == nil || a.Value() != "Female" || a.Source().String() != "feed.txt:3:7 (Gender)" {
 		t.Errorf("gender = %+v", a)
 	}
-	if a := findAttr(findCS(css, "V1"), model.SchemaCore+":userName"); a == nil || a.Source.Line != 5 {
+	if a := findAttr(findCS(css, "V1"), model.SchemaCore+":userName"); a == nil || a.Source().Line != 5 {
 		t.Errorf("V1 userName = %+v", a)
 	}
-	if a := findAttr(findCS(css, "V3"), model.SchemaCore+":active"); a == nil || a.Value != true {
+	if a := findAttr(findCS(css, "V3"), model.SchemaCore+":active"); a == nil || a.Value() != true {
 		t.Errorf("V3 active = %+v", a)
 	}
 }

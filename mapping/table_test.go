@@ -171,7 +171,7 @@ func TestLoadDir(t *testing.T) {
 	e.Add(flat("t.csv", 2, "350", map[int]string{2: "E1", 33: "CC-7"}))
 	css, res := e.Finish()
 	a := findAttr(findCS(css, "E1"), model.SchemaTravel+`:customFields[name eq "Cost Center"].value`)
-	if a == nil || a.Value != "CC-7" || a.Row != filepath.Join(dir, "350.csv")+":34" {
+	if a == nil || a.Value() != "CC-7" || a.Row() != filepath.Join(dir, "350.csv")+":34" {
 		t.Errorf("attr = %+v; results %+v", a, res)
 	}
 
@@ -215,7 +215,7 @@ func TestNewTableAndWith(t *testing.T) {
 	e.Add(flat("a.csv", 1, "360", map[int]string{2: "E1", 3: "Y"}))
 	css, _ = e.Finish()
 	a := findAttr(findCS(css, "E1"), model.SchemaInvoicePreference+":emailOnPurchasingAssigned")
-	if a == nil || a.Value != true || a.Row != "sheet.xlsx#360:4" {
+	if a == nil || a.Value() != true || a.Row() != "sheet.xlsx#360:4" {
 		t.Errorf("attr = %+v", a)
 	}
 }

@@ -1,5 +1,11 @@
 package model
 
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
 // SCIM schema URNs used by UPS v4.
 const (
 	SchemaCore               = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -20,10 +26,11 @@ const (
 )
 
 // AttrKind says how an Attr changes its target.
-type AttrKind int
+type AttrKind uint8
 
 const (
-	// AttrSet sets the attribute at Path to Value.
+	// AttrSet sets the attribute at Path to the value (Type says which
+	// field holds it).
 	AttrSet AttrKind = iota
 	// AttrMember makes Member present in (Present) or absent from (!Present)
 	// the multi-valued attribute at Path: "entitlements" (core) or "roles"
@@ -31,16 +38,184 @@ const (
 	AttrMember
 )
 
+// ValueType says which field of an Attr holds its value.
+type ValueType uint8
+
+// Value types.
+const (
+	NoValue     ValueType = iota // no value (AttrMember)
+	StringValue                  // Str
+	BoolValue                    // Bool
+)
+
 // Attr is one target value of a change set with its lineage.
 //
-// Path is the attribute path inside Schema in SCIM filter notation, the same
-// form UPS accepts in PATCH paths:
+// Its target is Site.Schema and Site.Path: the attribute path inside the
+// schema in SCIM filter notation, the same form UPS accepts in PATCH paths:
 //
 //	name.givenName
 //	emails[type eq "work"].value
 //	customData[id eq "custom2"].value
 //	adp.employeeFileNumber
+//
+// An Attr is small and holds nothing of its own on the heap: what the
+// values of one mapping-table row share (target, field, row) is in Site,
+// what the values of one input record share (position, keys, names, lines)
+// is in Origin, and Field is the value's place in that record. The
+// methods put the parts together; the JSON form has the fields schema,
+// path, kind, value (a string or a bool), member, present, source and row.
 type Attr struct {
+	Site   *Site   // target and mapping row; never nil in a change set
+	Origin *Origin // input record of the value; nil when unknown
+	Str    string  // StringValue: the value; AttrMember: the member when Site names none
+	Field  int32   // 1-based index of the value in Origin's record; 0: Site names the field
+	Type   ValueType
+	Bool   bool // BoolValue: the value; AttrMember: present (Y) or absent (N)
+}
+
+// Site is the part of an Attr that every value mapped by one mapping-table
+// row shares: the target, the field the row reads (the default when the
+// record does not name it) and the row itself. A Site is never modified
+// once an Attr refers to it.
+type Site struct {
+	Schema string
+	Path   string
+	Kind   AttrKind
+	Member string // AttrMember: entitlement value or role code; "" when each value names its own (Attr.Str)
+	Field  string // field key
+	Name   string // human name of the field
+	Row    string // mapping table row, "305.csv:17"
+}
+
+// Origin is the part of a value's lineage that the values of one input
+// record share: the record's position and its field keys, names and lines
+// (the slices of model.Record, not copied).
+type Origin struct {
+	Pos   Position
+	Keys  []string
+	Names []string
+	Lines []int
+}
+
+// SourceAt is the Source of field f (1-based; 0: s names the field) of the
+// record o, read by s. o and s may be nil.
+func SourceAt(o *Origin, s *Site, f int32) Source {
+	var src Source
+	if s != nil {
+		src.Field, src.Name = s.Field, s.Name
+	}
+	if o == nil {
+		return src
+	}
+	src.File, src.Line = o.Pos.File, o.Pos.Line
+	if i := int(f) - 1; i >= 0 {
+		if i < len(o.Keys) {
+			src.Field = o.Keys[i]
+		}
+		if i < len(o.Names) && o.Names[i] != "" {
+			src.Name = o.Names[i]
+		}
+		if i < len(o.Lines) && o.Lines[i] > 0 {
+			src.Line = o.Lines[i]
+		}
+	}
+	return src
+}
+
+var noSite Site
+
+func (a *Attr) site() *Site {
+	if a.Site == nil {
+		return &noSite
+	}
+	return a.Site
+}
+
+// NewAttr returns an Attr setting schema path to v (a string or a bool)
+// with the lineage src and row. It allocates the parts; the mapping engine
+// shares them instead.
+func NewAttr(schema, path string, v any, src Source, row string) Attr {
+	a := Attr{Site: &Site{Schema: schema, Path: path, Field: src.Field, Name: src.Name, Row: row},
+		Origin: &Origin{Pos: Position{File: src.File, Line: src.Line}}}
+	switch x := v.(type) {
+	case string:
+		a.Type, a.Str = StringValue, x
+	case bool:
+		a.Type, a.Bool = BoolValue, x
+	}
+	return a
+}
+
+// NewMember returns an AttrMember Attr making member present or absent in
+// schema path, with the lineage src and row. It allocates the parts.
+func NewMember(schema, path, member string, present bool, src Source, row string) Attr {
+	return Attr{Site: &Site{Schema: schema, Path: path, Kind: AttrMember, Field: src.Field, Name: src.Name, Row: row},
+		Origin: &Origin{Pos: Position{File: src.File, Line: src.Line}}, Str: member, Bool: present}
+}
+
+// Schema is the target schema URN.
+func (a *Attr) Schema() string { return a.site().Schema }
+
+// Path is the target attribute path inside Schema.
+func (a *Attr) Path() string { return a.site().Path }
+
+// Kind says how the Attr changes its target.
+func (a *Attr) Kind() AttrKind { return a.site().Kind }
+
+// Member is the entitlement value or role code of an AttrMember.
+func (a *Attr) Member() string { return *a.MemberRef() }
+
+// MemberRef points to the member string inside the Attr's parts, for
+// callers that keep it without copying; it must not be modified.
+func (a *Attr) MemberRef() *string {
+	if s := a.site(); s.Member != "" {
+		return &s.Member
+	}
+	return &a.Str
+}
+
+// Present reports whether an AttrMember makes its member present.
+func (a *Attr) Present() bool { return a.site().Kind == AttrMember && a.Bool }
+
+// Value is the value as an interface: a string, a bool or nil.
+func (a *Attr) Value() any {
+	switch a.Type {
+	case StringValue:
+		return a.Str
+	case BoolValue:
+		return a.Bool
+	}
+	return nil
+}
+
+// Source is the input value the Attr came from.
+func (a *Attr) Source() Source { return SourceAt(a.Origin, a.Site, a.Field) }
+
+// Row is the mapping-table row that mapped the value, "" when unknown.
+func (a *Attr) Row() string { return a.site().Row }
+
+// SameTarget reports whether o writes the target a writes (Key equality,
+// without building the keys).
+func (a *Attr) SameTarget(o *Attr) bool {
+	as, os := a.site(), o.site()
+	if as.Kind != os.Kind || as.Schema != os.Schema || as.Path != os.Path {
+		return false
+	}
+	return as.Kind != AttrMember || a.Member() == o.Member()
+}
+
+// Key identifies the target an Attr writes; a later Attr with the same key
+// overrides an earlier one.
+func (a Attr) Key() string {
+	s := a.site()
+	if s.Kind == AttrMember {
+		return s.Schema + ":" + s.Path + "#" + a.Member()
+	}
+	return s.Schema + ":" + s.Path
+}
+
+// attrJSON is the JSON form of an Attr.
+type attrJSON struct {
 	Schema  string   `json:"schema"`
 	Path    string   `json:"path"`
 	Kind    AttrKind `json:"kind,omitempty"`
@@ -51,22 +226,37 @@ type Attr struct {
 	Row     string   `json:"row,omitempty"` // mapping table row, "305.csv:17"
 }
 
-// SameTarget reports whether o writes the target a writes (Key equality,
-// without building the keys).
-func (a *Attr) SameTarget(o *Attr) bool {
-	if a.Kind != o.Kind || a.Schema != o.Schema || a.Path != o.Path {
-		return false
+// MarshalJSON writes the Attr with its target, value and lineage inline.
+func (a Attr) MarshalJSON() ([]byte, error) {
+	s := a.site()
+	w := attrJSON{Schema: s.Schema, Path: s.Path, Kind: s.Kind, Value: a.Value(), Present: a.Present(),
+		Source: a.Source(), Row: s.Row}
+	if s.Kind == AttrMember {
+		w.Member = a.Member()
 	}
-	return a.Kind != AttrMember || a.Member == o.Member
+	return marshalNoEscape(&w)
 }
 
-// Key identifies the target an Attr writes; a later Attr with the same key
-// overrides an earlier one.
-func (a Attr) Key() string {
-	if a.Kind == AttrMember {
-		return a.Schema + ":" + a.Path + "#" + a.Member
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (a *Attr) UnmarshalJSON(data []byte) error {
+	var w attrJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
 	}
-	return a.Schema + ":" + a.Path
+	switch {
+	case w.Kind == AttrMember:
+		*a = NewMember(w.Schema, w.Path, w.Member, w.Present, w.Source, w.Row)
+		return nil
+	case w.Kind != AttrSet:
+		return fmt.Errorf("attribute %s %s: unknown kind %d", w.Schema, w.Path, w.Kind)
+	}
+	switch w.Value.(type) {
+	case nil, string, bool:
+	default:
+		return fmt.Errorf("attribute %s %s: value of type %T, want a string or a bool", w.Schema, w.Path, w.Value)
+	}
+	*a = NewAttr(w.Schema, w.Path, w.Value, w.Source, w.Row)
+	return nil
 }
 
 // RefKind is the kind of a reference from one user to another.
@@ -81,16 +271,79 @@ const (
 )
 
 // Ref is a reference from the change set's employee to another employee. It
-// is emitted in phase 2, after every user of phase 1 exists.
+// is emitted in phase 2, after every user of phase 1 exists. Its lineage is
+// kept in shared parts like an Attr's: Origin, Site (only its Field, Name
+// and Row count) and Field; Source and Row put them together, and the JSON
+// form has "source" and "row" fields.
 type Ref struct {
+	Kind    RefKind
+	Schema  string
+	Path    string  // attribute in Schema: "report", "expense", "manager", "biManager"
+	Primary *bool   // approvers: primary or secondary approver
+	Target  string  // Employee ID of the referenced user (after renames)
+	Attrs   []Attr  // delegates: element sub-attributes (Path relative to the element: "canPrepare", "temporaryDelegation.temporaryDelegationFromDate")
+	Origin  *Origin // input record of the reference; nil when unknown
+	Site    *Site   // field and mapping row of the reference; nil when unknown
+	Field   int32   // 1-based index of the value in Origin's record; 0: Site names the field
+}
+
+// Source is the input value the Ref came from.
+func (r *Ref) Source() Source { return SourceAt(r.Origin, r.Site, r.Field) }
+
+// Row is the mapping-table row that mapped the reference, "" when unknown.
+func (r *Ref) Row() string {
+	if r.Site == nil {
+		return ""
+	}
+	return r.Site.Row
+}
+
+// SetSource gives the Ref the lineage src and row, in parts of its own.
+func (r *Ref) SetSource(src Source, row string) {
+	r.Origin = &Origin{Pos: Position{File: src.File, Line: src.Line}}
+	r.Site = &Site{Field: src.Field, Name: src.Name, Row: row}
+	r.Field = 0
+}
+
+// refJSON is the JSON form of a Ref.
+type refJSON struct {
 	Kind    RefKind `json:"kind"`
 	Schema  string  `json:"schema"`
-	Path    string  `json:"path"`              // attribute in Schema: "report", "expense", "manager", "biManager"
-	Primary *bool   `json:"primary,omitempty"` // approvers: primary or secondary approver
-	Target  string  `json:"target"`            // Employee ID of the referenced user (after renames)
-	Attrs   []Attr  `json:"attrs,omitempty"`   // delegates: element sub-attributes (Path relative to the element: "canPrepare", "temporaryDelegation.temporaryDelegationFromDate")
+	Path    string  `json:"path"`
+	Primary *bool   `json:"primary,omitempty"`
+	Target  string  `json:"target"`
+	Attrs   []Attr  `json:"attrs,omitempty"`
 	Source  Source  `json:"source"`
 	Row     string  `json:"row,omitempty"`
+}
+
+// MarshalJSON writes the Ref with its lineage inline.
+func (r Ref) MarshalJSON() ([]byte, error) {
+	return marshalNoEscape(&refJSON{Kind: r.Kind, Schema: r.Schema, Path: r.Path, Primary: r.Primary, Target: r.Target,
+		Attrs: r.Attrs, Source: r.Source(), Row: r.Row()})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (r *Ref) UnmarshalJSON(data []byte) error {
+	var w refJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*r = Ref{Kind: w.Kind, Schema: w.Schema, Path: w.Path, Primary: w.Primary, Target: w.Target, Attrs: w.Attrs}
+	r.SetSource(w.Source, w.Row)
+	return nil
+}
+
+// marshalNoEscape encodes v without HTML escaping: a Marshaler's output is
+// escaped by the caller's encoder when that one escapes.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
 // SameSlot reports whether o fills the slot r fills (Key equality, without

@@ -1,6 +1,10 @@
 package model
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+	"unsafe"
+)
 
 func TestSameSlotMatchesKey(t *testing.T) {
 	yes, no := true, false
@@ -26,14 +30,16 @@ func TestSameSlotMatchesKey(t *testing.T) {
 }
 
 func TestSameTargetMatchesKey(t *testing.T) {
+	var src Source
 	attrs := []Attr{
-		{Schema: SchemaCore, Path: "name.givenName"},
-		{Schema: SchemaCore, Path: "name.familyName"},
-		{Schema: SchemaSpendUser, Path: "name.givenName"},
-		{Schema: SchemaCore, Path: "entitlements", Kind: AttrMember, Member: "Expense"},
-		{Schema: SchemaCore, Path: "entitlements", Kind: AttrMember, Member: "Invoice"},
-		{Schema: SchemaRole, Path: "roles", Kind: AttrMember, Member: "EXP_APPROVER", Present: true},
-		{Schema: SchemaRole, Path: "roles", Kind: AttrMember, Member: "EXP_APPROVER"},
+		NewAttr(SchemaCore, "name.givenName", "A", src, ""),
+		NewAttr(SchemaCore, "name.familyName", "B", src, ""),
+		NewAttr(SchemaSpendUser, "name.givenName", true, src, ""),
+		NewMember(SchemaCore, "entitlements", "Expense", false, src, ""),
+		NewMember(SchemaCore, "entitlements", "Invoice", false, src, ""),
+		NewMember(SchemaRole, "roles", "EXP_APPROVER", true, src, ""),
+		NewMember(SchemaRole, "roles", "EXP_APPROVER", false, src, ""),
+		{Site: &Site{Schema: SchemaRole, Path: "roles", Kind: AttrMember, Member: "EXP_APPROVER"}},
 	}
 	for i := range attrs {
 		for j := range attrs {
@@ -58,5 +64,67 @@ func TestSourceString(t *testing.T) {
 		if got := tt.s.String(); got != tt.want {
 			t.Errorf("%#v.String() = %q, want %q", tt.s, got, tt.want)
 		}
+	}
+}
+
+func TestAttrSize(t *testing.T) {
+	if n := unsafe.Sizeof(Attr{}); n > 40 {
+		t.Errorf("Attr is %d bytes, want at most 40", n)
+	}
+}
+
+func TestAttrJSON(t *testing.T) {
+	o := &Origin{Pos: Position{File: "u.json", Line: 2}, Keys: []string{"A", "B"}, Names: []string{"", "Bee"}, Lines: []int{0, 7}}
+	mem := Attr{Site: &Site{Schema: SchemaRole, Path: "roles", Kind: AttrMember, Member: "R", Field: "X", Name: "Ex", Row: "r:1"}, Origin: o, Field: 2, Bool: true}
+	tests := []struct {
+		a    Attr
+		want string
+	}{
+		{NewAttr(SchemaCore, "title", "a<b>&\u2028", Source{File: "f.csv", Line: 3, Field: "5", Name: "Title"}, "305.csv:5"),
+			`{"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"title","value":"a\u003cb\u003e\u0026\u2028","source":{"file":"f.csv","line":3,"field":"5","name":"Title"},"row":"305.csv:5"}`},
+		{NewAttr(SchemaCore, "active", false, Source{File: "f.csv", Line: 4}, ""),
+			`{"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"active","value":false,"source":{"file":"f.csv","line":4}}`},
+		{mem, `{"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Role","path":"roles","kind":1,"member":"R","present":true,"source":{"file":"u.json","line":7,"field":"B","name":"Bee"},"row":"r:1"}`},
+		{NewMember(SchemaCore, "entitlements", "Expense", false, Source{File: "f.csv", Line: 5, Field: "63"}, ""),
+			`{"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"entitlements","kind":1,"member":"Expense","source":{"file":"f.csv","line":5,"field":"63"}}`},
+	}
+	for _, tt := range tests {
+		got, err := json.Marshal([]Attr{tt.a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != "["+tt.want+"]" {
+			t.Errorf("got  %s\nwant [%s]", got, tt.want)
+		}
+		var back Attr
+		if err := json.Unmarshal([]byte(tt.want), &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.Key() != tt.a.Key() || back.Value() != tt.a.Value() || back.Present() != tt.a.Present() || back.Source() != tt.a.Source() || back.Row() != tt.a.Row() {
+			t.Errorf("round trip of %s: %+v", tt.want, back)
+		}
+	}
+}
+
+func TestRefJSON(t *testing.T) {
+	yes := true
+	o := &Origin{Pos: Position{File: "a&b.csv", Line: 4}, Keys: []string{"1", "2"}, Names: []string{"Type", "Approver"}}
+	r := Ref{Kind: RefApprover, Schema: SchemaApprover, Path: "report", Primary: &yes, Target: "E<2>",
+		Attrs:  []Attr{NewAttr("", "canPrepare", true, Source{File: "x", Line: 1}, "")},
+		Origin: o, Site: &Site{Field: "9", Name: "Nine", Row: "305.csv:2"}, Field: 2}
+	want := `{"kind":"approver","schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Approver","path":"report","primary":true,"target":"E\u003c2\u003e","attrs":[{"schema":"","path":"canPrepare","value":true,"source":{"file":"x","line":1}}],"source":{"file":"a\u0026b.csv","line":4,"field":"2","name":"Approver"},"row":"305.csv:2"}`
+	got, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	var back Ref
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Key() != r.Key() || back.Target != r.Target || back.Source() != r.Source() || back.Row() != r.Row() || len(back.Attrs) != 1 {
+		t.Errorf("round trip: %+v", back)
 	}
 }

@@ -337,7 +337,7 @@ func TestConvertWithSampleDefaults(t *testing.T) {
 	found := false
 	for _, cs := range with.ChangeSets {
 		for _, a := range cs.Attrs {
-			if strings.HasSuffix(a.Source.File, "defaults.csv") && a.Path == "ruleClass.name" {
+			if strings.HasSuffix(a.Source().File, "defaults.csv") && a.Path() == "ruleClass.name" {
 				found = true
 			}
 		}

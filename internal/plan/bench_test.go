@@ -72,20 +72,20 @@ func genSets(n int) []*model.ChangeSet {
 			case fd.field == 5:
 				v = emp
 			}
-			cs.Attrs = append(cs.Attrs, model.Attr{Schema: fd.schema, Path: fd.path, Value: v, Source: src(fd.field), Row: "305.csv:" + strconv.Itoa(fd.field)})
+			cs.Attrs = append(cs.Attrs, model.NewAttr(fd.schema, fd.path, v, src(fd.field), "305.csv:"+strconv.Itoa(fd.field)))
 		}
 		for i, e := range ents {
-			cs.Attrs = append(cs.Attrs, model.Attr{Schema: model.SchemaCore, Path: "entitlements", Kind: model.AttrMember, Member: e, Present: i != 1, Source: src(63 + 5*i), Row: "305.csv:63"})
+			cs.Attrs = append(cs.Attrs, model.NewMember(model.SchemaCore, "entitlements", e, i != 1, src(63+5*i), "305.csv:63"))
 		}
 		for i, r := range roles {
-			cs.Attrs = append(cs.Attrs, model.Attr{Schema: model.SchemaRole, Path: "roles", Kind: model.AttrMember, Member: r, Present: i%2 == 0, Source: src(64 + i), Row: "305.csv:64"})
+			cs.Attrs = append(cs.Attrs, model.NewMember(model.SchemaRole, "roles", r, i%2 == 0, src(64+i), "305.csv:64"))
 		}
 		boss := "E" + strconv.Itoa(100000+u/10)
 		for i, typ := range []string{"report", "cashAdvance", "request", "invoice"} {
-			cs.Refs = append(cs.Refs, model.Ref{Kind: model.RefApprover, Schema: model.SchemaApprover, Path: typ, Primary: &t, Target: boss, Source: src(59 + i)})
+			cs.Refs = append(cs.Refs, refAt(model.Ref{Kind: model.RefApprover, Schema: model.SchemaApprover, Path: typ, Primary: &t, Target: boss}, src(59+i)))
 		}
-		cs.Refs = append(cs.Refs, model.Ref{Kind: model.RefApprover, Schema: model.SchemaApprover, Path: "report", Primary: &fl, Target: boss, Source: src(80)},
-			model.Ref{Kind: model.RefBIManager, Schema: model.SchemaSpendUser, Path: "biManager", Target: boss, Source: src(77)})
+		cs.Refs = append(cs.Refs, refAt(model.Ref{Kind: model.RefApprover, Schema: model.SchemaApprover, Path: "report", Primary: &fl, Target: boss}, src(80)),
+			refAt(model.Ref{Kind: model.RefBIManager, Schema: model.SchemaSpendUser, Path: "biManager", Target: boss}, src(77)))
 		sets[u] = cs
 	}
 	return sets

@@ -24,9 +24,9 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 	root.set(model.SchemaEnterprise, ent)
 	for i := range cs.Attrs {
 		a := &cs.Attrs[i]
-		ap := b.paths.at(i, a.Schema, a.Path)
+		ap := b.paths.at(i, a)
 		if ap.err != nil {
-			return nil, &posError{a.Source, ap.err}
+			return nil, &posError{a.Source(), ap.err}
 		}
 		cont, ptr := root, ""
 		if !ap.core {
@@ -40,8 +40,8 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 				ptr = ap.extPtr
 			}
 		}
-		if a.Kind == model.AttrMember {
-			if a.Present {
+		if a.Kind() == model.AttrMember {
+			if a.Present() {
 				if err := b.addMember(cont, ap, a, ptr, lin); err != nil {
 					return nil, err
 				}
@@ -51,11 +51,11 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 		if ap.schema == model.SchemaEnterprise && len(ap.segs) == 1 {
 			switch ap.segs[0].name {
 			case "employeeNumber":
-				if v, _ := a.Value.(string); v != emp {
-					b.warn(res, a.Source, "employee number %q differs from the employee ID %q: the employee ID is used", v, emp)
+				if v := a.Str; v != emp {
+					b.warn(res, a.Source(), "employee number %q differs from the employee ID %q: the employee ID is used", v, emp)
 				}
 				if lin != nil {
-					lin.add(ptr+"/employeeNumber", a.Source, a.Row)
+					lin.add(ptr+"/employeeNumber", a.Source(), a.Row())
 				}
 				continue
 			case "companyId":
@@ -64,11 +64,11 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 				}
 			}
 		}
-		val, err := b.value(a.Value)
+		val, err := b.value(a)
 		if err != nil {
-			return nil, &posError{a.Source, err}
+			return nil, &posError{a.Source(), err}
 		}
-		if err := b.setPath(cont, ap.segs, val, ptr, lin, a.Source, a.Row); err != nil {
+		if err := b.setPath(cont, ap.segs, val, ptr, lin, a); err != nil {
 			return nil, err
 		}
 	}
@@ -121,7 +121,7 @@ func markPrimaryMobile(root *obj) {
 // descend walks segs from cont, creating objects, arrays and filtered
 // elements as needed, and returns the object the walk ends in with its
 // pointer. Elements created for a filter get the source as lineage.
-func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, src model.Source, row string) (*obj, string, *posError) {
+func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, at *model.Attr) (*obj, string, *posError) {
 	cur := cont
 	for k := range segs {
 		sg := &segs[k]
@@ -133,7 +133,7 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, s
 			a, ok := next.(*arr)
 			if !ok {
 				if next != nil {
-					return nil, "", errAt(src, "%s is not multi-valued here", sg.name)
+					return nil, "", errAt(at.Source(), "%s is not multi-valued here", sg.name)
 				}
 				a = b.newArr()
 				cur.set(sg.name, a)
@@ -143,7 +143,7 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, s
 				addElem(a, b.newElem(sg.filter), sg.filter)
 				idx = len(a.vals) - 1
 				if lin != nil {
-					lin.add(ptr+"/"+strconv.Itoa(idx), src, row)
+					lin.add(ptr+"/"+strconv.Itoa(idx), at.Source(), at.Row())
 				}
 			}
 			if lin != nil {
@@ -161,7 +161,7 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, s
 			}
 			e, ok := n.vals[0].(*obj)
 			if !ok {
-				return nil, "", errAt(src, "%s holds values, not objects", sg.name)
+				return nil, "", errAt(at.Source(), "%s holds values, not objects", sg.name)
 			}
 			if lin != nil {
 				ptr += "/0"
@@ -179,29 +179,29 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, s
 			}
 			cur = m
 		default:
-			return nil, "", errAt(src, "%s is a value and cannot hold %s", sg.name, segs[len(segs)-1].name)
+			return nil, "", errAt(at.Source(), "%s is a value and cannot hold %s", sg.name, segs[len(segs)-1].name)
 		}
 	}
 	return cur, ptr, nil
 }
 
 // setPath sets the attribute at segs under cont to val.
-func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *lineage, src model.Source, row string) *posError {
+func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *lineage, at *model.Attr) *posError {
 	last := &segs[len(segs)-1]
 	if last.filter != nil {
-		return errAt(src, "path selects an element of %s; name one of its sub-attributes", last.name)
+		return errAt(at.Source(), "path selects an element of %s; name one of its sub-attributes", last.name)
 	}
-	holder, ptr, err := b.descend(cont, segs[:len(segs)-1], ptr, lin, src, row)
+	holder, ptr, err := b.descend(cont, segs[:len(segs)-1], ptr, lin, at)
 	if err != nil {
 		return err
 	}
 	_, valIsArr := val.(*arr)
 	switch o := holder.get(last.name).(type) {
 	case *obj:
-		return errAt(src, "%s is an object and cannot be set to a value", last.name)
+		return errAt(at.Source(), "%s is an object and cannot be set to a value", last.name)
 	case *arr:
 		if last.multi != multiSimple {
-			return errAt(src, "%s is multi-valued and cannot be set to a value", last.name)
+			return errAt(at.Source(), "%s is multi-valued and cannot be set to a value", last.name)
 		}
 		if !valIsArr {
 			n := len(o.vals)
@@ -209,7 +209,7 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 				o.add(val)
 			}
 			if lin != nil {
-				lin.add(ptr+"/"+last.ptr+"/"+strconv.Itoa(n), src, row)
+				lin.add(ptr+"/"+last.ptr+"/"+strconv.Itoa(n), at.Source(), at.Row())
 			}
 			return nil
 		}
@@ -219,18 +219,18 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 	}
 	holder.set(last.name, val)
 	if lin != nil {
-		lin.add(ptr+"/"+last.ptr, src, row)
+		lin.add(ptr+"/"+last.ptr, at.Source(), at.Row())
 	}
 	return nil
 }
 
-// addMember makes a.Member present in the array the member path names.
+// addMember makes a.Member() present in the array the member path names.
 func (b *builder) addMember(cont *obj, ap *attrPath, a *model.Attr, ptr string, lin *lineage) *posError {
 	mi := ap.member()
 	if mi.err != nil {
-		return &posError{a.Source, mi.err}
+		return &posError{a.Source(), mi.err}
 	}
-	holder, ptr, err := b.descend(cont, ap.segs[:mi.n-1], ptr, lin, a.Source, a.Row)
+	holder, ptr, err := b.descend(cont, ap.segs[:mi.n-1], ptr, lin, a)
 	if err != nil {
 		return err
 	}
@@ -238,18 +238,18 @@ func (b *builder) addMember(cont *obj, ap *attrPath, a *model.Attr, ptr string, 
 	list, ok := holder.get(arrSeg.name).(*arr)
 	if !ok {
 		if holder.get(arrSeg.name) != nil {
-			return errAt(a.Source, "%s is not multi-valued here", arrSeg.name)
+			return errAt(a.Source(), "%s is not multi-valued here", arrSeg.name)
 		}
 		list = b.newArr()
 		holder.set(arrSeg.name, list)
 	}
-	if memberIndex(list, mi, a.Member) >= 0 {
+	if memberIndex(list, mi, a.Member()) >= 0 {
 		return nil
 	}
 	if lin != nil {
-		lin.add(ptr+"/"+arrSeg.ptr+"/"+strconv.Itoa(len(list.vals)), a.Source, a.Row)
+		lin.add(ptr+"/"+arrSeg.ptr+"/"+strconv.Itoa(len(list.vals)), a.Source(), a.Row())
 	}
-	list.add(b.memberElem(mi, &a.Member))
+	list.add(b.memberElem(mi, a.MemberRef()))
 	return nil
 }
 
@@ -390,20 +390,20 @@ func (b *builder) patchOps(cs *model.ChangeSet, lin *lineage, res *userResult) (
 	ops := b.newArr()
 	for i := range cs.Attrs {
 		a := &cs.Attrs[i]
-		ap := b.paths.at(i, a.Schema, a.Path)
+		ap := b.paths.at(i, a)
 		if ap.err != nil {
-			return nil, &posError{a.Source, ap.err}
+			return nil, &posError{a.Source(), ap.err}
 		}
-		if a.Kind == model.AttrMember {
+		if a.Kind() == model.AttrMember {
 			mi := ap.member()
 			if mi.err != nil {
-				return nil, &posError{a.Source, mi.err}
+				return nil, &posError{a.Source(), mi.err}
 			}
-			if !a.Present {
+			if !a.Present() {
 				if lin != nil {
-					lin.add(opPtr(len(ops.vals)), a.Source, a.Row)
+					lin.add(opPtr(len(ops.vals)), a.Source(), a.Row())
 				}
-				ops.add(b.patchOp(scim.OpRemove, ap.removePath(a.Member), nil))
+				ops.add(b.patchOp(scim.OpRemove, ap.removePath(a.Member()), nil))
 				continue
 			}
 			g := -1
@@ -416,44 +416,44 @@ func (b *builder) patchOps(cs *model.ChangeSet, lin *lineage, res *userResult) (
 				groups = append(groups, group{base: mi.base, list: b.newArr(), n: len(ops.vals)})
 				g = len(groups) - 1
 				if lin != nil {
-					lin.add(opPtr(len(ops.vals)), a.Source, a.Row)
+					lin.add(opPtr(len(ops.vals)), a.Source(), a.Row())
 				}
 				ops.add(b.patchOp(scim.OpAdd, &ap.mem.base, groups[g].list))
 			}
 			list := groups[g].list
-			if memberIndex(list, mi, a.Member) < 0 {
+			if memberIndex(list, mi, a.Member()) < 0 {
 				if lin != nil {
-					lin.add(opPtr(groups[g].n)+"/value/"+strconv.Itoa(len(list.vals)), a.Source, a.Row)
+					lin.add(opPtr(groups[g].n)+"/value/"+strconv.Itoa(len(list.vals)), a.Source(), a.Row())
 				}
-				list.add(b.memberElem(mi, &a.Member))
+				list.add(b.memberElem(mi, a.MemberRef()))
 			}
 			continue
 		}
 		if ap.schema == model.SchemaEnterprise && len(ap.segs) == 1 {
 			switch ap.segs[0].name {
 			case "employeeNumber":
-				if v, _ := a.Value.(string); v != cs.EmployeeID {
-					b.warn(res, a.Source, "employee number %q differs from the employee ID %q: not patched (a 320 record changes an employee ID)", v, cs.EmployeeID)
+				if v := a.Str; v != cs.EmployeeID {
+					b.warn(res, a.Source(), "employee number %q differs from the employee ID %q: not patched (a 320 record changes an employee ID)", v, cs.EmployeeID)
 				}
 				continue
 			case "companyId":
-				b.warn(res, a.Source, "companyId cannot change after creation: not patched")
+				b.warn(res, a.Source(), "companyId cannot change after creation: not patched")
 				continue
 			}
 		}
 		last := &ap.segs[len(ap.segs)-1]
 		if last.filter != nil {
-			return nil, errAt(a.Source, "path %q selects an element of %s; name one of its sub-attributes", ap.path, last.name)
+			return nil, errAt(a.Source(), "path %q selects an element of %s; name one of its sub-attributes", ap.path, last.name)
 		}
-		val, err := b.value(a.Value)
+		val, err := b.value(a)
 		if err != nil {
-			return nil, &posError{a.Source, err}
+			return nil, &posError{a.Source(), err}
 		}
 		if _, isArr := val.(*arr); !isArr && last.multi == multiSimple {
 			val = b.arr1(val)
 		}
 		if lin != nil {
-			lin.add(opPtr(len(ops.vals)), a.Source, a.Row)
+			lin.add(opPtr(len(ops.vals)), a.Source(), a.Row())
 		}
 		ops.add(b.patchOp(scim.OpReplace, &ap.patchPath, val))
 	}
@@ -495,7 +495,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
 		if r.Target == "" {
-			return nil, errAt(r.Source, "%s reference without a target employee", r.Kind)
+			return nil, errAt(r.Source(), "%s reference without a target employee", r.Kind)
 		}
 		key, schema := "", ""
 		switch r.Kind {
@@ -505,12 +505,12 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				key = key[:j]
 			}
 			if key == "" {
-				return nil, errAt(r.Source, "%s reference without an approval type or product", r.Kind)
+				return nil, errAt(r.Source(), "%s reference without an approval type or product", r.Kind)
 			}
 		case model.RefManager, model.RefBIManager:
 			schema, key = refSchema(r), refPath(r)
 		default:
-			return nil, errAt(r.Source, "unknown reference kind %q", r.Kind)
+			return nil, errAt(r.Source(), "unknown reference kind %q", r.Kind)
 		}
 		g := -1
 		for j := range groups {
@@ -559,7 +559,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				if approverAll == nil {
 					approverAll = b.newObj()
 					if lin != nil {
-						lin.add(opPtr(len(ops.vals)), g.refs[0].Source, g.refs[0].Row)
+						lin.add(opPtr(len(ops.vals)), g.refs[0].Source(), g.refs[0].Row())
 					}
 					ops.add(b.patchOp(scim.OpAdd, nil, b.obj1(model.SchemaApprover, approverAll)))
 				}
@@ -567,7 +567,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				for j, r := range refs {
 					list.add(elems[j])
 					if lin != nil {
-						lin.add(opPtr(len(ops.vals)-1)+"/value/"+pointerToken(model.SchemaApprover)+"/"+pointerToken(g.key)+"/"+strconv.Itoa(j), r.Source, r.Row)
+						lin.add(opPtr(len(ops.vals)-1)+"/value/"+pointerToken(model.SchemaApprover)+"/"+pointerToken(g.key)+"/"+strconv.Itoa(j), r.Source(), r.Row())
 					}
 				}
 				approverAll.set(g.key, list)
@@ -587,18 +587,18 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				for j, r := range refs {
 					list.add(elems[j])
 					if lin != nil {
-						lin.add(opPtr(len(ops.vals))+"/value/"+strconv.Itoa(j), r.Source, r.Row)
+						lin.add(opPtr(len(ops.vals))+"/value/"+strconv.Itoa(j), r.Source(), r.Row())
 					}
 				}
 				if lin != nil {
-					lin.add(opPtr(len(ops.vals)), refs[0].Source, refs[0].Row)
+					lin.add(opPtr(len(ops.vals)), refs[0].Source(), refs[0].Row())
 				}
 				ops.add(b.patchOp(scim.OpReplace, b.joined(base, ""), list))
 				continue
 			}
 			for j, r := range refs {
 				if lin != nil {
-					lin.add(opPtr(len(ops.vals)), r.Source, r.Row)
+					lin.add(opPtr(len(ops.vals)), r.Source(), r.Row())
 				}
 				ops.add(b.patchOp(scim.OpReplace, b.joined(base, "[primary eq "+strconv.FormatBool(isPrimary(r))+"]"), elems[j]))
 			}
@@ -606,7 +606,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 			list := b.newArr()
 			n := len(ops.vals)
 			if lin != nil {
-				lin.add(opPtr(n), g.refs[0].Source, g.refs[0].Row)
+				lin.add(opPtr(n), g.refs[0].Source(), g.refs[0].Row())
 			}
 			for j, r := range g.refs {
 				ptr := ""
@@ -623,7 +623,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 		default:
 			r := g.refs[len(g.refs)-1]
 			if lin != nil {
-				lin.add(opPtr(len(ops.vals)), r.Source, r.Row)
+				lin.add(opPtr(len(ops.vals)), r.Source(), r.Row())
 			}
 			ops.add(b.patchOp(scim.OpReplace, b.joined3(g.schema, ":", g.key), b.userRef(&r.Target)))
 		}
@@ -681,33 +681,33 @@ func (b *builder) delegateElem(r *model.Ref, ptr string, lin *lineage) (*obj, *p
 	e := b.newObj()
 	e.set("delegate", b.userRef(&r.Target))
 	if lin != nil {
-		lin.add(ptr, r.Source, r.Row)
+		lin.add(ptr, r.Source(), r.Row())
 	}
 	dropTD := false
 	for i := range r.Attrs {
 		a := &r.Attrs[i]
-		ap := b.paths.get(elemSchema, a.Path)
+		ap := b.paths.get(elemSchema, a.Path())
 		if ap.err != nil {
-			return nil, &posError{a.Source, ap.err}
+			return nil, &posError{a.Source(), ap.err}
 		}
 		if len(ap.segs) == 1 && ap.segs[0].name == temporaryDelg {
-			if flag, ok := a.Value.(bool); ok {
+			if flag, ok := a.Bool, a.Type == model.BoolValue; ok {
 				if !flag {
 					dropTD = true
 				} else if e.get(temporaryDelg) == nil {
 					e.set(temporaryDelg, b.newObj())
 					if lin != nil {
-						lin.add(ptr+"/"+temporaryDelg, a.Source, a.Row)
+						lin.add(ptr+"/"+temporaryDelg, a.Source(), a.Row())
 					}
 				}
 				continue
 			}
 		}
-		val, err := b.value(a.Value)
+		val, err := b.value(a)
 		if err != nil {
-			return nil, &posError{a.Source, err}
+			return nil, &posError{a.Source(), err}
 		}
-		if err := b.setPath(e, ap.segs, val, ptr, lin, a.Source, a.Row); err != nil {
+		if err := b.setPath(e, ap.segs, val, ptr, lin, a); err != nil {
 			return nil, err
 		}
 	}

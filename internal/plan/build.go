@@ -3,7 +3,6 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -269,7 +268,7 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 }
 
 func refBase(cs *model.ChangeSet, base model.Source) model.Source {
-	s := cs.Refs[0].Source
+	s := cs.Refs[0].Source()
 	if s.File == "" {
 		return base
 	}
@@ -335,34 +334,14 @@ func errAt(src model.Source, format string, args ...any) *posError {
 }
 
 // value converts an Attr value to the plan's closed set of types.
-func (b *builder) value(v any) (any, error) {
-	switch x := v.(type) {
-	case string, bool:
-		return x, nil
-	case json.Number:
-		if !validNumber(string(x)) {
-			return nil, fmt.Errorf("value %q is not a number", string(x))
-		}
-		return x, nil
-	case int:
-		return jsonInt(x), nil
-	case int64:
-		return json.Number(strconv.FormatInt(x, 10)), nil
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("value %v is not a JSON number", x)
-		}
-		return json.Number(strconv.FormatFloat(x, 'g', -1, 64)), nil
-	case []string:
-		out := b.newArr()
-		for _, s := range x {
-			out.add(s)
-		}
-		return out, nil
-	case nil:
-		return nil, fmt.Errorf("value is missing")
+func (b *builder) value(a *model.Attr) (any, error) {
+	switch a.Type {
+	case model.StringValue:
+		return &a.Str, nil // the node refers to the change set's string
+	case model.BoolValue:
+		return a.Bool, nil
 	}
-	return nil, fmt.Errorf("value of type %T is not supported", v)
+	return nil, fmt.Errorf("value is missing")
 }
 
 func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }

@@ -268,20 +268,37 @@ func pointerToken(s string) string {
 // attributes of successive change sets tend to come in the same order with
 // the same strings (the mapping table's), so the path last seen at an
 // attribute index is tried first: comparing strings that share their
-// bytes is immediate.
+// bytes is immediate. Otherwise the attribute's Site, which the mapping
+// engine shares between all values of a table row, finds the path without
+// hashing strings.
 type pathCache struct {
-	byKey map[string]map[string]*attrPath
-	hint  []*attrPath
+	byKey  map[string]map[string]*attrPath
+	bySite map[*model.Site]*attrPath
+	hint   []*attrPath
 }
 
-// at returns the parsed path of the attribute at index i of a change set.
-func (c *pathCache) at(i int, schema, path string) *attrPath {
+// maxSites bounds bySite: attributes made one by one (decoded, say) have
+// sites of their own, which would only fill the map.
+const maxSites = 4096
+
+// at returns the parsed path of a, the attribute at index i of a change set.
+func (c *pathCache) at(i int, a *model.Attr) *attrPath {
+	schema, path := a.Schema(), a.Path()
 	if i < len(c.hint) {
 		if h := c.hint[i]; h != nil && h.rawPath == path && h.rawSchema == schema {
 			return h
 		}
 	}
-	ap := c.get(schema, path)
+	ap := c.bySite[a.Site]
+	if ap == nil || ap.rawPath != path || ap.rawSchema != schema {
+		ap = c.get(schema, path)
+		if a.Site != nil && len(c.bySite) < maxSites {
+			if c.bySite == nil {
+				c.bySite = make(map[*model.Site]*attrPath)
+			}
+			c.bySite[a.Site] = ap
+		}
+	}
 	if i < 1024 {
 		for len(c.hint) <= i {
 			c.hint = append(c.hint, nil)
