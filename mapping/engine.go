@@ -211,7 +211,9 @@ func (c *contrib) warn(cr *crow, f int32, msg string) {
 
 // Add maps one record and records its contribution, or its rejection with
 // file:line:field: message for every bad field. It never panics and never
-// stops: a bad record is listed in the results of Finish.
+// stops: a bad record is listed in the results of Finish. It keeps no
+// reference to rec or rec.Values (only to the value strings, Keys, Names
+// and Lines), so the caller may reuse them once Add returns.
 func (e *Engine) Add(rec *model.Record) {
 	if rec == nil {
 		return
@@ -648,6 +650,7 @@ func (e *Engine) resolve() *resolution {
 	if r.changed {
 		return r
 	}
+	r.groups = make([]group, 0, e.cs.n) // at most one per record: no regrowth
 	for i := int32(0); i < e.cs.n; i++ {
 		c := e.cs.at(i)
 		if !c.active() {

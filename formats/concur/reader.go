@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -48,6 +49,10 @@ type Reader struct {
 	last     *RecordType
 	settings Settings
 	warnings []model.Diagnostic
+
+	spare    []*model.Record // recycled records Next fills before allocating
+	freeMu   sync.Mutex
+	freeList []*model.Record // handed back by Recycle, possibly from another goroutine
 }
 
 // NewReader returns a reader of the Concur import file r; name is the file
@@ -133,6 +138,7 @@ func (r *Reader) start() error {
 func (r *Reader) newParser(lineBase int) {
 	r.cr = csv.NewReader(r.br)
 	r.cr.FieldsPerRecord = -1
+	r.cr.ReuseRecord = true // record copies the fields it keeps
 	r.lineBase = lineBase
 	r.endLine = lineBase
 	r.offBase = r.src.pos - int64(r.br.Buffered())
@@ -178,13 +184,14 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 			return nil, r.fieldErr(line, i, fmt.Errorf("%w at byte %d of %s: expected UTF-8 text (if the file uses another encoding, name it, e.g. --encoding windows-1252)", ErrInvalidUTF8, off+1, name))
 		}
 	}
-	rec := &model.Record{
+	rec := r.newRecord(len(fields))
+	*rec = model.Record{
 		Format: model.FormatConcur,
 		Type:   rt.Code,
 		Pos:    model.Position{File: r.name, Line: line},
 		Keys:   rt.keys,
 		Names:  rt.names,
-		Values: fields,
+		Values: append(rec.Values[:0], fields...),
 	}
 	if lastLine != line {
 		rec.Lines = make([]int, len(fields))
@@ -199,6 +206,39 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 		}
 	}
 	return rec, nil
+}
+
+// newRecord returns a record whose Values has room for n values: a
+// recycled one when Recycle handed any back, else a new one.
+func (r *Reader) newRecord(n int) *model.Record {
+	if len(r.spare) == 0 {
+		r.freeMu.Lock()
+		r.spare, r.freeList = r.freeList, r.spare[:0]
+		r.freeMu.Unlock()
+	}
+	if k := len(r.spare); k > 0 {
+		rec := r.spare[k-1]
+		r.spare[k-1] = nil
+		r.spare = r.spare[:k-1]
+		if cap(rec.Values) >= n {
+			return rec
+		}
+	}
+	return &model.Record{Values: make([]string, 0, n)}
+}
+
+// Recycle hands back records Next returned once the caller holds on to
+// neither them nor their Values slices (the value strings stay valid):
+// later records reuse them and their Values arrays. It may be called from another
+// goroutine than Next's. Callers that never recycle lose nothing.
+func (r *Reader) Recycle(recs []*model.Record) {
+	r.freeMu.Lock()
+	for _, rec := range recs {
+		if rec != nil && rec.Format == model.FormatConcur && cap(rec.Values) > 0 {
+			r.freeList = append(r.freeList, rec)
+		}
+	}
+	r.freeMu.Unlock()
 }
 
 // settingsRecord checks a 100 record; the first record of a file sets the

@@ -389,6 +389,61 @@ func TestMatchesEncodingCSV(t *testing.T) {
 	}
 }
 
+// TestRecycle hands every few records back: the records read after reuse
+// their arrays, and hold the same values as encoding/csv's; the values
+// read before stay as they were.
+func TestRecycle(t *testing.T) {
+	var buf bytes.Buffer
+	if err := gen.Write305(&buf, 2000, 7); err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(bytes.NewReader(buf.Bytes()))
+	cr.FieldsPerRecord = -1
+	want, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(bytes.NewReader(buf.Bytes()), "gen.csv")
+	var kept []string // one value of every record, taken when it was read
+	var batch []*model.Record
+	reused := 0
+	seen := map[*string]bool{}
+	for i := 0; ; i++ {
+		rec, err := r.Next()
+		if err == io.EOF {
+			if i != len(want) {
+				t.Fatalf("read %d records, want %d", i, len(want))
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(rec.Values, "\x1f") != strings.Join(want[i], "\x1f") {
+			t.Fatalf("record %d differs from encoding/csv", i)
+		}
+		if p := &rec.Values[:1][0]; seen[p] {
+			reused++
+		} else {
+			seen[p] = true
+		}
+		kept = append(kept, rec.Values[len(rec.Values)-1])
+		batch = append(batch, rec)
+		if len(batch) == 16 {
+			r.Recycle(batch)
+			batch = nil
+		}
+	}
+	if reused == 0 {
+		t.Error("no record reused a recycled array")
+	}
+	for i, v := range kept {
+		if w := want[i][len(want[i])-1]; v != w {
+			t.Fatalf("value of record %d changed after recycling: %q, want %q", i, v, w)
+		}
+	}
+}
+
 // TestLongLine: a 10 MB field is a valid record; the same record over a
 // smaller limit is an error and reading goes on.
 func TestLongLine(t *testing.T) {

@@ -119,6 +119,11 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers}
 	for round := 0; ; round++ {
 		sets, results := eng.Finish()
+		if fv == nil {
+			// No round follows: drop the engine's per-record state so that
+			// the collector need not trace it while the plan is built.
+			eng = nil
+		}
 		var chk *opChecker
 		if fv != nil {
 			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
@@ -210,12 +215,18 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 			items <- readItem{recs: recs}
 		}
 	}()
+	// The engine keeps nothing of a record's Values slice, so the concur
+	// reader can reuse the records of a batch once they are mapped.
+	cr, _ := in.Reader.(*concur.Reader)
 	var rejects []model.RecordResult
 	var fatal error
 	for it := range items {
 		for _, rec := range it.recs {
 			fs.Records++
 			eng.Add(rec)
+		}
+		if cr != nil && len(it.recs) > 0 {
+			cr.Recycle(it.recs)
 		}
 		if it.err == nil {
 			continue
@@ -235,7 +246,7 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	if fatal != nil {
 		return fs, nil, fatal
 	}
-	if cr, ok := in.Reader.(*concur.Reader); ok {
+	if cr != nil {
 		s := cr.Settings()
 		fs.Settings = &s
 	}
