@@ -3,6 +3,7 @@ package concur
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,8 @@ import (
 
 // FuzzReader feeds arbitrary bytes to the reader: it must not panic, must
 // end, and every record it returns must be well-formed text within its
-// record type's width.
+// record type's width. The read is the same with and without the plain
+// path, and on input read without errors the values are encoding/csv's.
 func FuzzReader(f *testing.F) {
 	seeds := []string{
 		"",
@@ -27,6 +29,8 @@ func FuzzReader(f *testing.F) {
 		"\n\n,,,\n \t\n",
 		"\x00\x01\x02\xff\xfe",
 		"\xff\xfe3\x000\x005\x00",
+		s100 + "305,\"Lee, Ann\",,\"\",E1\r\n\r\n305,a,\"b\"\r\n305,c\r",
+		s100 + "305,\"a\"\"b\",c\n305,x,\"y\nz\"\n305,\"\",\n",
 	}
 	formattest.Seed(f, seeds...)
 	for _, dir := range []string{"../../samples/concur", "testdata/bad"} {
@@ -35,6 +39,8 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		formattest.Drain(t, NewReader(bytes.NewReader(data), "fuzz"))
+		readBoth(t, data, 4<<10, false)
+		matchCSV(t, data)
 
 		r := NewReader(bytes.NewReader(data), "fuzz")
 		r.maxRecord = 4 << 10
@@ -74,4 +80,33 @@ func FuzzReader(f *testing.F) {
 		}
 		t.Fatal("reader did not end")
 	})
+}
+
+// matchCSV checks that when the reader reads data without any error, its
+// records are the rows encoding/csv reads, blank rows aside.
+func matchCSV(t *testing.T, data []byte) {
+	rows, lines, err := csvRows(data)
+	if err != nil {
+		return
+	}
+	r := NewReader(bytes.NewReader(data), "fuzz")
+	var got []string
+	for i := 0; i < 1_000_000; i++ {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return
+		}
+		got = append(got, fmt.Sprintf("%d %q", rec.Pos.Line, rec.Values))
+	}
+	if len(got) != len(rows) {
+		t.Fatalf("%d records, encoding/csv read %d rows", len(got), len(rows))
+	}
+	for i, row := range rows {
+		if want := fmt.Sprintf("%d %q", lines[i], row); got[i] != want {
+			t.Fatalf("record %d = %s, encoding/csv: %s", i, got[i], want)
+		}
+	}
 }

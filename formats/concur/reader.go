@@ -50,6 +50,10 @@ type Reader struct {
 	settings Settings
 	warnings []model.Diagnostic
 
+	plain   string   // text of the record just read by readPlain ("" after encoding/csv)
+	fields  []string // fields of that record, reused
+	noPlain bool     // read every record with encoding/csv (tests)
+
 	spare    []*model.Record // recycled records Next fills before allocating
 	freeMu   sync.Mutex
 	freeList []*model.Record // handed back by Recycle, possibly from another goroutine
@@ -90,19 +94,25 @@ func (r *Reader) Next() (*model.Record, error) {
 		}
 	}
 	for {
-		fields, err := r.cr.Read()
-		if err != nil {
-			return nil, r.readError(err)
+		fields, line, ok := r.readPlain()
+		lastLine, dirty := line, false
+		if !ok {
+			var err error
+			r.plain = ""
+			fields, err = r.cr.Read()
+			if err != nil {
+				return nil, r.readError(err)
+			}
+			start, end := r.recStart, r.offBase+r.cr.InputOffset()
+			dirty = len(r.src.dirty) > 0 && r.src.isDirty(start, end)
+			r.recStart = end
+			r.src.release(end, r.maxRecord, bufSize)
+			line, _ = r.cr.FieldPos(0)
+			line += r.lineBase
+			lastLine, _ = r.cr.FieldPos(len(fields) - 1)
+			lastLine += r.lineBase
+			r.endLine = lastLine + strings.Count(fields[len(fields)-1], "\n")
 		}
-		start, end := r.recStart, r.offBase+r.cr.InputOffset()
-		dirty := len(r.src.dirty) > 0 && r.src.isDirty(start, end)
-		r.recStart = end
-		r.src.release(end, r.maxRecord, bufSize)
-		line, _ := r.cr.FieldPos(0)
-		line += r.lineBase
-		lastLine, _ := r.cr.FieldPos(len(fields) - 1)
-		lastLine += r.lineBase
-		r.endLine = lastLine + strings.Count(fields[len(fields)-1], "\n")
 		if blank(fields) {
 			continue
 		}
@@ -285,7 +295,9 @@ func (r *Reader) fieldErr(line, i int, err error) *model.ParseError {
 	pe := &model.ParseError{File: r.name, Line: line, Err: err}
 	if i >= 0 {
 		pe.Field = strconv.Itoa(i + 1)
-		if l, c := r.cr.FieldPos(i); l+r.lineBase == line {
+		if r.plain != "" {
+			pe.Column = plainColumn(r.plain, r.fields, i)
+		} else if l, c := r.cr.FieldPos(i); l+r.lineBase == line {
 			pe.Column = c
 		}
 	}

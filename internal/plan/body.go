@@ -22,6 +22,9 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 		ent.set("companyId", &b.opts.CompanyID)
 	}
 	root.set(model.SchemaEnterprise, ent)
+	// Attributes of one extension tend to come together: the last
+	// extension object is tried before a search of the root.
+	lastSchema, lastExt := model.SchemaEnterprise, ent
 	for i := range cs.Attrs {
 		a := &cs.Attrs[i]
 		ap := b.paths.at(i, a)
@@ -29,13 +32,19 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 			return nil, &posError{a.Source(), ap.err}
 		}
 		cont, ptr := root, ""
+		if ap.core && strings.HasPrefix(ap.segs[0].name, "urn:") {
+			lastSchema = "" // the attribute may replace an extension object
+		}
 		if !ap.core {
-			c, ok := root.get(ap.schema).(*obj)
-			if !ok {
-				c = b.newObj()
-				root.set(ap.schema, c)
+			if ap.schema != lastSchema {
+				c, ok := root.get(ap.schema).(*obj)
+				if !ok {
+					c = b.newObj()
+					root.set(ap.schema, c)
+				}
+				lastSchema, lastExt = ap.schema, c
 			}
-			cont = c
+			cont = lastExt
 			if lin != nil {
 				ptr = ap.extPtr
 			}

@@ -19,6 +19,7 @@ type builder struct {
 	track   bool   // collect lineage (rebuilds for Operation.Sources)
 	keep    bool   // keep data, do not encode (rebuilds for Operation.Data)
 	slab    []byte // arena the encoded operations are cut from
+	enc     encoder
 
 	arena
 	elems  []*obj // scratch
@@ -290,7 +291,10 @@ func (b *builder) encode(op *Operation) error {
 		b.slab = make([]byte, 0, 1<<20)
 	}
 	start := len(b.slab)
-	enc, err := appendOperation(b.slab[start:start], op, b.opts.Indent)
+	if b.enc.orders == nil {
+		b.enc = encoder{indent: b.opts.Indent, orders: new([keyOrders]keyOrder)}
+	}
+	enc, err := b.enc.operation(b.slab[start:start], op)
 	op.data = nil
 	if err != nil {
 		return err

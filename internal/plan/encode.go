@@ -15,22 +15,46 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
+// encoder appends plan data. With orders set, it remembers the sorted
+// order and the encoded form of the keys of the objects it writes, by key
+// set: the objects of successive users have the same keys.
+type encoder struct {
+	indent bool
+	orders *[keyOrders]keyOrder // nil: sort every object
+}
+
+// keyOrder is one remembered key set.
+type keyOrder struct {
+	keys  []string // in insertion order
+	order []int    // indexes of keys in sorted order
+	qbuf  []byte   // the sorted keys quoted, each followed by ':'
+	qend  []int    // end of each quoted key in qbuf
+}
+
+const keyOrders = 512
+
 // appendValue appends v; depth is the indentation level of v's line when
 // indent is on.
 func appendValue(dst []byte, v any, indent bool, depth int) ([]byte, error) {
+	e := encoder{indent: indent}
+	return e.value(dst, v, depth)
+}
+
+func (e *encoder) value(dst []byte, v any, depth int) ([]byte, error) {
+	indent := e.indent
 	switch x := v.(type) {
 	case string:
 		return appendString(dst, x), nil
 	case *string:
 		return appendString(dst, *x), nil
 	case *obj:
-		return appendObj(dst, x, indent, depth)
+		return e.obj(dst, x, depth)
 	case *arr:
-		return appendArray(dst, x.vals, indent, depth)
+		return e.array(dst, x.vals, depth)
 	case map[string]any:
-		return appendObject(dst, x, indent, depth)
+		return e.object(dst, x, depth)
 	case []any:
-		return appendArray(dst, x, indent, depth)
+		return e.array(dst, x, depth)
 	case bool:
 		if x {
 			return append(dst, "true"...), nil
@@ -73,7 +97,8 @@ func newline(dst []byte, indent bool, depth int) []byte {
 	return dst
 }
 
-func appendObject(dst []byte, m map[string]any, indent bool, depth int) ([]byte, error) {
+func (e *encoder) object(dst []byte, m map[string]any, depth int) ([]byte, error) {
+	indent := e.indent
 	if len(m) == 0 {
 		return append(dst, "{}"...), nil
 	}
@@ -95,7 +120,7 @@ func appendObject(dst []byte, m map[string]any, indent bool, depth int) ([]byte,
 		if indent {
 			dst = append(dst, ' ')
 		}
-		if dst, err = appendValue(dst, m[k], indent, depth+1); err != nil {
+		if dst, err = e.value(dst, m[k], depth+1); err != nil {
 			return dst, err
 		}
 	}
@@ -103,10 +128,35 @@ func appendObject(dst []byte, m map[string]any, indent bool, depth int) ([]byte,
 	return append(dst, '}'), nil
 }
 
-func appendObj(dst []byte, o *obj, indent bool, depth int) ([]byte, error) {
+func (e *encoder) obj(dst []byte, o *obj, depth int) ([]byte, error) {
+	indent := e.indent
 	n := len(o.keys)
 	if n == 0 {
 		return append(dst, "{}"...), nil
+	}
+	if n > 1 && e.orders != nil {
+		ko := e.keyOrder(o.keys)
+		dst = append(dst, '{')
+		var err error
+		start := 0
+		for i, oi := range ko.order {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = newline(dst, indent, depth+1)
+			dst = append(dst, ko.qbuf[start:ko.qend[i]]...)
+			start = ko.qend[i]
+			if indent {
+				dst = append(dst, ' ')
+			}
+			if sp, ok := o.vals[oi].(*string); ok { // the common case, inline
+				dst = appendString(dst, *sp)
+			} else if dst, err = e.value(dst, o.vals[oi], depth+1); err != nil {
+				return dst, err
+			}
+		}
+		dst = newline(dst, indent, depth)
+		return append(dst, '}'), nil
 	}
 	// Sort an index of the keys (insertion sort: objects are small).
 	var buf [32]int
@@ -135,7 +185,7 @@ func appendObj(dst []byte, o *obj, indent bool, depth int) ([]byte, error) {
 		if indent {
 			dst = append(dst, ' ')
 		}
-		if dst, err = appendValue(dst, o.vals[oi], indent, depth+1); err != nil {
+		if dst, err = e.value(dst, o.vals[oi], depth+1); err != nil {
 			return dst, err
 		}
 	}
@@ -143,7 +193,41 @@ func appendObj(dst []byte, o *obj, indent bool, depth int) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
-func appendArray(dst []byte, a []any, indent bool, depth int) ([]byte, error) {
+// keyOrder returns the remembered order of keys, computing it on a miss.
+func (e *encoder) keyOrder(keys []string) *keyOrder {
+	n := len(keys)
+	h := uint32(n)
+	for _, k := range keys {
+		h = h*0x01000193 ^ uint32(len(k))
+		if len(k) > 0 {
+			h = h*0x01000193 ^ uint32(k[len(k)-1])
+		}
+	}
+	ko := &e.orders[(h^h>>15)%keyOrders]
+	if slices.Equal(ko.keys, keys) {
+		return ko
+	}
+	ko.keys = append(ko.keys[:0], keys...)
+	order := ko.order[:0]
+	for i := range n {
+		j := len(order)
+		order = append(order, i)
+		for ; j > 0 && keys[order[j-1]] > keys[i]; j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = i
+	}
+	ko.order = order
+	ko.qbuf, ko.qend = ko.qbuf[:0], ko.qend[:0]
+	for _, oi := range order {
+		ko.qbuf = append(appendString(ko.qbuf, keys[oi]), ':')
+		ko.qend = append(ko.qend, len(ko.qbuf))
+	}
+	return ko
+}
+
+func (e *encoder) array(dst []byte, a []any, depth int) ([]byte, error) {
+	indent := e.indent
 	if len(a) == 0 {
 		return append(dst, "[]"...), nil
 	}
@@ -154,7 +238,7 @@ func appendArray(dst []byte, a []any, indent bool, depth int) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = newline(dst, indent, depth+1)
-		if dst, err = appendValue(dst, v, indent, depth+1); err != nil {
+		if dst, err = e.value(dst, v, depth+1); err != nil {
 			return dst, err
 		}
 	}
@@ -188,23 +272,13 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 // escaped.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	i := plainPrefix(s)
+	if i == len(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
-		// Skip eight plain ASCII bytes at a time: no byte < 0x20, none
-		// '"' or '\\', none >= 0x80.
-		for i+8 <= len(s) {
-			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-			const lo, hi = 0x0101010101010101, 0x8080808080808080
-			q, bs := x^(lo*'"'), x^(lo*'\\')
-			if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|x)&hi != 0 {
-				break
-			}
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safe[c] {
@@ -251,6 +325,28 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plainPrefix is the length of the longest prefix of s made of ASCII bytes
+// that need no escaping: no byte < 0x20, '"', '\\' or >= 0x80.
+func plainPrefix(s string) int {
+	i := 0
+	for ; len(s)-i >= 8; i += 8 {
+		t := s[i : i+8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		const lo, hi = 0x0101010101010101, 0x8080808080808080
+		q, bs := x^(lo*'"'), x^(lo*'\\')
+		if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|x)&hi != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !safe[c] {
+			break
+		}
+	}
+	return i
 }
 
 // validNumber reports whether s is a JSON number.
@@ -300,8 +396,9 @@ func validNumber(s string) bool {
 
 // appendOperation appends one bulk operation in scim.BulkOperation field
 // order (method, bulkId, path, data) at depth 2 of a request.
-func appendOperation(dst []byte, op *Operation, indent bool) ([]byte, error) {
+func (e *encoder) operation(dst []byte, op *Operation) ([]byte, error) {
 	const depth = 2
+	indent := e.indent
 	dst = append(dst, '{')
 	dst = newline(dst, indent, depth+1)
 	dst = appendKey(dst, "method", indent)
@@ -323,7 +420,7 @@ func appendOperation(dst []byte, op *Operation, indent bool) ([]byte, error) {
 		dst = newline(dst, indent, depth+1)
 		dst = appendKey(dst, "data", indent)
 		var err error
-		if dst, err = appendValue(dst, op.data, indent, depth+1); err != nil {
+		if dst, err = e.value(dst, op.data, depth+1); err != nil {
 			return dst, err
 		}
 	}

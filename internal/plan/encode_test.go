@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -81,4 +82,46 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
 		}
 	})
+}
+
+// TestEncoderKeyOrders checks that remembered key orders give the bytes
+// encoding/json gives, across more key sets than the encoder remembers (so
+// that sets evict each other) and with keys that need escaping.
+func TestEncoderKeyOrders(t *testing.T) {
+	sets := [][]string{
+		{"value", "id"}, {"id", "value"}, {"b", "a", "c"}, {"zz", "a\"q", "é", "\u2028"},
+		{"urn:x:User", "schemas", "name"},
+	}
+	for i := range 3 * keyOrders {
+		sets = append(sets, []string{"k" + string(rune('a'+i%26)), strconv.Itoa(i), "x" + strconv.Itoa(i%7)})
+	}
+	for _, indent := range []bool{false, true} {
+		e := encoder{indent: indent, orders: new([keyOrders]keyOrder)}
+		for round := range 2 {
+			for i, keys := range sets {
+				o := &obj{}
+				want := map[string]any{}
+				for j, k := range keys {
+					v := k + "-" + strconv.Itoa(j)
+					o.set(k, &v)
+					want[k] = v
+				}
+				got, err := e.value(nil, o, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if std := marshalStd(t, want, indent); !bytes.Equal(reindent(got, indent), std) {
+					t.Fatalf("indent %v, round %d, set %d: got %s, want %s", indent, round, i, got, std)
+				}
+			}
+		}
+	}
+}
+
+// reindent turns an object encoded at depth 1 into one encoded at depth 0.
+func reindent(b []byte, indent bool) []byte {
+	if !indent {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte("\n  "), []byte("\n"))
 }

@@ -98,7 +98,8 @@ func (ar *arena) newObj() *obj {
 	if ar.nObj < len(ar.objs) {
 		o := ar.objs[ar.nObj]
 		ar.nObj++
-		clear(o.vals)
+		// Not cleared: the old values are overwritten as members are set,
+		// and whatever they point to lives as long as the Build anyway.
 		o.keys, o.vals = o.keys[:0], o.vals[:0]
 		return o
 	}
@@ -112,7 +113,6 @@ func (ar *arena) newArr() *arr {
 	if ar.nArr < len(ar.arrs) {
 		a := ar.arrs[ar.nArr]
 		ar.nArr++
-		clear(a.vals)
 		a.vals, a.sel, a.selKey = a.vals[:0], a.sel[:0], ""
 		return a
 	}

@@ -1,0 +1,125 @@
+package concur
+
+import (
+	"bytes"
+	"strings"
+)
+
+// readPlain reads the next record straight from the read buffer when it is
+// a plain one: a single line complete in the buffer, after any blank lines,
+// with no CR but its CRLF end, in no chunk the source flagged for NUL bytes
+// or invalid UTF-8, and quoted (if at all) only around whole fields that
+// hold no quote. Such a line means the same to encoding/csv, which reads
+// everything else: readPlain then consumes nothing and reports false. The
+// fields are substrings of one string, as encoding/csv makes them.
+func (r *Reader) readPlain() (fields []string, line int, ok bool) {
+	n := r.br.Buffered()
+	if n == 0 || r.noPlain {
+		return nil, 0, false
+	}
+	buf, _ := r.br.Peek(n)
+	p, lines := 0, 0
+	var body []byte
+	for {
+		i := bytes.IndexByte(buf[p:], '\n')
+		if i < 0 {
+			return nil, 0, false
+		}
+		body = buf[p : p+i]
+		p += i + 1
+		lines++
+		if k := len(body); k > 0 && body[k-1] == '\r' {
+			body = body[:k-1]
+		}
+		if len(body) > 0 {
+			break
+		}
+	}
+	if bytes.IndexByte(body, '\r') >= 0 {
+		return nil, 0, false
+	}
+	start, end := r.recStart, r.recStart+int64(p)
+	if len(r.src.dirty) > 0 && r.src.isDirty(start, end) {
+		return nil, 0, false
+	}
+	text := string(body)
+	fields, ok = splitLine(text, r.fields[:0])
+	if !ok {
+		return nil, 0, false
+	}
+	r.br.Discard(p)
+	r.fields, r.plain = fields, text
+	r.lineBase += lines
+	r.offBase += int64(p)
+	r.recStart = end
+	r.src.release(end, r.maxRecord, bufSize)
+	r.endLine += lines
+	return fields, r.endLine, true
+}
+
+// splitLine appends the fields of the one-line record s (without its line
+// end) to dst. It reports false when s holds a quote that is not the start
+// or end of a quoted field, a doubled quote or a quoted field that does not
+// end on this line.
+func splitLine(s string, dst []string) ([]string, bool) {
+	q := strings.IndexByte(s, '"')
+	if q < 0 {
+		from := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] == ',' {
+				dst = append(dst, s[from:i])
+				from = i + 1
+			}
+		}
+		return append(dst, s[from:]), true
+	}
+	from := 0
+	for {
+		if from == q {
+			j := strings.IndexByte(s[from+1:], '"')
+			if j < 0 {
+				return dst, false
+			}
+			end := from + 1 + j
+			dst = append(dst, s[from+1:end])
+			if end+1 == len(s) {
+				return dst, true
+			}
+			if s[end+1] != ',' {
+				return dst, false
+			}
+			from = end + 2
+			if q = strings.IndexByte(s[from:], '"'); q < 0 {
+				q = len(s) + 1
+			} else {
+				q += from
+			}
+			continue
+		}
+		end := len(s)
+		if j := strings.IndexByte(s[from:], ','); j >= 0 {
+			end = from + j
+		}
+		if q < end {
+			return dst, false
+		}
+		dst = append(dst, s[from:end])
+		if end == len(s) {
+			return dst, true
+		}
+		from = end + 1
+	}
+}
+
+// plainColumn is the 1-based byte column at which field i of the plain
+// record s, split into fields, starts (at its opening quote when quoted).
+func plainColumn(s string, fields []string, i int) int {
+	off := 0
+	for _, f := range fields[:i] {
+		if off < len(s) && s[off] == '"' {
+			off += 2
+		}
+		off += len(f) + 1
+	}
+	return off + 1
+}

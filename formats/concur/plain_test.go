@@ -1,0 +1,264 @@
+package concur
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// render reads r to its end and renders every event with all that the
+// caller can see of it, and counts the records readPlain read.
+func render(t testing.TB, r *Reader) (string, int) {
+	t.Helper()
+	var b strings.Builder
+	plain := 0
+	for i := 0; ; i++ {
+		if i > 1_000_000 {
+			t.Fatal("reader did not end")
+		}
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *model.ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %T %v", err, err)
+			}
+			fmt.Fprintf(&b, "err line=%d field=%q col=%d fatal=%v %s [%s]\n", pe.Line, pe.Field, pe.Column, pe.Fatal, kind(err), err)
+			if pe.Fatal {
+				break
+			}
+			continue
+		}
+		if r.plain != "" {
+			plain++
+		}
+		fmt.Fprintf(&b, "rec %s %s lines=%v values=%q\n", rec.Type, rec.Pos, rec.Lines, rec.Values)
+	}
+	fmt.Fprintf(&b, "settings %+v\n", r.Settings())
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(&b, "warning %s\n", w)
+	}
+	return b.String(), plain
+}
+
+// readBoth reads in with the plain path on and off; the two reads must be
+// the same in every detail. It returns the number of records read by
+// readPlain.
+func readBoth(t testing.TB, in []byte, maxRecord int64, halves bool) int {
+	t.Helper()
+	open := func(noPlain bool) *Reader {
+		var src io.Reader = bytes.NewReader(in)
+		if halves {
+			src = iotest.HalfReader(src)
+		}
+		r := NewReader(src, "in.csv")
+		r.noPlain = noPlain
+		if maxRecord > 0 {
+			r.maxRecord = maxRecord
+		}
+		return r
+	}
+	want, n := render(t, open(true))
+	if n != 0 {
+		t.Fatalf("%d records read by readPlain with noPlain set", n)
+	}
+	got, plain := render(t, open(false))
+	if got != want {
+		t.Fatalf("plain path differs from encoding/csv's\ngot:\n%s\nwant:\n%s", clip(got), clip(want))
+	}
+	return plain
+}
+
+func clip(s string) string {
+	if len(s) > 4000 {
+		return s[:4000] + "…"
+	}
+	return s
+}
+
+// csvRows is what encoding/csv reads from in (after a BOM), without the
+// rows the Reader skips as blank, and the line each starts on.
+func csvRows(in []byte) ([][]string, []int, error) {
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(in, bom)))
+	cr.FieldsPerRecord = -1
+	var rows [][]string
+	var lines []int
+	for {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return rows, lines, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if blank(row) {
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		rows, lines = append(rows, row), append(lines, line)
+	}
+}
+
+var plainCases = []struct {
+	name  string
+	in    string
+	plain bool // some records are read by readPlain
+}{
+	{"unquoted", s100 + "305,Ann,,Lee,E1\n400,E1,EXP_APPROVER\n", true},
+	{"crlf", strings.ReplaceAll(s100+"305,Ann,,Lee,E1\n305,Bo\n", "\n", "\r\n"), true},
+	{"bom", "\ufeff" + s100 + "305,Ann\n", true},
+	{"trailing commas", s100 + "305,Ann,,,\n305,Bo,\n305,,\n", true},
+	{"blank lines", "\n\r\n" + s100 + "\n\n,,,,\n \t,\n305,Ann\n\r\n\n400,E1\n\n", true},
+	{"simple quoted fields", s100 + "305,\"Lee, Ann\",\"\",E1,\"x\"\n305,\"a\",\n305,b,\"c,d\"\r\n", true},
+	{"doubled quotes", s100 + "305,\"say \"\"hi\"\"\",E1\n305,\"\"\"\"\n305,Bo\n", true},
+	{"multi-line quoted", s100 + "305,\"two\nlines\",E1\n305,\"a\r\nb\"\r\n305,Bo\n", true},
+	{"quoted last field at the end", s100 + "305,Ann,\"x\"", true},
+	{"no final newline", s100 + "305,Ann\n305,Bo", true},
+	{"final cr", s100 + "305,Ann\n400,E1,EXP_APPROVER\r", true},
+	{"cr inside", s100 + "305,A\rnn\n305,Bo\r\r\n305,\"C\ry\"\n305,Dee\n", true},
+	{"cr only line ends", s100 + "305,Ann\r305,Bo\r", true},
+	{"bare quote", s100 + "305,An\"n,Lee\n305,Bo\n", true},
+	{"stray quote", s100 + "305,\"Ann\"x,Lee\n305,\"Bo\" ,E2\n305,Cy\n", true},
+	{"unterminated quote", s100 + "305,\"Ann,Lee,E1\n305,Bo,,Ng,E2\n400,E2,EXP_APPROVER\n", true},
+	{"unknown type and spaces", s100 + "999,x\n305,Ann\n 305,Bo\n,Cy\n\"305\",Dee\n\"999\",x\n", true},
+	{"too many fields", s100 + "400," + fields(12, "a") + "\n400," + fields(13, "a") + "\n400,\"a\"," + fields(12, "\"b\"") + "\n", true},
+	{"settings errors", "100,-1,SSO,MERGE,EN,y,N\n305,Ann\n100,0,\"SSO\",X,EN,N,N,Z\n", true},
+	{"invalid utf-8 and nul", s100 + "305,Jos\xe9,,Lee\n305,José\n305,Ann,\x00,Lee\n305,Bo\n", false}, // one dirty chunk
+	{"utf-8 text", s100 + "305,Zoë,Łukasz,\"Siobhán, Mei\",José\n", true},
+	{"very long line", s100 + "305," + strings.Repeat("x", 200<<10) + ",Lee\n305," + strings.Repeat("\"y\",", 30000) + "z\n305,Bo\n", true},
+	{"long lines across the buffer", s100 + strings.Repeat("305,"+fields(136, "abcdefgh")+"\n", 200), true},
+	{"only quoted rows", "\"100\",\"0\"\n\"305\",\"Ann\"\n", true},
+	{"empty", "", false},
+	{"blank only", "\n\r\n,,,\n", false},
+}
+
+// TestPlainMatchesEncodingCSV reads mixed inputs with the Reader: its
+// values and lines are encoding/csv's on the inputs encoding/csv reads
+// without error, and the whole read (records, errors with their fields and
+// columns, warnings, settings) is the one of the encoding/csv path alone,
+// also when the input comes a few bytes at a time.
+func TestPlainMatchesEncodingCSV(t *testing.T) {
+	for _, c := range plainCases {
+		t.Run(c.name, func(t *testing.T) {
+			in := []byte(c.in)
+			plain := readBoth(t, in, 0, false)
+			readBoth(t, in, 0, true)
+			readBoth(t, in, 64<<10, false)
+			if c.plain != (plain > 0) {
+				t.Errorf("%d records read by readPlain, want some: %v", plain, c.plain)
+			}
+			rows, lines, err := csvRows(in)
+			if err != nil {
+				return
+			}
+			r := NewReader(bytes.NewReader(in), "in.csv")
+			for i := 0; ; i++ {
+				rec, err := r.Next()
+				if err == io.EOF {
+					if i != len(rows) && len(rows) > 0 {
+						t.Fatalf("%d records, encoding/csv read %d", i, len(rows))
+					}
+					break
+				}
+				var pe *model.ParseError
+				if errors.As(err, &pe) && pe.Fatal {
+					break
+				}
+				if errors.As(err, &pe) && (errors.Is(err, ErrUnknownType) || errors.Is(err, ErrTooManyFields) || errors.Is(err, ErrSetting) || errors.Is(err, ErrNUL) || errors.Is(err, ErrInvalidUTF8)) {
+					continue // checks beyond CSV; the record still counts
+				}
+				if err != nil {
+					t.Fatalf("record %d: %v", i, err)
+				}
+				if i >= len(rows) || rec.Pos.Line != lines[i] || strings.Join(rec.Values, "\x1f") != strings.Join(rows[i], "\x1f") {
+					t.Fatalf("record %d at %s = %q, differs from encoding/csv", i, rec.Pos, rec.Values)
+				}
+			}
+		})
+	}
+}
+
+// TestPlainFiles reads the samples, the bad inputs and a generated feed
+// both ways.
+func TestPlainFiles(t *testing.T) {
+	files, _ := filepath.Glob("../../samples/concur/*.csv")
+	bad, _ := filepath.Glob("testdata/bad/*.csv")
+	files = append(files, bad...)
+	if len(files) == 0 {
+		t.Fatal("no input files")
+	}
+	for _, f := range files {
+		in, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) { readBoth(t, in, 0, false) })
+	}
+	var buf bytes.Buffer
+	if err := gen.Write305(&buf, 1500, 11); err != nil {
+		t.Fatal(err)
+	}
+	if n := readBoth(t, buf.Bytes(), 0, false); n < 1400 {
+		t.Errorf("%d of 1501 generated records read by readPlain", n)
+	}
+}
+
+func TestSplitLine(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string // nil: left to encoding/csv
+		cols []int
+	}{
+		{"a", []string{"a"}, []int{1}},
+		{"a,,b,", []string{"a", "", "b", ""}, []int{1, 3, 4, 6}},
+		{",", []string{"", ""}, []int{1, 2}},
+		{`"a,b",c`, []string{"a,b", "c"}, []int{1, 7}},
+		{`x,"",y,""`, []string{"x", "", "y", ""}, []int{1, 3, 6, 8}},
+		{`"a",`, []string{"a", ""}, []int{1, 5}},
+		{`"é",ü,"ß"`, []string{"é", "ü", "ß"}, []int{1, 6, 9}},
+		{`a"b`, nil, nil},
+		{`a,b"`, nil, nil},
+		{`"a"b`, nil, nil},
+		{`"a""b"`, nil, nil},
+		{`"a" ,b`, nil, nil},
+		{`"a`, nil, nil},
+		{`"a",b"`, nil, nil},
+		{` "a"`, nil, nil},
+	}
+	for _, c := range cases {
+		got, ok := splitLine(c.in, nil)
+		if c.want == nil {
+			if ok {
+				t.Errorf("splitLine(%q) = %q, want it left to encoding/csv", c.in, got)
+			}
+			continue
+		}
+		if !ok || strings.Join(got, "\x1f") != strings.Join(c.want, "\x1f") || len(got) != len(c.want) {
+			t.Errorf("splitLine(%q) = %q, %v; want %q", c.in, got, ok, c.want)
+			continue
+		}
+		cr := csv.NewReader(strings.NewReader(c.in + "\n"))
+		cr.FieldsPerRecord = -1
+		if row, err := cr.Read(); err != nil || strings.Join(row, "\x1f") != strings.Join(got, "\x1f") {
+			t.Errorf("encoding/csv reads %q as %q, %v", c.in, row, err)
+		}
+		for i, want := range c.cols {
+			_, col := cr.FieldPos(i)
+			if got := plainColumn(c.in, got, i); got != want || got != col {
+				t.Errorf("plainColumn(%q, %d) = %d, want %d (encoding/csv: %d)", c.in, i, got, want, col)
+			}
+		}
+	}
+}
