@@ -76,7 +76,10 @@ func NewInput(r io.Reader, name string, opts Options) (*Input, error) {
 	br := bufio.NewReaderSize(r, 64*1024)
 	format := opts.Format
 	if format == "" {
-		head, _ := br.Peek(4096)
+		head, perr := br.Peek(4096)
+		if perr != nil && perr != io.EOF && perr != bufio.ErrBufferFull {
+			return nil, fmt.Errorf("%s: %w", name, perr)
+		}
 		format, err = Detect(head)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)

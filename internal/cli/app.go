@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -20,7 +19,7 @@ type CLI struct {
 	// Getenv reads the environment (secrets come from flags or UPSMIGRATE_*).
 	Getenv func(string) string
 	// Context, when set, bounds long-running commands (sandbox); nil means
-	// until interrupted.
+	// context.Background(). The sandbox also stops on SIGINT/SIGTERM.
 	Context context.Context
 }
 
@@ -34,9 +33,7 @@ func New(stdin io.Reader, stdout, stderr io.Writer) *CLI {
 func (c *CLI) Run(args []string) int {
 	ctx := c.Context
 	if ctx == nil {
-		var stop context.CancelFunc
-		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt)
-		defer stop()
+		ctx = context.Background()
 	}
 	app := c.app()
 	err := app.RunContext(ctx, args)
@@ -83,6 +80,15 @@ func (c *CLI) commands() []*ucli.Command {
 		c.sandboxCommand(),
 		c.reportCommand(),
 	}
+}
+
+// flagOrEnv returns a string flag's value, or the injected environment's
+// variable when the flag is not given.
+func (c *CLI) flagOrEnv(ctx *ucli.Context, flag, env string) string {
+	if v := ctx.String(flag); v != "" || c.Getenv == nil {
+		return v
+	}
+	return c.Getenv(env)
 }
 
 // usageOnError marks flag-parsing errors of a subcommand as usage errors.

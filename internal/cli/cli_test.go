@@ -28,7 +28,8 @@ func TestUsageErrors(t *testing.T) {
 		{"inspect without files", []string{"inspect"}, ExitUsage, "no input files"},
 		{"inspect unknown flag", []string{"inspect", "--nope", "x"}, ExitUsage, "nope"},
 		{"inspect unknown format", []string{"inspect", "--format", "xls", "x"}, ExitUsage, `unknown input format "xls"`},
-		{"inspect missing file", []string{"inspect", "does-not-exist.csv"}, ExitUsage, ""},
+		{"inspect missing file", []string{"inspect", "does-not-exist.csv"}, ExitUsage, "does-not-exist.csv"},
+		{"convert a directory", []string{"convert", "--out", "o", "."}, ExitUsage, "is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +49,7 @@ func TestHelp(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, cmd := range []string{"inspect"} {
+	for _, cmd := range []string{"inspect", "convert", "validate", "mapping", "report", "sandbox"} {
 		if !strings.Contains(stdout, cmd) {
 			t.Errorf("help lacks command %q:\n%s", cmd, stdout)
 		}

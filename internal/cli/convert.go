@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/upsmigrate/upsmigrate/formats"
+	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
@@ -36,7 +37,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output directory", Required: true},
 			&ucli.StringFlag{Name: "mapping", Usage: "directory of mapping tables or a mapping workbook (`DIR|XLSX`) overriding the embedded ones"},
 			&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]) to resolve them offline"},
-			&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users", EnvVars: []string{"UPSMIGRATE_COMPANY_ID"}},
+			&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users (env UPSMIGRATE_COMPANY_ID)"},
 			&ucli.StringFlag{Name: "format", Usage: "force the input format: concur, v1xml or v3json"},
 			&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
 			&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are schema errors (default: warnings)"},
@@ -45,7 +46,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 		Action: func(ctx *ucli.Context) error {
 			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
 				Mapping: ctx.String("mapping"), Directory: ctx.String("directory"),
-				CompanyID: ctx.String("company-id"), Format: ctx.String("format"),
+				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
 				Encoding: ctx.String("encoding"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"),
 				Stdout: c.Stdout})
 		},
@@ -86,8 +87,18 @@ func runConvert(o ConvertOptions) error {
 	}
 	fmt.Fprint(o.Stdout, res.Summary())
 	fmt.Fprintf(o.Stdout, "wrote %d bulk requests, plan.jsonl and report.json to %s\n", len(res.Plan.Requests), o.Out)
+	if res.SchemaErrors > 0 {
+		for _, f := range res.Findings {
+			if f.Finding.IsError() {
+				fmt.Fprintf(o.Stdout, "schema error in %s operation %d (employee %s): %s\n",
+					pipeline.BulkFileName(f.Request), f.Operation, f.Employee, f.Finding.String())
+			}
+		}
+	}
 	if res.Totals.Rejected > 0 {
 		printRejections(o.Stdout, res)
+	}
+	if res.Totals.Rejected > 0 || res.SchemaErrors > 0 {
 		return rejected("")
 	}
 	return nil
@@ -100,7 +111,7 @@ func printRejections(w io.Writer, res *pipeline.Result) {
 	const most = 20
 	n := 0
 	for _, r := range res.Records {
-		if r.Status != "rejected" {
+		if r.Status != model.StatusRejected {
 			continue
 		}
 		if n == most {
@@ -109,7 +120,7 @@ func printRejections(w io.Writer, res *pipeline.Result) {
 		}
 		n++
 		for _, m := range r.Messages {
-			if m.Severity == "error" {
+			if m.Severity == model.SevError {
 				fmt.Fprintf(w, "rejected: %s\n", m.String())
 			}
 		}

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -18,7 +21,10 @@ func (c *CLI) sandboxCommand() *ucli.Command {
 			if ctx.NArg() > 0 {
 				return usageErrorf("sandbox takes no arguments, got %q", ctx.Args().First())
 			}
-			return sandbox.Run(ctx.Context, sandboxConfig(ctx, c.Getenv, c.Stderr), c.Stdout)
+			// The sandbox serves until interrupted (or the injected context ends).
+			run, stop := signal.NotifyContext(ctx.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return sandbox.Run(run, sandboxConfig(ctx, c.Getenv, c.Stderr), c.Stdout)
 		},
 	}
 }

@@ -65,7 +65,10 @@ type Result struct {
 	// Findings are the schema warnings on the written operations (errors
 	// reject records and appear in Records instead).
 	Findings []OpFinding
-	Totals   Totals
+	// SchemaErrors counts error findings that could not be traced to any
+	// input record (they are in Findings); the run must not pass as clean.
+	SchemaErrors int
+	Totals       Totals
 }
 
 // OpFinding is a schema finding on one operation of the plan.
@@ -140,6 +143,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		}
 		findings := chk.findings(p, opts.Workers)
 		res.Findings = res.Findings[:0]
+		res.SchemaErrors = 0
 		rejectedAny := false
 		byEmp := changeSetsByEmployee(sets)
 		for _, f := range findings {
@@ -147,14 +151,19 @@ func Convert(paths []string, opts Options) (*Result, error) {
 				res.Findings = append(res.Findings, f)
 				continue
 			}
-			if rejectFinding(eng, f, byEmp) {
+			switch rejectFinding(eng, f, byEmp) {
+			case rejectedNew:
 				rejectedAny = true
+			case unattributed:
+				// Nothing to reject it on: keep it, and fail the run.
+				res.Findings = append(res.Findings, f)
+				res.SchemaErrors++
 			}
 		}
 		if !rejectedAny {
 			break
 		}
-		if round == maxRounds {
+		if round+1 == maxRounds {
 			return nil, fmt.Errorf("convert: schema violations still found after %d rounds of rejecting their records", maxRounds)
 		}
 	}
@@ -187,6 +196,13 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	items := make(chan readItem, 8)
 	go func() {
 		defer close(items)
+		defer func() {
+			// A reader bug must not take the process down without a position.
+			if v := recover(); v != nil {
+				items <- readItem{err: &model.ParseError{File: path, Line: 1, Fatal: true,
+					Err: fmt.Errorf("internal error in the %s reader: %v", in.Format, v)}}
+			}
+		}()
 		recs := make([]*model.Record, 0, readBatch)
 		for {
 			rec, err := in.Next()
@@ -343,42 +359,59 @@ func dataPointer(p string) string {
 	return ""
 }
 
+// changeSetsByEmployee indexes change sets by Employee ID, and by the old
+// ID of a renamed employee (its rename operation is filed under the old ID).
 func changeSetsByEmployee(sets []*model.ChangeSet) map[string]*model.ChangeSet {
 	m := make(map[string]*model.ChangeSet, len(sets))
 	for _, cs := range sets {
 		m[cs.EmployeeID] = cs
+		if cs.Rename != nil && cs.Rename.From != "" {
+			if _, taken := m[cs.Rename.From]; !taken {
+				m[cs.Rename.From] = cs
+			}
+		}
 	}
 	return m
 }
 
-// rejectFinding rejects the record a schema error traces back to; when the
-// error is about something no input value produced (a required attribute
-// missing), every record of the employee is rejected, since the user cannot
-// be provisioned. It reports whether anything new was rejected.
-func rejectFinding(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet) bool {
+// rejection is what rejectFinding did.
+type rejection int
+
+const (
+	rejectedNew  rejection = iota // a record not rejected before is rejected now
+	rejectedOld                   // every record it names was rejected already
+	unattributed                  // no record to reject: the finding stays an error of the run
+)
+
+// rejectFinding rejects the record a schema error traces back to. When the
+// error is about something no single input value produced — a required
+// attribute missing (the lineage then names the whole record, no field) or
+// a value from a table such as defaults.csv — every record of the employee
+// is rejected, since the user cannot be provisioned as planned.
+func rejectFinding(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet) rejection {
 	msg := fmt.Sprintf("schema: %s: %s", f.Finding.Pointer, f.Finding.Message)
-	if f.Source != nil && f.Source.File != "" {
+	if f.Source != nil && f.Source.File != "" && f.Source.Field != "" {
 		if eng.Reject(model.Position{File: f.Source.File, Line: f.Source.Line},
 			model.Diagnostic{Severity: model.SevError, Source: *f.Source, Message: msg}) {
-			return true
+			return rejectedNew
 		}
 		// No input record at that position: the value came from a table
 		// (defaults.csv). Name it, and reject the employee below.
 		msg += " (value from " + f.Source.String() + ")"
 	}
 	cs := byEmp[f.Employee]
-	if cs == nil {
-		return false
+	if cs == nil || len(cs.Records) == 0 {
+		return unattributed
 	}
-	rejectedAny := false
+	result := rejectedOld
 	for _, pos := range cs.Records {
 		src := model.Source{File: pos.File, Line: pos.Line}
 		if eng.Reject(pos, model.Diagnostic{Severity: model.SevError, Source: src,
 			Message: fmt.Sprintf("employee %s cannot be provisioned: %s", f.Employee, msg)}) {
-			rejectedAny = true
+			result = rejectedNew
 		}
 	}
-	return rejectedAny
+	return result
 }
 
 // mergeResults puts the reader's rejections among the engine's results in

@@ -303,7 +303,7 @@ func TestConvertSchemaRejectionTracesToInput(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Skip("the 3.1 sample converts cleanly now; nothing to trace")
+		t.Fatal("no rejection traces back to samples/legacy/users-v3.1.json: the sample lacks locale and currency, so its spend profiles must fail the schema")
 	}
 	if res.Totals.Converted == 0 {
 		t.Error("a schema rejection stopped the other records")
@@ -344,5 +344,41 @@ func TestConvertWithSampleDefaults(t *testing.T) {
 	}
 	if !found {
 		t.Error("no attribute traces back to samples/mapping/defaults.csv")
+	}
+}
+
+// TestConvertMissingRequiredRejectsEmployee: a required attribute missing
+// from a new user's POST is no single value's fault: every record of the
+// employee is rejected (not just the first), in one round, and nothing
+// amends a user that is never created.
+func TestConvertMissingRequiredRejectsEmployee(t *testing.T) {
+	rows := []string{row305("Ann", "Lee", "E1", "en_US", "US", "", "", nil)}
+	for i := 0; i < 5; i++ {
+		rows = append(rows, "350,E1,,,,,,,,Title "+string(rune('A'+i)))
+	}
+	rows = append(rows, row305("Bo", "Ek", "E2", "en_US", "US", "", "USD", nil))
+	paths := write(t, map[string]string{"in.csv": strings.Join(rows, "\n") + "\n"})
+	res, err := Convert(paths, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Records {
+		want := model.StatusRejected
+		if r.EmployeeID == "E2" {
+			want = model.StatusConverted
+		}
+		if r.Status != want {
+			t.Errorf("%s (%s): %s, want %s: %v", r.Pos, r.EmployeeID, r.Status, want, r.Messages)
+		}
+	}
+	for _, req := range res.Plan.Requests {
+		for _, op := range req.Operations {
+			if op.Employee == "E1" {
+				t.Errorf("E1 still has an operation: %s %s", op.Method, op.Path)
+			}
+		}
+	}
+	if res.SchemaErrors != 0 {
+		t.Errorf("%d unattributed schema errors", res.SchemaErrors)
 	}
 }
