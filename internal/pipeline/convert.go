@@ -36,6 +36,9 @@ type Options struct {
 	Indent bool
 	// Workers bounds parallel planning and validation (0 = GOMAXPROCS).
 	Workers int
+	// MaxOps and MaxBytes bound each Bulk request (0 = the UPS limits,
+	// 100 operations and 400 KB).
+	MaxOps, MaxBytes int
 }
 
 // FileSummary describes one input.
@@ -119,14 +122,10 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		}
 		fv = v.Fast()
 	}
-	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers}
+	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers,
+		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes}
 	for round := 0; ; round++ {
 		sets, results := eng.Finish()
-		if fv == nil {
-			// No round follows: drop the engine's per-record state so that
-			// the collector need not trace it while the plan is built.
-			eng = nil
-		}
 		var chk *opChecker
 		if fv != nil {
 			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
@@ -138,14 +137,35 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		}
 		res.ChangeSets, res.Plan = sets, p
 		res.Records = results
+		byEmp := changeSetsByEmployee(sets)
+		rejectedAny := false
+		for _, ue := range p.Rejected {
+			// An employee the plan could not build: reject the value's record,
+			// or all of the employee's records.
+			f := OpFinding{Employee: ue.Employee, Finding: schemas.Finding{Message: ue.Err.Error(), Severity: model.SevError}}
+			if ue.Source.File != "" {
+				src := ue.Source
+				f.Source = &src
+			}
+			switch rejectPlanError(eng, f, byEmp) {
+			case rejectedNew:
+				rejectedAny = true
+			case unattributed:
+				return nil, ue
+			}
+		}
 		if fv == nil {
-			break
+			if !rejectedAny {
+				break
+			}
+			if round+1 == maxRounds {
+				return nil, fmt.Errorf("convert: records still rejected by the plan after %d rounds", maxRounds)
+			}
+			continue
 		}
 		findings := chk.findings(p, opts.Workers)
 		res.Findings = res.Findings[:0]
 		res.SchemaErrors = 0
-		rejectedAny := false
-		byEmp := changeSetsByEmployee(sets)
 		for _, f := range findings {
 			if !f.Finding.IsError() {
 				res.Findings = append(res.Findings, f)
@@ -389,7 +409,16 @@ const (
 // a value from a table such as defaults.csv — every record of the employee
 // is rejected, since the user cannot be provisioned as planned.
 func rejectFinding(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet) rejection {
-	msg := fmt.Sprintf("schema: %s: %s", f.Finding.Pointer, f.Finding.Message)
+	return reject(eng, f, byEmp, fmt.Sprintf("schema: %s: %s", f.Finding.Pointer, f.Finding.Message))
+}
+
+// rejectPlanError rejects what a plan error (Plan.Rejected) is about, as
+// rejectFinding does for schema errors.
+func rejectPlanError(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet) rejection {
+	return reject(eng, f, byEmp, "plan: "+f.Finding.Message)
+}
+
+func reject(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet, msg string) rejection {
 	if f.Source != nil && f.Source.File != "" && f.Source.Field != "" {
 		if eng.Reject(model.Position{File: f.Source.File, Line: f.Source.Line},
 			model.Diagnostic{Severity: model.SevError, Source: *f.Source, Message: msg}) {

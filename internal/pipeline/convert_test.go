@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -380,5 +381,41 @@ func TestConvertMissingRequiredRejectsEmployee(t *testing.T) {
 	}
 	if res.SchemaErrors != 0 {
 		t.Errorf("%d unattributed schema errors", res.SchemaErrors)
+	}
+}
+
+// TestConvertPlanErrorRejectsEmployee: an employee whose operation cannot be
+// planned (here: larger than a request may be) is rejected with a reason;
+// the others are converted.
+func TestConvertPlanErrorRejectsEmployee(t *testing.T) {
+	content := row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil) + "\n" +
+		row305("Bo", "Ek", "E2", "en_US", "US", "", "USD", nil) + "\n" +
+		"350,E2,,,,,,,,\"" + strings.Repeat("Senior ", 500) + "\"\n"
+	paths := write(t, map[string]string{"in.csv": content})
+	for _, validate := range []bool{true, false} {
+		res, err := Convert(paths, Options{CompanyID: companyID, MaxBytes: 2500, NoValidate: !validate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]model.Status{}
+		msgs := ""
+		for _, r := range res.Records {
+			got[r.EmployeeID+"@"+strconv.Itoa(r.Pos.Line)] = r.Status
+			for _, m := range r.Messages {
+				msgs += m.String() + "\n"
+			}
+		}
+		want := map[string]model.Status{"E1@1": model.StatusConverted, "E2@2": model.StatusRejected, "E2@3": model.StatusRejected}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("validate=%v: %s is %q, want %q (%v)", validate, k, got[k], w, got)
+			}
+		}
+		if !strings.Contains(msgs, "a request holds at most 2500") {
+			t.Errorf("validate=%v: no reason given:\n%s", validate, msgs)
+		}
+		if res.Plan.Stats.UsersCreated != 1 {
+			t.Errorf("validate=%v: %d users created, want 1", validate, res.Plan.Stats.UsersCreated)
+		}
 	}
 }

@@ -207,8 +207,23 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Build(tt.sets, tt.opts)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			p, err := Build(tt.sets, tt.opts)
+			if err == nil {
+				// Errors about one employee leave it out of the plan and
+				// are listed in Rejected; the others are planned.
+				if len(p.Rejected) != 1 {
+					t.Fatalf("no error and %d rejected employees, want %q", len(p.Rejected), tt.want)
+				}
+				err = p.Rejected[0]
+				for _, r := range p.Requests {
+					for _, op := range r.Operations {
+						if op.Employee == p.Rejected[0].Employee {
+							t.Errorf("rejected employee %s still has %s %s", op.Employee, op.Method, op.Path)
+						}
+					}
+				}
+			}
+			if !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want %q", err, tt.want)
 			}
 		})

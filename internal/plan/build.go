@@ -64,18 +64,20 @@ func newBuilder(opts *Options, renamed map[string]string) *builder {
 	return &builder{opts: opts, dir: opts.Directory, renamed: renamed}
 }
 
-// userError positions an error about a change set.
-type userError struct {
-	src model.Source
-	emp string
-	err error
+// UserError is why one employee's operations could not be planned. Build
+// leaves that employee out of the plan and lists the error in
+// Plan.Rejected; the others are planned.
+type UserError struct {
+	Source   model.Source // the value at fault, or the employee's first record
+	Employee string
+	Err      error
 }
 
-func (e *userError) Error() string {
-	return fmt.Sprintf("plan: %s: employee %q: %v", e.src, e.emp, e.err)
+func (e *UserError) Error() string {
+	return fmt.Sprintf("plan: %s: employee %q: %v", e.Source, e.Employee, e.Err)
 }
 
-func (e *userError) Unwrap() error { return e.err }
+func (e *UserError) Unwrap() error { return e.Err }
 
 // uuidRef is uuidOf as a node value.
 func (b *builder) uuidRef(emp string) (*string, bool) {
@@ -125,7 +127,7 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		if src.File == "" {
 			src = base
 		}
-		return userResult{err: &userError{src: src, emp: emp, err: err}}
+		return userResult{err: &UserError{Source: src, Employee: emp, Err: err}}
 	}
 	uuid, known := b.uuidOf(emp)
 	rename := cs.Rename

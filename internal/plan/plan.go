@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -236,6 +237,8 @@ type Plan struct {
 	Stats    Stats
 	// Warnings are about values the plan dropped or could not resolve.
 	Warnings []model.Diagnostic
+	// Rejected lists the employees left out of the plan, with the reason.
+	Rejected []*UserError
 }
 
 // SourceAt resolves a JSON pointer into the body of Requests[req] (0-based)
@@ -329,9 +332,22 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 
 	p := &Plan{}
 	for i := range results {
-		if err := results[i].err; err != nil {
-			return nil, err
+		res := &results[i]
+		for _, op := range res.ops {
+			if res.err == nil && op != nil && frameSize(opts.FailOnErrors, opts.Indent)+opCost(op, opts.Indent, true) > opts.MaxBytes {
+				res.err = &UserError{Source: recordSource(sets[i]), Employee: op.Employee,
+					Err: fmt.Errorf("%s operation is %d bytes, a request holds at most %d", op.Kind, op.Size(), opts.MaxBytes)}
+			}
 		}
+		if res.err == nil {
+			continue
+		}
+		var ue *UserError
+		if !errors.As(res.err, &ue) {
+			return nil, res.err
+		}
+		p.Rejected = append(p.Rejected, ue)
+		*res = userResult{}
 	}
 	for phase := range numPhases {
 		var cur *Request
@@ -348,9 +364,6 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 			if cur == nil {
 				cur = &Request{Seq: len(p.Requests) + 1, Phase: phase, FailOnErrors: opts.FailOnErrors, indent: opts.Indent}
 				cur.size = frameSize(opts.FailOnErrors, opts.Indent)
-				if cur.size+opCost(op, opts.Indent, true) > opts.MaxBytes {
-					return nil, fmt.Errorf("plan: %s: employee %q: %s operation is %d bytes, a request holds at most %d", firstPos(sets[i]), op.Employee, op.Kind, op.Size(), opts.MaxBytes)
-				}
 				p.Requests = append(p.Requests, cur)
 				p.Stats.RequestsPerPhase[phase]++
 			}
