@@ -129,3 +129,21 @@ func TestMappingWorkbookRoundTrip(t *testing.T) {
 		t.Errorf("convert with the broken workbook: exit %d\n%s", code, stderr)
 	}
 }
+
+func TestMappingCheckDirectory(t *testing.T) {
+	if code, stdout, _ := run(t, "", "mapping", "check", "../../samples/mapping"); code != ExitOK || !strings.Contains(stdout, "valid") {
+		t.Errorf("sample mapping directory: exit %d\n%s", code, stdout)
+	}
+	dir := t.TempDir()
+	bad := "source_field,name,target_schema,target_path,transform,args,max_length,note\n1,Transaction Type,,,literal,305,,x\n2,First,core:2.0:User,name.givenName,flg,,,\n"
+	if err := os.WriteFile(filepath.Join(dir, "305.csv"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := run(t, "", "mapping", "check", dir)
+	if code != ExitRejected || !strings.Contains(stdout, "305.csv:3:5") {
+		t.Errorf("bad table: exit %d, want %d and the cell 305.csv:3:5:\n%s", code, ExitRejected, stdout)
+	}
+	if code, _, _ := run(t, "", "mapping", "check", filepath.Join(dir, "missing")); code != ExitUsage {
+		t.Errorf("missing path: exit %d, want %d", code, ExitUsage)
+	}
+}

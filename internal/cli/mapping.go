@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -116,6 +117,10 @@ func (c *CLI) checkMapping(path string) error {
 	}
 	if st.IsDir() {
 		if _, err := mapping.LoadDir(path); err != nil {
+			var te *mapping.TableError
+			if !errors.As(err, &te) {
+				return &Error{Code: ExitUsage, Err: err} // unreadable, not a table problem
+			}
 			fmt.Fprintln(c.Stdout, err)
 			return rejected("")
 		}
