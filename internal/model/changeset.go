@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -226,16 +225,9 @@ type attrJSON struct {
 	Row     string   `json:"row,omitempty"` // mapping table row, "305.csv:17"
 }
 
-// MarshalJSON writes the Attr with its target, value and lineage inline.
-func (a Attr) MarshalJSON() ([]byte, error) {
-	s := a.site()
-	w := attrJSON{Schema: s.Schema, Path: s.Path, Kind: s.Kind, Value: a.Value(), Present: a.Present(),
-		Source: a.Source(), Row: s.Row}
-	if s.Kind == AttrMember {
-		w.Member = a.Member()
-	}
-	return marshalNoEscape(&w)
-}
+// MarshalJSON writes the Attr with its target, value and lineage inline
+// (AppendJSON).
+func (a Attr) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil), nil }
 
 // UnmarshalJSON reads the form MarshalJSON writes.
 func (a *Attr) UnmarshalJSON(data []byte) error {
@@ -317,11 +309,8 @@ type refJSON struct {
 	Row     string  `json:"row,omitempty"`
 }
 
-// MarshalJSON writes the Ref with its lineage inline.
-func (r Ref) MarshalJSON() ([]byte, error) {
-	return marshalNoEscape(&refJSON{Kind: r.Kind, Schema: r.Schema, Path: r.Path, Primary: r.Primary, Target: r.Target,
-		Attrs: r.Attrs, Source: r.Source(), Row: r.Row()})
-}
+// MarshalJSON writes the Ref with its lineage inline (AppendJSON).
+func (r Ref) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil), nil }
 
 // UnmarshalJSON reads the form MarshalJSON writes.
 func (r *Ref) UnmarshalJSON(data []byte) error {
@@ -332,18 +321,6 @@ func (r *Ref) UnmarshalJSON(data []byte) error {
 	*r = Ref{Kind: w.Kind, Schema: w.Schema, Path: w.Path, Primary: w.Primary, Target: w.Target, Attrs: w.Attrs}
 	r.SetSource(w.Source, w.Row)
 	return nil
-}
-
-// marshalNoEscape encodes v without HTML escaping: a Marshaler's output is
-// escaped by the caller's encoder when that one escapes.
-func marshalNoEscape(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
 // SameSlot reports whether o fills the slot r fills (Key equality, without

@@ -14,8 +14,8 @@ const (
 
 // Position is where a record starts in an input: its file and 1-based line.
 type Position struct {
-	File string
-	Line int
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 func (p Position) String() string {

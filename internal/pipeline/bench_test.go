@@ -136,3 +136,21 @@ func BenchmarkConvert305(b *testing.B) {
 func BenchmarkConvertValidate305(b *testing.B) {
 	benchConvert(b, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
 }
+
+// BenchmarkConvertWrite305 is the whole convert command: convert with
+// validation, then the bulk files, plan.jsonl and report.json written to
+// disk.
+func BenchmarkConvertWrite305(b *testing.B) {
+	path := benchFile(b)
+	dir := b.TempDir()
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Convert([]string{path}, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := res.Write(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
@@ -82,20 +85,7 @@ func (r *Result) Write(dir string) error {
 		}
 	}
 	err = writeFile(filepath.Join(dir, "plan.jsonl"), func(w *bufio.Writer) error {
-		enc := json.NewEncoder(w)
-		for _, cs := range r.ChangeSets {
-			line := PlanLine{ChangeSet: cs, Operations: ops[cs.EmployeeID]}
-			if cs.Rename != nil && cs.Rename.From != cs.EmployeeID {
-				line.Operations = append(ops[cs.Rename.From], line.Operations...)
-			}
-			if line.Operations == nil {
-				line.Operations = []OpRef{}
-			}
-			if err := enc.Encode(line); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r.writePlan(w, ops)
 	})
 	if err != nil {
 		return err
@@ -118,6 +108,95 @@ func (r *Result) Report() Report {
 		rep.Records = []model.RecordResult{}
 	}
 	return rep
+}
+
+// planChunk is the number of plan.jsonl lines one worker encodes at a time.
+const planChunk = 256
+
+// writePlan writes plan.jsonl: the change sets are encoded in chunks on all
+// cores and written in order.
+func (r *Result) writePlan(w io.Writer, ops map[string][]OpRef) error {
+	sets := r.ChangeSets
+	workers := runtime.GOMAXPROCS(0)
+	order := make(chan chan []byte, 2*workers) // chunks in flight, in plan order
+	free := make(chan []byte, 2*workers+1)     // buffers to reuse
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(order)
+		for start := 0; start < len(sets); start += planChunk {
+			c := make(chan []byte, 1)
+			select {
+			case order <- c:
+			case <-stop:
+				return
+			}
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			go func(buf []byte, sets []*model.ChangeSet) {
+				for _, cs := range sets {
+					buf = appendPlanLine(buf, cs, ops)
+				}
+				c <- buf
+			}(buf[:0], sets[start:min(start+planChunk, len(sets))])
+		}
+	}()
+	for c := range order {
+		buf := <-c
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		select {
+		case free <- buf:
+		default:
+		}
+	}
+	return nil
+}
+
+// appendPlanLine appends the plan.jsonl line of cs: its JSON form with the
+// operations it became.
+func appendPlanLine(dst []byte, cs *model.ChangeSet, ops map[string][]OpRef) []byte {
+	refs := ops[cs.EmployeeID]
+	var before []OpRef
+	if cs.Rename != nil && cs.Rename.From != cs.EmployeeID {
+		before = ops[cs.Rename.From]
+	}
+	dst = cs.AppendJSON(dst)
+	dst = append(dst[:len(dst)-1], `,"operations":[`...) // reopen the object
+	first := true
+	for _, list := range [2][]OpRef{before, refs} {
+		for i := range list {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = list[i].appendJSON(dst)
+		}
+	}
+	return append(dst, "]}\n"...)
+}
+
+// appendJSON appends the OpRef as encoding/json writes it.
+func (o *OpRef) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"bulk":`...)
+	dst = jsonw.AppendString(dst, o.Bulk)
+	dst = append(dst, `,"index":`...)
+	dst = jsonw.AppendInt(dst, o.Index)
+	dst = append(dst, `,"phase":`...)
+	dst = jsonw.AppendInt(dst, o.Phase)
+	dst = append(dst, `,"method":`...)
+	dst = jsonw.AppendString(dst, o.Method)
+	dst = append(dst, `,"path":`...)
+	dst = jsonw.AppendString(dst, o.Path)
+	if o.BulkID != "" {
+		dst = append(dst, `,"bulkId":`...)
+		dst = jsonw.AppendString(dst, o.BulkID)
+	}
+	return append(dst, '}')
 }
 
 func writeFile(path string, fill func(*bufio.Writer) error) error {

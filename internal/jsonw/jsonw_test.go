@@ -1,0 +1,85 @@
+package jsonw
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// reference is what encoding/json writes for s with HTML escaping off.
+func reference(t testing.TB, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
+}
+
+var stringCases = []string{
+	"",
+	"plain ascii value 0123456789",
+	`quote " and backslash \`,
+	"controls \x00\x01\b\f\n\r\t\x1f end",
+	"html <b>&amp;</b> stays as is",
+	"ünïcödé 日本語 👍",
+	"line\u2028para\u2029sep",
+	"bad utf8 \xff\xfe and \xc3",
+	"exactly8",
+	"sixteen bytes!!!\"",
+	"\x7f del",
+}
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range stringCases {
+		got := AppendString([]byte("prefix:"), s)
+		want := append([]byte("prefix:"), reference(t, s)...)
+		if !bytes.Equal(got, want) {
+			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func TestPlainPrefix(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"", 0},
+		{"abc", 3},
+		{"abcdefgh", 8},
+		{"abcdefghij\"k", 10},
+		{"abcdefgh\x00", 8},
+		{"ab\\", 2},
+		{"abcdefgé", 7},
+	}
+	for _, tt := range tests {
+		if got := PlainPrefix(tt.in); got != tt.want {
+			t.Errorf("PlainPrefix(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAppendScalars(t *testing.T) {
+	got := string(AppendKey(nil, "a", true))
+	got = string(AppendBool([]byte(got), true))
+	got = string(AppendKey([]byte(got), "b", false))
+	got = string(AppendInt([]byte(got), -42))
+	got = string(AppendKey([]byte(got), "c", false))
+	got = string(AppendBool([]byte(got), false))
+	if want := `"a":true,"b":-42,"c":false`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range stringCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := AppendString(nil, s), reference(t, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}

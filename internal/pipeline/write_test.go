@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/gen"
+)
+
+// TestWritePlanLinesInOrder converts enough employees for plan.jsonl to be
+// written in many chunks, and checks that the lines come in change-set
+// order, each equal to encoding/json's form of its PlanLine, and that every
+// operation reference points at an operation of that employee.
+func TestWritePlanLinesInOrder(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "employees.csv")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 3*planChunk + 17
+	if err := gen.Write305(f, rows, 7); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	res, err := Convert([]string{in}, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := res.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	type opKey struct {
+		bulk  string
+		index int
+	}
+	opEmp := map[opKey]string{}
+	for _, req := range res.Plan.Requests {
+		for i, op := range req.Operations {
+			opEmp[opKey{BulkFileName(req.Seq), i}] = op.Employee
+		}
+	}
+	pf, err := os.Open(filepath.Join(out, "plan.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	sc := bufio.NewScanner(pf)
+	sc.Buffer(nil, 1<<24)
+	n, ops := 0, 0
+	for ; sc.Scan(); n++ {
+		if n >= len(res.ChangeSets) {
+			t.Fatalf("more lines than the %d change sets", len(res.ChangeSets))
+		}
+		cs := res.ChangeSets[n]
+		var line PlanLine
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		if line.EmployeeID != cs.EmployeeID {
+			t.Fatalf("line %d is employee %s, want %s", n+1, line.EmployeeID, cs.EmployeeID)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(PlanLine{ChangeSet: cs, Operations: line.Operations}); err != nil {
+			t.Fatal(err)
+		}
+		if got := append(sc.Bytes(), '\n'); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("line %d differs from encoding/json:\n got %s\nwant %s", n+1, got, want.Bytes())
+		}
+		if len(line.Operations) == 0 {
+			t.Errorf("line %d (%s): no operations", n+1, cs.EmployeeID)
+		}
+		for _, o := range line.Operations {
+			ops++
+			if emp := opEmp[opKey{o.Bulk, o.Index}]; emp != cs.EmployeeID {
+				t.Errorf("line %d (%s): operation %s #%d belongs to %q", n+1, cs.EmployeeID, o.Bulk, o.Index, emp)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(res.ChangeSets) || n != rows {
+		t.Errorf("%d lines for %d change sets of %d rows", n, len(res.ChangeSets), rows)
+	}
+	if ops != len(opEmp) {
+		t.Errorf("plan.jsonl references %d operations, the plan has %d", ops, len(opEmp))
+	}
+}
