@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/upsmigrate/upsmigrate/formats"
+	"github.com/upsmigrate/upsmigrate/internal/gcpolicy"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -44,6 +45,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 			&ucli.BoolFlag{Name: "indent", Usage: "write indented bulk files"},
 		},
 		Action: func(ctx *ucli.Context) error {
+			defer gcpolicy.Relax(c.Getenv)() // the run stays in memory until written
 			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
 				Mapping: ctx.String("mapping"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
