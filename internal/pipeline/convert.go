@@ -126,6 +126,13 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes}
 	for round := 0; ; round++ {
 		sets, results := eng.Finish()
+		byEmp := changeSetsByEmployee(sets)
+		if rejectDuplicateLogins(eng, sets, opts.Directory, byEmp) {
+			if round+1 == maxRounds {
+				return nil, fmt.Errorf("convert: duplicate logins still found after %d rounds of rejecting their records", maxRounds)
+			}
+			continue
+		}
 		var chk *opChecker
 		if fv != nil {
 			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
@@ -137,7 +144,6 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		}
 		res.ChangeSets, res.Plan = sets, p
 		res.Records = results
-		byEmp := changeSetsByEmployee(sets)
 		rejectedAny := false
 		for _, ue := range p.Rejected {
 			// An employee the plan could not build: reject the value's record,

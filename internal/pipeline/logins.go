@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/mapping"
+)
+
+// loginOwner is who holds a login: an employee of the run or of the
+// directory.
+type loginOwner struct {
+	emp   string
+	where string // "file:line:field" of the value, or "directory file:line"
+}
+
+// rejectDuplicateLogins finds logins (userName) that two employees would
+// hold after the run — two of the run's employees, or one of them and
+// another employee of the directory — and rejects the record of the later
+// employee that sets it: UPS refuses the second user at submit time, after
+// the first one was created, so it is better rejected now with both places
+// named. Logins compare ignoring case, as Concur's do. It reports whether
+// it rejected anything.
+func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *plan.Directory, byEmp map[string]*model.ChangeSet) bool {
+	type runLogin struct {
+		login string
+		src   model.Source
+	}
+	logins := make([]runLogin, len(sets))
+	changes := map[string]bool{} // employees (and their old IDs) whose login this run sets
+	for i, cs := range sets {
+		l, src := loginOf(cs)
+		logins[i] = runLogin{l, src}
+		if l != "" {
+			changes[cs.EmployeeID] = true
+			if cs.Rename != nil {
+				changes[cs.Rename.From] = true
+			}
+		}
+	}
+	owners := map[string]loginOwner{}
+	if dir != nil {
+		for _, e := range dir.Entries() {
+			if e.UserName != "" && !changes[e.EmployeeNumber] {
+				owners[strings.ToLower(e.UserName)] = loginOwner{emp: e.EmployeeNumber, where: "directory " + e.Pos.String()}
+			}
+		}
+	}
+	rejected := false
+	for i, cs := range sets {
+		l := logins[i]
+		if l.login == "" {
+			continue
+		}
+		key := strings.ToLower(l.login)
+		o, taken := owners[key]
+		if !taken {
+			owners[key] = loginOwner{emp: cs.EmployeeID, where: l.src.String()}
+			continue
+		}
+		if o.emp == cs.EmployeeID || (cs.Rename != nil && o.emp == cs.Rename.From) {
+			continue
+		}
+		src := l.src
+		f := OpFinding{Employee: cs.EmployeeID, Source: &src}
+		msg := fmt.Sprintf("Login ID %q is already the login of employee %s (%s): a login belongs to one user", l.login, o.emp, o.where)
+		if reject(eng, f, byEmp, msg) == rejectedNew {
+			rejected = true
+		}
+	}
+	return rejected
+}
+
+// loginOf is the login the change set gives its employee, with its source.
+func loginOf(cs *model.ChangeSet) (string, model.Source) {
+	for i := range cs.Attrs {
+		a := &cs.Attrs[i]
+		if a.Type == model.StringValue && a.Path() == "userName" && a.Schema() == model.SchemaCore {
+			return a.Str, a.Source()
+		}
+	}
+	if cs.Rename != nil && cs.Rename.NewLogin != "" {
+		return cs.Rename.NewLogin, cs.Rename.Source
+	}
+	return "", model.Source{}
+}
