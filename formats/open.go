@@ -31,6 +31,8 @@ type Input struct {
 	Path   string
 	Format string
 	closer io.Closer
+
+	warnings []model.Diagnostic // about the input as a whole, found by NewInput
 }
 
 // Close closes the underlying file.
@@ -41,12 +43,14 @@ func (in *Input) Close() error {
 	return in.closer.Close()
 }
 
-// Warnings returns the reader's file-level warnings, if it collects any.
+// Warnings returns the warnings about the input as a whole: those NewInput
+// found (line ends) and those its reader collects.
 func (in *Input) Warnings() []model.Diagnostic {
+	ws := in.warnings
 	if w, ok := in.Reader.(Warner); ok {
-		return w.Warnings()
+		ws = append(ws[:len(ws):len(ws)], w.Warnings()...)
 	}
-	return nil
+	return ws
 }
 
 // Open opens path with the reader for its format.
@@ -74,12 +78,12 @@ func NewInput(r io.Reader, name string, opts Options) (*Input, error) {
 		r = transform.NewReader(r, enc.NewDecoder())
 	}
 	br := bufio.NewReaderSize(r, 64*1024)
+	head, perr := br.Peek(headSize)
+	if perr != nil && perr != io.EOF && perr != bufio.ErrBufferFull {
+		return nil, fmt.Errorf("%s: %w", name, perr)
+	}
 	format := opts.Format
 	if format == "" {
-		head, perr := br.Peek(4096)
-		if perr != nil && perr != io.EOF && perr != bufio.ErrBufferFull {
-			return nil, fmt.Errorf("%s: %w", name, perr)
-		}
 		format, err = Detect(head)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -89,7 +93,44 @@ func NewInput(r io.Reader, name string, opts Options) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Input{Reader: e.New(br, name), Path: name, Format: e.Name}, nil
+	in := &Input{Path: name, Format: e.Name}
+	var src io.Reader = br
+	if crOnly(head) {
+		src = bufio.NewReaderSize(crToLF{br}, 64*1024)
+		in.warnings = append(in.warnings, model.Diagnostic{Severity: model.SevWarning, Source: model.Source{File: name, Line: 1},
+			Message: "lines end with a carriage return alone (classic Mac OS): each one is read as a line break"})
+	}
+	in.Reader = e.New(src, name)
+	return in, nil
+}
+
+// headSize is how much of an input NewInput looks at to detect its format
+// and its line ends.
+const headSize = 16 << 10
+
+// crOnly reports whether head breaks lines with a carriage return alone,
+// as classic Mac OS (and Excel's "CSV (Macintosh)") writes them: it holds
+// a CR and no LF.
+func crOnly(head []byte) bool {
+	return bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0
+}
+
+// crToLF turns every carriage return into a line feed, byte for byte, so
+// that offsets are unchanged.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	b := p[:n]
+	for {
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			break
+		}
+		b[i] = '\n'
+		b = b[i+1:]
+	}
+	return n, err
 }
 
 // LookupEncoding returns the decoder for a named encoding; nil for UTF-8.

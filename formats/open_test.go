@@ -108,3 +108,57 @@ func TestNewInputErrors(t *testing.T) {
 		t.Error("missing file opened")
 	}
 }
+
+// TestNewInputLineEnds: a file whose lines end with CR alone (classic Mac
+// OS, Excel's "CSV (Macintosh)") is read line by line with a warning;
+// LF and CRLF files are read as they are, without one.
+func TestNewInputLineEnds(t *testing.T) {
+	const rec1, rec2 = "400,E1,EXP_PROCESSOR", "400,E2,EXP_APPROVER"
+	tests := []struct {
+		name, content string
+		lines         []int
+		warn          bool
+	}{
+		{"LF", rec1 + "\n" + rec2 + "\n", []int{1, 2}, false},
+		{"CRLF", rec1 + "\r\n" + rec2 + "\r\n", []int{1, 2}, false},
+		{"CR only", rec1 + "\r" + rec2 + "\r", []int{1, 2}, true},
+		{"CR only, blank line", rec1 + "\r\r" + rec2, []int{1, 3}, true},
+		{"quoted CR inside LF file", "\"400\",E1,\"EXP\rPROCESSOR\"\n" + rec2 + "\n", []int{1, 2}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := NewInput(strings.NewReader(tt.content), "in.csv", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []int
+			var emps []string
+			for {
+				rec, err := in.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("record %d: %v", len(lines)+1, err)
+				}
+				lines = append(lines, rec.Pos.Line)
+				emps = append(emps, rec.Values[1])
+			}
+			if len(lines) != len(tt.lines) || lines[0] != tt.lines[0] || lines[len(lines)-1] != tt.lines[len(tt.lines)-1] {
+				t.Errorf("records at lines %v, want %v", lines, tt.lines)
+			}
+			if len(emps) == 2 && (emps[0] != "E1" || emps[1] != "E2") {
+				t.Errorf("employees %v, want [E1 E2]", emps)
+			}
+			var warned bool
+			for _, w := range in.Warnings() {
+				if strings.Contains(w.Message, "carriage return alone") && w.Source.File == "in.csv" {
+					warned = true
+				}
+			}
+			if warned != tt.warn {
+				t.Errorf("line-end warning = %v, want %v (%v)", warned, tt.warn, in.Warnings())
+			}
+		})
+	}
+}
