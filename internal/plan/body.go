@@ -22,6 +22,9 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 		ent.set("companyId", &b.opts.CompanyID)
 	}
 	root.set(model.SchemaEnterprise, ent)
+	if b.rec != nil {
+		b.rec.ent = ent
+	}
 	// Attributes of one extension tend to come together: the last
 	// extension object is tried before a search of the root.
 	lastSchema, lastExt := model.SchemaEnterprise, ent
@@ -31,12 +34,13 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 		if ap.err != nil {
 			return nil, &posError{a.Source(), ap.err}
 		}
+		b.record(ap, a)
 		cont, ptr := root, ""
 		if ap.core && strings.HasPrefix(ap.segs[0].name, "urn:") {
 			lastSchema = "" // the attribute may replace an extension object
 		}
 		if !ap.core {
-			if ap.schema != lastSchema {
+			if !sameString(ap.schema, lastSchema) {
 				c, ok := root.get(ap.schema).(*obj)
 				if !ok {
 					c = b.newObj()
@@ -60,9 +64,8 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 		if ap.schema == model.SchemaEnterprise && len(ap.segs) == 1 {
 			switch ap.segs[0].name {
 			case "employeeNumber":
-				if v := a.Str; v != emp {
-					b.warn(res, a.Source(), "employee number %q differs from the employee ID %q: the employee ID is used", v, emp)
-				}
+				b.checkEmployeeNumber(a, emp, res)
+				b.stored(stepEmp, nil, 0)
 				if lin != nil {
 					lin.add(ptr+"/employeeNumber", a.Source(), a.Row())
 				}
@@ -81,9 +84,54 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 			return nil, err
 		}
 	}
-	markPrimaryMobile(root)
-	schemas := b.arr1(model.SchemaCore)
+	if markPrimaryMobile(root) {
+		b.dependsOnValue()
+	}
+	root.set("schemas", b.userSchemas(root))
+	return root, nil
+}
+
+// checkEmployeeNumber warns when the employeeNumber value a of a new user
+// differs from the employee ID.
+func (b *builder) checkEmployeeNumber(a *model.Attr, emp string, res *userResult) {
+	if v := a.Str; v != emp {
+		b.warn(res, a.Source(), "employee number %q differs from the employee ID %q: the employee ID is used", v, emp)
+	}
+}
+
+// userSchemas returns the "schemas" array of a user: the core URN, then
+// the extension URNs among the keys of root, sorted. Builds that encode
+// and drop their trees share one constant array, encoded once, per set of
+// extensions.
+func (b *builder) userSchemas(root *obj) *arr {
+	if b.track || b.keep {
+		return fillSchemas(b.newArr(), root.keys)
+	}
+	urns := b.urns[:0]
+	h := uint32(0)
 	for _, k := range root.keys {
+		if strings.HasPrefix(k, "urn:") {
+			urns = append(urns, k)
+			h = h*0x01000193 ^ uint32(len(k))<<8 ^ uint32(k[len(k)-1]) ^ uint32(k[len(k)-4])<<16
+		}
+	}
+	b.urns = urns
+	c := &b.schemas[(h^h>>13)%uint32(len(b.schemas))]
+	if c.a != nil && sameStrings(c.keys, urns) {
+		return c.a
+	}
+	a := fillSchemas(&arr{}, urns)
+	var e encoder
+	a.enc, _ = e.array(nil, a.vals, 0)
+	c.keys, c.a = append(c.keys[:0], urns...), a
+	return a
+}
+
+// fillSchemas fills schemas with the core URN and the URNs among keys,
+// the latter sorted.
+func fillSchemas(schemas *arr, keys []string) *arr {
+	schemas.add(model.SchemaCore)
+	for _, k := range keys {
 		if strings.HasPrefix(k, "urn:") {
 			schemas.add(boxed(k))
 		}
@@ -94,17 +142,16 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 			exts[j], exts[j-1] = exts[j-1], exts[j]
 		}
 	}
-	root.set("schemas", schemas)
-	return root, nil
+	return schemas
 }
 
 // markPrimaryMobile makes the first mobile phone primary when no mobile is:
 // UPS requires exactly one primary mobile number (attributes.csv,
-// phoneNumbers.primary).
-func markPrimaryMobile(root *obj) {
+// phoneNumbers.primary). It reports whether root has phones.
+func markPrimaryMobile(root *obj) bool {
 	phones, _ := root.get("phoneNumbers").(*arr)
 	if phones == nil {
-		return
+		return false
 	}
 	var first *obj
 	for _, p := range phones.vals {
@@ -116,7 +163,7 @@ func markPrimaryMobile(root *obj) {
 			continue
 		}
 		if m.get("primary") != nil {
-			return
+			return true
 		}
 		if first == nil {
 			first = m
@@ -125,6 +172,7 @@ func markPrimaryMobile(root *obj) {
 	if first != nil {
 		first.set("primary", true)
 	}
+	return true
 }
 
 // descend walks segs from cont, creating objects, arrays and filtered
@@ -147,6 +195,9 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, a
 				a = b.newArr()
 				cur.set(sg.name, a)
 			}
+			if len(a.vals) > 0 && !selIndexed(a, sg.filter) {
+				b.dependsOnValue() // the match may compare values
+			}
 			idx := findElem(a, sg.filter)
 			if idx < 0 {
 				addElem(a, b.newElem(sg.filter), sg.filter)
@@ -165,6 +216,7 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, a
 		case *obj:
 			cur = n
 		case *arr:
+			b.dependsOnValue()
 			if len(n.vals) == 0 {
 				n.add(b.newObj())
 			}
@@ -205,7 +257,12 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 		return err
 	}
 	_, valIsArr := val.(*arr)
-	switch o := holder.get(last.name).(type) {
+	at0 := holder.find(last.name)
+	var cur any
+	if at0 >= 0 {
+		cur = holder.vals[at0]
+	}
+	switch o := cur.(type) {
 	case *obj:
 		return errAt(at.Source(), "%s is an object and cannot be set to a value", last.name)
 	case *arr:
@@ -213,6 +270,7 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 			return errAt(at.Source(), "%s is multi-valued and cannot be set to a value", last.name)
 		}
 		if !valIsArr {
+			b.dependsOnValue()
 			n := len(o.vals)
 			if !slices.ContainsFunc(o.vals, func(e any) bool { return equalValue(e, val) }) {
 				o.add(val)
@@ -224,9 +282,19 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 		}
 	}
 	if !valIsArr && last.multi == multiSimple {
-		val = b.arr1(val)
+		a := b.arr1(val)
+		b.stored(stepValue, &a.vals, 0)
+		val = a
+	} else if at0 >= 0 {
+		b.stored(stepValue, &holder.vals, at0)
+	} else {
+		b.stored(stepValue, &holder.vals, len(holder.vals))
 	}
-	holder.set(last.name, val)
+	if at0 >= 0 {
+		holder.vals[at0] = val
+	} else {
+		holder.add(last.name, val)
+	}
 	if lin != nil {
 		lin.add(ptr+"/"+last.ptr, at.Source(), at.Row())
 	}
@@ -252,13 +320,23 @@ func (b *builder) addMember(cont *obj, ap *attrPath, a *model.Attr, ptr string, 
 		list = b.newArr()
 		holder.set(arrSeg.name, list)
 	}
+	if len(list.vals) != list.mem {
+		b.dependsOnValue() // members are compared with values
+	}
 	if memberIndex(list, mi, a.Member()) >= 0 {
 		return nil
 	}
 	if lin != nil {
 		lin.add(ptr+"/"+arrSeg.ptr+"/"+strconv.Itoa(len(list.vals)), a.Source(), a.Row())
 	}
-	list.add(b.memberElem(mi, a.MemberRef()))
+	e := b.memberElem(mi, a.MemberRef())
+	if m, ok := e.(*obj); ok {
+		b.stored(stepMember, &m.vals, 0)
+	} else {
+		b.stored(stepMember, &list.vals, len(list.vals))
+	}
+	list.add(e)
+	list.mem++
 	return nil
 }
 
@@ -300,17 +378,33 @@ func addElem(list *arr, e *obj, f []cond) {
 		if v, ok := f[0].val.(string); ok && len(f) == 1 && len(f[0].key) == 1 && (len(list.vals) == 0 || list.selKey == f[0].key[0]) {
 			list.selKey = f[0].key[0]
 			list.sel = append(list.sel, v)
+			list.selH = append(list.selH, f[0].h)
+			list.selM[f[0].h>>6&1] |= 1 << (f[0].h & 63)
 		}
 	}
 	list.add(e)
+}
+
+// selIndexed reports whether findElem looks f up in the selector index of
+// list (comparing filter values only).
+func selIndexed(list *arr, f []cond) bool {
+	if len(list.sel) == len(list.vals) && len(f) == 1 && len(f[0].key) == 1 && f[0].key[0] == list.selKey {
+		_, ok := f[0].val.(string)
+		return ok
+	}
+	return false
 }
 
 // findElem returns the index of the element of list matching every cond.
 func findElem(list *arr, f []cond) int {
 	if len(list.sel) == len(list.vals) && len(f) == 1 && len(f[0].key) == 1 && f[0].key[0] == list.selKey {
 		if v, ok := f[0].val.(string); ok {
-			for i, s := range list.sel {
-				if s == v {
+			h := f[0].h
+			if list.selM[h>>6&1]&(1<<(h&63)) == 0 {
+				return -1
+			}
+			for i, sh := range list.selH {
+				if sh == h && list.sel[i] == v {
 					return i
 				}
 			}
@@ -609,7 +703,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				if lin != nil {
 					lin.add(opPtr(len(ops.vals)), r.Source(), r.Row())
 				}
-				ops.add(b.patchOp(scim.OpReplace, b.joined(base, "[primary eq "+strconv.FormatBool(isPrimary(r))+"]"), elems[j]))
+				ops.add(b.patchOp(scim.OpReplace, b.joined(base, primaryFilter(isPrimary(r))), elems[j]))
 			}
 		case model.RefDelegate:
 			list := b.newArr()
@@ -661,6 +755,15 @@ func refPath(r *model.Ref) string {
 }
 
 func isPrimary(r *model.Ref) bool { return r.Primary == nil || *r.Primary }
+
+// primaryFilter selects the primary or the secondary slot of an approval
+// type.
+func primaryFilter(primary bool) string {
+	if primary {
+		return "[primary eq true]"
+	}
+	return "[primary eq false]"
+}
 
 func boolRank(b bool) int {
 	if b {
@@ -756,32 +859,27 @@ func boxed(s string) any {
 	return s
 }
 
-// joined3 returns a+b+c as a *string, built once per builder.
+// joined3 returns a+c+d as a *string, built once per builder. The last
+// strings joined are remembered by their lengths and compared by address
+// first, so that the common case needs no hashing.
 func (b *builder) joined3(a, c, d string) *string {
+	slot := &b.joinLast[(len(a)*5+len(c)*3+len(d))%len(b.joinLast)]
+	if slot.p != nil && sameString(slot.k[0], a) && sameString(slot.k[1], c) && sameString(slot.k[2], d) {
+		return slot.p
+	}
 	k := [3]string{a, c, d}
-	if p, ok := b.joins3[k]; ok {
-		return p
+	p, ok := b.joins[k]
+	if !ok {
+		if b.joins == nil {
+			b.joins = make(map[[3]string]*string)
+		}
+		p = new(string)
+		*p = a + c + d
+		b.joins[k] = p
 	}
-	if b.joins3 == nil {
-		b.joins3 = make(map[[3]string]*string)
-	}
-	p := new(string)
-	*p = a + c + d
-	b.joins3[k] = p
+	slot.k, slot.p = k, p
 	return p
 }
 
-// joined returns a+b as a *string, built once per builder.
-func (b *builder) joined(a, c string) *string {
-	k := [2]string{a, c}
-	if p, ok := b.joins[k]; ok {
-		return p
-	}
-	if b.joins == nil {
-		b.joins = make(map[[2]string]*string)
-	}
-	p := new(string)
-	*p = a + c
-	b.joins[k] = p
-	return p
-}
+// joined returns a+c as a *string, built once per builder.
+func (b *builder) joined(a, c string) *string { return b.joined3(a, c, "") }

@@ -19,13 +19,27 @@ type builder struct {
 	track   bool   // collect lineage (rebuilds for Operation.Sources)
 	keep    bool   // keep data, do not encode (rebuilds for Operation.Data)
 	slab    []byte // arena the encoded operations are cut from
+	maxOp   int    // size of the largest operation encoded
 	enc     encoder
 
 	arena
-	elems  []*obj // scratch
-	joins  map[[2]string]*string
-	joins3 map[[3]string]*string
+	bodyArena arena     // nodes of the remembered body
+	tmpl      bodyTmpl  // the remembered body
+	rec       *bodyTmpl // the body being recorded, nil when not recording
+	elems     []*obj    // scratch
+	joins     map[[3]string]*string
+	joinLast  [8]struct {
+		k [3]string
+		p *string
+	}
 
+	urns    []string // scratch of userSchemas
+	schemas [16]struct {
+		keys []string
+		a    *arr
+	} // constant "schemas" arrays by the URN keys of the user
+
+	warmed     byte         // result of warm, kept so its loads are not dropped
 	refGroup   []int        // scratch of refOps
 	refScratch []*model.Ref // scratch of refOps
 	opSlab     []Operation  // operations are cut from slabs
@@ -167,6 +181,8 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		}
 	}()
 
+	b.warmed ^= warm(cs)
+
 	// Phase 0.
 	if rename != nil {
 		from := rename.From
@@ -205,7 +221,7 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 	switch {
 	case res.created:
 		lin := b.newLineage(base)
-		data, err := b.userBody(cs, lin, &res)
+		data, err := b.bodyOf(cs, lin, &res)
 		if err != nil {
 			return fail(err.src, err.err)
 		}
@@ -215,7 +231,7 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		op1.setLineage(lin)
 	case b.opts.Replace:
 		lin := b.newLineage(base)
-		data, err := b.userBody(cs, lin, &res)
+		data, err := b.bodyOf(cs, lin, &res)
 		if err != nil {
 			return fail(err.src, err.err)
 		}
@@ -251,7 +267,10 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 
 	// Phase 2.
 	if len(cs.Refs) > 0 {
-		lin := b.newLineage(refBase(cs, base))
+		var lin *lineage
+		if b.track {
+			lin = b.newLineage(refBase(cs, base))
+		}
 		ops, err := b.refOps(cs, res.created, lin)
 		if err != nil {
 			return fail(err.src, err.err)
@@ -268,6 +287,34 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		}
 	}
 	return res
+}
+
+// warm reads what a build reads first of each attribute, its site (which
+// may straddle two cache lines) and the first byte of its value, in a loop
+// of independent loads: on a change set
+// that is not in the CPU caches the loads overlap instead of stalling the
+// build one at a time.
+func warm(cs *model.ChangeSet) byte {
+	var x byte
+	for i := range cs.Attrs {
+		a := &cs.Attrs[i]
+		if s := a.Site; s != nil {
+			x ^= byte(s.Kind) ^ byte(len(s.Schema))
+		}
+		if len(a.Str) > 0 {
+			x ^= a.Str[0]
+		}
+	}
+	return x
+}
+
+// bodyOf is the User body of cs: replayed or recorded by builds, built
+// afresh by rebuilds.
+func (b *builder) bodyOf(cs *model.ChangeSet, lin *lineage, res *userResult) (*obj, *posError) {
+	if b.track || b.keep {
+		return b.userBody(cs, lin, res)
+	}
+	return b.body(cs, res)
 }
 
 func refBase(cs *model.ChangeSet, base model.Source) model.Source {
@@ -287,14 +334,15 @@ func (b *builder) encode(op *Operation) error {
 		op.flagged = b.opts.Check(op, op.data)
 	}
 	// Encode straight into the slab; an operation that does not fit in
-	// what is left gets an array of its own from append.
-	const minFree = 64 << 10
-	if cap(b.slab)-len(b.slab) < minFree {
-		b.slab = make([]byte, 0, 1<<20)
+	// what is left gets an array of its own from append. A new slab is
+	// started when what is left is less than the largest operation so far
+	// (and a quarter), so little of a slab is left unused.
+	if free := cap(b.slab) - len(b.slab); free == 0 || free < b.maxOp+b.maxOp/4 {
+		b.slab = make([]byte, 0, slabBytes)
 	}
 	start := len(b.slab)
 	if b.enc.orders == nil {
-		b.enc = encoder{indent: b.opts.Indent, orders: new([keyOrders]keyOrder)}
+		b.enc = encoder{indent: b.opts.Indent, orders: new([keyOrders]*keyOrder)}
 	}
 	enc, err := b.enc.operation(b.slab[start:start], op)
 	op.data = nil
@@ -306,12 +354,25 @@ func (b *builder) encode(op *Operation) error {
 		b.slab = b.slab[:start+n]
 	}
 	op.enc = enc[:n:n]
+	b.maxOp = max(b.maxOp, n)
 	return nil
 }
 
+// slabBytes is the size of the arrays encoded operations are cut from.
+const slabBytes = 1 << 20
+
+// patchSchemas is the "schemas" array of every PatchOp; it is never
+// modified.
+var patchSchemas = func() *arr {
+	a := &arr{vals: []any{scim.SchemaPatchOp}}
+	var e encoder
+	a.enc, _ = e.array(nil, a.vals, 0)
+	return a
+}()
+
 func (b *builder) patchBody(ops *arr) *obj {
 	m := b.newObj()
-	m.set("schemas", b.arr1(scim.SchemaPatchOp))
+	m.set("schemas", patchSchemas)
 	m.set("Operations", ops)
 	return m
 }

@@ -78,6 +78,8 @@ func TestCheck(t *testing.T) {
 	}
 	inputs = append(inputs, input{"generated", func(*testing.T) ([]*model.ChangeSet, Options) {
 		return genSets(600), Options{CompanyID: "c", MaxBytes: 64 * 1024, Workers: 3}
+	}}, input{"varied", func(*testing.T) ([]*model.ChangeSet, Options) {
+		return variedSets(300), Options{CompanyID: "c", Workers: 2}
 	}})
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {

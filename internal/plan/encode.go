@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The encoder writes the closed set of types plan data is made of
@@ -20,15 +21,18 @@ const hexDigits = "0123456789abcdef"
 // set: the objects of successive users have the same keys.
 type encoder struct {
 	indent bool
-	orders *[keyOrders]keyOrder // nil: sort every object
+	orders *[keyOrders]*keyOrder // nil: sort every object
 }
 
-// keyOrder is one remembered key set.
+// keyOrder is one remembered key set. It is never modified once made: the
+// encoder replaces a slot's entry instead, since an object's keys may be
+// evicted by a nested object's while the object is being written, and
+// nodes keep the entry they were last written with.
 type keyOrder struct {
 	keys  []string // in insertion order
 	order []int    // indexes of keys in sorted order
-	qbuf  []byte   // the sorted keys quoted, each followed by ':'
-	qend  []int    // end of each quoted key in qbuf
+	frag  []byte   // per sorted key: '{' (first) or ',', the key quoted, ':'
+	fend  []int    // end of each key's fragment in frag
 }
 
 const keyOrders = 512
@@ -50,7 +54,7 @@ func (e *encoder) value(dst []byte, v any, depth int) ([]byte, error) {
 	case *obj:
 		return e.obj(dst, x, depth)
 	case *arr:
-		return e.array(dst, x.vals, depth)
+		return e.arr(dst, x, depth)
 	case map[string]any:
 		return e.object(dst, x, depth)
 	case []any:
@@ -129,35 +133,37 @@ func (e *encoder) object(dst []byte, m map[string]any, depth int) ([]byte, error
 }
 
 func (e *encoder) obj(dst []byte, o *obj, depth int) ([]byte, error) {
-	indent := e.indent
 	n := len(o.keys)
 	if n == 0 {
 		return append(dst, "{}"...), nil
 	}
-	if n > 1 && e.orders != nil {
-		ko := e.keyOrder(o.keys)
-		dst = append(dst, '{')
+	if e.orders != nil {
+		ko := o.ko
+		if ko == nil || !sameStrings(ko.keys, o.keys) {
+			ko = e.keyOrder(o.keys)
+			o.ko = ko
+		}
 		var err error
 		start := 0
 		for i, oi := range ko.order {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = newline(dst, indent, depth+1)
-			dst = append(dst, ko.qbuf[start:ko.qend[i]]...)
-			start = ko.qend[i]
-			if indent {
+			end := ko.fend[i]
+			if e.indent {
+				dst = append(dst, ko.frag[start])
+				dst = newline(dst, true, depth+1)
+				dst = append(dst, ko.frag[start+1:end]...)
 				dst = append(dst, ' ')
+			} else {
+				dst = append(dst, ko.frag[start:end]...)
 			}
-			if sp, ok := o.vals[oi].(*string); ok { // the common case, inline
-				dst = appendString(dst, *sp)
-			} else if dst, err = e.value(dst, o.vals[oi], depth+1); err != nil {
+			start = end
+			if dst, err = e.member(dst, o.vals[oi], depth+1); err != nil {
 				return dst, err
 			}
 		}
-		dst = newline(dst, indent, depth)
+		dst = newline(dst, e.indent, depth)
 		return append(dst, '}'), nil
 	}
+	indent := e.indent
 	// Sort an index of the keys (insertion sort: objects are small).
 	var buf [32]int
 	order := buf[:0]
@@ -193,22 +199,67 @@ func (e *encoder) obj(dst []byte, o *obj, depth int) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
-// keyOrder returns the remembered order of keys, computing it on a miss.
-func (e *encoder) keyOrder(keys []string) *keyOrder {
-	n := len(keys)
-	h := uint32(n)
-	for _, k := range keys {
-		h = h*0x01000193 ^ uint32(len(k))
-		if len(k) > 0 {
-			h = h*0x01000193 ^ uint32(k[len(k)-1])
+// member appends a value of a node, trying the node types first.
+func (e *encoder) member(dst []byte, v any, depth int) ([]byte, error) {
+	if sp, ok := v.(*string); ok {
+		return appendString(dst, *sp), nil
+	}
+	if s, ok := v.(string); ok {
+		return appendString(dst, s), nil
+	}
+	if o, ok := v.(*obj); ok {
+		return e.obj(dst, o, depth)
+	}
+	if a, ok := v.(*arr); ok {
+		return e.arr(dst, a, depth)
+	}
+	if b, ok := v.(bool); ok {
+		if b {
+			return append(dst, "true"...), nil
+		}
+		return append(dst, "false"...), nil
+	}
+	return e.value(dst, v, depth)
+}
+
+// arr appends an array node: its remembered encoding when it is a
+// constant, else its elements.
+func (e *encoder) arr(dst []byte, a *arr, depth int) ([]byte, error) {
+	if a.enc != nil && !e.indent {
+		return append(dst, a.enc...), nil
+	}
+	if e.orders == nil {
+		return e.array(dst, a.vals, depth)
+	}
+	if len(a.vals) == 0 {
+		return append(dst, "[]"...), nil
+	}
+	dst = append(dst, '[')
+	var err error
+	for i, v := range a.vals {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = newline(dst, e.indent, depth+1)
+		if dst, err = e.member(dst, v, depth+1); err != nil {
+			return dst, err
 		}
 	}
-	ko := &e.orders[(h^h>>15)%keyOrders]
-	if slices.Equal(ko.keys, keys) {
+	dst = newline(dst, e.indent, depth)
+	return append(dst, ']'), nil
+}
+
+// keyOrder returns the remembered order of keys, computing it on a miss.
+// Keys of successive objects usually share their bytes, so they are
+// compared by address first.
+func (e *encoder) keyOrder(keys []string) *keyOrder {
+	n := len(keys)
+	slot := &e.orders[keySlot(keys)]
+	if ko := *slot; ko != nil && sameStrings(ko.keys, keys) {
 		return ko
 	}
-	ko.keys = append(ko.keys[:0], keys...)
-	order := ko.order[:0]
+	ko := &keyOrder{keys: append([]string(nil), keys...), order: make([]int, 0, n), fend: make([]int, 0, n)}
+	order := ko.order
 	for i := range n {
 		j := len(order)
 		order = append(order, i)
@@ -218,12 +269,49 @@ func (e *encoder) keyOrder(keys []string) *keyOrder {
 		order[j] = i
 	}
 	ko.order = order
-	ko.qbuf, ko.qend = ko.qbuf[:0], ko.qend[:0]
-	for _, oi := range order {
-		ko.qbuf = append(appendString(ko.qbuf, keys[oi]), ':')
-		ko.qend = append(ko.qend, len(ko.qbuf))
+	for i, oi := range order {
+		sep := byte(',')
+		if i == 0 {
+			sep = '{'
+		}
+		ko.frag = append(appendString(append(ko.frag, sep), keys[oi]), ':')
+		ko.fend = append(ko.fend, len(ko.frag))
 	}
+	*slot = ko
 	return ko
+}
+
+// keySlot is the slot of the encoder's remembered orders for keys: a hash
+// of the key count and each key's length and last byte.
+func keySlot(keys []string) uint32 {
+	h := uint32(len(keys))
+	for _, k := range keys {
+		h = h*0x01000193 ^ uint32(len(k))
+		if len(k) > 0 {
+			h = h*0x01000193 ^ uint32(k[len(k)-1])
+		}
+	}
+	return (h ^ h>>15) % keyOrders
+}
+
+// sameStrings is slices.Equal for key lists, comparing the addresses of
+// the strings before their bytes.
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameString(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameString is x == y, comparing addresses before bytes: the strings a
+// build compares often share their bytes.
+func sameString(x, y string) bool {
+	return len(x) == len(y) && (unsafe.StringData(x) == unsafe.StringData(y) || x == y)
 }
 
 func (e *encoder) array(dst []byte, a []any, depth int) ([]byte, error) {
@@ -399,33 +487,43 @@ func validNumber(s string) bool {
 func (e *encoder) operation(dst []byte, op *Operation) ([]byte, error) {
 	const depth = 2
 	indent := e.indent
-	dst = append(dst, '{')
-	dst = newline(dst, indent, depth+1)
-	dst = appendKey(dst, "method", indent)
+	if !indent {
+		dst = append(dst, `{"method":`...)
+	} else {
+		dst = append(dst, '{')
+		dst = newline(dst, indent, depth+1)
+		dst = appendKey(dst, "method", indent)
+	}
 	dst = appendString(dst, op.Method)
 	if op.BulkID != "" {
-		dst = append(dst, ',')
-		dst = newline(dst, indent, depth+1)
-		dst = appendKey(dst, "bulkId", indent)
+		dst = e.nextKey(dst, `,"bulkId":`, depth+1)
 		dst = appendString(dst, op.BulkID)
 	}
 	if op.Path != "" {
-		dst = append(dst, ',')
-		dst = newline(dst, indent, depth+1)
-		dst = appendKey(dst, "path", indent)
+		dst = e.nextKey(dst, `,"path":`, depth+1)
 		dst = appendString(dst, op.Path)
 	}
 	if op.data != nil {
-		dst = append(dst, ',')
-		dst = newline(dst, indent, depth+1)
-		dst = appendKey(dst, "data", indent)
+		dst = e.nextKey(dst, `,"data":`, depth+1)
 		var err error
-		if dst, err = e.value(dst, op.data, depth+1); err != nil {
+		if dst, err = e.member(dst, op.data, depth+1); err != nil {
 			return dst, err
 		}
 	}
 	dst = newline(dst, indent, depth)
 	return append(dst, '}'), nil
+}
+
+// nextKey appends frag, a comma and a quoted key with its colon, with the
+// line break and indentation between them when indenting.
+func (e *encoder) nextKey(dst []byte, frag string, depth int) []byte {
+	if !e.indent {
+		return append(dst, frag...)
+	}
+	dst = append(dst, ',')
+	dst = newline(dst, true, depth)
+	dst = append(dst, frag[1:]...)
+	return append(dst, ' ')
 }
 
 func appendKey(dst []byte, k string, indent bool) []byte {

@@ -96,7 +96,7 @@ func TestEncoderKeyOrders(t *testing.T) {
 		sets = append(sets, []string{"k" + string(rune('a'+i%26)), strconv.Itoa(i), "x" + strconv.Itoa(i%7)})
 	}
 	for _, indent := range []bool{false, true} {
-		e := encoder{indent: indent, orders: new([keyOrders]keyOrder)}
+		e := encoder{indent: indent, orders: new([keyOrders]*keyOrder)}
 		for round := range 2 {
 			for i, keys := range sets {
 				o := &obj{}
@@ -115,6 +115,51 @@ func TestEncoderKeyOrders(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestEncoderNestedKeyOrders writes objects holding an object whose key
+// set takes the same remembered slot as their own: the inner object evicts
+// the outer one's order while the outer one is being written (this used to
+// write the wrong keys, or panic).
+func TestEncoderNestedKeyOrders(t *testing.T) {
+	collisions := 0
+	e := encoder{orders: new([keyOrders]*keyOrder)}
+	for i := range 20 * keyOrders {
+		outerKeys := []string{"a" + strconv.Itoa(i), "inner", "z"}
+		innerKeys := []string{"p", "q" + strconv.Itoa(i*7), "r" + strconv.Itoa(i%13), "s"}
+		if keySlot(outerKeys) == keySlot(innerKeys) {
+			collisions++
+		}
+		inner, outer := &obj{}, &obj{}
+		wantInner, want := map[string]any{}, map[string]any{}
+		for _, k := range innerKeys {
+			v := "v" + k
+			inner.set(k, &v)
+			wantInner[k] = v
+		}
+		for _, k := range outerKeys {
+			if k == "inner" {
+				outer.set(k, inner)
+				want[k] = wantInner
+				continue
+			}
+			v := "w" + k
+			outer.set(k, &v)
+			want[k] = v
+		}
+		for range 2 { // the second time, from the remembered orders
+			got, err := e.value(nil, outer, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if std := marshalStd(t, want, false); !bytes.Equal(got, std) {
+				t.Fatalf("object %d: got %s, want %s", i, got, std)
+			}
+		}
+	}
+	if collisions == 0 {
+		t.Fatal("no outer and inner key sets share a slot: the test checks nothing")
 	}
 }
 

@@ -12,20 +12,28 @@ package plan
 type obj struct {
 	keys []string
 	vals []any
+	ko   *keyOrder // the encoder's order of keys when last encoded
 }
 
 // arr is a JSON array. When every element was added for a one-term string
 // filter on the same key (customData[id eq "custom2"]), sel holds each
-// element's filter value so that lookups compare strings, not objects.
+// element's filter value, and selH its hash, so that lookups compare
+// numbers, not objects. enc, when set, is the compact encoding of an
+// array that is never modified (shared between users).
 type arr struct {
 	vals   []any
 	selKey string
 	sel    []string
+	selH   []uint64
+	selM   [2]uint64 // bit h%128 set for each hash h in selH
+	mem    int       // elements added as members (addMember)
+	enc    []byte
 }
 
 func (o *obj) find(k string) int {
 	for i, kk := range o.keys {
-		if kk == k {
+		// Keys usually share their bytes with k: compare addresses first.
+		if sameString(kk, k) {
 			return i
 		}
 	}
@@ -44,6 +52,12 @@ func (o *obj) set(k string, v any) {
 		o.vals[i] = v
 		return
 	}
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+}
+
+// add appends member k, which o does not have.
+func (o *obj) add(k string, v any) {
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
 }
@@ -113,7 +127,7 @@ func (ar *arena) newArr() *arr {
 	if ar.nArr < len(ar.arrs) {
 		a := ar.arrs[ar.nArr]
 		ar.nArr++
-		a.vals, a.sel, a.selKey = a.vals[:0], a.sel[:0], ""
+		a.vals, a.sel, a.selH, a.selM, a.selKey, a.mem = a.vals[:0], a.sel[:0], a.selH[:0], [2]uint64{}, "", 0
 		return a
 	}
 	a := &arr{vals: make([]any, 0, 4)}

@@ -43,6 +43,16 @@ var multiValued = map[string]map[string]int{
 type cond struct {
 	key []string // sub-attribute names ("delegate.employeeNumber" → 2)
 	val any      // string, bool, json.Number or nil
+	h   uint64   // hash of val when it is a string
+}
+
+// strHash is the FNV-1a hash of s.
+func strHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	return h
 }
 
 // segment is one step of an attribute path: a name, optionally with a value
@@ -198,7 +208,11 @@ func parseFilter(f string) ([]cond, error) {
 		if err != nil {
 			return nil, fmt.Errorf("filter %q: %w", f, err)
 		}
-		out = append(out, cond{key: strings.Split(key, "."), val: val})
+		c := cond{key: strings.Split(key, "."), val: val}
+		if v, ok := val.(string); ok {
+			c.h = strHash(v)
+		}
+		out = append(out, c)
 		rest = strings.TrimLeft(rest[n:], " ")
 		if rest == "" {
 			return out, nil
@@ -275,6 +289,7 @@ type pathCache struct {
 	byKey  map[string]map[string]*attrPath
 	bySite map[*model.Site]*attrPath
 	hint   []*attrPath
+	names  map[string]string // interned names
 }
 
 // maxSites bounds bySite: attributes made one by one (decoded, say) have
@@ -320,9 +335,46 @@ func (c *pathCache) get(schema, path string) *attrPath {
 	ap := m[path]
 	if ap == nil {
 		ap = parseAttrPath(schema, path)
+		c.internPath(ap)
 		m[path] = ap
 	}
 	return ap
+}
+
+// internPath makes the names of ap share their bytes with the equal names
+// of the paths parsed before (and the schema URNs with the model's
+// constants): nodes get their keys from paths, and keys that share their
+// bytes compare by address.
+func (c *pathCache) internPath(ap *attrPath) {
+	ap.schema = c.intern(ap.schema)
+	for i := range ap.segs {
+		sg := &ap.segs[i]
+		sg.name = c.intern(sg.name)
+		for j := range sg.filter {
+			cd := &sg.filter[j]
+			for k := range cd.key {
+				cd.key[k] = c.intern(cd.key[k])
+			}
+			if v, ok := cd.val.(string); ok {
+				cd.val = c.intern(v)
+			}
+		}
+	}
+	ap.mem.key = c.intern(ap.mem.key)
+}
+
+func (c *pathCache) intern(s string) string {
+	if u, ok := boxedURNs[s]; ok {
+		return u.(string)
+	}
+	if c.names == nil {
+		c.names = make(map[string]string)
+	}
+	if t, ok := c.names[s]; ok {
+		return t
+	}
+	c.names[s] = s
+	return s
 }
 
 // memberInfo says where the members of an AttrMember path live.

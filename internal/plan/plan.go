@@ -331,10 +331,11 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	wg.Wait()
 
 	p := &Plan{}
+	frame := frameSize(opts.FailOnErrors, opts.Indent)
 	for i := range results {
 		res := &results[i]
 		for _, op := range res.ops {
-			if res.err == nil && op != nil && frameSize(opts.FailOnErrors, opts.Indent)+opCost(op, opts.Indent, true) > opts.MaxBytes {
+			if res.err == nil && op != nil && frame+opCost(op, opts.Indent, true) > opts.MaxBytes {
 				res.err = &UserError{Source: recordSource(sets[i]), Employee: op.Employee,
 					Err: fmt.Errorf("%s operation is %d bytes, a request holds at most %d", op.Kind, op.Size(), opts.MaxBytes)}
 			}
@@ -363,7 +364,7 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 			}
 			if cur == nil {
 				cur = &Request{Seq: len(p.Requests) + 1, Phase: phase, FailOnErrors: opts.FailOnErrors, indent: opts.Indent}
-				cur.size = frameSize(opts.FailOnErrors, opts.Indent)
+				cur.size = frame
 				p.Requests = append(p.Requests, cur)
 				p.Stats.RequestsPerPhase[phase]++
 			}
