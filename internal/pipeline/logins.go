@@ -12,8 +12,16 @@ import (
 // loginOwner is who holds a login: an employee of the run or of the
 // directory.
 type loginOwner struct {
-	emp   string
-	where string // "file:line:field" of the value, or "directory file:line"
+	emp string
+	src model.Source // the value's source, or the directory entry's position
+	dir bool         // src is a directory entry
+}
+
+func (o loginOwner) where() string {
+	if o.dir {
+		return "directory " + o.src.String()
+	}
+	return o.src.String()
 }
 
 // rejectDuplicateLogins finds logins (userName) that two employees would
@@ -44,7 +52,7 @@ func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *pl
 	if dir != nil {
 		for _, e := range dir.Entries() {
 			if e.UserName != "" && !changes[e.EmployeeNumber] {
-				owners[strings.ToLower(e.UserName)] = loginOwner{emp: e.EmployeeNumber, where: "directory " + e.Pos.String()}
+				owners[strings.ToLower(e.UserName)] = loginOwner{emp: e.EmployeeNumber, src: model.Source{File: e.Pos.File, Line: e.Pos.Line}, dir: true}
 			}
 		}
 	}
@@ -57,7 +65,7 @@ func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *pl
 		key := strings.ToLower(l.login)
 		o, taken := owners[key]
 		if !taken {
-			owners[key] = loginOwner{emp: cs.EmployeeID, where: l.src.String()}
+			owners[key] = loginOwner{emp: cs.EmployeeID, src: l.src}
 			continue
 		}
 		if o.emp == cs.EmployeeID || (cs.Rename != nil && o.emp == cs.Rename.From) {
@@ -65,7 +73,7 @@ func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *pl
 		}
 		src := l.src
 		f := OpFinding{Employee: cs.EmployeeID, Source: &src}
-		msg := fmt.Sprintf("Login ID %q is already the login of employee %s (%s): a login belongs to one user", l.login, o.emp, o.where)
+		msg := fmt.Sprintf("Login ID %q is already the login of employee %s (%s): a login belongs to one user", l.login, o.emp, o.where())
 		if reject(eng, f, byEmp, msg) == rejectedNew {
 			rejected = true
 		}
