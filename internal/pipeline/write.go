@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -74,9 +75,10 @@ func (r *Result) Write(dir string) error {
 		}
 	}
 	ops := map[string][]OpRef{}
+	bw := bufio.NewWriterSize(nil, 256*1024) // one buffer for every file
 	for _, req := range r.Plan.Requests {
 		name := BulkFileName(req.Seq)
-		if err := writeFile(filepath.Join(dir, name), func(w *bufio.Writer) error { return req.Encode(w) }); err != nil {
+		if err := writeFile(filepath.Join(dir, name), bw, func(w *bufio.Writer) error { return req.Encode(w) }); err != nil {
 			return err
 		}
 		for i, op := range req.Operations {
@@ -84,17 +86,63 @@ func (r *Result) Write(dir string) error {
 				Method: op.Method, Path: op.Path, BulkID: op.BulkID})
 		}
 	}
-	err = writeFile(filepath.Join(dir, "plan.jsonl"), func(w *bufio.Writer) error {
+	err = writeFile(filepath.Join(dir, "plan.jsonl"), bw, func(w *bufio.Writer) error {
 		return r.writePlan(w, ops)
 	})
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, "report.json"), func(w *bufio.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r.Report())
+	return writeFile(filepath.Join(dir, "report.json"), bw, func(w *bufio.Writer) error {
+		return writeReport(w, r.Report())
 	})
+}
+
+// writeReport writes rep as encoding/json does indented by two spaces,
+// one record at a time: the whole report is tens of megabytes for a large
+// run, and encoding/json would build it, and its indented copy, in memory.
+func writeReport(w io.Writer, rep Report) error {
+	records := rep.Records
+	rep.Records = nil
+	head, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	// head holds "records": null; the records go in its place.
+	const null = "\n  \"records\": null"
+	i := bytes.Index(head, []byte(null))
+	if i < 0 {
+		return fmt.Errorf("report.json: no records field in %.40q", head)
+	}
+	if _, err := w.Write(head[:i+len(null)-len("null")]); err != nil {
+		return err
+	}
+	buf := []byte("[]")
+	for k := range records {
+		buf = buf[:0]
+		if k == 0 {
+			buf = append(buf, "[\n    "...)
+		} else {
+			buf = append(buf, ",\n    "...)
+		}
+		rec, err := json.MarshalIndent(&records[k], "    ", "  ")
+		if err != nil {
+			return err
+		}
+		buf = append(buf, rec...)
+		if k == len(records)-1 {
+			buf = append(buf, "\n  ]"...)
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+	}
+	if len(records) == 0 {
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+	}
+	_, err = w.Write(append(head[i+len(null):len(head):len(head)], '\n'))
+	return err
 }
 
 // Report returns the report of the conversion.
@@ -199,12 +247,13 @@ func (o *OpRef) appendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-func writeFile(path string, fill func(*bufio.Writer) error) error {
+// writeFile creates path and fills it through w, reset onto the file.
+func writeFile(path string, w *bufio.Writer, fill func(*bufio.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(f, 256*1024)
+	w.Reset(f)
 	if err := fill(w); err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", path, err)

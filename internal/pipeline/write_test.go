@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
 // TestWritePlanLinesInOrder converts enough employees for plan.jsonl to be
@@ -92,5 +93,37 @@ func TestWritePlanLinesInOrder(t *testing.T) {
 	}
 	if ops != len(opEmp) {
 		t.Errorf("plan.jsonl references %d operations, the plan has %d", ops, len(opEmp))
+	}
+}
+
+// TestWriteReportMatchesEncodingJSON: report.json, written a record at a
+// time, has the bytes encoding/json writes for the whole report.
+func TestWriteReportMatchesEncodingJSON(t *testing.T) {
+	path := writeVaried(t, 300, 3)
+	res, err := Convert([]string{path}, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := res.Report()
+	one := full
+	one.Records = full.Records[:1]
+	none := full
+	none.Records = []model.RecordResult{}
+	tail := Report{Records: full.Records[:2], Warnings: []model.Diagnostic{{Severity: model.SevWarning, Message: "plan <warning>"}},
+		Findings: []OpFinding{{Request: 1, Employee: "E1"}}}
+	for name, rep := range map[string]Report{"full": full, "one record": one, "no records": none, "fields after records": tail} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := writeReport(&got, rep); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: writeReport differs from encoding/json:\n got %.300s\nwant %.300s", name, got.Bytes(), want.Bytes())
+		}
 	}
 }
