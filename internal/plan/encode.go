@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 	"unsafe"
+
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 )
 
 // The encoder writes the closed set of types plan data is made of
 // (map[string]any, []any, string, bool, json.Number, nil, and the obj and
 // arr nodes Build uses) with sorted object keys, byte for byte as encoding/json does with HTML escaping off:
 // compact, or indented by two spaces as json.MarshalIndent(v, "", "  ").
-
-const hexDigits = "0123456789abcdef"
 
 // encoder appends plan data. With orders set, it remembers the sorted
 // order and the encoded form of the keys of the objects it writes, by key
@@ -347,95 +346,8 @@ func sortStrings(s []string) {
 	}
 }
 
-// safe[c] is true for ASCII bytes that need no escaping in a JSON string.
-var safe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendString appends s as a JSON string the way encoding/json does with
-// HTML escaping off: invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are
-// escaped.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	i := plainPrefix(s)
-	if i == len(s) {
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	start := 0
-	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if safe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// plainPrefix is the length of the longest prefix of s made of ASCII bytes
-// that need no escaping: no byte < 0x20, '"', '\\' or >= 0x80.
-func plainPrefix(s string) int {
-	i := 0
-	for ; len(s)-i >= 8; i += 8 {
-		t := s[i : i+8]
-		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-		const lo, hi = 0x0101010101010101, 0x8080808080808080
-		q, bs := x^(lo*'"'), x^(lo*'\\')
-		if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|x)&hi != 0 {
-			break
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || !safe[c] {
-			break
-		}
-	}
-	return i
-}
+// appendString appends s as a JSON string (jsonw.AppendString).
+func appendString(dst []byte, s string) []byte { return jsonw.AppendString(dst, s) }
 
 // validNumber reports whether s is a JSON number.
 func validNumber(s string) bool {
