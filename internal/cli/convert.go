@@ -25,7 +25,10 @@ type ConvertOptions struct {
 	Encoding  string
 	Strict    bool
 	Indent    bool
-	Stdout    io.Writer
+	Replace   bool
+	// FailOnErrors is --fail-on-errors; 0 leaves failOnErrors out.
+	FailOnErrors int
+	Stdout       io.Writer
 }
 
 func (c *CLI) convertCommand() *ucli.Command {
@@ -43,6 +46,8 @@ func (c *CLI) convertCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
 			&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are schema errors (default: warnings)"},
 			&ucli.BoolFlag{Name: "indent", Usage: "write indented bulk files"},
+			&ucli.BoolFlag{Name: "replace", Usage: "send existing users a full replacement (PUT of the whole user) instead of a PATCH: attributes the input does not give are reset by UPS"},
+			&ucli.IntFlag{Name: "fail-on-errors", Usage: "`N`: UPS stops processing a Bulk request after N failed operations (failOnErrors); default: every operation is processed"},
 		},
 		Action: func(ctx *ucli.Context) error {
 			defer gcpolicy.Relax(c.Getenv)() // the run stays in memory until written
@@ -50,7 +55,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 				Mapping: ctx.String("mapping"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
 				Encoding: ctx.String("encoding"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"),
-				Stdout: c.Stdout})
+				Replace: ctx.Bool("replace"), FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout})
 		},
 	}
 }
@@ -67,8 +72,15 @@ func runConvert(o ConvertOptions) error {
 	if o.CompanyID != "" && !uuidRE.MatchString(o.CompanyID) {
 		return usageErrorf("--company-id %q: expected the company's UUID (8-4-4-4-12 hexadecimal digits)", o.CompanyID)
 	}
+	if o.FailOnErrors < 0 {
+		return usageErrorf("--fail-on-errors %d: expected a number of failed operations, 1 or more", o.FailOnErrors)
+	}
 	opts := pipeline.Options{CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding,
-		Strict: o.Strict, Indent: o.Indent}
+		Strict: o.Strict, Indent: o.Indent, Replace: o.Replace}
+	if o.FailOnErrors > 0 {
+		n := o.FailOnErrors
+		opts.FailOnErrors = &n
+	}
 	var err error
 	if o.Mapping != "" {
 		if opts.Mapping, err = loadMapping(o.Mapping); err != nil {

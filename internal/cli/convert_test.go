@@ -46,6 +46,64 @@ func TestConvertCommand(t *testing.T) {
 	}
 }
 
+// TestConvertReplaceAndFailOnErrors: --replace sends the existing users of
+// the --directory a PUT of the whole user instead of a PATCH, and
+// --fail-on-errors is written into every request; the output validates.
+func TestConvertReplaceAndFailOnErrors(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "feed.csv")
+	feed := "100,0,SSO,UPDATE,EN,N,N\n" +
+		"305,Ann,,Lee,E1,ann@example.com,,ann@example.com,en_US,US,US-WA,L1,USD,,Y\n" +
+		"305,Bo,,Ek,E2,bo@example.com,,bo@example.com,en_US,US,,L1,USD,,Y\n"
+	users := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(in, []byte(feed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(users, []byte("employeeNumber,id\nE2,6f1d2c3b-4a59-4e8f-9d7c-1b2a3c4d5e6f\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args    []string
+		methods string // methods of the phase-1 operations, in order
+		foe     bool
+	}{
+		{nil, "POST PATCH", false},
+		{[]string{"--replace"}, "POST PUT", false},
+		{[]string{"--replace", "--fail-on-errors", "3"}, "POST PUT", true},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := append([]string{"convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--directory", users, "--out", out}, tt.args...)
+		code, stdout, stderr := run(t, "", append(args, in)...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d\n%s%s", tt.args, code, stdout, stderr)
+		}
+		var req struct {
+			FailOnErrors *int `json:"failOnErrors"`
+			Operations   []struct{ Method, Path string }
+		}
+		b, err := os.ReadFile(filepath.Join(out, "bulk-0001.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &req); err != nil {
+			t.Fatal(err)
+		}
+		var methods []string
+		for _, op := range req.Operations {
+			methods = append(methods, op.Method)
+		}
+		if got := strings.Join(methods, " "); got != tt.methods {
+			t.Errorf("%v: phase-1 methods %q, want %q", tt.args, got, tt.methods)
+		}
+		if tt.foe != (req.FailOnErrors != nil && *req.FailOnErrors == 3) {
+			t.Errorf("%v: failOnErrors = %v", tt.args, req.FailOnErrors)
+		}
+		if code, stdout, _ := run(t, "", "validate", out); code != ExitOK {
+			t.Errorf("%v: validate: exit %d\n%s", tt.args, code, stdout)
+		}
+	}
+}
+
 func TestConvertUsage(t *testing.T) {
 	tests := []struct {
 		name string
@@ -58,6 +116,7 @@ func TestConvertUsage(t *testing.T) {
 		{"bad mapping dir", []string{"convert", "--mapping", "nope", "--out", "o", "x.csv"}, "nope"},
 		{"bad company id", []string{"convert", "--company-id", "acme", "--out", "o", "x.csv"}, "UUID"},
 		{"bad directory", []string{"convert", "--directory", "nope.csv", "--out", "o", "x.csv"}, "nope.csv"},
+		{"negative fail-on-errors", []string{"convert", "--fail-on-errors", "-1", "--out", "o", "x.csv"}, "--fail-on-errors"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

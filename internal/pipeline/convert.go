@@ -39,6 +39,11 @@ type Options struct {
 	// MaxOps and MaxBytes bound each Bulk request (0 = the UPS limits,
 	// 100 operations and 400 KB).
 	MaxOps, MaxBytes int
+	// Replace sends existing users a full replacement (PUT) instead of a
+	// PATCH (plan.Options.Replace).
+	Replace bool
+	// FailOnErrors, when set, is the failOnErrors of every request.
+	FailOnErrors *int
 }
 
 // FileSummary describes one input.
@@ -123,7 +128,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		fv = v.Fast()
 	}
 	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers,
-		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes}
+		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Replace: opts.Replace, FailOnErrors: opts.FailOnErrors}
 	for round := 0; ; round++ {
 		sets, results := eng.Finish()
 		byEmp := changeSetsByEmployee(sets)
