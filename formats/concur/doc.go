@@ -1,6 +1,9 @@
 // Package concur reads SAP Concur employee import flat files: comma-separated
 // text without a header row, one record per row, field 1 naming the record
-// type (100, 300, 305, 310, 320, 350, 370, 400, 500, 550).
+// type (100, 300, 305, 310, 320, 350, 370, 400, 500, 550). A file whose
+// first line separates its fields with semicolons, tabs or '|' after the
+// record type (as spreadsheets save CSV in some locales) is read with that
+// separator and a warning.
 //
 // Each record type is declared in its own file (rt305.go …) from
 // spec/records/NNN.csv and listed in the table in types.go; Types and Lookup

@@ -31,9 +31,11 @@ func FuzzReader(f *testing.F) {
 		"\xff\xfe3\x000\x005\x00",
 		s100 + "305,\"Lee, Ann\",,\"\",E1\r\n\r\n305,a,\"b\"\r\n305,c\r",
 		s100 + "305,\"a\"\"b\",c\n305,x,\"y\nz\"\n305,\"\",\n",
+		"100;0;SSO;UPDATE;EN;N;N\n305;\"Lee; Ann\";,;E1\n400;E1\n",
+		"305\tAnn\t\"a\tb\"\n",
 	}
 	formattest.Seed(f, seeds...)
-	for _, dir := range []string{"../../samples/concur", "testdata/bad"} {
+	for _, dir := range []string{"../../samples/concur", "testdata/bad", "testdata/odd"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
 		formattest.SeedFiles(f, files...)
 	}

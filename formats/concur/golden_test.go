@@ -77,11 +77,12 @@ func dumpFile(t *testing.T, path string) []byte {
 	return append(out, '\n')
 }
 
-// TestGolden reads every sample and every bad input under testdata/bad and
+// TestGolden reads every sample, every bad input under testdata/bad and
+// every odd one (other separators) under testdata/odd and
 // compares what the reader returns with testdata/golden.
 func TestGolden(t *testing.T) {
 	var inputs []string
-	for _, pat := range []string{"../../samples/concur/*.csv", "testdata/bad/*.csv"} {
+	for _, pat := range []string{"../../samples/concur/*.csv", "testdata/bad/*.csv", "testdata/odd/*.csv"} {
 		m, err := filepath.Glob(pat)
 		if err != nil {
 			t.Fatal(err)
@@ -93,8 +94,11 @@ func TestGolden(t *testing.T) {
 	}
 	for _, in := range inputs {
 		prefix := "sample-"
-		if strings.Contains(in, "testdata") {
+		switch {
+		case strings.Contains(in, "testdata/bad"):
 			prefix = "bad-"
+		case strings.Contains(in, "testdata/odd"):
+			prefix = "odd-"
 		}
 		golden := filepath.Join("testdata", "golden", prefix+strings.TrimSuffix(filepath.Base(in), ".csv")+".json")
 		t.Run(filepath.Base(golden), func(t *testing.T) {

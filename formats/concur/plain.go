@@ -43,7 +43,7 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 		return nil, 0, false
 	}
 	text := string(body)
-	fields, ok = splitLine(text, r.fields[:0])
+	fields, ok = splitLine(text, r.comma, r.fields[:0])
 	if !ok {
 		return nil, 0, false
 	}
@@ -58,15 +58,15 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 }
 
 // splitLine appends the fields of the one-line record s (without its line
-// end) to dst. It reports false when s holds a quote that is not the start
+// end), separated by comma, to dst. It reports false when s holds a quote that is not the start
 // or end of a quoted field, a doubled quote or a quoted field that does not
 // end on this line.
-func splitLine(s string, dst []string) ([]string, bool) {
+func splitLine(s string, comma byte, dst []string) ([]string, bool) {
 	q := strings.IndexByte(s, '"')
 	if q < 0 {
 		from := 0
 		for i := 0; i < len(s); i++ {
-			if s[i] == ',' {
+			if s[i] == comma {
 				dst = append(dst, s[from:i])
 				from = i + 1
 			}
@@ -85,7 +85,7 @@ func splitLine(s string, dst []string) ([]string, bool) {
 			if end+1 == len(s) {
 				return dst, true
 			}
-			if s[end+1] != ',' {
+			if s[end+1] != comma {
 				return dst, false
 			}
 			from = end + 2
@@ -97,7 +97,7 @@ func splitLine(s string, dst []string) ([]string, bool) {
 			continue
 		}
 		end := len(s)
-		if j := strings.IndexByte(s[from:], ','); j >= 0 {
+		if j := strings.IndexByte(s[from:], comma); j >= 0 {
 			end = from + j
 		}
 		if q < end {

@@ -91,8 +91,10 @@ func clip(s string) string {
 // csvRows is what encoding/csv reads from in (after a BOM), without the
 // rows the Reader skips as blank, and the line each starts on.
 func csvRows(in []byte) ([][]string, []int, error) {
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(in, bom)))
+	in = bytes.TrimPrefix(in, bom)
+	cr := csv.NewReader(bytes.NewReader(in))
 	cr.FieldsPerRecord = -1
+	cr.Comma = rune(sniffSeparator(in[:min(len(in), sniffSize)]))
 	var rows [][]string
 	var lines []int
 	for {
@@ -237,27 +239,39 @@ func TestSplitLine(t *testing.T) {
 		{`"a",b"`, nil, nil},
 		{` "a"`, nil, nil},
 	}
-	for _, c := range cases {
-		got, ok := splitLine(c.in, nil)
-		if c.want == nil {
-			if ok {
-				t.Errorf("splitLine(%q) = %q, want it left to encoding/csv", c.in, got)
+	for _, comma := range []byte{',', ';', '\t'} {
+		for _, c := range cases {
+			sep := func(s string) string { return strings.ReplaceAll(s, ",", string(comma)) }
+			c.in = sep(c.in)
+			if c.want != nil {
+				want := make([]string, len(c.want))
+				for k, w := range c.want {
+					want[k] = sep(w)
+				}
+				c.want = want
 			}
-			continue
-		}
-		if !ok || strings.Join(got, "\x1f") != strings.Join(c.want, "\x1f") || len(got) != len(c.want) {
-			t.Errorf("splitLine(%q) = %q, %v; want %q", c.in, got, ok, c.want)
-			continue
-		}
-		cr := csv.NewReader(strings.NewReader(c.in + "\n"))
-		cr.FieldsPerRecord = -1
-		if row, err := cr.Read(); err != nil || strings.Join(row, "\x1f") != strings.Join(got, "\x1f") {
-			t.Errorf("encoding/csv reads %q as %q, %v", c.in, row, err)
-		}
-		for i, want := range c.cols {
-			_, col := cr.FieldPos(i)
-			if got := plainColumn(c.in, got, i); got != want || got != col {
-				t.Errorf("plainColumn(%q, %d) = %d, want %d (encoding/csv: %d)", c.in, i, got, want, col)
+			got, ok := splitLine(c.in, comma, nil)
+			if c.want == nil {
+				if ok {
+					t.Errorf("splitLine(%q) = %q, want it left to encoding/csv", c.in, got)
+				}
+				continue
+			}
+			if !ok || strings.Join(got, "\x1f") != strings.Join(c.want, "\x1f") || len(got) != len(c.want) {
+				t.Errorf("splitLine(%q) = %q, %v; want %q", c.in, got, ok, c.want)
+				continue
+			}
+			cr := csv.NewReader(strings.NewReader(c.in + "\n"))
+			cr.FieldsPerRecord = -1
+			cr.Comma = rune(comma)
+			if row, err := cr.Read(); err != nil || strings.Join(row, "\x1f") != strings.Join(got, "\x1f") {
+				t.Errorf("encoding/csv reads %q as %q, %v", c.in, row, err)
+			}
+			for i, want := range c.cols {
+				_, col := cr.FieldPos(i)
+				if got := plainColumn(c.in, got, i); got != want || got != col {
+					t.Errorf("plainColumn(%q, %d) = %d, want %d (encoding/csv: %d)", c.in, i, got, want, col)
+				}
 			}
 		}
 	}

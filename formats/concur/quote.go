@@ -22,7 +22,7 @@ type quoteProblem struct {
 	line, col   int // the offending quote
 }
 
-func findQuoteProblem(raw []byte, startLine int) quoteProblem {
+func findQuoteProblem(raw []byte, startLine int, comma byte) quoteProblem {
 	line, col, field := startLine, 1, 1
 	i := 0
 	for {
@@ -57,7 +57,7 @@ func findQuoteProblem(raw []byte, startLine int) quoteProblem {
 				if i >= len(raw) || raw[i] == '\n' || raw[i] == '\r' && (i+1 == len(raw) || raw[i+1] == '\n') {
 					return quoteProblem{}
 				}
-				if raw[i] == ',' {
+				if raw[i] == comma {
 					i++
 					col++
 					field++
@@ -72,7 +72,7 @@ func findQuoteProblem(raw []byte, startLine int) quoteProblem {
 				return quoteProblem{}
 			}
 			switch raw[i] {
-			case ',':
+			case comma:
 				i++
 				col++
 				field++

@@ -50,6 +50,8 @@ type Reader struct {
 	settings Settings
 	warnings []model.Diagnostic
 
+	comma byte // field separator: ',' unless the first line says otherwise
+
 	plain   string   // text of the record just read by readPlain ("" after encoding/csv)
 	fields  []string // fields of that record, reused
 	noPlain bool     // read every record with encoding/csv (tests)
@@ -63,7 +65,7 @@ type Reader struct {
 // name used in positions and errors. The input must be UTF-8 (with or
 // without BOM); callers decode other encodings first.
 func NewReader(r io.Reader, name string) *Reader {
-	rd := &Reader{name: name, maxRecord: DefaultMaxRecord, settings: DefaultSettings()}
+	rd := &Reader{name: name, maxRecord: DefaultMaxRecord, settings: DefaultSettings(), comma: ','}
 	rd.src.r = r
 	rd.br = bufio.NewReaderSize(&rd.src, bufSize)
 	return rd
@@ -139,6 +141,10 @@ func (r *Reader) start() error {
 	if msg := binaryHint(head, r.br.Buffered() >= sniffSize); msg != "" {
 		return r.fatal(1, fmt.Errorf("%w: %s; expected a comma-separated Concur import file", ErrNotText, msg))
 	}
+	if c := sniffSeparator(head); c != ',' {
+		r.comma = c
+		r.warn(1, fmt.Sprintf("fields are separated by %s, not commas (spreadsheets write such CSV in some locales): read with %s; Concur's own import accepts commas only", sepName(c), sepName(c)))
+	}
 	r.newParser(0)
 	return nil
 }
@@ -148,6 +154,7 @@ func (r *Reader) start() error {
 func (r *Reader) newParser(lineBase int) {
 	r.cr = csv.NewReader(r.br)
 	r.cr.FieldsPerRecord = -1
+	r.cr.Comma = rune(r.comma)
 	r.cr.ReuseRecord = true // record copies the fields it keeps
 	r.lineBase = lineBase
 	r.endLine = lineBase
@@ -342,7 +349,7 @@ func (r *Reader) readError(err error) error {
 func (r *Reader) quoteError(pe *csv.ParseError) error {
 	start := pe.StartLine + r.lineBase
 	off, _ := r.firstLine()
-	q := findQuoteProblem(r.src.rawFrom(off), start)
+	q := findQuoteProblem(r.src.rawFrom(off), start, r.comma)
 	out := &model.ParseError{File: r.name, Line: start}
 	if q.fault != quoteOK {
 		out.Field = strconv.Itoa(q.field)
@@ -368,7 +375,7 @@ func (r *Reader) quoteError(pe *csv.ParseError) error {
 		if q.line != start {
 			where = fmt.Sprintf("line %d column %d", q.line, q.col)
 		}
-		msg = fmt.Sprintf("the quote at %s ends quoted field %d but other text follows it; expected a comma or line end after the closing quote, and \"\" for a quote inside the field%s", where, q.field, resume)
+		msg = fmt.Sprintf("the quote at %s ends quoted field %d but other text follows it; expected %s or line end after the closing quote, and \"\" for a quote inside the field%s", where, q.field, sepWord(r.comma), resume)
 	case quoteBare:
 		msg = fmt.Sprintf("quote at column %d inside unquoted field %d; expected the whole field in quotes with each inner quote doubled (\"\")%s", q.col, q.field, resume)
 	default:
@@ -394,6 +401,62 @@ func (r *Reader) firstLine() (int64, int) {
 		}
 		blanks++
 	}
+}
+
+// separators are the field separators sniffSeparator recognises besides
+// the comma.
+var separators = []byte{';', '\t', '|'}
+
+// sniffSeparator tells the field separator from the first non-blank line of
+// head: a record type (three digits, quoted or not) followed by ';', a tab
+// or '|' names that separator; anything else means the comma.
+func sniffSeparator(head []byte) byte {
+	for len(head) > 0 && (head[0] == '\n' || head[0] == '\r') {
+		head = head[1:]
+	}
+	if len(head) > 0 && head[0] == '"' {
+		head = head[1:]
+		if len(head) < 4 || head[3] != '"' {
+			return ','
+		}
+		head = append(head[:3:3], head[4:]...)
+	}
+	if len(head) < 4 {
+		return ','
+	}
+	for _, c := range head[:3] {
+		if c < '0' || c > '9' {
+			return ','
+		}
+	}
+	if bytes.IndexByte(separators, head[3]) >= 0 {
+		return head[3]
+	}
+	return ','
+}
+
+// sepWord names one separator c in a message.
+func sepWord(c byte) string {
+	switch c {
+	case ',':
+		return "a comma"
+	case ';':
+		return "a semicolon"
+	case '\t':
+		return "a tab"
+	}
+	return fmt.Sprintf("%q", c)
+}
+
+// sepName names separator c in the plural.
+func sepName(c byte) string {
+	switch c {
+	case '\t':
+		return "tabs"
+	case ';':
+		return "semicolons (;)"
+	}
+	return fmt.Sprintf("%q", c)
 }
 
 func unknownType(code string) error {
