@@ -100,6 +100,11 @@ func runConvert(o ConvertOptions) error {
 		return err
 	}
 	fmt.Fprint(o.Stdout, res.Summary())
+	for _, f := range res.Files {
+		for _, w := range f.Warnings {
+			fmt.Fprintln(o.Stdout, w.String())
+		}
+	}
 	fmt.Fprintf(o.Stdout, "wrote %d bulk requests, plan.jsonl and report.json to %s\n", len(res.Plan.Requests), o.Out)
 	if res.SchemaErrors > 0 {
 		for _, f := range res.Findings {

@@ -293,12 +293,31 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	if fatal != nil {
 		return fs, nil, fatal
 	}
+	fs.Warnings = in.Warnings()
 	if cr != nil {
 		s := cr.Settings()
 		fs.Settings = &s
+		if msg := existingHandlingNote(s.ExistingRecordHandling, opts.Replace); msg != "" {
+			fs.Warnings = append(fs.Warnings, model.Diagnostic{Severity: model.SevWarning,
+				Source: model.Source{File: path, Line: max(s.Line, 1), Field: "4", Name: "Existing Record Handling"}, Message: msg})
+		}
 	}
-	fs.Warnings = in.Warnings()
 	return fs, rejects, nil
+}
+
+// existingHandlingNote says how the run treats a file whose 100 record asks
+// for another handling of existing employees than the update it does.
+func existingHandlingNote(handling string, replace bool) string {
+	switch handling {
+	case "REPLACE":
+		if replace {
+			return ""
+		}
+		return "the file asks to replace existing employees' records: converted as updates of the fields given (PATCH); give --replace to send existing users whole (PUT)"
+	case "WARN", "IGNORE":
+		return "the file asks to leave existing employees unchanged (" + handling + "): convert updates them with the fields given; leave their records out of the file to keep them unchanged"
+	}
+	return ""
 }
 
 // opChecker validates every operation on the plan's workers, on the tree

@@ -419,3 +419,39 @@ func TestConvertPlanErrorRejectsEmployee(t *testing.T) {
 		}
 	}
 }
+
+// TestConvertExistingRecordHandling: a 100 record asking for another
+// handling of existing employees than the update convert does gives a
+// warning on the file naming field 4, unless --replace does what it asks.
+func TestConvertExistingRecordHandling(t *testing.T) {
+	tests := []struct {
+		handling string
+		replace  bool
+		want     string // warning fragment; "" for none
+	}{
+		{"UPDATE", false, ""},
+		{"REPLACE", false, "give --replace"},
+		{"REPLACE", true, ""},
+		{"IGNORE", false, "leave existing employees unchanged (IGNORE)"},
+		{"WARN", true, "(WARN)"},
+	}
+	for _, tt := range tests {
+		paths := write(t, map[string]string{"in.csv": "100,0,SSO," + tt.handling + ",EN,N,N\n" +
+			row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil) + "\n"})
+		res, err := Convert(paths, Options{CompanyID: companyID, Replace: tt.replace})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range res.Files[0].Warnings {
+			got = append(got, w.String())
+		}
+		joined := strings.Join(got, "\n")
+		switch {
+		case tt.want == "" && joined != "":
+			t.Errorf("%s (replace %v): unexpected warnings %q", tt.handling, tt.replace, joined)
+		case tt.want != "" && (!strings.Contains(joined, tt.want) || !strings.Contains(joined, "in.csv:1:4 (Existing Record Handling)")):
+			t.Errorf("%s (replace %v): warnings %q lack %q at in.csv:1:4", tt.handling, tt.replace, joined, tt.want)
+		}
+	}
+}
