@@ -21,7 +21,13 @@ var keep305 = map[int]bool{1: true, 2: true, 4: true, 5: true, 6: true, 8: true,
 // writeVaried writes a generated 305 feed in which every employee has a
 // shape of their own: optional fields blanked, flags flipped and values
 // that need escaping, at random (seeded).
-func writeVaried(t *testing.T, rows int, seed uint64) string {
+func writeVaried(t testing.TB, rows int, seed uint64) string {
+	return writeVariedP(t, rows, seed, 25)
+}
+
+// writeVariedP is writeVaried blanking about blankPct percent of the
+// optional fields.
+func writeVariedP(t testing.TB, rows int, seed uint64, blankPct int) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := gen.Write305(&buf, rows, int64(seed)); err != nil {
@@ -40,11 +46,11 @@ func writeVaried(t *testing.T, rows int, seed uint64) string {
 				continue
 			}
 			switch x := rng.IntN(100); {
-			case x < 25:
+			case x < blankPct:
 				rec[i] = ""
-			case x < 30 && rec[i] == "Y":
+			case x < blankPct+5 && rec[i] == "Y":
 				rec[i] = "N"
-			case x < 35 && rec[i] == "N":
+			case x < blankPct+10 && rec[i] == "N":
 				rec[i] = "Y"
 			}
 		}
@@ -65,38 +71,57 @@ func writeVaried(t *testing.T, rows int, seed uint64) string {
 	return path
 }
 
+// checkEncodedMatchesRebuilt converts path and checks every encoded
+// operation against encoding/json's form of its data rebuilt from scratch
+// (Operation.Data builds without the remembered bodies and key orders the
+// plan reuses between users). It returns the number of operations.
+func checkEncodedMatchesRebuilt(t testing.TB, path string, indent bool) int {
+	t.Helper()
+	res, err := Convert([]string{path}, Options{CompanyID: companyID, Indent: indent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := 0
+	for ri, req := range res.Plan.Requests {
+		for oi, op := range req.Operations {
+			ops++
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if indent {
+				enc.SetIndent("    ", "  ") // operations sit at depth 2 of the request
+			}
+			if err := enc.Encode(op.BulkOperation()); err != nil {
+				t.Fatal(err)
+			}
+			if got := op.Encoded(); !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte{'\n'})) {
+				t.Fatalf("indent %v, request %d operation %d (%s):\n got %s\nwant %s", indent, ri+1, oi, op.Employee, got, want.Bytes())
+			}
+		}
+	}
+	return ops
+}
+
 // TestConvertVariedShapesMatchRebuiltData converts employees of many
-// shapes and checks every encoded operation against encoding/json's form
-// of its data rebuilt from scratch (Operation.Data builds without the
-// remembered bodies and key orders the plan reuses between users), compact
-// and indented.
+// shapes and checks every encoded operation against its rebuilt data,
+// compact and indented.
 func TestConvertVariedShapesMatchRebuiltData(t *testing.T) {
 	path := writeVaried(t, 3000, 11)
 	for _, indent := range []bool{false, true} {
-		res, err := Convert([]string{path}, Options{CompanyID: companyID, Indent: indent})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ops := 0
-		for ri, req := range res.Plan.Requests {
-			for oi, op := range req.Operations {
-				ops++
-				var want bytes.Buffer
-				enc := json.NewEncoder(&want)
-				enc.SetEscapeHTML(false)
-				if indent {
-					enc.SetIndent("    ", "  ") // operations sit at depth 2 of the request
-				}
-				if err := enc.Encode(op.BulkOperation()); err != nil {
-					t.Fatal(err)
-				}
-				if got := op.Encoded(); !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte{'\n'})) {
-					t.Fatalf("indent %v, request %d operation %d (%s):\n got %s\nwant %s", indent, ri+1, oi, op.Employee, got, want.Bytes())
-				}
-			}
-		}
-		if res.Totals.Converted < 1000 || ops < 1000 {
-			t.Fatalf("only %d records converted, %d operations: the variation rejects too much to test anything", res.Totals.Converted, ops)
+		if ops := checkEncodedMatchesRebuilt(t, path, indent); ops < 2000 {
+			t.Fatalf("only %d operations: the variation rejects too much to test anything", ops)
 		}
 	}
+}
+
+// FuzzConvertVariedShapes does the same for feeds of any seed and rate of
+// blank fields.
+func FuzzConvertVariedShapes(f *testing.F) {
+	f.Add(uint64(1), uint8(25), false)
+	f.Add(uint64(2), uint8(60), true)
+	f.Add(uint64(3), uint8(5), false)
+	f.Fuzz(func(t *testing.T, seed uint64, blank uint8, indent bool) {
+		path := writeVariedP(t, 120, seed, int(blank%90))
+		checkEncodedMatchesRebuilt(t, path, indent)
+	})
 }
