@@ -1,8 +1,10 @@
 package schemas
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -314,5 +316,50 @@ func TestConcurrentUse(t *testing.T) {
 		if fs := <-done; len(fs) != 1 || fs[0].Pointer != "/active" {
 			t.Errorf("goroutine %d: %v", g, fs)
 		}
+	}
+}
+
+// TestValidatePlanLinesInOrder: a plan.jsonl long enough to be validated
+// in several chunks reports its findings at their lines, in line order.
+func TestValidatePlanLinesInOrder(t *testing.T) {
+	data, err := os.ReadFile("testdata/valid/plan.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := bytes.SplitN(data, []byte("\n"), 2)[0]
+	bad := map[int]string{3: `{"employeeId":"","creates":true,"records":[]}`, 2*planChunk + 7: `not json`, 3*planChunk + 1: `{"creates":"yes"}`}
+	var plan bytes.Buffer
+	const lines = 3*planChunk + 40
+	for n := 1; n <= lines; n++ {
+		if b, ok := bad[n]; ok {
+			plan.WriteString(b)
+		} else if n%50 == 0 {
+			plan.WriteString("   ") // blank lines are skipped
+		} else {
+			plan.Write(good)
+		}
+		plan.WriteByte('\n')
+	}
+	v, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := v.ValidateBytes(KindPlan, plan.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, f := range fs {
+		if !f.IsError() {
+			t.Errorf("line %d: unexpected warning %v", f.Line, f)
+			continue
+		}
+		if len(got) == 0 || got[len(got)-1] != f.Line {
+			got = append(got, f.Line)
+		}
+	}
+	want := []int{3, 2*planChunk + 7, 3*planChunk + 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("error lines %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -461,40 +463,74 @@ func (v *Validator) ValidateBytes(kind Kind, data []byte) ([]Finding, error) {
 	return fs, nil
 }
 
+// planChunk is the number of plan.jsonl lines a worker validates at a time.
+const planChunk = 256
+
+// validatePlan validates every line of a plan.jsonl on all cores (a large
+// run's plan has a hundred thousand lines of lineage), findings in line
+// order.
 func (v *Validator) validatePlan(data []byte) []Finding {
-	var out []Finding
+	type chunk struct {
+		first int // line number of lines[0]
+		lines [][]byte
+		out   []Finding
+	}
+	var chunks []*chunk
 	line := 0
 	for len(data) > 0 {
+		if len(chunks) == 0 || len(chunks[len(chunks)-1].lines) == planChunk {
+			chunks = append(chunks, &chunk{first: line + 1})
+		}
 		line++
 		var text []byte
-		if i := indexByte(data, '\n'); i >= 0 {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			text, data = data[:i], data[i+1:]
 		} else {
 			text, data = data, nil
 		}
-		if len(strings.TrimSpace(string(text))) == 0 {
-			continue
-		}
-		doc, err := decodeJSON(text)
-		if err != nil {
-			out = append(out, Finding{Keyword: "json", Severity: model.SevError, Line: line, Message: "not JSON: " + err.Error()})
-			continue
-		}
-		for _, f := range v.ValidatePlanLine(doc) {
-			f.Line = line
-			out = append(out, f)
-		}
+		c := chunks[len(chunks)-1]
+		c.lines = append(c.lines, text)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(chunks) {
+					return
+				}
+				c := chunks[k]
+				for n, text := range c.lines {
+					c.out = v.appendPlanLine(c.out, text, c.first+n)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var out []Finding
+	for _, c := range chunks {
+		out = append(out, c.out...)
 	}
 	return out
 }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
+// appendPlanLine appends the findings of one plan.jsonl line.
+func (v *Validator) appendPlanLine(out []Finding, text []byte, line int) []Finding {
+	if len(bytes.TrimSpace(text)) == 0 {
+		return out
 	}
-	return -1
+	doc, err := decodeJSON(text)
+	if err != nil {
+		return append(out, Finding{Keyword: "json", Severity: model.SevError, Line: line, Message: "not JSON: " + err.Error()})
+	}
+	for _, f := range v.ValidatePlanLine(doc) {
+		f.Line = line
+		out = append(out, f)
+	}
+	return out
 }
 
 // ValidateFile reads and validates one file, detecting its kind from the
