@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -340,8 +342,9 @@ func Load(dir string) (*Data, error) {
 			d.Operations = append(d.Operations, Operation{Key: k, Bulk: o.Bulk, Index: o.Index, Phase: o.Phase,
 				Method: o.Method, Path: o.Path, Employee: emp, Status: StatusNotSubmitted})
 		}
+		d.Summary.TraceRows += rowCount(line)
 		return nil
-	}, func(*TraceRow) error { d.Summary.TraceRows++; return nil })
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -543,45 +546,149 @@ func (d *Data) Trace(fn func(*TraceRow) error) error {
 	return err
 }
 
+// planBatch is a run of plan.jsonl lines, decoded by a worker.
+type planBatch struct {
+	first int      // line number of raw[0]
+	raw   [][]byte // the lines
+	pls   []jsonPlanLine
+	err   error // the first decoding error, at line errAt
+	errAt int
+	done  chan struct{}
+}
+
+const planBatchLines = 256
+
+func (b *planBatch) decode(path string) {
+	defer close(b.done)
+	b.pls = make([]jsonPlanLine, len(b.raw))
+	for k, raw := range b.raw {
+		if len(bytes.TrimSpace(raw)) == 0 {
+			continue
+		}
+		n := b.first + k
+		pl := &b.pls[k]
+		if err := json.Unmarshal(raw, pl); err != nil {
+			b.err, b.errAt = fmt.Errorf("%s:%d: %w", path, n, err), n
+			return
+		}
+		if pl.EmployeeID == "" {
+			b.err, b.errAt = fmt.Errorf("%s:%d: no employeeId", path, n), n
+			return
+		}
+	}
+}
+
 // scanPlan streams plan.jsonl, calling line for every decoded line and row
-// for every trace row of it.
+// for every trace row of it, in file order. Lines are read on one
+// goroutine and decoded on all cores; at most a few batches are in memory.
 func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
 	f, err := os.Open(d.planPath)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
-	var tr TraceRow
-	for n := 1; ; n++ {
-		b, rerr := br.ReadBytes('\n')
-		if rerr != nil && rerr != io.EOF {
-			return fmt.Errorf("%s:%d: %w", d.planPath, n, rerr)
+	workers := runtime.GOMAXPROCS(0)
+	order := make(chan *planBatch, 2*workers)
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		for b := range order { // let the reader finish
+			<-b.done
 		}
-		if len(bytes.TrimSpace(b)) > 0 {
-			var pl jsonPlanLine
-			if err := json.Unmarshal(b, &pl); err != nil {
-				return fmt.Errorf("%s:%d: %w", d.planPath, n, err)
+		wg.Wait()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		br := bufio.NewReaderSize(f, 1<<20)
+		b := &planBatch{first: 1, done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case order <- b:
+			case <-stop:
+				return false
 			}
+			wg.Add(1)
+			go func(b *planBatch) { defer wg.Done(); b.decode(d.planPath) }(b)
+			return true
+		}
+		for n := 1; ; n++ {
+			raw, rerr := br.ReadBytes('\n')
+			if rerr != nil && rerr != io.EOF {
+				readErr <- fmt.Errorf("%s:%d: %w", d.planPath, n, rerr)
+				return
+			}
+			if len(raw) > 0 {
+				b.raw = append(b.raw, raw)
+			}
+			if rerr == io.EOF {
+				if len(b.raw) > 0 {
+					send()
+				}
+				return
+			}
+			if len(b.raw) == planBatchLines {
+				if !send() {
+					return
+				}
+				b = &planBatch{first: n + 1, done: make(chan struct{})}
+			}
+		}
+	}()
+	var tr TraceRow
+	for b := range order {
+		<-b.done
+		for k := range b.pls {
+			n := b.first + k
+			if b.err != nil && n == b.errAt {
+				return b.err
+			}
+			pl := &b.pls[k]
 			if pl.EmployeeID == "" {
-				return fmt.Errorf("%s:%d: no employeeId", d.planPath, n)
+				continue // a blank line
 			}
 			if line != nil {
-				if err := line(&pl, n); err != nil {
+				if err := line(pl, n); err != nil {
 					return err
 				}
 			}
-			if err := d.rows(&pl, &tr, row); err != nil {
+			if row == nil {
+				continue
+			}
+			if err := d.rows(pl, &tr, row); err != nil {
 				return err
 			}
 		}
-		if rerr == io.EOF {
-			return nil
-		}
+	}
+	select {
+	case err := <-readErr:
+		return err
+	default:
+		return nil
 	}
 }
 
-// rows turns one plan line into trace rows.
+// rowCount is the number of trace rows rows makes of pl.
+func rowCount(pl *jsonPlanLine) int {
+	n := len(pl.Attrs)
+	if rn := pl.Rename; rn != nil {
+		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
+			n++
+		}
+		if rn.NewLogin != "" {
+			n++
+		}
+	}
+	for _, ref := range pl.Refs {
+		n += 1 + len(ref.Attrs)
+	}
+	return n
+}
+
+// rows turns one plan line into trace rows (rowCount of them).
 func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) error {
 	var ops [3]int // index+1 into pl.Operations of each phase's first operation
 	for i, o := range pl.Operations {

@@ -436,6 +436,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad JSON on plan line 3", string(rep), lines[0] + lines[1] + "{\"employeeId\": \"X\",\n" + lines[3], "plan.jsonl:3: "},
 		{"wrong type on plan line 2", string(rep), lines[0] + `{"employeeId":"E2","attrs":{}}` + "\n", "plan.jsonl:2: "},
 		{"no employee", string(rep), `{"attrs":[]}`, "plan.jsonl:1: no employeeId"},
+		{"bad line after many batches", string(rep), strings.Repeat(lines[0], 3*planBatchLines+10) + "\n" + `{"employeeId":7}` + "\n" + strings.Repeat(lines[1], 600),
+			fmt.Sprintf("plan.jsonl:%d: ", 3*planBatchLines+12)},
 		{"report syntax", "{\n  \"totals\": {\n    \"records\": 1,,\n", string(plan), "report.json:3: "},
 		{"report type", "{\n\"records\": [\n{\"status\": 5}]}\n", string(plan), "report.json:3: "},
 		{"no report", "", string(plan), "report.json: no such file"},
