@@ -66,7 +66,7 @@ var transforms = []transform{
 	{"expense_audit", opSet, convExpenseAudit, "", "REQ|ALW|NVR -> REQUIRED|ALWAYS|NEVER (UPS values accepted)"},
 	{"reimbursement_type", opSet, convReimbursementType, "", "APCHECK|ADPPAYR|CNQRPAY|PMTSERV -> ACCOUNTS_PAYABLE|ADP_PAYROLL|CONCUR_PAY|OTHER (UPS values accepted)"},
 	{"gender", opSet, convGender, "", "M|F|Male|Female -> Male|Female"},
-	{"date", opSet, convDate, "", "YYYY-MM-DD or MM/DD/YYYY -> YYYY-MM-DD"},
+	{"date", opSet, convDate, "", "YYYY-MM-DD or MM/DD/YYYY (also M/D/YYYY, as spreadsheets write it) -> YYYY-MM-DD"},
 	{"datetime", opSet, convDateTime, "datetime", "date -> ISO 8601 date-time: args start (T00:00:00Z) or end (T23:59:59Z); an RFC 3339 date-time is kept"},
 	{"phone", opSet, convPhone, "phone", "phone number (digits and + - ( ) . / x); args primary also sets the element's primary=true"},
 	{"phone_ext", opPhoneExt, nil, "", "extension appended to the phone of an earlier row with the same target as \"<phone> x<ext>\""},
@@ -311,32 +311,31 @@ func digits(s string) (int, bool) {
 
 var errDate = errors.New("malformed date")
 
-// parseDate accepts YYYY-MM-DD and MM/DD/YYYY and returns YYYY-MM-DD.
+// parseDate accepts YYYY-MM-DD and MM/DD/YYYY and returns YYYY-MM-DD. The
+// month and day of the US form may have one digit (1/31/2024), as
+// spreadsheets write dates back to CSV.
 func parseDate(v string) (string, error) {
 	var y, m, d int
 	var ok1, ok2, ok3 bool
-	iso := false
-	switch {
-	case len(v) == 10 && v[4] == '-' && v[7] == '-':
+	if len(v) == 10 && v[4] == '-' && v[7] == '-' {
 		y, ok1 = digits(v[:4])
 		m, ok2 = digits(v[5:7])
 		d, ok3 = digits(v[8:])
-		iso = true
-	case len(v) == 10 && v[2] == '/' && v[5] == '/':
-		m, ok1 = digits(v[:2])
-		d, ok2 = digits(v[3:5])
-		y, ok3 = digits(v[6:])
-	default:
+	} else if ms, rest, ok := strings.Cut(v, "/"); ok && len(ms) <= 2 {
+		ds, ys, ok := strings.Cut(rest, "/")
+		if !ok || len(ds) > 2 || len(ys) != 4 {
+			return "", fmt.Errorf("%w %q: want YYYY-MM-DD or MM/DD/YYYY", errDate, v)
+		}
+		m, ok1 = digits(ms)
+		d, ok2 = digits(ds)
+		y, ok3 = digits(ys)
+	} else {
 		return "", fmt.Errorf("%w %q: want YYYY-MM-DD or MM/DD/YYYY", errDate, v)
 	}
 	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || y < 1900 {
 		return "", fmt.Errorf("%w %q: not a calendar date (YYYY-MM-DD or MM/DD/YYYY)", errDate, v)
 	}
-	if iso {
-		return v, nil
-	}
-	b := [10]byte{v[6], v[7], v[8], v[9], '-', v[0], v[1], '-', v[3], v[4]}
-	return string(b[:]), nil
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d), nil
 }
 
 func daysIn(y, m int) int {
