@@ -89,8 +89,9 @@ type OpFinding struct {
 }
 
 // maxRounds bounds the validate → reject → re-plan loop; a record rejected
-// in one round can only remove values, so a few rounds settle it.
-const maxRounds = 4
+// in one round can only remove values, so a few rounds settle it (one more
+// when a login conflict is found after the schemas settle).
+const maxRounds = 6
 
 // Convert reads every file in order and converts it. An unreadable input
 // is an error (nothing is written for a run with an unreadable input); bad
@@ -132,12 +133,9 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	for round := 0; ; round++ {
 		sets, results := eng.Finish()
 		byEmp := changeSetsByEmployee(sets)
-		if rejectDuplicateLogins(eng, sets, opts.Directory, byEmp) {
-			if round+1 == maxRounds {
-				return nil, fmt.Errorf("convert: duplicate logins still found after %d rounds of rejecting their records", maxRounds)
-			}
-			continue
-		}
+		// settled is called once the plan and the schemas reject nothing
+		// more: only then is it known which employees hold their logins.
+		settled := func() bool { return !rejectDuplicateLogins(eng, sets, opts.Directory, byEmp) }
 		var chk *opChecker
 		if fv != nil {
 			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
@@ -166,11 +164,11 @@ func Convert(paths []string, opts Options) (*Result, error) {
 			}
 		}
 		if fv == nil {
-			if !rejectedAny {
+			if !rejectedAny && settled() {
 				break
 			}
 			if round+1 == maxRounds {
-				return nil, fmt.Errorf("convert: records still rejected by the plan after %d rounds", maxRounds)
+				return nil, fmt.Errorf("convert: records still rejected after %d rounds of rejecting their records", maxRounds)
 			}
 			continue
 		}
@@ -191,11 +189,11 @@ func Convert(paths []string, opts Options) (*Result, error) {
 				res.SchemaErrors++
 			}
 		}
-		if !rejectedAny {
+		if !rejectedAny && settled() {
 			break
 		}
 		if round+1 == maxRounds {
-			return nil, fmt.Errorf("convert: schema violations still found after %d rounds of rejecting their records", maxRounds)
+			return nil, fmt.Errorf("convert: records still rejected after %d rounds of rejecting their records", maxRounds)
 		}
 	}
 	res.Records = mergeResults(paths, res.Records, readerRejects)

@@ -25,33 +25,35 @@ func (o loginOwner) where() string {
 }
 
 // rejectDuplicateLogins finds logins (userName) that two employees would
-// hold after the run — two of the run's employees, or one of them and
-// another employee of the directory — and rejects the record of the later
-// employee that sets it: UPS refuses the second user at submit time, after
-// the first one was created, so it is better rejected now with both places
-// named. Logins compare ignoring case, as Concur's do. It reports whether
-// it rejected anything.
+// hold — two of the run's employees, or one of them and another employee
+// of the directory — and rejects the record of the later employee that
+// sets it: UPS refuses the second user at submit time, after the first one
+// was created, so it is better rejected now with both places named.
+// Logins compare ignoring case, as Concur's do.
+//
+// A directory employee's login is free for another employee only when
+// this run's 320 changes it: renames run in phase 0, before any user is
+// created or updated. A login changed by a phase-1 update is still taken
+// while phase 1 runs (its operations run in no guaranteed order), so it
+// stays its owner's for this run. It reports whether it rejected anything.
 func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *plan.Directory, byEmp map[string]*model.ChangeSet) bool {
 	type runLogin struct {
 		login string
 		src   model.Source
 	}
 	logins := make([]runLogin, len(sets))
-	changes := map[string]bool{} // employees (and their old IDs) whose login this run sets
+	renamed := map[string]bool{} // employees (old IDs) whose login a 320 changes in phase 0
 	for i, cs := range sets {
 		l, src := loginOf(cs)
 		logins[i] = runLogin{l, src}
-		if l != "" {
-			changes[cs.EmployeeID] = true
-			if cs.Rename != nil {
-				changes[cs.Rename.From] = true
-			}
+		if cs.Rename != nil && cs.Rename.NewLogin != "" {
+			renamed[cs.Rename.From] = true
 		}
 	}
 	owners := map[string]loginOwner{}
 	if dir != nil {
 		for _, e := range dir.Entries() {
-			if e.UserName != "" && !changes[e.EmployeeNumber] {
+			if e.UserName != "" && !renamed[e.EmployeeNumber] {
 				owners[strings.ToLower(e.UserName)] = loginOwner{emp: e.EmployeeNumber, src: model.Source{File: e.Pos.File, Line: e.Pos.Line}, dir: true}
 			}
 		}

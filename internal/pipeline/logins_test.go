@@ -44,10 +44,22 @@ func TestConvertDuplicateLogins(t *testing.T) {
 		{name: "directory login of the same employee", dir: dir, rows: []string{
 			row305("Zoe", "Lee", "D1", "en_US", "US", "", "USD", nil),
 		}},
-		{name: "login freed by its directory owner in the same run", dir: dir, rows: []string{
+		{name: "login changed by an update is still taken in this run", dir: dir, rows: []string{
 			row305("Yan", "Lee", "E4", "en_US", "US", "", "USD", nil),
 			row305("Yannick", "Lee", "D2", "en_US", "US", "", "USD", nil),
+		}, rejected: map[string]string{"E4": "employee D2 (directory dir.csv:3)"}},
+		{name: "login freed by a 320 of its directory owner", dir: dir, rows: []string{
+			row305("Yan", "Lee", "E4", "en_US", "US", "", "USD", nil),
+			"320,D2,,yannick@example.com",
 		}},
+		{name: "logins swapped by updates", dir: dir, rows: []string{
+			row305("Zoe", "Lee", "D2", "en_US", "US", "", "USD", nil),
+			row305("Yan", "Lee", "D1", "en_US", "US", "", "USD", nil),
+		}, rejected: map[string]string{"D2": "employee D1 (directory dir.csv:2)", "D1": "employee D2 (directory dir.csv:3)"}},
+		{name: "the earlier holder rejected for another reason", rows: []string{
+			row305("Ann", "Lee", "E1", "xx_XX", "US", "", "USD", nil),
+			row305("Ann", "Kim", "E2", "en_US", "US", "", "USD", nil),
+		}, rejected: map[string]string{"E1": "locale"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
