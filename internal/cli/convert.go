@@ -50,7 +50,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 			&ucli.IntFlag{Name: "fail-on-errors", Usage: "`N`: UPS stops processing a Bulk request after N failed operations (failOnErrors); default: every operation is processed"},
 		},
 		Action: func(ctx *ucli.Context) error {
-			defer gcpolicy.Relax(c.Getenv)() // the run stays in memory until written
+			defer gcpolicy.Relax()() // the run stays in memory until written
 			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
 				Mapping: ctx.String("mapping"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),

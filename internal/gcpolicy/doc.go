@@ -8,7 +8,8 @@
 // and again and frees almost nothing; on two cores that cost about 40% of
 // the conversion. Relax turns proportional collection off for the duration
 // and sets a soft memory limit instead — half of the machine's memory, or
-// of the container's limit — so the collector runs only when memory is
+// of the smallest limit of the process's cgroup and its ancestors — so the
+// collector runs only when memory is
 // actually short. A GOGC or GOMEMLIMIT in the environment wins: the
 // runtime is then left as the user configured it.
 package gcpolicy

@@ -6,7 +6,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,13 +30,13 @@ var (
 )
 
 // Relax applies the conversion setting (see the package documentation)
-// and returns the function that restores the previous one. getenv reads
-// the environment (os.Getenv in the command; tests inject their own).
-// Calls may nest and overlap: the first applies, the last restore undoes.
-// When the environment sets GOGC or GOMEMLIMIT, or the machine's memory is
-// unknown, Relax changes nothing.
-func Relax(getenv func(string) string) (restore func()) {
-	s, ok := Decide(getenv, Sources{})
+// and returns the function that restores the previous one. It reads GOGC
+// and GOMEMLIMIT from the process environment, which configures the
+// runtime. Calls may nest and overlap: the first applies, the last restore
+// undoes. When the environment sets GOGC or GOMEMLIMIT, or the machine's
+// memory is unknown, Relax changes nothing.
+func Relax() (restore func()) {
+	s, ok := Decide(os.Getenv, Sources{})
 	if !ok {
 		return func() {}
 	}
@@ -62,8 +64,8 @@ func Relax(getenv func(string) string) (restore func()) {
 // fields mean the Linux defaults.
 type Sources struct {
 	MemInfo    string // /proc/meminfo
-	CgroupV2   string // /sys/fs/cgroup/memory.max
-	CgroupV1   string // /sys/fs/cgroup/memory/memory.limit_in_bytes
+	SelfCgroup string // /proc/self/cgroup: the process's cgroup paths
+	CgroupRoot string // /sys/fs/cgroup
 	ReadFileFn func(string) ([]byte, error)
 }
 
@@ -80,33 +82,65 @@ func Decide(getenv func(string) string, src Sources) (Setting, bool) {
 	return Setting{MemoryLimit: total / 2}, true
 }
 
-// machineMemory is the smaller of the physical memory and the cgroup
-// limit, 0 when neither is known.
+// machineMemory is the smallest of the physical memory and the memory
+// limits of the process's cgroup and its ancestors (cgroup v2 memory.max,
+// v1 memory.limit_in_bytes), 0 when none is known.
 func machineMemory(src Sources) int64 {
 	read := src.ReadFileFn
 	if read == nil {
 		read = os.ReadFile
 	}
-	path := func(p, def string) string {
+	or := func(p, def string) string {
 		if p != "" {
 			return p
 		}
 		return def
 	}
+	root := or(src.CgroupRoot, "/sys/fs/cgroup")
 	var total int64
-	if data, err := read(path(src.MemInfo, "/proc/meminfo")); err == nil {
-		total = parseMemTotal(bytes.NewReader(data))
-	}
-	for _, p := range []string{path(src.CgroupV2, "/sys/fs/cgroup/memory.max"), path(src.CgroupV1, "/sys/fs/cgroup/memory/memory.limit_in_bytes")} {
-		data, err := read(p)
-		if err != nil {
-			continue
-		}
-		if lim := parseLimit(string(data)); lim > 0 && (total == 0 || lim < total) {
+	lower := func(lim int64) {
+		if lim > 0 && (total == 0 || lim < total) {
 			total = lim
 		}
 	}
+	if data, err := read(or(src.MemInfo, "/proc/meminfo")); err == nil {
+		total = parseMemTotal(bytes.NewReader(data))
+	}
+	for _, f := range limitFiles(root, read, or(src.SelfCgroup, "/proc/self/cgroup")) {
+		if data, err := read(f); err == nil {
+			lower(parseLimit(string(data)))
+		}
+	}
 	return total
+}
+
+// limitFiles lists the memory limit files that apply to the process: those
+// of its cgroup and every ancestor up to the root, for cgroup v2 and v1.
+func limitFiles(root string, read func(string) ([]byte, error), self string) []string {
+	files := []string{root + "/memory.max", root + "/memory/memory.limit_in_bytes"}
+	data, err := read(self)
+	if err != nil {
+		return files
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		var base, file string
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			base, file = root, "memory.max"
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
+			base, file = root+"/memory", "memory.limit_in_bytes"
+		default:
+			continue
+		}
+		for p := path.Clean("/" + parts[2]); p != "/"; p = path.Dir(p) {
+			files = append(files, base+p+"/"+file)
+		}
+	}
+	return files
 }
 
 // parseMemTotal reads MemTotal (in kB) from /proc/meminfo.

@@ -2,6 +2,7 @@ package gcpolicy
 
 import (
 	"errors"
+	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ func env(kv ...string) func(string) string {
 }
 
 func files(m map[string]string) Sources {
-	return Sources{MemInfo: "meminfo", CgroupV2: "v2", CgroupV1: "v1", ReadFileFn: func(p string) ([]byte, error) {
+	return Sources{MemInfo: "meminfo", SelfCgroup: "self", CgroupRoot: "/cg", ReadFileFn: func(p string) ([]byte, error) {
 		if s, ok := m[p]; ok {
 			return []byte(s), nil
 		}
@@ -34,12 +35,18 @@ func TestDecide(t *testing.T) {
 		want  int64 // 0: no setting
 	}{
 		{"physical memory", env(), map[string]string{"meminfo": meminfo}, 24684092 * 1024 / 2},
-		{"cgroup v2 limit below", env(), map[string]string{"meminfo": meminfo, "v2": "4294967296\n"}, 2147483648},
-		{"cgroup v2 max", env(), map[string]string{"meminfo": meminfo, "v2": "max\n"}, 24684092 * 1024 / 2},
-		{"cgroup v1 unlimited", env(), map[string]string{"meminfo": meminfo, "v1": "9223372036854771712\n"}, 24684092 * 1024 / 2},
-		{"cgroup v1 limit", env(), map[string]string{"meminfo": meminfo, "v1": "1073741824"}, 536870912},
-		{"cgroup limit above memory", env(), map[string]string{"meminfo": meminfo, "v2": "99999999999999"}, 24684092 * 1024 / 2},
-		{"only a cgroup", env(), map[string]string{"v2": "2000"}, 1000},
+		{"cgroup v2 limit below", env(), map[string]string{"meminfo": meminfo, "/cg/memory.max": "4294967296\n"}, 2147483648},
+		{"cgroup v2 max", env(), map[string]string{"meminfo": meminfo, "/cg/memory.max": "max\n"}, 24684092 * 1024 / 2},
+		{"cgroup v1 unlimited", env(), map[string]string{"meminfo": meminfo, "/cg/memory/memory.limit_in_bytes": "9223372036854771712\n"}, 24684092 * 1024 / 2},
+		{"cgroup v1 limit", env(), map[string]string{"meminfo": meminfo, "/cg/memory/memory.limit_in_bytes": "1073741824"}, 536870912},
+		{"cgroup limit above memory", env(), map[string]string{"meminfo": meminfo, "/cg/memory.max": "99999999999999"}, 24684092 * 1024 / 2},
+		{"only a cgroup", env(), map[string]string{"/cg/memory.max": "2000"}, 1000},
+		{"nested cgroup v2 limit", env(), map[string]string{"meminfo": meminfo, "self": "0::/system.slice/job.service\n",
+			"/cg/system.slice/job.service/memory.max": "max\n", "/cg/system.slice/memory.max": "8589934592\n"}, 4294967296},
+		{"nested cgroup v1 limit", env(), map[string]string{"meminfo": meminfo, "self": "5:cpu,cpuacct:/x\n4:memory:/batch/42\n",
+			"/cg/memory/batch/42/memory.limit_in_bytes": "2147483648\n"}, 1073741824},
+		{"cgroup of another controller", env(), map[string]string{"meminfo": meminfo, "self": "5:cpu:/batch/42\n",
+			"/cg/batch/42/memory.max": "1000"}, 24684092 * 1024 / 2},
 		{"nothing known", env(), map[string]string{}, 0},
 		{"garbage meminfo", env(), map[string]string{"meminfo": "MemTotal: lots kB"}, 0},
 		{"GOGC wins", env("GOGC", "200"), map[string]string{"meminfo": meminfo}, 0},
@@ -67,15 +74,15 @@ func TestParseMemTotal(t *testing.T) {
 // TestRelaxRestores checks the setting is applied while held, nested holds
 // keep it, and the last restore brings back what was there before.
 func TestRelaxRestores(t *testing.T) {
-	if _, ok := Decide(env(), Sources{}); !ok {
+	if _, ok := Decide(os.Getenv, Sources{}); !ok {
 		t.Skip("machine memory unknown here: Relax changes nothing")
 	}
 	before := debug.SetGCPercent(73)
 	defer debug.SetGCPercent(before)
 	limBefore := debug.SetMemoryLimit(-1)
 
-	r1 := Relax(env())
-	r2 := Relax(env())
+	r1 := Relax()
+	r2 := Relax()
 	if p := debug.SetGCPercent(-1); p != -1 {
 		t.Errorf("GC percent while relaxed = %d, want -1", p)
 	}
@@ -98,9 +105,10 @@ func TestRelaxRestores(t *testing.T) {
 }
 
 func TestRelaxLeavesUserSettings(t *testing.T) {
+	t.Setenv("GOGC", "61")
 	before := debug.SetGCPercent(61)
 	defer debug.SetGCPercent(before)
-	restore := Relax(env("GOGC", "61"))
+	restore := Relax()
 	if p := debug.SetGCPercent(-1); p != 61 {
 		t.Errorf("GC percent = %d, want the user's 61", p)
 	}

@@ -30,7 +30,7 @@ var (
 // like.
 func benchFile(b *testing.B) string {
 	b.Helper()
-	b.Cleanup(gcpolicy.Relax(os.Getenv))
+	b.Cleanup(gcpolicy.Relax())
 	benchOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "upsmigrate-bench")
 		if err != nil {
