@@ -109,25 +109,44 @@ func NewInput(r io.Reader, name string, opts Options) (*Input, error) {
 const headSize = 16 << 10
 
 // crOnly reports whether head breaks lines with a carriage return alone,
-// as classic Mac OS (and Excel's "CSV (Macintosh)") writes them: it holds
-// a CR and no LF.
+// as classic Mac OS (and Excel's "CSV (Macintosh)") writes them: its first
+// line break outside double quotes is a CR not followed by an LF. Such
+// files may still hold LFs inside quoted cells, as LF files may hold CRs.
 func crOnly(head []byte) bool {
-	return bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0
+	quoted := false
+	for i, c := range head {
+		switch c {
+		case '"':
+			quoted = !quoted
+		case '\r', '\n':
+			if !quoted {
+				return c == '\r' && (i+1 == len(head) || head[i+1] != '\n')
+			}
+		}
+	}
+	return false
 }
 
-// crToLF turns every carriage return into a line feed, byte for byte, so
-// that offsets are unchanged.
-type crToLF struct{ r io.Reader }
+// crToLF turns every carriage return not followed by a line feed into a
+// line feed, byte for byte, so that offsets are unchanged; CRLF and LF are
+// left as they are.
+type crToLF struct{ br *bufio.Reader }
 
 func (c crToLF) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
+	n, err := c.br.Read(p)
 	b := p[:n]
 	for {
 		i := bytes.IndexByte(b, '\r')
 		if i < 0 {
 			break
 		}
-		b[i] = '\n'
+		if i+1 < len(b) {
+			if b[i+1] != '\n' {
+				b[i] = '\n'
+			}
+		} else if next, perr := c.br.Peek(1); perr != nil || next[0] != '\n' {
+			b[i] = '\n' // the last byte read: look at the next one
+		}
 		b = b[i+1:]
 	}
 	return n, err

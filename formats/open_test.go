@@ -1,10 +1,12 @@
 package formats
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -124,6 +126,8 @@ func TestNewInputLineEnds(t *testing.T) {
 		{"CR only", rec1 + "\r" + rec2 + "\r", []int{1, 2}, true},
 		{"CR only, blank line", rec1 + "\r\r" + rec2, []int{1, 3}, true},
 		{"quoted CR inside LF file", "\"400\",E1,\"EXP\rPROCESSOR\"\n" + rec2 + "\n", []int{1, 2}, false},
+		{"CR only, LF inside a quoted cell", rec1 + "\r400,E2,\"EXP\nAPPROVER\"\r", []int{1, 2}, true},
+		{"CR only, CRLF later", rec1 + "\r" + rec2 + "\r\n", []int{1, 2}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,5 +164,37 @@ func TestNewInputLineEnds(t *testing.T) {
 				t.Errorf("line-end warning = %v, want %v (%v)", warned, tt.warn, in.Warnings())
 			}
 		})
+	}
+}
+
+// TestCRToLF reads through crToLF a byte at a time, so that every CR is
+// the last byte of a read and its successor is only peeked.
+func TestCRToLF(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"a\rb\r\nc\r", "a\nb\r\nc\n"},
+		{"\r\r\n\r", "\n\r\n\n"},
+		{"no breaks", "no breaks"},
+		{"x\ny\r", "x\ny\n"},
+	} {
+		c := crToLF{bufio.NewReaderSize(iotest.OneByteReader(strings.NewReader(tt.in)), 16)}
+		var out []byte
+		p := make([]byte, 1)
+		for {
+			n, err := c.Read(p)
+			out = append(out, p[:n]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if string(out) != tt.want {
+			t.Errorf("crToLF(%q) = %q, want %q", tt.in, out, tt.want)
+		}
+		whole, err := io.ReadAll(crToLF{bufio.NewReader(strings.NewReader(tt.in))})
+		if err != nil || string(whole) != tt.want {
+			t.Errorf("crToLF(%q) in one read = %q, %v; want %q", tt.in, whole, err, tt.want)
+		}
 	}
 }
