@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -58,6 +59,10 @@ func Open(path string, opts Options) (*Input, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s is a directory: expected input files, given in processing order (e.g. %s)", path, filepath.Join(path, "*.csv"))
 	}
 	in, err := NewInput(f, path, opts)
 	if err != nil {

@@ -198,3 +198,11 @@ func TestCRToLF(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenDirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "is a directory: expected input files") {
+		t.Errorf("Open(dir) error = %v, want a directory error", err)
+	}
+}
