@@ -333,6 +333,13 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 		return
 	}
 	switch cr.op {
+	case opKey, opRef, opNewEmployeeID:
+		if err := checkSpreadsheetNumber(v); err != nil {
+			c.fail(cr, f, err.Error())
+			return
+		}
+	}
+	switch cr.op {
 	case opLiteral:
 		if v != cr.args {
 			c.fail(cr, f, fmt.Sprintf("record type field is %q, want %q", v, cr.args))

@@ -362,6 +362,9 @@ func convDateTime(v string, endOfDay bool) (string, error) {
 }
 
 func convPhone(v string, _ bool) (string, error) {
+	if err := checkSpreadsheetNumber(v); err != nil {
+		return "", err
+	}
 	nd := 0
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -378,6 +381,28 @@ func convPhone(v string, _ bool) (string, error) {
 		return "", fmt.Errorf("malformed phone number %q: no digits", v)
 	}
 	return v, nil
+}
+
+// spreadsheetNumber reports whether v is a number in the scientific
+// notation spreadsheets display long numbers in (1.23457E+11): written
+// back to CSV that way, the number has lost its digits.
+func spreadsheetNumber(v string) bool {
+	mant, exp, ok := strings.Cut(v, "E+")
+	if !ok || len(mant) < 3 || mant[1] != '.' || !isDigit(mant[0]) {
+		return false
+	}
+	_, okM := digits(mant[2:])
+	_, okE := digits(exp)
+	return okM && okE
+}
+
+// checkSpreadsheetNumber refuses an identifier or phone number that a
+// spreadsheet turned into scientific notation.
+func checkSpreadsheetNumber(v string) error {
+	if spreadsheetNumber(v) {
+		return fmt.Errorf("%q is a number in the scientific notation a spreadsheet writes for long numbers: its digits are lost; expected the original value (format the column as text before saving the CSV)", v)
+	}
+	return nil
 }
 
 func convPhoneExt(v string) error {

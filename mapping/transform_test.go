@@ -95,6 +95,8 @@ func TestValueTransforms(t *testing.T) {
 		{"datetime", true, []convCase{{"2024-03-01", "2024-03-01T23:59:59Z", ""}}},
 		{"phone", false, []convCase{
 			{"+1 (425) 555-0100", "+1 (425) 555-0100", ""},
+			{"1.42555E+10", "", "scientific notation"},
+			{"+1 425 555 E+10", "+1 425 555 E+10", ""},
 			{"425.555.0100 ext 12", "425.555.0100 ext 12", ""},
 			{"call me", "", "malformed phone number"},
 			{"()-", "", "no digits"},
@@ -261,6 +263,17 @@ func TestValidPath(t *testing.T) {
 	for _, p := range bad {
 		if validPath(p) {
 			t.Errorf("validPath(%q) = true", p)
+		}
+	}
+}
+
+func TestSpreadsheetNumber(t *testing.T) {
+	for v, want := range map[string]bool{
+		"1.23457E+11": true, "4.2E+9": true, "9.9E+0": true,
+		"123457": false, "1E+5": false, "12.3E+4": false, "1.2E-3": false, "1.2E+": false, "E1001": false, "1.x3E+4": false, "": false,
+	} {
+		if got := spreadsheetNumber(v); got != want {
+			t.Errorf("spreadsheetNumber(%q) = %v, want %v", v, got, want)
 		}
 	}
 }

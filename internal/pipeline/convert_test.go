@@ -249,6 +249,7 @@ func TestConvertBadInput(t *testing.T) {
 		{name: "bad flag", content: row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{15: "maybe"}) + "\n", reject: "15"},
 		{name: "unknown record type", content: "100,0,SSO,UPDATE,EN,N,N\n999,x\n", reject: "999"},
 		{name: "unknown approver", content: row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{59: "E404"}) + "\n", reject: "E404"},
+		{name: "employee ID a spreadsheet turned into a number", content: row305("Ann", "Lee", "1.23457E+11", "en_US", "US", "", "USD", nil) + "\n", reject: "in.csv:1:5 (Employee ID): error: \"1.23457E+11\" is a number in the scientific notation"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
