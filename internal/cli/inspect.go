@@ -150,7 +150,11 @@ func printInspect(w io.Writer, files []inspectFile) {
 		if format == "" {
 			format = "unknown format"
 		}
-		fmt.Fprintf(w, "%s (%s): %d records\n", f.Path, format, f.Total)
+		fmt.Fprintf(w, "%s (%s): %d records", f.Path, format, f.Total)
+		if n := len(f.Errors); n > 0 {
+			fmt.Fprintf(w, ", %d with errors", n)
+		}
+		fmt.Fprintln(w)
 		types := make([]string, 0, len(f.Records))
 		for t := range f.Records {
 			types = append(types, t)
@@ -166,11 +170,18 @@ func printInspect(w io.Writer, files []inspectFile) {
 		for _, m := range f.Warnings {
 			fmt.Fprintf(w, "  %s: warning: %s\n", position(f.Path, m), m.Message)
 		}
-		for _, m := range f.Errors {
+		for i, m := range f.Errors {
+			if i == inspectMostErrors {
+				fmt.Fprintf(w, "  … and %d more errors in %s (inspect --json lists them all)\n", len(f.Errors)-i, f.Path)
+				break
+			}
 			fmt.Fprintf(w, "  %s: error: %s\n", position(f.Path, m), m.Message)
 		}
 	}
 }
+
+// inspectMostErrors is the number of errors the text output lists per file.
+const inspectMostErrors = 50
 
 func position(path string, m inspectMessage) string {
 	s := path

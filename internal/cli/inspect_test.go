@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,5 +84,31 @@ func TestInspectBadFile(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "400    1") {
 		t.Errorf("reader did not go on after the bad record:\n%s", stdout)
+	}
+}
+
+// TestInspectCapsErrors: the text output lists the first errors of a file
+// and counts the rest; --json lists them all.
+func TestInspectCapsErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	content := "100,0,SSO,UPDATE,EN,N,N\n" + strings.Repeat("999,x\n", inspectMostErrors+70)
+	if err := os.WriteFile(bad, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := run(t, "", "inspect", bad)
+	if code != ExitRejected {
+		t.Fatalf("exit %d, want %d", code, ExitRejected)
+	}
+	if n := strings.Count(stdout, ": error: "); n != inspectMostErrors {
+		t.Errorf("%d errors listed, want %d", n, inspectMostErrors)
+	}
+	for _, want := range []string{fmt.Sprintf("%d with errors", inspectMostErrors+70), "… and 70 more errors in " + bad} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%.500s", want, stdout)
+		}
+	}
+	_, stdout, _ = run(t, "", "inspect", "--json", bad)
+	if n := strings.Count(stdout, "unknown record type"); n != inspectMostErrors+70 {
+		t.Errorf("--json lists %d errors, want %d", n, inspectMostErrors+70)
 	}
 }
