@@ -23,7 +23,7 @@ lint:
 # validators' fast path to the jsonschema/v5 reference. The sandbox reports
 # sustained Bulk operations/s with 4 concurrent clients.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./internal/pipeline/ | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/pipeline/ | tee bench.txt
 	$(GO) run ./internal/tools/benchratio -baseline BenchmarkEncodingCSV305 bench.txt
 	$(GO) test -run '^$$' -bench 'ReferenceUser|FastUser$$' -benchmem -count 3 ./schemas/ | tee bench-schemas.txt
 	$(GO) run ./internal/tools/benchratio -baseline BenchmarkReferenceUser bench-schemas.txt
