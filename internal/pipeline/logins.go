@@ -9,21 +9,6 @@ import (
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
-// loginOwner is who holds a login: an employee of the run or of the
-// directory.
-type loginOwner struct {
-	emp string
-	src model.Source // the value's source, or the directory entry's position
-	dir bool         // src is a directory entry
-}
-
-func (o loginOwner) where() string {
-	if o.dir {
-		return "directory " + o.src.String()
-	}
-	return o.src.String()
-}
-
 // rejectDuplicateLogins finds logins (userName) that two employees would
 // hold — two of the run's employees, or one of them and another employee
 // of the directory — and rejects the record of the later employee that
@@ -37,45 +22,50 @@ func (o loginOwner) where() string {
 // while phase 1 runs (its operations run in no guaranteed order), so it
 // stays its owner's for this run. It reports whether it rejected anything.
 func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *plan.Directory, byEmp map[string]*model.ChangeSet) bool {
-	type runLogin struct {
-		login string
-		src   model.Source
-	}
-	logins := make([]runLogin, len(sets))
-	renamed := map[string]bool{} // employees (old IDs) whose login a 320 changes in phase 0
-	for i, cs := range sets {
-		l, src := loginOf(cs)
-		logins[i] = runLogin{l, src}
-		if cs.Rename != nil && cs.Rename.NewLogin != "" {
-			renamed[cs.Rename.From] = true
-		}
-	}
-	owners := map[string]loginOwner{}
+	// owners maps a login to its holder: i >= 0 is sets[i], i < 0 is the
+	// directory entry -i-1. Places are put into words only for a conflict.
+	owners := make(map[string]int, len(sets))
+	var entries []plan.DirEntry
 	if dir != nil {
-		for _, e := range dir.Entries() {
+		renamed := map[string]bool{} // old IDs whose login a 320 changes in phase 0
+		for _, cs := range sets {
+			if cs.Rename != nil && cs.Rename.NewLogin != "" {
+				renamed[cs.Rename.From] = true
+			}
+		}
+		entries = dir.Entries()
+		for k, e := range entries {
 			if e.UserName != "" && !renamed[e.EmployeeNumber] {
-				owners[strings.ToLower(e.UserName)] = loginOwner{emp: e.EmployeeNumber, src: model.Source{File: e.Pos.File, Line: e.Pos.Line}, dir: true}
+				owners[lowerLogin(e.UserName)] = -k - 1
 			}
 		}
 	}
 	rejected := false
 	for i, cs := range sets {
-		l := logins[i]
-		if l.login == "" {
+		login, _ := loginOf(cs)
+		if login == "" {
 			continue
 		}
-		key := strings.ToLower(l.login)
+		key := lowerLogin(login)
 		o, taken := owners[key]
 		if !taken {
-			owners[key] = loginOwner{emp: cs.EmployeeID, src: l.src}
+			owners[key] = i
 			continue
 		}
-		if o.emp == cs.EmployeeID || (cs.Rename != nil && o.emp == cs.Rename.From) {
+		var emp, where string
+		if o >= 0 {
+			emp = sets[o].EmployeeID
+			where = loginSource(sets[o]).String()
+		} else {
+			e := entries[-o-1]
+			emp, where = e.EmployeeNumber, "directory "+e.Pos.String()
+		}
+		if emp == cs.EmployeeID || (cs.Rename != nil && emp == cs.Rename.From) {
 			continue
 		}
-		src := l.src
+		src := loginSource(cs)
 		f := OpFinding{Employee: cs.EmployeeID, Source: &src}
-		msg := fmt.Sprintf("Login ID %q is already the login of employee %s (%s): a login belongs to one user", l.login, o.emp, o.where())
+		msg := fmt.Sprintf("Login ID %q is already the login of employee %s (%s): a login belongs to one user", login, emp, where)
 		if reject(eng, f, byEmp, msg) == rejectedNew {
 			rejected = true
 		}
@@ -83,16 +73,31 @@ func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *pl
 	return rejected
 }
 
-// loginOf is the login the change set gives its employee, with its source.
-func loginOf(cs *model.ChangeSet) (string, model.Source) {
+// lowerLogin is the login as logins compare: ignoring case.
+func lowerLogin(s string) string { return strings.ToLower(s) }
+
+// loginOf is the login the change set gives its employee: a userName value
+// (returned too), else the new login of its 320.
+func loginOf(cs *model.ChangeSet) (string, *model.Attr) {
 	for i := range cs.Attrs {
 		a := &cs.Attrs[i]
 		if a.Type == model.StringValue && a.Path() == "userName" && a.Schema() == model.SchemaCore {
-			return a.Str, a.Source()
+			return a.Str, a
 		}
 	}
-	if cs.Rename != nil && cs.Rename.NewLogin != "" {
-		return cs.Rename.NewLogin, cs.Rename.Source
+	if r := cs.Rename; r != nil && r.NewLogin != "" {
+		return r.NewLogin, nil
 	}
-	return "", model.Source{}
+	return "", nil
+}
+
+// loginSource is where the login loginOf returns comes from.
+func loginSource(cs *model.ChangeSet) model.Source {
+	if _, a := loginOf(cs); a != nil {
+		return a.Source()
+	}
+	if cs.Rename != nil {
+		return cs.Rename.Source
+	}
+	return model.Source{}
 }
