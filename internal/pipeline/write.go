@@ -47,22 +47,26 @@ type Report struct {
 	Warnings []model.Diagnostic   `json:"warnings,omitempty"` // plan-level warnings
 }
 
-// outputs names every file Write may create, so a re-run into the same
-// directory never leaves a stale bulk file behind.
+// isOutput reports whether name is a file Write may create, so a re-run
+// into the same directory never leaves a stale bulk file behind.
 func isOutput(name string) bool {
 	if name == "plan.jsonl" || name == "report.json" {
 		return true
 	}
-	ok, _ := filepath.Match("bulk-[0-9][0-9][0-9][0-9].json", name)
-	return ok
+	seq, ok := strings.CutPrefix(name, "bulk-")
+	if seq, ok = strings.CutSuffix(seq, ".json"); !ok || len(seq) < 4 {
+		return false
+	}
+	for i := 0; i < len(seq); i++ {
+		if seq[i] < '0' || seq[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
-// Write writes the bulk requests, plan.jsonl and report.json into dir,
-// removing the outputs of an earlier run first.
-func (r *Result) Write(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
+// removeOutputs removes the files of a run from dir.
+func removeOutputs(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
@@ -74,6 +78,25 @@ func (r *Result) Write(dir string) error {
 			}
 		}
 	}
+	return nil
+}
+
+// Write writes the bulk requests, plan.jsonl and report.json into dir,
+// removing the outputs of an earlier run first. report.json is written
+// last, so a directory without it holds no complete run; a write that
+// fails removes what it wrote.
+func (r *Result) Write(dir string) (err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := removeOutputs(dir); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			removeOutputs(dir)
+		}
+	}()
 	ops := map[string][]OpRef{}
 	bw := bufio.NewWriterSize(nil, 256*1024) // one buffer for every file
 	for _, req := range r.Plan.Requests {

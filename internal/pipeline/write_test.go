@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
@@ -125,5 +126,51 @@ func TestWriteReportMatchesEncodingJSON(t *testing.T) {
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("%s: writeReport differs from encoding/json:\n got %.300s\nwant %.300s", name, got.Bytes(), want.Bytes())
 		}
+	}
+}
+
+func TestIsOutput(t *testing.T) {
+	for name, want := range map[string]bool{
+		"bulk-0001.json": true, "bulk-9999.json": true, "bulk-12345.json": true, "plan.jsonl": true, "report.json": true,
+		"bulk-1.json": false, "bulk-0001.json.bak": false, "bulk-00a1.json": false, "bulk-.json": false, "notes.txt": false, "report.html": false,
+	} {
+		if got := isOutput(name); got != want {
+			t.Errorf("isOutput(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestWriteFailureLeavesNoPartialRun: when a write fails (here report.json
+// cannot be created), the outputs written before it are removed, and the
+// files that are not outputs stay.
+func TestWriteFailureLeavesNoPartialRun(t *testing.T) {
+	path := writeVaried(t, 50, 5)
+	res, err := Convert([]string{path}, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "bulk-0042.json"), []byte("stale"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(out, "report.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Write(out); err == nil {
+		t.Fatal("Write succeeded with report.json a directory")
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "notes.txt report.json" {
+		t.Errorf("after a failed write the directory holds %q, want only notes.txt and the report.json directory", got)
 	}
 }
