@@ -108,7 +108,11 @@ func runValidate(opts ValidateOptions) error {
 			if r.Err != nil {
 				fmt.Fprintf(opts.Out, "%s: %v\n", r.Path, r.Err)
 			}
-			for _, f := range r.Findings {
+			for i, f := range r.Findings {
+				if i == validateMostFindings {
+					fmt.Fprintf(opts.Out, "… and %d more findings in %s (validate --json lists them all)\n", len(r.Findings)-i, r.Path)
+					break
+				}
 				fmt.Fprintln(opts.Out, f.Format(r.Path))
 			}
 		}
@@ -122,3 +126,7 @@ func runValidate(opts ValidateOptions) error {
 	}
 	return nil
 }
+
+// validateMostFindings is the number of findings the text output lists per
+// file; the counts cover them all.
+const validateMostFindings = 100

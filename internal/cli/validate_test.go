@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +79,27 @@ func TestValidateUsage(t *testing.T) {
 	}
 	if code, _, _ := run(t, "", "validate", "no-such-file.json"); code != ExitUsage {
 		t.Errorf("missing file: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+// TestValidateCapsFindings: a plan with more findings than the text output
+// lists shows the first ones, counts the rest, and still counts them all.
+func TestValidateCapsFindings(t *testing.T) {
+	const n = validateMostFindings + 30
+	plan := filepath.Join(t.TempDir(), "plan.jsonl")
+	if err := os.WriteFile(plan, []byte(strings.Repeat("not json\n", n)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := run(t, "", "validate", plan)
+	if code != ExitRejected {
+		t.Fatalf("exit %d, want %d", code, ExitRejected)
+	}
+	if got := strings.Count(stdout, "not JSON"); got != validateMostFindings {
+		t.Errorf("%d findings listed, want %d", got, validateMostFindings)
+	}
+	for _, want := range []string{"… and 30 more findings in " + plan, fmt.Sprintf("%d errors", n)} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 }
