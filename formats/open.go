@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"golang.org/x/text/encoding"
@@ -24,6 +25,21 @@ type Options struct {
 	// Encoding names the input's character encoding ("windows-1252",
 	// "iso-8859-1", …); "" or "utf-8" reads UTF-8 and rejects invalid bytes.
 	Encoding string
+	// Read, when set, counts the bytes read from the input as reading goes
+	// (for progress reports); it may be read from another goroutine.
+	Read *atomic.Int64
+}
+
+// countingReader adds the bytes it reads to n.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // Input is an opened input file.
@@ -78,6 +94,9 @@ func NewInput(r io.Reader, name string, opts Options) (*Input, error) {
 	enc, err := LookupEncoding(opts.Encoding)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Read != nil {
+		r = countingReader{r, opts.Read}
 	}
 	if enc != nil {
 		r = transform.NewReader(r, enc.NewDecoder())

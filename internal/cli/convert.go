@@ -29,6 +29,8 @@ type ConvertOptions struct {
 	// FailOnErrors is --fail-on-errors; 0 leaves failOnErrors out.
 	FailOnErrors int
 	Stdout       io.Writer
+	// Progress, when set, shows progress on this writer (standard error).
+	Progress io.Writer
 }
 
 func (c *CLI) convertCommand() *ucli.Command {
@@ -48,6 +50,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 			&ucli.BoolFlag{Name: "indent", Usage: "write indented bulk files"},
 			&ucli.BoolFlag{Name: "replace", Usage: "send existing users a full replacement (PUT of the whole user) instead of a PATCH: attributes the input does not give are reset by UPS"},
 			&ucli.IntFlag{Name: "fail-on-errors", Usage: "`N`: UPS stops processing a Bulk request after N failed operations (failOnErrors); default: every operation is processed"},
+			progressFlag,
 		},
 		Action: func(ctx *ucli.Context) error {
 			defer gcpolicy.Relax()() // the run stays in memory until written
@@ -55,7 +58,8 @@ func (c *CLI) convertCommand() *ucli.Command {
 				Mapping: ctx.String("mapping"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
 				Encoding: ctx.String("encoding"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"),
-				Replace: ctx.Bool("replace"), FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout})
+				Replace: ctx.Bool("replace"), FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout,
+				Progress: c.progressWriter(ctx)})
 		},
 	}
 }
@@ -92,12 +96,21 @@ func runConvert(o ConvertOptions) error {
 			return &Error{Code: ExitUsage, Err: err}
 		}
 	}
+	var view *progressView
+	if o.Progress != nil {
+		view = &progressView{w: o.Progress}
+		defer view.finish()
+		opts.Progress = view.update
+	}
 	res, err := pipeline.Convert(o.Files, opts)
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: err}
 	}
 	if err := res.Write(o.Out); err != nil {
 		return err
+	}
+	if view != nil {
+		view.finish() // before the summary
 	}
 	fmt.Fprint(o.Stdout, res.Summary())
 	for _, f := range res.Files {

@@ -206,3 +206,32 @@ func TestMappingCheckDirectory(t *testing.T) {
 		t.Errorf("missing path: exit %d, want %d", code, ExitUsage)
 	}
 }
+
+// TestConvertProgress: --progress draws the stages on standard error and
+// leaves standard output to the summary; without it (stderr is no
+// terminal here) nothing is drawn.
+func TestConvertProgress(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "feed.csv")
+	feed := "100,0,SSO,UPDATE,EN,N,N\n305,Ann,,Lee,E1,ann@example.com,,ann@example.com,en_US,US,US-WA,L1,USD,,Y\n"
+	if err := os.WriteFile(in, []byte(feed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--out", filepath.Join(dir, "out")}
+	code, stdout, stderr := run(t, "", append(append(base, "--progress"), in)...)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"reading feed.csv", "writing files"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q: %q", want, stderr)
+		}
+	}
+	if strings.Contains(stdout, "reading") || !strings.Contains(stdout, "1 converted") {
+		t.Errorf("stdout is not just the summary:\n%s", stdout)
+	}
+	_, _, stderr = run(t, "", append(base, in)...)
+	if stderr != "" {
+		t.Errorf("progress drawn without --progress on a non-terminal: %q", stderr)
+	}
+}

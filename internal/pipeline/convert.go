@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -44,7 +45,26 @@ type Options struct {
 	Replace bool
 	// FailOnErrors, when set, is the failOnErrors of every request.
 	FailOnErrors *int
+	// Progress, when set, is told how the conversion and its Write go, on
+	// the calling goroutine.
+	Progress func(Progress)
 }
+
+// Progress is how far a conversion has gone.
+type Progress struct {
+	Stage string // StageRead, StagePlan or StageWrite
+	File  string // StageRead: the input being read
+	// Done and Total count bytes (StageRead) or files (StageWrite); Total
+	// is 0 when unknown.
+	Done, Total int64
+}
+
+// Progress stages.
+const (
+	StageRead  = "read"
+	StagePlan  = "plan"
+	StageWrite = "write"
+)
 
 // FileSummary describes one input.
 type FileSummary struct {
@@ -77,6 +97,8 @@ type Result struct {
 	// input record (they are in Findings); the run must not pass as clean.
 	SchemaErrors int
 	Totals       Totals
+
+	progress func(Progress) // Options.Progress, for Write
 }
 
 // OpFinding is a schema finding on one operation of the plan.
@@ -109,7 +131,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
 	eng := mapping.NewEngine(set, mapping.Options{Known: known})
-	res := &Result{}
+	res := &Result{progress: opts.Progress}
 	var readerRejects []model.RecordResult
 	for _, path := range paths {
 		fs, rejects, err := readInput(path, opts, eng)
@@ -131,6 +153,9 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers,
 		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Replace: opts.Replace, FailOnErrors: opts.FailOnErrors}
 	for round := 0; ; round++ {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Stage: StagePlan})
+		}
 		sets, results := eng.Finish()
 		byEmp := changeSetsByEmployee(sets)
 		// settled is called once the plan and the schemas reject nothing
@@ -216,7 +241,18 @@ type readItem struct {
 // errors become rejected records; a fatal one fails the run.
 func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []model.RecordResult, error) {
 	fs := FileSummary{Path: path}
-	in, err := formats.Open(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding})
+	var read atomic.Int64
+	var size int64
+	if st, err := os.Stat(path); err == nil {
+		size = st.Size()
+	}
+	report := func() {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Stage: StageRead, File: path, Done: read.Load(), Total: size})
+		}
+	}
+	report()
+	in, err := formats.Open(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding, Read: &read})
 	if err != nil {
 		return fs, nil, err
 	}
@@ -273,6 +309,7 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 		if cr != nil && len(it.recs) > 0 {
 			cr.Recycle(it.recs)
 		}
+		report()
 		if it.err == nil {
 			continue
 		}

@@ -99,7 +99,14 @@ func (r *Result) Write(dir string) (err error) {
 	}()
 	ops := map[string][]OpRef{}
 	bw := bufio.NewWriterSize(nil, 256*1024) // one buffer for every file
-	for _, req := range r.Plan.Requests {
+	files := int64(len(r.Plan.Requests) + 2)
+	progress := func(done int64) {
+		if r.progress != nil {
+			r.progress(Progress{Stage: StageWrite, Done: done, Total: files})
+		}
+	}
+	for i, req := range r.Plan.Requests {
+		progress(int64(i))
 		name := BulkFileName(req.Seq)
 		if err := writeFile(filepath.Join(dir, name), bw, func(w *bufio.Writer) error { return req.Encode(w) }); err != nil {
 			return err
@@ -109,15 +116,21 @@ func (r *Result) Write(dir string) (err error) {
 				Method: op.Method, Path: op.Path, BulkID: op.BulkID})
 		}
 	}
+	progress(files - 2)
 	err = writeFile(filepath.Join(dir, "plan.jsonl"), bw, func(w *bufio.Writer) error {
 		return r.writePlan(w, ops)
 	})
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, "report.json"), bw, func(w *bufio.Writer) error {
+	progress(files - 1)
+	if err := writeFile(filepath.Join(dir, "report.json"), bw, func(w *bufio.Writer) error {
 		return writeReport(w, r.Report())
-	})
+	}); err != nil {
+		return err
+	}
+	progress(files)
+	return nil
 }
 
 // writeReport writes rep as encoding/json does indented by two spaces,

@@ -174,3 +174,45 @@ func TestWriteFailureLeavesNoPartialRun(t *testing.T) {
 		t.Errorf("after a failed write the directory holds %q, want only notes.txt and the report.json directory", got)
 	}
 }
+
+// TestProgress: a conversion reports its reading in bytes up to the file's
+// size, its planning, and its writing in files up to all of them, in that
+// order and never going back.
+func TestProgress(t *testing.T) {
+	path := writeVaried(t, 2000, 9)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []Progress
+	res, err := Convert([]string{path}, Options{CompanyID: companyID, Progress: func(p Progress) { events = append(events, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Write(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	order := map[string]int{StageRead: 0, StagePlan: 1, StageWrite: 2}
+	last := map[string]Progress{}
+	stage := 0
+	for _, e := range events {
+		o, ok := order[e.Stage]
+		if !ok || o < stage {
+			t.Fatalf("stage %q after stage %d", e.Stage, stage)
+		}
+		stage = o
+		if p, seen := last[e.Stage]; seen && e.Done < p.Done {
+			t.Fatalf("%s went back from %d to %d", e.Stage, p.Done, e.Done)
+		}
+		last[e.Stage] = e
+	}
+	if r := last[StageRead]; r.File != path || r.Done != st.Size() || r.Total != st.Size() {
+		t.Errorf("last read event %+v, want %d of %d bytes of %s", r, st.Size(), st.Size(), path)
+	}
+	if _, ok := last[StagePlan]; !ok {
+		t.Error("no plan event")
+	}
+	if w, files := last[StageWrite], int64(len(res.Plan.Requests)+2); w.Done != files || w.Total != files {
+		t.Errorf("last write event %+v, want %d of %d files", w, files, files)
+	}
+}
