@@ -47,6 +47,8 @@ type Input struct {
 	Reader
 	Path   string
 	Format string
+	// Size is the size of the file in bytes (0 when not opened by Open).
+	Size   int64
 	closer io.Closer
 
 	warnings []model.Diagnostic // about the input as a whole, found by NewInput
@@ -76,7 +78,8 @@ func Open(path string, opts Options) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	st, err := f.Stat()
+	if err == nil && st.IsDir() {
 		f.Close()
 		return nil, fmt.Errorf("%s is a directory: expected input files, given in processing order (e.g. %s)", path, filepath.Join(path, "*.csv"))
 	}
@@ -86,6 +89,9 @@ func Open(path string, opts Options) (*Input, error) {
 		return nil, err
 	}
 	in.closer = f
+	if st != nil {
+		in.Size = st.Size()
+	}
 	return in, nil
 }
 

@@ -143,7 +143,8 @@ func (r *Reader) start() error {
 	}
 	if c := sniffSeparator(head); c != ',' {
 		r.comma = c
-		r.warn(1, fmt.Sprintf("fields are separated by %s, not commas (spreadsheets write such CSV in some locales): read with %s; Concur's own import accepts commas only", sepName(c), sepName(c)))
+		_, many := sepNames(c)
+		r.warn(1, fmt.Sprintf("fields are separated by %s, not commas (spreadsheets write such CSV in some locales): read with %s; Concur's own import accepts commas only", many, many))
 	}
 	r.newParser(0)
 	return nil
@@ -367,6 +368,7 @@ func (r *Reader) quoteError(pe *csv.ParseError) error {
 		r.src.release(r.recStart, r.maxRecord, bufSize)
 	}
 	var msg string
+	sep, _ := sepNames(r.comma)
 	switch q.fault {
 	case quoteUnterminated:
 		msg = fmt.Sprintf("unterminated quoted field: the quote opening field %d at column %d is never closed; expected a closing quote before the end of the file%s", q.field, q.fcol, resume)
@@ -375,7 +377,7 @@ func (r *Reader) quoteError(pe *csv.ParseError) error {
 		if q.line != start {
 			where = fmt.Sprintf("line %d column %d", q.line, q.col)
 		}
-		msg = fmt.Sprintf("the quote at %s ends quoted field %d but other text follows it; expected %s or line end after the closing quote, and \"\" for a quote inside the field%s", where, q.field, sepWord(r.comma), resume)
+		msg = fmt.Sprintf("the quote at %s ends quoted field %d but other text follows it; expected %s or line end after the closing quote, and \"\" for a quote inside the field%s", where, q.field, sep, resume)
 	case quoteBare:
 		msg = fmt.Sprintf("quote at column %d inside unquoted field %d; expected the whole field in quotes with each inner quote doubled (\"\")%s", q.col, q.field, resume)
 	default:
@@ -403,25 +405,28 @@ func (r *Reader) firstLine() (int64, int) {
 	}
 }
 
-// separators are the field separators sniffSeparator recognises besides
-// the comma.
-var separators = []byte{';', '\t', '|'}
+// separators are the field separators a file may use, with their names in
+// messages: the comma, then those sniffSeparator recognises.
+var separators = []struct {
+	c         byte
+	one, many string
+}{
+	{',', "a comma", "commas"},
+	{';', "a semicolon", "semicolons (;)"},
+	{'\t', "a tab", "tabs"},
+	{'|', "'|'", "'|'"},
+}
 
 // sniffSeparator tells the field separator from the first non-blank line of
 // head: a record type (three digits, quoted or not) followed by ';', a tab
 // or '|' names that separator; anything else means the comma.
 func sniffSeparator(head []byte) byte {
-	for len(head) > 0 && (head[0] == '\n' || head[0] == '\r') {
-		head = head[1:]
-	}
+	head = bytes.TrimLeft(head, "\r\n")
+	n := 3 // where the separator after the record type is
 	if len(head) > 0 && head[0] == '"' {
-		head = head[1:]
-		if len(head) < 4 || head[3] != '"' {
-			return ','
-		}
-		head = append(head[:3:3], head[4:]...)
+		head, n = head[1:], 4
 	}
-	if len(head) < 4 {
+	if len(head) <= n || n == 4 && head[3] != '"' {
 		return ','
 	}
 	for _, c := range head[:3] {
@@ -429,34 +434,22 @@ func sniffSeparator(head []byte) byte {
 			return ','
 		}
 	}
-	if bytes.IndexByte(separators, head[3]) >= 0 {
-		return head[3]
+	for _, s := range separators[1:] {
+		if head[n] == s.c {
+			return s.c
+		}
 	}
 	return ','
 }
 
-// sepWord names one separator c in a message.
-func sepWord(c byte) string {
-	switch c {
-	case ',':
-		return "a comma"
-	case ';':
-		return "a semicolon"
-	case '\t':
-		return "a tab"
+// sepNames names separator c in a message: one of it, and in the plural.
+func sepNames(c byte) (one, many string) {
+	for _, s := range separators {
+		if s.c == c {
+			return s.one, s.many
+		}
 	}
-	return fmt.Sprintf("%q", c)
-}
-
-// sepName names separator c in the plural.
-func sepName(c byte) string {
-	switch c {
-	case '\t':
-		return "tabs"
-	case ';':
-		return "semicolons (;)"
-	}
-	return fmt.Sprintf("%q", c)
+	return fmt.Sprintf("%q", c), fmt.Sprintf("%q", c)
 }
 
 func unknownType(code string) error {

@@ -50,18 +50,17 @@ func (v *progressView) update(p pipeline.Progress) {
 		opts := []progressbar.Option{progressbar.OptionSetWriter(v.w), progressbar.OptionSetWidth(30),
 			progressbar.OptionThrottle(100 * time.Millisecond), progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetRenderBlankState(true)}
-		total := p.Total
 		switch p.Stage {
 		case pipeline.StageRead:
 			opts = append(opts, progressbar.OptionSetDescription("reading "+filepath.Base(p.File)), progressbar.OptionShowBytes(true))
 		case pipeline.StagePlan:
 			opts = append(opts, progressbar.OptionSetDescription("mapping, planning and validating"))
-			total = -1
 		case pipeline.StageWrite:
 			opts = append(opts, progressbar.OptionSetDescription("writing files"), progressbar.OptionShowCount())
 		}
+		total := p.Total
 		if total <= 0 {
-			total = -1
+			total = -1 // unknown: a spinner
 		}
 		v.bar = progressbar.NewOptions64(total, opts...)
 	}

@@ -107,6 +107,19 @@ func AppendKey(dst []byte, key string, first bool) []byte {
 	return append(dst, '"', ':')
 }
 
+// AppendArray appends items as a JSON array, each element by elem (a
+// method expression such as (*T).AppendJSON fits).
+func AppendArray[T any](dst []byte, items []T, elem func(*T, []byte) []byte) []byte {
+	dst = append(dst, '[')
+	for i := range items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = elem(&items[i], dst)
+	}
+	return append(dst, ']')
+}
+
 // AppendBool appends true or false.
 func AppendBool(dst []byte, b bool) []byte {
 	if b {

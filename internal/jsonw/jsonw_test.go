@@ -73,6 +73,23 @@ func TestAppendScalars(t *testing.T) {
 	}
 }
 
+func TestAppendArray(t *testing.T) {
+	quoted := func(s *string, dst []byte) []byte { return AppendString(dst, *s) }
+	tests := []struct {
+		in   []string
+		want string
+	}{
+		{nil, `[]`},
+		{[]string{"a"}, `["a"]`},
+		{[]string{"a", "b\"", ""}, `["a","b\"",""]`},
+	}
+	for _, tt := range tests {
+		if got := string(AppendArray([]byte("x:"), tt.in, quoted)); got != "x:"+tt.want {
+			t.Errorf("AppendArray(%q) = %s, want x:%s", tt.in, got, tt.want)
+		}
+	}
+}
+
 func FuzzAppendString(f *testing.F) {
 	for _, s := range stringCases {
 		f.Add(s)

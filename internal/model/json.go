@@ -86,14 +86,7 @@ func (r *Ref) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"target":`...)
 	dst = jsonw.AppendString(dst, r.Target)
 	if len(r.Attrs) > 0 {
-		dst = append(dst, `,"attrs":[`...)
-		for i := range r.Attrs {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = r.Attrs[i].AppendJSON(dst)
-		}
-		dst = append(dst, ']')
+		dst = jsonw.AppendArray(append(dst, `,"attrs":`...), r.Attrs, (*Attr).AppendJSON)
 	}
 	dst = append(dst, `,"source":`...)
 	dst = r.Source().AppendJSON(dst)
@@ -133,37 +126,16 @@ func (cs *ChangeSet) AppendJSON(dst []byte) []byte {
 		dst = cs.Rename.AppendJSON(dst)
 	}
 	if len(cs.Attrs) > 0 {
-		dst = append(dst, `,"attrs":[`...)
-		for i := range cs.Attrs {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = cs.Attrs[i].AppendJSON(dst)
-		}
-		dst = append(dst, ']')
+		dst = jsonw.AppendArray(append(dst, `,"attrs":`...), cs.Attrs, (*Attr).AppendJSON)
 	}
 	if len(cs.Refs) > 0 {
-		dst = append(dst, `,"refs":[`...)
-		for i := range cs.Refs {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = cs.Refs[i].AppendJSON(dst)
-		}
-		dst = append(dst, ']')
+		dst = jsonw.AppendArray(append(dst, `,"refs":`...), cs.Refs, (*Ref).AppendJSON)
 	}
 	dst = append(dst, `,"records":`...)
 	if cs.Records == nil {
 		dst = append(dst, "null"...)
 	} else {
-		dst = append(dst, '[')
-		for i, p := range cs.Records {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = p.AppendJSON(dst)
-		}
-		dst = append(dst, ']')
+		dst = jsonw.AppendArray(dst, cs.Records, (*Position).AppendJSON)
 	}
 	return append(dst, '}')
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -242,20 +241,16 @@ type readItem struct {
 func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []model.RecordResult, error) {
 	fs := FileSummary{Path: path}
 	var read atomic.Int64
-	var size int64
-	if st, err := os.Stat(path); err == nil {
-		size = st.Size()
-	}
-	report := func() {
-		if opts.Progress != nil {
-			opts.Progress(Progress{Stage: StageRead, File: path, Done: read.Load(), Total: size})
-		}
-	}
-	report()
 	in, err := formats.Open(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding, Read: &read})
 	if err != nil {
 		return fs, nil, err
 	}
+	report := func() {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Stage: StageRead, File: path, Done: read.Load(), Total: in.Size})
+		}
+	}
+	report()
 	defer in.Close()
 	fs.Format = in.Format
 	items := make(chan readItem, 8)

@@ -36,7 +36,7 @@ func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *pl
 		entries = dir.Entries()
 		for k, e := range entries {
 			if e.UserName != "" && !renamed[e.EmployeeNumber] {
-				owners[lowerLogin(e.UserName)] = -k - 1
+				owners[strings.ToLower(e.UserName)] = -k - 1
 			}
 		}
 	}
@@ -46,7 +46,7 @@ func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *pl
 		if login == "" {
 			continue
 		}
-		key := lowerLogin(login)
+		key := strings.ToLower(login)
 		o, taken := owners[key]
 		if !taken {
 			owners[key] = i
@@ -72,9 +72,6 @@ func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *pl
 	}
 	return rejected
 }
-
-// lowerLogin is the login as logins compare: ignoring case.
-func lowerLogin(s string) string { return strings.ToLower(s) }
 
 // loginOf is the login the change set gives its employee: a userName value
 // (returned too), else the new login of its 320.

@@ -71,16 +71,23 @@ func writeVariedP(t testing.TB, rows int, seed uint64, blankPct int) string {
 	return path
 }
 
-// checkEncodedMatchesRebuilt converts path and checks every encoded
-// operation against encoding/json's form of its data rebuilt from scratch
-// (Operation.Data builds without the remembered bodies and key orders the
-// plan reuses between users). It returns the number of operations.
+// checkEncodedMatchesRebuilt converts path and checks its encoded
+// operations (checkEncoded). It returns the number of operations.
 func checkEncodedMatchesRebuilt(t testing.TB, path string, indent bool) int {
 	t.Helper()
 	res, err := Convert([]string{path}, Options{CompanyID: companyID, Indent: indent})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return checkEncoded(t, res, indent)
+}
+
+// checkEncoded checks every encoded operation of res against
+// encoding/json's form of its data rebuilt from scratch (Operation.Data
+// builds without the remembered bodies and key orders the plan reuses
+// between users). It returns the number of operations.
+func checkEncoded(t testing.TB, res *Result, indent bool) int {
+	t.Helper()
 	ops := 0
 	for ri, req := range res.Plan.Requests {
 		for oi, op := range req.Operations {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/jsonw"
@@ -143,41 +144,34 @@ func writeReport(w io.Writer, rep Report) error {
 	if err != nil {
 		return err
 	}
-	// head holds "records": null; the records go in its place.
-	const null = "\n  \"records\": null"
-	i := bytes.Index(head, []byte(null))
+	// head holds "records": null; the records go in place of the null.
+	const field = "\n  \"records\": "
+	i := bytes.Index(head, []byte(field+"null"))
 	if i < 0 {
 		return fmt.Errorf("report.json: no records field in %.40q", head)
 	}
-	if _, err := w.Write(head[:i+len(null)-len("null")]); err != nil {
+	i += len(field)
+	if _, err := w.Write(head[:i]); err != nil {
 		return err
 	}
-	buf := []byte("[]")
 	for k := range records {
-		buf = buf[:0]
+		sep := ",\n    "
 		if k == 0 {
-			buf = append(buf, "[\n    "...)
-		} else {
-			buf = append(buf, ",\n    "...)
+			sep = "[\n    "
 		}
 		rec, err := json.MarshalIndent(&records[k], "    ", "  ")
 		if err != nil {
 			return err
 		}
-		buf = append(buf, rec...)
-		if k == len(records)-1 {
-			buf = append(buf, "\n  ]"...)
-		}
-		if _, err := w.Write(buf); err != nil {
+		if _, err := w.Write(append([]byte(sep), rec...)); err != nil {
 			return err
 		}
 	}
+	closing := "\n  ]"
 	if len(records) == 0 {
-		if _, err := w.Write(buf); err != nil {
-			return err
-		}
+		closing = "[]"
 	}
-	_, err = w.Write(append(head[i+len(null):len(head):len(head)], '\n'))
+	_, err = io.WriteString(w, closing+string(head[i+len("null"):])+"\n")
 	return err
 }
 
@@ -245,23 +239,13 @@ func (r *Result) writePlan(w io.Writer, ops map[string][]OpRef) error {
 // operations it became.
 func appendPlanLine(dst []byte, cs *model.ChangeSet, ops map[string][]OpRef) []byte {
 	refs := ops[cs.EmployeeID]
-	var before []OpRef
 	if cs.Rename != nil && cs.Rename.From != cs.EmployeeID {
-		before = ops[cs.Rename.From]
+		refs = append(slices.Clip(ops[cs.Rename.From]), refs...) // the rename, filed under the old ID
 	}
 	dst = cs.AppendJSON(dst)
-	dst = append(dst[:len(dst)-1], `,"operations":[`...) // reopen the object
-	first := true
-	for _, list := range [2][]OpRef{before, refs} {
-		for i := range list {
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = list[i].appendJSON(dst)
-		}
-	}
-	return append(dst, "]}\n"...)
+	dst = append(dst[:len(dst)-1], `,"operations":`...) // reopen the object
+	dst = jsonw.AppendArray(dst, refs, (*OpRef).appendJSON)
+	return append(dst, "}\n"...)
 }
 
 // appendJSON appends the OpRef as encoding/json writes it.
