@@ -98,6 +98,7 @@ type Result struct {
 	Totals       Totals
 
 	progress func(Progress) // Options.Progress, for Write
+	options  *PlanOptions   // for report.json
 }
 
 // OpFinding is a schema finding on one operation of the plan.
@@ -130,7 +131,8 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
 	eng := mapping.NewEngine(set, mapping.Options{Known: known})
-	res := &Result{progress: opts.Progress}
+	res := &Result{progress: opts.Progress, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
+		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict}}
 	var readerRejects []model.RecordResult
 	for _, path := range paths {
 		fs, rejects, err := readInput(path, opts, eng)

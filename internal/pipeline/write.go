@@ -46,6 +46,19 @@ type Report struct {
 	Records  []model.RecordResult `json:"records"`
 	Findings []OpFinding          `json:"findings,omitempty"`
 	Warnings []model.Diagnostic   `json:"warnings,omitempty"` // plan-level warnings
+	// Options are the plan options of the run, so that submit rebuilds
+	// the same operations once it has resolved who exists in the target.
+	Options *PlanOptions `json:"options,omitempty"`
+}
+
+// PlanOptions are the convert options that shape the operations.
+type PlanOptions struct {
+	CompanyID    string `json:"companyId,omitempty"`
+	Replace      bool   `json:"replace,omitempty"`
+	FailOnErrors *int   `json:"failOnErrors,omitempty"`
+	MaxOps       int    `json:"maxOps,omitempty"`
+	MaxBytes     int    `json:"maxBytes,omitempty"`
+	Strict       bool   `json:"strict,omitempty"`
 }
 
 // isOutput reports whether name is a file Write may create, so a re-run
@@ -87,7 +100,11 @@ func removeOutputs(dir string) error {
 // last, so a directory without it holds no complete run; a write that
 // fails removes what it wrote.
 func (r *Result) Write(dir string) (err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Everything a run writes is personal data: the folder is private.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return err
 	}
 	if err := removeOutputs(dir); err != nil {
@@ -177,7 +194,7 @@ func writeReport(w io.Writer, rep Report) error {
 
 // Report returns the report of the conversion.
 func (r *Result) Report() Report {
-	rep := Report{Totals: r.Totals, Files: r.Files, Records: r.Records, Findings: r.Findings}
+	rep := Report{Totals: r.Totals, Files: r.Files, Records: r.Records, Findings: r.Findings, Options: r.options}
 	if r.Plan != nil {
 		rep.Plan = r.Plan.Stats
 		rep.Warnings = r.Plan.Warnings
@@ -269,8 +286,12 @@ func (o *OpRef) appendJSON(dst []byte) []byte {
 
 // writeFile creates path and fills it through w, reset onto the file.
 func writeFile(path string, w *bufio.Writer, fill func(*bufio.Writer) error) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil { // an older file keeps its mode otherwise
+		f.Close()
 		return err
 	}
 	w.Reset(f)
