@@ -55,10 +55,60 @@
 // resolve to users created earlier in the same request (an unknown bulkId
 // is a 400). failOnErrors is accepted and ignored: UPS does not document it.
 //
-// Faults for tests: ResponseLatency, FailRate (500/502/503/504), ThrottleRate
-// (429 + Retry-After), DropRate (connection closed before any reply) and
-// Rate (requests per second per client id, 429 beyond). Seed makes the
-// fault draws and generated ids reproducible for a given request order.
+// Faults for rehearsals and tests (Config fields; `upsmigrate sandbox`
+// flags in brackets):
+//
+//   - ResponseLatency [--response-latency]: every answer is delayed.
+//   - Latency [--latency]: each provisioning stage is delayed.
+//   - DropRate [--drop-rate]: the connection is closed before the request
+//     is processed (logged "dropped").
+//   - MaintenanceRate, MaintenanceDuration [--maintenance-rate,
+//     --maintenance-duration]: a request opens a maintenance window (5s by
+//     default) when none is open; during it every request (the opening one
+//     included) but the token endpoint, which stays up so clients can keep
+//     their tokens fresh, gets 503 with Retry-After (seconds left, rounded
+//     up, at least 1) and the SCIM error "service under maintenance".
+//     Server.SetMaintenance opens or closes a window directly.
+//   - FailRate [--fail-rate]: 500, 502, 503 (with Retry-After: 1) or 504.
+//   - ThrottleRate, ThrottleRetryAfter [--throttle-rate,
+//     --throttle-retry-after]: 429 with Retry-After, 1 s by default; 0 can
+//     be sent explicitly (a client must not read it as "now").
+//   - Rate [--rate]: requests per second per client id; 429 beyond, with
+//     the limiter's delay as Retry-After.
+//   - ApplyDropRate [--apply-drop-rate]: a write (Bulk POST; POST, PATCH,
+//     PUT or DELETE of a User, identity endpoints included) is processed
+//     and committed (the Bulk accepted and queued, the user written, the DB
+//     flushed), then its connection closed without the answer: the
+//     in-doubt case (logged "applied, answer dropped"). Only 2xx answers
+//     are dropped.
+//   - ExtFailRate [--ext-fail-rate]: each extension an operation writes
+//     (spend User, Role, Approver, ApproverLimit, Delegate, preferences,
+//     Payroll, Travel; never core or enterprise) fails with result "error",
+//     code 400 and an INVALID_VALUE message "injected extension failure
+//     (--ext-fail-rate)" whose schemaPath names an attribute it wrote. The
+//     identity and the other extensions are written; the operation
+//     completes with success false and code "400", as status-shapes.json
+//     shows for a failed spend extension.
+//
+// Drop, maintenance, fail and throttle (and the rate limit) are decided and
+// answered before the request changes anything, so a client may retry them
+// safely; the apply-drop acts after the change is committed.
+//
+// Seed [--seed] makes the fault draws and generated ids reproducible for a
+// given request order. Each request draws, before it is processed, from
+// three streams: the request stream (DropRate; unless dropped, FailRate and,
+// when it fires, which of the four statuses; unless failed, ThrottleRate),
+// the maintenance stream (MaintenanceRate, every non-token request) and the
+// apply-drop stream (ApplyDropRate, every write). The provisioning worker
+// draws ExtFailRate from a fourth stream, once per extension written, in
+// the order extensions are written (provisions in queue order, operations in
+// request order, extensions in status order). A draw is made only when its
+// rate is positive, and which draws happen never depends on the clock, so
+// enabling one fault does not move where the others hit.
+//
+// Every operation that wrote or addressed an existing user carries the
+// user's id as resource.id in the detailed status, also when an extension
+// failed; a POST whose identity failed has no resource.
 //
 // State lives in memory, or with Config.DB in a SQLite file (users,
 // provision statuses, refresh tokens, company and client ids, the token

@@ -328,7 +328,8 @@ func decodePatch(data []byte) ([]parsedOp, *scimError) {
 }
 
 // runExtensions performs the extension writes of an operation (stage 2).
-// An extension that fails leaves the others and the identity in place.
+// An extension that fails (invalid, or --ext-fail-rate) leaves the others
+// and the identity in place.
 func (s *Server) runExtensions(p *provision, op *operation, now time.Time) {
 	u := s.st.users[op.UserID]
 	if u == nil {
@@ -342,6 +343,10 @@ func (s *Server) runExtensions(p *provision, op *operation, now time.Time) {
 	changed := false
 	v := s.validatorFor(p, u.ID)
 	for _, w := range op.Work {
+		if s.extFault() {
+			op.setResult(w.Schema, "error", http.StatusBadRequest, injectedExtFailure(w, u.Doc))
+			continue
+		}
 		before, had := doc[w.Schema]
 		var applyErr *scimError
 		switch {

@@ -13,39 +13,54 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// statusWriter records the status of an answer. When applyDrop is armed
+// (--apply-drop-rate), a 2xx answer is swallowed instead of sent, and
+// ServeHTTP then closes the connection: the request was applied, its answer
+// dropped.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status    int
+	applyDrop bool // drop a 2xx answer
+	swallowed bool // a 2xx answer was held back
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.swallowed = w.applyDrop && code >= 200 && code < 300
 	}
-	w.ResponseWriter.WriteHeader(code)
+	if !w.swallowed {
+		w.ResponseWriter.WriteHeader(code)
+	}
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.swallowed {
+		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
 }
 
-// ServeHTTP answers one request: optional response latency, injected faults,
-// the per-client rate limit, authentication and the UPS v4 routes. Every
-// request is logged on one line (method, path, status, duration, client id).
+// ServeHTTP answers one request: optional response latency, injected faults
+// (decided before anything changes), the per-client rate limit,
+// authentication, the UPS v4 routes and, last, the apply-drop of a write
+// (after its change is committed). Every request is logged on one line
+// (method, path, status, duration, client id).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	client := ""
-	defer func() { s.logRequest(r, sw.status, time.Since(start), client) }()
+	defer func() { s.logRequest(r, sw, time.Since(start), client) }()
 
 	claims, tokErr := s.bearer(r)
 	if claims != nil {
 		client = claims.ClientID
 	}
-	isToken := strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), "/oauth2/v0/token")
+	kind := classify(r)
+	isToken := kind == kindToken
 	if isToken {
 		_ = r.ParseForm()
 		client = r.PostFormValue("client_id")
@@ -57,7 +72,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.injectFault(sw) {
+	if s.injectFault(sw, kind) {
 		return
 	}
 	if !s.allow(sw, r, client) {
@@ -72,30 +87,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.route(sw, r, claims)
-}
-
-// injectFault applies --drop-rate, --fail-rate and --throttle-rate. The
-// random draws happen in that order for every request, so a seed replays
-// the same faults for the same request sequence.
-func (s *Server) injectFault(w *statusWriter) bool {
-	if s.cfg.DropRate > 0 && s.faultRoll() < s.cfg.DropRate {
-		// net/http closes the connection without a reply.
+	if sw.swallowed {
+		// The change is committed (handlers flush before answering); close
+		// the connection without the answer.
 		panic(http.ErrAbortHandler)
 	}
-	if s.cfg.FailRate > 0 && s.faultRoll() < s.cfg.FailRate {
-		status := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}[s.faultPick(4)]
-		if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
-		writeError(w, &scimError{Status: status, Detail: "injected fault (--fail-rate)"})
-		return true
-	}
-	if s.cfg.ThrottleRate > 0 && s.faultRoll() < s.cfg.ThrottleRate {
-		w.Header().Set("Retry-After", "1")
-		writeError(w, &scimError{Status: http.StatusTooManyRequests, ScimType: "tooMany", Detail: "injected throttling (--throttle-rate)"})
-		return true
-	}
-	return false
 }
 
 // allow enforces --rate per client (client id, else remote address).
@@ -128,18 +124,22 @@ func (s *Server) allow(w *statusWriter, r *http.Request, client string) bool {
 	return false
 }
 
-func (s *Server) logRequest(r *http.Request, status int, d time.Duration, client string) {
+func (s *Server) logRequest(r *http.Request, sw *statusWriter, d time.Duration, client string) {
 	if s.cfg.Log == nil {
 		return
 	}
-	st := strconv.Itoa(status)
-	if status == 0 {
+	st := strconv.Itoa(sw.status)
+	if sw.status == 0 {
 		st = "dropped"
 	}
 	if client == "" {
 		client = "-"
 	}
-	line := fmt.Sprintf("%s %s %s %s %s client=%s\n", s.clock().UTC().Format(time.RFC3339), r.Method, r.URL.Path, st, d.Round(time.Microsecond), client)
+	note := ""
+	if sw.swallowed {
+		note = " applied, answer dropped"
+	}
+	line := fmt.Sprintf("%s %s %s %s %s client=%s%s\n", s.clock().UTC().Format(time.RFC3339), r.Method, r.URL.Path, st, d.Round(time.Microsecond), client, note)
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	_, _ = io.WriteString(s.cfg.Log, line)

@@ -31,14 +31,44 @@ type Config struct {
 	// ResponseLatency delays every HTTP answer.
 	ResponseLatency time.Duration
 	// FailRate, ThrottleRate and DropRate are the probabilities (0..1) that
-	// a request gets a 5xx, a 429 with Retry-After, or its connection closed
-	// before any reply.
+	// a request gets a 5xx (503 with Retry-After: 1), a 429 with
+	// Retry-After, or its connection closed before any reply. All three are
+	// decided before the request changes anything, so retrying is safe.
 	FailRate, ThrottleRate, DropRate float64
+	// ThrottleRetryAfter is the Retry-After of the 429s of ThrottleRate,
+	// sent in whole seconds rounded up; nil means DefaultThrottleRetryAfter
+	// (1s), a pointer to 0 sends "Retry-After: 0" (a client must not read it
+	// as "retry at once"). The 429s of Rate carry the limiter's own delay.
+	ThrottleRetryAfter *time.Duration
+	// MaintenanceRate is the probability (0..1) that a request opens a
+	// maintenance window of MaintenanceDuration (0 means
+	// DefaultMaintenanceDuration, 5s) when none is open. During a window
+	// every request but the token endpoint, the opening one included, gets
+	// 503 with Retry-After (seconds left, rounded up, at least 1) and the
+	// SCIM error "service under maintenance". See also SetMaintenance.
+	MaintenanceRate float64
+	// MaintenanceDuration is the length of the windows MaintenanceRate opens.
+	MaintenanceDuration time.Duration
+	// ApplyDropRate is the probability (0..1) that a write request (Bulk
+	// POST; POST, PATCH, PUT or DELETE of a User) is fully processed and
+	// committed (Bulk accepted and queued, user written, DB flushed) and then
+	// its connection closed without the answer: the in-doubt case. Only
+	// successful (2xx) answers are dropped; errors are answered.
+	ApplyDropRate float64
+	// ExtFailRate is the probability (0..1) that each extension write of an
+	// operation (spend User, Role, Approver, Delegate, preferences, Payroll,
+	// Travel; never core or enterprise) fails with result "error", code 400
+	// and an INVALID_VALUE message "injected extension failure
+	// (--ext-fail-rate)". The identity and the other extensions are written;
+	// the operation completes with success false and code "400", as UPS
+	// reports a failed extension.
+	ExtFailRate float64
 	// Rate limits requests per second per client (0 = unlimited); requests
 	// beyond it get 429 with Retry-After.
 	Rate float64
-	// Seed makes fault injection and generated ids reproducible; 0 picks a
-	// random seed (see Server.Seed).
+	// Seed makes fault injection and generated ids reproducible for a given
+	// request order; 0 picks a random seed (see Server.Seed). The draw
+	// order is documented in the package doc.
 	Seed int64
 	// ClientID, ClientSecret and CompanyID are the OAuth2 credentials and
 	// company; empty ones are generated (or reloaded from DB).
@@ -92,9 +122,15 @@ type Server struct {
 	signKey    []byte
 	secretHash string
 
-	rngMu    sync.Mutex
+	rngMu    sync.Mutex // guards the generators
 	faultRng *rand.Rand
+	maintRng *rand.Rand
+	applyRng *rand.Rand
+	extRng   *rand.Rand
 	idRng    *rand.Rand
+
+	maintMu    sync.Mutex
+	maintUntil time.Time // end of the open maintenance window
 
 	limMu    sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -117,13 +153,15 @@ func New(cfg Config) (*Server, error) {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"fail rate", cfg.FailRate}, {"throttle rate", cfg.ThrottleRate}, {"drop rate", cfg.DropRate}} {
+	}{{"fail rate", cfg.FailRate}, {"throttle rate", cfg.ThrottleRate}, {"drop rate", cfg.DropRate},
+		{"maintenance rate", cfg.MaintenanceRate}, {"apply-drop rate", cfg.ApplyDropRate}, {"extension fail rate", cfg.ExtFailRate}} {
 		if r.v < 0 || r.v > 1 {
 			return nil, fmt.Errorf("sandbox: %s %v is not between 0 and 1", r.name, r.v)
 		}
 	}
-	if cfg.Rate < 0 || cfg.Users < 0 || cfg.Latency < 0 || cfg.ResponseLatency < 0 {
-		return nil, errors.New("sandbox: rate, users and latencies must not be negative")
+	if cfg.Rate < 0 || cfg.Users < 0 || cfg.Latency < 0 || cfg.ResponseLatency < 0 || cfg.MaintenanceDuration < 0 ||
+		(cfg.ThrottleRetryAfter != nil && *cfg.ThrottleRetryAfter < 0) {
+		return nil, errors.New("sandbox: rate, users, latencies, maintenance duration and throttle Retry-After must not be negative")
 	}
 	s := &Server{cfg: cfg, clock: cfg.Clock, st: newState(), limiters: map[string]*rate.Limiter{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{})}
@@ -136,8 +174,11 @@ func New(cfg Config) (*Server, error) {
 		_, _ = crand.Read(b[:])
 		s.seed = int64(binary.LittleEndian.Uint64(b[:]) >> 1)
 	}
-	s.faultRng = rand.New(rand.NewPCG(uint64(s.seed), 0x5eed))
-	s.idRng = rand.New(rand.NewPCG(uint64(s.seed), 0x1d5))
+	s.faultRng = newRng(s.seed, streamRequest)
+	s.maintRng = newRng(s.seed, streamMaintenance)
+	s.applyRng = newRng(s.seed, streamApplyDrop)
+	s.extRng = newRng(s.seed, streamExtension)
+	s.idRng = newRng(s.seed, streamIDs)
 	s.creds = Credentials{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, CompanyID: strings.ToLower(cfg.CompanyID)}
 	if cfg.DB != "" {
 		if err := s.openDB(cfg.DB); err != nil {
@@ -231,8 +272,18 @@ func (s *Server) WriteBanner(w io.Writer, url string) {
 		fmt.Fprintf(w, "  refresh token  %s  (grant_type=refresh_token; rotates on use)\n", c.RefreshToken)
 	}
 	fmt.Fprintf(w, "  state          %s, %d users\n", state, n)
-	fmt.Fprintf(w, "  faults         latency=%s fail=%g throttle=%g drop=%g rate=%g/s seed=%d\n",
-		s.cfg.Latency, s.cfg.FailRate, s.cfg.ThrottleRate, s.cfg.DropRate, s.cfg.Rate, s.seed)
+	retry := DefaultThrottleRetryAfter
+	if s.cfg.ThrottleRetryAfter != nil {
+		retry = *s.cfg.ThrottleRetryAfter
+	}
+	maint := s.cfg.MaintenanceDuration
+	if maint <= 0 {
+		maint = DefaultMaintenanceDuration
+	}
+	fmt.Fprintf(w, "  faults         latency=%s fail=%g throttle=%g (Retry-After %s) drop=%g rate=%g/s seed=%d\n",
+		s.cfg.Latency, s.cfg.FailRate, s.cfg.ThrottleRate, retry, s.cfg.DropRate, s.cfg.Rate, s.seed)
+	fmt.Fprintf(w, "                 maintenance=%g (windows of %s) apply-drop=%g ext-fail=%g\n",
+		s.cfg.MaintenanceRate, maint, s.cfg.ApplyDropRate, s.cfg.ExtFailRate)
 }
 
 // Close stops the worker and the listener (if any) and closes the DB.
@@ -311,17 +362,4 @@ func randomUUID() string {
 	var b [16]byte
 	_, _ = crand.Read(b[:])
 	return formatUUID(b)
-}
-
-// faultRoll draws the next fault-injection number in [0,1).
-func (s *Server) faultRoll() float64 {
-	s.rngMu.Lock()
-	defer s.rngMu.Unlock()
-	return s.faultRng.Float64()
-}
-
-func (s *Server) faultPick(n int) int {
-	s.rngMu.Lock()
-	defer s.rngMu.Unlock()
-	return s.faultRng.IntN(n)
 }
