@@ -53,7 +53,9 @@ type Config struct {
 	// POST; POST, PATCH, PUT or DELETE of a User) is fully processed and
 	// committed (Bulk accepted and queued, user written, DB flushed) and then
 	// its connection closed without the answer: the in-doubt case. Only
-	// successful (2xx) answers are dropped; errors are answered.
+	// successful (2xx) answers are dropped; errors are answered. Like
+	// DropRate, ServeHTTP panics with http.ErrAbortHandler, which net/http
+	// servers turn into a closed connection.
 	ApplyDropRate float64
 	// ExtFailRate is the probability (0..1) that each extension write of an
 	// operation (spend User, Role, Approver, Delegate, preferences, Payroll,
