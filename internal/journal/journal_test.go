@@ -420,6 +420,7 @@ func TestInvalid(t *testing.T) {
 		{"op JSON", j.PutOps([]Op{{Phase: 1, Employee: "E", Messages: json.RawMessage("{")}}), "not JSON"},
 		{"phase mismatch", j.BeginRequest(&Request{Phase: 1}, testOps(2, "E")), "not of the request's phase 1"},
 		{"bad JSON in begin", j.BeginRequest(&Request{Phase: 1}, []Op{{Phase: 1, Employee: "E", Extensions: json.RawMessage("x")}}), "not JSON"},
+		{"employee twice in a request", j.BeginRequest(&Request{Phase: 1}, testOps(1, "E", "F", "E")), "an employee is twice in it"},
 		{"request state", j.MarkRequest(1, "gone", 0, "", ""), `unknown request state "gone"`},
 		{"op state in MarkRequest", j.MarkRequest(1, RequestDone, 0, "", "gone"), `unknown operation state "gone"`},
 		{"record state", j.PutRecords([]Record{{File: "f", Line: 1, State: "ok"}}), `unknown record state "ok"`},

@@ -36,7 +36,7 @@ func (e *LockedError) Error() string {
 	if e.Command != "" {
 		fmt.Fprintf(&b, ", %q", e.Command)
 	}
-	fmt.Fprintf(&b, "): wait for it to finish or stop it, then re-run (the lock %s goes with the process)", e.Path)
+	fmt.Fprintf(&b, "): wait for it to finish or stop it, then re-run (its lock on %s ends with it)", e.Path)
 	return b.String()
 }
 

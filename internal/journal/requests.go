@@ -57,16 +57,39 @@ func (j *Journal) BeginRequest(r *Request, ops []Op) error {
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		st, err := tx.Prepare(upsertOp(true) + `RETURNING attempts`)
+		st, err := tx.Prepare(upsertOp(true))
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		for i, o := range ops {
 			o.State, o.RequestID, o.Index, o.Attempts, o.Updated = OpSending, id, i, 1, t
-			if err := st.QueryRow(opArgs(&o)...).Scan(&attempts[i]); err != nil {
+			if _, err := st.Exec(opArgs(&o)...); err != nil {
 				return fmt.Errorf("operation %d/%s: %w", o.Phase, o.Employee, err)
 			}
+		}
+		// One query for the attempts beats RETURNING on every upsert.
+		rows, err := tx.Query(`SELECT idx, attempts FROM ops WHERE request_id = ?`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var i, a int
+			if err := rows.Scan(&i, &a); err != nil {
+				return err
+			}
+			if i >= 0 && i < len(attempts) {
+				attempts[i] = a
+				n++
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n != len(ops) {
+			return fmt.Errorf("%d operations of the request were written, %d read back: an employee is twice in it", len(ops), n)
 		}
 		return nil
 	})

@@ -34,7 +34,6 @@ CREATE TABLE IF NOT EXISTS requests (
 	sent           TEXT,                -- when the target accepted it
 	done           TEXT                 -- when it became failed or done
 );
-CREATE INDEX IF NOT EXISTS requests_state ON requests(state);
 CREATE TABLE IF NOT EXISTS ops (
 	phase      INTEGER NOT NULL, -- plan phase: 0 renames, 1 identity, 2 references
 	employee   TEXT NOT NULL,    -- employee id the plan names (the old id for a phase-0 rename)
@@ -54,7 +53,6 @@ CREATE TABLE IF NOT EXISTS ops (
 	PRIMARY KEY (phase, employee)
 );
 CREATE INDEX IF NOT EXISTS ops_request ON ops(request_id, idx);
-CREATE INDEX IF NOT EXISTS ops_state ON ops(state);
 CREATE TABLE IF NOT EXISTS users (
 	employee_number TEXT PRIMARY KEY, -- Employee ID (SCIM employeeNumber)
 	id              TEXT NOT NULL,    -- the user's UUID in the target
@@ -72,5 +70,4 @@ CREATE TABLE IF NOT EXISTS records (
 	messages TEXT              -- JSON: all messages about the record
 );
 CREATE INDEX IF NOT EXISTS records_file_line ON records(file, line);
-CREATE INDEX IF NOT EXISTS records_state ON records(state);
 `
