@@ -79,6 +79,9 @@ func (c *CLI) commands() []*ucli.Command {
 		c.mappingCommand(),
 		c.sandboxCommand(),
 		c.reportCommand(),
+		c.submitCommand(),
+		c.migrateCommand(),
+		c.statusCommand(),
 	}
 }
 

@@ -39,19 +39,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 		Usage:        "convert input files to validated SCIM v4 Bulk requests, plan.jsonl and report.json",
 		ArgsUsage:    "FILE...",
 		OnUsageError: usageOnError,
-		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output directory", Required: true},
-			&ucli.StringFlag{Name: "mapping", Usage: "directory of mapping tables or a mapping workbook (`DIR|XLSX`) overriding the embedded ones"},
-			&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]) to resolve them offline"},
-			&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users (env UPSMIGRATE_COMPANY_ID)"},
-			&ucli.StringFlag{Name: "format", Usage: "force the input format: concur, v1xml or v3json"},
-			&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
-			&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are schema errors (default: warnings)"},
-			&ucli.BoolFlag{Name: "indent", Usage: "write indented bulk files"},
-			&ucli.BoolFlag{Name: "replace", Usage: "send existing users a full replacement (PUT of the whole user) instead of a PATCH: attributes the input does not give are reset by UPS"},
-			&ucli.IntFlag{Name: "fail-on-errors", Usage: "`N`: UPS stops processing a Bulk request after N failed operations (failOnErrors); default: every operation is processed"},
-			progressFlag,
-		},
+		Flags:        convertFlags(),
 		Action: func(ctx *ucli.Context) error {
 			defer gcpolicy.Relax()() // the run stays in memory until written
 			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
@@ -156,5 +144,22 @@ func printRejections(w io.Writer, res *pipeline.Result) {
 				fmt.Fprintf(w, "rejected: %s\n", m.String())
 			}
 		}
+	}
+}
+
+// convertFlags are the flags of convert; migrate takes them too.
+func convertFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output directory", Required: true},
+		&ucli.StringFlag{Name: "mapping", Usage: "directory of mapping tables or a mapping workbook (`DIR|XLSX`) overriding the embedded ones"},
+		&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]) to resolve them offline"},
+		&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users (env UPSMIGRATE_COMPANY_ID)"},
+		&ucli.StringFlag{Name: "format", Usage: "force the input format: concur, v1xml or v3json"},
+		&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
+		&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are schema errors (default: warnings)"},
+		&ucli.BoolFlag{Name: "indent", Usage: "write indented bulk files"},
+		&ucli.BoolFlag{Name: "replace", Usage: "send existing users a full replacement (PUT of the whole user) instead of a PATCH: attributes the input does not give are reset by UPS"},
+		&ucli.IntFlag{Name: "fail-on-errors", Usage: "`N`: UPS stops processing a Bulk request after N failed operations (failOnErrors); default: every operation is processed"},
+		progressFlag,
 	}
 }

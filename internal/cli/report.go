@@ -52,12 +52,22 @@ func (c *CLI) runReport(o ReportOptions) error {
 	if o.Out == "" || o.Out == "-" {
 		return report.Write(o.Format, c.Stdout, data)
 	}
-	f, err := os.Create(o.Out)
+	if err := writeReportFile(o.Out, o.Format, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stderr, "wrote %s report of %s to %s\n", o.Format, o.Dir, o.Out)
+	return nil
+}
+
+// writeReportFile writes one report to path, private (0600): it holds
+// personal data.
+func writeReportFile(path, format string, data *report.Data) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := report.Write(o.Format, w, data); err != nil {
+	if err := report.Write(format, w, data); err != nil {
 		f.Close()
 		return err
 	}
@@ -65,9 +75,5 @@ func (c *CLI) runReport(o ReportOptions) error {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.Stderr, "wrote %s report of %s to %s\n", o.Format, o.Dir, o.Out)
-	return nil
+	return f.Close()
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -151,6 +152,7 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 	switch {
 	case rename != nil && b.dir != nil && !known && cs.Creates:
 		b.warn(&res, rename.Source, "employee %q to be renamed from %q is not in the directory: created under the new ID, rename dropped", emp, rename.From)
+		cs = withNewLogin(cs, rename)
 		rename = nil
 		res.created = true
 	case rename != nil:
@@ -412,3 +414,21 @@ func (b *builder) value(a *model.Attr) (any, error) {
 }
 
 func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }
+
+// withNewLogin folds a rename's new login into the change set of a user the
+// run creates under the new ID: the mapping left out the logins of records
+// before the rename (the rename was to set it). A login of a later record
+// stays.
+func withNewLogin(cs *model.ChangeSet, rename *model.Rename) *model.ChangeSet {
+	if rename.NewLogin == "" {
+		return cs
+	}
+	for i := range cs.Attrs {
+		if a := &cs.Attrs[i]; a.Schema() == model.SchemaCore && a.Path() == "userName" {
+			return cs
+		}
+	}
+	c := *cs
+	c.Attrs = append(slices.Clip(cs.Attrs), model.NewAttr(model.SchemaCore, "userName", rename.NewLogin, rename.Source, ""))
+	return &c
+}

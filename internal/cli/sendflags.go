@@ -1,0 +1,284 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/internal/sandbox"
+	"github.com/upsmigrate/upsmigrate/internal/submit"
+	"github.com/upsmigrate/upsmigrate/internal/target"
+)
+
+// SendOptions are the flags submit and migrate share: where to send, how
+// to authenticate, how fast, and the guardrails.
+type SendOptions struct {
+	Sandbox          bool
+	Target           string // base URL
+	Flavor           string // ups | scim
+	CompanyID        string
+	Directory        string
+	Credentials      string // 0600 file of UPSMIGRATE_* secrets
+	TokenFile        string // where the newest refresh token is kept
+	Token            string // scim bearer token
+	User, Password   string // scim basic auth
+	PollInterval     time.Duration
+	ProvisionTimeout time.Duration
+	Concurrency      int
+	Rate             float64
+	Canary           int
+	DryRun, Yes      bool
+	MaxCreates       int
+	MaxDeactivations int
+	Verbose, Quiet   bool
+}
+
+// sendFlags are the flags of SendOptions.
+func sendFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.BoolFlag{Name: "sandbox", Usage: "send to the built-in UPS emulator, started in-process on a free loopback port (its state is kept in DIR/sandbox.db)"},
+		&ucli.StringFlag{Name: "target", Usage: "base `URL` of the target (UPS: default the token's geolocation; SCIM: the SCIM root, e.g. https://host/scim/v2)"},
+		&ucli.StringFlag{Name: "flavor", Value: "ups", Usage: "target flavor: ups (SAP Concur UPS v4, asynchronous) or scim (any RFC 7644 server with /Bulk)"},
+		&ucli.StringFlag{Name: "company-id", Usage: "company UUID of created users (env UPSMIGRATE_COMPANY_ID; default: the token's)"},
+		&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]): they are not looked up"},
+		&ucli.StringFlag{Name: "credentials", Usage: "read UPSMIGRATE_* secrets from this `FILE` (KEY=VALUE lines, mode 0600) instead of the environment"},
+		&ucli.StringFlag{Name: "token-file", Usage: "keep the newest refresh token in this `FILE` (mode 0600; UPS rotates refresh tokens)"},
+		&ucli.StringFlag{Name: "token", Usage: "bearer token of a SCIM target (env UPSMIGRATE_TOKEN; prefer the environment: flags show in ps)"},
+		&ucli.StringFlag{Name: "user", Usage: "basic-auth user of a SCIM target (password in env UPSMIGRATE_PASSWORD)"},
+		&ucli.DurationFlag{Name: "poll-interval", Value: 5 * time.Second, Usage: "wait before the first provision status poll; then it doubles, with jitter, up to 60s"},
+		&ucli.DurationFlag{Name: "provision-timeout", Value: 120 * time.Minute, Usage: "a provision not complete after this long ends as failed (UPS: 120 minutes, 60 in CCPS)"},
+		&ucli.IntFlag{Name: "concurrency", Value: 4, Usage: "at most `N` requests in flight (starts at 2, grows after clean requests, halves on a 429)"},
+		&ucli.Float64Flag{Name: "rate", Usage: "at most `OPS` operations per second (0 = no client-side limit)"},
+		&ucli.IntFlag{Name: "canary", Value: 5, Usage: "operations in the first request of phase 1; when most of them fail the run stops (0 = no canary)"},
+		&ucli.BoolFlag{Name: "dry-run", Usage: "do everything except sending: resolve users, print the plan"},
+		&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation on a terminal"},
+		&ucli.IntFlag{Name: "max-creates", Value: -1, Usage: "stop before sending when the plan creates more than `N` users (-1 = no limit)"},
+		&ucli.IntFlag{Name: "max-deactivations", Value: -1, Usage: "stop before sending when the plan deactivates more than `N` users (-1 = no limit)"},
+		&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log every request and poll"},
+		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the outcome"},
+	}
+}
+
+func (c *CLI) sendOptions(ctx *ucli.Context) (SendOptions, error) {
+	o := SendOptions{Sandbox: ctx.Bool("sandbox"), Target: ctx.String("target"), Flavor: ctx.String("flavor"),
+		CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Directory: ctx.String("directory"),
+		Credentials: ctx.String("credentials"), TokenFile: ctx.String("token-file"),
+		Token: c.flagOrEnv(ctx, "token", "UPSMIGRATE_TOKEN"), User: ctx.String("user"),
+		PollInterval: ctx.Duration("poll-interval"), ProvisionTimeout: ctx.Duration("provision-timeout"),
+		Concurrency: ctx.Int("concurrency"), Rate: ctx.Float64("rate"), Canary: ctx.Int("canary"),
+		DryRun: ctx.Bool("dry-run"), Yes: ctx.Bool("yes"), MaxCreates: ctx.Int("max-creates"),
+		MaxDeactivations: ctx.Int("max-deactivations"), Verbose: ctx.Bool("verbose"), Quiet: ctx.Bool("quiet")}
+	switch {
+	case o.Flavor != "ups" && o.Flavor != "scim":
+		return o, usageErrorf("--flavor %q: expected ups or scim", o.Flavor)
+	case o.Sandbox && o.Target != "":
+		return o, usageErrorf("--sandbox and --target both given: choose one")
+	case !o.Sandbox && o.Target == "" && o.Flavor == "scim":
+		return o, usageErrorf("--flavor scim needs --target URL (the SCIM root)")
+	case o.Sandbox && o.Flavor == "scim":
+		return o, usageErrorf("the sandbox is a UPS target: drop --flavor scim")
+	case o.Concurrency < 1:
+		return o, usageErrorf("--concurrency %d: expected 1 or more", o.Concurrency)
+	case o.Rate < 0:
+		return o, usageErrorf("--rate %g: expected operations per second, 0 or more", o.Rate)
+	case o.Verbose && o.Quiet:
+		return o, usageErrorf("--verbose and --quiet both given: choose one")
+	case o.CompanyID != "" && !uuidRE.MatchString(o.CompanyID):
+		return o, usageErrorf("--company-id %q: expected the company's UUID (8-4-4-4-12 hexadecimal digits)", o.CompanyID)
+	}
+	if o.Canary == 0 {
+		o.Canary = -1
+	}
+	if o.User != "" {
+		o.Password = c.getenv("UPSMIGRATE_PASSWORD")
+	}
+	return o, nil
+}
+
+func (c *CLI) getenv(k string) string {
+	if c.Getenv == nil {
+		return ""
+	}
+	return c.Getenv(k)
+}
+
+// secrets reads the UPSMIGRATE_* secrets from --credentials or the
+// environment. The file must not be readable by others.
+func (c *CLI) secrets(o SendOptions) (func(string) string, error) {
+	if o.Credentials == "" {
+		return c.getenv, nil
+	}
+	st, err := os.Stat(o.Credentials)
+	if err != nil {
+		return nil, usageErrorf("--credentials: %v", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, usageErrorf("--credentials %s is readable by others (mode %#o): run 'chmod 600 %s'", o.Credentials, st.Mode().Perm(), o.Credentials)
+	}
+	f, err := os.Open(o.Credentials)
+	if err != nil {
+		return nil, usageErrorf("--credentials: %v", err)
+	}
+	defer f.Close()
+	vals := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, usageErrorf("%s:%d: expected KEY=VALUE (e.g. UPSMIGRATE_CLIENT_ID=…)", o.Credentials, n)
+		}
+		vals[strings.TrimSpace(strings.TrimPrefix(k, "export "))] = strings.Trim(strings.TrimSpace(v), `"'`)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return func(k string) string {
+		if v, ok := vals[k]; ok {
+			return v
+		}
+		return c.getenv(k)
+	}, nil
+}
+
+// openTarget builds the target; with --sandbox it first starts the
+// emulator in-process, keeping its state in dir/sandbox.db so that a
+// re-run finds the users it created. The returned func releases it.
+func (c *CLI) openTarget(o SendOptions, dir string, log func(string, ...any)) (target.Target, string, func(), error) {
+	noop := func() {}
+	hlog := func(format string, args ...any) {}
+	if o.Verbose {
+		hlog = log
+	}
+	if o.Sandbox {
+		cfg := sandbox.Config{CompanyID: o.CompanyID, DB: filepath.Join(dir, "sandbox.db")}
+		srv, url, err := sandbox.Start(cfg)
+		if err != nil {
+			return nil, "", noop, &Error{Code: ExitUsage, Err: fmt.Errorf("starting the sandbox: %w", err)}
+		}
+		cr := srv.Credentials()
+		t, err := target.NewUPS(target.UPSOptions{URL: url, BaseURL: url, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret,
+			CompanyID: cr.CompanyID, RequestToken: cr.AuthToken, HTTPOptions: target.HTTPOptions{Log: hlog}})
+		if err != nil {
+			srv.Close()
+			return nil, "", noop, err
+		}
+		return t, "sandbox", func() { srv.Close() }, nil
+	}
+	get, err := c.secrets(o)
+	if err != nil {
+		return nil, "", noop, err
+	}
+	if o.Flavor == "scim" {
+		tok := o.Token
+		if tok == "" {
+			tok = get("UPSMIGRATE_TOKEN")
+		}
+		t, err := newSCIM(o, tok, hlog) // SCIMTEMP
+		return t, o.Target, noop, err
+	}
+	t, err := target.NewUPS(target.UPSOptions{URL: o.Target, BaseURL: o.Target, ClientID: get("UPSMIGRATE_CLIENT_ID"),
+		ClientSecret: get("UPSMIGRATE_CLIENT_SECRET"), CompanyID: firstNonEmpty(o.CompanyID, get("UPSMIGRATE_COMPANY_ID")),
+		RequestToken: get("UPSMIGRATE_REQUEST_TOKEN"), RefreshToken: get("UPSMIGRATE_REFRESH_TOKEN"),
+		TokenFile: o.TokenFile, HTTPOptions: target.HTTPOptions{Log: hlog}})
+	name := o.Target
+	if name == "" {
+		name = "ups"
+	}
+	return t, name, noop, err
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// version is the tool's version for the journal.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += "+" + s.Value[:12]
+			}
+		}
+		if v != "" {
+			return v
+		}
+	}
+	return "dev"
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// submitOptions turns SendOptions into submit.Options.
+func (c *CLI) submitOptions(o SendOptions, t target.Target, log func(string, ...any)) (submit.Options, error) {
+	so := submit.Options{Target: t, CompanyID: o.CompanyID, PollInterval: o.PollInterval,
+		ProvisionTimeout: o.ProvisionTimeout, Concurrency: o.Concurrency, Rate: o.Rate, Canary: o.Canary,
+		DryRun: o.DryRun, MaxCreates: o.MaxCreates, MaxDeactivations: o.MaxDeactivations, Log: log}
+	if o.Directory != "" {
+		d, err := plan.LoadDirectory(o.Directory)
+		if err != nil {
+			return so, &Error{Code: ExitUsage, Err: err}
+		}
+		so.Directory = d
+	}
+	if !o.Yes && !o.DryRun && isTerminal(c.Stdin) {
+		so.Confirm = func(p submit.Preview) (bool, error) {
+			printPreview(c.Stderr, p)
+			fmt.Fprint(c.Stderr, "Send these operations? [y/N] ")
+			line, err := bufio.NewReader(c.Stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return false, nil
+			}
+			a := strings.ToLower(strings.TrimSpace(line))
+			return a == "y" || a == "yes", nil
+		}
+	}
+	return so, nil
+}
+
+// printPreview prints what a run is about to send.
+func printPreview(w io.Writer, p submit.Preview) {
+	fmt.Fprintf(w, "target: %s (%s), company %s\n", p.Target, p.Flavor, orNone(p.Company))
+	fmt.Fprintf(w, "plan: %d creates, %d updates, %d replacements, %d renames, %d deactivations; %d references to set (%d unresolved)\n",
+		p.Creates, p.Updates, p.Replaces, p.Renames, p.Deactivations, p.References, p.Unresolved)
+	fmt.Fprintf(w, "to send: phase 0: %d, phase 1: %d, phase 2: %d operations", p.Operations[0], p.Operations[1], p.Operations[2])
+	if p.Done > 0 {
+		fmt.Fprintf(w, " (%d already final in the journal)", p.Done)
+	}
+	fmt.Fprintf(w, "; %d employee numbers looked up\n", p.LookedUp)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// signalContext is the command's context, cancelled on SIGINT/SIGTERM.
+func (c *CLI) signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return notifyContext(parent)
+}

@@ -1,0 +1,418 @@
+package submit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/journal"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+)
+
+var phaseTitles = [3]string{"phase 0 (ID changes)", "phase 1 (identities)", "phase 2 (approvers, delegates, managers)"}
+
+// build rebuilds the plan with what the resolver knows. For phase 2 the
+// references to users nobody has are left out and returned as notes per
+// employee; anticipate counts the run's creates as users that will exist
+// (the preview, before phase 1).
+func (e *engine) build(phase int) (*plan.Plan, map[string][]Note, error) {
+	dir, err := e.res.directory()
+	if err != nil {
+		return nil, nil, err
+	}
+	sets, notes := e.run.Sets, map[string][]Note(nil)
+	if phase == plan.PhaseRefs {
+		sets, notes = e.resolvableRefs(e.stoppedBefore(plan.PhaseRefs))
+	}
+	p, err := plan.Build(sets, plan.Options{CompanyID: e.company, Directory: dir,
+		MaxOps: e.info.MaxOps, MaxBytes: e.info.MaxBytes, Replace: e.run.Options.Replace,
+		FailOnErrors: e.run.Options.FailOnErrors})
+	return p, notes, err
+}
+
+// stoppedBefore reports whether phase has not started: the preview, where
+// the run's creates are counted as users that will exist.
+func (e *engine) stoppedBefore(phase int) bool {
+	if e.j == nil || e.o.DryRun {
+		return true
+	}
+	ops, err := e.j.Ops(phase - 1)
+	if err != nil {
+		return false
+	}
+	for _, op := range ops {
+		if op.State != journal.OpPlanned {
+			return false
+		}
+	}
+	return true
+}
+
+// resolvableRefs returns the change sets with every reference to a user
+// that neither exists nor (anticipate) will be created left out, and a
+// note per left-out reference, keyed by the referring employee.
+func (e *engine) resolvableRefs(anticipate bool) ([]*model.ChangeSet, map[string][]Note) {
+	out := make([]*model.ChangeSet, len(e.run.Sets))
+	notes := map[string][]Note{}
+	for i, cs := range e.run.Sets {
+		out[i] = cs
+		var keep []model.Ref
+		dropped := false
+		for j := range cs.Refs {
+			r := &cs.Refs[j]
+			if e.resolvable(r.Target, anticipate) {
+				keep = append(keep, *r)
+				continue
+			}
+			dropped = true
+			src := r.Source()
+			what := string(r.Kind)
+			if r.Path != "" && r.Path != what {
+				what += " (" + r.Path + ")"
+			}
+			text := fmt.Sprintf("%s %s is neither in this run nor in the target: reference not set; check the Employee ID, or add the employee first", what, r.Target)
+			if other, ok := e.byEmp[r.Target]; ok && other.Creates {
+				text = fmt.Sprintf("%s %s was not created (see that employee's records): reference not set", what, r.Target)
+			} else if ok {
+				text = fmt.Sprintf("%s %s does not exist in the target, and no record of this run creates it: reference not set", what, r.Target)
+			}
+			notes[cs.EmployeeID] = append(notes[cs.EmployeeID], Note{Code: "UNRESOLVED_REFERENCE", Text: text, Source: &src})
+		}
+		if dropped {
+			c := *cs
+			c.Refs = keep
+			out[i] = &c
+		}
+	}
+	return out, notes
+}
+
+func (e *engine) resolvable(emp string, anticipate bool) bool {
+	if e.res.has(emp) {
+		return true
+	}
+	if from, ok := e.renamed[emp]; ok && e.res.has(from) {
+		return true
+	}
+	if cs, ok := e.byEmp[emp]; ok && anticipate && cs.Creates {
+		return true
+	}
+	return false
+}
+
+// runPhase sends the operations of one phase in rounds until each is
+// final: a round sends what is not final, tracks it, and settles what
+// came back in doubt or in conflict for the next round.
+func (e *engine) runPhase(ctx context.Context, phase int) error {
+	if err := e.trackInFlight(ctx, phase); err != nil {
+		return err
+	}
+	for round := 1; ; round++ {
+		if err := e.settle(ctx, phase); err != nil {
+			return err
+		}
+		pl, notes, err := e.build(phase)
+		if err != nil {
+			return err
+		}
+		todo, err := e.pending(pl, phase, notes)
+		if err != nil {
+			return err
+		}
+		if len(todo) == 0 {
+			e.logPhase(phase)
+			return nil
+		}
+		e.o.Log("%s: sending %d operations (round %d)", phaseTitles[phase], len(todo), round)
+		canary := 0
+		if phase == plan.PhaseIdentity && e.o.Canary > 0 && len(todo) > e.o.Canary {
+			if fresh, err := e.neverSent(phase); err != nil {
+				return err
+			} else if fresh {
+				canary = e.o.Canary
+			}
+		}
+		if err := e.sendAll(ctx, phase, round, todo, notes, canary); err != nil {
+			return err
+		}
+		if e.stopped != "" {
+			return nil
+		}
+		if err := e.retryConflicts(ctx, phase); err != nil {
+			return err
+		}
+	}
+}
+
+func (e *engine) logPhase(phase int) {
+	ops, err := e.j.Ops(phase)
+	if err != nil || len(ops) == 0 {
+		return
+	}
+	c := CountOps(ops)[phase]
+	var parts []string
+	for _, s := range sortedStates(c.States) {
+		parts = append(parts, fmt.Sprintf("%d %s", c.States[s], s))
+	}
+	e.o.Log("%s: complete: %s", phaseTitles[phase], strings.Join(parts, ", "))
+}
+
+// neverSent reports whether no operation of the phase was ever sent.
+func (e *engine) neverSent(phase int) (bool, error) {
+	ops, err := e.j.Ops(phase)
+	if err != nil {
+		return false, err
+	}
+	for _, op := range ops {
+		if op.RequestID != 0 || op.Attempts > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// pending returns the phase's operations that are not final, and settles
+// those that cannot be sent: a user that does not exist, an operation sent
+// too often, references to nobody, work that is no longer needed.
+func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*plan.Operation, error) {
+	jops, err := e.j.Ops(phase)
+	if err != nil {
+		return nil, err
+	}
+	state := make(map[string]*journal.Op, len(jops))
+	for i := range jops {
+		state[jops[i].Employee] = &jops[i]
+	}
+	built := map[string]bool{}
+	var todo []*plan.Operation
+	var settled []journal.Op
+	fail := func(op *plan.Operation, emp string, ns ...Note) {
+		jo := journal.Op{Phase: phase, Employee: emp, State: journal.OpFailed, Messages: encodeJSON(ns)}
+		if op != nil {
+			jo.Method, jo.Path, jo.Kind = op.Method, op.Path, string(op.Kind)
+		}
+		if st := state[emp]; st != nil {
+			jo.Attempts, jo.RequestID, jo.Index = st.Attempts, st.RequestID, st.Index
+			if jo.Kind == "" {
+				jo.Method, jo.Path, jo.Kind = st.Method, st.Path, st.Kind
+			}
+		}
+		settled = append(settled, jo)
+	}
+	for _, req := range pl.Requests {
+		if req.Phase != phase {
+			continue
+		}
+		for _, op := range req.Operations {
+			built[op.Employee] = true
+			st := state[op.Employee]
+			if st != nil && isFinal(st.State) {
+				continue
+			}
+			if st != nil && st.Attempts >= e.o.MaxAttempts {
+				fail(op, op.Employee, Note{Code: "NO_FINAL_ANSWER", Text: fmt.Sprintf("sent %d times without a final answer from the target", st.Attempts)})
+				continue
+			}
+			if op.Method != "POST" && strings.HasPrefix(op.Path, "/Users/bulkId:") {
+				fail(op, op.Employee, e.missingUser(op))
+				continue
+			}
+			todo = append(todo, op)
+		}
+	}
+	for _, ue := range pl.Rejected {
+		if st := state[ue.Employee]; (st == nil || !isFinal(st.State)) && !built[ue.Employee] {
+			src := ue.Source
+			fail(nil, ue.Employee, Note{Code: "NOT_PLANNED", Text: ue.Err.Error(), Source: &src})
+			built[ue.Employee] = true
+		}
+	}
+	for emp, ns := range notes {
+		if built[emp] {
+			continue
+		}
+		if st := state[emp]; st != nil && isFinal(st.State) {
+			continue
+		}
+		fail(nil, emp, ns...)
+		built[emp] = true
+		if state[emp] == nil {
+			settled[len(settled)-1].Kind = string(plan.KindRefs)
+		}
+	}
+	for emp, st := range state {
+		if !built[emp] && !isFinal(st.State) {
+			s := *st
+			s.State = journal.OpSkipped
+			s.Messages = encodeJSON([]Note{{Text: "nothing left to send for this employee in this phase"}})
+			settled = append(settled, s)
+		}
+	}
+	if len(settled) > 0 {
+		if err := e.j.PutOps(settled); err != nil {
+			return nil, err
+		}
+	}
+	return todo, nil
+}
+
+// missingUser explains an operation on a user the target does not have.
+func (e *engine) missingUser(op *plan.Operation) Note {
+	emp := op.Employee
+	src := model.Source{}
+	if cs := e.byEmp[emp]; cs != nil && len(cs.Records) > 0 {
+		src = model.Source{File: cs.Records[0].File, Line: cs.Records[0].Line}
+	}
+	text := fmt.Sprintf("employee %s does not exist in the target, and no record of this run creates it", emp)
+	if op.Phase > plan.PhaseIdentity {
+		if ops, err := e.j.Ops(plan.PhaseIdentity); err == nil {
+			for _, o := range ops {
+				if o.Employee == emp && o.State == journal.OpFailed {
+					text = fmt.Sprintf("employee %s was not created (phase 1 failed), so nothing could be set on it", emp)
+				}
+			}
+		}
+	}
+	n := Note{Code: "USER_NOT_FOUND", Text: text}
+	if src.File != "" {
+		n.Source = &src
+	}
+	return n
+}
+
+// settle looks up the users of operations in doubt: a rename whose new ID
+// now exists is done; anything else goes back to planned and is rebuilt
+// from what the lookup found (a create whose user now exists becomes an
+// update).
+func (e *engine) settle(ctx context.Context, phase int) error {
+	ops, err := e.j.Ops(phase)
+	if err != nil {
+		return err
+	}
+	var doubt []journal.Op
+	var emps []string
+	for _, op := range ops {
+		if op.State != journal.OpInDoubt && op.State != journal.OpSending {
+			continue
+		}
+		doubt = append(doubt, op)
+		emps = append(emps, op.Employee)
+		if phase == plan.PhaseRename {
+			for _, c := range e.run.Sets {
+				if c.Rename != nil && c.Rename.From == op.Employee {
+					emps = append(emps, c.EmployeeID)
+				}
+			}
+		}
+	}
+	if len(doubt) == 0 {
+		return nil
+	}
+	e.o.Log("%s: %d operations in doubt: looking their users up before sending anything again", phaseTitles[phase], len(doubt))
+	// An accepted request may still be provisioning: give it a poll
+	// interval before asking.
+	if err := e.o.Sleep(ctx, e.o.PollInterval); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	err = e.res.refresh(ctx, emps)
+	e.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for i := range doubt {
+		op := &doubt[i]
+		op.State = journal.OpPlanned
+		if phase == plan.PhaseRename && e.renameApplied(op.Employee) {
+			op.State = journal.OpSuccess
+			op.Messages = encodeJSON([]Note{{Text: "the answer was lost; a lookup found the new Employee ID, so the rename was applied"}})
+		}
+	}
+	return e.j.PutOps(doubt)
+}
+
+// renameApplied reports whether the rename of from is visible in the
+// target: its new Employee ID exists.
+func (e *engine) renameApplied(from string) bool {
+	for _, cs := range e.run.Sets {
+		if cs.Rename != nil && cs.Rename.From == from && cs.Rename.NewEmployeeID != "" && cs.Rename.NewEmployeeID != from {
+			return e.res.has(cs.EmployeeID) && !e.res.has(from)
+		}
+	}
+	return false
+}
+
+// retryConflicts looks up the users whose create met a conflict (409):
+// when the user exists after all (a lookup that lagged, a SCIM server
+// that matched the login), the operation goes back to planned and is
+// rebuilt as an update.
+func (e *engine) retryConflicts(ctx context.Context, phase int) error {
+	e.mu.Lock()
+	emps := e.conflicts
+	e.conflicts = nil
+	e.mu.Unlock()
+	if len(emps) == 0 {
+		return nil
+	}
+	if err := e.res.refresh(ctx, emps); err != nil {
+		return err
+	}
+	if e.o.Target.Flavor() == "scim" {
+		if err := e.matchLogins(ctx, emps); err != nil {
+			return err
+		}
+	}
+	ops, err := e.j.Ops(phase)
+	if err != nil {
+		return err
+	}
+	var again []journal.Op
+	for _, op := range ops {
+		for _, emp := range emps {
+			if op.Employee == emp && e.res.has(emp) && op.Attempts < e.o.MaxAttempts {
+				op.State = journal.OpPlanned
+				again = append(again, op)
+			}
+		}
+	}
+	if len(again) > 0 {
+		e.o.Log("%s: %d creates met an existing user: sent again as updates", phaseTitles[phase], len(again))
+	}
+	return e.j.PutOps(again)
+}
+
+// matchLogins settles SCIM conflicts by login: the user holding the
+// employee's userName is that employee's user.
+func (e *engine) matchLogins(ctx context.Context, emps []string) error {
+	logins := map[string]string{}
+	var names []string
+	for _, emp := range emps {
+		if e.res.has(emp) {
+			continue
+		}
+		if cs := e.byEmp[emp]; cs != nil {
+			for i := range cs.Attrs {
+				if a := &cs.Attrs[i]; a.Schema() == model.SchemaCore && a.Path() == "userName" && a.Str != "" {
+					logins[strings.ToLower(a.Str)] = emp
+					names = append(names, a.Str)
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	found, err := e.o.Target.LookupUserNames(ctx, names)
+	if err != nil {
+		return err
+	}
+	for name, u := range found {
+		if emp, ok := logins[strings.ToLower(name)]; ok && u.ID != "" {
+			if err := e.res.learn(journal.User{EmployeeNumber: emp, ID: u.ID, UserName: u.UserName, Source: "lookup"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package submit
+
+import (
+	"context"
+	"slices"
+
+	"github.com/upsmigrate/upsmigrate/internal/journal"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/internal/target"
+)
+
+// resolver knows which employees exist in the target: from the journal
+// (users this run created or looked up before), from --directory, and from
+// lookups by employeeNumber, batched and cached for the run.
+type resolver struct {
+	t       target.Target
+	j       *journal.Journal // nil in dry runs: nothing is recorded
+	known   map[string]plan.DirEntry
+	missing map[string]bool // looked up in this run and not found
+	Lookups int             // employee numbers looked up
+}
+
+func newResolver(t target.Target, j *journal.Journal) *resolver {
+	return &resolver{t: t, j: j, known: map[string]plan.DirEntry{}, missing: map[string]bool{}}
+}
+
+// seed adds users already known (journal, directory) without a lookup.
+func (r *resolver) seed(emp, id, userName string) {
+	if emp == "" || id == "" {
+		return
+	}
+	r.known[emp] = plan.DirEntry{EmployeeNumber: emp, ID: id, UserName: userName}
+	delete(r.missing, emp)
+}
+
+// learn records a user the run found or created, in memory and in the
+// journal.
+func (r *resolver) learn(u journal.User) error {
+	r.seed(u.EmployeeNumber, u.ID, u.UserName)
+	if r.j == nil {
+		return nil
+	}
+	return r.j.PutUsers([]journal.User{u})
+}
+
+// ensure looks up the employees that are neither known nor known missing.
+func (r *resolver) ensure(ctx context.Context, emps []string) error {
+	var todo []string
+	seen := map[string]bool{}
+	for _, e := range emps {
+		if e == "" || seen[e] {
+			continue
+		}
+		seen[e] = true
+		if _, ok := r.known[e]; ok || r.missing[e] {
+			continue
+		}
+		todo = append(todo, e)
+	}
+	return r.lookup(ctx, todo)
+}
+
+// refresh looks the employees up again, whatever is cached: after a
+// request whose outcome is unknown, the target is the only truth.
+func (r *resolver) refresh(ctx context.Context, emps []string) error {
+	emps = slices.Compact(slices.Sorted(slices.Values(emps)))
+	for _, e := range emps {
+		delete(r.missing, e)
+	}
+	return r.lookup(ctx, emps)
+}
+
+func (r *resolver) lookup(ctx context.Context, emps []string) error {
+	if len(emps) == 0 {
+		return nil
+	}
+	r.Lookups += len(emps)
+	found, err := r.t.LookupEmployees(ctx, emps)
+	if err != nil {
+		return err
+	}
+	var learned []journal.User
+	for _, e := range emps {
+		u, ok := found[e]
+		if !ok || u.ID == "" {
+			r.missing[e] = true
+			delete(r.known, e)
+			continue
+		}
+		r.seed(e, u.ID, u.UserName)
+		learned = append(learned, journal.User{EmployeeNumber: e, ID: u.ID, UserName: u.UserName, Source: "lookup"})
+	}
+	if r.j != nil && len(learned) > 0 {
+		return r.j.PutUsers(learned)
+	}
+	return nil
+}
+
+func (r *resolver) has(emp string) bool {
+	_, ok := r.known[emp]
+	return ok
+}
+
+// directory is what is known, as the plan's directory.
+func (r *resolver) directory() (*plan.Directory, error) {
+	entries := make([]plan.DirEntry, 0, len(r.known))
+	for _, e := range r.known {
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b plan.DirEntry) int {
+		if a.EmployeeNumber < b.EmployeeNumber {
+			return -1
+		}
+		if a.EmployeeNumber > b.EmployeeNumber {
+			return 1
+		}
+		return 0
+	})
+	return plan.NewDirectory(entries)
+}

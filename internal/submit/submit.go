@@ -1,0 +1,486 @@
+package submit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/upsmigrate/upsmigrate/internal/journal"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/internal/target"
+)
+
+// Options control a submission.
+type Options struct {
+	// Target receives the requests.
+	Target target.Target
+	// Journal records every step; it may be nil only for a dry run.
+	Journal *journal.Journal
+	// Meta describes the run for the journal (ToolVersion, InputHash,
+	// Target, Flavor); Run fills in PlanHash and Company and refuses a
+	// journal written for other inputs or another target.
+	Meta journal.Meta
+	// CompanyID is --company-id; "" takes the one convert recorded, else
+	// the token's. A given id that differs from the token's is an error
+	// before anything is sent.
+	CompanyID string
+	// Directory lists users known to exist (--directory): they are not
+	// looked up.
+	Directory *plan.Directory
+	// PollInterval is the wait before the first status poll (default 5s);
+	// then it doubles, with jitter, up to MaxPollInterval (default 60s).
+	PollInterval, MaxPollInterval time.Duration
+	// ProvisionTimeout ends a provision that is not complete as failed
+	// (default 120 minutes, UPS's own timeout).
+	ProvisionTimeout time.Duration
+	// Concurrency bounds the requests in flight (default 4). It starts at
+	// one or two, grows after clean requests and halves on a 429.
+	Concurrency int
+	// Rate bounds the operations sent per second (0 = no limit).
+	Rate float64
+	// Canary is the number of operations in the first request of phase 1
+	// (default 5; negative: no canary). When most of it fails, the run
+	// stops before sending the rest.
+	Canary int
+	// DryRun does everything except sending: lookups, the plan, the
+	// preview.
+	DryRun bool
+	// MaxCreates and MaxDeactivations stop the run before sending when
+	// the plan creates or deactivates more users (negative: no limit).
+	MaxCreates, MaxDeactivations int
+	// Confirm, when set, is shown the preview before anything is sent;
+	// false stops the run.
+	Confirm func(Preview) (bool, error)
+	// Log receives progress lines; nil is quiet.
+	Log func(format string, args ...any)
+	// Clock, Sleep and Jitter replace time.Now, a timer and the random
+	// part of waits (tests).
+	Clock  func() time.Time
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Jitter func(d time.Duration) time.Duration
+	// MaxAttempts bounds how often one operation is sent (default 4).
+	MaxAttempts int
+}
+
+// Preview is what a run is about to do, shown before anything is sent.
+type Preview struct {
+	Target, Flavor, Company                            string
+	Creates, Updates, Replaces, Renames, Deactivations int
+	// References counts the references (approvers, delegates, managers)
+	// to set; Unresolved those whose user is neither in the run nor in
+	// the target.
+	References, Unresolved int
+	// Operations counts what is left to send per phase; Done the
+	// operations the journal already has final.
+	Operations [3]int
+	Done       int
+	LookedUp   int // employee numbers looked up in the target
+}
+
+// Result is what a run did.
+type Result struct {
+	Preview Preview
+	// Stopped says why the run stopped before the end (canary, declined);
+	// the records not sent stay pending and a re-run resumes.
+	Stopped  string
+	Records  []journal.Record
+	Counts   map[string]int
+	Phases   []PhaseCounts
+	Requests int // requests sent by this run
+	// JournalTime is the time spent writing the journal; Elapsed the
+	// whole run.
+	JournalTime, Elapsed time.Duration
+}
+
+// GuardrailError stops a run before anything is sent: --max-creates,
+// --max-deactivations, a company mismatch, a missing company id.
+type GuardrailError struct{ Msg string }
+
+func (e *GuardrailError) Error() string { return e.Msg }
+
+// ErrDeclined is returned when Confirm says no.
+var ErrDeclined = errors.New("not confirmed: nothing was sent")
+
+// engine is one submission.
+type engine struct {
+	o         Options
+	run       *Run
+	j         *journal.Journal
+	info      *target.Info
+	company   string
+	res       *resolver
+	renamed   map[string]string           // new Employee ID → ID before the rename
+	byEmp     map[string]*model.ChangeSet // change sets by Employee ID
+	pace      *pacer
+	mu        sync.Mutex // guards the fields below
+	stopped   string
+	sent      int
+	conflicts []string // employees whose create hit a 409
+}
+
+// Submit sends a loaded convert run to the target and tracks it to a final
+// outcome for every record.
+func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
+	start := time.Now()
+	o.defaults()
+	if o.Journal == nil && !o.DryRun {
+		return nil, errors.New("submit: a journal is needed to send")
+	}
+	e := &engine{o: o, run: run, j: o.Journal, byEmp: map[string]*model.ChangeSet{}, renamed: map[string]string{}}
+	for _, cs := range run.Sets {
+		e.byEmp[cs.EmployeeID] = cs
+		if cs.Rename != nil && cs.Rename.From != "" && cs.Rename.From != cs.EmployeeID {
+			e.renamed[cs.EmployeeID] = cs.Rename.From
+		}
+	}
+	info, err := o.Target.Prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.info = info
+	if err := e.chooseCompany(); err != nil {
+		return nil, err
+	}
+	if e.j != nil && !o.DryRun {
+		meta := o.Meta
+		meta.PlanHash, meta.Company = run.PlanHash, e.company
+		if err := e.j.Check(meta); err != nil {
+			return nil, err
+		}
+		if old, ok, err := e.j.Meta(); err != nil {
+			return nil, err
+		} else if ok {
+			meta.Created = old.Created
+		}
+		if err := e.j.SetMeta(meta); err != nil {
+			return nil, err
+		}
+	}
+	e.pace = newPacer(o.Concurrency, o.Rate, info.MaxOps)
+	e.res = newResolver(o.Target, e.journalOrNil())
+	if err := e.seed(); err != nil {
+		return nil, err
+	}
+	prev, err := e.preview(ctx)
+	if err != nil {
+		return nil, err
+	}
+	result := &Result{Preview: prev}
+	finish := func() (*Result, error) {
+		if err := e.finish(result); err != nil {
+			return result, err
+		}
+		result.Elapsed = time.Since(start)
+		return result, nil
+	}
+	if o.DryRun {
+		result.Elapsed = time.Since(start)
+		return result, nil
+	}
+	if err := e.guard(prev); err != nil {
+		return nil, err
+	}
+	if o.Confirm != nil && prev.Operations != [3]int{} {
+		okay, err := o.Confirm(prev)
+		if err != nil {
+			return nil, err
+		}
+		if !okay {
+			return nil, ErrDeclined
+		}
+	}
+	for phase := 0; phase < 3; phase++ {
+		if err := e.runPhase(ctx, phase); err != nil {
+			if _, ferr := finish(); ferr != nil {
+				return result, errors.Join(err, ferr)
+			}
+			return result, err
+		}
+		if e.stopped != "" {
+			break
+		}
+	}
+	return finish()
+}
+
+func (o *Options) defaults() {
+	if o.PollInterval <= 0 {
+		o.PollInterval = 5 * time.Second
+	}
+	if o.MaxPollInterval <= 0 {
+		o.MaxPollInterval = 60 * time.Second
+	}
+	if o.ProvisionTimeout <= 0 {
+		o.ProvisionTimeout = 120 * time.Minute
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Canary == 0 {
+		o.Canary = 5
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 4
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.Jitter == nil {
+		o.Jitter = func(d time.Duration) time.Duration {
+			if d <= 0 {
+				return 0
+			}
+			return time.Duration(rand.Int64N(int64(d)))
+		}
+	}
+	if o.Log == nil {
+		o.Log = func(string, ...any) {}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (e *engine) journalOrNil() *journal.Journal {
+	if e.o.DryRun {
+		return nil
+	}
+	return e.j
+}
+
+// chooseCompany settles the company id of creates: --company-id, else the
+// one convert recorded, else the token's; a given id must match the
+// token's.
+func (e *engine) chooseCompany() error {
+	given, from := e.o.CompanyID, "--company-id"
+	if given == "" {
+		given, from = e.run.Options.CompanyID, "the company id convert was given"
+	}
+	tok := e.info.Company
+	switch {
+	case given != "" && tok != "" && !strings.EqualFold(given, tok):
+		return &GuardrailError{Msg: fmt.Sprintf("%s %s is not the company of the token (%s): nothing was sent; use the credentials of company %s, or drop --company-id to take the token's", from, given, tok, given)}
+	case given != "":
+		e.company = given
+	default:
+		e.company = tok
+	}
+	return nil
+}
+
+// seed fills the resolver from the journal and --directory, and turns
+// requests a crash left in flight into requests in doubt.
+func (e *engine) seed() error {
+	if e.o.Directory != nil {
+		for _, d := range e.o.Directory.Entries() {
+			e.res.seed(d.EmployeeNumber, d.ID, d.UserName)
+		}
+	}
+	if e.j == nil {
+		return nil
+	}
+	users, err := e.j.Users()
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		e.res.seed(u.EmployeeNumber, u.ID, u.UserName)
+	}
+	if e.o.DryRun {
+		return nil
+	}
+	sending, err := e.j.Requests(journal.RequestSending)
+	if err != nil {
+		return err
+	}
+	for _, r := range sending {
+		if err := e.j.MarkRequest(r.ID, journal.RequestInDoubt, 0, "the run stopped before the answer arrived: outcome unknown, settled by lookup", journal.OpInDoubt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// employees lists every employee the plan addresses or references.
+func (e *engine) employees() []string {
+	var out []string
+	for _, cs := range e.run.Sets {
+		out = append(out, cs.EmployeeID)
+		if cs.Rename != nil && cs.Rename.From != "" {
+			out = append(out, cs.Rename.From)
+		}
+		for i := range cs.Refs {
+			out = append(out, cs.Refs[i].Target)
+		}
+	}
+	return out
+}
+
+// preview resolves who exists and counts what the run will send.
+func (e *engine) preview(ctx context.Context) (Preview, error) {
+	p := Preview{Target: e.info.BaseURL, Flavor: e.o.Target.Flavor(), Company: e.company}
+	if err := e.res.ensure(ctx, e.employees()); err != nil {
+		return p, err
+	}
+	p.LookedUp = e.res.Lookups
+	pl, notes, err := e.build(2)
+	if err != nil {
+		return p, err
+	}
+	done, err := e.finalOps()
+	if err != nil {
+		return p, err
+	}
+	for _, n := range notes {
+		p.Unresolved += len(n)
+	}
+	var planned []journal.Op
+	for _, req := range pl.Requests {
+		for _, op := range req.Operations {
+			k := opKey{op.Phase, op.Employee}
+			if op.Phase == plan.PhaseRefs {
+				p.References += refCount(e.byEmp[op.Employee])
+			}
+			if done[k] {
+				p.Done++
+				continue
+			}
+			p.Operations[op.Phase]++
+			switch op.Kind {
+			case plan.KindCreate:
+				p.Creates++
+			case plan.KindUpdate:
+				p.Updates++
+			case plan.KindReplace:
+				p.Replaces++
+			case plan.KindRename:
+				p.Renames++
+			}
+			if op.Phase == plan.PhaseIdentity && deactivates(e.byEmp[op.Employee]) {
+				p.Deactivations++
+			}
+			planned = append(planned, journal.Op{Phase: op.Phase, Employee: op.Employee, Method: op.Method,
+				Path: op.Path, Kind: string(op.Kind), State: journal.OpPlanned})
+		}
+	}
+	p.References += p.Unresolved
+	if e.o.DryRun || e.j == nil {
+		return p, nil
+	}
+	// Every operation the run will send is journaled as planned, so that
+	// its records read pending until it is final.
+	existing, err := e.j.Ops(-1)
+	if err != nil {
+		return p, err
+	}
+	have := map[opKey]bool{}
+	for _, op := range existing {
+		have[opKey{op.Phase, op.Employee}] = true
+	}
+	var fresh []journal.Op
+	for _, op := range planned {
+		if !have[opKey{op.Phase, op.Employee}] {
+			fresh = append(fresh, op)
+		}
+	}
+	return p, e.j.PutOps(fresh)
+}
+
+func refCount(cs *model.ChangeSet) int {
+	if cs == nil {
+		return 0
+	}
+	return len(cs.Refs)
+}
+
+// deactivates reports whether the change set sets the user inactive.
+func deactivates(cs *model.ChangeSet) bool {
+	if cs == nil {
+		return false
+	}
+	for i := range cs.Attrs {
+		a := &cs.Attrs[i]
+		if a.Schema() == model.SchemaCore && a.Path() == "active" && a.Type == model.BoolValue && !a.Bool {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *engine) guard(p Preview) error {
+	if e.o.MaxCreates >= 0 && p.Creates > e.o.MaxCreates {
+		return &GuardrailError{Msg: fmt.Sprintf("the plan creates %d users, more than --max-creates %d: nothing was sent; check that the input and the target are the ones you mean (a wrong tenant makes every employee new), or raise --max-creates", p.Creates, e.o.MaxCreates)}
+	}
+	if e.o.MaxDeactivations >= 0 && p.Deactivations > e.o.MaxDeactivations {
+		return &GuardrailError{Msg: fmt.Sprintf("the plan deactivates %d users, more than --max-deactivations %d: nothing was sent; check the input's Active fields, or raise --max-deactivations", p.Deactivations, e.o.MaxDeactivations)}
+	}
+	if p.Creates > 0 && e.company == "" && e.o.Target.Flavor() == "ups" {
+		return &GuardrailError{Msg: "the plan creates users but no company id is known: give --company-id or set UPSMIGRATE_COMPANY_ID (the token did not carry one)"}
+	}
+	return nil
+}
+
+// finalOps lists the operations the journal has final.
+func (e *engine) finalOps() (map[opKey]bool, error) {
+	done := map[opKey]bool{}
+	if e.j == nil {
+		return done, nil
+	}
+	ops, err := e.j.Ops(-1)
+	if err != nil {
+		return nil, err
+	}
+	for _, op := range ops {
+		if isFinal(op.State) {
+			done[opKey{op.Phase, op.Employee}] = true
+		}
+	}
+	return done, nil
+}
+
+func isFinal(state string) bool {
+	switch state {
+	case journal.OpSuccess, journal.OpPartial, journal.OpFailed, journal.OpSkipped:
+		return true
+	}
+	return false
+}
+
+// finish folds the journal onto the records and records them.
+func (e *engine) finish(res *Result) error {
+	res.Stopped = e.stopped
+	res.Requests = e.sent
+	if e.j == nil {
+		return nil
+	}
+	ops, err := e.j.Ops(-1)
+	if err != nil {
+		return err
+	}
+	res.Records, res.Counts = Outcomes(e.run, ops)
+	res.Phases = CountOps(ops)
+	if err := e.j.PutRecords(res.Records); err != nil {
+		return err
+	}
+	res.JournalTime = e.j.Elapsed()
+	return nil
+}
