@@ -60,7 +60,9 @@ func TestExtFailureWording(t *testing.T) {
 // runOf is a run of one employee E1 created from f.csv:2 (core and spend
 // values), with an approver reference on f.csv:3 and a rename on r.csv:2.
 func runOf() *Run {
-	src := func(line int, field string) model.Source { return model.Source{File: "f.csv", Line: line, Field: field} }
+	src := func(line int, field string) model.Source {
+		return model.Source{File: "f.csv", Line: line, Field: field}
+	}
 	ref := model.Ref{Kind: model.RefApprover, Schema: model.SchemaApprover, Path: "report", Target: "E9"}
 	ref.SetSource(src(3, "59"), "")
 	cs := &model.ChangeSet{EmployeeID: "E1", Creates: true,
