@@ -210,6 +210,17 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 			if st != nil && isFinal(st.State) {
 				continue
 			}
+			if phase == plan.PhaseRename {
+				if why := e.renameMoot(op.Employee); why != "" {
+					jo := journal.Op{Phase: phase, Employee: op.Employee, Method: op.Method, Path: op.Path, Kind: string(op.Kind),
+						State: journal.OpSkipped, Messages: encodeJSON([]Note{{Text: why}})}
+					if st != nil {
+						jo.Attempts, jo.RequestID, jo.Index = st.Attempts, st.RequestID, st.Index
+					}
+					settled = append(settled, jo)
+					continue
+				}
+			}
 			if st != nil && st.Attempts >= e.o.MaxAttempts {
 				fail(op, op.Employee, Note{Code: "NO_FINAL_ANSWER", Text: fmt.Sprintf("sent %d times without a final answer from the target", st.Attempts)})
 				continue
@@ -330,6 +341,28 @@ func (e *engine) settle(ctx context.Context, phase int) error {
 		}
 	}
 	return e.j.PutOps(doubt)
+}
+
+// renameMoot says why a rename need not be sent: its user was created
+// under the new ID by this run, or the target already shows the new ID.
+func (e *engine) renameMoot(from string) string {
+	for _, cs := range e.run.Sets {
+		if cs.Rename == nil || cs.Rename.From != from {
+			continue
+		}
+		if ops, err := e.j.Ops(plan.PhaseIdentity); err == nil {
+			for _, op := range ops {
+				if op.Employee == cs.EmployeeID && op.Kind == string(plan.KindCreate) &&
+					(op.State == journal.OpSuccess || op.State == journal.OpPartial) {
+					return "the user was created under the new ID by this run: the rename folded into the create"
+				}
+			}
+		}
+		if e.renameApplied(from) && cs.Rename.NewLogin == "" {
+			return "the target already has the new Employee ID: the rename was applied"
+		}
+	}
+	return ""
 }
 
 // renameApplied reports whether the rename of from is visible in the
