@@ -117,7 +117,11 @@ func (c *httpc) do(ctx context.Context, r *request) (*response, error) {
 				try-- // a renewal is not a retry
 				continue
 			}
-			e := c.fail(r, KindAuth, s, attempts, nil, "the target refused the access token", "check the credentials; the token was renewed once already")
+			hint := "check the credentials; the token was renewed once already"
+			if !renewed {
+				hint = r.forbidden
+			}
+			e := c.fail(r, KindAuth, s, attempts, nil, "the target refused the credentials", hint)
 			addSCIMDetail(e, res.body)
 			return nil, e
 		case s == http.StatusForbidden && r.auth != nil:
