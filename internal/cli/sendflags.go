@@ -3,6 +3,8 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -164,7 +166,14 @@ func (c *CLI) openTarget(o SendOptions, dir string, log func(string, ...any)) (t
 		hlog = log
 	}
 	if o.Sandbox {
-		cfg := sandbox.Config{CompanyID: o.CompanyID, DB: filepath.Join(dir, "sandbox.db")}
+		// Fresh credentials each run: the sandbox keeps only a hash of the
+		// secret in its database.
+		var secret [24]byte
+		if _, err := rand.Read(secret[:]); err != nil {
+			return nil, "", noop, err
+		}
+		cfg := sandbox.Config{CompanyID: o.CompanyID, DB: filepath.Join(dir, "sandbox.db"),
+			ClientID: "upsmigrate-sandbox", ClientSecret: hex.EncodeToString(secret[:])}
 		srv, url, err := sandbox.Start(cfg)
 		if err != nil {
 			return nil, "", noop, &Error{Code: ExitUsage, Err: fmt.Errorf("starting the sandbox: %w", err)}
