@@ -311,8 +311,11 @@ func (c *scimClient) LookupUserNames(ctx context.Context, userNames []string) (m
 	return c.lookup(ctx, userNames, byUserName)
 }
 
-// lookup is GET /Users?filter= with or-filters of up to 20 terms (one by
-// one when the server refuses them), startIndex paging.
+// lookup is GET /Users?filter= with or-filters of up to 20 terms, startIndex
+// paging. A batch the server refuses (400) is asked one value at a time;
+// when it had no quote or backslash the server refuses or-filters and the
+// client asks one by one from then on. A single value refused (SCIMMY
+// cannot filter on an escaped quote) is not found: the verbose log says so.
 func (c *scimClient) lookup(ctx context.Context, vals []string, key lookupKey) (map[string]User, error) {
 	out := map[string]User{}
 	vals = dedupe(vals)
@@ -324,21 +327,42 @@ func (c *scimClient) lookup(ctx context.Context, vals []string, key lookupKey) (
 		}
 		c.mu.Unlock()
 		batch := vals[:min(n, len(vals))]
+		vals = vals[len(batch):]
 		found, err := c.query(ctx, orFilter(key.path, batch))
-		var te *Error
-		if n > 1 && errors.As(err, &te) && te.Kind == KindPermanent && te.Status == http.StatusBadRequest {
-			c.mu.Lock()
-			c.single = true
-			c.mu.Unlock()
+		if isBadRequest(err) && len(batch) > 1 {
+			if !strings.ContainsAny(strings.Join(batch, ""), `"\`) {
+				c.mu.Lock()
+				c.single = true
+				c.mu.Unlock()
+			}
+			for _, v := range batch {
+				f, err := c.query(ctx, orFilter(key.path, []string{v}))
+				if isBadRequest(err) {
+					c.o.Log("lookup: the server refused the filter of one %s value (400): taken as not found", key.path)
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				collect(out, []string{v}, key, f)
+			}
+			continue
+		}
+		if isBadRequest(err) {
+			c.o.Log("lookup: the server refused the filter of one %s value (400): taken as not found", key.path)
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 		collect(out, batch, key, found)
-		vals = vals[len(batch):]
 	}
 	return out, nil
+}
+
+func isBadRequest(err error) bool {
+	var te *Error
+	return errors.As(err, &te) && te.Kind == KindPermanent && te.Status == http.StatusBadRequest
 }
 
 func (c *scimClient) query(ctx context.Context, filter string) ([]User, error) {
