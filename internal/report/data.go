@@ -9,11 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -26,22 +24,32 @@ const StatusNotSubmitted = "not submitted"
 const Withheld = "(withheld)"
 
 // Data is everything a report shows, decoded from a convert output
-// directory. Everything but the value trace is held in memory; the trace is
-// streamed from plan.jsonl by Trace, so a run of any size can be reported.
+// directory and, when it has one, its journal. Everything but the value
+// trace is held in memory; the trace is streamed from plan.jsonl by Trace,
+// so a run of any size can be reported.
 type Data struct {
-	Dir        string      `json:"dir"`
-	Summary    Summary     `json:"summary"`
-	Notes      []string    `json:"notes,omitempty"` // inconsistencies found while loading
+	Dir string `json:"dir"`
+	// Run describes the submitted run from DIR/journal.db; nil for a dry
+	// run (no journal), and then every journal-only field is empty.
+	Run     *Run     `json:"run,omitempty"`
+	Summary Summary  `json:"summary"`
+	Notes   []string `json:"notes,omitempty"` // inconsistencies found while loading
+	// Outcomes holds every input record with its final state, in
+	// report.json's order (journal only).
+	Outcomes   []Outcome   `json:"outcomes,omitempty"`
 	Files      []File      `json:"files"`
 	Rejected   []Rejected  `json:"rejected"`
 	Warnings   []Warning   `json:"warnings"`
 	Operations []Operation `json:"operations"`
+	// Requests holds the journal's Bulk requests by number (journal only).
+	Requests []Request `json:"requests,omitempty"`
 	// Limits caps what each format shows; the zero value means DefaultLimits.
 	Limits Limits `json:"-"`
 
 	planPath string
 	opIndex  map[string]int            // Operation.Key → index in Operations
 	statuses map[model.Position]string // input record → status
+	jr       *journalData              // journal-only loading state
 }
 
 // Summary holds the run's totals. Records = Converted + Skipped + Rejected.
@@ -60,6 +68,13 @@ type Summary struct {
 	RequestsPerPhase []int `json:"requestsPerPhase"`
 	Bytes            int64 `json:"bytes"`
 	TraceRows        int   `json:"traceRows"`
+	// RecordStates counts the records by final state (journal only): every
+	// record state in StateOrder, zeros included, then any unknown state.
+	// They add up to Records, or Data.Notes says why not.
+	RecordStates []StateCount `json:"recordStates,omitempty"`
+	// OperationStates counts the journal's operations of each phase by
+	// state (journal only).
+	OperationStates []PhaseStates `json:"operationStates,omitempty"`
 }
 
 // OperationsTotal is the number of operations in all phases.
@@ -120,24 +135,37 @@ type Warning struct {
 }
 
 // Operation is one operation of a bulk request. Status is
-// StatusNotSubmitted until a provisioning journal fills it in.
+// StatusNotSubmitted until a provisioning journal fills it in: Load takes
+// it, and the fields below it, from the journal's operation of the same
+// (Phase, Employee).
 type Operation struct {
-	Key         string `json:"key"` // "bulk-0002.json #5"
-	Bulk        string `json:"bulk"`
-	Index       int    `json:"index"` // 0-based, as in the request's Operations array
-	Phase       int    `json:"phase"`
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	Employee    string `json:"employee"`
-	Status      string `json:"status"`
-	ProvisionID string `json:"provisionId,omitempty"`
+	Key      string `json:"key"` // "bulk-0002.json #5"
+	Bulk     string `json:"bulk"`
+	Index    int    `json:"index"` // 0-based, as in the request's Operations array
+	Phase    int    `json:"phase"`
+	Method   string `json:"method"`
+	Path     string `json:"path"`
+	Employee string `json:"employee"` // the old employee id for a phase-0 rename
+	Status   string `json:"status"`   // StatusNotSubmitted, or the journal's operation state
+	// ProvisionID is the provision id of the request that carried it last.
+	ProvisionID string      `json:"provisionId,omitempty"`
+	RequestID   int64       `json:"requestId,omitempty"` // that request's number in the journal (Data.Requests)
+	Code        string      `json:"code,omitempty"`      // HTTP status of the operation ("201")
+	UserID      string      `json:"userId,omitempty"`    // the user's UUID in the target
+	Attempts    int         `json:"attempts,omitempty"`  // requests it was put into
+	Message     string      `json:"message,omitempty"`   // one line: why it failed, is in doubt or was folded
+	Extensions  []Extension `json:"extensions,omitempty"`
+	Messages    []OpMessage `json:"messages,omitempty"`
+
+	newEmployee string // phase 0: the employee id after the rename
 }
 
 // OpKey names operation index of bulk file bulk: "bulk-0002.json #5".
 func OpKey(bulk string, index int) string { return bulk + " #" + strconv.Itoa(index) }
 
-// Operation returns the operation with the given key, nil when unknown. A
-// journal sets its Status through the pointer.
+// Operation returns the operation with the given key, nil when unknown.
+// Load fills in a journal's outcome; a caller may change it through the
+// pointer, and every trace row shows it.
 func (d *Data) Operation(key string) *Operation {
 	if d.opIndex == nil {
 		d.opIndex = make(map[string]int, len(d.Operations))
@@ -150,28 +178,6 @@ func (d *Data) Operation(key string) *Operation {
 		return nil
 	}
 	return &d.Operations[i]
-}
-
-// TraceRow is one target value with its lineage, from the input field to
-// the operation that carries it.
-type TraceRow struct {
-	Employee string `json:"employee"`
-	Source   string `json:"source"` // file:line:field (name)
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Field    string `json:"field,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Row      string `json:"row,omitempty"` // mapping table row
-	Schema   string `json:"schema"`        // short form: "spend:2.0:User"
-	Path     string `json:"path"`
-	Value    string `json:"value"`
-	Phase    int    `json:"phase"`
-	// Operation is the key of the operation carrying the value, "" when
-	// none does (the plan dropped it).
-	Operation string `json:"operation"`
-	Method    string `json:"method,omitempty"`
-	Status    string `json:"status"` // the input record's status
-	OpStatus  string `json:"operationStatus"`
 }
 
 // ShortSchema shortens a SCIM schema URN to its distinctive tail:
@@ -317,8 +323,12 @@ func isMember(raw json.RawMessage) bool {
 	return false
 }
 
-// Load reads DIR/report.json and DIR/plan.jsonl. plan.jsonl is read once
-// here to check it and count it, and again by every Trace call.
+// Load reads DIR/report.json and DIR/plan.jsonl, and DIR/journal.db when it
+// exists (read-only, without its lock: a run may be writing it). plan.jsonl
+// is read once here to check it and count it, and again by every Trace
+// call. Without a journal the report is a dry run's; with one, Run,
+// Outcomes, Requests, the summary's state counts and the operations'
+// outcomes are filled in from it.
 func Load(dir string) (*Data, error) {
 	d := &Data{Dir: dir, planPath: filepath.Join(dir, "plan.jsonl")}
 	rep, err := readReport(filepath.Join(dir, "report.json"))
@@ -326,9 +336,15 @@ func Load(dir string) (*Data, error) {
 		return nil, err
 	}
 	d.fromReport(rep)
+	if d.jr, err = probeJournal(dir); err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	err = d.scanPlan(func(line *jsonPlanLine, _ int) error {
 		d.Summary.Employees++
+		if d.jr != nil {
+			d.jr.collectSecrets(line)
+		}
 		for _, o := range line.Operations {
 			k := OpKey(o.Bulk, o.Index)
 			if seen[k] {
@@ -340,7 +356,7 @@ func Load(dir string) (*Data, error) {
 				emp = line.Rename.From
 			}
 			d.Operations = append(d.Operations, Operation{Key: k, Bulk: o.Bulk, Index: o.Index, Phase: o.Phase,
-				Method: o.Method, Path: o.Path, Employee: emp, Status: StatusNotSubmitted})
+				Method: o.Method, Path: o.Path, Employee: emp, Status: StatusNotSubmitted, newEmployee: line.EmployeeID})
 		}
 		d.Summary.TraceRows += rowCount(line)
 		return nil
@@ -360,6 +376,11 @@ func Load(dir string) (*Data, error) {
 	}
 	if n := len(d.Operations); n != d.Summary.OperationsTotal() {
 		d.Notes = append(d.Notes, fmt.Sprintf("report.json counts %d operations, plan.jsonl names %d", d.Summary.OperationsTotal(), n))
+	}
+	if d.jr != nil {
+		if err := d.loadJournal(rep); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -520,279 +541,4 @@ func phases(v []int) []int {
 	out := make([]int, 3)
 	copy(out, v)
 	return out
-}
-
-// errStop ends a Trace walk early without an error.
-var errStop = errors.New("stop")
-
-// Trace calls fn with every trace row in plan order; the row is reused
-// between calls. It stops at fn's first error and returns it.
-func (d *Data) Trace(fn func(*TraceRow) error) error {
-	if d.planPath == "" {
-		return nil
-	}
-	err := d.scanPlan(nil, func(r *TraceRow) error {
-		r.OpStatus = ""
-		if r.Operation != "" {
-			if op := d.Operation(r.Operation); op != nil {
-				r.OpStatus = op.Status
-			}
-		}
-		return fn(r)
-	})
-	if errors.Is(err, errStop) {
-		return nil
-	}
-	return err
-}
-
-// planBatch is a run of plan.jsonl lines, decoded by a worker.
-type planBatch struct {
-	first int      // line number of raw[0]
-	raw   [][]byte // the lines
-	pls   []jsonPlanLine
-	err   error // the first decoding error, at line errAt
-	errAt int
-	done  chan struct{}
-}
-
-const planBatchLines = 256
-
-func (b *planBatch) decode(path string) {
-	defer close(b.done)
-	b.pls = make([]jsonPlanLine, len(b.raw))
-	for k, raw := range b.raw {
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		n := b.first + k
-		pl := &b.pls[k]
-		if err := json.Unmarshal(raw, pl); err != nil {
-			b.err, b.errAt = fmt.Errorf("%s:%d: %w", path, n, err), n
-			return
-		}
-		if pl.EmployeeID == "" {
-			b.err, b.errAt = fmt.Errorf("%s:%d: no employeeId", path, n), n
-			return
-		}
-	}
-}
-
-// scanPlan streams plan.jsonl, calling line for every decoded line and row
-// for every trace row of it, in file order. Lines are read on one
-// goroutine and decoded on all cores; at most a few batches are in memory.
-func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
-	f, err := os.Open(d.planPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	workers := runtime.GOMAXPROCS(0)
-	order := make(chan *planBatch, 2*workers)
-	stop := make(chan struct{})
-	readErr := make(chan error, 1)
-	var wg sync.WaitGroup
-	defer func() {
-		close(stop)
-		for b := range order { // let the reader finish
-			<-b.done
-		}
-		wg.Wait()
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(order)
-		br := bufio.NewReaderSize(f, 1<<20)
-		b := &planBatch{first: 1, done: make(chan struct{})}
-		send := func() bool {
-			select {
-			case order <- b:
-			case <-stop:
-				return false
-			}
-			wg.Add(1)
-			go func(b *planBatch) { defer wg.Done(); b.decode(d.planPath) }(b)
-			return true
-		}
-		for n := 1; ; n++ {
-			raw, rerr := br.ReadBytes('\n')
-			if rerr != nil && rerr != io.EOF {
-				readErr <- fmt.Errorf("%s:%d: %w", d.planPath, n, rerr)
-				return
-			}
-			if len(raw) > 0 {
-				b.raw = append(b.raw, raw)
-			}
-			if rerr == io.EOF {
-				if len(b.raw) > 0 {
-					send()
-				}
-				return
-			}
-			if len(b.raw) == planBatchLines {
-				if !send() {
-					return
-				}
-				b = &planBatch{first: n + 1, done: make(chan struct{})}
-			}
-		}
-	}()
-	var tr TraceRow
-	for b := range order {
-		<-b.done
-		for k := range b.pls {
-			n := b.first + k
-			if b.err != nil && n == b.errAt {
-				return b.err
-			}
-			pl := &b.pls[k]
-			if pl.EmployeeID == "" {
-				continue // a blank line
-			}
-			if line != nil {
-				if err := line(pl, n); err != nil {
-					return err
-				}
-			}
-			if row == nil {
-				continue
-			}
-			if err := d.rows(pl, &tr, row); err != nil {
-				return err
-			}
-		}
-	}
-	select {
-	case err := <-readErr:
-		return err
-	default:
-		return nil
-	}
-}
-
-// rowCount is the number of trace rows rows makes of pl.
-func rowCount(pl *jsonPlanLine) int {
-	n := len(pl.Attrs)
-	if rn := pl.Rename; rn != nil {
-		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
-			n++
-		}
-		if rn.NewLogin != "" {
-			n++
-		}
-	}
-	for _, ref := range pl.Refs {
-		n += 1 + len(ref.Attrs)
-	}
-	return n
-}
-
-// rows turns one plan line into trace rows (rowCount of them).
-func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) error {
-	var ops [3]int // index+1 into pl.Operations of each phase's first operation
-	for i, o := range pl.Operations {
-		if o.Phase >= 0 && o.Phase < 3 && ops[o.Phase] == 0 {
-			ops[o.Phase] = i + 1
-		}
-	}
-	emit := func(src jsonSource, row, schema, path, value string, phase int) error {
-		*r = TraceRow{Employee: pl.EmployeeID, Source: src.String(), File: src.File, Line: src.Line, Field: src.Field,
-			Name: src.Name, Row: row, Schema: ShortSchema(schema), Path: path, Value: value, Phase: phase,
-			Status: d.recordStatus(pl, src)}
-		if isPassword(src.Field, src.Name) {
-			r.Value = Withheld
-		}
-		if phase == 0 && pl.Rename != nil && pl.Rename.From != "" {
-			r.Employee = pl.Rename.From + " → " + pl.EmployeeID
-		}
-		if i := ops[phase]; i > 0 {
-			o := pl.Operations[i-1]
-			r.Operation, r.Method = OpKey(o.Bulk, o.Index), o.Method
-		}
-		return fn(r)
-	}
-	if rn := pl.Rename; rn != nil {
-		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
-			if err := emit(rn.Source, "", model.SchemaEnterprise, "employeeNumber", rn.NewEmployeeID, 0); err != nil {
-				return err
-			}
-		}
-		if rn.NewLogin != "" {
-			if err := emit(rn.Source, "", model.SchemaCore, "userName", rn.NewLogin, 0); err != nil {
-				return err
-			}
-		}
-	}
-	for i := range pl.Attrs {
-		a := &pl.Attrs[i]
-		if err := emit(a.Source, a.Row, a.Schema, a.Path, attrValue(a), 1); err != nil {
-			return err
-		}
-	}
-	for _, ref := range pl.Refs {
-		v := ref.Target
-		if ref.Primary != nil {
-			v += map[bool]string{true: " (primary)", false: " (secondary)"}[*ref.Primary]
-		}
-		if err := emit(ref.Source, ref.Row, ref.Schema, ref.Path, v, 2); err != nil {
-			return err
-		}
-		for i := range ref.Attrs {
-			a := &ref.Attrs[i]
-			schema := a.Schema
-			if schema == "" {
-				schema = ref.Schema
-			}
-			if err := emit(a.Source, a.Row, schema, ref.Path+"["+ref.Target+"]."+a.Path, attrValue(a), 2); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// attrValue renders a value: strings as they are, other JSON compactly,
-// members as "add X" or "remove X".
-func attrValue(a *jsonAttr) string {
-	if isMember(a.Kind) {
-		if a.Present {
-			return "add " + a.Member
-		}
-		return "remove " + a.Member
-	}
-	var s string
-	if json.Unmarshal(a.Value, &s) == nil {
-		return s
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, a.Value) == nil {
-		return buf.String()
-	}
-	return string(a.Value)
-}
-
-// recordStatus is the status of the input record src belongs to: the last
-// of the change set's records in src's file starting at or before src's
-// line (a V1 XML value sits on a line below its record's start). A value
-// from no input record (a company default) gets the status of the change
-// set's first record.
-func (d *Data) recordStatus(pl *jsonPlanLine, src jsonSource) string {
-	if st, ok := d.statuses[model.Position{File: src.File, Line: src.Line}]; ok {
-		return st
-	}
-	best := -1
-	for i, p := range pl.Records {
-		if p.File == src.File && p.Line <= src.Line && (best < 0 || p.Line > pl.Records[best].Line) {
-			best = i
-		}
-	}
-	if best < 0 && len(pl.Records) > 0 {
-		best = 0
-	}
-	if best < 0 {
-		return ""
-	}
-	p := pl.Records[best]
-	return d.statuses[model.Position{File: p.File, Line: p.Line}]
 }

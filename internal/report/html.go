@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"html/template"
 	"io"
+	"time"
 )
 
 // view is what the HTML and Markdown templates see: the data with its
 // lists capped and a note for each cut.
 type view struct {
 	*Data
+	Outcome      []Outcome // the unsuccessful records, capped (journal only)
+	Unsuccessful int       // all of them
+	OutcomeNote  string
 	Rejected     []Rejected
 	RejectedNote string
 	Warnings     []Warning
@@ -20,6 +24,15 @@ type view struct {
 
 func newView(d *Data, list, trace int) (*view, error) {
 	v := &view{Data: d, Rejected: d.Rejected, Warnings: d.Warnings}
+	for _, o := range d.Outcomes {
+		if o.Unsuccessful() {
+			v.Unsuccessful++
+			if len(v.Outcome) < list {
+				v.Outcome = append(v.Outcome, o)
+			}
+		}
+	}
+	v.OutcomeNote = cut(len(v.Outcome), v.Unsuccessful, "records that did not succeed", fullReport)
 	if len(v.Rejected) > list {
 		v.Rejected = v.Rejected[:list]
 		v.RejectedNote = cut(list, len(d.Rejected), "rejected records", fullReport)
@@ -43,11 +56,13 @@ func newView(d *Data, list, trace int) (*view, error) {
 	return v, nil
 }
 
-var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+	"final": finalStatus, "stateClass": stateClass, "utc": utc,
+}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>upsmigrate dry-run report</title>
+<title>{{.Title}}</title>
 <style>
 body { font: 10pt/1.35 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #111; margin: 1.5em; }
 h1 { font-size: 16pt; margin: 0 0 .3em; }
@@ -63,7 +78,11 @@ table.summary { width: auto; }
 .note { background: #fff6d5; border: 1px solid #e0c060; padding: .4em .6em; }
 .ok { color: #070; }
 ul.msgs { margin: 0; padding-left: 1.2em; }
-@media print {
+{{if .Run}}h3 { font-size: 11pt; margin: 1em 0 .2em; }
+.failed { color: #a00; }
+.partial { color: #a50; }
+.pending { color: #555; font-style: italic; }
+{{end}}@media print {
   body { margin: 0; font-size: 8.5pt; }
   nav { display: none; }
   thead { display: table-header-group; }
@@ -74,12 +93,33 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 </style>
 </head>
 <body>
-<h1>upsmigrate dry-run report</h1>
-<p>Output directory <code>{{.Dir}}</code>. Nothing has been submitted: every operation is <em>not submitted</em>.</p>
-<nav><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a><a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
+<h1>{{.Title}}</h1>
+{{if .Run}}<p>Output directory <code>{{.Dir}}</code>. Submitted to <code>{{or .Run.Target "(target not recorded)"}}</code>{{with .Run.Flavor}}, flavor {{.}}{{end}}{{with .Run.Company}}, company <code>{{.}}</code>{{end}}{{with .Run.ToolVersion}}, by upsmigrate {{.}}{{end}}.{{if not .Run.Updated.IsZero}} The journal was last updated {{utc .Run.Updated}}.{{end}}</p>
+<nav><a href="#outcome">Outcome ({{.Unsuccessful}})</a><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a><a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
 
+<h2 id="outcome">Outcome</h2>
+<p>{{.Unsuccessful}} of {{len .Outcomes}} records did not succeed: failed, partial (the identity was written, an extension was not) or pending (no final outcome yet).</p>
+{{if .OutcomeNote}}<p class="note">{{.OutcomeNote}}</p>
+{{end}}{{if .Outcome}}<table>
+<thead><tr><th>Record</th><th>Type</th><th>Employee</th><th>State</th><th>Reason</th></tr></thead>
+<tbody>
+{{range .Outcome}}<tr{{with stateClass .State}} class="{{.}}"{{end}}><td class="mono">{{.Pos}}</td><td>{{.Type}}</td><td>{{.Employee}}</td><td>{{.State}}</td><td>{{.Reason}}</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p class="ok">Every record that was sent succeeded.</p>
+{{end}}{{else}}<p>Output directory <code>{{.Dir}}</code>. Nothing has been submitted: every operation is <em>not submitted</em>.</p>
+<nav><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a><a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
+{{end}}
 <h2 id="summary">Summary</h2>
-<table class="summary">
+{{with .Run}}<table class="summary">
+<tr><th>Target</th><td class="mono">{{.Target}}</td></tr>
+<tr><th>Flavor</th><td>{{.Flavor}}</td></tr>
+<tr><th>Company</th><td class="mono">{{.Company}}</td></tr>
+<tr><th>Tool version</th><td>{{.ToolVersion}}</td></tr>
+<tr><th>Run started</th><td>{{utc .Created}}</td></tr>
+<tr><th>Journal updated</th><td>{{utc .Updated}}</td></tr>
+</table>
+{{end}}<table class="summary">
 <tr><th>Records read</th><td class="n">{{.Summary.Records}}</td></tr>
 <tr><th>Converted</th><td class="n">{{.Summary.Converted}}</td></tr>
 <tr><th>Skipped</th><td class="n">{{.Summary.Skipped}}</td></tr>
@@ -95,7 +135,22 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 <tr><th>Request bytes</th><td class="n">{{.Summary.Bytes}}</td></tr>
 <tr><th>Traced values</th><td class="n">{{.Summary.TraceRows}}</td></tr>
 </table>
-{{range .Notes}}<p class="note">{{.}}</p>
+{{if .Run}}<h3>Records by final state</h3>
+<table class="summary">
+<thead><tr><th>State</th><th>Records</th></tr></thead>
+<tbody>
+{{range .Summary.RecordStates}}<tr{{with stateClass .State}} class="{{.}}"{{end}}><th>{{.State}}</th><td class="n">{{.Count}}</td></tr>
+{{end}}<tr><th>Total</th><td class="n">{{len .Outcomes}}</td></tr>
+</tbody>
+</table>
+{{if .Summary.OperationStates}}<h3>Operations by phase and state</h3>
+<table class="summary">
+<thead><tr><th>Phase</th>{{with index .Summary.OperationStates 0}}{{range .States}}<th>{{.State}}</th>{{end}}{{end}}<th>Total</th></tr></thead>
+<tbody>
+{{range .Summary.OperationStates}}<tr><th>{{.Phase}}</th>{{range .States}}<td class="n">{{.Count}}</td>{{end}}<td class="n">{{.Total}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}{{end}}{{range .Notes}}<p class="note">{{.}}</p>
 {{end}}
 <h2 id="rejected">Rejected records</h2>
 {{if .RejectedNote}}<p class="note">{{.RejectedNote}}</p>
@@ -126,7 +181,15 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 </table>
 
 <h2 id="trace">Value trace</h2>
-<p>One row per target value: input field → mapping row → SCIM attribute → bulk operation. Operations are numbered from 0, as in the request's <code>Operations</code> array.</p>
+{{if .Run}}<p>One row per target value: input field → mapping row → SCIM attribute → bulk operation → provision → final status. Operations are numbered from 0, as in the request's <code>Operations</code> array; the final status is the operation's state with its HTTP status, and the target's result and message for the value's schema.</p>
+{{if .TraceNote}}<p class="note">{{.TraceNote}}</p>
+{{end}}<table>
+<thead><tr><th>Employee</th><th>Source</th><th>Mapping row</th><th>Schema</th><th>Path</th><th>Value</th><th>Operation</th><th>Provision id</th><th>User id</th><th>Record state</th><th>Final status</th></tr></thead>
+<tbody>
+{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{if .Operation}}{{.Operation}} {{.Method}}, phase {{.Phase}}{{else}}none (phase {{.Phase}}){{end}}</td><td class="mono">{{.ProvisionID}}</td><td class="mono">{{.UserID}}</td><td{{with stateClass .RecordState}} class="{{.}}"{{end}}>{{.RecordState}}</td><td{{with stateClass .OpStatus}} class="{{.}}"{{end}}>{{final .}}</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p>One row per target value: input field → mapping row → SCIM attribute → bulk operation. Operations are numbered from 0, as in the request's <code>Operations</code> array.</p>
 {{if .TraceNote}}<p class="note">{{.TraceNote}}</p>
 {{end}}<table>
 <thead><tr><th>Employee</th><th>Source</th><th>Mapping row</th><th>Schema</th><th>Path</th><th>Value</th><th>Operation</th><th>Record status</th><th>Final status</th></tr></thead>
@@ -134,12 +197,51 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 {{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{if .Operation}}{{.Operation}} {{.Method}}, phase {{.Phase}}{{else}}none (phase {{.Phase}}){{end}}</td><td>{{.Status}}</td><td>{{.OpStatus}}</td></tr>
 {{end}}</tbody>
 </table>
-</body>
+{{end}}</body>
 </html>
 `))
 
+// stateClass is the CSS class of a record or operation state ("" for
+// states shown plainly); it never echoes the state itself.
+func stateClass(state string) string {
+	switch state {
+	case "failed", "in-doubt":
+		return "failed"
+	case "partial":
+		return "partial"
+	case "pending", "planned", "sending", "sent":
+		return "pending"
+	}
+	return ""
+}
+
+// utc renders a time as RFC 3339 in UTC, "" for the zero time.
+func utc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// finalStatus renders a trace row's outcome: "partial (201); spend:2.0:User
+// error: INVALID_VALUE: not a currency".
+func finalStatus(r TraceRow) string {
+	s := r.OpStatus
+	if r.Code != "" {
+		s += " (" + r.Code + ")"
+	}
+	if r.Result != "" && (r.Result != "success" || r.OpStatus == "partial") {
+		s += "; " + r.Schema + " " + r.Result
+	}
+	if r.Message != "" {
+		s += ": " + r.Message
+	}
+	return s
+}
+
 // WriteHTML writes d as one self-contained HTML page: inline CSS, no
-// scripts, no external assets.
+// scripts, no external assets; every value is escaped. With a journal the
+// page opens with the records that did not succeed.
 func WriteHTML(w io.Writer, d *Data) error {
 	l := d.Limits.withDefaults()
 	v, err := newView(d, l.HTMLList, l.HTMLTrace)

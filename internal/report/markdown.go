@@ -22,7 +22,9 @@ var mdLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "`", "'")
 const codeMark = "\x00"
 
 // WriteMarkdown writes the summary, the rejected records, the warnings and
-// the first rows of the value trace as GitHub-flavoured Markdown.
+// the first rows of the value trace as GitHub-flavoured Markdown; with a
+// journal, first the records that did not succeed, and the run and its
+// state counts in the summary.
 func WriteMarkdown(w io.Writer, d *Data) error {
 	l := d.Limits.withDefaults()
 	v, err := newView(d, l.MarkdownList, l.MarkdownTrace)
@@ -50,11 +52,77 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 		return codeMark + s
 	}
 	s := d.Summary
-	p("# upsmigrate dry-run report\n\nOutput directory `%s`. Nothing has been submitted.\n\n## Summary\n\n", d.Dir)
+	if r := d.Run; r != nil {
+		p("# %s\n\nOutput directory `%s`. Submitted to `%s`", d.Title(), mdLine.Replace(d.Dir), mdLine.Replace(r.Target))
+		if r.Flavor != "" {
+			p(", flavor %s", mdCell.Replace(r.Flavor))
+		}
+		if r.Company != "" {
+			p(", company `%s`", mdLine.Replace(r.Company))
+		}
+		if r.ToolVersion != "" {
+			p(", by upsmigrate %s", mdCell.Replace(r.ToolVersion))
+		}
+		p(".")
+		if !r.Updated.IsZero() {
+			p(" The journal was last updated %s.", utc(r.Updated))
+		}
+		p("\n\n## Outcome\n\n%d of %d records did not succeed: failed, partial (the identity was written, an extension was not) or pending (no final outcome yet).\n\n",
+			v.Unsuccessful, len(d.Outcomes))
+		if v.OutcomeNote != "" {
+			p("> %s\n\n", v.OutcomeNote)
+		}
+		if len(v.Outcome) > 0 {
+			row("record", "type", "employee", "state", "reason")
+			row("---", "---", "---", "---", "---")
+			for _, o := range v.Outcome {
+				row(code(o.Pos()), o.Type, o.Employee, o.State, o.Reason)
+			}
+		} else {
+			p("Every record that was sent succeeded.\n")
+		}
+		p("\n## Summary\n\n")
+		row("run", "")
+		row("---", "---")
+		row("Target", code(r.Target))
+		row("Flavor", r.Flavor)
+		row("Company", code(r.Company))
+		row("Tool version", r.ToolVersion)
+		row("Run started", utc(r.Created))
+		row("Journal updated", utc(r.Updated))
+		p("\n")
+	} else {
+		p("# %s\n\nOutput directory `%s`. Nothing has been submitted.\n\n## Summary\n\n", d.Title(), d.Dir)
+	}
 	row("", "count")
 	row("---", "---:")
 	for _, kv := range summaryRows(s) {
 		row(kv.name, fmt.Sprint(kv.value))
+	}
+	if d.Run != nil {
+		p("\n")
+		row("record state", "records")
+		row("---", "---:")
+		for _, c := range s.RecordStates {
+			row(c.State, fmt.Sprint(c.Count))
+		}
+		row("total", fmt.Sprint(len(d.Outcomes)))
+		if len(s.OperationStates) > 0 {
+			p("\n")
+			head, align := []string{"phase"}, []string{"---"}
+			for _, c := range s.OperationStates[0].States {
+				head, align = append(head, c.State), append(align, "---:")
+			}
+			row(append(head, "total")...)
+			row(append(align, "---:")...)
+			for _, ps := range s.OperationStates {
+				cells := []string{fmt.Sprint(ps.Phase)}
+				for _, c := range ps.States {
+					cells = append(cells, fmt.Sprint(c.Count))
+				}
+				row(append(cells, fmt.Sprint(ps.Total))...)
+			}
+		}
 	}
 	for _, n := range d.Notes {
 		p("\n> %s\n", mdCell.Replace(n))
@@ -105,7 +173,14 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 	if v.TraceNote != "" {
 		p("> %s\n\n", v.TraceNote)
 	}
-	if len(v.Trace) > 0 {
+	if len(v.Trace) > 0 && d.Run != nil {
+		row("employee", "source", "mapping row", "schema", "path", "value", "operation", "provision id", "record state", "final status")
+		row("---", "---", "---", "---", "---", "---", "---", "---", "---", "---")
+		for _, t := range v.Trace {
+			row(t.Employee, code(t.Source), code(t.Row), t.Schema, code(t.Path), t.Value, opText(&t), code(t.ProvisionID),
+				t.RecordState, finalStatus(t))
+		}
+	} else if len(v.Trace) > 0 {
 		row("employee", "source", "mapping row", "schema", "path", "value", "operation", "status", "final status")
 		row("---", "---", "---", "---", "---", "---", "---", "---", "---")
 		for _, t := range v.Trace {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -89,7 +90,9 @@ func (s *sheet) close() error {
 
 // WriteXLSX writes d as a workbook with the sheets Summary, Files,
 // Rejected, Warnings and Trace (continued in Trace 2, Trace 3 … when it
-// outgrows a sheet).
+// outgrows a sheet). With a journal it has the sheets Summary, Outcome
+// (every record with its final state), Files, Rejected, Warnings,
+// Operations, Requests and Trace, whose rows carry the journal's outcome.
 func WriteXLSX(w io.Writer, d *Data) error {
 	l := d.Limits.withDefaults()
 	f := excelize.NewFile()
@@ -102,6 +105,23 @@ func WriteXLSX(w io.Writer, d *Data) error {
 		return err
 	}
 	var notes []string
+
+	if d.Run != nil {
+		out, err := newSheet(f, "Outcome", l.XLSXRows, bold, []string{"File", "Line", "Type", "Employee", "State", "Reason"},
+			[]float64{40, 7, 7, 14, 10, 100})
+		if err != nil {
+			return err
+		}
+		for _, o := range d.Outcomes {
+			if _, err := out.add(o.File, o.Line, o.Type, o.Employee, o.State, o.Reason); err != nil {
+				return err
+			}
+		}
+		notes = appendCut(notes, out, "records")
+		if err := out.close(); err != nil {
+			return err
+		}
+	}
 
 	files, err := newSheet(f, "Files", l.XLSXRows, bold,
 		[]string{"File", "Format", "Records", "Converted", "Skipped", "Rejected", "Warnings"},
@@ -157,6 +177,11 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	if err := warn.close(); err != nil {
 		return err
 	}
+	if d.Run != nil {
+		if notes, err = writeJournalSheets(f, d, l, bold, notes); err != nil {
+			return err
+		}
+	}
 
 	if n, err := writeTrace(f, d, l, bold); err != nil {
 		return err
@@ -171,7 +196,20 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	if _, err := sum.add("Output directory", d.Dir); err != nil {
 		return err
 	}
-	for _, r := range summaryRows(d.Summary) {
+	rows := summaryRows(d.Summary)
+	if r := d.Run; r != nil {
+		rows = append([]summaryRow{{"Target", r.Target}, {"Flavor", r.Flavor}, {"Company", r.Company},
+			{"Tool version", r.ToolVersion}, {"Run started", utc(r.Created)}, {"Journal updated", utc(r.Updated)}}, rows...)
+		for _, c := range d.Summary.RecordStates {
+			rows = append(rows, summaryRow{"Records " + c.State, c.Count})
+		}
+		for _, ps := range d.Summary.OperationStates {
+			for _, c := range ps.States {
+				rows = append(rows, summaryRow{fmt.Sprintf("Operations, phase %d, %s", ps.Phase, c.State), c.Count})
+			}
+		}
+	}
+	for _, r := range rows {
 		if _, err := sum.add(r.name, r.value); err != nil {
 			return err
 		}
@@ -203,6 +241,10 @@ func writeTrace(f *excelize.File, d *Data, l Limits, bold int) (string, error) {
 	header := []string{"Employee", "Source file", "Line", "Field", "Field name", "Mapping row", "Schema", "Path",
 		"Value", "Bulk file", "Operation #", "Method", "Phase", "Record status", "Final status"}
 	widths := []float64{14, 40, 7, 8, 28, 30, 20, 40, 36, 16, 11, 8, 7, 13, 14}
+	if d.Run != nil {
+		header = append(header, "Record state", "Provision id", "HTTP status", "User id", "Result", "Message")
+		widths = append(widths, 12, 38, 8, 38, 12, 80)
+	}
 	var cur *sheet
 	sheets, written, total := 0, 0, 0
 	err := d.Trace(func(r *TraceRow) error {
@@ -232,8 +274,12 @@ func writeTrace(f *excelize.File, d *Data, l Limits, bold int) (string, error) {
 			bulk, index = op.Bulk, op.Index
 		}
 		written++
-		_, err := cur.add(r.Employee, r.File, r.Line, r.Field, r.Name, r.Row, r.Schema, r.Path, r.Value,
-			bulk, index, r.Method, r.Phase, r.Status, r.OpStatus)
+		cells := []any{r.Employee, r.File, r.Line, r.Field, r.Name, r.Row, r.Schema, r.Path, r.Value,
+			bulk, index, r.Method, r.Phase, r.Status, r.OpStatus}
+		if d.Run != nil {
+			cells = append(cells, r.RecordState, r.ProvisionID, r.Code, r.UserID, r.Result, r.Message)
+		}
+		_, err := cur.add(cells...)
 		return err
 	})
 	if err != nil {
@@ -254,4 +300,86 @@ func writeTrace(f *excelize.File, d *Data, l Limits, bold int) (string, error) {
 			written, total, sheets, l.XLSXRows), nil
 	}
 	return "", nil
+}
+
+// writeJournalSheets writes the sheets Operations and Requests of a run
+// with a journal.
+func writeJournalSheets(f *excelize.File, d *Data, l Limits, bold int, notes []string) ([]string, error) {
+	ops, err := newSheet(f, "Operations", l.XLSXRows, bold,
+		[]string{"Bulk file", "Operation #", "Phase", "Method", "Path", "Employee", "Status", "HTTP status", "User id",
+			"Request", "Provision id", "Attempts", "Message", "Extensions", "Messages"},
+		[]float64{16, 11, 7, 8, 36, 14, 10, 8, 38, 9, 38, 8, 60, 80, 80})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range d.Operations {
+		req := any("")
+		if o.RequestID != 0 {
+			req = o.RequestID
+		}
+		if _, err := ops.add(o.Bulk, o.Index, o.Phase, o.Method, o.Path, o.Employee, o.Status, o.Code, o.UserID,
+			req, o.ProvisionID, o.Attempts, o.Message, extensionsText(o.Extensions), messagesText(o.Messages)); err != nil {
+			return nil, err
+		}
+	}
+	notes = appendCut(notes, ops, "operations")
+	if err := ops.close(); err != nil {
+		return nil, err
+	}
+
+	reqs, err := newSheet(f, "Requests", l.XLSXRows, bold,
+		[]string{"Request", "Phase", "Round", "Operations", "Bytes", "State", "Provision id", "Correlation id",
+			"HTTP status", "Attempts", "Message", "Created", "Sent", "Done"},
+		[]float64{9, 7, 7, 10, 10, 9, 38, 38, 8, 8, 60, 22, 22, 22})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range d.Requests {
+		status := any("")
+		if r.HTTPStatus != 0 {
+			status = r.HTTPStatus
+		}
+		if _, err := reqs.add(r.ID, r.Phase, r.Round, r.Ops, r.Bytes, r.State, r.ProvisionID, r.CorrelationID,
+			status, r.Attempts, r.Message, utc(r.Created), utc(r.Sent), utc(r.Done)); err != nil {
+			return nil, err
+		}
+	}
+	notes = appendCut(notes, reqs, "requests")
+	return notes, reqs.close()
+}
+
+// extensionsText renders extension results on one line each:
+// "spend:2.0:User error 400: INVALID_VALUE: not a currency".
+func extensionsText(exts []Extension) string {
+	var b strings.Builder
+	for i, e := range exts {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(e.Schema + " " + e.Result)
+		if e.Code != "" {
+			b.WriteString(" " + e.Code)
+		}
+		if len(e.Messages) > 0 {
+			b.WriteString(": " + messagesText(e.Messages))
+		}
+	}
+	return b.String()
+}
+
+// messagesText joins messages with "; ", each with its code, schema path
+// and input source when known.
+func messagesText(msgs []OpMessage) string {
+	parts := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		t := m.Text()
+		if m.SchemaPath != "" {
+			t += " [" + m.SchemaPath + "]"
+		}
+		if m.Source != "" {
+			t = m.Source + ": " + t
+		}
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, "; ")
 }

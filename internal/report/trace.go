@@ -1,0 +1,337 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// TraceRow is one target value with its lineage, from the input field to
+// the operation that carries it.
+type TraceRow struct {
+	Employee string `json:"employee"`
+	Source   string `json:"source"` // file:line:field (name)
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Field    string `json:"field,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Row      string `json:"row,omitempty"` // mapping table row
+	Schema   string `json:"schema"`        // short form: "spend:2.0:User"
+	Path     string `json:"path"`
+	Value    string `json:"value"`
+	Phase    int    `json:"phase"`
+	// Operation is the key of the operation carrying the value, "" when
+	// none does (the plan dropped it).
+	Operation string `json:"operation"`
+	Method    string `json:"method,omitempty"`
+	Status    string `json:"status"` // the input record's status
+	OpStatus  string `json:"operationStatus"`
+	// The journal's outcome (journal only): the final state of the
+	// value's input record, the provision id of the request that carried
+	// the operation, the operation's HTTP status, the user's UUID, the
+	// target's result for the value's schema (success, no-op, error,
+	// not-processed) and the target's message about the value.
+	RecordState string `json:"recordState,omitempty"`
+	ProvisionID string `json:"provisionId,omitempty"`
+	Code        string `json:"code,omitempty"`
+	UserID      string `json:"userId,omitempty"`
+	Result      string `json:"result,omitempty"`
+	Message     string `json:"message,omitempty"`
+}
+
+// errStop ends a Trace walk early without an error.
+var errStop = errors.New("stop")
+
+// Trace calls fn with every trace row in plan order; the row is reused
+// between calls. It stops at fn's first error and returns it.
+func (d *Data) Trace(fn func(*TraceRow) error) error {
+	if d.planPath == "" {
+		return nil
+	}
+	err := d.scanPlan(nil, func(r *TraceRow) error {
+		r.OpStatus = ""
+		if r.Operation != "" {
+			if op := d.Operation(r.Operation); op != nil {
+				r.OpStatus = op.Status
+				if d.Run != nil {
+					r.ProvisionID, r.Code, r.UserID = op.ProvisionID, op.Code, op.UserID
+					r.Result, r.Message = valueResult(op, r)
+				}
+			}
+		}
+		return fn(r)
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// planBatch is a run of plan.jsonl lines, decoded by a worker.
+type planBatch struct {
+	first int      // line number of raw[0]
+	raw   [][]byte // the lines
+	pls   []jsonPlanLine
+	err   error // the first decoding error, at line errAt
+	errAt int
+	done  chan struct{}
+}
+
+const planBatchLines = 256
+
+func (b *planBatch) decode(path string) {
+	defer close(b.done)
+	b.pls = make([]jsonPlanLine, len(b.raw))
+	for k, raw := range b.raw {
+		if len(bytes.TrimSpace(raw)) == 0 {
+			continue
+		}
+		n := b.first + k
+		pl := &b.pls[k]
+		if err := json.Unmarshal(raw, pl); err != nil {
+			b.err, b.errAt = fmt.Errorf("%s:%d: %w", path, n, err), n
+			return
+		}
+		if pl.EmployeeID == "" {
+			b.err, b.errAt = fmt.Errorf("%s:%d: no employeeId", path, n), n
+			return
+		}
+	}
+}
+
+// scanPlan streams plan.jsonl, calling line for every decoded line and row
+// for every trace row of it, in file order. Lines are read on one
+// goroutine and decoded on all cores; at most a few batches are in memory.
+func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
+	f, err := os.Open(d.planPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	workers := runtime.GOMAXPROCS(0)
+	order := make(chan *planBatch, 2*workers)
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		for b := range order { // let the reader finish
+			<-b.done
+		}
+		wg.Wait()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		var in io.Reader = f
+		if d.jr != nil && d.jr.planHash != nil {
+			in = io.TeeReader(f, d.jr.planHash) // Load's scan: the hash the journal names
+		}
+		br := bufio.NewReaderSize(in, 1<<20)
+		b := &planBatch{first: 1, done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case order <- b:
+			case <-stop:
+				return false
+			}
+			wg.Add(1)
+			go func(b *planBatch) { defer wg.Done(); b.decode(d.planPath) }(b)
+			return true
+		}
+		for n := 1; ; n++ {
+			raw, rerr := br.ReadBytes('\n')
+			if rerr != nil && rerr != io.EOF {
+				readErr <- fmt.Errorf("%s:%d: %w", d.planPath, n, rerr)
+				return
+			}
+			if len(raw) > 0 {
+				b.raw = append(b.raw, raw)
+			}
+			if rerr == io.EOF {
+				if len(b.raw) > 0 {
+					send()
+				}
+				return
+			}
+			if len(b.raw) == planBatchLines {
+				if !send() {
+					return
+				}
+				b = &planBatch{first: n + 1, done: make(chan struct{})}
+			}
+		}
+	}()
+	var tr TraceRow
+	for b := range order {
+		<-b.done
+		for k := range b.pls {
+			n := b.first + k
+			if b.err != nil && n == b.errAt {
+				return b.err
+			}
+			pl := &b.pls[k]
+			if pl.EmployeeID == "" {
+				continue // a blank line
+			}
+			if line != nil {
+				if err := line(pl, n); err != nil {
+					return err
+				}
+			}
+			if row == nil {
+				continue
+			}
+			if err := d.rows(pl, &tr, row); err != nil {
+				return err
+			}
+		}
+	}
+	select {
+	case err := <-readErr:
+		return err
+	default:
+		return nil
+	}
+}
+
+// rowCount is the number of trace rows rows makes of pl.
+func rowCount(pl *jsonPlanLine) int {
+	n := len(pl.Attrs)
+	if rn := pl.Rename; rn != nil {
+		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
+			n++
+		}
+		if rn.NewLogin != "" {
+			n++
+		}
+	}
+	for _, ref := range pl.Refs {
+		n += 1 + len(ref.Attrs)
+	}
+	return n
+}
+
+// rows turns one plan line into trace rows (rowCount of them).
+func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) error {
+	var ops [3]int // index+1 into pl.Operations of each phase's first operation
+	for i, o := range pl.Operations {
+		if o.Phase >= 0 && o.Phase < 3 && ops[o.Phase] == 0 {
+			ops[o.Phase] = i + 1
+		}
+	}
+	emit := func(src jsonSource, row, schema, path, value string, phase int) error {
+		*r = TraceRow{Employee: pl.EmployeeID, Source: src.String(), File: src.File, Line: src.Line, Field: src.Field,
+			Name: src.Name, Row: row, Schema: ShortSchema(schema), Path: path, Value: value, Phase: phase}
+		if pos, ok := recordPos(pl, src, d.statuses); ok {
+			r.Status = d.statuses[pos]
+			if d.jr != nil {
+				r.RecordState = d.jr.recordState(pos)
+			}
+		}
+		if isPassword(src.Field, src.Name) {
+			r.Value = Withheld
+		}
+		if phase == 0 && pl.Rename != nil && pl.Rename.From != "" {
+			r.Employee = pl.Rename.From + " → " + pl.EmployeeID
+		}
+		if i := ops[phase]; i > 0 {
+			o := pl.Operations[i-1]
+			r.Operation, r.Method = OpKey(o.Bulk, o.Index), o.Method
+		}
+		return fn(r)
+	}
+	if rn := pl.Rename; rn != nil {
+		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
+			if err := emit(rn.Source, "", model.SchemaEnterprise, "employeeNumber", rn.NewEmployeeID, 0); err != nil {
+				return err
+			}
+		}
+		if rn.NewLogin != "" {
+			if err := emit(rn.Source, "", model.SchemaCore, "userName", rn.NewLogin, 0); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range pl.Attrs {
+		a := &pl.Attrs[i]
+		if err := emit(a.Source, a.Row, a.Schema, a.Path, attrValue(a), 1); err != nil {
+			return err
+		}
+	}
+	for _, ref := range pl.Refs {
+		v := ref.Target
+		if ref.Primary != nil {
+			v += map[bool]string{true: " (primary)", false: " (secondary)"}[*ref.Primary]
+		}
+		if err := emit(ref.Source, ref.Row, ref.Schema, ref.Path, v, 2); err != nil {
+			return err
+		}
+		for i := range ref.Attrs {
+			a := &ref.Attrs[i]
+			schema := a.Schema
+			if schema == "" {
+				schema = ref.Schema
+			}
+			if err := emit(a.Source, a.Row, schema, ref.Path+"["+ref.Target+"]."+a.Path, attrValue(a), 2); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// attrValue renders a value: strings as they are, other JSON compactly,
+// members as "add X" or "remove X".
+func attrValue(a *jsonAttr) string {
+	if isMember(a.Kind) {
+		if a.Present {
+			return "add " + a.Member
+		}
+		return "remove " + a.Member
+	}
+	var s string
+	if json.Unmarshal(a.Value, &s) == nil {
+		return s
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, a.Value) == nil {
+		return buf.String()
+	}
+	return string(a.Value)
+}
+
+// recordPos is the input record src belongs to: the record at src's
+// position, else the last of the change set's records in src's file
+// starting at or before src's line (a V1 XML value sits on a line below its
+// record's start). A value from no input record (a company default) belongs
+// to the change set's first record.
+func recordPos(pl *jsonPlanLine, src jsonSource, known map[model.Position]string) (model.Position, bool) {
+	pos := model.Position{File: src.File, Line: src.Line}
+	if _, ok := known[pos]; ok {
+		return pos, true
+	}
+	best := -1
+	for i, p := range pl.Records {
+		if p.File == src.File && p.Line <= src.Line && (best < 0 || p.Line > pl.Records[best].Line) {
+			best = i
+		}
+	}
+	if best < 0 && len(pl.Records) > 0 {
+		best = 0
+	}
+	if best < 0 {
+		return model.Position{}, false
+	}
+	p := pl.Records[best]
+	return model.Position{File: p.File, Line: p.Line}, true
+}
