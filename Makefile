@@ -21,13 +21,17 @@ lint:
 # the same run (the machines are noisy): the end-to-end figures to a bare
 # encoding/csv read of the same generated 100k-row 305 file, the schema
 # validators' fast path to the jsonschema/v5 reference. The sandbox reports
-# sustained Bulk operations/s with 4 concurrent clients.
+# sustained Bulk operations/s with 4 concurrent clients; submit its
+# operations/s under --rate as a ratio to the rate.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/pipeline/ | tee bench.txt
 	$(GO) run ./internal/tools/benchratio -baseline BenchmarkEncodingCSV305 bench.txt
 	$(GO) test -run '^$$' -bench 'ReferenceUser|FastUser$$' -benchmem -count 3 ./schemas/ | tee bench-schemas.txt
 	$(GO) run ./internal/tools/benchratio -baseline BenchmarkReferenceUser bench-schemas.txt
 	$(GO) test -run '^$$' -bench Bulk4Clients -benchtime 2s ./internal/sandbox/ | tee bench-sandbox.txt
+	# submit: operations/s while sending under --rate R as a ratio to R
+	# (target >= 0.95), and the journal's share of the whole run.
+	$(GO) test -run '^$$' -bench SubmitRate -benchtime 3x ./internal/submit/ | tee bench-submit.txt
 
 demo: build
 	./scripts/demo.sh $(BIN) $(DEMO)

@@ -1,8 +1,12 @@
 // Package journal is the SQLite journal of a migration run, DIR/journal.db.
 //
 // Submit writes it before and after every network step, each write one
-// transaction synced to disk (WAL, synchronous=FULL), so that after kill -9
-// or a power loss at any moment a re-run resumes: finished work is not sent
+// committed transaction (WAL, synchronous=NORMAL: a commit is in the
+// kernel's hands when the call returns, so it survives kill -9 and any
+// crash of the process; the WAL is synced at checkpoints, so a power loss
+// may undo the last commits, which the target's uniqueness of
+// employeeNumber and userName then catches), so that after kill -9 at any
+// moment a re-run resumes: finished work is not sent
 // again, provisions in flight are polled, requests in doubt are settled by
 // lookup. One process writes a run directory at a time: [Open] takes
 // flock(2) on DIR/journal.lock, which holds the holder's pid, host, start

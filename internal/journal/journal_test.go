@@ -43,7 +43,7 @@ func TestOpenCreatesSchema(t *testing.T) {
 	if err := j.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != schemaVersion {
 		t.Fatalf("user_version = %d, %v", v, err)
 	}
-	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "1"} {
 		var got string
 		if err := j.db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
 			t.Errorf("%s = %q, %v; want %q", pragma, got, err, want)
@@ -696,5 +696,38 @@ func TestSchemaDocumented(t *testing.T) {
 	}
 	if n < 40 {
 		t.Errorf("only %d columns", n)
+	}
+}
+
+func TestComplete(t *testing.T) {
+	j, _ := open(t)
+	r := &Request{Phase: 1}
+	if err := j.BeginRequest(r, testOps(1, "E1", "E2")); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := j.OpsOfRequest(r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops[0].State, ops[1].State = OpSuccess, OpFailed
+	if err := j.Complete(r.ID, ops, []User{{EmployeeNumber: "E1", ID: "u-1", Source: SourceCreated}}, "1 of 2 operations failed"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Request(r.ID)
+	if err != nil || got.State != RequestDone || got.Message != "1 of 2 operations failed" || got.Done.IsZero() {
+		t.Errorf("request %+v, %v", got, err)
+	}
+	after, _ := j.OpsOfRequest(r.ID)
+	if after[0].State != OpSuccess || after[1].State != OpFailed {
+		t.Errorf("ops %+v", after)
+	}
+	if users, _ := j.Users(); len(users) != 1 || users[0].ID != "u-1" {
+		t.Errorf("users %+v", users)
+	}
+	if err := j.Complete(r.ID, nil, []User{{EmployeeNumber: "E3", Source: SourceLookup}}, ""); err == nil {
+		t.Error("a user without an id was accepted")
+	}
+	if err := j.Complete(999, nil, nil, ""); err == nil {
+		t.Error("an unknown request was completed")
 	}
 }

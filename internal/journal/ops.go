@@ -76,23 +76,7 @@ func (j *Journal) PutOps(ops []Op) error {
 			return fmt.Errorf("journal %s: write operations: %w", j.path, err)
 		}
 	}
-	err := j.write("write operations", func(tx *sql.Tx) error {
-		st, err := tx.Prepare(upsertOp(false))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, o := range ops {
-			if o.State == "" {
-				o.State = OpPlanned
-			}
-			o.Updated = t
-			if _, err := st.Exec(opArgs(&o)...); err != nil {
-				return fmt.Errorf("operation %d/%s: %w", o.Phase, o.Employee, err)
-			}
-		}
-		return nil
-	})
+	err := j.write("write operations", func(tx *sql.Tx) error { return putOps(tx, ops, t) })
 	if err != nil {
 		return err
 	}
@@ -101,6 +85,24 @@ func (j *Journal) PutOps(ops []Op) error {
 			ops[i].State = OpPlanned
 		}
 		ops[i].Updated = t
+	}
+	return nil
+}
+
+func putOps(tx *sql.Tx, ops []Op, t time.Time) error {
+	st, err := tx.Prepare(upsertOp(false))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, o := range ops {
+		if o.State == "" {
+			o.State = OpPlanned
+		}
+		o.Updated = t
+		if _, err := st.Exec(opArgs(&o)...); err != nil {
+			return fmt.Errorf("operation %d/%s: %w", o.Phase, o.Employee, err)
+		}
 	}
 	return nil
 }
@@ -166,26 +168,28 @@ func (j *Journal) PutUsers(users []User) error {
 		}
 	}
 	t := now()
-	err := j.write("write users", func(tx *sql.Tx) error {
-		st, err := tx.Prepare(`INSERT INTO users (employee_number, id, user_name, source, updated) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (employee_number) DO UPDATE SET id = excluded.id, user_name = excluded.user_name,
-				source = excluded.source, updated = excluded.updated`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, u := range users {
-			if _, err := st.Exec(u.EmployeeNumber, u.ID, str(u.UserName), u.Source, ts(t)); err != nil {
-				return fmt.Errorf("user %s: %w", u.EmployeeNumber, err)
-			}
-		}
-		return nil
-	})
+	err := j.write("write users", func(tx *sql.Tx) error { return putUsers(tx, users, t) })
 	if err != nil {
 		return err
 	}
 	for i := range users {
 		users[i].Updated = t
+	}
+	return nil
+}
+
+func putUsers(tx *sql.Tx, users []User, t time.Time) error {
+	st, err := tx.Prepare(`INSERT INTO users (employee_number, id, user_name, source, updated) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (employee_number) DO UPDATE SET id = excluded.id, user_name = excluded.user_name,
+			source = excluded.source, updated = excluded.updated`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, u := range users {
+		if _, err := st.Exec(u.EmployeeNumber, u.ID, str(u.UserName), u.Source, ts(t)); err != nil {
+			return fmt.Errorf("user %s: %w", u.EmployeeNumber, err)
+		}
 	}
 	return nil
 }

@@ -133,7 +133,9 @@ func (e *engine) runPhase(ctx context.Context, phase int) error {
 				canary = e.o.Canary
 			}
 		}
-		if err := e.sendAll(ctx, phase, round, todo, notes, canary); err != nil {
+		err = e.sendAll(ctx, phase, round, todo, notes, canary)
+		e.window.close()
+		if err != nil {
 			return err
 		}
 		if e.stopped != "" {

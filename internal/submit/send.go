@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -222,7 +223,9 @@ func (e *engine) sendTracked(ctx context.Context, phase, round int, ops []*plan.
 	e.mu.Lock()
 	e.sent++
 	e.mu.Unlock()
+	start := time.Now()
 	acc, err := e.o.Target.Send(ctx, body, len(ops))
+	e.window.add(start, time.Now(), len(ops))
 	e.pace.release(acc != nil && acc.Throttled > 0 || isThrottle(err))
 	if err != nil {
 		return jr.ID, e.sendFailed(ctx, jr.ID, err)
@@ -413,7 +416,11 @@ func (e *engine) record(reqID int64, results []target.OpResult) error {
 			learned = append(learned, journal.User{EmployeeNumber: op.Employee, ID: r.UserID, Source: src})
 		}
 	}
-	if err := e.j.PutOps(ops); err != nil {
+	msg := ""
+	if failed > 0 {
+		msg = fmt.Sprintf("%d of %d operations failed", failed, len(ops))
+	}
+	if err := e.j.Complete(reqID, ops, learned, msg); err != nil {
 		return err
 	}
 	e.mu.Lock()
@@ -422,15 +429,38 @@ func (e *engine) record(reqID int64, results []target.OpResult) error {
 		e.res.seed(u.EmployeeNumber, u.ID, u.UserName)
 	}
 	e.mu.Unlock()
-	if len(learned) > 0 {
-		if err := e.j.PutUsers(learned); err != nil {
-			return err
-		}
-	}
-	msg := ""
-	if failed > 0 {
-		msg = fmt.Sprintf("%d of %d operations failed", failed, len(ops))
-	}
 	e.o.Log("request %d: complete: %d operations, %d failed", reqID, len(ops), failed)
-	return e.j.MarkRequest(reqID, journal.RequestDone, 0, msg, "")
+	return nil
+}
+
+// window measures the time spent sending: per round, from the first send
+// to the last answer, so that waits for provisions between rounds and
+// phases do not count.
+type window struct {
+	mu         sync.Mutex
+	start, end time.Time
+	total      time.Duration
+	ops        int
+}
+
+func (w *window) add(start, end time.Time, ops int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.start.IsZero() || start.Before(w.start) {
+		w.start = start
+	}
+	if end.After(w.end) {
+		w.end = end
+	}
+	w.ops += ops
+}
+
+// close ends a round's window.
+func (w *window) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.start.IsZero() {
+		w.total += w.end.Sub(w.start)
+	}
+	w.start, w.end = time.Time{}, time.Time{}
 }

@@ -93,8 +93,10 @@ type Result struct {
 	Phases   []PhaseCounts
 	Requests int // requests sent by this run
 	// JournalTime is the time spent writing the journal; Elapsed the
-	// whole run.
-	JournalTime, Elapsed time.Duration
+	// whole run; SendTime the time spent sending (first send to last
+	// answer of each round) and OpsSent the operations it sent.
+	JournalTime, Elapsed, SendTime time.Duration
+	OpsSent                        int
 }
 
 // GuardrailError stops a run before anything is sent: --max-creates,
@@ -117,6 +119,7 @@ type engine struct {
 	renamed   map[string]string           // new Employee ID → ID before the rename
 	byEmp     map[string]*model.ChangeSet // change sets by Employee ID
 	pace      *pacer
+	window    window
 	mu        sync.Mutex // guards the fields below
 	stopped   string
 	sent      int
@@ -469,6 +472,7 @@ func isFinal(state string) bool {
 func (e *engine) finish(res *Result) error {
 	res.Stopped = e.stopped
 	res.Requests = e.sent
+	res.SendTime, res.OpsSent = e.window.total, e.window.ops
 	if e.j == nil {
 		return nil
 	}

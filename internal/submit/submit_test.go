@@ -59,7 +59,7 @@ type rig struct {
 	t   target.Target
 }
 
-func newRig(t *testing.T, cfg sandbox.Config) *rig {
+func newRig(t testing.TB, cfg sandbox.Config) *rig {
 	t.Helper()
 	if cfg.CompanyID == "" {
 		cfg.CompanyID = company
