@@ -13,7 +13,15 @@
 //     /profile/identity/v4/Users?filter= one by one.
 //   - NewSCIM: any RFC 7644 server with a synchronous /Bulk. The UPS body is
 //     rewritten into the RFC dialect (dialect.go) for what the server's
-//     /Schemas supports.
+//     /Schemas supports: entitlements as {"value": …} objects, canonical
+//     email types; schemas the server does not list are removed from
+//     bodies, schemas arrays and PATCH operations (reported per operation
+//     as not-processed extensions), and, where /Schemas lists a schema's
+//     attributes, so are the top-level attributes it lacks (the enterprise
+//     companyId is kept only when listed). A PATCH left empty is not sent:
+//     its result is a success with no-op extensions and the message
+//     "nothing this server supports". Lookups are GET /Users?filter= with
+//     or-batches.
 //
 // Every HTTP call goes through one retry policy (retry.go): 5xx, 429 and
 // connection errors before the request was written are retried with

@@ -64,7 +64,7 @@ type auth struct {
 }
 
 func newAuth(grant, tokenURL string, src oauth2.TokenSource, early time.Duration, onToken func(*oauth2.Token)) *auth {
-	a := &auth{grant: grant, tokenURL: tokenURL, src: src, early: early, onToken: onToken}
+	a := &auth{grant: grant, tokenURL: tokenURL, src: halfLife{src, early}, early: early, onToken: onToken}
 	a.reuse = oauth2.ReuseTokenSourceWithExpiry(nil, src, early)
 	return a
 }
@@ -117,6 +117,27 @@ func (a *auth) renew(cred string) bool {
 		a.reuse = oauth2.ReuseTokenSourceWithExpiry(nil, a.src, a.early)
 	}
 	return true
+}
+
+// halfLife keeps short-lived tokens from being renewed on every call: a
+// token living less than twice the early-renewal margin is renewed at half
+// its life instead (its Expiry is moved so the margin lands there).
+type halfLife struct {
+	src   oauth2.TokenSource
+	early time.Duration
+}
+
+func (h halfLife) Token() (*oauth2.Token, error) {
+	t, err := h.src.Token()
+	if err != nil || t.Expiry.IsZero() {
+		return t, err
+	}
+	if life := time.Until(t.Expiry); life > 0 && life < 2*h.early {
+		c := *t
+		c.Expiry = t.Expiry.Add(h.early - life/2)
+		return &c, nil
+	}
+	return t, nil
 }
 
 // classify turns a token fetch failure into a *Error: KindAuth for refusals

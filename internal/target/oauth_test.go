@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/upsmigrate/upsmigrate/internal/httpstub"
 )
@@ -263,6 +266,27 @@ func TestNewUPSNeedsCredentials(t *testing.T) {
 	} {
 		if _, err := NewUPS(o); err == nil {
 			t.Errorf("NewUPS(%+v) succeeded", o)
+		}
+	}
+}
+
+func TestShortLivedTokensRenewAtHalfLife(t *testing.T) {
+	for _, tt := range []struct {
+		life, wantValidFor time.Duration
+	}{
+		{time.Hour, time.Hour - DefaultEarlyRenew},
+		{2 * time.Minute, time.Minute},
+		{8 * time.Minute, 4 * time.Minute},
+		{20 * time.Minute, 15 * time.Minute},
+	} {
+		src := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "a", Expiry: time.Now().Add(tt.life)})
+		tok, err := halfLife{src, DefaultEarlyRenew}.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// ReuseTokenSource renews DefaultEarlyRenew before Expiry.
+		if got := time.Until(tok.Expiry) - DefaultEarlyRenew; got < tt.wantValidFor-time.Second || got > tt.wantValidFor+time.Second {
+			t.Errorf("a token living %s is reused for %s, want %s", tt.life, got, tt.wantValidFor)
 		}
 	}
 }

@@ -26,9 +26,9 @@ const (
 // transport, timeouts, the retry policy and the verbose log. The zero value
 // uses the defaults above.
 type HTTPOptions struct {
-	// Client sends the requests (its Transport; its Timeout should be 0,
-	// RequestTimeout applies per attempt). nil uses a clone of
-	// http.DefaultTransport.
+	// Client sends the requests (its Timeout should be 0: RequestTimeout
+	// applies per attempt). nil uses a clone of http.DefaultTransport that
+	// does not follow redirects.
 	Client *http.Client
 	// RequestTimeout bounds one attempt, answer body included. A Send
 	// that times out after its request was written is in doubt.
@@ -63,7 +63,10 @@ type HTTPOptions struct {
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.Client == nil {
-		o.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		// Redirects are answers, not followed: a 302 would turn a Bulk
+		// POST into a GET.
+		o.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout

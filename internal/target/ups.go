@@ -69,7 +69,6 @@ type upsClient struct {
 	mu          sync.Mutex
 	geolocation string
 	company     string
-	info        *Info
 	noSearch    bool // Users/.search answered 404/405: look up one by one
 }
 
@@ -214,7 +213,6 @@ func (u *upsClient) Prepare(ctx context.Context) (*Info, error) {
 	base, _ := u.base(ctx)
 	u.mu.Lock()
 	info.BaseURL, info.Company = base, u.company
-	u.info = info
 	u.mu.Unlock()
 	return info, nil
 }
