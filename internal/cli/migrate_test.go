@@ -148,7 +148,7 @@ func TestSubmitErrors(t *testing.T) {
 	}
 	t.Run("unreachable", func(t *testing.T) {
 		env := map[string]string{"UPSMIGRATE_CLIENT_ID": "cid", "UPSMIGRATE_CLIENT_SECRET": "s3cr3t-value"}
-		code, _, stderr := runEnv(t, env, "submit", "--target", "http://127.0.0.1:1", converted)
+		code, _, stderr := runEnv(t, env, "submit", "--attempts", "2", "--target", "http://127.0.0.1:1", converted)
 		if code != ExitUsage || !strings.Contains(stderr, "nothing was sent") {
 			t.Errorf("exit %d: %s", code, stderr)
 		}

@@ -43,13 +43,14 @@ type SendOptions struct {
 	MaxCreates       int
 	MaxDeactivations int
 	Verbose, Quiet   bool
+	Attempts         int
 }
 
 // sendFlags are the flags of SendOptions.
 func sendFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.BoolFlag{Name: "sandbox", Usage: "send to the built-in UPS emulator, started in-process on a free loopback port (its state is kept in DIR/sandbox.db)"},
-		&ucli.StringFlag{Name: "target", Usage: "base `URL` of the target (UPS: default the token's geolocation; SCIM: the SCIM root, e.g. https://host/scim/v2)"},
+		&ucli.StringFlag{Name: "target", Usage: "`URL` of the target (UPS: the token host, the API base then comes from the token's geolocation; SCIM: the SCIM root, e.g. https://host/scim/v2)"},
 		&ucli.StringFlag{Name: "flavor", Value: "ups", Usage: "target flavor: ups (SAP Concur UPS v4, asynchronous) or scim (any RFC 7644 server with /Bulk)"},
 		&ucli.StringFlag{Name: "company-id", Usage: "company UUID of created users (env UPSMIGRATE_COMPANY_ID; default: the token's)"},
 		&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]): they are not looked up"},
@@ -66,6 +67,7 @@ func sendFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation on a terminal"},
 		&ucli.IntFlag{Name: "max-creates", Value: -1, Usage: "stop before sending when the plan creates more than `N` users (-1 = no limit)"},
 		&ucli.IntFlag{Name: "max-deactivations", Value: -1, Usage: "stop before sending when the plan deactivates more than `N` users (-1 = no limit)"},
+		&ucli.IntFlag{Name: "attempts", Value: 8, Usage: "send a failing call at most `N` times (5xx, 429, connection errors; with backoff)"},
 		&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log every request and poll"},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the outcome"},
 	}
@@ -79,7 +81,8 @@ func (c *CLI) sendOptions(ctx *ucli.Context) (SendOptions, error) {
 		PollInterval: ctx.Duration("poll-interval"), ProvisionTimeout: ctx.Duration("provision-timeout"),
 		Concurrency: ctx.Int("concurrency"), Rate: ctx.Float64("rate"), Canary: ctx.Int("canary"),
 		DryRun: ctx.Bool("dry-run"), Yes: ctx.Bool("yes"), MaxCreates: ctx.Int("max-creates"),
-		MaxDeactivations: ctx.Int("max-deactivations"), Verbose: ctx.Bool("verbose"), Quiet: ctx.Bool("quiet")}
+		MaxDeactivations: ctx.Int("max-deactivations"), Verbose: ctx.Bool("verbose"), Quiet: ctx.Bool("quiet"),
+		Attempts: ctx.Int("attempts")}
 	switch {
 	case o.Flavor != "ups" && o.Flavor != "scim":
 		return o, usageErrorf("--flavor %q: expected ups or scim", o.Flavor)
@@ -89,6 +92,8 @@ func (c *CLI) sendOptions(ctx *ucli.Context) (SendOptions, error) {
 		return o, usageErrorf("--flavor scim needs --target URL (the SCIM root)")
 	case o.Sandbox && o.Flavor == "scim":
 		return o, usageErrorf("the sandbox is a UPS target: drop --flavor scim")
+	case o.Attempts < 1:
+		return o, usageErrorf("--attempts %d: expected 1 or more", o.Attempts)
 	case o.Concurrency < 1:
 		return o, usageErrorf("--concurrency %d: expected 1 or more", o.Concurrency)
 	case o.Rate < 0:
@@ -180,7 +185,7 @@ func (c *CLI) openTarget(o SendOptions, dir string, log func(string, ...any)) (t
 		}
 		cr := srv.Credentials()
 		t, err := target.NewUPS(target.UPSOptions{URL: url, BaseURL: url, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret,
-			CompanyID: cr.CompanyID, RequestToken: cr.AuthToken, HTTPOptions: target.HTTPOptions{Log: hlog}})
+			CompanyID: cr.CompanyID, RequestToken: cr.AuthToken, HTTPOptions: target.HTTPOptions{Log: hlog, MaxAttempts: o.Attempts}})
 		if err != nil {
 			srv.Close()
 			return nil, "", noop, err
@@ -196,13 +201,15 @@ func (c *CLI) openTarget(o SendOptions, dir string, log func(string, ...any)) (t
 		if tok == "" {
 			tok = get("UPSMIGRATE_TOKEN")
 		}
-		t, err := newSCIM(o, tok, hlog) // SCIMTEMP
+		t, err := target.NewSCIM(target.SCIMOptions{URL: o.Target, Token: tok, User: o.User, Password: o.Password,
+			HTTPOptions: target.HTTPOptions{Log: hlog, MaxAttempts: o.Attempts}})
 		return t, o.Target, noop, err
 	}
-	t, err := target.NewUPS(target.UPSOptions{URL: o.Target, BaseURL: o.Target, ClientID: get("UPSMIGRATE_CLIENT_ID"),
+	// --target is the auth host; the API base is the token's geolocation.
+	t, err := target.NewUPS(target.UPSOptions{URL: o.Target, ClientID: get("UPSMIGRATE_CLIENT_ID"),
 		ClientSecret: get("UPSMIGRATE_CLIENT_SECRET"), CompanyID: firstNonEmpty(o.CompanyID, get("UPSMIGRATE_COMPANY_ID")),
 		RequestToken: get("UPSMIGRATE_REQUEST_TOKEN"), RefreshToken: get("UPSMIGRATE_REFRESH_TOKEN"),
-		TokenFile: o.TokenFile, HTTPOptions: target.HTTPOptions{Log: hlog}})
+		TokenFile: o.TokenFile, HTTPOptions: target.HTTPOptions{Log: hlog, MaxAttempts: o.Attempts}})
 	name := o.Target
 	if name == "" {
 		name = "ups"

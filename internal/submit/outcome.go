@@ -71,7 +71,7 @@ func judge(res target.OpResult) (state string, exts []ExtOutcome, notes []Note) 
 	identityFailed, extFailed := false, false
 	for _, e := range res.Extensions {
 		exts = append(exts, ExtOutcome{Schema: e.Schema, Result: e.Result, Code: e.Code, Messages: e.Messages})
-		if e.Result != target.ResultError && e.Result != target.ResultNotProcessed {
+		if e.Result != target.ResultError && e.Result != target.ResultNotProcessed || unsupported(e.Result, e.Messages) {
 			continue
 		}
 		if isIdentity(e.Schema) {
@@ -327,7 +327,13 @@ func judgePart(p part, ops map[opKey]*journal.Op, pos model.Position) (good, wai
 		}
 	}
 	for _, e := range decodeExts(op.Extensions) {
-		if e.Schema == p.schema && (e.Result == target.ResultError || e.Result == target.ResultNotProcessed) {
+		if e.Schema != p.schema {
+			continue
+		}
+		if unsupported(e.Result, e.Messages) {
+			return true, false, shortSchema(e.Schema) + " not sent: the target does not support it"
+		}
+		if e.Result == target.ResultError || e.Result == target.ResultNotProcessed {
 			return false, false, extFailure(e)
 		}
 	}
@@ -344,6 +350,21 @@ func verb(op *journal.Op) string {
 		return "references set"
 	}
 	return "updated"
+}
+
+// unsupported reports whether an extension was left out because the
+// target does not support its schema (a generic SCIM server without the
+// Concur extensions): by design, not a failure.
+func unsupported(result string, msgs []target.Message) bool {
+	if result != target.ResultNotProcessed || len(msgs) == 0 {
+		return false
+	}
+	for _, m := range msgs {
+		if m.Code != target.CodeNotSupported {
+			return false
+		}
+	}
+	return true
 }
 
 // extFailure words a failed extension: "spend failed: INVALID_VALUE

@@ -109,6 +109,11 @@ const (
 	ResultNotProcessed = "not-processed"
 )
 
+// CodeNotSupported is the code of the message on an extension (or
+// attributes) a SCIM target does not support and that was therefore not
+// sent: by design, not a failure.
+const CodeNotSupported = "NOT_SUPPORTED"
+
 // Message is a message of the target about an operation or extension.
 type Message struct {
 	Code       string `json:"code,omitempty"`
