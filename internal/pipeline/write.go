@@ -52,14 +52,7 @@ type Report struct {
 }
 
 // PlanOptions are the convert options that shape the operations.
-type PlanOptions struct {
-	CompanyID    string `json:"companyId,omitempty"`
-	Replace      bool   `json:"replace,omitempty"`
-	FailOnErrors *int   `json:"failOnErrors,omitempty"`
-	MaxOps       int    `json:"maxOps,omitempty"`
-	MaxBytes     int    `json:"maxBytes,omitempty"`
-	Strict       bool   `json:"strict,omitempty"`
-}
+type PlanOptions = plan.Recorded
 
 // isOutput reports whether name is a file Write may create, so a re-run
 // into the same directory never leaves a stale bulk file behind.

@@ -68,6 +68,18 @@ type Options struct {
 	Check func(op *Operation, data any) bool
 }
 
+// Recorded are the options that shape a plan's operations, as convert
+// records them in report.json, so that submit rebuilds the same
+// operations once it knows who exists in the target.
+type Recorded struct {
+	CompanyID    string `json:"companyId,omitempty"`
+	Replace      bool   `json:"replace,omitempty"`
+	FailOnErrors *int   `json:"failOnErrors,omitempty"`
+	MaxOps       int    `json:"maxOps,omitempty"`
+	MaxBytes     int    `json:"maxBytes,omitempty"`
+	Strict       bool   `json:"strict,omitempty"`
+}
+
 // OpKind says what an operation does.
 type OpKind string
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // Run is a convert output directory: its change sets, its records and the
@@ -27,14 +28,7 @@ type Run struct {
 }
 
 // PlanOptions are the plan options convert recorded in report.json.
-type PlanOptions struct {
-	CompanyID    string `json:"companyId,omitempty"`
-	Replace      bool   `json:"replace,omitempty"`
-	FailOnErrors *int   `json:"failOnErrors,omitempty"`
-	MaxOps       int    `json:"maxOps,omitempty"`
-	MaxBytes     int    `json:"maxBytes,omitempty"`
-	Strict       bool   `json:"strict,omitempty"`
-}
+type PlanOptions = plan.Recorded
 
 // NotConvertOutputError says a directory holds no complete convert run.
 type NotConvertOutputError struct {
