@@ -43,7 +43,6 @@ func (c *CLI) migrateCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags:        flags,
 		Action: func(ctx *ucli.Context) error {
-			defer gcpolicy.Relax()()
 			o, err := c.sendOptions(ctx)
 			if err != nil {
 				return err
@@ -79,7 +78,12 @@ func (c *CLI) migrateCommand() *ucli.Command {
 					return &Error{Code: ExitUsage, Err: err}
 				}
 			}
-			if err := runConvert(co); err != nil {
+			// The collector rests while convert holds the run (gcpolicy);
+			// submit runs for long and collects as usual.
+			restore := gcpolicy.Relax()
+			err = runConvert(co)
+			restore()
+			if err != nil {
 				var e *Error
 				if !errors.As(err, &e) || e.Code != ExitRejected {
 					return err

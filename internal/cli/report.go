@@ -21,7 +21,7 @@ type ReportOptions struct {
 func (c *CLI) reportCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:         "report",
-		Usage:        "write a dry-run conversion report tracing every value from file:line:field to its SCIM path and operation",
+		Usage:        "write a report of a run directory tracing every value from file:line:field to its SCIM path and operation, and, once submitted (DIR/journal.db), to its provision and final status",
 		ArgsUsage:    "DIR",
 		OnUsageError: usageOnError,
 		Flags: []ucli.Flag{
