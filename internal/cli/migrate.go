@@ -68,7 +68,17 @@ func (c *CLI) migrateCommand() *ucli.Command {
 				return &Error{Code: ExitUsage, Err: err}
 			}
 			var j *journal.Journal
-			if !o.DryRun {
+			if o.DryRun {
+				// Convert rewrites the directory: not over a run whose
+				// inputs were others.
+				if ro, err := journal.OpenReadOnly(out); err == nil {
+					err = ro.Check(journal.Meta{InputHash: sum, Target: targetName(o), Flavor: o.Flavor})
+					ro.Close()
+					if err != nil {
+						return &Error{Code: ExitUsage, Err: err}
+					}
+				}
+			} else {
 				if j, err = openJournal(out); err != nil {
 					return err
 				}

@@ -98,6 +98,11 @@ func TestMigrateSandbox(t *testing.T) {
 	if strings.Contains(stdout2, "accepted 202") {
 		t.Errorf("the re-run sent requests again:\n%s", stdout2)
 	}
+	// A dry run reads the journal and sends nothing.
+	code, stdout3, stderr3 := run(t, "", "submit", "--sandbox", "--dry-run", out)
+	if code != ExitOK || !strings.Contains(stdout3, "already final in the journal") || !strings.Contains(stdout3, "dry run: nothing was sent") {
+		t.Errorf("dry run exit %d\n%s\n%s", code, stdout3, stderr3)
+	}
 	st2, _ := statusOf(t, out)
 	if len(st2.Requests) != len(st.Requests) {
 		t.Errorf("requests %d after the re-run, %d before", len(st2.Requests), len(st.Requests))

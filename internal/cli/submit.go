@@ -92,6 +92,13 @@ func (c *CLI) runSubmit(ctx context.Context, dir string, o SendOptions, j *journ
 	if err != nil {
 		return err
 	}
+	if j == nil && o.DryRun {
+		// A dry run reads what an earlier run did, and writes nothing.
+		if ro, err := journal.OpenReadOnly(dir); err == nil {
+			defer ro.Close()
+			j = ro
+		}
+	}
 	so.Journal = j
 	so.Meta = journal.Meta{ToolVersion: version(), InputHash: inputHash, Target: name, Flavor: o.Flavor}
 	res, err := submit.Submit(ctx, run, so)
