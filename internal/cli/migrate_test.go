@@ -98,6 +98,10 @@ func TestMigrateSandbox(t *testing.T) {
 	if strings.Contains(stdout2, "accepted 202") {
 		t.Errorf("the re-run sent requests again:\n%s", stdout2)
 	}
+	// --watch ends at once when nothing is pending.
+	if code, stdout, _ := run(t, "", "status", "--watch", "--interval", "1ms", out); code != ExitRejected || strings.Count(stdout, "records: 63:") != 1 {
+		t.Errorf("status --watch exit %d:\n%s", code, stdout)
+	}
 	// A dry run reads the journal and sends nothing.
 	code, stdout3, stderr3 := run(t, "", "submit", "--sandbox", "--dry-run", out)
 	if code != ExitOK || !strings.Contains(stdout3, "already final in the journal") || !strings.Contains(stdout3, "dry run: nothing was sent") {
