@@ -3,7 +3,6 @@ package submit
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -444,14 +443,4 @@ func CountOps(ops []journal.Op) []PhaseCounts {
 		out[op.Phase].Total++
 	}
 	return out[:]
-}
-
-// sortedStates lists the keys of a count map in a stable order.
-func sortedStates(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

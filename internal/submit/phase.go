@@ -3,6 +3,8 @@ package submit
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/journal"
@@ -154,7 +156,7 @@ func (e *engine) logPhase(phase int) {
 	}
 	c := CountOps(ops)[phase]
 	var parts []string
-	for _, s := range sortedStates(c.States) {
+	for _, s := range slices.Sorted(maps.Keys(c.States)) {
 		parts = append(parts, fmt.Sprintf("%d %s", c.States[s], s))
 	}
 	e.o.Log("%s: complete: %s", phaseTitles[phase], strings.Join(parts, ", "))

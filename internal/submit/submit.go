@@ -234,7 +234,7 @@ func (o *Options) defaults() {
 		o.Clock = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = target.Sleep
 	}
 	if o.Jitter == nil {
 		o.Jitter = func(d time.Duration) time.Duration {
@@ -246,20 +246,6 @@ func (o *Options) defaults() {
 	}
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

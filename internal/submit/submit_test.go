@@ -82,7 +82,7 @@ func newRig(t testing.TB, cfg sandbox.Config) *rig {
 
 // fastSleep waits a little so that asynchronous provisions progress.
 func fastSleep(ctx context.Context, d time.Duration) error {
-	return sleepCtx(ctx, min(d, 5*time.Millisecond))
+	return target.Sleep(ctx, min(d, 5*time.Millisecond))
 }
 
 // submitDir submits dir with test options.

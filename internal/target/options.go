@@ -90,7 +90,7 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 		o.UserAgent = "upsmigrate"
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = Sleep
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
@@ -104,8 +104,8 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	return o
 }
 
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done (then it returns ctx.Err()).
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
