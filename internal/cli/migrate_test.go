@@ -193,6 +193,25 @@ func TestSubmitErrors(t *testing.T) {
 			}
 		}
 	})
+	t.Run("credentials file", func(t *testing.T) {
+		cred := filepath.Join(t.TempDir(), "creds.env")
+		body := "# UPS sandbox\nUPSMIGRATE_CLIENT_ID=cid\nexport UPSMIGRATE_CLIENT_SECRET='s3cr3t-value'\nUPSMIGRATE_REQUEST_TOKEN=" +
+			srv.Credentials().AuthToken + "\nUPSMIGRATE_COMPANY_ID=" + demoCompany + "\n"
+		if err := os.WriteFile(cred, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := run(t, "", "submit", "--credentials", cred, "--target", url, converted)
+		if code != ExitUsage || !strings.Contains(stderr, "chmod 600") {
+			t.Errorf("a world-readable credentials file: exit %d: %s", code, stderr)
+		}
+		if err := os.Chmod(cred, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := run(t, "", "submit", "--credentials", cred, "--poll-interval", "1ms", "--target", url, converted)
+		if code != ExitOK {
+			t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
+		}
+	})
 	t.Run("locked", func(t *testing.T) {
 		j, err := openJournal(converted)
 		if err != nil {
