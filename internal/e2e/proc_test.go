@@ -30,7 +30,7 @@ const (
 // run is far faster.
 const (
 	startTimeout = 20 * time.Second  // a sandbox printing its banner and answering
-	runTimeout   = 150 * time.Second // one migrate process
+	runTimeout   = 150 * time.Second // one migrate process (client.limit)
 	pollEvery    = 3 * time.Millisecond
 )
 
@@ -65,11 +65,12 @@ func childEnv(extra ...string) []string {
 
 // proc is a child process; its standard output and error go to log.
 type proc struct {
-	name string
-	log  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	code int // exit code once done; -1 when killed by a signal
+	name  string
+	log   string
+	cmd   *exec.Cmd
+	done  chan struct{}
+	code  int           // exit code once done; -1 when killed by a signal
+	limit time.Duration // how long it may run (runTimeout unless told)
 }
 
 // startProc starts bin with args in dir; t's cleanup kills it if it still
@@ -87,7 +88,7 @@ func startProc(t *testing.T, name, dir, log string, env []string, args ...string
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	p := &proc{name: name, log: log, cmd: cmd, done: make(chan struct{})}
+	p := &proc{name: name, log: log, cmd: cmd, done: make(chan struct{}), limit: runTimeout}
 	go func() {
 		_ = cmd.Wait()
 		p.code = cmd.ProcessState.ExitCode()
@@ -264,6 +265,7 @@ type client struct {
 	out   string   // the run directory (--out)
 	log   string   // output of every run
 	args  []string // flags and inputs after "migrate"
+	limit time.Duration
 	runs  int
 	codes []int // exit codes of the runs that exited (-1: killed)
 }
@@ -273,7 +275,7 @@ type client struct {
 func newClient(t *testing.T, sb *sandbox, out string, extra []string, files ...string) *client {
 	args := []string{"migrate", "--target", sb.URL, "--yes", "--poll-interval", "100ms", "--company-id", companyID, "--out", out}
 	args = append(append(args, extra...), files...)
-	return &client{t: t, sb: sb, out: out, log: out + ".log", args: args}
+	return &client{t: t, sb: sb, out: out, log: out + ".log", args: args, limit: runTimeout}
 }
 
 // via sends the runs to url (a proxy to the sandbox) instead.
@@ -294,17 +296,19 @@ func (c *client) env() []string {
 func (c *client) start() *proc {
 	c.t.Helper()
 	c.runs++
-	return startProc(c.t, fmt.Sprintf("migrate run %d", c.runs), root, c.log, c.env(), c.args...)
+	p := startProc(c.t, fmt.Sprintf("migrate run %d", c.runs), root, c.log, c.env(), c.args...)
+	p.limit = c.limit
+	return p
 }
 
 // finish waits for a run to exit and returns its exit code; a run that
-// does not end within runTimeout fails the test.
+// does not end within its limit fails the test.
 func (c *client) finish(p *proc) int {
 	c.t.Helper()
-	code, ok := p.wait(runTimeout)
+	code, ok := p.wait(p.limit)
 	if !ok {
 		p.kill()
-		c.t.Fatalf("%s did not exit within %s (a hang?); its output:\n%s", p.name, runTimeout, tail(p.output(), 60))
+		c.t.Fatalf("%s did not exit within %s (a hang?); its output:\n%s", p.name, p.limit, tail(p.output(), 60))
 	}
 	c.codes = append(c.codes, code)
 	return code
@@ -398,7 +402,7 @@ var errExited = errors.New("the process exited before the point was reached")
 // snapshot; errExited when p exits first; a timeout fails the test.
 func awaitJournal(t *testing.T, p *proc, dir, what string, cond func(*snapshot) bool) (*snapshot, error) {
 	t.Helper()
-	deadline := time.Now().Add(runTimeout)
+	deadline := time.Now().Add(p.limit)
 	for {
 		s := readSnapshot(dir)
 		if s.lockPID == p.pid() && cond(s) {
@@ -409,24 +413,30 @@ func awaitJournal(t *testing.T, p *proc, dir, what string, cond func(*snapshot) 
 		}
 		if time.Now().After(deadline) {
 			p.kill()
-			t.Fatalf("%s: %q not reached within %s; output:\n%s", p.name, what, runTimeout, tail(p.output(), 40))
+			t.Fatalf("%s: %q not reached within %s; output:\n%s", p.name, what, p.limit, tail(p.output(), 40))
 		}
 		time.Sleep(pollEvery)
 	}
 }
 
-// killAt waits until cond holds in p's journal and then SIGKILLs p. It
-// fails the test when p exits before the point (the scenario would not
-// test what it says).
-func killAt(t *testing.T, c *client, p *proc, what string, cond func(*snapshot) bool) *snapshot {
+// killAt waits until k's condition holds in p's journal (prev is the
+// snapshot of the previous kill) and then SIGKILLs p. When p exits before
+// the point, an optional point returns nil; any other fails the test (the
+// scenario would not test what it says).
+func killAt(t *testing.T, c *client, p *proc, k killPoint, prev *snapshot) *snapshot {
 	t.Helper()
-	s, err := awaitJournal(t, p, c.out, what, cond)
+	s, err := awaitJournal(t, p, c.out, k.what, func(s *snapshot) bool { return k.cond(s, prev) })
+	if err != nil && k.optional && p.exited() {
+		c.codes = append(c.codes, p.code)
+		t.Logf("%s exited %d before %q", p.name, p.code, k.what)
+		return nil
+	}
 	if err != nil {
-		t.Fatalf("kill at %q: %v (exit %d); output:\n%s", what, err, p.code, tail(p.output(), 40))
+		t.Fatalf("kill at %q: %v (exit %d); output:\n%s", k.what, err, p.code, tail(lastRun(p.output()), 40))
 	}
 	p.kill()
 	c.codes = append(c.codes, -1)
-	t.Logf("killed %s (pid %d) at %q: %s", p.name, p.pid(), what, describe(s))
+	t.Logf("killed %s (pid %d) at %q: %s", p.name, p.pid(), k.what, describe(s))
 	return s
 }
 
