@@ -225,8 +225,8 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 					continue
 				}
 			}
-			if st != nil && st.Attempts >= e.o.MaxAttempts {
-				fail(op, op.Employee, Note{Code: "NO_FINAL_ANSWER", Text: fmt.Sprintf("sent %d times without a final answer from the target", st.Attempts)})
+			if n := e.sends[opKey{phase, op.Employee}]; n >= e.o.MaxAttempts {
+				fail(op, op.Employee, Note{Code: "NO_FINAL_ANSWER", Text: fmt.Sprintf("sent %d times by this run without a final answer from the target", n)})
 				continue
 			}
 			if op.Method != "POST" && strings.HasPrefix(op.Path, "/Users/bulkId:") {
@@ -336,6 +336,28 @@ func (e *engine) settle(ctx context.Context, phase int) error {
 	if err != nil {
 		return err
 	}
+	// A create the target accepted may take a while to provision, and
+	// lookups may lag: ask again, waiting longer, before sending it again
+	// (a create sent again anyway meets a conflict, settled the same way).
+	wait := e.o.PollInterval
+	for try := 0; try < settleLookups; try++ {
+		var missing []string
+		for _, op := range doubt {
+			if op.Kind == string(plan.KindCreate) && !e.res.has(op.Employee) {
+				missing = append(missing, op.Employee)
+			}
+		}
+		if len(missing) == 0 {
+			break
+		}
+		wait = min(2*wait, e.o.MaxPollInterval)
+		if err := e.o.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		if err := e.res.refresh(ctx, missing); err != nil {
+			return err
+		}
+	}
 	for i := range doubt {
 		op := &doubt[i]
 		op.State = journal.OpPlanned
@@ -368,6 +390,10 @@ func (e *engine) renameMoot(from string) string {
 	}
 	return ""
 }
+
+// settleLookups is how many more times settle looks up the users of
+// creates in doubt that it did not find, waiting twice as long each time.
+const settleLookups = 2
 
 // renameApplied reports whether the rename of from is visible in the
 // target: its new Employee ID exists.
@@ -407,7 +433,7 @@ func (e *engine) retryConflicts(ctx context.Context, phase int) error {
 	var again []journal.Op
 	for _, op := range ops {
 		for _, emp := range emps {
-			if op.Employee == emp && e.res.has(emp) && op.Attempts < e.o.MaxAttempts {
+			if op.Employee == emp && e.res.has(emp) && e.sends[opKey{phase, emp}] < e.o.MaxAttempts {
 				op.State = journal.OpPlanned
 				again = append(again, op)
 			}

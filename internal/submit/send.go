@@ -222,6 +222,9 @@ func (e *engine) sendTracked(ctx context.Context, phase, round int, ops []*plan.
 	}
 	e.mu.Lock()
 	e.sent++
+	for _, op := range ops {
+		e.sends[opKey{phase, op.Employee}]++
+	}
 	e.mu.Unlock()
 	start := time.Now()
 	acc, err := e.o.Target.Send(ctx, body, len(ops))

@@ -63,7 +63,8 @@ type Options struct {
 	Clock  func() time.Time
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Jitter func(d time.Duration) time.Duration
-	// MaxAttempts bounds how often one operation is sent (default 4).
+	// MaxAttempts bounds how often one run sends one operation (default
+	// 4); a run that was interrupted does not count against the next.
 	MaxAttempts int
 }
 
@@ -123,7 +124,8 @@ type engine struct {
 	mu        sync.Mutex // guards the fields below
 	stopped   string
 	sent      int
-	conflicts []string // employees whose create hit a 409
+	conflicts []string      // employees whose create hit a 409
+	sends     map[opKey]int // operations sent by this run, per operation
 }
 
 // Submit sends a loaded convert run to the target and tracks it to a final
@@ -134,7 +136,8 @@ func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
 	if o.Journal == nil && !o.DryRun {
 		return nil, errors.New("submit: a journal is needed to send")
 	}
-	e := &engine{o: o, run: run, j: o.Journal, byEmp: map[string]*model.ChangeSet{}, renamed: map[string]string{}}
+	e := &engine{o: o, run: run, j: o.Journal, byEmp: map[string]*model.ChangeSet{}, renamed: map[string]string{},
+		sends: map[opKey]int{}}
 	for _, cs := range run.Sets {
 		e.byEmp[cs.EmployeeID] = cs
 		if cs.Rename != nil && cs.Rename.From != "" && cs.Rename.From != cs.EmployeeID {

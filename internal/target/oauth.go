@@ -394,7 +394,8 @@ type ccSource struct {
 func (s ccSource) Token() (*oauth2.Token, error) { return s.cfg.Token(s.ctx) }
 
 // tokenTransport sends token requests through the retry policy (never
-// re-sending one that was written: a refresh token may have been spent).
+// re-sending a refresh grant that was written: its refresh token may have
+// been spent).
 type tokenTransport struct{ h *httpc }
 
 func (t tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -407,7 +408,13 @@ func (t tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
-	res, err := t.h.do(req.Context(), &request{op: "token", method: req.Method, url: req.URL.String(), body: body, header: req.Header})
+	// A password or client-credentials grant may be asked again after a
+	// connection broke: it spends nothing. A refresh grant may not: the
+	// token it spent may have been rotated away.
+	form, _ := url.ParseQuery(string(body))
+	again := form.Get("grant_type") != GrantRefreshToken
+	res, err := t.h.do(req.Context(), &request{op: "token", method: req.Method, url: req.URL.String(), body: body,
+		header: req.Header, idempotent: again})
 	if err != nil {
 		return nil, err
 	}

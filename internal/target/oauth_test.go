@@ -290,3 +290,26 @@ func TestShortLivedTokensRenewAtHalfLife(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenDropRetried: a password grant whose connection broke after it
+// was written is asked again (it spends nothing); a refresh grant is not
+// (its refresh token may have been rotated away).
+func TestTokenDropRetried(t *testing.T) {
+	t.Run("password grant", func(t *testing.T) {
+		e := newStubEnv(t)
+		e.reg.Register(tokenStub(), httpstub.ConnDrop())
+		e.reg.Register(tokenStub(), tokenAnswer(accessToken(1), "", "https://geo.example.test"))
+		e.reg.Register(httpstub.REST("GET", upsConfigPath).And(bearer(accessToken(1))), httpstub.StatusStringResponse(404, ""))
+		if _, err := e.ups(t).Prepare(t.Context()); err != nil {
+			t.Fatalf("Prepare: %v", err)
+		}
+	})
+	t.Run("refresh grant", func(t *testing.T) {
+		e := newStubEnv(t)
+		e.opts.RequestToken, e.opts.RefreshToken = "", testRefresh
+		e.reg.Register(tokenStub(), httpstub.ConnDrop())
+		if _, err := e.ups(t).Prepare(t.Context()); err == nil {
+			t.Fatal("a refresh grant whose answer was lost was sent again")
+		}
+	})
+}
