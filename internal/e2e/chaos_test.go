@@ -39,6 +39,7 @@ func TestChaos(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+	in := input{files: []string{feed}}
 	variants := []struct {
 		name   string
 		seed   int64
@@ -51,14 +52,14 @@ func TestChaos(t *testing.T) {
 	// their end.
 	t.Run("reference", func(t *testing.T) {
 		t.Parallel()
-		referenceRun(t, nil, feed)
+		referenceRun(t, in)
 	})
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
 			dir := tempDir(t)
 			sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), v.seed, v.faults...)
-			c := newClient(t, sb, filepath.Join(dir, "out"), nil, feed)
+			c := newClient(t, sb, filepath.Join(dir, "out"), in)
 			proxied := func() int64 { return -1 }
 			if os.Getenv("E2E_RAW_503") == "" {
 				var u string
@@ -80,31 +81,23 @@ func TestChaos(t *testing.T) {
 				k := 1 + rng.IntN(per)
 				delay := time.Duration(rng.IntN(1000)) * time.Millisecond
 				what := fmt.Sprintf("%d more requests begun, then %s", k, delay)
-				for try := 0; ; try++ {
-					p := c.start()
-					_, err := awaitJournal(t, p, c.out, what, func(s *snapshot) bool { return len(s.reqs) >= base+k })
-					if err == nil {
-						select {
-						case <-p.done:
-							err = errExited
-						case <-time.After(delay):
-						}
+				p := c.start()
+				_, err := awaitJournal(t, p, c.out, what, func(s *snapshot) bool { return len(s.reqs) >= base+k })
+				if err == nil {
+					select {
+					case <-p.done:
+						err = errExited
+					case <-time.After(delay):
 					}
-					if err != nil && p.code == 2 && try < 3 && tokenDropped(lastRun(p.output())) {
-						c.codes = append(c.codes, 2)
-						t.Logf("%s exited 2: the token request was dropped (known bug, see TestTokenDrop): running again", p.name)
-						continue
-					}
-					if err != nil {
-						t.Fatalf("kill %d at %q: %v (exit %d); output:\n%s", i+1, what, err, p.code, tail(lastRun(p.output()), 40))
-					}
-					p.kill()
-					c.codes = append(c.codes, -1)
-					s := readSnapshot(c.out)
-					base = len(s.reqs)
-					t.Logf("killed %s at %q (%s after the start): %s", p.name, what, time.Since(start).Round(time.Millisecond), describe(s))
-					break
 				}
+				if err != nil {
+					t.Fatalf("kill %d at %q: %v (exit %d); output:\n%s", i+1, what, err, p.code, tail(lastRun(p.output()), 40))
+				}
+				p.kill()
+				c.codes = append(c.codes, -1)
+				s := readSnapshot(c.out)
+				base = len(s.reqs)
+				t.Logf("killed %s at %q (%s after the start): %s", p.name, what, time.Since(start).Round(time.Millisecond), describe(s))
 			}
 			c.runToEnd(0)
 			if proxied() == 0 {
@@ -120,7 +113,7 @@ func TestChaos(t *testing.T) {
 			if len(got.byEmp) != n {
 				t.Errorf("the sandbox holds %d employees, want %d", len(got.byEmp), n)
 			}
-			ref, _ := referenceRun(t, nil, feed)
+			ref, _ := referenceRun(t, in)
 			checkTarget(t, got, st, ref)
 			checkNoRecreate(t, got)
 			t.Logf("records %v; sandbox operations per employee: %s", st.Totals, sendCounts(got))

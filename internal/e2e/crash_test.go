@@ -3,7 +3,9 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -12,10 +14,11 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 )
 
-// sampleArgs are the mapping flag and the inputs of `make demo`: every
-// record type and format of samples/, with renames and rejected rows.
-func sampleArgs(t *testing.T) (extra, files []string) {
+// samples is the input of `make demo`: every record type and format of
+// samples/, with renames and rejected rows, and the mapping overrides.
+func samples(t *testing.T) input {
 	t.Helper()
+	var files []string
 	for _, pat := range []string{"samples/concur/*.csv", "samples/legacy/*.xml", "samples/legacy/*.json"} {
 		m, err := filepath.Glob(filepath.Join(root, pat))
 		if err != nil || len(m) == 0 {
@@ -27,7 +30,29 @@ func sampleArgs(t *testing.T) (extra, files []string) {
 		}
 	}
 	sort.Strings(files)
-	return []string{"--mapping", "samples/mapping"}, files
+	return input{extra: []string{"--mapping", "samples/mapping"}, files: files}
+}
+
+// renameFeed changes the Employee ID and login of users the sandbox
+// already has (--users 6 seeds E00001…E00006): E00001 becomes R00001,
+// E00002 gets a new login, E00003 both; two new employees report to the
+// renamed ones, so phase 0, 1 and 2 each send one request.
+const renameFeed = `100,0,SSO,UPDATE,EN,N,N
+320,E00001,R00001
+320,E00002,,ada.renamed@sandbox.example.com
+320,E00003,R00003,grace.renamed@sandbox.example.com
+305,Alan,,Turing,N00005,alan.turing@sandbox.example.com,,alan.turing@sandbox.example.com,en_GB,GB,,NWR-EU,GBP,,Y,Engineering,London,CC300,,,,,,,,,,,,,,,,,,,,,,,,,Y,N,Y,Y,N,Y,Y,N,N,N,N,Y,Y,N,N,N,R00001,R00001,R00001,R00001,Y,Y,N,N,N,N,N,N,N,N,N,N,N,NVR,,Y,Y,,,,,,,,,,N,CNQRPAY
+305,Niklaus,,Wirth,N00010,niklaus.wirth@sandbox.example.com,,niklaus.wirth@sandbox.example.com,de_DE,DE,DE-BE,NWR-EU,EUR,,Y,Engineering,Berlin,CC300,,,,,,,,,,,,,,,,,,,,,,,,,Y,N,Y,Y,N,Y,Y,N,N,N,N,Y,Y,N,N,N,R00003,R00003,R00003,R00003,Y,Y,N,N,N,N,N,N,N,N,N,N,N,NVR,,Y,Y,,,,,,,,,,N,CNQRPAY
+`
+
+// renames is renameFeed, written into dir, for a sandbox of 6 users.
+func renames(t *testing.T, dir string) input {
+	t.Helper()
+	f := filepath.Join(dir, "renames-320.csv")
+	if err := os.WriteFile(f, []byte(renameFeed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return input{sandbox: []string{"--users", "6"}, extra: []string{"--mapping", "samples/mapping"}, files: []string{f}}
 }
 
 // killPoint is one SIGKILL of a crash scenario: when the journal shows
@@ -65,6 +90,9 @@ var (
 	atSent = killPoint{what: "a request sent, not done", cond: newRequest(journal.RequestSent, -1)}
 	// A phase-1 request begun, its answer not back.
 	atPhase1Sending = killPoint{what: "a phase-1 request sending", cond: newRequest(journal.RequestSending, 1)}
+	// Phase 0: renames of existing users.
+	atPhase0Sending = killPoint{what: "a phase-0 request sending", cond: newRequest(journal.RequestSending, 0)}
+	atPhase0Sent    = killPoint{what: "a phase-0 request sent, not done", cond: newRequest(journal.RequestSent, 0)}
 	// Phase 2 begun: a phase-2 request sending, or accepted.
 	atPhase2Sending = killPoint{what: "a phase-2 request sending", cond: newRequest(journal.RequestSending, 2)}
 	atPhase2Sent    = killPoint{what: "a phase-2 request sent, not done", cond: newRequest(journal.RequestSent, 2)}
@@ -80,35 +108,45 @@ var (
 // sent again.
 func TestCrash(t *testing.T) {
 	t.Parallel()
-	extra, files := sampleArgs(t)
+	smp, ren := samples(t), renames(t, t.TempDir())
 	scenarios := []struct {
 		name   string
 		seed   int64
 		faults []string
 		kills  []killPoint
-		known  string // a known bug makes the outcomes differ from the reference
+		in     *input // samples when nil
 	}{
-		{"lock", 11, nil, []killPoint{atLock}, ""},
-		{"sending", 12, []string{"--response-latency", "300ms"}, []killPoint{atSending}, ""},
-		{"sent", 13, []string{"--latency", "1s"}, []killPoint{atSent}, ""},
-		{"phase2", 14, []string{"--response-latency", "300ms"}, []killPoint{atPhase2Sending}, ""},
+		{"lock", 11, nil, []killPoint{atLock}, nil},
+		{"sending", 12, []string{"--response-latency", "300ms"}, []killPoint{atSending}, nil},
+		{"sent", 13, []string{"--latency", "1s"}, []killPoint{atSent}, nil},
+		{"phase2", 14, []string{"--response-latency", "300ms"}, []killPoint{atPhase2Sending}, nil},
 		// Seed 8 drops the answer of the 2nd write only (of the first 7).
-		{"in-doubt", 8, []string{"--apply-drop-rate", "0.3"}, []killPoint{atInDoubt}, ""},
+		{"in-doubt", 8, []string{"--apply-drop-rate", "0.3"}, []killPoint{atInDoubt}, nil},
 		{"every-point", 16, []string{"--response-latency", "150ms", "--latency", "400ms"},
-			[]killPoint{atLock, atSending, atSent, atPhase2Sending, atPhase2Sent}, ""},
-		{"thrice-sending", 17, []string{"--response-latency", "300ms"}, []killPoint{atSending, atSending, atSending}, ""},
-		// The same operations are in the request each kill interrupts.
-		{"four-sending", 18, []string{"--response-latency", "300ms"}, []killPoint{atPhase1Sending, atPhase1Sending, atPhase1Sending, atPhase1Sending},
-			"four runs killed while the same operations were being sent count four attempts: the operations end failed (NO_FINAL_ANSWER) although the first attempt created their users"},
+			[]killPoint{atLock, atSending, atSent, atPhase2Sending, atPhase2Sent}, nil},
+		{"thrice-sending", 17, []string{"--response-latency", "300ms"}, []killPoint{atSending, atSending, atSending}, nil},
+		// The same operations are in the request each kill interrupts: the
+		// attempts of a killed run must not count against the next.
+		{"four-sending", 18, []string{"--response-latency", "300ms"}, []killPoint{atPhase1Sending, atPhase1Sending, atPhase1Sending, atPhase1Sending}, nil},
 		// SIGKILLs at seeded random moments (200 ms to 2.5 s after the lock).
-		{"random", 19, []string{"--response-latency", "100ms", "--latency", "300ms"}, randomKills(19, 6), ""},
+		{"random", 19, []string{"--response-latency", "100ms", "--latency", "300ms"}, randomKills(19, 6), nil},
+		{"rename-sending", 20, []string{"--response-latency", "300ms"}, []killPoint{atPhase0Sending}, &ren},
+		{"rename-sent", 21, []string{"--latency", "1s"}, []killPoint{atPhase0Sent}, &ren},
+		// Seed 4 drops the answer of the 1st write only (of the first 8).
+		{"rename-in-doubt", 4, []string{"--apply-drop-rate", "0.3"}, []killPoint{atInDoubt}, &ren},
+		{"rename-every-point", 22, []string{"--response-latency", "150ms", "--latency", "400ms"},
+			[]killPoint{atPhase0Sending, atPhase0Sent, atPhase1Sending, atSent, atPhase2Sending}, &ren},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
+			in := smp
+			if sc.in != nil {
+				in = *sc.in
+			}
 			dir := tempDir(t)
-			sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), sc.seed, sc.faults...)
-			c := newClient(t, sb, filepath.Join(dir, "out"), extra, files...)
+			sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), sc.seed, slices.Concat(in.sandbox, sc.faults)...)
+			c := newClient(t, sb, filepath.Join(dir, "out"), in)
 			start := time.Now()
 			var prev *snapshot
 			var sent []journal.Request // requests a kill left accepted, not done
@@ -128,16 +166,13 @@ func TestCrash(t *testing.T) {
 			c.runToEnd(0, 1)
 			st := checkFinal(t, c.out)
 			got := inspect(t, sb)
-			ref, refSt := referenceRun(t, extra, files...)
+			ref, refSt := referenceRun(t, in)
 			checkTarget(t, got, st, ref)
 			checkNoRecreate(t, got)
 			checkPolled(t, c.out, sent)
 			t.Logf("%d runs (exit codes %v) in %s; records %v; sandbox operations: %s",
 				c.runs, c.codes, time.Since(start).Round(time.Millisecond), st.Totals, sendCounts(got))
 			if diffs := outcomeDiffs(st, refSt); len(diffs) > 0 {
-				if sc.known != "" && !t.Failed() {
-					t.Skipf("known bug: %s: %d records end otherwise than in a run never killed: %s", sc.known, len(diffs), strings.Join(first(diffs, 5), "; "))
-				}
 				t.Errorf("%d records end otherwise than in a run never killed: %s", len(diffs), strings.Join(first(diffs, 10), "; "))
 			}
 		})
@@ -219,55 +254,63 @@ func checkPolled(t *testing.T, dir string, sent []journal.Request) {
 
 // TestInDoubtLookup loses the answer of a Bulk request the sandbox applied
 // (seed 8 drops the answer of the 2nd write) while its provision is still
-// queued (--latency 1s, longer than --poll-interval). The run must not
-// create those users a second time: the lookup that settles the request
-// finds nobody yet, so a create sent again then meets the user the lost
-// request created.
+// queued (--latency, longer than --poll-interval). Settling the request
+// looks its users up three times over 7 poll intervals (100, 200 and 400
+// ms here) before it sends a create again. Within that window the creates
+// must not be sent again; beyond it, the creates sent again meet the users
+// (409) and are settled as updates: every record must still succeed, with
+// the users of a run without faults.
 func TestInDoubtLookup(t *testing.T) {
 	t.Parallel()
-	extra, files := sampleArgs(t)
-	ref, _ := referenceRun(t, extra, files...)
-	dir := tempDir(t)
-	sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), 8, "--apply-drop-rate", "0.3", "--latency", "1s")
-	c := newClient(t, sb, filepath.Join(dir, "out"), extra, files...)
-	c.runToEnd(0, 1)
-	st := checkFinal(t, c.out)
-	checkAllSucceeded(t, st)
-	got := inspect(t, sb)
-	checkTarget(t, got, st, ref)
-	inDoubt := 0
-	for _, r := range st.Requests {
-		if r.State == journal.RequestInDoubt {
-			inDoubt++
-		}
+	in := samples(t)
+	for _, sc := range []struct {
+		name, latency string
+		known         string // why creates are sent again
+	}{
+		{"within", "400ms", ""},
+		{"beyond", "1500ms", "known limitation: a provision slower than settle's lookups (7 poll intervals) is not seen: its creates are sent again and meet the users (409), then go as updates; a target without employeeNumber uniqueness would get duplicates"},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := tempDir(t)
+			sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), 8, "--apply-drop-rate", "0.3", "--latency", sc.latency)
+			c := newClient(t, sb, filepath.Join(dir, "out"), in)
+			c.runToEnd(1)
+			st := checkFinal(t, c.out)
+			checkAllSucceeded(t, st)
+			got := inspect(t, sb)
+			ref, _ := referenceRun(t, in)
+			checkTarget(t, got, st, ref)
+			inDoubt := 0
+			for _, r := range st.Requests {
+				if r.State == journal.RequestInDoubt {
+					inDoubt++
+				}
+			}
+			if inDoubt == 0 {
+				t.Fatalf("no request ended in doubt: the scenario did not lose an answer (requests %+v)", st.Requests)
+			}
+			if bad := recreated(got); len(bad) > 0 && sc.known != "" && !t.Failed() {
+				t.Skipf("%s: %d creates sent again: %s", sc.known, len(bad), strings.Join(first(bad, 5), ", "))
+			}
+			checkNoRecreate(t, got)
+		})
 	}
-	if inDoubt == 0 {
-		t.Fatalf("no request ended in doubt: the scenario did not lose an answer (requests %+v)", st.Requests)
-	}
-	if bad := recreated(got); len(bad) > 0 && !t.Failed() {
-		t.Skipf("known bug: after a lost answer, settle looks the users up one --poll-interval later, before the accepted provision wrote them, and sends %d creates again (answered 409): %s", len(bad), strings.Join(first(bad, 5), ", "))
-	}
-	checkNoRecreate(t, got)
 }
 
 // TestTokenDrop drops the connection of the first request of a run, the
 // token request of the password grant (seed 20 drops the 1st request and
 // none of the next 9). A company request token may be used again, so the
-// run should get its token on a retry and go on.
+// run must get its token on a retry and go on.
 func TestTokenDrop(t *testing.T) {
 	t.Parallel()
-	extra, files := sampleArgs(t)
 	dir := tempDir(t)
 	sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), 20, "--drop-rate", "0.05")
-	c := newClient(t, sb, filepath.Join(dir, "out"), extra, files...)
-	p := c.start()
-	code := c.finish(p)
-	if code == 2 && tokenDropped(lastRun(p.output())) {
-		t.Skipf("known bug: a dropped connection on the token request (password grant) is not retried: the run stops with exit 2 and says %q", lastLine(p.output()))
-	}
-	if code != 1 {
-		t.Fatalf("migrate exited %d, want 1 (samples/ has rejected rows):\n%s", code, tail(p.output(), 30))
-	}
+	c := newClient(t, sb, filepath.Join(dir, "out"), samples(t))
+	c.runToEnd(1) // samples/ has rejected rows
 	st := checkFinal(t, c.out)
 	checkAllSucceeded(t, st)
+	if log := readFile(sb.Log); !strings.Contains(log, "POST /oauth2/v0/token dropped") {
+		t.Errorf("the sandbox did not drop the token request: the scenario did not test it:\n%s", tail(log, 10))
+	}
 }

@@ -20,12 +20,11 @@ import (
 // usual.
 func TestLock(t *testing.T) {
 	t.Parallel()
-	extra, files := sampleArgs(t)
-	ref, _ := referenceRun(t, extra, files...)
+	in := samples(t)
 	dir := tempDir(t)
 	// Provisions of 1s per stage keep the first run busy for seconds.
 	sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), 21, "--latency", "1s")
-	c := newClient(t, sb, filepath.Join(dir, "out"), extra, files...)
+	c := newClient(t, sb, filepath.Join(dir, "out"), in)
 	first := c.start()
 	if _, err := awaitJournal(t, first, c.out, "a request sent", func(s *snapshot) bool { return s.has(journal.RequestSent, -1) }); err != nil {
 		t.Fatalf("first run: %v (exit %d):\n%s", err, first.code, tail(first.output(), 30))
@@ -78,6 +77,7 @@ func TestLock(t *testing.T) {
 	}
 	fin := checkFinal(t, c.out)
 	got := inspect(t, sb)
+	ref, _ := referenceRun(t, in)
 	checkTarget(t, got, fin, ref)
 	checkNoRecreate(t, got)
 }
@@ -89,7 +89,7 @@ func TestLock(t *testing.T) {
 // that was never stopped.
 func TestSIGTERM(t *testing.T) {
 	t.Parallel()
-	extra, files := sampleArgs(t)
+	in := samples(t)
 	scenarios := []struct {
 		name   string
 		faults []string
@@ -102,10 +102,9 @@ func TestSIGTERM(t *testing.T) {
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			ref, _ := referenceRun(t, extra, files...)
 			dir := tempDir(t)
 			sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), int64(31+i), sc.faults...)
-			c := newClient(t, sb, filepath.Join(dir, "out"), extra, files...)
+			c := newClient(t, sb, filepath.Join(dir, "out"), in)
 			p := c.start()
 			s, err := awaitJournal(t, p, c.out, sc.at.what, func(s *snapshot) bool { return sc.at.cond(s, nil) })
 			if err != nil {
@@ -151,6 +150,7 @@ func TestSIGTERM(t *testing.T) {
 			c.runToEnd(1)
 			st := checkFinal(t, c.out)
 			got := inspect(t, sb)
+			ref, _ := referenceRun(t, in)
 			checkTarget(t, got, st, ref)
 			checkNoRecreate(t, got)
 			checkPolled(t, c.out, sent)

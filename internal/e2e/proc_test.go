@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,7 +30,7 @@ const (
 // Bounds of the waits. They only end a test that went wrong: a healthy
 // run is far faster.
 const (
-	startTimeout = 20 * time.Second  // a sandbox printing its banner and answering
+	startTimeout = 20 * time.Second  // a sandbox printing its banner
 	runTimeout   = 150 * time.Second // one migrate process (client.limit)
 	pollEvery    = 3 * time.Millisecond
 )
@@ -155,8 +156,9 @@ type sandbox struct {
 
 // startSandbox starts `upsmigrate sandbox` on a free loopback port with
 // its state in db, the fixed credentials (from the environment, as
-// sandboxConfig reads them), the given seed and fault flags, and waits
-// until it answers. It is stopped at t's cleanup.
+// sandboxConfig reads them), the given seed and flags (faults, seeded
+// users), and reads the auth token from its banner. It is stopped at t's
+// cleanup.
 func startSandbox(t *testing.T, db string, seed int64, faults ...string) *sandbox {
 	t.Helper()
 	var lastErr error
@@ -270,11 +272,17 @@ type client struct {
 	codes []int // exit codes of the runs that exited (-1: killed)
 }
 
-// newClient prepares migrate runs of files (relative to the module root)
-// into out.
-func newClient(t *testing.T, sb *sandbox, out string, extra []string, files ...string) *client {
+// input is what a client migrates: files (relative to the module root,
+// or absolute) with extra flags, into a sandbox started with the flags
+// sandbox (seeded users) on top of its faults.
+type input struct {
+	sandbox, extra, files []string
+}
+
+// newClient prepares migrate runs of in into out.
+func newClient(t *testing.T, sb *sandbox, out string, in input) *client {
 	args := []string{"migrate", "--target", sb.URL, "--yes", "--poll-interval", "100ms", "--company-id", companyID, "--out", out}
-	args = append(append(args, extra...), files...)
+	args = slices.Concat(args, in.extra, in.files)
 	return &client{t: t, sb: sb, out: out, log: out + ".log", args: args, limit: runTimeout}
 }
 
@@ -315,31 +323,17 @@ func (c *client) finish(p *proc) int {
 }
 
 // runToEnd runs the command until a run exits by itself and checks that
-// its exit code is one of want. A run that stopped at the token request
-// because its connection was dropped (tokenDropped) is run again, as an
-// operator would, at most 3 times.
+// its exit code is one of want.
 func (c *client) runToEnd(want ...int) {
 	c.t.Helper()
-	for i := 0; ; i++ {
-		p := c.start()
-		code := c.finish(p)
-		if code == 2 && i < 3 && tokenDropped(lastRun(p.output())) {
-			c.t.Logf("run %d exited 2: the token request was dropped (known bug, see TestTokenDrop): running again", c.runs)
-			continue
+	p := c.start()
+	code := c.finish(p)
+	for _, w := range want {
+		if code == w {
+			return
 		}
-		for _, w := range want {
-			if code == w {
-				return
-			}
-		}
-		c.t.Fatalf("run %d exited %d, want one of %v; output:\n%s", c.runs, code, want, tail(lastRun(p.output()), 60))
 	}
-}
-
-// tokenDropped reports whether a run's output says it stopped because
-// the connection of its token request broke (TestTokenDrop).
-func tokenDropped(out string) bool {
-	return strings.Contains(out, "token: POST") && strings.Contains(out, "/oauth2/v0/token: the connection broke after the request was sent")
+	c.t.Fatalf("run %d exited %d, want one of %v; output:\n%s", c.runs, code, want, tail(lastRun(p.output()), 60))
 }
 
 // lastRun is the output of the last run in a log of several.
@@ -454,12 +448,6 @@ func describe(s *snapshot) string {
 func readFile(p string) string {
 	b, _ := os.ReadFile(p)
 	return string(b)
-}
-
-// lastLine is the last line of s that is not empty.
-func lastLine(s string) string {
-	s = strings.TrimRight(s, "\n")
-	return s[strings.LastIndex(s, "\n")+1:]
 }
 
 // tail is the last n lines of s.

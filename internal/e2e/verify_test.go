@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -378,11 +379,11 @@ var (
 	refs  = map[string]*reference{}
 )
 
-// referenceRun migrates files (with the extra flags) once per test binary
-// and returns its end state.
-func referenceRun(t *testing.T, extra []string, files ...string) (*target, *statusReport) {
+// referenceRun migrates in once per test binary and returns its end
+// state.
+func referenceRun(t *testing.T, in input) (*target, *statusReport) {
 	t.Helper()
-	key := strings.Join(append(append([]string{}, extra...), files...), "\x00")
+	key := strings.Join(slices.Concat(in.sandbox, []string{"--"}, in.extra, in.files), "\x00")
 	refMu.Lock()
 	r := refs[key]
 	if r == nil {
@@ -393,8 +394,8 @@ func referenceRun(t *testing.T, extra []string, files ...string) (*target, *stat
 	r.once.Do(func() {
 		r.err = "the reference run failed (see the test that made it)"
 		dir := tempDir(t)
-		sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), 1)
-		c := newClient(t, sb, filepath.Join(dir, "out"), extra, files...)
+		sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), 1, in.sandbox...)
+		c := newClient(t, sb, filepath.Join(dir, "out"), in)
 		start := time.Now()
 		c.runToEnd(0, 1)
 		r.status = checkFinal(t, c.out)
