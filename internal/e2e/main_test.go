@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,14 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	// The tests mostly wait for the processes they start: unless told
+	// otherwise (-parallel), run more of them at once than GOMAXPROCS.
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", "4")
+	}
 	var err error
 	if root, err = moduleRoot(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
