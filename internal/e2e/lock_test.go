@@ -94,10 +94,12 @@ func TestSIGTERM(t *testing.T) {
 		name   string
 		faults []string
 		at     killPoint
-		want   string // state of the request in flight after the exit
+		want   string // state of the request in flight after the exit ("": none)
 	}{
 		{"sent", []string{"--latency", "1s"}, atSent, journal.RequestSent},
 		{"sending", []string{"--response-latency", "1s"}, atSending, journal.RequestInDoubt},
+		// Converting and looking users up: nothing in flight.
+		{"lock", []string{"--response-latency", "200ms"}, atLock, ""},
 	}
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -135,6 +137,9 @@ func TestSIGTERM(t *testing.T) {
 				t.Errorf("migrate's output after SIGTERM does not say it was interrupted:\n%s", tail(out, 20))
 			}
 			after := readSnapshot(c.out)
+			if sc.want == "" && len(after.reqs) > 0 {
+				t.Errorf("requests were begun after SIGTERM: %s", describe(after))
+			}
 			for _, r := range after.reqs {
 				if r.State == journal.RequestSending {
 					t.Errorf("request %d is still sending after a SIGTERM: what was in flight was not recorded", r.ID)
