@@ -40,8 +40,9 @@ type HTTPOptions struct {
 	// jitter: before retry n the wait is a random duration in
 	// [0, min(MaxDelay, BaseDelay·2^(n-1))).
 	BaseDelay, MaxDelay time.Duration
-	// MaintenanceDelay is the least wait after a 503 (UPS maintenance):
-	// the larger of it and Retry-After.
+	// MaintenanceDelay is the least wait after a 503 (UPS maintenance)
+	// without a Retry-After; with one, the wait is Retry-After (at least
+	// twice the backoff of a 500).
 	MaintenanceDelay time.Duration
 	// MaxWait caps any single wait, Retry-After and maintenance included.
 	MaxWait time.Duration

@@ -23,7 +23,8 @@ const maxAnswer = 32 << 20
 // httpc sends requests with the retry policy of HTTPOptions: 5xx, 429 and
 // connection errors before the request was written are retried with
 // exponential backoff and full jitter (Retry-After honoured, at least 1 s;
-// 503 waits at least MaintenanceDelay); a non-idempotent request whose
+// 503 waits its Retry-After, at least twice the backoff, or without one at
+// least MaintenanceDelay); a non-idempotent request whose
 // connection broke after it was written is never re-sent (KindInDoubt).
 type httpc struct {
 	o HTTPOptions
@@ -132,7 +133,14 @@ func (c *httpc) do(ctx context.Context, r *request) (*response, error) {
 			throttled++
 			wait = c.retryAfter(res.header, try, 0)
 		case s == http.StatusServiceUnavailable:
-			wait = c.retryAfter(res.header, try, c.o.MaintenanceDelay)
+			// Maintenance: wait longer. The server's Retry-After says how
+			// long (at least twice the backoff of a 500); without one,
+			// at least MaintenanceDelay.
+			least := c.o.MaintenanceDelay
+			if _, ok := parseRetryAfter(res.header.Get("Retry-After"), c.o.Now()); ok {
+				least = 2 * c.backoff(try)
+			}
+			wait = c.retryAfter(res.header, try, least)
 		case s >= 500:
 			wait = c.retryAfter(res.header, try, 0)
 		default:

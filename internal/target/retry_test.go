@@ -46,9 +46,14 @@ func TestSendRetries(t *testing.T) {
 		{"backoff capped", func(o *HTTPOptions) { o.MaxDelay = 600 * time.Millisecond },
 			[]httpstub.Responder{httpstub.StatusStringResponse(500, ""), httpstub.StatusStringResponse(500, ""), httpstub.StatusStringResponse(500, "")},
 			[]time.Duration{250 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond}, 0},
+		// Without Retry-After a 503 waits MaintenanceDelay; with one, its
+		// value (and at least twice the backoff of a 500).
 		{"503 is maintenance", nil,
 			[]httpstub.Responder{httpstub.StatusStringResponse(503, ""), httpstub.RetryAfter(503, 1), httpstub.RetryAfter(503, 90)},
-			[]time.Duration{30 * s, 30 * s, 90 * s}, 0},
+			[]time.Duration{30 * s, 1 * s, 90 * s}, 0},
+		{"503 waits longer than a 500", nil,
+			[]httpstub.Responder{httpstub.StatusStringResponse(500, ""), httpstub.StatusStringResponse(500, ""), httpstub.RetryAfter(503, 1), httpstub.RetryAfter(503, 1)},
+			[]time.Duration{250 * time.Millisecond, 500 * time.Millisecond, 2 * s, 4 * s}, 0},
 		{"waits capped by MaxWait", func(o *HTTPOptions) { o.MaxWait = 45 * s },
 			[]httpstub.Responder{httpstub.RetryAfter(503, 3600), httpstub.RetryAfter(429, 3600)}, []time.Duration{45 * s, 45 * s}, 1},
 		{"dial error retried", nil,
