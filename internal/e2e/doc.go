@@ -32,9 +32,7 @@
 //
 // TestChaos migrates a generated 2,000-employee 305 feed (internal/gen)
 // through a sandbox that fails, throttles and drops requests, killing the
-// client twice at seeded moments. Its 503s go through a proxy that answers
-// them as 500s: the client waits at least 30 s after any 503, which would
-// make the run last many minutes (E2E_RAW_503=1 sends them as they are).
+// client twice at seeded moments.
 // TestLock and TestSIGTERM check that a second migrate on a busy directory
 // is refused naming the holder, and that SIGTERM stops a run promptly with
 // what was in flight recorded. TestTokenDrop drops the token request;

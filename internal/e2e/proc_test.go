@@ -286,15 +286,6 @@ func newClient(t *testing.T, sb *sandbox, out string, in input) *client {
 	return &client{t: t, sb: sb, out: out, log: out + ".log", args: args, limit: runTimeout}
 }
 
-// via sends the runs to url (a proxy to the sandbox) instead.
-func (c *client) via(url string) {
-	for i := range c.args {
-		if c.args[i] == "--target" {
-			c.args[i+1] = url
-		}
-	}
-}
-
 func (c *client) env() []string {
 	return childEnv("UPSMIGRATE_CLIENT_ID="+clientID, "UPSMIGRATE_CLIENT_SECRET="+clientSecret,
 		"UPSMIGRATE_COMPANY_ID="+companyID, "UPSMIGRATE_REQUEST_TOKEN="+c.sb.AuthToken)
