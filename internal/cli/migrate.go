@@ -157,10 +157,7 @@ func hashPath(h hash.Hash, path string) error {
 		if err != nil {
 			return err
 		}
-		// The content and its place, not how the path was spelt: a
-		// re-run from another folder is the same run.
-		rel, _ := filepath.Rel(path, p)
-		fmt.Fprintf(h, "%s\n", rel)
+		fmt.Fprintf(h, "%s\n", p)
 		_, err = io.Copy(h, f)
 		f.Close()
 		if err != nil {
