@@ -67,7 +67,7 @@ func (r *resolver) refresh(ctx context.Context, emps []string) error {
 	for _, e := range emps {
 		delete(r.missing, e)
 	}
-	return r.lookup(ctx, emps)
+	return r.lookup(target.Fresh(ctx), emps)
 }
 
 func (r *resolver) lookup(ctx context.Context, emps []string) error {

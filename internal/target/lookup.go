@@ -149,7 +149,7 @@ func (u *upsClient) lookup(ctx context.Context, vals []string, key lookupKey) (m
 	u.mu.Lock()
 	noSearch := u.noSearch
 	u.mu.Unlock()
-	if !noSearch {
+	if !noSearch && !isFresh(ctx) {
 		// The request around the filter: schemas, attributes, count, cursor.
 		const overhead = 400
 		for _, b := range batches(key.path, vals, searchMaxTerms, searchMaxBytes, overhead) {
@@ -171,7 +171,7 @@ func (u *upsClient) lookup(ctx context.Context, vals []string, key lookupKey) (m
 }
 
 // search runs a SearchRequest with cursor paging; ok is false when the
-// endpoint is not served (404, 405).
+// endpoint is not served or refuses the filter (400, 404, 405).
 func (u *upsClient) search(ctx context.Context, filter string) (found []User, ok bool, err error) {
 	cursor := ""
 	for range maxSearchPages {
@@ -191,7 +191,9 @@ func (u *upsClient) search(ctx context.Context, filter string) (found []User, ok
 		}
 		switch res.status {
 		case http.StatusOK:
-		case http.StatusNotFound, http.StatusMethodNotAllowed:
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed:
+			// Not served, or not this filter (the search is a prerelease
+			// API): the documented lookup one by one answers instead.
 			return nil, false, nil
 		default:
 			return nil, false, permanent(r, res)
@@ -244,3 +246,13 @@ func (u *upsClient) lookupOneByOne(ctx context.Context, vals []string, key looku
 	}
 	return out, nil
 }
+
+type freshKey struct{}
+
+// Fresh marks lookups that must see the target as it is now (settling a
+// request in doubt, a conflict): UPS's batched search may lag minutes
+// behind (spec/ups-v4/endpoints.csv), so they use the documented real-time
+// lookup, one value at a time.
+func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
+
+func isFresh(ctx context.Context) bool { v, _ := ctx.Value(freshKey{}).(bool); return v }

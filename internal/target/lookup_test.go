@@ -106,7 +106,7 @@ func TestLookupCursorPaging(t *testing.T) {
 }
 
 func TestLookupFallsBackToGet(t *testing.T) {
-	for _, status := range []int{404, 405} {
+	for _, status := range []int{400, 404, 405} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			e := sendEnv(t)
 			e.reg.Register(httpstub.REST("POST", upsSearchPath), httpstub.StatusStringResponse(status, ""))
@@ -128,6 +128,18 @@ func TestLookupFallsBackToGet(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestLookupFresh: a fresh lookup (settling a request in doubt) uses the
+// real-time GET, never the search, which may lag.
+func TestLookupFresh(t *testing.T) {
+	e := sendEnv(t)
+	e.reg.Register(httpstub.REST("GET", upsUsersPath).And(httpstub.Query("filter", `employeeNumber eq "E1"`)),
+		httpstub.JSONResponse(200, map[string]any{"Resources": []any{map[string]any{"id": "u1", "userName": "a@x.test", enterpriseSchema: map[string]any{"employeeNumber": "E1"}}}}))
+	got, err := e.ups(t).LookupEmployees(Fresh(t.Context()), []string{"E1"})
+	if err != nil || got["E1"].ID != "u1" {
+		t.Fatalf("found %+v, %v", got, err)
 	}
 }
 
