@@ -77,7 +77,7 @@ func TestMigrateSandbox(t *testing.T) {
 		t.Errorf("requests %d, meta %+v", len(st.Requests), st.Meta)
 	}
 	// Private outputs.
-	for _, name := range []string{"journal.db", "report.json", "plan.jsonl", "report.html", "report.md", "bulk-0001.json"} {
+	for _, name := range []string{"journal.db", "report.json", "plan.jsonl", "report.html", "report.md", "bulk-0001.json", "sandbox.db"} {
 		fi, err := os.Stat(filepath.Join(out, name))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
