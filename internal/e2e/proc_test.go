@@ -31,7 +31,7 @@ const (
 // run is far faster.
 const (
 	startTimeout = 20 * time.Second  // a sandbox printing its banner
-	runTimeout   = 150 * time.Second // one migrate process (client.limit)
+	runTimeout   = 6 * time.Minute // one migrate process (client.limit): generous, CI runs other packages beside
 	pollEvery    = 3 * time.Millisecond
 )
 

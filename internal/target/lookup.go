@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // Lookup limits of Users/.search (spec/ups-v4/endpoints.csv: payload ≤10 KB,
@@ -149,7 +150,7 @@ func (u *upsClient) lookup(ctx context.Context, vals []string, key lookupKey) (m
 	u.mu.Lock()
 	noSearch := u.noSearch
 	u.mu.Unlock()
-	if !noSearch && !isFresh(ctx) {
+	if !noSearch && !(isFresh(ctx) && len(vals) <= freshMost) {
 		// The request around the filter: schemas, attributes, count, cursor.
 		const overhead = 400
 		for _, b := range batches(key.path, vals, searchMaxTerms, searchMaxBytes, overhead) {
@@ -223,7 +224,7 @@ func (u *upsClient) lookupOneByOne(ctx context.Context, vals []string, key looku
 	if attr == employeeNumberPath {
 		attr = "employeeNumber" // this endpoint filters on a fixed list of names
 	}
-	for _, v := range vals {
+	one := func(v string) ([]User, error) {
 		q := url.Values{"filter": {attr + " eq " + filterValue(v)}}
 		r, res, err := u.get(ctx, "lookup", upsUsersPath+"?"+q.Encode())
 		if err != nil {
@@ -242,17 +243,61 @@ func (u *upsClient) lookupOneByOne(ctx context.Context, vals []string, key looku
 		for i := range lr.Resources {
 			found = append(found, lr.Resources[i].user())
 		}
-		collect(out, []string{v}, key, found)
+		return found, nil
+	}
+	// A few at a time: one GET per value, each with its own retries.
+	var mu sync.Mutex
+	var firstErr error
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range min(lookupWorkers, len(vals)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for v := range next {
+				found, err := one(v)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if err == nil {
+					collect(out, []string{v}, key, found)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, v := range vals {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		next <- v
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, nil
 }
+
+// freshMost is the most values a fresh lookup asks one by one (about a
+// request's users); more go through the batched search, lag or not: a
+// create sent again meets the target's uniqueness, and is settled anyway.
+const freshMost = 100
+
+// lookupWorkers bounds the one-by-one lookups in flight.
+const lookupWorkers = 8
 
 type freshKey struct{}
 
 // Fresh marks lookups that must see the target as it is now (settling a
 // request in doubt, a conflict): UPS's batched search may lag minutes
-// behind (spec/ups-v4/endpoints.csv), so they use the documented real-time
-// lookup, one value at a time.
+// behind (spec/ups-v4/endpoints.csv), so up to freshMost values use the
+// documented real-time lookup, one value at a time.
 func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
 
 func isFresh(ctx context.Context) bool { v, _ := ctx.Value(freshKey{}).(bool); return v }
