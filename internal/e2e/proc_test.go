@@ -30,8 +30,8 @@ const (
 // Bounds of the waits. They only end a test that went wrong: a healthy
 // run is far faster.
 const (
-	startTimeout = 20 * time.Second  // a sandbox printing its banner
-	runTimeout   = 6 * time.Minute // one migrate process (client.limit): generous, CI runs other packages beside
+	startTimeout = 20 * time.Second // a sandbox printing its banner
+	runTimeout   = 6 * time.Minute  // one migrate process (client.limit): generous, CI runs other packages beside
 	pollEvery    = 3 * time.Millisecond
 )
 
