@@ -140,3 +140,32 @@ func TestOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// TestPacer: the limit starts at two, grows after clean requests up to the
+// most, halves on a throttled one.
+func TestPacer(t *testing.T) {
+	p := newPacer(4, 0, 100)
+	ctx := t.Context()
+	for i := 0; i < 2; i++ {
+		if err := p.acquire(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.limit != 2 || p.inflight != 2 {
+		t.Fatalf("limit %d, inflight %d", p.limit, p.inflight)
+	}
+	p.release(false)
+	p.release(false)
+	if p.limit != 4 {
+		t.Errorf("after two clean requests: limit %d, want 4", p.limit)
+	}
+	p.release(true) // a throttled one (inflight goes negative only in this test)
+	if p.limit != 2 {
+		t.Errorf("after a 429: limit %d, want 2", p.limit)
+	}
+	p.release(true)
+	p.release(true)
+	if p.limit != 1 {
+		t.Errorf("the limit never goes under 1: %d", p.limit)
+	}
+}

@@ -80,13 +80,6 @@ func (p *pacer) release(throttled bool) {
 	}
 }
 
-// Limit is the current number of requests allowed in flight.
-func (p *pacer) Limit() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.limit
-}
-
 // chunk splits ops into requests within the target's limits; the first
 // holds at most first operations when first > 0 (the canary).
 func (e *engine) chunk(ops []*plan.Operation, first int) [][]*plan.Operation {
