@@ -236,3 +236,28 @@ func TestMigrateDryRun(t *testing.T) {
 		t.Error("a dry run wrote a journal")
 	}
 }
+
+func TestMigrateGuardrails(t *testing.T) {
+	t.Chdir("../..")
+	out := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := run(t, "", "migrate", "--sandbox", "--yes", "--max-creates", "1", "--company-id", demoCompany,
+		"--out", out, "samples/concur/employees-305.csv")
+	if code != ExitUsage || !strings.Contains(stderr, "--max-creates 1") || !strings.Contains(stderr, "nothing was sent") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	st, _ := statusOf(t, out)
+	if len(st.Requests) != 0 || st.Totals["pending"] == 0 {
+		t.Errorf("requests %d, totals %v: nothing may be sent", len(st.Requests), st.Totals)
+	}
+	for _, args := range [][]string{
+		{"submit", "--sandbox", "--target", "http://x", out},
+		{"submit", "--flavor", "scim", out},
+		{"submit", "--concurrency", "0", "--sandbox", out},
+		{"submit", "--verbose", "--quiet", "--sandbox", out},
+		{"submit", "--company-id", "not-a-uuid", "--sandbox", out},
+	} {
+		if code, _, stderr := run(t, "", args...); code != ExitUsage || stderr == "" {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+}
