@@ -271,9 +271,11 @@ func (c *CLI) submitOptions(o SendOptions, t target.Target, log func(string, ...
 		}
 		so.Directory = d
 	}
+	if !o.Quiet {
+		so.OnPreview = func(p submit.Preview) { printPreview(c.Stdout, p) }
+	}
 	if !o.Yes && !o.DryRun && isTerminal(c.Stdin) {
 		so.Confirm = func(p submit.Preview) (bool, error) {
-			printPreview(c.Stderr, p)
 			fmt.Fprint(c.Stderr, "Send these operations? [y/N] ")
 			line, err := bufio.NewReader(c.Stdin).ReadString('\n')
 			if err != nil && line == "" {

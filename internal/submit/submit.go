@@ -53,8 +53,11 @@ type Options struct {
 	// MaxCreates and MaxDeactivations stop the run before sending when
 	// the plan creates or deactivates more users (negative: no limit).
 	MaxCreates, MaxDeactivations int
-	// Confirm, when set, is shown the preview before anything is sent;
-	// false stops the run.
+	// OnPreview, when set, is shown what the run is about to send, before
+	// the guardrails and Confirm (not in a dry run: the caller has the
+	// preview in the result).
+	OnPreview func(Preview)
+	// Confirm, when set, is asked after the preview; false stops the run.
 	Confirm func(Preview) (bool, error)
 	// Log receives progress lines; nil is quiet.
 	Log func(format string, args ...any)
@@ -187,6 +190,9 @@ func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
 	if o.DryRun {
 		result.Elapsed = time.Since(start)
 		return result, nil
+	}
+	if o.OnPreview != nil {
+		o.OnPreview(prev)
 	}
 	if err := e.guard(prev); err != nil {
 		return nil, err
@@ -367,7 +373,8 @@ func (e *engine) preview(ctx context.Context) (Preview, error) {
 			case plan.KindRename:
 				p.Renames++
 			}
-			if op.Phase == plan.PhaseIdentity && deactivates(e.byEmp[op.Employee]) {
+			// Creating an inactive user deactivates nobody.
+			if op.Phase == plan.PhaseIdentity && op.Kind != plan.KindCreate && deactivates(e.byEmp[op.Employee]) {
 				p.Deactivations++
 			}
 			planned = append(planned, journal.Op{Phase: op.Phase, Employee: op.Employee, Method: op.Method,

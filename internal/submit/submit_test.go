@@ -376,3 +376,31 @@ func TestSubmitCanary(t *testing.T) {
 		t.Errorf("counts %v: the records not sent must stay pending", res.Counts)
 	}
 }
+
+// TestSubmitDeactivationGuard: an existing user the input sets inactive is
+// a deactivation (creating an inactive user is not); --max-deactivations
+// stops the run before anything is sent.
+func TestSubmitDeactivationGuard(t *testing.T) {
+	dir := converted(t)
+	r := newRig(t, sandbox.Config{})
+	body := fmt.Sprintf(`{"schemas":[%q,%q],"userName":"l123.old@example.com","active":true,"name":{"givenName":"Old","familyName":"User"},
+		"emails":[{"type":"work","value":"l123.old@example.com"}],%q:{"employeeNumber":"L123","companyId":%q}}`,
+		model.SchemaCore, model.SchemaEnterprise, model.SchemaEnterprise, company)
+	if _, err := r.sb.ImportUser([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.submitDir(t, context.Background(), dir, func(o *Options) {
+		o.MaxDeactivations = 0
+		o.OnPreview = func(p Preview) {
+			if p.Deactivations != 1 {
+				t.Errorf("preview counts %d deactivations, want 1 (L123; L133 is created inactive)", p.Deactivations)
+			}
+		}
+	})
+	if ge, ok := err.(*GuardrailError); !ok || !strings.Contains(ge.Msg, "deactivates 1") {
+		t.Fatalf("got %v, want the deactivation guardrail", err)
+	}
+	if n := len(r.users(t)); n != 1 {
+		t.Errorf("%d users after a stopped run, want the 1 imported", n)
+	}
+}
