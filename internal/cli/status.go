@@ -130,7 +130,7 @@ func printStatus(w io.Writer, st *Status) {
 	}
 	for _, p := range st.Phases {
 		if p.Total > 0 {
-			fmt.Fprintf(w, "phase %d: %d operations: %s\n", p.Phase, p.Total, countsLine(p.States, nil))
+			fmt.Fprintf(w, "phase %d: %d operations: %s\n", p.Phase, p.Total, submit.FormatCounts(p.States, nil))
 		}
 	}
 	for _, r := range st.Requests {
@@ -146,7 +146,7 @@ func printStatus(w io.Writer, st *Status) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	fmt.Fprintf(w, "records: %d: %s\n", st.Records, countsLine(st.Totals, submit.States))
+	fmt.Fprintf(w, "records: %d: %s\n", st.Records, submit.FormatCounts(st.Totals, submit.States))
 	for _, r := range st.Detail {
 		switch r.State {
 		case submit.StateSuccess, submit.StateSkipped:

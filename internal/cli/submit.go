@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -164,13 +163,13 @@ func (c *CLI) printOutcome(w io.Writer, res *submit.Result, quiet bool) {
 		if p.Total == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "phase %d: %s\n", p.Phase, countsLine(p.States, nil))
+		fmt.Fprintf(w, "phase %d: %s\n", p.Phase, submit.FormatCounts(p.States, nil))
 	}
 	total := 0
 	for _, n := range res.Counts {
 		total += n
 	}
-	fmt.Fprintf(w, "records: %d read: %s\n", total, countsLine(res.Counts, submit.States))
+	fmt.Fprintf(w, "records: %d read: %s\n", total, submit.FormatCounts(res.Counts, submit.States))
 	const most = 20
 	shown := 0
 	for _, r := range res.Records {
@@ -192,21 +191,6 @@ func (c *CLI) printOutcome(w io.Writer, res *submit.Result, quiet bool) {
 	if res.Stopped != "" {
 		fmt.Fprintf(w, "stopped: %s\n", res.Stopped)
 	}
-}
-
-// countsLine words a count map: "22 success, 1 partial".
-func countsLine(m map[string]int, order []string) string {
-	if order == nil {
-		for k := range m {
-			order = append(order, k)
-		}
-		sort.Strings(order)
-	}
-	var parts []string
-	for _, k := range order {
-		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // writeReports writes DIR/report.html and DIR/report.md from the run and

@@ -3,8 +3,6 @@ package submit
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/journal"
@@ -154,12 +152,7 @@ func (e *engine) logPhase(phase int) {
 	if err != nil || len(ops) == 0 {
 		return
 	}
-	c := CountOps(ops)[phase]
-	var parts []string
-	for _, s := range slices.Sorted(maps.Keys(c.States)) {
-		parts = append(parts, fmt.Sprintf("%d %s", c.States[s], s))
-	}
-	e.o.Log("%s: complete: %s", phaseTitles[phase], strings.Join(parts, ", "))
+	e.o.Log("%s: complete: %s", phaseTitles[phase], FormatCounts(CountOps(ops)[phase].States, nil))
 }
 
 // neverSent reports whether no operation of the phase was ever sent.
@@ -188,6 +181,19 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 	for i := range jops {
 		state[jops[i].Employee] = &jops[i]
 	}
+	// Phase 1's outcome, read once: it decides about renames and about
+	// references of users whose create failed.
+	identity := state
+	if phase != plan.PhaseIdentity {
+		iops, err := e.j.Ops(plan.PhaseIdentity)
+		if err != nil {
+			return nil, err
+		}
+		identity = make(map[string]*journal.Op, len(iops))
+		for i := range iops {
+			identity[iops[i].Employee] = &iops[i]
+		}
+	}
 	built := map[string]bool{}
 	var todo []*plan.Operation
 	var settled []journal.Op
@@ -215,7 +221,7 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 				continue
 			}
 			if phase == plan.PhaseRename {
-				if why := e.renameMoot(op.Employee); why != "" {
+				if why := e.renameMoot(op.Employee, identity); why != "" {
 					jo := journal.Op{Phase: phase, Employee: op.Employee, Method: op.Method, Path: op.Path, Kind: string(op.Kind),
 						State: journal.OpSkipped, Messages: encodeJSON([]Note{{Text: why}})}
 					if st != nil {
@@ -230,7 +236,7 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 				continue
 			}
 			if op.Method != "POST" && strings.HasPrefix(op.Path, "/Users/bulkId:") {
-				fail(op, op.Employee, e.missingUser(op))
+				fail(op, op.Employee, e.missingUser(op, identity))
 				continue
 			}
 			todo = append(todo, op)
@@ -272,22 +278,17 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 	return todo, nil
 }
 
-// missingUser explains an operation on a user the target does not have.
-func (e *engine) missingUser(op *plan.Operation) Note {
+// missingUser explains an operation on a user the target does not have;
+// identity holds phase 1's operations.
+func (e *engine) missingUser(op *plan.Operation, identity map[string]*journal.Op) Note {
 	emp := op.Employee
 	src := model.Source{}
 	if cs := e.byEmp[emp]; cs != nil && len(cs.Records) > 0 {
 		src = model.Source{File: cs.Records[0].File, Line: cs.Records[0].Line}
 	}
 	text := fmt.Sprintf("employee %s does not exist in the target, and no record of this run creates it", emp)
-	if op.Phase > plan.PhaseIdentity {
-		if ops, err := e.j.Ops(plan.PhaseIdentity); err == nil {
-			for _, o := range ops {
-				if o.Employee == emp && o.State == journal.OpFailed {
-					text = fmt.Sprintf("employee %s was not created (phase 1 failed), so nothing could be set on it", emp)
-				}
-			}
-		}
+	if o := identity[emp]; op.Phase > plan.PhaseIdentity && o != nil && o.State == journal.OpFailed {
+		text = fmt.Sprintf("employee %s was not created (phase 1 failed), so nothing could be set on it", emp)
 	}
 	n := Note{Code: "USER_NOT_FOUND", Text: text}
 	if src.File != "" {
@@ -313,12 +314,8 @@ func (e *engine) settle(ctx context.Context, phase int) error {
 		}
 		doubt = append(doubt, op)
 		emps = append(emps, op.Employee)
-		if phase == plan.PhaseRename {
-			for _, c := range e.run.Sets {
-				if c.Rename != nil && c.Rename.From == op.Employee {
-					emps = append(emps, c.EmployeeID)
-				}
-			}
+		if cs := e.renames[op.Employee]; phase == plan.PhaseRename && cs != nil {
+			emps = append(emps, cs.EmployeeID)
 		}
 	}
 	if len(doubt) == 0 {
@@ -370,23 +367,19 @@ func (e *engine) settle(ctx context.Context, phase int) error {
 }
 
 // renameMoot says why a rename need not be sent: its user was created
-// under the new ID by this run, or the target already shows the new ID.
-func (e *engine) renameMoot(from string) string {
-	for _, cs := range e.run.Sets {
-		if cs.Rename == nil || cs.Rename.From != from {
-			continue
-		}
-		if ops, err := e.j.Ops(plan.PhaseIdentity); err == nil {
-			for _, op := range ops {
-				if op.Employee == cs.EmployeeID && op.Kind == string(plan.KindCreate) &&
-					(op.State == journal.OpSuccess || op.State == journal.OpPartial) {
-					return "the user was created under the new ID by this run: the rename folded into the create"
-				}
-			}
-		}
-		if e.renameApplied(from) && cs.Rename.NewLogin == "" {
-			return "the target already has the new Employee ID: the rename was applied"
-		}
+// under the new ID by this run (identity holds phase 1's operations), or
+// the target already shows the new ID.
+func (e *engine) renameMoot(from string, identity map[string]*journal.Op) string {
+	cs := e.renames[from]
+	if cs == nil {
+		return ""
+	}
+	if op := identity[cs.EmployeeID]; op != nil && op.Kind == string(plan.KindCreate) &&
+		(op.State == journal.OpSuccess || op.State == journal.OpPartial) {
+		return "the user was created under the new ID by this run: the rename folded into the create"
+	}
+	if e.renameApplied(from) && cs.Rename.NewLogin == "" {
+		return "the target already has the new Employee ID: the rename was applied"
 	}
 	return ""
 }
@@ -398,12 +391,11 @@ const settleLookups = 2
 // renameApplied reports whether the rename of from is visible in the
 // target: its new Employee ID exists.
 func (e *engine) renameApplied(from string) bool {
-	for _, cs := range e.run.Sets {
-		if cs.Rename != nil && cs.Rename.From == from && cs.Rename.NewEmployeeID != "" && cs.Rename.NewEmployeeID != from {
-			return e.res.has(cs.EmployeeID) && !e.res.has(from)
-		}
+	cs := e.renames[from]
+	if cs == nil || cs.Rename.NewEmployeeID == "" || cs.Rename.NewEmployeeID == from {
+		return false
 	}
-	return false
+	return e.res.has(cs.EmployeeID) && !e.res.has(from)
 }
 
 // retryConflicts looks up the users whose create met a conflict (409):

@@ -122,6 +122,7 @@ type engine struct {
 	res       *resolver
 	renamed   map[string]string           // new Employee ID → ID before the rename
 	byEmp     map[string]*model.ChangeSet // change sets by Employee ID
+	renames   map[string]*model.ChangeSet // ID before a rename → the renamed change set
 	pace      *pacer
 	window    window
 	mu        sync.Mutex // guards the fields below
@@ -140,11 +141,14 @@ func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
 		return nil, errors.New("submit: a journal is needed to send")
 	}
 	e := &engine{o: o, run: run, j: o.Journal, byEmp: map[string]*model.ChangeSet{}, renamed: map[string]string{},
-		sends: map[opKey]int{}}
+		renames: map[string]*model.ChangeSet{}, sends: map[opKey]int{}}
 	for _, cs := range run.Sets {
 		e.byEmp[cs.EmployeeID] = cs
-		if cs.Rename != nil && cs.Rename.From != "" && cs.Rename.From != cs.EmployeeID {
-			e.renamed[cs.EmployeeID] = cs.Rename.From
+		if cs.Rename != nil && cs.Rename.From != "" {
+			e.renames[cs.Rename.From] = cs
+			if cs.Rename.From != cs.EmployeeID {
+				e.renamed[cs.EmployeeID] = cs.Rename.From
+			}
 		}
 	}
 	info, err := o.Target.Prepare(ctx)
