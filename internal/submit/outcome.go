@@ -3,6 +3,8 @@ package submit
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -411,6 +413,9 @@ func describeFailure(op *journal.Op, p part) string {
 		}
 		bits = append(bits, t)
 	}
+	if op.Message != "" {
+		bits = append(bits, op.Message) // the request's fate: refused, timed out
+	}
 	if len(bits) == 0 {
 		bits = append(bits, "failed")
 		if op.Code != "" {
@@ -443,4 +448,17 @@ func CountOps(ops []journal.Op) []PhaseCounts {
 		out[op.Phase].Total++
 	}
 	return out[:]
+}
+
+// FormatCounts words a count map, "22 success, 1 partial": in order when
+// given, else by key.
+func FormatCounts(m map[string]int, order []string) string {
+	if order == nil {
+		order = slices.Sorted(maps.Keys(m))
+	}
+	parts := make([]string, 0, len(order))
+	for _, k := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	return strings.Join(parts, ", ")
 }

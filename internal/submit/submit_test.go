@@ -404,3 +404,39 @@ func TestSubmitDeactivationGuard(t *testing.T) {
 		t.Errorf("%d users after a stopped run, want the 1 imported", n)
 	}
 }
+
+// refusing is a target that refuses its second Send with a 4xx.
+type refusing struct {
+	target.Target
+	sends int
+}
+
+func (r *refusing) Send(ctx context.Context, body []byte, ops int) (*target.Accepted, error) {
+	if r.sends++; r.sends == 2 {
+		return nil, &target.Error{Kind: target.KindPermanent, Op: "send", Status: 400, Detail: "the request is not a BulkRequest"}
+	}
+	return r.Target.Send(ctx, body, ops)
+}
+
+// TestSubmitRequestRefused: a request the target refuses as a whole (4xx)
+// fails its operations with the target's words; the other requests go on.
+func TestSubmitRequestRefused(t *testing.T) {
+	dir := converted(t)
+	r := newRig(t, sandbox.Config{})
+	r.t = &refusing{Target: r.t}
+	res, err := r.submitDir(t, context.Background(), dir, nil) // the canary goes, the next is refused
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts[StatePending] != 0 || res.Counts[StateFailed] == 0 {
+		t.Fatalf("counts %v: the refused request's records must fail, nothing stay pending", res.Counts)
+	}
+	for _, rec := range res.Records {
+		if rec.State == StateFailed && !strings.Contains(rec.Reason, "not a BulkRequest") && !strings.Contains(rec.Reason, "was not created") {
+			t.Errorf("%s:%d failed without the target's words: %s", rec.File, rec.Line, rec.Reason)
+		}
+	}
+	if res.Counts[StateSuccess] == 0 {
+		t.Errorf("counts %v: the other requests must go on", res.Counts)
+	}
+}
