@@ -40,7 +40,8 @@ type DefaultRow struct {
 	Transform    string // a value transform of Transforms()
 	Applies      string // "", extension or always
 	Note         string
-	Line         int // line in the file (1 = header)
+	Line         int    // line in the file (1 = header)
+	File         string // where the row comes from when not the table's file ("--default")
 }
 
 // Defaults is a validated defaults table. It is immutable and safe for
@@ -150,8 +151,14 @@ func defaultsColumn(name string) int {
 func NewDefaults(file string, rows []DefaultRow) (*Defaults, error) {
 	d := &Defaults{File: file, rows: append([]DefaultRow(nil), rows...)}
 	var errs []error
+	fileOf := func(r *DefaultRow) string {
+		if r.File != "" {
+			return r.File
+		}
+		return file
+	}
 	add := func(r *DefaultRow, col, format string, args ...any) {
-		errs = append(errs, &TableError{File: file, Line: r.Line, Column: col, Err: fmt.Errorf(format, args...), cols: DefaultsColumns})
+		errs = append(errs, &TableError{File: fileOf(r), Line: r.Line, Column: col, Err: fmt.Errorf(format, args...), cols: DefaultsColumns})
 	}
 	seen := map[string]int{}
 	for i := range d.rows {
@@ -209,10 +216,10 @@ func NewDefaults(file string, rows []DefaultRow) (*Defaults, error) {
 		if len(errs) > n {
 			continue
 		}
-		ref := file + ":" + strconv.Itoa(r.Line)
+		ref := fileOf(r) + ":" + strconv.Itoa(r.Line)
 		d.c = append(d.c, cdefault{schema: urn, path: r.TargetPath, sbit: schemaBit(urn), target: internTarget(key),
 			value: value, always: r.Applies == AppliesAlways,
-			origin: model.Origin{Pos: model.Position{File: file, Line: r.Line}},
+			origin: model.Origin{Pos: model.Position{File: fileOf(r), Line: r.Line}},
 			site:   model.Site{Schema: urn, Path: r.TargetPath, Field: "value", Name: "default", Row: ref}})
 	}
 	if len(errs) > 0 {

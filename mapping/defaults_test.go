@@ -232,3 +232,47 @@ func TestDefaultsGolden(t *testing.T) {
 	}
 	golden(t, "defaults.golden", append(b, '\n'))
 }
+
+func TestWithDefaultFlags(t *testing.T) {
+	base := mustDefault(t)
+	tests := []struct {
+		name   string
+		flags  []string
+		want   map[string]string // target → transform
+		errSub string
+	}{
+		{name: "currency and rule class", flags: []string{"spend:2.0:User:reimbursementCurrency=usd", "travel:2.0:User:ruleClass.name=Standard"},
+			want: map[string]string{"reimbursementCurrency": "currency", "ruleClass.name": "text"}},
+		{name: "locale converted", flags: []string{"spend:2.0:User:locale=en_US"}, want: map[string]string{"locale": "locale"}},
+		{name: "no value", flags: []string{"spend:2.0:User:locale="}, errSub: "SCHEMA:PATH=VALUE"},
+		{name: "unknown schema", flags: []string{"spnd:2.0:User:locale=en_US"}, errSub: "unknown schema"},
+		{name: "bad value names the flag", flags: []string{"spend:2.0:User:reimbursementCurrency=dollars"}, errSub: "--default:1:3 (value): malformed currency code"},
+		{name: "written by the plan", flags: []string{"enterprise:2.0:User:companyId=x"}, errSub: "written by the plan"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set, err := base.WithDefaultFlags(tt.flags)
+			if tt.errSub != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errSub) {
+					t.Fatalf("error %v, want %q", err, tt.errSub)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, r := range set.Defaults().Rows() {
+				got[r.TargetPath] = r.Transform
+				if r.File != DefaultFlag || r.Line < 1 {
+					t.Errorf("row %+v does not name the flag", r)
+				}
+			}
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("%s: transform %q, want %q (rows %v)", k, got[k], v, got)
+				}
+			}
+		})
+	}
+}

@@ -43,6 +43,7 @@ type Engine struct {
 
 	byPos   map[model.Position][]int32
 	indexed int32
+	leave   map[string][]leftExt // employee (after renames) → extensions left out
 
 	workers int // build workers; 0 = GOMAXPROCS (tests set it)
 }
@@ -107,8 +108,11 @@ type contrib struct {
 
 	extRej bool
 	ext    []model.Diagnostic
+	dropF  []int32 // fields whose values a later stage dropped (DropValue)
 
 	// Finish state, recomputed by every Finish.
+	left bool // every value went to extensions left out (LeaveOut)
+
 	finRej bool
 	fin    []model.Diagnostic
 	final  string
@@ -439,7 +443,13 @@ func (c *contrib) fitsLen(cr *crow, f int32, v string) bool {
 	if n <= cr.maxLen {
 		return true
 	}
-	c.fail(cr, f, fmt.Sprintf("value is %d characters long; at most %d allowed", n, cr.maxLen))
+	msg := fmt.Sprintf("value is %d characters long; at most %d allowed", n, cr.maxLen)
+	if cr.op == opSet {
+		// A value UPS cannot hold costs that value, not the record.
+		c.warn(cr, f, msg+": value dropped")
+		return false
+	}
+	c.fail(cr, f, msg)
 	return false
 }
 
@@ -549,13 +559,7 @@ func hasValue(rec *model.Record, tc *compiled, cr *crow) bool {
 // Finish on, together with whatever depended on it. It reports whether a
 // record was found at pos.
 func (e *Engine) Reject(pos model.Position, d model.Diagnostic) bool {
-	if e.byPos == nil {
-		e.byPos = map[model.Position][]int32{}
-	}
-	for ; e.indexed < e.cs.n; e.indexed++ {
-		p := e.cs.at(e.indexed).pos
-		e.byPos[p] = append(e.byPos[p], e.indexed)
-	}
+	e.index()
 	if d.Severity == "" {
 		d.Severity = model.SevError
 	}
@@ -603,7 +607,8 @@ type resolution struct {
 // one result per added record, in input order. It may be called again.
 func (e *Engine) Finish() ([]*model.ChangeSet, []model.RecordResult) {
 	for i := int32(0); i < e.cs.n; i++ {
-		e.cs.at(i).finRej, e.cs.at(i).fin = false, nil
+		c := e.cs.at(i)
+		c.finRej, c.fin, c.left = false, nil, false
 	}
 	var r *resolution
 	for {
@@ -721,13 +726,12 @@ func (e *Engine) resolve() *resolution {
 			case t == c.final:
 				c.finFail(ref.row, ref.f, fmt.Sprintf("employee %s cannot be their own %s", c.final, refWord(ref)))
 				r.changed = true
+			case e.opts.Known == nil:
+				// Without a directory, an employee outside the run is an
+				// existing user (a delta feed): submit looks it up, and
+				// fails this reference alone when the target lacks it.
 			case !r.inRun(t) && !e.known(ref.target) && !e.known(t):
-				what := refWord(ref)
-				if e.opts.Known == nil {
-					c.finFail(ref.row, ref.f, fmt.Sprintf("%s %s is not in this run, and no directory was given to find it", what, ref.target))
-				} else {
-					c.finFail(ref.row, ref.f, fmt.Sprintf("%s %s is neither in this run nor in the directory", what, ref.target))
-				}
+				c.finFail(ref.row, ref.f, fmt.Sprintf("%s %s is neither in this run nor in the directory", refWord(ref), ref.target))
 				r.changed = true
 			}
 		}
@@ -918,6 +922,9 @@ func (e *Engine) buildGroup(f *folder, r *resolution, gi int, cs *model.ChangeSe
 			if skipLogin && row.target == loginTarget {
 				continue
 			}
+			if c.dropF != nil && c.dropped(v.f) {
+				continue
+			}
 			dk := ""
 			if row.target < 0 {
 				dk = row.fold + v.s
@@ -928,8 +935,14 @@ func (e *Engine) buildGroup(f *folder, r *resolution, gi int, cs *model.ChangeSe
 			f.put(loginTarget, model.SchemaCore+":userName", win{ci: ci, k: -1})
 		}
 		for k := range c.refs {
+			if c.dropF != nil && c.dropped(c.refs[k].f) {
+				continue
+			}
 			cs.Refs = e.foldRef(cs.Refs, e.ref(r, ci, &c.refs[k]))
 		}
+	}
+	if e.leave != nil {
+		e.leaveOut(g, cs)
 	}
 	if flags&flagNew != 0 {
 		f.defs = e.defaultsFor(f, cs, f.defs[:0])
@@ -1006,10 +1019,14 @@ func (e *Engine) ref(r *resolution, ci int32, cr *cref) model.Ref {
 	ref := model.Ref{Kind: cr.row.refKind, Schema: cr.row.schema, Path: cr.path, Primary: cr.row.refPrimary,
 		Target: target, Origin: c.origin, Site: &cr.row.site, Field: cr.f + 1}
 	if len(cr.attrs) > 0 {
-		ref.Attrs = make([]model.Attr, len(cr.attrs))
+		ref.Attrs = make([]model.Attr, 0, len(cr.attrs))
 		for i := range cr.attrs {
 			v := &cr.attrs[i]
-			fillAttr(&ref.Attrs[i], c, v.row(c.tc), v)
+			if c.dropF != nil && c.dropped(v.f) {
+				continue
+			}
+			ref.Attrs = append(ref.Attrs, model.Attr{})
+			fillAttr(&ref.Attrs[len(ref.Attrs)-1], c, v.row(c.tc), v)
 		}
 	}
 	return ref
@@ -1054,7 +1071,7 @@ func (e *Engine) results(r *resolution) []model.RecordResult {
 		switch {
 		case c.state == stRejected || c.extRej || c.finRej:
 			res.Status = model.StatusRejected
-		case c.state == stSkipped:
+		case c.state == stSkipped || c.left:
 			res.Status = model.StatusSkipped
 		}
 		if n := len(c.msgs) + len(c.fin) + len(c.ext); n > 0 {

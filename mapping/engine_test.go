@@ -396,7 +396,7 @@ func TestReferences(t *testing.T) {
 		}, []model.Status{"converted", "converted"}, ""},
 		{"approver unknown without directory", nil, []*model.Record{
 			flat("a.csv", 1, "305", map[int]string{5: "A", 59: "B"}),
-		}, []model.Status{"rejected"}, "report approver B is not in this run, and no directory was given to find it"},
+		}, []model.Status{"converted"}, ""}, // an existing user: resolved at submit
 		{"approver in the directory", []string{"B"}, []*model.Record{
 			flat("a.csv", 1, "305", map[int]string{5: "A", 59: "B"}),
 		}, []model.Status{"converted"}, ""},
@@ -406,10 +406,14 @@ func TestReferences(t *testing.T) {
 		{"self delegate", []string{"A"}, []*model.Record{
 			flat("a.csv", 1, "550", map[int]string{2: "A", 3: "A", 4: "PMT"}),
 		}, []model.Status{"rejected"}, "employee A cannot be their own payment delegate"},
-		{"cascade: the approver's only record is rejected", nil, []*model.Record{
+		{"cascade: the approver's only record is rejected", []string{"Z"}, []*model.Record{
 			flat("a.csv", 1, "305", map[int]string{5: "A", 94: "B"}),
 			flat("a.csv", 2, "305", map[int]string{5: "B", 15: "maybe"}),
-		}, []model.Status{"rejected", "rejected"}, "budget approver B is not in this run"},
+		}, []model.Status{"rejected", "rejected"}, "budget approver B is neither in this run nor in the directory"},
+		{"no cascade without a directory: the approver may exist", nil, []*model.Record{
+			flat("a.csv", 1, "305", map[int]string{5: "A", 94: "B"}),
+			flat("a.csv", 2, "305", map[int]string{5: "B", 15: "maybe"}),
+		}, []model.Status{"converted", "rejected"}, ""},
 		{"cascade through amend check", []string{"Z"}, []*model.Record{
 			flat("a.csv", 1, "350", map[int]string{2: "B", 10: "CEO"}),
 			flat("a.csv", 2, "370", map[int]string{2: "Z", 5: "B"}),
@@ -477,7 +481,8 @@ func TestRecordErrors(t *testing.T) {
 		stat model.Status
 	}{
 		{"missing key", flat("e.csv", 1, "305", map[int]string{2: "Ann"}), "e.csv:1:5 (Employee ID): error: Employee ID is required [mapping/tables/305.csv:6]", "rejected"},
-		{"too long", flat("e.csv", 1, "305", map[int]string{5: "E1", 2: strings.Repeat("é", 33)}), "e.csv:1:2 (First Name): error: value is 33 characters long; at most 32 allowed", "rejected"},
+		{"too long: the value is dropped, not the record", flat("e.csv", 1, "305", map[int]string{5: "E1", 2: strings.Repeat("é", 33)}), "e.csv:1:2 (First Name): warning: value is 33 characters long; at most 32 allowed: value dropped", "converted"},
+		{"too long key", flat("e.csv", 1, "305", map[int]string{5: strings.Repeat("1", 49)}), "e.csv:1:5 (Employee ID): error: value is 49 characters long; at most 48 allowed", "rejected"},
 		{"not too long in bytes", flat("e.csv", 1, "305", map[int]string{5: "E1", 2: strings.Repeat("é", 32)}), "", "converted"},
 		{"too many fields", &model.Record{Format: "concur", Type: "400", Pos: model.Position{File: "e.csv", Line: 1}, Keys: flatKeys[:14], Values: make([]string, 14)}, "e.csv:1: error: record has 14 fields; record type 400 has 13", "rejected"},
 		{"unknown type", flat("e.csv", 1, "360", map[int]string{2: "E1"}), "no mapping table for concur record type \"360\"", "rejected"},
@@ -513,7 +518,7 @@ func TestRecordErrors(t *testing.T) {
 }
 
 func TestExternalReject(t *testing.T) {
-	e := NewEngine(mustDefault(t), Options{})
+	e := NewEngine(mustDefault(t), Options{Known: func(string) bool { return false }})
 	e.Add(flat("a.csv", 1, "305", map[int]string{5: "A", 2: "Al"}))
 	e.Add(flat("a.csv", 2, "305", map[int]string{5: "B", 59: "A"}))
 	e.Add(flat("a.csv", 3, "305", map[int]string{5: "C", 2: "Cy"}))
@@ -541,7 +546,7 @@ func TestExternalReject(t *testing.T) {
 	if res2[0].Status != model.StatusRejected || res2[0].Messages[0].Severity != model.SevError || res2[0].Messages[0].Message != d.Message {
 		t.Errorf("rejected record: %+v", res2[0])
 	}
-	if res2[1].Status != model.StatusRejected || !strings.Contains(res2[1].Messages[0].Message, "report approver A is not in this run") {
+	if res2[1].Status != model.StatusRejected || !strings.Contains(res2[1].Messages[0].Message, "report approver A is neither in this run nor in the directory") {
 		t.Errorf("dependent record: %+v", res2[1])
 	}
 	// More records after Finish, then Finish again.

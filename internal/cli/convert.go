@@ -12,13 +12,17 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
 // ConvertOptions are the inputs of `upsmigrate convert`.
 type ConvertOptions struct {
-	Files     []string
-	Out       string
-	Mapping   string // directory of mapping tables overriding the embedded ones
+	Files   []string
+	Out     string
+	Mapping string // directory of mapping tables overriding the embedded ones
+	// Defaults are --default values: company-wide defaults of new users
+	// ("spend:2.0:User:reimbursementCurrency=USD").
+	Defaults  []string
 	Directory string // directory snapshot: employeeNumber,id[,userName]
 	CompanyID string
 	Format    string
@@ -26,6 +30,9 @@ type ConvertOptions struct {
 	Strict    bool
 	Indent    bool
 	Replace   bool
+	// CompanyLater lets a run that creates users go without a company id:
+	// migrate takes it from the token when it submits.
+	CompanyLater bool
 	// FailOnErrors is --fail-on-errors; 0 leaves failOnErrors out.
 	FailOnErrors int
 	Stdout       io.Writer
@@ -43,7 +50,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 		Action: func(ctx *ucli.Context) error {
 			defer gcpolicy.Relax()() // the run stays in memory until written
 			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
-				Mapping: ctx.String("mapping"), Directory: ctx.String("directory"),
+				Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
 				Encoding: ctx.String("encoding"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"),
 				Replace: ctx.Bool("replace"), FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout,
@@ -79,6 +86,16 @@ func runConvert(o ConvertOptions) error {
 			return &Error{Code: ExitUsage, Err: err}
 		}
 	}
+	if len(o.Defaults) > 0 {
+		if opts.Mapping == nil {
+			if opts.Mapping, err = mapping.Default(); err != nil {
+				return err
+			}
+		}
+		if opts.Mapping, err = opts.Mapping.WithDefaultFlags(o.Defaults); err != nil {
+			return &Error{Code: ExitUsage, Err: err}
+		}
+	}
 	if o.Directory != "" {
 		if opts.Directory, err = plan.LoadDirectory(o.Directory); err != nil {
 			return &Error{Code: ExitUsage, Err: err}
@@ -94,6 +111,10 @@ func runConvert(o ConvertOptions) error {
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: err}
 	}
+	if n := res.Plan.Stats.UsersCreated; n > 0 && o.CompanyID == "" && !o.CompanyLater {
+		return usageErrorf("convert: this run creates %d users, and UPS requires the companyId of each: "+
+			"give --company-id <uuid> or set UPSMIGRATE_COMPANY_ID (migrate takes it from the token); nothing was written", n)
+	}
 	if err := res.Write(o.Out); err != nil {
 		return err
 	}
@@ -105,6 +126,13 @@ func runConvert(o ConvertOptions) error {
 		for _, w := range f.Warnings {
 			fmt.Fprintln(o.Stdout, w.String())
 		}
+	}
+	for i, w := range res.Notices {
+		if i == 20 {
+			fmt.Fprintf(o.Stdout, "… and %d more plan warnings: see report.json\n", len(res.Notices)-i)
+			break
+		}
+		fmt.Fprintln(o.Stdout, w.String())
 	}
 	fmt.Fprintf(o.Stdout, "wrote %d bulk requests, plan.jsonl and report.json to %s\n", len(res.Plan.Requests), o.Out)
 	if res.SchemaErrors > 0 {
@@ -152,6 +180,7 @@ func convertFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output directory", Required: true},
 		&ucli.StringFlag{Name: "mapping", Usage: "directory of mapping tables or a mapping workbook (`DIR|XLSX`) overriding the embedded ones"},
+		&ucli.StringSliceFlag{Name: "default", Usage: "`SCHEMA:PATH=VALUE`: a company-wide default for new users that have the extension and lack the value, as a defaults.csv row (repeatable; e.g. spend:2.0:User:reimbursementCurrency=USD, travel:2.0:User:ruleClass.name=Standard)"},
 		&ucli.StringFlag{Name: "directory", Usage: "snapshot of existing users (CSV or JSON: employeeNumber,id[,userName]) to resolve them offline"},
 		&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users (env UPSMIGRATE_COMPANY_ID)"},
 		&ucli.StringFlag{Name: "format", Usage: "force the input format: concur, v1xml or v3json"},

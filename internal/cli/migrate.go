@@ -51,8 +51,8 @@ func (c *CLI) migrateCommand() *ucli.Command {
 			if len(files) == 0 {
 				return usageErrorf("migrate: no input files given: expected FILE...")
 			}
-			co := ConvertOptions{Files: files, Out: out, Mapping: ctx.String("mapping"), Directory: o.Directory,
-				CompanyID: o.CompanyID, Format: ctx.String("format"), Encoding: ctx.String("encoding"),
+			co := ConvertOptions{Files: files, Out: out, Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: o.Directory,
+				CompanyID: o.CompanyID, CompanyLater: true, Format: ctx.String("format"), Encoding: ctx.String("encoding"),
 				Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"),
 				FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout, Progress: c.progressWriter(ctx)}
 			if o.Quiet {
@@ -121,6 +121,9 @@ func inputHash(o ConvertOptions) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "format=%s encoding=%s strict=%t replace=%t fail=%d company=%s\n",
 		o.Format, o.Encoding, o.Strict, o.Replace, o.FailOnErrors, o.CompanyID)
+	for _, d := range o.Defaults {
+		fmt.Fprintf(h, "default=%q\n", d)
+	}
 	for _, f := range o.Files {
 		if err := hashPath(h, f); err != nil {
 			return "", err

@@ -12,7 +12,7 @@ import (
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	if code, stdout, stderr := run(t, "", "convert", "--mapping", "../../samples/mapping", "--out", out,
+	if code, stdout, stderr := run(t, "", "convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--mapping", "../../samples/mapping", "--out", out,
 		"../../samples/concur/employees-305.csv", "../../samples/concur/travel-350.csv"); code > ExitRejected {
 		t.Fatalf("convert: exit %d\n%s%s", code, stdout, stderr)
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // SCIM schema URNs used by UPS v4.
@@ -282,6 +283,27 @@ type Ref struct {
 // Source is the input value the Ref came from.
 func (r *Ref) Source() Source { return SourceAt(r.Origin, r.Site, r.Field) }
 
+// Describe names the reference for messages: "report approver", "report
+// approver (secondary)", "expense delegate", "manager", "BI manager".
+func (r *Ref) Describe() string {
+	key := r.Path
+	if j := strings.IndexAny(key, "[."); j >= 0 {
+		key = key[:j]
+	}
+	switch r.Kind {
+	case RefApprover:
+		if r.Primary != nil && !*r.Primary {
+			return key + " approver (secondary)"
+		}
+		return key + " approver"
+	case RefDelegate:
+		return key + " delegate"
+	case RefBIManager:
+		return "BI manager"
+	}
+	return "manager"
+}
+
 // Row is the mapping-table row that mapped the reference, "" when unknown.
 func (r *Ref) Row() string {
 	if r.Site == nil {
@@ -371,6 +393,10 @@ type ChangeSet struct {
 	Attrs      []Attr     `json:"attrs,omitempty"`  // phase 1, in first-seen order, overrides applied
 	Refs       []Ref      `json:"refs,omitempty"`   // phase 2
 	Records    []Position `json:"records"`          // every record that contributed, in input order
+	// LeaveOut lists extensions (URNs) left out of the user when the plan
+	// creates it: UPS requires an attribute with them that the input does
+	// not give. An existing user is still updated with their values.
+	LeaveOut []string `json:"leaveOut,omitempty"`
 }
 
 // Status is the outcome of one input record.

@@ -81,6 +81,13 @@ type Totals struct {
 	Skipped   int `json:"skipped"`
 	Rejected  int `json:"rejected"`
 	Warnings  int `json:"warnings"`
+	// LeftOut counts users per extension ("spend", "travel") left out of
+	// their creation: UPS requires an attribute the input does not give.
+	LeftOut map[string]int `json:"leftOut,omitempty"`
+	// AtSubmit counts references to employees outside the run, and updates
+	// of employees the run does not create, that submit resolves by lookup
+	// (no --directory).
+	AtSubmit int `json:"resolvedAtSubmit,omitempty"`
 }
 
 // Result is everything a conversion produced.
@@ -96,6 +103,12 @@ type Result struct {
 	// input record (they are in Findings); the run must not pass as clean.
 	SchemaErrors int
 	Totals       Totals
+	// Notices are the plan's warnings (a rename folded into a create …),
+	// also found in the messages of the records they name.
+	Notices []model.Diagnostic
+	// AtSubmit lists the employees outside the run that submit resolves
+	// by lookup (only without a directory).
+	AtSubmit []AtSubmit
 
 	progress func(Progress) // Options.Progress, for Write
 	options  *PlanOptions   // for report.json
@@ -206,6 +219,14 @@ func Convert(paths []string, opts Options) (*Result, error) {
 				res.Findings = append(res.Findings, f)
 				continue
 			}
+			if handled, changed := leaveOutExtension(eng, f); handled {
+				rejectedAny = rejectedAny || changed
+				continue
+			}
+			if dropValue(eng, f) {
+				rejectedAny = true
+				continue
+			}
 			switch rejectFinding(eng, f, byEmp) {
 			case rejectedNew:
 				rejectedAny = true
@@ -223,8 +244,100 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		}
 	}
 	res.Records = mergeResults(paths, res.Records, readerRejects)
+	res.Notices = res.Plan.Warnings
+	res.Plan.Warnings = attachWarnings(res.Records, res.Plan.Warnings)
 	res.Totals = count(res.Records)
+	res.Totals.LeftOut = leftOut(res.ChangeSets)
+	if opts.Directory == nil {
+		res.AtSubmit = atSubmit(res.ChangeSets)
+		res.Totals.AtSubmit = len(res.AtSubmit)
+	}
 	return res, nil
+}
+
+// attachWarnings gives each plan warning to the record it names, so that it
+// is in that record's messages (report.json, the console's counts); it
+// returns the warnings no record was found for.
+func attachWarnings(records []model.RecordResult, warns []model.Diagnostic) []model.Diagnostic {
+	if len(warns) == 0 {
+		return warns
+	}
+	at := make(map[model.Position]int, len(records))
+	for i, r := range records {
+		at[r.Pos] = i
+	}
+	var rest []model.Diagnostic
+	for _, w := range warns {
+		i, ok := at[model.Position{File: w.Source.File, Line: w.Source.Line}]
+		if !ok {
+			rest = append(rest, w)
+			continue
+		}
+		records[i].Messages = append(records[i].Messages, w)
+	}
+	return rest
+}
+
+// schemaWord names an extension for counts: "spend", "travel", else its
+// URN's last part.
+func schemaWord(urn string) string {
+	switch urn {
+	case model.SchemaSpendUser:
+		return "spend"
+	case model.SchemaTravel:
+		return "travel"
+	}
+	if i := strings.Index(urn, ":extension:"); i >= 0 {
+		return urn[i+len(":extension:"):]
+	}
+	return urn
+}
+
+func leftOut(sets []*model.ChangeSet) map[string]int {
+	var m map[string]int
+	for _, cs := range sets {
+		for _, urn := range cs.LeaveOut {
+			if m == nil {
+				m = map[string]int{}
+			}
+			m[schemaWord(urn)]++
+		}
+	}
+	return m
+}
+
+// AtSubmit is one employee outside the run that submit resolves by lookup:
+// a reference target, or the employee of an update.
+type AtSubmit struct {
+	Employee string       `json:"employee"`         // the employee looked up
+	Kind     string       `json:"kind"`             // "update", or the reference: "report approver", "manager" …
+	From     string       `json:"from,omitempty"`   // references: the employee who refers
+	Source   model.Source `json:"source,omitempty"` // the record (and field) it comes from
+}
+
+// atSubmit lists what submit resolves by lookup when convert had no
+// directory: updates of employees no record of the run creates, and
+// references to employees outside the run.
+func atSubmit(sets []*model.ChangeSet) []AtSubmit {
+	inRun := make(map[string]bool, len(sets))
+	for _, cs := range sets {
+		inRun[cs.EmployeeID] = true
+	}
+	var out []AtSubmit
+	for _, cs := range sets {
+		if !cs.Creates && len(cs.Records) > 0 {
+			out = append(out, AtSubmit{Employee: cs.EmployeeID, Kind: "update",
+				Source: model.Source{File: cs.Records[0].File, Line: cs.Records[0].Line}})
+		}
+		for i := range cs.Refs {
+			r := &cs.Refs[i]
+			if inRun[r.Target] {
+				continue
+			}
+			out = append(out, AtSubmit{Employee: r.Target, Kind: r.Describe(), From: cs.EmployeeID, Source: r.Source()})
+		}
+	}
+	return out
 }
 
 // readBatch is the number of records the reading goroutine hands over at
@@ -464,6 +577,84 @@ const (
 	rejectedOld                   // every record it names was rejected already
 	unattributed                  // no record to reject: the finding stays an error of the run
 )
+
+// leaveOutExtension leaves an extension out of a new user when the finding
+// is a required attribute missing from it: UPS would create the identity
+// and fail only that extension, so the plan does not send it. handled says
+// the finding is of that kind; changed, that the plan changes.
+func leaveOutExtension(eng *mapping.Engine, f OpFinding) (handled, changed bool) {
+	if f.Finding.Keyword != "required" {
+		return false, false
+	}
+	rest, ok := strings.CutPrefix(f.Finding.Pointer, "/data/")
+	if !ok || !strings.HasPrefix(rest, "urn:") {
+		return false, false
+	}
+	urn, attr, _ := strings.Cut(rest, "/")
+	urn = unescapePointer(urn)
+	if urn == model.SchemaEnterprise || urn == model.SchemaCore || attr == "" {
+		return false, false // the identity itself cannot be created
+	}
+	missing := unescapePointer(strings.ReplaceAll(attr, "/", "."))
+	return true, eng.LeaveOut(f.Employee, urn, missing)
+}
+
+// dropValue drops a value UPS cannot hold (too long, not in its list, not
+// in its format …), with a warning naming its field and the reason, instead
+// of rejecting its record. It reports whether a value was dropped; findings
+// about no single input value, or about a value already dropped, are
+// rejections.
+func dropValue(eng *mapping.Engine, f OpFinding) bool {
+	if f.Source == nil || f.Source.Field == "" {
+		return false
+	}
+	switch f.Finding.Keyword {
+	case "required", "maxBytes", "unique", "json", "path":
+		return false
+	}
+	attr := attributeOf(f.Finding.Pointer)
+	msg := fmt.Sprintf("UPS cannot hold this value (%s: %s): value dropped, the rest of the record is sent", attr, f.Finding.Message)
+	return eng.DropValue(*f.Source, model.Diagnostic{Severity: model.SevWarning, Source: *f.Source, Message: msg})
+}
+
+// attributeOf names the attribute a pointer into an operation is at:
+// "spend:2.0:User stateProvince" for
+// "/data/urn:…:spend:2.0:User/stateProvince".
+func attributeOf(pointer string) string {
+	p := strings.TrimPrefix(pointer, "/data")
+	p = strings.TrimPrefix(p, "/")
+	var parts []string
+	for _, seg := range strings.Split(p, "/") {
+		seg = unescapePointer(seg)
+		if strings.HasPrefix(seg, "urn:") {
+			if i := strings.Index(seg, ":extension:"); i >= 0 {
+				seg = seg[i+len(":extension:"):]
+			} else if i := strings.Index(seg, ":core:"); i >= 0 {
+				seg = seg[i+len(":core:"):]
+			}
+			parts = append(parts, seg+" ")
+			continue
+		}
+		if seg == "" {
+			continue
+		}
+		if len(parts) > 0 && !strings.HasSuffix(parts[len(parts)-1], " ") {
+			seg = "." + seg
+		}
+		parts = append(parts, seg)
+	}
+	if len(parts) == 0 {
+		return pointer
+	}
+	return strings.TrimSpace(strings.Join(parts, ""))
+}
+
+func unescapePointer(s string) string {
+	if !strings.Contains(s, "~") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
 
 // rejectFinding rejects the record a schema error traces back to. When the
 // error is about something no single input value produced — a required

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
@@ -243,18 +244,25 @@ func TestConvertBadInput(t *testing.T) {
 		content string
 		fatal   bool
 		reject  string // message fragment of a rejected record
+		// directory: convert with an (empty) directory snapshot, so that
+		// an employee outside the run is known not to exist
+		directory bool
 	}{
 		{name: "binary", content: "\x00\x01\x02\x03\xff\xfe\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", fatal: true},
 		{name: "empty", content: "", fatal: true},
 		{name: "bad flag", content: row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{15: "maybe"}) + "\n", reject: "15"},
 		{name: "unknown record type", content: "100,0,SSO,UPDATE,EN,N,N\n999,x\n", reject: "999"},
-		{name: "unknown approver", content: row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{59: "E404"}) + "\n", reject: "E404"},
+		{name: "unknown approver", content: row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{59: "E404"}) + "\n", reject: "E404", directory: true},
 		{name: "employee ID a spreadsheet turned into a number", content: row305("Ann", "Lee", "1.23457E+11", "en_US", "US", "", "USD", nil) + "\n", reject: "in.csv:1:5 (Employee ID): error: \"1.23457E+11\" is a number in the scientific notation"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			paths := write(t, map[string]string{"in.csv": tt.content})
-			res, err := Convert(paths, Options{Format: "concur"})
+			opts := Options{Format: "concur"}
+			if tt.directory {
+				opts.Directory, _ = plan.NewDirectory(nil)
+			}
+			res, err := Convert(paths, opts)
 			if tt.fatal {
 				if err == nil {
 					t.Fatal("no error for an unreadable input")
@@ -284,31 +292,31 @@ func TestConvertBadInput(t *testing.T) {
 	}
 }
 
-// TestConvertSchemaRejectionTracesToInput: a 3.1 user without locale and
-// currency cannot get a spend profile; the schema error is traced back to
-// the input record and only that record is rejected.
-func TestConvertSchemaRejectionTracesToInput(t *testing.T) {
+// TestConvertIncompleteExtensionTracesToInput: a 3.1 user without locale
+// and currency cannot get a spend profile; the warning that leaves it out
+// names the input record, and nothing is rejected for it.
+func TestConvertIncompleteExtensionTracesToInput(t *testing.T) {
 	t.Chdir("../..")
 	res, err := Convert([]string{"samples/legacy/users-v3.1.json", "samples/concur/employees-305.csv"}, Options{CompanyID: companyID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
+	found := 0
 	for _, r := range res.Records {
-		if r.Status != model.StatusRejected {
-			continue
+		if r.Status == model.StatusRejected {
+			t.Errorf("%s rejected: %v", r.Pos, r.Messages)
 		}
 		for _, m := range r.Messages {
-			if strings.HasPrefix(m.Source.File, "samples/legacy/users-v3.1.json") && strings.Contains(m.Message, "schema:") {
-				found = true
+			if m.Source.File == "samples/legacy/users-v3.1.json" && strings.Contains(m.Message, "spend extension left out") {
+				found++
 			}
 		}
 	}
-	if !found {
-		t.Fatal("no rejection traces back to samples/legacy/users-v3.1.json: the sample lacks locale and currency, so its spend profiles must fail the schema")
+	if found != 3 {
+		t.Fatalf("%d spend warnings trace back to samples/legacy/users-v3.1.json, want one per user (3)", found)
 	}
-	if res.Totals.Converted == 0 {
-		t.Error("a schema rejection stopped the other records")
+	if res.Totals.LeftOut["spend"] != 3 {
+		t.Errorf("left out %v", res.Totals.LeftOut)
 	}
 }
 
@@ -330,11 +338,11 @@ func TestConvertWithSampleDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if without.Totals.Rejected == 0 {
-		t.Fatal("the legacy samples convert without defaults: this test no longer shows anything")
+	if len(without.Totals.LeftOut) == 0 {
+		t.Fatal("the legacy samples convert whole without defaults: this test no longer shows anything")
 	}
-	if with.Totals.Rejected != 0 {
-		t.Errorf("with the sample defaults %d records are still rejected: %+v", with.Totals.Rejected, with.Records)
+	if with.Totals.Rejected != 0 || len(with.Totals.LeftOut) != 0 {
+		t.Errorf("with the sample defaults %d records are still rejected, extensions left out %v: %+v", with.Totals.Rejected, with.Totals.LeftOut, with.Records)
 	}
 	found := false
 	for _, cs := range with.ChangeSets {
@@ -354,7 +362,7 @@ func TestConvertWithSampleDefaults(t *testing.T) {
 // employee is rejected (not just the first), in one round, and nothing
 // amends a user that is never created.
 func TestConvertMissingRequiredRejectsEmployee(t *testing.T) {
-	rows := []string{row305("Ann", "Lee", "E1", "en_US", "US", "", "", nil)}
+	rows := []string{row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{2: ""})} // no first name: no identity
 	for i := 0; i < 5; i++ {
 		rows = append(rows, "350,E1,,,,,,,,Title "+string(rune('A'+i)))
 	}
@@ -382,6 +390,111 @@ func TestConvertMissingRequiredRejectsEmployee(t *testing.T) {
 	}
 	if res.SchemaErrors != 0 {
 		t.Errorf("%d unattributed schema errors", res.SchemaErrors)
+	}
+}
+
+// TestConvertIncompleteExtension: an extension missing an attribute UPS
+// requires with it is left out of the new user, with one warning on the
+// record that started it; the identity and the complete extensions are
+// created, and a record that gave only the left-out extension is skipped.
+func TestConvertIncompleteExtension(t *testing.T) {
+	tests := []struct {
+		name     string
+		rows     []string
+		urn      string // left out of E1
+		keep     string // an extension E1 still gets ("" none)
+		warnLine int
+		warn     []string
+		statuses []model.Status // per record
+	}{
+		{name: "spend without a currency", rows: []string{row305("Ann", "Lee", "E1", "en_US", "US", "", "", nil)},
+			urn: model.SchemaSpendUser, warnLine: 1,
+			warn:     []string{"spend extension left out of new user E1", "reimbursementCurrency", "9 (Locale Code)", "defaults.csv", "--default"},
+			statuses: []model.Status{"converted"}},
+		{name: "travel without a rule class, from a 350", rows: []string{
+			row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil),
+			"350,E1,,,,,F",
+		}, urn: model.SchemaTravel, keep: model.SchemaSpendUser, warnLine: 2,
+			warn:     []string{"travel extension left out of new user E1", "ruleClass", "7 (Gender)", "ruleClass.name"},
+			statuses: []model.Status{"converted", "skipped"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			paths := write(t, map[string]string{"in.csv": strings.Join(tt.rows, "\n") + "\n"})
+			res, err := Convert(paths, Options{CompanyID: companyID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.SchemaErrors != 0 || res.Totals.Rejected != 0 {
+				t.Fatalf("%d schema errors, %d rejected: %+v", res.SchemaErrors, res.Totals.Rejected, res.Records)
+			}
+			warned := 0
+			for i, r := range res.Records {
+				if r.Status != tt.statuses[i] {
+					t.Errorf("%s: %s, want %s: %v", r.Pos, r.Status, tt.statuses[i], r.Messages)
+				}
+				for _, m := range r.Messages {
+					if !strings.Contains(m.Message, "left out") {
+						continue
+					}
+					warned++
+					if r.Pos.Line != tt.warnLine || m.Severity != model.SevWarning {
+						t.Errorf("warning on %s (%s), want line %d: %s", r.Pos, m.Severity, tt.warnLine, m.Message)
+					}
+					for _, w := range tt.warn {
+						if !strings.Contains(m.Message, w) {
+							t.Errorf("warning lacks %q: %s", w, m.Message)
+						}
+					}
+				}
+			}
+			if warned != 1 {
+				t.Errorf("%d left-out warnings, want 1", warned)
+			}
+			if res.Totals.LeftOut[schemaWord(tt.urn)] != 1 {
+				t.Errorf("totals left out %v, want 1 for %s", res.Totals.LeftOut, tt.urn)
+			}
+			var post *plan.Operation
+			for _, req := range res.Plan.Requests {
+				for _, op := range req.Operations {
+					if op.Employee == "E1" && op.Method == "POST" {
+						post = op
+					}
+				}
+			}
+			if post == nil {
+				t.Fatal("E1 is not created")
+			}
+			body := string(post.Encoded())
+			if strings.Contains(body, tt.urn) {
+				t.Errorf("the left-out extension is sent: %s", body)
+			}
+			if tt.keep != "" && !strings.Contains(body, tt.keep) {
+				t.Errorf("the complete extension %s is not sent: %s", tt.keep, body)
+			}
+		})
+	}
+}
+
+// TestConvertValueUPSCannotHold: a value over a schema limit is dropped with
+// a warning naming its field, and the user is created without it.
+func TestConvertValueUPSCannotHold(t *testing.T) {
+	paths := write(t, map[string]string{"in.csv": row305("Ann", "Lee", "E1", "en_US", "GB", "GB-LND", "GBP", nil) + "\n"})
+	res, err := Convert(paths, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Records[0]
+	if r.Status != model.StatusConverted || len(r.Messages) != 1 {
+		t.Fatalf("%s: %v", r.Status, r.Messages)
+	}
+	m := r.Messages[0]
+	if m.Severity != model.SevWarning || m.Source.Field != "11" || !strings.Contains(m.Message, "stateProvince") || !strings.Contains(m.Message, "value dropped") {
+		t.Errorf("message %s", m)
+	}
+	body := string(res.Plan.Requests[0].Operations[0].Encoded())
+	if strings.Contains(body, "stateProvince") || !strings.Contains(body, `"reimbursementCurrency":"GBP"`) {
+		t.Errorf("body %s", body)
 	}
 }
 

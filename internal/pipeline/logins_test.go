@@ -57,9 +57,9 @@ func TestConvertDuplicateLogins(t *testing.T) {
 			row305("Yan", "Lee", "D1", "en_US", "US", "", "USD", nil),
 		}, rejected: map[string]string{"D2": "employee D1 (directory dir.csv:2)", "D1": "employee D2 (directory dir.csv:3)"}},
 		{name: "the earlier holder rejected for another reason", rows: []string{
-			row305("Ann", "Lee", "E1", "xx_XX", "US", "", "USD", nil),
+			row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{15: "maybe"}),
 			row305("Ann", "Kim", "E2", "en_US", "US", "", "USD", nil),
-		}, rejected: map[string]string{"E1": "locale"}},
+		}, rejected: map[string]string{"E1": "flag"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

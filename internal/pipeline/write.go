@@ -46,6 +46,10 @@ type Report struct {
 	Records  []model.RecordResult `json:"records"`
 	Findings []OpFinding          `json:"findings,omitempty"`
 	Warnings []model.Diagnostic   `json:"warnings,omitempty"` // plan-level warnings
+	// ResolvedAtSubmit lists the employees outside the run that submit
+	// looks up (convert without --directory): reference targets and the
+	// employees of updates.
+	ResolvedAtSubmit []AtSubmit `json:"resolvedAtSubmit,omitempty"`
 	// Options are the plan options of the run, so that submit rebuilds
 	// the same operations once it has resolved who exists in the target.
 	Options *PlanOptions `json:"options,omitempty"`
@@ -187,7 +191,8 @@ func writeReport(w io.Writer, rep Report) error {
 
 // Report returns the report of the conversion.
 func (r *Result) Report() Report {
-	rep := Report{Totals: r.Totals, Files: r.Files, Records: r.Records, Findings: r.Findings, Options: r.options}
+	rep := Report{Totals: r.Totals, Files: r.Files, Records: r.Records, Findings: r.Findings, Options: r.options,
+		ResolvedAtSubmit: r.AtSubmit}
 	if r.Plan != nil {
 		rep.Plan = r.Plan.Stats
 		rep.Warnings = r.Plan.Warnings
@@ -313,6 +318,27 @@ func (r *Result) Summary() string {
 	}
 	if n := len(r.Findings); n > 0 {
 		fmt.Fprintf(&b, "schema warnings: %d\n", n)
+	}
+	if len(t.LeftOut) > 0 {
+		keys := make([]string, 0, len(t.LeftOut))
+		for k := range t.LeftOut {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s %d", k, t.LeftOut[k])
+		}
+		fmt.Fprintf(&b, "extensions left out of new users (UPS requires a value the input does not give; see the warnings): %s\n", strings.Join(parts, ", "))
+	}
+	if t.AtSubmit > 0 {
+		refs := 0
+		for _, a := range r.AtSubmit {
+			if a.Kind != "update" {
+				refs++
+			}
+		}
+		fmt.Fprintf(&b, "resolved at submit (outside this run, no --directory): %d references, %d updates of employees the run does not create\n", refs, t.AtSubmit-refs)
 	}
 	return b.String()
 }

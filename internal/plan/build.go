@@ -155,6 +155,18 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		cs = withNewLogin(cs, rename)
 		rename = nil
 		res.created = true
+	case rename != nil && b.dir == nil && cs.Creates:
+		// Without a directory, a user this run creates and renames is
+		// created once, under the new ID and login; submit looks the old
+		// ID up first and renames and updates the user if it exists.
+		if rename.NewEmployeeID != "" && rename.NewEmployeeID != rename.From {
+			b.warn(&res, rename.Source, "employee %s is created and renamed from %s in this run: one create under the new Employee ID and login (if %s already exists, submit renames and updates it instead)", emp, rename.From, rename.From)
+		} else {
+			b.warn(&res, rename.Source, "employee %s is created in this run and given a new login by this record: one create with the new login (if %s already exists, submit changes its login and updates it instead)", emp, emp)
+		}
+		cs = withNewLogin(cs, rename)
+		rename = nil
+		res.created = true
 	case rename != nil:
 		res.existing = true
 	case cs.Creates:
@@ -162,6 +174,9 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		res.existing = known
 	default:
 		res.existing = true
+	}
+	if len(cs.LeaveOut) > 0 && (res.created || b.opts.Replace) {
+		cs = withoutLeftOut(cs, res.created)
 	}
 	if res.existing && b.dir != nil && !known {
 		b.warn(&res, base, "employee %q is not in the directory: addressed by bulkId, resolved at submit", emp)
@@ -419,6 +434,28 @@ func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 // run creates under the new ID: the mapping left out the logins of records
 // before the rename (the rename was to set it). A login of a later record
 // stays.
+// withoutLeftOut is cs without the values of the extensions left out of
+// a user sent whole (cs.LeaveOut), and, for a new user, without the
+// references that point into them.
+func withoutLeftOut(cs *model.ChangeSet, created bool) *model.ChangeSet {
+	c := *cs
+	c.Attrs = make([]model.Attr, 0, len(cs.Attrs))
+	for i := range cs.Attrs {
+		if !slices.Contains(cs.LeaveOut, cs.Attrs[i].Schema()) {
+			c.Attrs = append(c.Attrs, cs.Attrs[i])
+		}
+	}
+	if created && len(cs.Refs) > 0 {
+		c.Refs = make([]model.Ref, 0, len(cs.Refs))
+		for i := range cs.Refs {
+			if !slices.Contains(cs.LeaveOut, cs.Refs[i].Schema) {
+				c.Refs = append(c.Refs, cs.Refs[i])
+			}
+		}
+	}
+	return &c
+}
+
 func withNewLogin(cs *model.ChangeSet, rename *model.Rename) *model.ChangeSet {
 	if rename.NewLogin == "" {
 		return cs

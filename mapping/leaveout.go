@@ -1,0 +1,268 @@
+package mapping
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// A later stage (the schema check of the planned operations) may find that
+// one value, or one extension of a new user, cannot be provisioned. Neither
+// costs the whole user: DropValue leaves that value out, LeaveOut leaves the
+// extension out of the user the plan creates. Both last for the engine's
+// life, so every later Finish applies them.
+
+// leftExt is an extension left out of one employee's new user.
+type leftExt struct {
+	urn     string
+	missing []string // the attributes UPS requires with the extension
+}
+
+// LeaveOut leaves extension urn out of the user that the plan creates for
+// employee (the Employee ID after renames) because UPS requires missing with
+// it and the input gives none. The change set keeps the values (an existing
+// user is still updated with them) and lists urn in ChangeSet.LeaveOut; the
+// record that started the extension gets a warning naming its fields, the
+// missing attribute and how to supply it. It reports whether the extension
+// was not left out already.
+//
+// Each missing attribute is named in the warning; the result is true only
+// for the first, since the extension is left out once.
+func (e *Engine) LeaveOut(employee, urn, missing string) bool {
+	left := e.leave[employee]
+	for i := range left {
+		if left[i].urn == urn {
+			if !slices.Contains(left[i].missing, missing) {
+				left[i].missing = append(left[i].missing, missing)
+			}
+			return false
+		}
+	}
+	if e.leave == nil {
+		e.leave = map[string][]leftExt{}
+	}
+	e.leave[employee] = append(left, leftExt{urn: urn, missing: []string{missing}})
+	return true
+}
+
+// DropValue drops the value that src (file:line:field) names, from the next
+// Finish on, and adds d (a warning saying why) to its record. It reports
+// whether a value was found that was not dropped already; the caller then
+// rejects instead.
+func (e *Engine) DropValue(src model.Source, d model.Diagnostic) bool {
+	if src.Field == "" {
+		return false
+	}
+	e.index()
+	idx := e.byPos[model.Position{File: src.File, Line: src.Line}]
+	if len(idx) == 0 {
+		// A field on a continuation line of a multi-line record.
+		for i := int32(0); i < e.cs.n; i++ {
+			if p := e.cs.at(i).pos; p.File == src.File && p.Line < src.Line {
+				idx = append(idx, i)
+			}
+		}
+	}
+	if d.Severity == "" {
+		d.Severity = model.SevWarning
+	}
+	found := false
+	for _, i := range idx {
+		c := e.cs.at(i)
+		if c.state != stOK {
+			continue
+		}
+		f, ok := c.fieldAt(src)
+		if !ok || c.dropped(f) {
+			continue
+		}
+		c.dropF = append(c.dropF, f)
+		c.ext = append(c.ext, d)
+		found = true
+	}
+	return found
+}
+
+// fieldAt finds the value index of the record's value at src.
+func (c *contrib) fieldAt(src model.Source) (int32, bool) {
+	match := func(cr *crow, f int32) bool {
+		s := c.source(cr, f)
+		return s.Field == src.Field && s.Line == src.Line
+	}
+	for k := range c.vals {
+		if v := &c.vals[k]; match(v.row(c.tc), v.f) {
+			return v.f, true
+		}
+	}
+	for k := range c.refs {
+		r := &c.refs[k]
+		if match(r.row, r.f) {
+			return r.f, true
+		}
+		for j := range r.attrs {
+			if v := &r.attrs[j]; match(v.row(c.tc), v.f) {
+				return v.f, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func (c *contrib) dropped(f int32) bool { return slices.Contains(c.dropF, f) }
+
+// index brings byPos up to date with the contributions added since.
+func (e *Engine) index() {
+	if e.byPos == nil {
+		e.byPos = map[model.Position][]int32{}
+	}
+	for ; e.indexed < e.cs.n; e.indexed++ {
+		p := e.cs.at(e.indexed).pos
+		e.byPos[p] = append(e.byPos[p], e.indexed)
+	}
+}
+
+// leaveOut lists the extensions left out of group g's new user in cs, warns
+// on the record that started each, and marks the records that have nothing
+// else to give. It touches only the group's own contributions.
+func (e *Engine) leaveOut(g *group, cs *model.ChangeSet) {
+	left := e.leave[g.id]
+	if len(left) == 0 {
+		return
+	}
+	cs.LeaveOut = make([]string, 0, len(left))
+	for _, l := range left {
+		cs.LeaveOut = append(cs.LeaveOut, l.urn)
+	}
+	isLeft := func(urn string) bool { return slices.Contains(cs.LeaveOut, urn) }
+	for _, l := range left {
+		for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
+			c := e.cs.at(ci)
+			var fields []string
+			for k := range c.vals {
+				v := &c.vals[k]
+				row := v.row(c.tc)
+				if row.schema != l.urn || v.prim || c.dropped(v.f) {
+					continue
+				}
+				if s := fieldWord(c.source(row, v.f)); !slices.Contains(fields, s) {
+					fields = append(fields, s)
+				}
+			}
+			if len(fields) == 0 {
+				continue
+			}
+			c.fin = append(c.fin, c.diag(model.SevWarning, nil, -1, leaveOutMessage(g.id, l, c.typ, fields)))
+			break
+		}
+	}
+	for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
+		c := e.cs.at(ci)
+		if ci == g.rename || c.creates && c.tc != nil && len(c.vals) == 0 {
+			continue
+		}
+		rest := false
+		for k := range c.vals {
+			v := &c.vals[k]
+			if !c.dropped(v.f) && !isLeft(v.row(c.tc).schema) {
+				rest = true
+				break
+			}
+		}
+		for k := range c.refs {
+			if r := &c.refs[k]; !c.dropped(r.f) && !isLeft(r.row.schema) {
+				rest = true
+				break
+			}
+		}
+		c.left = !rest
+	}
+}
+
+// fieldWord renders a field for a message: "2 (Name Prefix)" or the key.
+func fieldWord(s model.Source) string {
+	if s.Name != "" && s.Name != s.Field {
+		return s.Field + " (" + s.Name + ")"
+	}
+	return s.Field
+}
+
+// leaveOutMessage is the warning of an extension left out of a new user.
+func leaveOutMessage(emp string, l leftExt, typ string, fields []string) string {
+	token := schemaToken(l.urn)
+	const maxFields = 6
+	list := fields
+	more := ""
+	if len(list) > maxFields {
+		list, more = list[:maxFields], fmt.Sprintf(" and %d more", len(fields)-maxFields)
+	}
+	word := "field"
+	if len(fields) > 1 {
+		word = "fields"
+	}
+	what := "record"
+	if typ != "" {
+		what = typ + " record"
+	}
+	var rows, flags []string
+	for _, m := range l.missing {
+		path, transform := defaultHint(l.urn, m)
+		rows = append(rows, fmt.Sprintf("\"%s,%s,<value>,%s,extension\"", token, path, transform))
+		flags = append(flags, fmt.Sprintf("--default '%s:%s=<value>'", token, path))
+	}
+	needs, one := "one", "it"
+	if len(l.missing) > 1 {
+		needs, one = "them", "them"
+	}
+	return fmt.Sprintf("%s extension left out of new user %s: UPS requires %s with it and no input gives %s "+
+		"(the extension was started by this %s, %s %s%s; the identity and the other extensions are still created). "+
+		"To send it, give %s for every new user: %s in defaults.csv (--mapping DIR), or %s",
+		extensionWord(token), emp, andList(l.missing), needs, what, word, strings.Join(list, ", "), more,
+		one, strings.Join(rows, " and "), strings.Join(flags, " "))
+}
+
+// andList joins words as "a", "a and b", "a, b and c".
+func andList(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// extensionWord names an extension by its schema token: "travel", "spend".
+func extensionWord(token string) string {
+	switch token {
+	case "spend:2.0:User":
+		return "spend"
+	case "travel:2.0:User":
+		return "travel"
+	}
+	return token
+}
+
+// schemaToken is the target_schema token of a URN.
+func schemaToken(urn string) string {
+	for t, u := range schemaTokens {
+		if u == urn && u != "" {
+			return t
+		}
+	}
+	return urn
+}
+
+// defaultHint is the defaults path and transform that supply a required
+// attribute: a complex attribute is given by its name sub-attribute.
+func defaultHint(urn, missing string) (path, transform string) {
+	switch {
+	case urn == model.SchemaTravel && missing == "ruleClass":
+		return "ruleClass.name", "text"
+	case missing == "locale" || missing == "language":
+		return missing, "locale"
+	case missing == "country":
+		return missing, "country"
+	case missing == "reimbursementCurrency":
+		return missing, "currency"
+	}
+	return missing, "text"
+}
