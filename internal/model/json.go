@@ -137,5 +137,15 @@ func (cs *ChangeSet) AppendJSON(dst []byte) []byte {
 	} else {
 		dst = jsonw.AppendArray(dst, cs.Records, (*Position).AppendJSON)
 	}
+	if len(cs.LeaveOut) > 0 {
+		dst = append(dst, `,"leaveOut":[`...)
+		for i, u := range cs.LeaveOut {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = jsonw.AppendString(dst, u)
+		}
+		dst = append(dst, ']')
+	}
 	return append(dst, '}')
 }
