@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -233,5 +236,58 @@ func TestConvertProgress(t *testing.T) {
 	_, _, stderr = run(t, "", append(base, in)...)
 	if stderr != "" {
 		t.Errorf("progress drawn without --progress on a non-terminal: %q", stderr)
+	}
+}
+
+// TestConvertCompanyID: a run that creates users needs the company id
+// (flag or environment); one that only updates does not.
+func TestConvertCompanyID(t *testing.T) {
+	const company = "053c9338-bf2a-49cd-9035-c1f97be858b0"
+	dir := t.TempDir()
+	creates := filepath.Join(dir, "creates.csv")
+	updates := filepath.Join(dir, "updates.csv")
+	if err := os.WriteFile(creates, []byte("305,Ann,,Lee,E1,ann@x.example,,ann@x.example,en_US,US,,L1,USD,,Y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(updates, []byte("350,E1,,,,,,,,Director\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		env    string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"creates without a company id", "", []string{creates}, ExitUsage, []string{"creates 1 users", "--company-id", "UPSMIGRATE_COMPANY_ID", "nothing was written"}},
+		{"creates with the flag", "", []string{"--company-id", company, creates}, ExitOK, nil},
+		{"creates with the environment", company, []string{creates}, ExitOK, nil},
+		{"updates only", "", []string{updates}, ExitOK, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out"+strconv.Itoa(i))
+			var so, se bytes.Buffer
+			c := &CLI{Stdin: strings.NewReader(""), Stdout: &so, Stderr: &se, Context: context.Background(),
+				Getenv: func(k string) string {
+					if k == "UPSMIGRATE_COMPANY_ID" {
+						return tt.env
+					}
+					return ""
+				}}
+			code := c.Run(append([]string{"upsmigrate", "convert", "--out", out}, tt.args...))
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, so.String(), se.String())
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(se.String(), w) {
+					t.Errorf("stderr lacks %q: %s", w, se.String())
+				}
+			}
+			_, err := os.Stat(filepath.Join(out, "report.json"))
+			if written := err == nil; written != (tt.code == ExitOK) {
+				t.Errorf("report.json written %t, exit %d", written, code)
+			}
+		})
 	}
 }

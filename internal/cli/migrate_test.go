@@ -261,3 +261,20 @@ func TestMigrateGuardrails(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateCompanyFromToken: migrate creates users without --company-id:
+// the company comes from the token, and every created user carries it.
+func TestMigrateCompanyFromToken(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := run(t, "", "migrate", "--sandbox", "--yes", "--poll-interval", "1ms", "--out", out, "../../samples/concur/employees-305.csv")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	st, scode := statusOf(t, out)
+	if scode != ExitOK || st.Meta == nil || !uuidRE.MatchString(st.Meta.Company) {
+		t.Fatalf("status exit %d, meta %+v", scode, st.Meta)
+	}
+	if st.Totals["success"] == 0 || st.Totals["success"]+st.Totals["skipped"] != st.Records {
+		t.Errorf("totals %v for %d records\n%s", st.Totals, st.Records, stdout)
+	}
+}

@@ -253,3 +253,94 @@ func TestTreeAndWarnings(t *testing.T) {
 		t.Error("Data shares its tree between calls")
 	}
 }
+
+// TestCreateAndRename: a user created and renamed in the same run is one
+// create under the new Employee ID and login, with or without a directory
+// that lacks the old ID; a directory that has it makes it a rename and an
+// update.
+func TestCreateAndRename(t *testing.T) {
+	mk := func() []*model.ChangeSet {
+		return []*model.ChangeSet{{EmployeeID: "N1", Creates: true,
+			Rename:  &model.Rename{From: "O1", NewEmployeeID: "N1", NewLogin: "new@x.example", Source: src(2, "3")},
+			Attrs:   []model.Attr{set(model.SchemaCore, "name.givenName", "Ann")},
+			Records: []model.Position{{File: "f", Line: 1}, {File: "f", Line: 2}}}}
+	}
+	empty, _ := NewDirectory(nil)
+	has, _ := NewDirectory([]DirEntry{{EmployeeNumber: "O1", ID: "u1"}})
+	tests := []struct {
+		name    string
+		dir     *Directory
+		methods []string
+		warn    string
+	}{
+		{"no directory", nil, []string{"POST /Users"}, "created and renamed from O1 in this run"},
+		{"not in the directory", empty, []string{"POST /Users"}, `renamed from "O1" is not in the directory`},
+		{"in the directory", has, []string{"PATCH /Users/u1", "PATCH /Users/u1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Build(mk(), Options{Directory: tt.dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range p.Requests {
+				for _, op := range r.Operations {
+					got = append(got, op.Method+" "+op.Path)
+					if op.Method == "POST" {
+						body := string(op.Encoded())
+						if !strings.Contains(body, `"userName":"new@x.example"`) || !strings.Contains(body, `"employeeNumber":"N1"`) {
+							t.Errorf("create is not under the new ID and login: %s", body)
+						}
+					}
+				}
+			}
+			if !reflect.DeepEqual(got, tt.methods) {
+				t.Errorf("operations %v, want %v", got, tt.methods)
+			}
+			var msgs []string
+			for _, w := range p.Warnings {
+				msgs = append(msgs, w.String())
+			}
+			if all := strings.Join(msgs, "\n"); tt.warn != "" && !strings.Contains(all, tt.warn) || tt.warn == "" && all != "" {
+				t.Errorf("warnings %q, want %q", all, tt.warn)
+			}
+		})
+	}
+}
+
+// TestLeaveOut: the extensions of ChangeSet.LeaveOut are left out of a
+// created user (values and references into them), and kept in an update.
+func TestLeaveOut(t *testing.T) {
+	mk := func() []*model.ChangeSet {
+		return []*model.ChangeSet{{EmployeeID: "E1", Creates: true, LeaveOut: []string{model.SchemaTravel},
+			Attrs: []model.Attr{set(model.SchemaCore, "name.givenName", "Ann"), set(model.SchemaTravel, "orgUnit", "Sales"),
+				set(model.SchemaSpendUser, "country", "US")},
+			Refs:    []model.Ref{{Kind: model.RefManager, Schema: model.SchemaTravel, Path: "manager", Target: "E2"}},
+			Records: []model.Position{{File: "f", Line: 1}}}}
+	}
+	has, _ := NewDirectory([]DirEntry{{EmployeeNumber: "E1", ID: "u1"}, {EmployeeNumber: "E2", ID: "u2"}})
+	for _, tt := range []struct {
+		name     string
+		dir      *Directory
+		travel   bool
+		requests int
+	}{{"created", nil, false, 1}, {"updated", has, true, 2}} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Build(mk(), Options{Directory: tt.dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Requests) != tt.requests {
+				t.Fatalf("%d requests, want %d", len(p.Requests), tt.requests)
+			}
+			body := string(p.Requests[0].Operations[0].Encoded())
+			if got := strings.Contains(body, "travel"); got != tt.travel {
+				t.Errorf("travel sent %t, want %t: %s", got, tt.travel, body)
+			}
+			if !strings.Contains(body, `"US"`) {
+				t.Errorf("the complete extension is not sent: %s", body)
+			}
+		})
+	}
+}
