@@ -625,11 +625,11 @@ func checkFilterValue(urn string, n *attrNode, path string, start, end int) erro
 		}
 	}
 	if isS && len(n.enum) > 0 && !contains(n.enum, str) {
-		msg := fmt.Sprintf("%s takes one of %s", n.path, quoteList(n.enum))
 		s := Suggest(str, n.enum)
 		if s == "" {
-			return fail(msg, "")
+			return fail(fmt.Sprintf("%s takes one of %s", n.path, quoteList(n.enum)), "")
 		}
+		msg := "not a value of " + n.path
 		if strings.EqualFold(s, str) {
 			msg += " (values are case-sensitive)"
 		}

@@ -83,7 +83,7 @@ func TestLookupAttributeErrors(t *testing.T) {
 		{urnCore, `name[type eq "x"].givenName`, "single-valued", "", ""},
 		{urnCore, `phoneNumbers[primary eq "true"].value`, "not string", "", ""},
 		{urnCore, "userName.x", "no sub-attributes", "", ""},
-		{urnSpend, `customData[id eq "custom23"].value`, "takes one of", `customData[id eq "custom2"].value`, ""},
+		{urnSpend, `customData[id eq "custom23"].value`, "not a value of customData.id", `customData[id eq "custom2"].value`, ""},
 		{urnApprover, "report[primary eq true].aprover.employeeNumber", `no attribute "aprover"`, "report[primary eq true].approver.employeeNumber", ""},
 		{urnCore, "", "empty path", "", ""},
 		{urnCore, "name..givenName", "empty attribute name", "", ""},
