@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/schemas"
 )
 
@@ -203,5 +204,22 @@ func TestSchemaTokensKnown(t *testing.T) {
 	}
 	if len(tokenOrder) != len(schemaTokens)-1 {
 		t.Errorf("tokenOrder has %d tokens, schemaTokens %d", len(tokenOrder), len(schemaTokens)-1)
+	}
+}
+
+// TestEntitlementsMatchSchema: the entitlements a row may grant are the
+// values the schema allows in core entitlements.
+func TestEntitlementsMatchSchema(t *testing.T) {
+	a, err := schemas.LookupAttribute(model.SchemaCore, "entitlements")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Enum) != len(entitlements) {
+		t.Errorf("schema entitlements %v, mapping %v", a.Enum, entitlements)
+	}
+	for _, e := range a.Enum {
+		if !entitlements[e] {
+			t.Errorf("schema entitlement %s unknown to the mapping", e)
+		}
 	}
 }
