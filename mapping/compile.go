@@ -306,7 +306,8 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 	cr.conv = tf.conv
 	urn, ok := schemaTokens[r.TargetSchema]
 	if !ok {
-		v.add(r, "target_schema", "unknown target schema %q: want one of %s", r.TargetSchema, schemaTokenList())
+		v.add(r, "target_schema", "%s", unknownSchema(r.TargetSchema, true))
+		checkSecret(v, r, tf)
 		return
 	}
 	cr.schema = urn
@@ -358,6 +359,7 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 	}
 
 	// Targets.
+	n0 := len(v.errs)
 	needNote := false
 	switch tf.op {
 	case opLiteral:
@@ -370,9 +372,11 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 			v.add(r, "target_path", "transform ignore has no target path")
 		}
 		needNote = true
-	case opUnsupported, opSecret, opForbid:
+	case opUnsupported, opForbid:
 		expectTarget(v, r, NotSupported, "")
 		needNote = true
+	case opSecret:
+		needNote = true // target: checkSecret
 	case opKey, opNewEmployeeID:
 		expectTarget(v, r, "enterprise:2.0:User", "employeeNumber")
 	case opNewLogin:
@@ -415,6 +419,10 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 			cr.primary.target = internTarget(urn + ":" + cr.primary.path)
 		}
 	}
+	checkSecret(v, r, tf)
+	if len(v.errs) == n0 {
+		checkTarget(v, r, tf, cr)
+	}
 	if needNote && strings.TrimSpace(r.Note) == "" {
 		v.add(r, "note", "a field that is not mapped needs the reason in the note column")
 	}
@@ -450,7 +458,7 @@ func compileRef(v *validator, name string, r *Row, cr *crow) {
 	case "approver":
 		m := approverPath.FindStringSubmatch(r.TargetPath)
 		if r.TargetSchema != "spend:2.0:Approver" || m == nil {
-			v.add(r, "target_path", "approver wants target_schema spend:2.0:Approver and target_path <type>[primary eq true|false].approver.employeeNumber, got %s %q", r.TargetSchema, r.TargetPath)
+			v.add(r, "target_path", "approver wants target_schema spend:2.0:Approver and target_path <type>[primary eq true|false].approver.employeeNumber, got %s %q%s", r.TargetSchema, r.TargetPath, approverHint(r))
 			return
 		}
 		primary := m[2] == "true"

@@ -169,7 +169,7 @@ func NewDefaults(file string, rows []DefaultRow) (*Defaults, error) {
 		urn, ok := schemaTokens[r.TargetSchema]
 		switch {
 		case !ok || urn == "":
-			add(r, "target_schema", "unknown target schema %q: want one of %s", r.TargetSchema, strings.TrimSuffix(schemaTokenList(), ", NOT SUPPORTED"))
+			add(r, "target_schema", "%s", unknownSchema(r.TargetSchema, false))
 		case urn == model.SchemaApprover || urn == model.SchemaApproverLimit || urn == model.SchemaRole || urn == model.SchemaDelegate:
 			add(r, "target_schema", "schema %s takes references or roles: it has no defaults", r.TargetSchema)
 		}
@@ -177,6 +177,10 @@ func NewDefaults(file string, rows []DefaultRow) (*Defaults, error) {
 			add(r, "target_path", "malformed target path %q", r.TargetPath)
 		} else if urn == model.SchemaEnterprise && (r.TargetPath == "employeeNumber" || r.TargetPath == "companyId") {
 			add(r, "target_path", "%s is written by the plan: it has no default", r.TargetPath)
+		} else if len(errs) == n {
+			if col, msg := defaultTargetProblem(r, urn); msg != "" {
+				add(r, col, "%s", msg)
+			}
 		}
 		key := urn + ":" + r.TargetPath
 		if prev, dup := seen[key]; dup {

@@ -29,7 +29,20 @@
 // are validated when loaded — unknown transform or schema token, duplicate
 // or missing field position, args that do not fit the transform, unknown
 // role codes, a phone_ext without its phone row, a missing note — and every
-// problem is reported as a *TableError at file:line:column. Rows keep their
+// problem is reported as a *TableError at file:line:column. Targets are
+// checked against the UPS schemas (schemas.LookupAttribute, a catalogue
+// built once per process): every target_path of a value, member or
+// reference row and of a defaults row must name an attribute of its
+// target_schema, filters included (emails[type eq "work"] needs type among
+// the element's sub-attributes and "work" among its values), a value row
+// one simple attribute of its transform's type (flag and bool: boolean;
+// the others: string); an unknown schema token or attribute says what was
+// probably meant ("did you mean name.givenName?", or another schema's
+// attribute). Names are case-sensitive, as UPS reads them: a case-only
+// difference is an error that gives the right spelling. A password — a row
+// with transform secret, or whose source field or name says Password — is
+// never routed to an attribute: only secret (target NOT SUPPORTED),
+// ignore, unsupported or forbid may read it. Rows keep their
 // line: Attr.Row and Diagnostic.Row name it as "mapping/tables/305.csv:17"
 // (or the override file's path).
 //

@@ -50,6 +50,17 @@
 // names (an unknown path is a strict-only finding), bulkIds must be unique,
 // and a serialized bulk request must stay within 400 KB.
 //
+// # Attributes
+//
+// LookupAttribute and LookupElementAttribute tell whether a path in the
+// mapping tables' notation (name.givenName, emails[type eq "work"].value,
+// report[primary eq true].approver.employeeNumber) names an attribute of a
+// schema, from a catalogue of the schema files built once per process; an
+// unknown name is an *AttributeError with the closest known path (Suggest:
+// same name in another case, small edit distance, same name elsewhere in
+// the schema or in another schema). Names are case-sensitive: RFC 7643
+// says otherwise, but UPS reads its JSON case-sensitively.
+//
 // # Findings
 //
 // A Finding names a JSON pointer ("/Operations/3/data/name/givenName"), a

@@ -236,6 +236,24 @@ func TestEditedWorkbookErrors(t *testing.T) {
 			[]string{`book.xlsx:305!E4 (column transform): unknown transform "flg"`}},
 		{"unknown schema token", func(t *testing.T, f *excelize.File) { set(t, f, "305", "3", "C", "core:2.1:User") },
 			[]string{`book.xlsx:305!C4 (column target_schema): unknown target schema "core:2.1:User"`}},
+		{"typo in a target path", func(t *testing.T, f *excelize.File) { set(t, f, "305", "2", "D", "name.givenNameTYPO") },
+			[]string{`book.xlsx:305!D3 (column target_path): target path name.givenNameTYPO (core:2.0:User): no attribute "givenNameTYPO" in name; did you mean name.givenName?`}},
+		{"typo in a filter", func(t *testing.T, f *excelize.File) {
+			set(t, f, "305", "17", "D", `customData[id eq "custom02"].value`)
+		}, []string{`book.xlsx:305!D18 (column target_path):`, `did you mean customData[id eq "custom2"].value?`}},
+		{"typo in a schema", func(t *testing.T, f *excelize.File) { set(t, f, "305", "2", "C", "core:2.0:Users") },
+			[]string{`book.xlsx:305!C3 (column target_schema): unknown target schema "core:2.0:Users": did you mean core:2.0:User?`}},
+		{"password sent", func(t *testing.T, f *excelize.File) {
+			set(t, f, "305", "7", "C", "core:2.0:User")
+			set(t, f, "305", "7", "D", "title")
+			set(t, f, "305", "7", "E", "text")
+		}, []string{`book.xlsx:305!E8 (column transform): field 7 (Password) is a password: passwords are never sent`}},
+		{"secret routed", func(t *testing.T, f *excelize.File) {
+			set(t, f, "v1", "Password", "C", "core:2.0:User")
+			set(t, f, "v1", "Password", "D", "title")
+		}, []string{`book.xlsx:v1!C7 (column target_schema): field Password is a password (transform secret) routed to core:2.0:User title`}},
+		{"typo in a default", func(t *testing.T, f *excelize.File) { f.SetCellStr("defaults", "B2", "Locale") },
+			[]string{`book.xlsx:defaults!B2 (column target_path): target path Locale (spend:2.0:User): no attribute "Locale" (attribute names are case-sensitive in UPS); did you mean locale?`}},
 		{"duplicate field", func(t *testing.T, f *excelize.File) { set(t, f, "305", "3", "A", "2") },
 			[]string{`book.xlsx:305!A4 (column source_field): duplicate source field "2" (also on line 3)`}},
 		{"missing note", func(t *testing.T, f *excelize.File) { set(t, f, "305", "7", "H", "") },
