@@ -65,7 +65,7 @@ type crow struct {
 	member  string // entitlement or role code (static members)
 	maxLen  int
 	kind    valKind
-	eod     bool       // datetime: end of day
+	cf      convFlags  // the row's conversion flags (end of day, date)
 	silent  string     // unsupported: value dropped without a warning
 	target  int32      // interned fold target; -1 = none (dynamic members and non-value rows)
 	sbit    uint16     // schemaBit of schema
@@ -304,6 +304,9 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 	}
 	cr.op = tf.op
 	cr.conv = tf.conv
+	if tf.name == "date" || tf.name == "datetime" {
+		cr.cf |= cfDate
+	}
 	urn, ok := schemaTokens[r.TargetSchema]
 	if !ok {
 		v.add(r, "target_schema", "unknown target schema %q: want one of %s", r.TargetSchema, schemaTokenList())
@@ -352,7 +355,9 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		if r.Args != "start" && r.Args != "end" {
 			v.add(r, "args", "transform datetime takes args start or end, got %q", r.Args)
 		}
-		cr.eod = r.Args == "end"
+		if r.Args == "end" {
+			cr.cf |= cfEndOfDay
+		}
 	case "key":
 		// Checked in tableChecks, which knows the other rows.
 	}

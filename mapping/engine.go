@@ -19,6 +19,9 @@ type Options struct {
 	// run, and amendments of employees the run does not create are passed
 	// on unchecked (they are resolved at submit time).
 	Known func(employeeID string) bool
+	// DateOrder is how slash dates are read (MonthFirst, the zero value, or
+	// DayFirst). DateHints reports files whose dates read only the other way.
+	DateOrder DateOrder
 }
 
 // Engine maps records to change sets. Add records in input order, then call
@@ -40,6 +43,10 @@ type Engine struct {
 	orgs  arena[model.Origin] // the lineage origin of every record
 	dscr  []cval
 	rscr  []cref
+	cf    convFlags // cfDayFirst when Options.DateOrder is DayFirst
+
+	dates    []*dateStats // per input file, in order of first record
+	curDates *dateStats
 
 	byPos   map[model.Position][]int32
 	indexed int32
@@ -171,7 +178,11 @@ func (a *arena[T]) take(src []T) []T {
 // NewEngine returns an engine mapping through the tables of set.
 func NewEngine(set *Set, opts Options) *Engine {
 	roles, _ := roleCodes() // the tables of set compiled, so the codes loaded
-	return &Engine{set: set, opts: opts, roles: roles}
+	e := &Engine{set: set, opts: opts, roles: roles}
+	if opts.DateOrder == DayFirst {
+		e.cf = cfDayFirst
+	}
+	return e
 }
 
 func (e *Engine) table(rec *model.Record) *Table {
@@ -361,7 +372,10 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 	case opForbid:
 		c.fail(cr, f, "a value here cannot be carried to UPS and dropping it would change the record's meaning (see the table note)")
 	case opSet:
-		s, err := cr.conv(v, cr.eod)
+		if cr.cf&cfDate != 0 {
+			e.noteDate(c, cr, f, v)
+		}
+		s, err := cr.conv(v, cr.cf|e.cf)
 		if err != nil {
 			c.fail(cr, f, err.Error())
 			return
@@ -423,7 +437,7 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 	case opNewEmployeeID:
 		c.newEmp, c.renRow, c.renF = v, cr, f
 	case opNewLogin:
-		s, err := cr.conv(v, false)
+		s, err := cr.conv(v, 0)
 		if err != nil {
 			c.fail(cr, f, err.Error())
 			return
