@@ -28,6 +28,10 @@ type Options struct {
 	CompanyID string
 	// Format forces the input format; Encoding names a legacy encoding.
 	Format, Encoding string
+	// DateOrder is how slash dates are read (--date-order; default
+	// month-first). A file whose dates read only the other way gets a
+	// warning in its FileSummary.
+	DateOrder mapping.DateOrder
 	// NoValidate skips the schema check of the operations (not recommended).
 	NoValidate bool
 	// Strict makes unknown attributes errors instead of warnings.
@@ -130,9 +134,10 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	if opts.Directory != nil {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
-	eng := mapping.NewEngine(set, mapping.Options{Known: known})
+	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder})
 	res := &Result{progress: opts.Progress, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
-		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict}}
+		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict,
+		DateOrder: opts.DateOrder.String()}}
 	var readerRejects []model.RecordResult
 	for _, path := range paths {
 		fs, rejects, err := readInput(path, opts, eng)
@@ -325,7 +330,7 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	if fatal != nil {
 		return fs, nil, fatal
 	}
-	fs.Warnings = in.Warnings()
+	fs.Warnings = append(in.Warnings(), eng.DateHints(path)...)
 	if cr != nil {
 		s := cr.Settings()
 		fs.Settings = &s
