@@ -67,6 +67,7 @@ type crow struct {
 	kind    valKind
 	cf      convFlags  // the row's conversion flags (end of day, date)
 	silent  string     // unsupported: value dropped without a warning
+	lost    string     // unsupported, forbid: what the value means that UPS cannot hold (Row.Lost)
 	target  int32      // interned fold target; -1 = none (dynamic members and non-value rows)
 	sbit    uint16     // schemaBit of schema
 	fold    string     // dynamic members: fold key prefix
@@ -419,6 +420,12 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 			cr.primary = &crow{ref: cr.ref, src: cr.src, name: cr.name, op: opSet, schema: urn, sbit: cr.sbit, path: p + ".primary", kind: vBool}
 			cr.primary.target = internTarget(urn + ":" + cr.primary.path)
 		}
+	}
+	// Only unsupported and forbid rows say what is lost; other rows ignore
+	// the column, so that a row mapped in an override may keep its text.
+	cr.lost = r.Lost
+	if tf.op == opForbid && cr.lost == "" {
+		cr.lost = r.Note // a table without the lost column: the note says why
 	}
 	if needNote && strings.TrimSpace(r.Note) == "" {
 		v.add(r, "note", "a field that is not mapped needs the reason in the note column")

@@ -44,6 +44,9 @@ type Engine struct {
 	dscr  []cval
 	rscr  []cref
 	cf    convFlags // cfDayFirst when Options.DateOrder is DayFirst
+	fscr  []fieldRef // the record's fields of forbid rows that carry a value
+
+	refused map[*Table]*refusal // records refused by forbid rows, per table
 
 	dates    []*dateStats // per input file, in order of first record
 	curDates *dateStats
@@ -234,7 +237,7 @@ func (e *Engine) Add(rec *model.Record) {
 	e.orgs.buf = append(e.orgs.buf, model.Origin{Pos: rec.Pos, Keys: rec.Keys, Names: rec.Names, Lines: rec.Lines})
 	*c = contrib{pos: rec.Pos, format: rec.Format, typ: rec.Type, origin: &e.orgs.buf[len(e.orgs.buf)-1],
 		keyF: -1, renF: -1, loginF: -1, next: -1}
-	e.dscr, e.rscr = e.dscr[:0], e.rscr[:0]
+	e.dscr, e.rscr, e.fscr = e.dscr[:0], e.rscr[:0], e.fscr[:0]
 	defer func() {
 		if r := recover(); r != nil {
 			c.fail(nil, -1, fmt.Sprintf("internal error mapping this record: %v", r))
@@ -364,13 +367,13 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 		}
 	case opIgnore:
 	case opUnsupported:
-		if v != cr.silent {
-			c.warn(cr, f, "not supported by UPS: non-empty value dropped")
+		if v != cr.silent && !strings.EqualFold(v, cr.silent) {
+			c.warn(cr, f, unsupportedMsg(cr, v))
 		}
 	case opSecret:
 		c.warn(cr, f, "a password value was present and dropped: UPS has no password attribute (the value is never written)")
 	case opForbid:
-		c.fail(cr, f, "a value here cannot be carried to UPS and dropping it would change the record's meaning (see the table note)")
+		e.fscr = append(e.fscr, fieldRef{cr, f}) // refused in finishRecord, naming every such field
 	case opSet:
 		if cr.cf&cfDate != 0 {
 			e.noteDate(c, cr, f, v)
@@ -481,6 +484,9 @@ func (e *Engine) put(c *contrib, cr *crow, v cval) {
 // delegate reference, and the skipped state.
 func (e *Engine) finishRecord(c *contrib, rec *model.Record, t *Table, dTarget string, dTargetF int32, dProduct string) {
 	tc := t.c
+	if len(e.fscr) > 0 {
+		e.refuse(c, t)
+	}
 	if len(tc.keys) == 0 {
 		e.vals.buf = e.vals.buf[:e.start]
 		if c.state == stOK {

@@ -68,7 +68,7 @@ func TestThroughReaders(t *testing.T) {
 		"feed.txt:2":   "converted feed.txt:2:7 (Password): warning: a password value",
 		"feed.txt:3":   "converted",
 		"users.xml:3":  "converted",
-		"users.json:2": "converted users.json:3:Emails[0].Type: warning: not supported by UPS",
+		"users.json:2": "converted users.json:3:Emails[0].Type: warning: Emails: not supported by UPS",
 	}
 	for pos, w := range want {
 		if !strings.HasPrefix(got[pos], w) {

@@ -59,9 +59,9 @@ var transforms = []transform{
 	{"literal", opLiteral, nil, "literal", "value must equal args (the record type in field 1); not sent"},
 	{"key", opKey, nil, "key", "the Employee ID keying the change set; args create | amend | create-if=F1|F2... (create when those fields are all non-blank)"},
 	{"ignore", opIgnore, nil, "", "not sent and no warning (the note says why)"},
-	{"unsupported", opUnsupported, nil, "silent", "no UPS target: a non-empty value is dropped with a warning; args: a value that is dropped silently (N for flags)"},
+	{"unsupported", opUnsupported, nil, "silent", "no UPS target: a non-empty value is dropped with a warning naming the field (and a flag's value) and saying what is lost (the lost column); args: a value that is dropped silently, in any case (N for flags)"},
 	{"secret", opSecret, nil, "", "no UPS target and a secret (Password): a non-empty value is dropped with a warning that never shows it"},
-	{"forbid", opForbid, nil, "", "no UPS target and dropping would change the meaning of the record: a non-empty value rejects the record"},
+	{"forbid", opForbid, nil, "", "no UPS target and dropping would change the meaning of the record: a non-empty value rejects the record, saying why (the lost column, else the note)"},
 	{"text", opSet, convText, "", "trimmed text (names, codes, custom data via customData[id eq \"...\"].value, address lines)"},
 	{"login", opSet, convLogin, "", "login ID: user@domain without the characters UPS forbids"},
 	{"email", opSet, convEmail, "", "e-mail address local@domain"},
@@ -519,4 +519,18 @@ func convPhoneExt(v string) error {
 		return fmt.Errorf("malformed phone extension %q: want 1 to 10 digits", v)
 	}
 	return nil
+}
+
+// unsupportedMsg is the warning of an unsupported row that drops v: the
+// field's name, the value of a flag (a row with a silent value), and what
+// is lost (the row's lost column) or that the value is dropped.
+func unsupportedMsg(cr *crow, v string) string {
+	what := cr.name
+	if cr.silent != "" {
+		what = v + " for " + cr.name
+	}
+	if cr.lost != "" {
+		return what + ": not supported by UPS, " + cr.lost
+	}
+	return what + ": not supported by UPS, the value is dropped"
 }

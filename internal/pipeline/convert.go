@@ -100,6 +100,10 @@ type Result struct {
 	// input record (they are in Findings); the run must not pass as clean.
 	SchemaErrors int
 	Totals       Totals
+	// Refused counts the records refused because a field carries a value
+	// UPS cannot hold and dropping it would change the record (400
+	// segments), per record type; they are among the rejected records.
+	Refused []mapping.Refusal
 
 	progress func(Progress) // Options.Progress, for Write
 	options  *PlanOptions   // for report.json
@@ -147,6 +151,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		res.Files = append(res.Files, fs)
 		readerRejects = append(readerRejects, rejects...)
 	}
+	res.Refused = eng.Refused()
 
 	var fv *schemas.FastValidator
 	if !opts.NoValidate {

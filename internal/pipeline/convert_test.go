@@ -112,6 +112,13 @@ func TestConvertSamplesAccounting(t *testing.T) {
 			t.Errorf("%s: %d records read, %d outcomes", f.Path, f.Records, perFile[f.Path])
 		}
 	}
+	// roles-400.csv line 2 has two segments: refused, and counted.
+	if len(res.Refused) != 1 || res.Refused[0].Table != "400" || res.Refused[0].Records != 1 {
+		t.Errorf("refused %+v, want one 400 record", res.Refused)
+	}
+	if want := "400 records refused for Segment 1, Segment 2: 1 (UPS cannot hold the value"; !strings.Contains(res.Summary(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, res.Summary())
+	}
 }
 
 // TestConvertNeverWritesPasswords converts the samples (one 305 row carries
