@@ -43,7 +43,7 @@ type Engine struct {
 	orgs  arena[model.Origin] // the lineage origin of every record
 	dscr  []cval
 	rscr  []cref
-	cf    convFlags // cfDayFirst when Options.DateOrder is DayFirst
+	cf    convFlags  // cfDayFirst when Options.DateOrder is DayFirst
 	fscr  []fieldRef // the record's fields of forbid rows that carry a value
 
 	refused map[*Table]*refusal // records refused by forbid rows, per table
