@@ -74,6 +74,7 @@ type crow struct {
 	shared  bool       // another row of the table writes the same target
 	inDeleg bool       // attribute of the delegate element (Ref.Attrs)
 	primary *crow      // phone: synthetic row setting the element's primary=true
+	gated   []*crow    // presence flag of a delegate sub-attribute: the rows below its path
 	site    model.Site // src, name and ref: the lineage the row's values share
 
 	refKind    model.RefKind
@@ -93,6 +94,7 @@ type compiled struct {
 	createIf []*crow
 	delegate *crow
 	product  *crow
+	gates    []*crow // presence flags (rows with gated)
 }
 
 // targets interns fold targets process-wide, so that the same attribute
@@ -564,6 +566,19 @@ func tableChecks(v *validator, t *Table, c *compiled) {
 		cr := &c.rows[i]
 		if cr.inDeleg && c.delegate == nil {
 			v.add(rowOf(t, cr), "target_schema", "spend:2.0:Delegate attributes need a delegate row in the same table")
+		}
+		// A flag on a delegate sub-attribute whose parts other rows map
+		// (temporaryDelegation and temporaryDelegation.…FromDate) is its
+		// presence flag: N drops the parts, Y needs them.
+		if cr.inDeleg && cr.op == opFlag {
+			for j := range c.rows {
+				if k := &c.rows[j]; k.inDeleg && strings.HasPrefix(k.path, cr.path+".") {
+					cr.gated = append(cr.gated, k)
+				}
+			}
+			if cr.gated != nil {
+				c.gates = append(c.gates, cr)
+			}
 		}
 	}
 	if keyRow == nil {

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,9 +102,9 @@ func TestDateOrder(t *testing.T) {
 				}
 				var got []string
 				for _, a := range cs.Refs[0].Attrs {
-					got = append(got, a.Path()+"="+a.Value().(string))
+					got = append(got, fmt.Sprintf("%s=%v", a.Path(), a.Value()))
 				}
-				want := "temporaryDelegation.temporaryDelegationFromDate=2024-03-01T00:00:00Z temporaryDelegation.temporaryDelegationToDate=2024-03-31T23:59:59Z"
+				want := "temporaryDelegation.temporaryDelegationFromDate=2024-03-01T00:00:00Z temporaryDelegation.temporaryDelegationToDate=2024-03-31T23:59:59Z temporaryDelegation=true"
 				if strings.Join(got, " ") != want {
 					t.Errorf("delegate attrs %v, want %s", got, want)
 				}

@@ -518,6 +518,9 @@ func (e *Engine) finishRecord(c *contrib, rec *model.Record, t *Table, dTarget s
 		c.renRow, c.renF = c.loginRow, c.loginF
 	}
 	if tc.delegate != nil {
+		for _, g := range tc.gates {
+			e.gate(c, tc, g)
+		}
 		switch {
 		case dTarget == "":
 			c.fail(tc.delegate, keyIndex(tc, tc.delegate), "Delegate ID is required")

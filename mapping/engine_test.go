@@ -170,7 +170,7 @@ func TestScenario(t *testing.T) {
 		"approver report feed.csv:2:59 (Employee ID of the expense report approver) -> E2",
 		"biManager biManager feed.csv:2:77 (BI Manager Employee ID) -> E2",
 		"manager manager feed.csv:7:9 (Employee ID of the Travel Approver) -> E2",
-		"delegate expense feed.csv:11:3 (Delegate ID) -> E2 canPrepare=true temporaryDelegation.temporaryDelegationFromDate=2024-03-01T00:00:00Z temporaryDelegation.temporaryDelegationToDate=2024-03-31T23:59:59Z canApprove=true canSubmitTravelRequest=false",
+		"delegate expense feed.csv:11:3 (Delegate ID) -> E2 canPrepare=true temporaryDelegation.temporaryDelegationFromDate=2024-03-01T00:00:00Z temporaryDelegation.temporaryDelegationToDate=2024-03-31T23:59:59Z temporaryDelegation=true canApprove=true canSubmitTravelRequest=false",
 	}
 	if strings.Join(refs, "\n") != strings.Join(wantRefs, "\n") {
 		t.Errorf("E1N refs:\n%s\nwant:\n%s", strings.Join(refs, "\n"), strings.Join(wantRefs, "\n"))
