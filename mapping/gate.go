@@ -85,4 +85,3 @@ func isAre(names []string) string {
 	}
 	return "are"
 }
-
