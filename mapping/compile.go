@@ -65,17 +65,19 @@ type crow struct {
 	member  string // entitlement or role code (static members)
 	maxLen  int
 	kind    valKind
-	cf      convFlags  // the row's conversion flags (end of day, date)
-	silent  string     // unsupported: value dropped without a warning
-	lost    string     // unsupported, forbid: what the value means that UPS cannot hold (Row.Lost)
-	target  int32      // interned fold target; -1 = none (dynamic members and non-value rows)
-	sbit    uint16     // schemaBit of schema
-	fold    string     // dynamic members: fold key prefix
-	shared  bool       // another row of the table writes the same target
-	inDeleg bool       // attribute of the delegate element (Ref.Attrs)
-	primary *crow      // phone: synthetic row setting the element's primary=true
-	gated   []*crow    // presence flag of a delegate sub-attribute: the rows below its path
-	site    model.Site // src, name and ref: the lineage the row's values share
+	cf      convFlags        // the row's conversion flags (end of day, date)
+	silent  string           // unsupported: value dropped without a warning
+	lost    string           // unsupported, forbid: what the value means that UPS cannot hold (Row.Lost)
+	target  int32            // interned fold target; -1 = none (dynamic members and non-value rows)
+	sbit    uint16           // schemaBit of schema
+	fold    string           // dynamic members: fold key prefix
+	shared  bool             // another row of the table writes the same target
+	inDeleg bool             // attribute of the delegate element (Ref.Attrs)
+	primary *crow            // phone: synthetic row setting the element's primary=true
+	gated   []*crow          // presence flag of a delegate sub-attribute: the rows below its path
+	subs    []*crow          // synthetic rows a value may write (cval.sub): primary; the typed e-mails of email_entry
+	etypes  map[string]uint8 // email_entry: input type (lower case) -> index in subs + 1
+	site    model.Site       // src, name and ref: the lineage the row's values share
 
 	refKind    model.RefKind
 	refPath    string
@@ -266,8 +268,8 @@ func compile(t *Table) (*compiled, error) {
 		cr := &c.rows[i]
 		cr.idx = uint16(i)
 		cr.setSite()
-		if cr.primary != nil {
-			cr.primary.setSite()
+		for _, sub := range cr.subs {
+			sub.setSite()
 		}
 	}
 	tableChecks(v, t, c)
@@ -421,6 +423,7 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 			}
 			cr.primary = &crow{ref: cr.ref, src: cr.src, name: cr.name, op: opSet, schema: urn, sbit: cr.sbit, path: p + ".primary", kind: vBool}
 			cr.primary.target = internTarget(urn + ":" + cr.primary.path)
+			cr.subs = []*crow{cr.primary}
 		}
 	}
 	// Only unsupported and forbid rows say what is lost; other rows ignore
@@ -546,8 +549,8 @@ func tableChecks(v *validator, t *Table, c *compiled) {
 		if cr.target >= 0 {
 			byTarget[cr.target] = append(byTarget[cr.target], cr)
 		}
-		if cr.primary != nil {
-			byTarget[cr.primary.target] = append(byTarget[cr.primary.target], cr.primary)
+		for _, sub := range cr.subs {
+			byTarget[sub.target] = append(byTarget[sub.target], sub)
 		}
 	}
 	for _, rs := range byTarget {

@@ -67,17 +67,17 @@ const (
 // cval is one mapped value of a record, kept compact until Finish: one
 // pointer, 24 bytes.
 type cval struct {
-	s    string
-	f    int32  // index of the value in the record
-	ri   uint16 // row index in the record's compiled table
-	b    bool
-	prim bool // the synthetic primary=true row of rows[ri]
+	s   string
+	f   int32  // index of the value in the record
+	ri  uint16 // row index in the record's compiled table
+	b   bool
+	sub uint8 // > 0: the synthetic row rows[ri].subs[sub-1] (a phone's primary=true, a typed e-mail)
 }
 
 func (v *cval) row(tc *compiled) *crow {
 	r := &tc.rows[v.ri]
-	if v.prim {
-		return r.primary
+	if v.sub > 0 {
+		return r.subs[v.sub-1]
 	}
 	return r
 }
@@ -388,7 +388,7 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 		}
 		e.put(c, cr, cval{ri: cr.idx, s: s, f: f})
 		if cr.primary != nil {
-			e.put(c, cr.primary, cval{ri: cr.idx, prim: true, b: true, f: f})
+			e.put(c, cr.primary, cval{ri: cr.idx, sub: 1, b: true, f: f})
 		}
 	case opFlag, opMember:
 		b, err := parseFlag(v)
