@@ -365,6 +365,8 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		}
 	case "key":
 		// Checked in tableChecks, which knows the other rows.
+	case "email_types":
+		compileEmailTypes(v, r, cr)
 	}
 
 	// Targets.
@@ -400,6 +402,11 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		cr.fold = urn + ":" + r.TargetPath + "#"
 	case opProduct:
 		expectTarget(v, r, "spend:2.0:Delegate", "")
+	case opEmailEntry:
+		expectTarget(v, r, "core:2.0:User", "emails")
+		if !strings.HasSuffix(r.SourceField, "[*]") {
+			v.add(r, "source_field", "email_entry maps the elements of an array: want a source field ending in [*] (Emails[*]), got %q", r.SourceField)
+		}
 	case opRef:
 		compileRef(v, tf.name, r, cr)
 	case opSet, opFlag, opBool, opPhoneExt:
@@ -442,6 +449,54 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		cr.target = internTarget(urn + ":" + r.TargetPath + "#" + cr.member)
 	case tf.op == opSet || tf.op == opFlag || tf.op == opBool || tf.op == opPhoneExt:
 		cr.target = internTarget(urn + ":" + r.TargetPath)
+	}
+}
+
+// upsEmailTypes are the types UPS keeps one e-mail address each of.
+var upsEmailTypes = []string{"work", "home", "work2", "other", "other2"}
+
+// compileEmailTypes reads the args of an email_entry row, Input=ups pairs
+// separated by |, and makes one synthetic row per UPS type.
+func compileEmailTypes(v *validator, r *Row, cr *crow) {
+	cr.etypes = map[string]uint8{}
+	if r.Args == "" {
+		v.add(r, "args", "email_entry needs the element types in args: Input=ups pairs separated by | (Work=work|Personal=home)")
+		return
+	}
+	for _, pair := range strings.Split(r.Args, "|") {
+		in, ups, ok := strings.Cut(pair, "=")
+		in, ups = strings.TrimSpace(in), strings.TrimSpace(ups)
+		known := false
+		for _, t := range upsEmailTypes {
+			known = known || t == ups
+		}
+		if !ok || in == "" || !known {
+			v.add(r, "args", "email_entry type %q: want Input=ups with ups one of %s", pair, strings.Join(upsEmailTypes, ", "))
+			continue
+		}
+		if _, dup := cr.etypes[strings.ToLower(in)]; dup {
+			v.add(r, "args", "email_entry type %q is mapped twice", in)
+			continue
+		}
+		path := `emails[type eq "` + ups + `"].value`
+		k := -1
+		for i, s := range cr.subs {
+			if s.path == path {
+				k = i
+			}
+		}
+		if k < 0 {
+			if len(cr.subs) == 0xFF {
+				v.add(r, "args", "too many e-mail types")
+				return
+			}
+			urn := model.SchemaCore
+			sub := &crow{ref: cr.ref, src: cr.src, name: cr.name, op: opSet, schema: urn, sbit: schemaBit(urn), path: path,
+				target: internTarget(urn + ":" + path)}
+			cr.subs = append(cr.subs, sub)
+			k = len(cr.subs) - 1
+		}
+		cr.etypes[strings.ToLower(in)] = uint8(k + 1)
 	}
 }
 

@@ -45,6 +45,7 @@ type Engine struct {
 	rscr  []cref
 	cf    convFlags  // cfDayFirst when Options.DateOrder is DayFirst
 	fscr  []fieldRef // the record's fields of forbid rows that carry a value
+	escr  []entryPart // the record's values of email_entry rows
 
 	refused map[*Table]*refusal // records refused by forbid rows, per table
 
@@ -237,7 +238,7 @@ func (e *Engine) Add(rec *model.Record) {
 	e.orgs.buf = append(e.orgs.buf, model.Origin{Pos: rec.Pos, Keys: rec.Keys, Names: rec.Names, Lines: rec.Lines})
 	*c = contrib{pos: rec.Pos, format: rec.Format, typ: rec.Type, origin: &e.orgs.buf[len(e.orgs.buf)-1],
 		keyF: -1, renF: -1, loginF: -1, next: -1}
-	e.dscr, e.rscr, e.fscr = e.dscr[:0], e.rscr[:0], e.fscr[:0]
+	e.dscr, e.rscr, e.fscr, e.escr = e.dscr[:0], e.rscr[:0], e.fscr[:0], e.escr[:0]
 	defer func() {
 		if r := recover(); r != nil {
 			c.fail(nil, -1, fmt.Sprintf("internal error mapping this record: %v", r))
@@ -439,6 +440,8 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 		*dProduct = p
 	case opNewEmployeeID:
 		c.newEmp, c.renRow, c.renF = v, cr, f
+	case opEmailEntry:
+		e.escr = append(e.escr, entryPart{cr, f, v}) // an element's parts meet in finishRecord
 	case opNewLogin:
 		s, err := cr.conv(v, 0)
 		if err != nil {
@@ -486,6 +489,9 @@ func (e *Engine) finishRecord(c *contrib, rec *model.Record, t *Table, dTarget s
 	tc := t.c
 	if len(e.fscr) > 0 {
 		e.refuse(c, t)
+	}
+	if len(e.escr) > 0 {
+		e.emailEntries(c)
 	}
 	if len(tc.keys) == 0 {
 		e.vals.buf = e.vals.buf[:e.start]

@@ -28,6 +28,7 @@ const (
 	opProduct                     // delegate product key
 	opNewEmployeeID               // 320: new Employee ID
 	opNewLogin                    // 320: new Login ID
+	opEmailEntry                  // an element of an e-mail array: address and type, to emails[type eq "..."].value
 )
 
 // conv converts a trimmed, non-empty input value to its target form. Errors
@@ -50,7 +51,7 @@ type transform struct {
 	name string
 	op   op
 	conv conv
-	args string // what args may hold: "" none, "literal", "key", "silent", "member:entitlement", "member:role", "phone", "datetime"
+	args string // what args may hold: "" none, "literal", "key", "silent", "member:entitlement", "member:role", "phone", "datetime", "email_types"
 	doc  string
 }
 
@@ -65,6 +66,9 @@ var transforms = []transform{
 	{"text", opSet, convText, "", "trimmed text (names, codes, custom data via customData[id eq \"...\"].value, address lines)"},
 	{"login", opSet, convLogin, "", "login ID: user@domain without the characters UPS forbids"},
 	{"email", opSet, convEmail, "", "e-mail address local@domain"},
+	{"email_entry", opEmailEntry, nil, "email_types", "an element of an e-mail array (source_field Emails[*]): a string, or an object with EmailAddress (or Value) and Type; " +
+		"target core emails; args map the element's types to UPS e-mail types (Work=work|Personal=home); each element goes to emails[type eq \"<UPS type>\"].value " +
+		"unless the type is missing or unmapped or another field gives a different address of that type (a warning names the element and its type)"},
 	{"flag", opFlag, nil, "", "Y/N -> true/false (y/n accepted); anything else is an error"},
 	{"bool", opBool, nil, "", "true/false (JSON boolean) -> true/false"},
 	{"entitlement", opMember, nil, "member:entitlement", "Y/N -> args (Expense|Invoice|Request|Travel) present in/absent from core entitlements"},

@@ -356,6 +356,19 @@ func TestConvertWithSampleDefaults(t *testing.T) {
 	if !found {
 		t.Error("no attribute traces back to samples/mapping/defaults.csv")
 	}
+	// The 3.1 Emails[] element of type Personal reaches the bulk as the
+	// home e-mail; the Work one is PrimaryEmail's.
+	var body []byte
+	for _, req := range with.Plan.Requests {
+		for _, op := range req.Operations {
+			if op.Employee == "L131" {
+				body, _ = json.Marshal(op.Data())
+			}
+		}
+	}
+	if want := `"emails":[{"type":"work","value":"noor.haddad@example.com"},{"type":"home","value":"noor.h@example.net"}]`; !bytes.Contains(body, []byte(want)) {
+		t.Errorf("L131's operation lacks %s:\n%s", want, body)
+	}
 }
 
 // TestConvertMissingRequiredRejectsEmployee: a required attribute missing
