@@ -43,8 +43,8 @@ type Engine struct {
 	orgs  arena[model.Origin] // the lineage origin of every record
 	dscr  []cval
 	rscr  []cref
-	cf    convFlags  // cfDayFirst when Options.DateOrder is DayFirst
-	fscr  []fieldRef // the record's fields of forbid rows that carry a value
+	cf    convFlags   // cfDayFirst when Options.DateOrder is DayFirst
+	fscr  []fieldRef  // the record's fields of forbid rows that carry a value
 	escr  []entryPart // the record's values of email_entry rows
 
 	refused map[*Table]*refusal // records refused by forbid rows, per table
