@@ -53,27 +53,32 @@ const (
 
 // crow is a compiled row.
 type crow struct {
-	ref     string // "mapping/tables/305.csv:17"
-	idx     uint16 // index in compiled.rows
-	src     string // source_field
-	name    string
-	op      op
-	conv    conv
-	args    string
-	schema  string // URN, "" when none
-	path    string
-	member  string // entitlement or role code (static members)
-	maxLen  int
-	kind    valKind
-	eod     bool       // datetime: end of day
-	silent  string     // unsupported: value dropped without a warning
-	target  int32      // interned fold target; -1 = none (dynamic members and non-value rows)
-	sbit    uint16     // schemaBit of schema
-	fold    string     // dynamic members: fold key prefix
-	shared  bool       // another row of the table writes the same target
-	inDeleg bool       // attribute of the delegate element (Ref.Attrs)
-	primary *crow      // phone: synthetic row setting the element's primary=true
-	site    model.Site // src, name and ref: the lineage the row's values share
+	ref      string // "mapping/tables/305.csv:17"
+	idx      uint16 // index in compiled.rows
+	src      string // source_field
+	name     string
+	op       op
+	conv     conv
+	args     string
+	schema   string // URN, "" when none
+	path     string
+	member   string // entitlement or role code (static members)
+	maxLen   int
+	kind     valKind
+	cf       convFlags        // the row's conversion flags (end of day, date)
+	silent   string           // unsupported: value dropped without a warning
+	lost     string           // unsupported, forbid: what the value means that UPS cannot hold (Row.Lost)
+	target   int32            // interned fold target; -1 = none (dynamic members and non-value rows)
+	sbit     uint16           // schemaBit of schema
+	fold     string           // dynamic members: fold key prefix
+	shared   bool             // another row of the table writes the same target
+	inDeleg  bool             // attribute of the delegate element (Ref.Attrs)
+	primary  *crow            // phone: synthetic row setting the element's primary=true
+	gated    []*crow          // presence flag of a delegate sub-attribute: the rows below its path
+	presence bool             // a flag on a complex delegate sub-attribute: needs gated rows
+	subs     []*crow          // synthetic rows a value may write (cval.sub): primary; the typed e-mails of email_entry
+	etypes   map[string]uint8 // email_entry: input type (lower case) -> index in subs + 1
+	site     model.Site       // src, name and ref: the lineage the row's values share
 
 	refKind    model.RefKind
 	refPath    string
@@ -92,6 +97,7 @@ type compiled struct {
 	createIf []*crow
 	delegate *crow
 	product  *crow
+	gates    []*crow // presence flags (rows with gated)
 }
 
 // targets interns fold targets process-wide, so that the same attribute
@@ -263,8 +269,8 @@ func compile(t *Table) (*compiled, error) {
 		cr := &c.rows[i]
 		cr.idx = uint16(i)
 		cr.setSite()
-		if cr.primary != nil {
-			cr.primary.setSite()
+		for _, sub := range cr.subs {
+			sub.setSite()
 		}
 	}
 	tableChecks(v, t, c)
@@ -304,6 +310,9 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 	}
 	cr.op = tf.op
 	cr.conv = tf.conv
+	if tf.name == "date" || tf.name == "datetime" {
+		cr.cf |= cfDate
+	}
 	urn, ok := schemaTokens[r.TargetSchema]
 	if !ok {
 		v.add(r, "target_schema", "%s", unknownSchema(r.TargetSchema, true))
@@ -353,9 +362,13 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		if r.Args != "start" && r.Args != "end" {
 			v.add(r, "args", "transform datetime takes args start or end, got %q", r.Args)
 		}
-		cr.eod = r.Args == "end"
+		if r.Args == "end" {
+			cr.cf |= cfEndOfDay
+		}
 	case "key":
 		// Checked in tableChecks, which knows the other rows.
+	case "email_types":
+		compileEmailTypes(v, r, cr)
 	}
 
 	// Targets.
@@ -394,6 +407,11 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		cr.fold = urn + ":" + r.TargetPath + "#"
 	case opProduct:
 		expectTarget(v, r, "spend:2.0:Delegate", "")
+	case opEmailEntry:
+		expectTarget(v, r, "core:2.0:User", "emails")
+		if !strings.HasSuffix(r.SourceField, "[*]") {
+			v.add(r, "source_field", "email_entry maps the elements of an array: want a source field ending in [*] (Emails[*]), got %q", r.SourceField)
+		}
 	case opRef:
 		compileRef(v, tf.name, r, cr)
 	case opSet, opFlag, opBool, opPhoneExt:
@@ -417,7 +435,14 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 			}
 			cr.primary = &crow{ref: cr.ref, src: cr.src, name: cr.name, op: opSet, schema: urn, sbit: cr.sbit, path: p + ".primary", kind: vBool}
 			cr.primary.target = internTarget(urn + ":" + cr.primary.path)
+			cr.subs = []*crow{cr.primary}
 		}
+	}
+	// Only unsupported and forbid rows say what is lost; other rows ignore
+	// the column, so that a row mapped in an override may keep its text.
+	cr.lost = r.Lost
+	if tf.op == opForbid && cr.lost == "" {
+		cr.lost = r.Note // a table without the lost column: the note says why
 	}
 	checkSecret(v, r, tf)
 	if len(v.errs) == n0 {
@@ -433,6 +458,54 @@ func compileRow(v *validator, t *Table, r *Row, cr *crow, roles map[string]roleI
 		cr.target = internTarget(urn + ":" + r.TargetPath + "#" + cr.member)
 	case tf.op == opSet || tf.op == opFlag || tf.op == opBool || tf.op == opPhoneExt:
 		cr.target = internTarget(urn + ":" + r.TargetPath)
+	}
+}
+
+// upsEmailTypes are the types UPS keeps one e-mail address each of.
+var upsEmailTypes = []string{"work", "home", "work2", "other", "other2"}
+
+// compileEmailTypes reads the args of an email_entry row, Input=ups pairs
+// separated by |, and makes one synthetic row per UPS type.
+func compileEmailTypes(v *validator, r *Row, cr *crow) {
+	cr.etypes = map[string]uint8{}
+	if r.Args == "" {
+		v.add(r, "args", "email_entry needs the element types in args: Input=ups pairs separated by | (Work=work|Personal=home)")
+		return
+	}
+	for _, pair := range strings.Split(r.Args, "|") {
+		in, ups, ok := strings.Cut(pair, "=")
+		in, ups = strings.TrimSpace(in), strings.TrimSpace(ups)
+		known := false
+		for _, t := range upsEmailTypes {
+			known = known || t == ups
+		}
+		if !ok || in == "" || !known {
+			v.add(r, "args", "email_entry type %q: want Input=ups with ups one of %s", pair, strings.Join(upsEmailTypes, ", "))
+			continue
+		}
+		if _, dup := cr.etypes[strings.ToLower(in)]; dup {
+			v.add(r, "args", "email_entry type %q is mapped twice", in)
+			continue
+		}
+		path := `emails[type eq "` + ups + `"].value`
+		k := -1
+		for i, s := range cr.subs {
+			if s.path == path {
+				k = i
+			}
+		}
+		if k < 0 {
+			if len(cr.subs) == 0xFF {
+				v.add(r, "args", "too many e-mail types")
+				return
+			}
+			urn := model.SchemaCore
+			sub := &crow{ref: cr.ref, src: cr.src, name: cr.name, op: opSet, schema: urn, sbit: schemaBit(urn), path: path,
+				target: internTarget(urn + ":" + path)}
+			cr.subs = append(cr.subs, sub)
+			k = len(cr.subs) - 1
+		}
+		cr.etypes[strings.ToLower(in)] = uint8(k + 1)
 	}
 }
 
@@ -540,8 +613,8 @@ func tableChecks(v *validator, t *Table, c *compiled) {
 		if cr.target >= 0 {
 			byTarget[cr.target] = append(byTarget[cr.target], cr)
 		}
-		if cr.primary != nil {
-			byTarget[cr.primary.target] = append(byTarget[cr.primary.target], cr.primary)
+		for _, sub := range cr.subs {
+			byTarget[sub.target] = append(byTarget[sub.target], sub)
 		}
 	}
 	for _, rs := range byTarget {
@@ -560,6 +633,21 @@ func tableChecks(v *validator, t *Table, c *compiled) {
 		cr := &c.rows[i]
 		if cr.inDeleg && c.delegate == nil {
 			v.add(rowOf(t, cr), "target_schema", "spend:2.0:Delegate attributes need a delegate row in the same table")
+		}
+		// A flag on a delegate sub-attribute whose parts other rows map
+		// (temporaryDelegation and temporaryDelegation.…FromDate) is its
+		// presence flag: N drops the parts, Y needs them.
+		if cr.inDeleg && cr.op == opFlag {
+			for j := range c.rows {
+				if k := &c.rows[j]; k.inDeleg && strings.HasPrefix(k.path, cr.path+".") {
+					cr.gated = append(cr.gated, k)
+				}
+			}
+			if cr.gated != nil {
+				c.gates = append(c.gates, cr)
+			} else if cr.presence {
+				v.add(rowOf(t, cr), "target_path", "target path %s has sub-attributes: a flag there is the presence flag of its parts, and no row of this table maps one (%s.…)", cr.path, cr.path)
+			}
 		}
 	}
 	if keyRow == nil {

@@ -208,7 +208,7 @@ func NewDefaults(file string, rows []DefaultRow) (*Defaults, error) {
 			}
 			value = b
 		default:
-			s, err := tf.conv(v, false)
+			s, err := tf.conv(v, 0) // defaults are the tool's own: dates ISO or month-first
 			if err != nil {
 				add(r, "value", "%v", err)
 			}

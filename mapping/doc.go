@@ -10,9 +10,9 @@
 // LedgerName and CrnCode are alias rows) and v3.0.csv / v3.1.csv for the 3.x
 // JSON items (keyed by property; "Emails[*]" matches every flattened
 // Emails[i].<prop>). TableName(rec) picks the table of a record. The header
-// is Columns:
+// is Columns (lost is optional: OptionalColumns):
 //
-//	source_field,name,target_schema,target_path,transform,args,max_length,note
+//	source_field,name,target_schema,target_path,transform,args,max_length,note,lost
 //
 // target_schema is a token of spec/notation.csv (spend:2.0:User …) or NOT
 // SUPPORTED; target_path is in SCIM filter notation, so multi-valued
@@ -22,6 +22,10 @@
 // note says why a field is not mapped or which choice was made where the
 // SAP documents disagree ("CHOICE: …"). Every field is either mapped or
 // unsupported/ignored with a reason in the note: the loader enforces it.
+// lost says to the user what a value means that UPS cannot hold: the
+// warning of an unsupported row ends with it ("the user will not get role
+// SHD_IMPORT_EXTRACT_ADMIN …"), and a forbid row refuses its record with it
+// (else with its note); other rows ignore it.
 //
 // Default returns the embedded set; LoadDir(dir) lets every <name>.csv of
 // dir replace the embedded table of that name (or add one, e.g. 360.csv);
@@ -71,14 +75,34 @@
 // country, subdivision (US-WA → WA), currency, expense_audit
 // (REQ/ALW/NVR → REQUIRED/ALWAYS/NEVER), reimbursement_type
 // (APCHECK/ADPPAYR/CNQRPAY/PMTSERV → ACCOUNTS_PAYABLE/ADP_PAYROLL/
-// CONCUR_PAY/OTHER), gender (M/F/Male/Female), date (YYYY-MM-DD or
-// MM/DD/YYYY → YYYY-MM-DD), datetime (a date → T00:00:00Z for args start,
+// CONCUR_PAY/OTHER), gender (M/F/Male/Female), date (YYYY-MM-DD or a
+// slash date → YYYY-MM-DD), datetime (a date → T00:00:00Z for args start,
 // T23:59:59Z for args end — the delegation's last day is inclusive; RFC 3339
 // date-times pass through), phone (args primary also sets the element's
 // primary=true) and phone_ext (appended to the phone of the same record as
 // "<phone> x<ext>"). Custom data and addresses are text on filtered paths.
 // Values are trimmed first; a blank value means "no change" and never
 // emits anything.
+//
+// Slash dates are read in Options.DateOrder: MonthFirst (MM/DD/YYYY, the
+// default: the import specification documents no order) or DayFirst
+// (DD/MM/YYYY); one or two digits each. A slash date whose parts are both
+// 12 or less (03/11/1984) is read in that order without a word. One that is
+// not a calendar date in that order rejects its record with an error that
+// names the order, the --date-order flag and, when the other order reads
+// it, that order. Engine.DateHints(file) returns one file-level warning when
+// some slash date of the file reads only in the other order and all of them
+// read in it (the file was written the other way); defaults.csv values are
+// read month-first.
+//
+// email_entry maps the elements of an array (Users 3.1 Emails[*]): an
+// element is a string or an object with EmailAddress (or Value) and Type;
+// args map element types to UPS e-mail types (Work=work|Personal=home), and
+// each element goes to core emails[type eq "<type>"].value. An element whose
+// type is missing or not mapped, or whose type another field of the record
+// already gives with a different address (PrimaryEmail is the work one), is
+// dropped with a warning naming the element and its type; an address the
+// record already carries is dropped silently.
 //
 // Entitlements and roles: entitlement (Y/N → member args of core
 // entitlements), role (Y/N → role code args of spend Role roles), role_code
@@ -92,7 +116,13 @@
 // product: expense|payment|purchaseRequest in any case, or the import codes
 // EXP/EXPENSE, PMT/PAYMENT/INV/INVOICE, PR/PURCHREQ/PURCHASE_REQUEST; the
 // record's other spend:2.0:Delegate rows become the element's Ref.Attrs,
-// with paths relative to the element).
+// with paths relative to the element). A flag on a delegate attribute whose
+// parts other rows map is its presence flag (500/550 field 8 Can
+// Temporarily Approve Reports over temporaryDelegation's dates): N keeps
+// false (the plan then sends no temporaryDelegation, also over an earlier
+// record's) and drops the record's parts with a warning naming their
+// fields; Y with parts keeps them; Y without parts is dropped with a
+// warning; blank with parts implies true (attributed to the first part).
 //
 // Structure: key (the Employee ID; args create, amend or create-if=F|F…),
 // new_employee_id and new_login (rename), literal (field 1), ignore (not
@@ -100,7 +130,13 @@
 // args is a warning — args N keeps unsupported Y/N flags quiet when N),
 // secret (Password: the warning says a value was dropped and never shows
 // it) and forbid (a value rejects the record: 400 segments, because
-// dropping them would grant the role for every group).
+// dropping them would grant the role for every group). An unsupported
+// warning names the field, a flag's value and what is lost ("Y for
+// Integration Administrator …: not supported by UPS, the user will not get
+// role SHD_IMPORT_EXTRACT_ADMIN …"); a record with forbid values gets one
+// error per reason naming its fields ("a 400 record with Segment 1 and
+// Segment 3 is refused: <lost>"), and Engine.Refused counts such records per
+// table for the run's summary.
 //
 // # Engine
 //

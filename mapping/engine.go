@@ -19,6 +19,9 @@ type Options struct {
 	// run, and amendments of employees the run does not create are passed
 	// on unchecked (they are resolved at submit time).
 	Known func(employeeID string) bool
+	// DateOrder is how slash dates are read (MonthFirst, the zero value, or
+	// DayFirst). DateHints reports files whose dates read only the other way.
+	DateOrder DateOrder
 }
 
 // Engine maps records to change sets. Add records in input order, then call
@@ -40,6 +43,14 @@ type Engine struct {
 	orgs  arena[model.Origin] // the lineage origin of every record
 	dscr  []cval
 	rscr  []cref
+	cf    convFlags   // cfDayFirst when Options.DateOrder is DayFirst
+	fscr  []fieldRef  // the record's fields of forbid rows that carry a value
+	escr  []entryPart // the record's values of email_entry rows
+
+	refused map[*Table]*refusal // records refused by forbid rows, per table
+
+	dates    []*dateStats // per input file, in order of first record
+	curDates *dateStats
 
 	byPos   map[model.Position][]int32
 	indexed int32
@@ -58,17 +69,17 @@ const (
 // cval is one mapped value of a record, kept compact until Finish: one
 // pointer, 24 bytes.
 type cval struct {
-	s    string
-	f    int32  // index of the value in the record
-	ri   uint16 // row index in the record's compiled table
-	b    bool
-	prim bool // the synthetic primary=true row of rows[ri]
+	s   string
+	f   int32  // index of the value in the record
+	ri  uint16 // row index in the record's compiled table
+	b   bool
+	sub uint8 // > 0: the synthetic row rows[ri].subs[sub-1] (a phone's primary=true, a typed e-mail)
 }
 
 func (v *cval) row(tc *compiled) *crow {
 	r := &tc.rows[v.ri]
-	if v.prim {
-		return r.primary
+	if v.sub > 0 {
+		return r.subs[v.sub-1]
 	}
 	return r
 }
@@ -175,7 +186,11 @@ func (a *arena[T]) take(src []T) []T {
 // NewEngine returns an engine mapping through the tables of set.
 func NewEngine(set *Set, opts Options) *Engine {
 	roles, _ := roleCodes() // the tables of set compiled, so the codes loaded
-	return &Engine{set: set, opts: opts, roles: roles}
+	e := &Engine{set: set, opts: opts, roles: roles}
+	if opts.DateOrder == DayFirst {
+		e.cf = cfDayFirst
+	}
+	return e
 }
 
 func (e *Engine) table(rec *model.Record) *Table {
@@ -227,7 +242,7 @@ func (e *Engine) Add(rec *model.Record) {
 	e.orgs.buf = append(e.orgs.buf, model.Origin{Pos: rec.Pos, Keys: rec.Keys, Names: rec.Names, Lines: rec.Lines})
 	*c = contrib{pos: rec.Pos, format: rec.Format, typ: rec.Type, origin: &e.orgs.buf[len(e.orgs.buf)-1],
 		keyF: -1, renF: -1, loginF: -1, next: -1}
-	e.dscr, e.rscr = e.dscr[:0], e.rscr[:0]
+	e.dscr, e.rscr, e.fscr, e.escr = e.dscr[:0], e.rscr[:0], e.fscr[:0], e.escr[:0]
 	defer func() {
 		if r := recover(); r != nil {
 			c.fail(nil, -1, fmt.Sprintf("internal error mapping this record: %v", r))
@@ -357,15 +372,18 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 		}
 	case opIgnore:
 	case opUnsupported:
-		if v != cr.silent {
-			c.warn(cr, f, "not supported by UPS: non-empty value dropped")
+		if v != cr.silent && !strings.EqualFold(v, cr.silent) {
+			c.warn(cr, f, unsupportedMsg(cr, v))
 		}
 	case opSecret:
 		c.warn(cr, f, "a password value was present and dropped: UPS has no password attribute (the value is never written)")
 	case opForbid:
-		c.fail(cr, f, "a value here cannot be carried to UPS and dropping it would change the record's meaning (see the table note)")
+		e.fscr = append(e.fscr, fieldRef{cr, f}) // refused in finishRecord, naming every such field
 	case opSet:
-		s, err := cr.conv(v, cr.eod)
+		if cr.cf&cfDate != 0 {
+			e.noteDate(c, cr, f, v)
+		}
+		s, err := cr.conv(v, cr.cf|e.cf)
 		if err != nil {
 			c.fail(cr, f, err.Error())
 			return
@@ -375,7 +393,7 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 		}
 		e.put(c, cr, cval{ri: cr.idx, s: s, f: f})
 		if cr.primary != nil {
-			e.put(c, cr.primary, cval{ri: cr.idx, prim: true, b: true, f: f})
+			e.put(c, cr.primary, cval{ri: cr.idx, sub: 1, b: true, f: f})
 		}
 	case opFlag, opMember:
 		b, err := parseFlag(v)
@@ -426,8 +444,10 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 		*dProduct = p
 	case opNewEmployeeID:
 		c.newEmp, c.renRow, c.renF = v, cr, f
+	case opEmailEntry:
+		e.escr = append(e.escr, entryPart{cr, f, v}) // an element's parts meet in finishRecord
 	case opNewLogin:
-		s, err := cr.conv(v, false)
+		s, err := cr.conv(v, 0)
 		if err != nil {
 			c.fail(cr, f, err.Error())
 			return
@@ -477,6 +497,12 @@ func (e *Engine) put(c *contrib, cr *crow, v cval) {
 // delegate reference, and the skipped state.
 func (e *Engine) finishRecord(c *contrib, rec *model.Record, t *Table, dTarget string, dTargetF int32, dProduct string) {
 	tc := t.c
+	if len(e.fscr) > 0 {
+		e.refuse(c, t)
+	}
+	if len(e.escr) > 0 {
+		e.emailEntries(c)
+	}
 	if len(tc.keys) == 0 {
 		e.vals.buf = e.vals.buf[:e.start]
 		if c.state == stOK {
@@ -508,6 +534,9 @@ func (e *Engine) finishRecord(c *contrib, rec *model.Record, t *Table, dTarget s
 		c.renRow, c.renF = c.loginRow, c.loginF
 	}
 	if tc.delegate != nil {
+		for _, g := range tc.gates {
+			e.gate(c, tc, g)
+		}
 		switch {
 		case dTarget == "":
 			c.fail(tc.delegate, keyIndex(tc, tc.delegate), "Delegate ID is required")

@@ -104,7 +104,7 @@ func TestScenario(t *testing.T) {
 		13: "feed.csv:13:9 (Locale Code): error: malformed locale \"english\"",
 		14: "refers to the old Employee ID E1, renamed to E1N by feed.csv:6",
 		2:  "feed.csv:2:7 (Password): warning: a password value was present and dropped",
-		17: "feed.csv:17:17 (Locate and Alert): warning: not supported by UPS",
+		17: "feed.csv:17:17 (Locate and Alert): warning: Y for Locate and Alert: not supported by UPS, the user will not get the Locate and Alert entitlement",
 	} {
 		if !strings.Contains(msgs[line], frag) {
 			t.Errorf("feed.csv:%d messages lack %q:\n%s", line, frag, msgs[line])
@@ -170,7 +170,7 @@ func TestScenario(t *testing.T) {
 		"approver report feed.csv:2:59 (Employee ID of the expense report approver) -> E2",
 		"biManager biManager feed.csv:2:77 (BI Manager Employee ID) -> E2",
 		"manager manager feed.csv:7:9 (Employee ID of the Travel Approver) -> E2",
-		"delegate expense feed.csv:11:3 (Delegate ID) -> E2 canPrepare=true temporaryDelegation.temporaryDelegationFromDate=2024-03-01T00:00:00Z temporaryDelegation.temporaryDelegationToDate=2024-03-31T23:59:59Z canApprove=true canSubmitTravelRequest=false",
+		"delegate expense feed.csv:11:3 (Delegate ID) -> E2 canPrepare=true temporaryDelegation.temporaryDelegationFromDate=2024-03-01T00:00:00Z temporaryDelegation.temporaryDelegationToDate=2024-03-31T23:59:59Z temporaryDelegation=true canApprove=true canSubmitTravelRequest=false",
 	}
 	if strings.Join(refs, "\n") != strings.Join(wantRefs, "\n") {
 		t.Errorf("E1N refs:\n%s\nwant:\n%s", strings.Join(refs, "\n"), strings.Join(wantRefs, "\n"))
@@ -488,7 +488,7 @@ func TestRecordErrors(t *testing.T) {
 		{"unknown type", flat("e.csv", 1, "360", map[int]string{2: "E1"}), "no mapping table for concur record type \"360\"", "rejected"},
 		{"record type mismatch", &model.Record{Format: "concur", Type: "305", Pos: model.Position{File: "e.csv", Line: 1}, Keys: flatKeys[:5], Values: []string{"350", "", "", "", "E1"}}, "record type field is \"350\", want \"305\"", "rejected"},
 		{"bad login", flat("e.csv", 1, "305", map[int]string{5: "E1", 6: "ann"}), "login ID \"ann\" must have the form user@domain", "rejected"},
-		{"segment", flat("e.csv", 1, "400", map[int]string{2: "E1", 3: "EXP_PROCESSOR", 4: "R&D"}), "e.csv:1:4 (Segment 1): error: a value here cannot be carried to UPS", "rejected"},
+		{"segment", flat("e.csv", 1, "400", map[int]string{2: "E1", 3: "EXP_PROCESSOR", 4: "R&D"}), "e.csv:1:4 (Segment 1): error: a 400 record with Segment 1 is refused: UPS role assignments have no segments", "rejected"},
 		{"unknown role", flat("e.csv", 1, "400", map[int]string{2: "E1", 3: "BOSS"}), "unknown role code \"BOSS\"", "rejected"},
 		{"phone ext without phone", flat("e.csv", 1, "350", map[int]string{2: "E1", 12: "42", 10: "CEO"}), "warning: phone extension without the phone number", "converted"},
 		{"only blanks", flat("e.csv", 1, "350", map[int]string{2: "E1", 3: "  ", 60: ""}), "no field carries a value", "skipped"},

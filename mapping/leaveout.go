@@ -143,7 +143,7 @@ func (e *Engine) leaveOut(g *group, cs *model.ChangeSet) {
 			for k := range c.vals {
 				v := &c.vals[k]
 				row := v.row(c.tc)
-				if row.schema != l.urn || v.prim || c.dropped(v.f) {
+				if row.schema != l.urn || v.sub > 0 || c.dropped(v.f) {
 					continue
 				}
 				if s := fieldWord(c.source(row, v.f)); !slices.Contains(fields, s) {
@@ -220,14 +220,6 @@ func leaveOutMessage(emp string, l leftExt, typ string, fields []string) string 
 		"To send it, give %s for every new user: %s in defaults.csv (--mapping DIR), or %s",
 		extensionWord(token), emp, andList(l.missing), needs, what, word, strings.Join(list, ", "), more,
 		one, strings.Join(rows, " and "), strings.Join(flags, " "))
-}
-
-// andList joins words as "a", "a and b", "a, b and c".
-func andList(words []string) string {
-	if len(words) <= 1 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // extensionWord names an extension by its schema token: "travel", "spend".

@@ -68,7 +68,7 @@ func TestThroughReaders(t *testing.T) {
 		"feed.txt:2":   "converted feed.txt:2:7 (Password): warning: a password value",
 		"feed.txt:3":   "converted",
 		"users.xml:3":  "converted",
-		"users.json:2": "converted users.json:3:Emails[0].Type: warning: not supported by UPS",
+		"users.json:2": "converted",
 	}
 	for pos, w := range want {
 		if !strings.HasPrefix(got[pos], w) {
@@ -86,5 +86,8 @@ func TestThroughReaders(t *testing.T) {
 	}
 	if a := findAttr(findCS(css, "V3"), model.SchemaCore+":active"); a == nil || a.Value() != true {
 		t.Errorf("V3 active = %+v", a)
+	}
+	if a := findAttr(findCS(css, "V3"), model.SchemaCore+`:emails[type eq "work"].value`); a == nil || a.Value() != "v3@example.com" || a.Source().String() != "users.json:3:Emails[0].EmailAddress" {
+		t.Errorf("V3 work e-mail = %+v", a)
 	}
 }

@@ -28,8 +28,22 @@ var tablesFS embed.FS
 const EmbeddedDir = "mapping/tables"
 
 // Columns is the header of a table file, in order. Files may order their
-// columns differently but must have each exactly once.
-var Columns = []string{"source_field", "name", "target_schema", "target_path", "transform", "args", "max_length", "note"}
+// columns differently but must have each exactly once, except the optional
+// columns (OptionalColumns), which may be left out.
+var Columns = []string{"source_field", "name", "target_schema", "target_path", "transform", "args", "max_length", "note", "lost"}
+
+// OptionalColumns are the columns of Columns a table file may leave out
+// (tables written before they existed): lost.
+var OptionalColumns = []string{"lost"}
+
+func optionalColumn(c string) bool {
+	for _, o := range OptionalColumns {
+		if o == c {
+			return true
+		}
+	}
+	return false
+}
 
 // NotSupported is the target_schema of fields without a UPS target.
 const NotSupported = "NOT SUPPORTED"
@@ -44,12 +58,18 @@ type Row struct {
 	Args         string `csv:"args"`          // transform argument
 	MaxLength    string `csv:"max_length"`    // maximum input length in characters; empty = none
 	Note         string `csv:"note"`          // why (unsupported) or which choice was made
-	Line         int    `csv:"-"`             // line in the table file (1 = header)
+	// Lost (optional column) says to the user what a value means that UPS
+	// cannot hold: for unsupported rows what the dropped value loses
+	// ("the user will not get role X"), for forbid rows why the record is
+	// refused and what to do instead. Other rows ignore it (a row mapped
+	// in an override table may keep the text of the unsupported row).
+	Lost string `csv:"lost"`
+	Line int    `csv:"-"` // line in the table file (1 = header)
 }
 
 // Values returns the row's cells in Columns order.
 func (r Row) Values() []string {
-	return []string{r.SourceField, r.Name, r.TargetSchema, r.TargetPath, r.Transform, r.Args, r.MaxLength, r.Note}
+	return []string{r.SourceField, r.Name, r.TargetSchema, r.TargetPath, r.Transform, r.Args, r.MaxLength, r.Note, r.Lost}
 }
 
 // TableError is a problem in a mapping table, positioned at
@@ -221,7 +241,7 @@ func checkHeader(h []string) error {
 	}
 	var missing []string
 	for _, c := range Columns {
-		if !seen[c] {
+		if !seen[c] && !optionalColumn(c) {
 			missing = append(missing, c)
 		}
 	}
@@ -245,6 +265,7 @@ func NewTable(name, file string, rows []Row) (*Table, error) {
 		r.Transform = strings.TrimSpace(r.Transform)
 		r.Args = strings.TrimSpace(r.Args)
 		r.MaxLength = strings.TrimSpace(r.MaxLength)
+		r.Lost = strings.TrimSpace(r.Lost)
 	}
 	c, err := compile(t)
 	if err != nil {
@@ -264,6 +285,13 @@ func (t *Table) Write(w io.Writer) error {
 		return err
 	}
 	head := []string{"FIELD", "NAME", "TARGET", "TRANSFORM", "ARGS", "MAX", "NOTE"}
+	lost := false // a LOST column (before NOTE) when some row says what is lost
+	for _, r := range t.rows {
+		lost = lost || r.Lost != ""
+	}
+	if lost {
+		head = []string{"FIELD", "NAME", "TARGET", "TRANSFORM", "ARGS", "MAX", "LOST", "NOTE"}
+	}
 	cells := make([][]string, 0, len(t.rows)+1)
 	cells = append(cells, head)
 	for _, r := range t.rows {
@@ -274,7 +302,11 @@ func (t *Table) Write(w io.Writer) error {
 		if target == "" {
 			target = "-"
 		}
-		cells = append(cells, []string{r.SourceField, r.Name, target, r.Transform, r.Args, r.MaxLength, r.Note})
+		if lost {
+			cells = append(cells, []string{r.SourceField, r.Name, target, r.Transform, r.Args, r.MaxLength, r.Lost, r.Note})
+		} else {
+			cells = append(cells, []string{r.SourceField, r.Name, target, r.Transform, r.Args, r.MaxLength, r.Note})
+		}
 	}
 	width := make([]int, len(head))
 	for _, row := range cells {

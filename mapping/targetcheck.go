@@ -122,6 +122,14 @@ func checkTarget(v *validator, r *Row, tf *transform, cr *crow) {
 	urn, path := cr.schema, r.TargetPath
 	switch tf.op {
 	case opSet, opFlag, opBool, opPhoneExt:
+		if tf.op == opFlag && cr.inDeleg {
+			if a, err := schemas.LookupElementAttribute(urn, delegateElement, path); err == nil && a.Complex && !a.Multi {
+				// A presence flag (500/550 field 8 on temporaryDelegation):
+				// the table check wants rows mapping its parts.
+				cr.presence = true
+				return
+			}
+		}
 		if msg := valueTarget(urn, path, cr.inDeleg, tf); msg != "" {
 			v.add(r, "target_path", "%s", msg)
 			return

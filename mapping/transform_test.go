@@ -16,11 +16,11 @@ type convCase struct {
 func TestValueTransforms(t *testing.T) {
 	tests := []struct {
 		name  string
-		eod   bool
+		fl    convFlags
 		cases []convCase
 	}{
-		{"text", false, []convCase{{"Ann", "Ann", ""}, {"R&D-QA", "R&D-QA", ""}}},
-		{"login", false, []convCase{
+		{"text", 0, []convCase{{"Ann", "Ann", ""}, {"R&D-QA", "R&D-QA", ""}}},
+		{"login", 0, []convCase{
 			{"ann@example.com", "ann@example.com", ""},
 			{"ann", "", "user@domain"},
 			{"@example.com", "", "user@domain"},
@@ -29,12 +29,12 @@ func TestValueTransforms(t *testing.T) {
 			{"ann+1@example.com", "", "contains \"+\""},
 			{"a|b@example.com", "", "contains \"|\""},
 		}},
-		{"email", false, []convCase{
+		{"email", 0, []convCase{
 			{"ann@example.com", "ann@example.com", ""},
 			{"ann.example.com", "", "local@domain"},
 			{"a@b.com; c@d.com", "", "local@domain"},
 		}},
-		{"locale", false, []convCase{
+		{"locale", 0, []convCase{
 			{"en_US", "en-US", ""},
 			{"en-US", "en-US", ""},
 			{"fr_ca", "fr-CA", ""},
@@ -43,8 +43,8 @@ func TestValueTransforms(t *testing.T) {
 			{"en_USA", "", "malformed locale"},
 			{"e1_US", "", "malformed locale"},
 		}},
-		{"country", false, []convCase{{"US", "US", ""}, {"de", "DE", ""}, {"USA", "", "alpha-2"}, {"1A", "", "alpha-2"}}},
-		{"subdivision", false, []convCase{
+		{"country", 0, []convCase{{"US", "US", ""}, {"de", "DE", ""}, {"USA", "", "alpha-2"}, {"1A", "", "alpha-2"}}},
+		{"subdivision", 0, []convCase{
 			{"US-WA", "WA", ""},
 			{"WA", "WA", ""},
 			{"us-wa", "WA", ""},
@@ -55,17 +55,17 @@ func TestValueTransforms(t *testing.T) {
 			{"US-WASH", "", "malformed country sub code"},
 			{"W A", "", "malformed country sub code"},
 		}},
-		{"currency", false, []convCase{{"USD", "USD", ""}, {"eur", "EUR", ""}, {"US", "", "ISO 4217"}, {"U$D", "", "ISO 4217"}}},
-		{"expense_audit", false, []convCase{
+		{"currency", 0, []convCase{{"USD", "USD", ""}, {"eur", "EUR", ""}, {"US", "", "ISO 4217"}, {"U$D", "", "ISO 4217"}}},
+		{"expense_audit", 0, []convCase{
 			{"REQ", "REQUIRED", ""}, {"ALW", "ALWAYS", ""}, {"NVR", "NEVER", ""}, {"nvr", "NEVER", ""},
 			{"REQUIRED", "REQUIRED", ""}, {"SOMETIMES", "", "unknown expense audit code"},
 		}},
-		{"reimbursement_type", false, []convCase{
+		{"reimbursement_type", 0, []convCase{
 			{"APCHECK", "ACCOUNTS_PAYABLE", ""}, {"ADPPAYR", "ADP_PAYROLL", ""}, {"CNQRPAY", "CONCUR_PAY", ""},
 			{"PMTSERV", "OTHER", ""}, {"concur_pay", "CONCUR_PAY", ""}, {"PAY_PAL", "", "unknown reimbursement type"},
 		}},
-		{"gender", false, []convCase{{"M", "Male", ""}, {"f", "Female", ""}, {"FEMALE", "Female", ""}, {"X", "", "unknown gender"}}},
-		{"date", false, []convCase{
+		{"gender", 0, []convCase{{"M", "Male", ""}, {"f", "Female", ""}, {"FEMALE", "Female", ""}, {"X", "", "unknown gender"}}},
+		{"date", 0, []convCase{
 			{"1980-12-31", "1980-12-31", ""},
 			{"12/31/1980", "1980-12-31", ""},
 			{"1/31/2024", "2024-01-31", ""},
@@ -83,7 +83,7 @@ func TestValueTransforms(t *testing.T) {
 			{"1980-1-31", "", "want YYYY-MM-DD"},
 			{"198O-12-31", "", "not a calendar date"},
 		}},
-		{"datetime", false, []convCase{
+		{"datetime", 0, []convCase{
 			{"2024-03-01", "2024-03-01T00:00:00Z", ""},
 			{"03/01/2024", "2024-03-01T00:00:00Z", ""},
 			{"3/1/2024", "2024-03-01T00:00:00Z", ""},
@@ -92,8 +92,26 @@ func TestValueTransforms(t *testing.T) {
 			{"2020-02-19 03:15", "", "malformed date-time"},
 			{"2024-02-30", "", "not a calendar date"},
 		}},
-		{"datetime", true, []convCase{{"2024-03-01", "2024-03-01T23:59:59Z", ""}}},
-		{"phone", false, []convCase{
+		{"datetime", cfEndOfDay, []convCase{{"2024-03-01", "2024-03-01T23:59:59Z", ""}}},
+		// Day-first: DD/MM/YYYY; ISO dates read the same.
+		{"date", cfDayFirst, []convCase{
+			{"03/11/1984", "1984-11-03", ""},
+			{"31/12/1980", "1980-12-31", ""},
+			{"1/2/2024", "2024-02-01", ""},
+			{"1984-03-11", "1984-03-11", ""},
+			{"12/31/1980", "", "not a calendar date read day-first (DD/MM/YYYY; --date-order day-first); read month-first (MM/DD/YYYY) it is one"},
+			{"31/02/1984", "", "not a calendar date read day-first"},
+			{"13/25/1984", "", "--date-order day-first"},
+			{"1/31/24", "", "want YYYY-MM-DD or DD/MM/YYYY"},
+		}},
+		{"datetime", cfDayFirst | cfEndOfDay, []convCase{{"31/03/2024", "2024-03-31T23:59:59Z", ""}, {"03/31/2024", "", "read day-first"}}},
+		// Month-first: a date only day-first says so and names the flag.
+		{"date", 0, []convCase{
+			{"03/11/1984", "1984-03-11", ""},
+			{"25/12/1984", "", "not a calendar date read month-first (MM/DD/YYYY; --date-order month-first); read day-first (DD/MM/YYYY) it is one: if the file writes dates that way, give --date-order day-first"},
+			{"31/02/1984", "", "not a calendar date read month-first"},
+		}},
+		{"phone", 0, []convCase{
 			{"+1 (425) 555-0100", "+1 (425) 555-0100", ""},
 			{"1.42555E+10", "", "scientific notation"},
 			{"+1 425 555 E+10", "+1 425 555 E+10", ""},
@@ -108,7 +126,7 @@ func TestValueTransforms(t *testing.T) {
 			t.Fatalf("%s: not a value transform", tt.name)
 		}
 		for _, c := range tt.cases {
-			got, err := tf.conv(c.in, tt.eod)
+			got, err := tf.conv(c.in, tt.fl)
 			if c.errs != "" {
 				if err == nil || !strings.Contains(err.Error(), c.errs) {
 					t.Errorf("%s(%q) = %q, %v; want error containing %q", tt.name, c.in, got, err, c.errs)

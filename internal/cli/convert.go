@@ -27,6 +27,7 @@ type ConvertOptions struct {
 	CompanyID string
 	Format    string
 	Encoding  string
+	DateOrder string // --date-order: month-first (default) or day-first
 	Strict    bool
 	Indent    bool
 	Replace   bool
@@ -52,8 +53,8 @@ func (c *CLI) convertCommand() *ucli.Command {
 			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
 				Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
-				Encoding: ctx.String("encoding"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"),
-				Replace: ctx.Bool("replace"), FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout,
+				Encoding: ctx.String("encoding"), DateOrder: ctx.String("date-order"), Strict: ctx.Bool("strict"),
+				Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"), FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout,
 				Progress: c.progressWriter(ctx)})
 		},
 	}
@@ -74,13 +75,16 @@ func runConvert(o ConvertOptions) error {
 	if o.FailOnErrors < 0 {
 		return usageErrorf("--fail-on-errors %d: expected a number of failed operations, 1 or more", o.FailOnErrors)
 	}
-	opts := pipeline.Options{CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding,
+	order, err := dateOrderFlag(o.DateOrder)
+	if err != nil {
+		return err
+	}
+	opts := pipeline.Options{CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding, DateOrder: order,
 		Strict: o.Strict, Indent: o.Indent, Replace: o.Replace}
 	if o.FailOnErrors > 0 {
 		n := o.FailOnErrors
 		opts.FailOnErrors = &n
 	}
-	var err error
 	if o.Mapping != "" {
 		if opts.Mapping, err = loadMapping(o.Mapping); err != nil {
 			return &Error{Code: ExitUsage, Err: err}
@@ -152,6 +156,15 @@ func runConvert(o ConvertOptions) error {
 	return nil
 }
 
+// dateOrderFlag reads --date-order.
+func dateOrderFlag(s string) (mapping.DateOrder, error) {
+	order, err := mapping.ParseDateOrder(s)
+	if err != nil {
+		return order, usageErrorf("--date-order %q: expected month-first (MM/DD/YYYY, the default) or day-first (DD/MM/YYYY)", s)
+	}
+	return order, nil
+}
+
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // printRejections lists the first rejected records with their reasons.
@@ -185,6 +198,7 @@ func convertFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "company-id", Usage: "company UUID for the enterprise companyId of created users (env UPSMIGRATE_COMPANY_ID)"},
 		&ucli.StringFlag{Name: "format", Usage: "force the input format: concur, v1xml or v3json"},
 		&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
+		&ucli.StringFlag{Name: "date-order", Value: "month-first", Usage: "how slash dates such as 03/11/1984 are read: `month-first` (MM/DD/YYYY) or day-first (DD/MM/YYYY); YYYY-MM-DD reads the same either way"},
 		&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are schema errors (default: warnings)"},
 		&ucli.BoolFlag{Name: "indent", Usage: "write indented bulk files"},
 		&ucli.BoolFlag{Name: "replace", Usage: "send existing users a full replacement (PUT of the whole user) instead of a PATCH: attributes the input does not give are reset by UPS"},

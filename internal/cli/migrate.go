@@ -16,6 +16,7 @@ import (
 
 	"github.com/upsmigrate/upsmigrate/internal/gcpolicy"
 	"github.com/upsmigrate/upsmigrate/internal/journal"
+	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
 func (c *CLI) migrateCommand() *ucli.Command {
@@ -53,8 +54,11 @@ func (c *CLI) migrateCommand() *ucli.Command {
 			}
 			co := ConvertOptions{Files: files, Out: out, Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: o.Directory,
 				CompanyID: o.CompanyID, CompanyLater: true, Format: ctx.String("format"), Encoding: ctx.String("encoding"),
-				Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"),
+				DateOrder: ctx.String("date-order"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"),
 				FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout, Progress: c.progressWriter(ctx)}
+			if _, err := dateOrderFlag(co.DateOrder); err != nil {
+				return err
+			}
 			if o.Quiet {
 				co.Stdout = io.Discard
 			}
@@ -123,6 +127,11 @@ func inputHash(o ConvertOptions) (string, error) {
 		o.Format, o.Encoding, o.Strict, o.Replace, o.FailOnErrors, o.CompanyID)
 	for _, d := range o.Defaults {
 		fmt.Fprintf(h, "default=%q\n", d)
+	}
+	// The default order adds nothing: runs begun before --date-order
+	// existed keep their hash.
+	if order, err := mapping.ParseDateOrder(o.DateOrder); err == nil && order != mapping.MonthFirst {
+		fmt.Fprintf(h, "date-order=%s\n", order)
 	}
 	for _, f := range o.Files {
 		if err := hashPath(h, f); err != nil {

@@ -28,6 +28,10 @@ type Options struct {
 	CompanyID string
 	// Format forces the input format; Encoding names a legacy encoding.
 	Format, Encoding string
+	// DateOrder is how slash dates are read (--date-order; default
+	// month-first). A file whose dates read only the other way gets a
+	// warning in its FileSummary.
+	DateOrder mapping.DateOrder
 	// NoValidate skips the schema check of the operations (not recommended).
 	NoValidate bool
 	// Strict makes unknown attributes errors instead of warnings.
@@ -109,6 +113,10 @@ type Result struct {
 	// AtSubmit lists the employees outside the run that submit resolves
 	// by lookup (only without a directory).
 	AtSubmit []AtSubmit
+	// Refused counts the records refused because a field carries a value
+	// UPS cannot hold and dropping it would change the record (400
+	// segments), per record type; they are among the rejected records.
+	Refused []mapping.Refusal
 
 	progress func(Progress) // Options.Progress, for Write
 	options  *PlanOptions   // for report.json
@@ -143,9 +151,10 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	if opts.Directory != nil {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
-	eng := mapping.NewEngine(set, mapping.Options{Known: known})
+	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder})
 	res := &Result{progress: opts.Progress, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
-		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict}}
+		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict,
+		DateOrder: opts.DateOrder.String()}}
 	var readerRejects []model.RecordResult
 	for _, path := range paths {
 		fs, rejects, err := readInput(path, opts, eng)
@@ -155,6 +164,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		res.Files = append(res.Files, fs)
 		readerRejects = append(readerRejects, rejects...)
 	}
+	res.Refused = eng.Refused()
 
 	var fv *schemas.FastValidator
 	if !opts.NoValidate {
@@ -438,7 +448,7 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	if fatal != nil {
 		return fs, nil, fatal
 	}
-	fs.Warnings = in.Warnings()
+	fs.Warnings = append(in.Warnings(), eng.DateHints(path)...)
 	if cr != nil {
 		s := cr.Settings()
 		fs.Settings = &s

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,6 +114,13 @@ func TestConvertSamplesAccounting(t *testing.T) {
 		if perFile[f.Path] != f.Records {
 			t.Errorf("%s: %d records read, %d outcomes", f.Path, f.Records, perFile[f.Path])
 		}
+	}
+	// roles-400.csv line 2 has two segments: refused, and counted.
+	if len(res.Refused) != 1 || res.Refused[0].Table != "400" || res.Refused[0].Records != 1 {
+		t.Errorf("refused %+v, want one 400 record", res.Refused)
+	}
+	if want := "400 records refused for Segment 1, Segment 2: 1 (UPS cannot hold the value"; !strings.Contains(res.Summary(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, res.Summary())
 	}
 }
 
@@ -355,6 +364,19 @@ func TestConvertWithSampleDefaults(t *testing.T) {
 	if !found {
 		t.Error("no attribute traces back to samples/mapping/defaults.csv")
 	}
+	// The 3.1 Emails[] element of type Personal reaches the bulk as the
+	// home e-mail; the Work one is PrimaryEmail's.
+	var body []byte
+	for _, req := range with.Plan.Requests {
+		for _, op := range req.Operations {
+			if op.Employee == "L131" {
+				body, _ = json.Marshal(op.Data())
+			}
+		}
+	}
+	if want := `"emails":[{"type":"work","value":"noor.haddad@example.com"},{"type":"home","value":"noor.h@example.net"}]`; !bytes.Contains(body, []byte(want)) {
+		t.Errorf("L131's operation lacks %s:\n%s", want, body)
+	}
 }
 
 // TestConvertMissingRequiredRejectsEmployee: a required attribute missing
@@ -567,5 +589,46 @@ func TestConvertExistingRecordHandling(t *testing.T) {
 		case tt.want != "" && (!strings.Contains(joined, tt.want) || !strings.Contains(joined, "in.csv:1:4 (Existing Record Handling)")):
 			t.Errorf("%s (replace %v): warnings %q lack %q at in.csv:1:4", tt.handling, tt.replace, joined, tt.want)
 		}
+	}
+}
+
+// TestConvertTemporaryDelegation: 500 field 8 N sends no temporary
+// delegation even with dates (and warns), Y or blank with dates sends it.
+func TestConvertTemporaryDelegation(t *testing.T) {
+	paths := write(t, map[string]string{"d.csv": strings.Join([]string{
+		row305("Ada", "Lovelace", "E1", "en_US", "US", "", "USD", map[int]string{63: "Y"}),
+		row305("Bob", "Babbage", "E2", "en_US", "US", "", "USD", map[int]string{63: "Y"}),
+		row305("Cy", "Dee", "E3", "en_US", "US", "", "USD", map[int]string{63: "Y"}),
+		"500,E1,E2,EXP,Y,Y,N,N,2025-07-01,2025-07-15,Y",
+		"500,E2,E3,EXP,Y,Y,N,Y,2025-07-01,2025-07-15,Y",
+		"500,E3,E1,EXP,Y,Y,N,,2025-07-01,2025-07-15,Y",
+	}, "\n") + "\n"})
+	res, err := Convert(paths, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.Rejected != 0 {
+		t.Fatalf("rejections: %+v", res.Records)
+	}
+	delegation := map[string]bool{}
+	for _, req := range res.Plan.Requests {
+		for _, op := range req.Operations {
+			if op.Phase == 2 && strings.Contains(op.Path+fmt.Sprint(op.Data()), "Delegate") {
+				b, _ := json.Marshal(op.Data())
+				delegation[op.Employee] = bytes.Contains(b, []byte(`"temporaryDelegation":{"temporaryDelegationFromDate":"2025-07-01T00:00:00Z","temporaryDelegationToDate":"2025-07-15T23:59:59Z"}`))
+			}
+		}
+	}
+	if want := map[string]bool{"E1": false, "E2": true, "E3": true}; !reflect.DeepEqual(delegation, want) {
+		t.Errorf("temporary delegation by employee %v, want %v", delegation, want)
+	}
+	var warned []string
+	for _, r := range res.Records {
+		for _, m := range r.Messages {
+			warned = append(warned, m.String())
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], ":4:8 (Can Temporarily Approve Reports): warning: N for Can Temporarily Approve Reports: the delegate gets no temporaryDelegation, so field 9 (Temporary Approval Delegation From Date) and field 10 (Temporary Approval Delegation To Date) are ignored") {
+		t.Errorf("messages %q", warned)
 	}
 }

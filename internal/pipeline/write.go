@@ -310,6 +310,10 @@ func (r *Result) Summary() string {
 	t := r.Totals
 	fmt.Fprintf(&b, "records: %d read, %d converted, %d skipped, %d rejected, %d warnings\n",
 		t.Records, t.Converted, t.Skipped, t.Rejected, t.Warnings)
+	for _, rf := range r.Refused {
+		fmt.Fprintf(&b, "%s records refused for %s: %d (UPS cannot hold the value and dropping it would change the record)\n",
+			rf.Table, strings.Join(rf.Fields, ", "), rf.Records)
+	}
 	if r.Plan != nil {
 		s := r.Plan.Stats
 		fmt.Fprintf(&b, "users: %d created, %d updated, %d renamed\n", s.UsersCreated, s.UsersUpdated, s.Renames)

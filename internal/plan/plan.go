@@ -78,6 +78,9 @@ type Recorded struct {
 	MaxOps       int    `json:"maxOps,omitempty"`
 	MaxBytes     int    `json:"maxBytes,omitempty"`
 	Strict       bool   `json:"strict,omitempty"`
+	// DateOrder is how convert read slash dates: month-first or
+	// day-first (empty in reports of versions before the option: month-first).
+	DateOrder string `json:"dateOrder,omitempty"`
 }
 
 // OpKind says what an operation does.

@@ -267,8 +267,10 @@ var columnDocs = map[string]string{
 	"args":        "Argument of the transform (see its description), e.g. primary for phone, start/end for datetime.",
 	"max_length":  "Maximum input length in characters; empty = no limit.",
 	"note":        "Why a field is not mapped, or which choice was made where SAP's documents disagree (\"CHOICE: …\"). Required for every field that is not mapped.",
-	"value":       "Defaults: the value in input form (en_US, Y), converted by the row's transform.",
-	"applies":     "Defaults: empty or extension = only when the user's change set already writes that extension; always = every created user.",
+	"lost": "Optional: what the user loses, said in the warning when an unsupported row drops a value (\"the user will not get role X\"), " +
+		"or, for a forbid row, why the record is refused and what to do instead. Empty on other rows.",
+	"value":   "Defaults: the value in input form (en_US, Y), converted by the row's transform.",
+	"applies": "Defaults: empty or extension = only when the user's change set already writes that extension; always = every created user.",
 }
 
 // writeReadme fills the README sheet and returns the absolute range of the

@@ -301,7 +301,7 @@ func blank(cells []string) bool {
 func (s *sheetReader) tableFile() string { return s.file + ":" + s.sheet }
 
 func (s *sheetReader) table(wb *excelize.File, name string) *mapping.Table {
-	rows, ok := s.rows(wb, mapping.Columns)
+	rows, ok := s.rows(wb, mapping.Columns, mapping.OptionalColumns...)
 	if !ok {
 		return nil
 	}
@@ -310,7 +310,7 @@ func (s *sheetReader) table(wb *excelize.File, name string) *mapping.Table {
 		c := r.cells
 		mrows[i] = mapping.Row{SourceField: c["source_field"], Name: c["name"], TargetSchema: c["target_schema"],
 			TargetPath: c["target_path"], Transform: c["transform"], Args: c["args"], MaxLength: c["max_length"],
-			Note: c["note"], Line: r.n}
+			Note: c["note"], Lost: c["lost"], Line: r.n}
 	}
 	t, err := mapping.NewTable(name, s.tableFile(), mrows)
 	if err != nil {

@@ -79,6 +79,9 @@ func TestRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(stripLines(rows), stripLines(want.Rows())) {
 			t.Errorf("table %s: rows differ after the round trip", want.Name)
 		}
+		if want.Name == "400" && (len(rows) < 4 || !strings.Contains(rows[3].Lost, "no segments")) {
+			t.Errorf("table 400: the lost column of Segment 1 did not round-trip: %+v", rows[3])
+		}
 		if len(rows) > 0 && (rows[0].Line != 2 || tb.RowRef(rows[len(rows)-1]) != tb.File+":"+itoa(len(rows)+1)) {
 			t.Errorf("table %s: lines are not sheet rows: first %d, last %s", want.Name, rows[0].Line, tb.RowRef(rows[len(rows)-1]))
 		}
@@ -353,6 +356,11 @@ func TestEditsTakeEffect(t *testing.T) {
 			f.SetCellStr("310", "H"+itoa(i+2), r[1])
 		}
 		f.DeleteSheet("v3.0") // keeps the embedded table
+		// A sheet without the optional lost column (a workbook exported
+		// before it existed) loads.
+		if err := f.RemoveCol("400", "I"); err != nil {
+			t.Fatal(err)
+		}
 	})
 	got, err := Load(path)
 	if err != nil {
@@ -372,6 +380,10 @@ func TestEditsTakeEffect(t *testing.T) {
 	b310, _ := base.Table("310")
 	if !reflect.DeepEqual(stripLines(t310.Rows()), stripLines(b310.Rows())) {
 		t.Error("310 with reordered columns differs from the embedded table")
+	}
+	t400, _ := got.Table("400")
+	if r := t400.Rows()[3]; r.Name != "Segment 1" || r.Lost != "" || r.Transform != "forbid" {
+		t.Errorf("400 without the lost column: row %+v", r)
 	}
 	v30, _ := got.Table("v3.0")
 	if v30.File != mapping.EmbeddedDir+"/v3.0.csv" {
