@@ -507,7 +507,7 @@ func (e *Engine) finishRecord(c *contrib, rec *model.Record, t *Table, dTarget s
 		e.vals.buf = e.vals.buf[:e.start]
 		if c.state == stOK {
 			c.state = stSkipped
-			c.msgs = append(c.msgs, c.diag(model.SevWarning, nil, -1, "record type "+t.Name+" ("+t.File+") holds import settings: not sent to UPS"))
+			c.msgs = append(c.msgs, c.diag(model.SevInfo, nil, -1, "import settings (record type "+t.Name+"): applied to this file's records, not sent to UPS"))
 		}
 		return
 	}

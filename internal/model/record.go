@@ -146,6 +146,9 @@ type Severity string
 const (
 	SevWarning Severity = "warning"
 	SevError   Severity = "error"
+	// SevInfo says why a record ended as it did when nothing is wrong
+	// (a 100 record's settings are applied, not sent); it is not a warning.
+	SevInfo Severity = "info"
 )
 
 // Diagnostic is a warning or error about one input value or record,

@@ -632,3 +632,23 @@ func TestConvertTemporaryDelegation(t *testing.T) {
 		t.Errorf("messages %q", warned)
 	}
 }
+
+// TestConvertSettingsRecordIsNotAWarning: a 100 record ends skipped with
+// its reason, as information, not as a warning of the run.
+func TestConvertSettingsRecordIsNotAWarning(t *testing.T) {
+	paths := write(t, map[string]string{"in.csv": "100,0,SSO,UPDATE,EN,N,N\n" + row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil) + "\n"})
+	res, err := Convert(paths, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.Warnings != 0 || res.Totals.Skipped != 1 || res.Totals.Converted != 1 {
+		t.Errorf("totals %+v", res.Totals)
+	}
+	r := res.Records[0]
+	if r.Status != model.StatusSkipped || len(r.Messages) != 1 || r.Messages[0].Severity != model.SevInfo || !strings.Contains(r.Messages[0].Message, "import settings") {
+		t.Errorf("100 record: %+v", r)
+	}
+	if res.Files[0].Settings == nil || res.Files[0].Settings.ExistingRecordHandling != "UPDATE" {
+		t.Errorf("file settings %+v", res.Files[0].Settings)
+	}
+}
