@@ -229,6 +229,8 @@ func extensionWord(token string) string {
 		return "spend"
 	case "travel:2.0:User":
 		return "travel"
+	case "enterprise:2.0:Payroll":
+		return "payroll"
 	}
 	return token
 }

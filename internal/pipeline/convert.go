@@ -296,6 +296,8 @@ func schemaWord(urn string) string {
 		return "spend"
 	case model.SchemaTravel:
 		return "travel"
+	case model.SchemaPayroll:
+		return "payroll"
 	}
 	if i := strings.Index(urn, ":extension:"); i >= 0 {
 		return urn[i+len(":extension:"):]
