@@ -91,9 +91,11 @@ func (s *sheet) close() error {
 // WriteXLSX writes d as a workbook with the sheets Summary, Files,
 // Rejected, Warnings, Resolved at submit (when convert left employees to
 // submit's lookup) and Trace (continued in Trace 2, Trace 3 … when it
-// outgrows a sheet). With a journal it has the sheets Summary, Outcome
-// (every record with its final state), Files, Rejected, Warnings,
-// Operations, Requests and Trace, whose rows carry the journal's outcome.
+// outgrows a sheet; with a column Left out when extensions were left out
+// of new users). With a journal it has the sheets Summary, Outcome (every
+// record with its final state), Files, Rejected, Warnings, Resolved at
+// submit (with the record states), Operations, Requests and Trace, whose
+// rows carry the journal's outcome.
 func WriteXLSX(w io.Writer, d *Data) error {
 	l := d.Limits.withDefaults()
 	f := excelize.NewFile()
