@@ -36,10 +36,13 @@ type Data struct {
 	Notes   []string `json:"notes,omitempty"` // inconsistencies found while loading
 	// Outcomes holds every input record with its final state, in
 	// report.json's order (journal only).
-	Outcomes   []Outcome   `json:"outcomes,omitempty"`
-	Files      []File      `json:"files"`
-	Rejected   []Rejected  `json:"rejected"`
-	Warnings   []Warning   `json:"warnings"`
+	Outcomes []Outcome  `json:"outcomes,omitempty"`
+	Files    []File     `json:"files"`
+	Rejected []Rejected `json:"rejected"`
+	Warnings []Warning  `json:"warnings"`
+	// AtSubmit lists the employees outside the run that submit looks up
+	// in the target (convert had no --directory), in report.json's order.
+	AtSubmit   []AtSubmit  `json:"resolvedAtSubmit,omitempty"`
 	Operations []Operation `json:"operations"`
 	// Requests holds the journal's Bulk requests by number (journal only).
 	Requests []Request `json:"requests,omitempty"`
@@ -68,6 +71,11 @@ type Summary struct {
 	RequestsPerPhase []int `json:"requestsPerPhase"`
 	Bytes            int64 `json:"bytes"`
 	TraceRows        int   `json:"traceRows"`
+	// LeftOut counts the new users each extension was left out of (UPS
+	// requires an attribute with it the input does not give), most first.
+	LeftOut []LeftOut `json:"leftOut,omitempty"`
+	// AtSubmit is the number of entries of Data.AtSubmit.
+	AtSubmit int `json:"resolvedAtSubmit,omitempty"`
 	// RecordStates counts the records by final state (journal only): every
 	// record state in StateOrder, zeros included, then any unknown state.
 	// They add up to Records, or Data.Notes says why not.
@@ -75,6 +83,66 @@ type Summary struct {
 	// OperationStates counts the journal's operations of each phase by
 	// state (journal only).
 	OperationStates []PhaseStates `json:"operationStates,omitempty"`
+}
+
+// LeftOut is the number of new users an extension was left out of.
+type LeftOut struct {
+	Extension string `json:"extension"` // "travel", "spend", else the URN's tail
+	Users     int    `json:"users"`
+}
+
+// LeftOutText renders the left-out counts as "travel 3, spend 1", "" when
+// no extension was left out.
+func (s Summary) LeftOutText() string {
+	parts := make([]string, len(s.LeftOut))
+	for i, l := range s.LeftOut {
+		parts[i] = l.Extension + " " + strconv.Itoa(l.Users)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// KindUpdate is the AtSubmit kind of an update of an employee no record of
+// the run creates.
+const KindUpdate = "update"
+
+// AtSubmit is an employee outside the run that submit looks up in the
+// target: the employee of an update no record of the run creates, or an
+// employee a record refers to (Kind is the reference: "report approver",
+// "expense delegate", "manager" …, and From the employee who refers). An
+// update of an employee the target does not have fails its record; a
+// reference to one is not set.
+type AtSubmit struct {
+	Employee string `json:"employee"`
+	Kind     string `json:"kind"`
+	From     string `json:"from,omitempty"`
+	Source   string `json:"source"` // file:line:field (name) of the record or field it comes from
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	// RecordState is the final state of the input record it comes from
+	// (journal only).
+	RecordState string `json:"recordState,omitempty"`
+
+	record model.Position // the input record it comes from, found by Load
+}
+
+// What says why the employee is looked up: "update (not created by this
+// run)", "report approver of E1".
+func (a AtSubmit) What() string {
+	switch {
+	case a.Kind == KindUpdate:
+		return "update (not created by this run)"
+	case a.From != "":
+		return a.Kind + " of " + a.From
+	}
+	return a.Kind
+}
+
+// referrer is the employee whose change set the entry comes from.
+func (a AtSubmit) referrer() string {
+	if a.Kind == KindUpdate || a.From == "" {
+		return a.Employee
+	}
+	return a.From
 }
 
 // OperationsTotal is the number of operations in all phases.
@@ -158,6 +226,7 @@ type Operation struct {
 	Messages    []OpMessage `json:"messages,omitempty"`
 
 	newEmployee string // phase 0: the employee id after the rename
+	sentMethod  string // the journal's method for it, when it differs from the plan's (a create sent as an update)
 }
 
 // OpKey names operation index of bulk file bulk: "bulk-0002.json #5".
@@ -222,10 +291,12 @@ type (
 	}
 	jsonReport struct {
 		Totals struct {
-			Records   int `json:"records"`
-			Converted int `json:"converted"`
-			Skipped   int `json:"skipped"`
-			Rejected  int `json:"rejected"`
+			Records   int            `json:"records"`
+			Converted int            `json:"converted"`
+			Skipped   int            `json:"skipped"`
+			Rejected  int            `json:"rejected"`
+			LeftOut   map[string]int `json:"leftOut"`
+			AtSubmit  int            `json:"resolvedAtSubmit"`
 		} `json:"totals"`
 		Plan struct {
 			UsersCreated     int   `json:"usersCreated"`
@@ -254,7 +325,13 @@ type (
 				Severity string `json:"severity"`
 			} `json:"finding"`
 		} `json:"findings"`
-		Warnings []jsonDiag `json:"warnings"`
+		Warnings         []jsonDiag `json:"warnings"`
+		ResolvedAtSubmit []struct {
+			Employee string     `json:"employee"`
+			Kind     string     `json:"kind"`
+			From     string     `json:"from"`
+			Source   jsonSource `json:"source"`
+		} `json:"resolvedAtSubmit"`
 	}
 	jsonAttr struct {
 		Schema  string          `json:"schema"`
@@ -268,7 +345,11 @@ type (
 	}
 	jsonPlanLine struct {
 		EmployeeID string `json:"employeeId"`
-		Rename     *struct {
+		Creates    bool   `json:"creates"`
+		// LeaveOut lists the extensions (URNs) left out of the user when
+		// it is created.
+		LeaveOut []string `json:"leaveOut"`
+		Rename   *struct {
 			From          string     `json:"from"`
 			NewEmployeeID string     `json:"newEmployeeId"`
 			NewLogin      string     `json:"newLogin"`
@@ -340,8 +421,15 @@ func Load(dir string) (*Data, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
+	atSubmit := d.atSubmitByReferrer()
 	err = d.scanPlan(func(line *jsonPlanLine, _ int) error {
 		d.Summary.Employees++
+		for _, i := range atSubmit[line.EmployeeID] {
+			a := &d.AtSubmit[i]
+			if pos, ok := recordPos(line, jsonSource{File: a.File, Line: a.Line}, d.statuses); ok {
+				a.record = pos
+			}
+		}
 		if d.jr != nil {
 			d.jr.collectSecrets(line)
 		}
@@ -380,6 +468,9 @@ func Load(dir string) (*Data, error) {
 	if d.jr != nil {
 		if err := d.loadJournal(rep); err != nil {
 			return nil, err
+		}
+		for i := range d.AtSubmit {
+			d.AtSubmit[i].RecordState = d.jr.recordState(d.AtSubmit[i].record)
 		}
 	}
 	return d, nil
@@ -522,6 +613,25 @@ func (d *Data) fromReport(rep *jsonReport) {
 			t.Records, t.Converted, t.Skipped, t.Rejected))
 	}
 	s.Warnings = len(d.Warnings)
+	for ext, n := range t.LeftOut {
+		s.LeftOut = append(s.LeftOut, LeftOut{Extension: ext, Users: n})
+	}
+	sort.Slice(s.LeftOut, func(i, j int) bool {
+		a, b := s.LeftOut[i], s.LeftOut[j]
+		if a.Users != b.Users {
+			return a.Users > b.Users
+		}
+		return a.Extension < b.Extension
+	})
+	for _, a := range rep.ResolvedAtSubmit {
+		d.AtSubmit = append(d.AtSubmit, AtSubmit{Employee: a.Employee, Kind: a.Kind, From: a.From,
+			Source: a.Source.String(), File: a.Source.File, Line: a.Source.Line,
+			record: model.Position{File: a.Source.File, Line: a.Source.Line}})
+	}
+	s.AtSubmit = len(d.AtSubmit)
+	if t.AtSubmit != s.AtSubmit {
+		d.Notes = append(d.Notes, fmt.Sprintf("report.json counts %d employees resolved at submit, lists %d; the list is shown", t.AtSubmit, s.AtSubmit))
+	}
 	if d.Files == nil {
 		d.Files = []File{}
 	}
@@ -535,6 +645,19 @@ func (d *Data) fromReport(rep *jsonReport) {
 	for _, r := range rep.Records {
 		d.statuses[model.Position{File: r.Pos.File, Line: r.Pos.Line}] = r.Status
 	}
+}
+
+// atSubmitByReferrer indexes Data.AtSubmit by the employee whose change set
+// each entry comes from.
+func (d *Data) atSubmitByReferrer() map[string][]int {
+	if len(d.AtSubmit) == 0 {
+		return nil
+	}
+	m := make(map[string][]int, len(d.AtSubmit))
+	for i, a := range d.AtSubmit {
+		m[a.referrer()] = append(m[a.referrer()], i)
+	}
+	return m
 }
 
 func phases(v []int) []int {

@@ -62,15 +62,33 @@
 // Inconsistencies between report.json's totals and its record list are
 // listed as notes; the record list is what is counted.
 //
+// Two things convert leaves open are shown apart. Summary.LeftOut counts
+// the new users each extension was left out of (report.json's
+// totals.leftOut: UPS requires an attribute with it that the input does
+// not give; the warning on the record that started it says which): HTML
+// and Markdown say so under the summary table, the XLSX Summary sheet
+// counts them, and every trace row of such a value is marked LeftOut (not
+// sent with the create; after submit, not when submit found the user and
+// updated it). Data.AtSubmit lists report.json's resolvedAtSubmit: the
+// employees outside the run that submit looks up in the target because
+// convert had no --directory, the employee of an update no record of the
+// run creates or one a record refers to ("report approver of E1"), with
+// the source. HTML and Markdown show them in the section "To be resolved
+// at submit" ("Resolved at submit" after submit, with the final state of
+// the record each comes from), capped like the other lists; the XLSX
+// workbook adds the sheet "Resolved at submit". Neither appears when
+// there is nothing to show.
+//
 // Size limits (Limits; DefaultLimits; a Data's zero Limits use them). A run
 // of 100k employees with ~60 values each has 6M trace rows, more than an
 // HTML page can show or an Excel sheet can hold (1,048,576 rows):
 //
 //   - HTML shows the first 10,000 trace rows and the first 10,000 rejected
-//     records, warnings and unsuccessful records, each cut with a note
-//     pointing to the XLSX and JSON reports.
+//     records, warnings, unsuccessful records and employees resolved at
+//     submit, each cut with a note pointing to the XLSX and JSON reports.
 //   - Markdown shows the first 200 trace rows and the first 1,000 rejected
-//     records, warnings and unsuccessful records, with the same notes.
+//     records, warnings, unsuccessful records and employees resolved at
+//     submit, with the same notes.
 //   - XLSX writes up to 1,048,575 rows below the header of each sheet; the
 //     trace continues in sheets "Trace 2", "Trace 3" … up to 10 sheets
 //     (10.4M rows). What is cut is counted in a note on the Summary sheet.

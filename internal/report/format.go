@@ -13,9 +13,9 @@ import (
 // value from DefaultLimits; a negative one means none (no rows).
 type Limits struct {
 	HTMLTrace       int // trace rows in HTML
-	HTMLList        int // rejected records, warnings and unsuccessful records in HTML (each)
+	HTMLList        int // rejected records, warnings, unsuccessful records and resolved at submit in HTML (each)
 	MarkdownTrace   int // trace rows in Markdown
-	MarkdownList    int // rejected records, warnings and unsuccessful records in Markdown (each)
+	MarkdownList    int // rejected records, warnings, unsuccessful records and resolved at submit in Markdown (each)
 	XLSXRows        int // data rows per sheet (below the header row)
 	XLSXTraceSheets int // sheets Trace, Trace 2 … before the trace is cut
 }

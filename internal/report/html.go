@@ -18,12 +18,15 @@ type view struct {
 	RejectedNote string
 	Warnings     []Warning
 	WarningsNote string
+	AtSubmit     []AtSubmit
+	AtSubmitNote string
+	AtSubmitMore int // entries not shown
 	Trace        []TraceRow
 	TraceNote    string
 }
 
 func newView(d *Data, list, trace int) (*view, error) {
-	v := &view{Data: d, Rejected: d.Rejected, Warnings: d.Warnings}
+	v := &view{Data: d, Rejected: d.Rejected, Warnings: d.Warnings, AtSubmit: d.AtSubmit}
 	for _, o := range d.Outcomes {
 		if o.Unsuccessful() {
 			v.Unsuccessful++
@@ -41,6 +44,11 @@ func newView(d *Data, list, trace int) (*view, error) {
 		v.Warnings = v.Warnings[:list]
 		v.WarningsNote = cut(list, len(d.Warnings), "warnings", fullReport)
 	}
+	if len(v.AtSubmit) > list {
+		v.AtSubmit = v.AtSubmit[:list]
+		v.AtSubmitMore = len(d.AtSubmit) - list
+		v.AtSubmitNote = cut(list, len(d.AtSubmit), "employees resolved at submit", fullReport)
+	}
 	total := 0
 	err := d.Trace(func(r *TraceRow) error {
 		total++
@@ -57,7 +65,7 @@ func newView(d *Data, list, trace int) (*view, error) {
 }
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"final": finalStatus, "stateClass": stateClass, "utc": utc,
+	"final": finalStatus, "stateClass": stateClass, "utc": utc, "op": func(r TraceRow) string { return opText(&r) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -95,7 +103,7 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 <body>
 <h1>{{.Title}}</h1>
 {{if .Run}}<p>Output directory <code>{{.Dir}}</code>. Submitted to <code>{{or .Run.Target "(target not recorded)"}}</code>{{with .Run.Flavor}}, flavor {{.}}{{end}}{{with .Run.Company}}, company <code>{{.}}</code>{{end}}{{with .Run.ToolVersion}}, by upsmigrate {{.}}{{end}}.{{if not .Run.Updated.IsZero}} The journal was last updated {{utc .Run.Updated}}.{{end}}</p>
-<nav><a href="#outcome">Outcome ({{.Unsuccessful}})</a><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a><a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
+<nav><a href="#outcome">Outcome ({{.Unsuccessful}})</a><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a>{{if .Summary.AtSubmit}}<a href="#atsubmit">Resolved at submit ({{.Summary.AtSubmit}})</a>{{end}}<a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
 
 <h2 id="outcome">Outcome</h2>
 <p>{{.Unsuccessful}} of {{len .Outcomes}} records did not succeed: failed, partial (the identity was written, an extension was not) or pending (no final outcome yet).</p>
@@ -108,7 +116,7 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 </table>
 {{else}}<p class="ok">Every record that was sent succeeded.</p>
 {{end}}{{else}}<p>Output directory <code>{{.Dir}}</code>. Nothing has been submitted: every operation is <em>not submitted</em>.</p>
-<nav><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a><a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
+<nav><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a>{{if .Summary.AtSubmit}}<a href="#atsubmit">To be resolved at submit ({{.Summary.AtSubmit}})</a>{{end}}<a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
 {{end}}
 <h2 id="summary">Summary</h2>
 {{with .Run}}<table class="summary">
@@ -129,13 +137,15 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 <tr><th>Users created</th><td class="n">{{.Summary.UsersCreated}}</td></tr>
 <tr><th>Users updated</th><td class="n">{{.Summary.UsersUpdated}}</td></tr>
 <tr><th>Users renamed</th><td class="n">{{.Summary.Renames}}</td></tr>
-{{range $i, $n := .Summary.Operations}}<tr><th>Operations, phase {{$i}}</th><td class="n">{{$n}}</td></tr>
+{{if .Summary.AtSubmit}}<tr><th>Resolved at submit</th><td class="n">{{.Summary.AtSubmit}}</td></tr>
+{{end}}{{range $i, $n := .Summary.Operations}}<tr><th>Operations, phase {{$i}}</th><td class="n">{{$n}}</td></tr>
 {{end}}<tr><th>Operations</th><td class="n">{{.Summary.OperationsTotal}}</td></tr>
 <tr><th>Bulk requests</th><td class="n">{{.Summary.Requests}}</td></tr>
 <tr><th>Request bytes</th><td class="n">{{.Summary.Bytes}}</td></tr>
 <tr><th>Traced values</th><td class="n">{{.Summary.TraceRows}}</td></tr>
 </table>
-{{if .Run}}<h3>Records by final state</h3>
+{{with .Summary.LeftOutText}}<p class="note">Extensions left out of new users: {{.}} (UPS requires a value the input does not give; see the <a href="#warnings">warnings</a>).</p>
+{{end}}{{if .Run}}<h3>Records by final state</h3>
 <table class="summary">
 <thead><tr><th>State</th><th>Records</th></tr></thead>
 <tbody>
@@ -171,6 +181,18 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 {{end}}</tbody>
 </table>
 {{else}}<p class="ok">No warnings.</p>
+{{end}}{{if .AtSubmit}}
+<h2 id="atsubmit">{{if .Run}}Resolved at submit{{else}}To be resolved at submit{{end}}</h2>
+{{if .Run}}<p>Convert had no <code>--directory</code>: submit looked up in the target these {{.Summary.AtSubmit}} employees, who are outside this run: the employees of updates that no record of this run creates, and the employees that records refer to. An update of an employee the target did not have failed its record; a reference to one was not set. The record state is the final state of the record each comes from (the outcome above says why a record did not succeed).</p>
+{{else}}<p>Convert had no <code>--directory</code>: when it sends, submit looks up in the target these {{.Summary.AtSubmit}} employees, who are outside this run: the employees of updates that no record of this run creates, and the employees that records refer to. An update of an employee the target does not have fails its record; a reference to one is not set.</p>
+{{end}}{{if .AtSubmitNote}}<p class="note">{{.AtSubmitNote}}</p>
+{{end}}<table>
+<thead><tr><th>Employee</th><th>Looked up for</th><th>Source</th>{{if .Run}}<th>Record state</th>{{end}}</tr></thead>
+<tbody>
+{{range .AtSubmit}}<tr><td>{{.Employee}}</td><td>{{.What}}</td><td class="mono">{{.Source}}</td>{{if $.Run}}<td{{with stateClass .RecordState}} class="{{.}}"{{end}}>{{.RecordState}}</td>{{end}}</tr>
+{{end}}{{with .AtSubmitMore}}<tr><td colspan="{{if $.Run}}4{{else}}3{{end}}">… and {{.}} more</td></tr>
+{{end}}</tbody>
+</table>
 {{end}}
 <h2 id="files">Input files</h2>
 <table>
@@ -186,7 +208,7 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 {{end}}<table>
 <thead><tr><th>Employee</th><th>Source</th><th>Mapping row</th><th>Schema</th><th>Path</th><th>Value</th><th>Operation</th><th>Provision id</th><th>User id</th><th>Record state</th><th>Final status</th></tr></thead>
 <tbody>
-{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{if .Operation}}{{.Operation}} {{.Method}}, phase {{.Phase}}{{else}}none (phase {{.Phase}}){{end}}</td><td class="mono">{{.ProvisionID}}</td><td class="mono">{{.UserID}}</td><td{{with stateClass .RecordState}} class="{{.}}"{{end}}>{{.RecordState}}</td><td{{with stateClass .OpStatus}} class="{{.}}"{{end}}>{{final .}}</td></tr>
+{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{op .}}</td><td class="mono">{{.ProvisionID}}</td><td class="mono">{{.UserID}}</td><td{{with stateClass .RecordState}} class="{{.}}"{{end}}>{{.RecordState}}</td><td{{with stateClass .OpStatus}} class="{{.}}"{{end}}>{{final .}}</td></tr>
 {{end}}</tbody>
 </table>
 {{else}}<p>One row per target value: input field → mapping row → SCIM attribute → bulk operation. Operations are numbered from 0, as in the request's <code>Operations</code> array.</p>
@@ -194,7 +216,7 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 {{end}}<table>
 <thead><tr><th>Employee</th><th>Source</th><th>Mapping row</th><th>Schema</th><th>Path</th><th>Value</th><th>Operation</th><th>Record status</th><th>Final status</th></tr></thead>
 <tbody>
-{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{if .Operation}}{{.Operation}} {{.Method}}, phase {{.Phase}}{{else}}none (phase {{.Phase}}){{end}}</td><td>{{.Status}}</td><td>{{.OpStatus}}</td></tr>
+{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{op .}}</td><td>{{.Status}}</td><td>{{.OpStatus}}</td></tr>
 {{end}}</tbody>
 </table>
 {{end}}</body>

@@ -331,6 +331,9 @@ func (d *Data) applyOps(ops []journal.Op, reqs []journal.Request) {
 		}
 		o.RequestID, o.ProvisionID = jo.RequestID, provision[jo.RequestID]
 		o.Code, o.UserID, o.Attempts = jo.Code, jo.UserID, jo.Attempts
+		if jo.Method != "" && jo.Method != o.Method {
+			o.sentMethod = jo.Method
+		}
 		o.Message = jd.redact(jo.Message, emps...)
 		if folded {
 			o.Message = strings.TrimSuffix(fmt.Sprintf("not sent as a rename: folded into the create of %s (phase 1); %s",

@@ -99,6 +99,9 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 	for _, kv := range summaryRows(s) {
 		row(kv.name, fmt.Sprint(kv.value))
 	}
+	if t := s.LeftOutText(); t != "" {
+		p("\nExtensions left out of new users: %s (UPS requires a value the input does not give; see the warnings).\n", mdCell.Replace(t))
+	}
 	if d.Run != nil {
 		p("\n")
 		row("record state", "records")
@@ -161,6 +164,34 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 		}
 	}
 
+	if len(v.AtSubmit) > 0 {
+		if d.Run != nil {
+			p("\n## Resolved at submit\n\nConvert had no `--directory`: submit looked up in the target these %d employees, who are outside this run: the employees of updates that no record of this run creates, and the employees that records refer to. An update of an employee the target did not have failed its record; a reference to one was not set. The record state is the final state of the record each comes from (the outcome above says why a record did not succeed).\n\n", s.AtSubmit)
+		} else {
+			p("\n## To be resolved at submit\n\nConvert had no `--directory`: when it sends, submit looks up in the target these %d employees, who are outside this run: the employees of updates that no record of this run creates, and the employees that records refer to. An update of an employee the target does not have fails its record; a reference to one is not set.\n\n", s.AtSubmit)
+		}
+		if v.AtSubmitNote != "" {
+			p("> %s\n\n", v.AtSubmitNote)
+		}
+		if d.Run != nil {
+			row("employee", "looked up for", "source", "record state")
+			row("---", "---", "---", "---")
+		} else {
+			row("employee", "looked up for", "source")
+			row("---", "---", "---")
+		}
+		for _, a := range v.AtSubmit {
+			if d.Run != nil {
+				row(a.Employee, a.What(), code(a.Source), a.RecordState)
+			} else {
+				row(a.Employee, a.What(), code(a.Source))
+			}
+		}
+		if v.AtSubmitMore > 0 {
+			p("\n… and %d more.\n", v.AtSubmitMore)
+		}
+	}
+
 	p("\n## Input files\n\n")
 	row("file", "format", "records", "converted", "skipped", "rejected", "warnings")
 	row("---", "---", "---:", "---:", "---:", "---:", "---:")
@@ -190,13 +221,22 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 	return bw.Flush()
 }
 
-// opText renders a row's operation: "bulk-0002.json #5 PATCH, phase 1".
+// opText renders a row's operation: "bulk-0002.json #5 PATCH, phase 1",
+// and says when the value's extension is left out of the new user.
 func opText(t *TraceRow) string {
-	if t.Operation == "" {
-		return fmt.Sprintf("none (phase %d)", t.Phase)
+	s := fmt.Sprintf("none (phase %d)", t.Phase)
+	if t.Operation != "" {
+		s = fmt.Sprintf("%s %s, phase %d", t.Operation, t.Method, t.Phase)
 	}
-	return fmt.Sprintf("%s %s, phase %d", t.Operation, t.Method, t.Phase)
+	if t.LeftOut {
+		s += leftOutNote
+	}
+	return s
 }
+
+// leftOutNote follows the operation of a value whose extension is left out
+// of the new user.
+const leftOutNote = "; not sent: extension left out of the new user"
 
 type summaryRow struct {
 	name  string
@@ -215,6 +255,9 @@ func summaryRows(s Summary) []summaryRow {
 		{"Users created", s.UsersCreated},
 		{"Users updated", s.UsersUpdated},
 		{"Users renamed", s.Renames},
+	}
+	if s.AtSubmit > 0 {
+		rows = append(rows, summaryRow{"Resolved at submit", s.AtSubmit})
 	}
 	for i, n := range s.Operations {
 		rows = append(rows, summaryRow{fmt.Sprintf("Operations, phase %d", i), n})

@@ -38,24 +38,32 @@ func render(t *testing.T, format string, d *Data) []byte {
 	return b.Bytes()
 }
 
+// TestGolden renders each dry-run fixture, testdata/NAME, in every text
+// format and compares it with testdata/NAME.FORMAT.
 func TestGolden(t *testing.T) {
-	for _, format := range []string{"html", "json", "md"} {
-		t.Run(format, func(t *testing.T) {
-			got := render(t, format, load(t))
-			golden := filepath.Join("testdata", "basic."+format)
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
+	for _, name := range []string{"basic", "atsubmit"} {
+		d, err := Load(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{"html", "json", "md"} {
+			t.Run(name+"."+format, func(t *testing.T) {
+				got := render(t, format, d)
+				golden := filepath.Join("testdata", name+"."+format)
+				if *update {
+					if err := os.WriteFile(golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s (run with -update to accept)", format, golden)
-			}
-		})
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from %s (run with -update to accept)", format, golden)
+				}
+			})
+		}
 	}
 }
 

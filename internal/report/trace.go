@@ -34,6 +34,9 @@ type TraceRow struct {
 	Method    string `json:"method,omitempty"`
 	Status    string `json:"status"` // the input record's status
 	OpStatus  string `json:"operationStatus"`
+	// LeftOut is set on the values of an extension left out of a new
+	// user (plan.jsonl's leaveOut): the create does not carry them.
+	LeftOut bool `json:"leftOut,omitempty"`
 	// The journal's outcome (journal only): the final state of the
 	// value's input record, the provision id of the request that carried
 	// the operation, the operation's HTTP status, the user's UUID, the
@@ -61,6 +64,9 @@ func (d *Data) Trace(fn func(*TraceRow) error) error {
 		if r.Operation != "" {
 			if op := d.Operation(r.Operation); op != nil {
 				r.OpStatus = op.Status
+				if r.LeftOut && r.Phase == 1 && op.sentMethod == "PATCH" {
+					r.LeftOut = false // submit found the user and updated it, with the extension
+				}
 				if d.Run != nil {
 					r.ProvisionID, r.Code, r.UserID = op.ProvisionID, op.Code, op.UserID
 					r.Result, r.Message = valueResult(op, r)
@@ -229,7 +235,22 @@ func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) err
 			ops[o.Phase] = i + 1
 		}
 	}
-	emit := func(src jsonSource, row, schema, path, value string, phase int) error {
+	// The values of an extension left out (pl.LeaveOut) are not in a
+	// create or a replacement (POST, PUT), and a new user's references into
+	// it are not set.
+	var leftOut map[string]bool
+	whole := false
+	if len(pl.LeaveOut) > 0 {
+		leftOut = make(map[string]bool, len(pl.LeaveOut))
+		for _, urn := range pl.LeaveOut {
+			leftOut[urn] = true
+		}
+		if i := ops[1]; i > 0 {
+			m := pl.Operations[i-1].Method
+			whole = m == "POST" || m == "PUT"
+		}
+	}
+	emit := func(src jsonSource, row, schema, path, value string, phase int, out bool) error {
 		*r = TraceRow{Employee: pl.EmployeeID, Source: src.String(), File: src.File, Line: src.Line, Field: src.Field,
 			Name: src.Name, Row: row, Schema: ShortSchema(schema), Path: path, Value: value, Phase: phase}
 		if pos, ok := recordPos(pl, src, d.statuses); ok {
@@ -248,32 +269,34 @@ func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) err
 			o := pl.Operations[i-1]
 			r.Operation, r.Method = OpKey(o.Bulk, o.Index), o.Method
 		}
+		r.LeftOut = out
 		return fn(r)
 	}
 	if rn := pl.Rename; rn != nil {
 		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
-			if err := emit(rn.Source, "", model.SchemaEnterprise, "employeeNumber", rn.NewEmployeeID, 0); err != nil {
+			if err := emit(rn.Source, "", model.SchemaEnterprise, "employeeNumber", rn.NewEmployeeID, 0, false); err != nil {
 				return err
 			}
 		}
 		if rn.NewLogin != "" {
-			if err := emit(rn.Source, "", model.SchemaCore, "userName", rn.NewLogin, 0); err != nil {
+			if err := emit(rn.Source, "", model.SchemaCore, "userName", rn.NewLogin, 0, false); err != nil {
 				return err
 			}
 		}
 	}
 	for i := range pl.Attrs {
 		a := &pl.Attrs[i]
-		if err := emit(a.Source, a.Row, a.Schema, a.Path, attrValue(a), 1); err != nil {
+		if err := emit(a.Source, a.Row, a.Schema, a.Path, attrValue(a), 1, whole && leftOut[a.Schema]); err != nil {
 			return err
 		}
 	}
 	for _, ref := range pl.Refs {
+		out := pl.Creates && leftOut[ref.Schema]
 		v := ref.Target
 		if ref.Primary != nil {
 			v += map[bool]string{true: " (primary)", false: " (secondary)"}[*ref.Primary]
 		}
-		if err := emit(ref.Source, ref.Row, ref.Schema, ref.Path, v, 2); err != nil {
+		if err := emit(ref.Source, ref.Row, ref.Schema, ref.Path, v, 2, out); err != nil {
 			return err
 		}
 		for i := range ref.Attrs {
@@ -282,7 +305,7 @@ func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) err
 			if schema == "" {
 				schema = ref.Schema
 			}
-			if err := emit(a.Source, a.Row, schema, ref.Path+"["+ref.Target+"]."+a.Path, attrValue(a), 2); err != nil {
+			if err := emit(a.Source, a.Row, schema, ref.Path+"["+ref.Target+"]."+a.Path, attrValue(a), 2, out); err != nil {
 				return err
 			}
 		}

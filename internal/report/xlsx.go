@@ -89,10 +89,13 @@ func (s *sheet) close() error {
 }
 
 // WriteXLSX writes d as a workbook with the sheets Summary, Files,
-// Rejected, Warnings and Trace (continued in Trace 2, Trace 3 … when it
-// outgrows a sheet). With a journal it has the sheets Summary, Outcome
-// (every record with its final state), Files, Rejected, Warnings,
-// Operations, Requests and Trace, whose rows carry the journal's outcome.
+// Rejected, Warnings, Resolved at submit (when convert left employees to
+// submit's lookup) and Trace (continued in Trace 2, Trace 3 … when it
+// outgrows a sheet; with a column Left out when extensions were left out
+// of new users). With a journal it has the sheets Summary, Outcome (every
+// record with its final state), Files, Rejected, Warnings, Resolved at
+// submit (with the record states), Operations, Requests and Trace, whose
+// rows carry the journal's outcome.
 func WriteXLSX(w io.Writer, d *Data) error {
 	l := d.Limits.withDefaults()
 	f := excelize.NewFile()
@@ -177,6 +180,11 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	if err := warn.close(); err != nil {
 		return err
 	}
+	if len(d.AtSubmit) > 0 {
+		if notes, err = writeAtSubmit(f, d, l, bold, notes); err != nil {
+			return err
+		}
+	}
 	if d.Run != nil {
 		if notes, err = writeJournalSheets(f, d, l, bold, notes); err != nil {
 			return err
@@ -197,6 +205,13 @@ func WriteXLSX(w io.Writer, d *Data) error {
 		return err
 	}
 	rows := summaryRows(d.Summary)
+	if t := d.Summary.LeftOutText(); t != "" {
+		rows = append(rows, summaryRow{"Extensions left out of new users",
+			t + " (UPS requires a value the input does not give; see the Warnings sheet)"})
+	}
+	for _, lo := range d.Summary.LeftOut {
+		rows = append(rows, summaryRow{"Left out of new users, " + lo.Extension, lo.Users})
+	}
 	if r := d.Run; r != nil {
 		rows = append([]summaryRow{{"Target", r.Target}, {"Flavor", r.Flavor}, {"Company", r.Company},
 			{"Tool version", r.ToolVersion}, {"Run started", utc(r.Created)}, {"Journal updated", utc(r.Updated)}}, rows...)
@@ -235,6 +250,30 @@ func appendCut(notes []string, s *sheet, what string) []string {
 	return notes
 }
 
+// writeAtSubmit writes the sheet "Resolved at submit": the employees
+// outside the run that submit looks up in the target.
+func writeAtSubmit(f *excelize.File, d *Data, l Limits, bold int, notes []string) ([]string, error) {
+	header, widths := []string{"Employee", "Kind", "From", "Source"}, []float64{14, 26, 14, 60}
+	if d.Run != nil {
+		header, widths = append(header, "Record state"), append(widths, 12)
+	}
+	sh, err := newSheet(f, "Resolved at submit", l.XLSXRows, bold, header, widths)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range d.AtSubmit {
+		cells := []any{a.Employee, a.Kind, a.From, a.Source}
+		if d.Run != nil {
+			cells = append(cells, a.RecordState)
+		}
+		if _, err := sh.add(cells...); err != nil {
+			return nil, err
+		}
+	}
+	notes = appendCut(notes, sh, "employees resolved at submit")
+	return notes, sh.close()
+}
+
 // writeTrace writes the trace over as many sheets as the limits allow and
 // returns a note when it had to cut it.
 func writeTrace(f *excelize.File, d *Data, l Limits, bold int) (string, error) {
@@ -244,6 +283,10 @@ func writeTrace(f *excelize.File, d *Data, l Limits, bold int) (string, error) {
 	if d.Run != nil {
 		header = append(header, "Record state", "Provision id", "HTTP status", "User id", "Result", "Message")
 		widths = append(widths, 12, 38, 8, 38, 12, 80)
+	}
+	leftOut := len(d.Summary.LeftOut) > 0
+	if leftOut {
+		header, widths = append(header, "Left out"), append(widths, 30)
 	}
 	var cur *sheet
 	sheets, written, total := 0, 0, 0
@@ -278,6 +321,13 @@ func writeTrace(f *excelize.File, d *Data, l Limits, bold int) (string, error) {
 			bulk, index, r.Method, r.Phase, r.Status, r.OpStatus}
 		if d.Run != nil {
 			cells = append(cells, r.RecordState, r.ProvisionID, r.Code, r.UserID, r.Result, r.Message)
+		}
+		if leftOut {
+			note := ""
+			if r.LeftOut {
+				note = "extension left out of the new user"
+			}
+			cells = append(cells, note)
 		}
 		_, err := cur.add(cells...)
 		return err
