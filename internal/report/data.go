@@ -163,6 +163,15 @@ type File struct {
 	Skipped   int    `json:"skipped"`
 	Rejected  int    `json:"rejected"`
 	Warnings  int    `json:"warnings"`
+	// Settings are the file's import settings (Concur files) in one line.
+	Settings string `json:"settings,omitempty"`
+}
+
+func yn(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
 }
 
 // Message is one diagnostic: Text is "file:line:field (name): message [row]".
@@ -312,6 +321,15 @@ type (
 			Format   string     `json:"format"`
 			Records  int        `json:"records"`
 			Warnings []jsonDiag `json:"warnings"`
+			Settings *struct {
+				Present                bool   `json:"present"`
+				Line                   int    `json:"line"`
+				ErrorThreshold         int    `json:"errorThreshold"`
+				ExistingRecordHandling string `json:"existingRecordHandling"`
+				LanguageCode           string `json:"languageCode"`
+				ValidateExpenseGroup   bool   `json:"validateExpenseGroup"`
+				ValidatePaymentGroup   bool   `json:"validatePaymentGroup"`
+			} `json:"settings"`
 		} `json:"files"`
 		Records  []jsonRecord `json:"records"`
 		Findings []struct {
@@ -545,6 +563,14 @@ func (d *Data) fromReport(rep *jsonReport) {
 	for _, f := range rep.Files {
 		ff := file(f.Path)
 		ff.Format, ff.Records = f.Format, f.Records
+		if st := f.Settings; st != nil {
+			where := "defaults (no 100 record)"
+			if st.Present {
+				where = fmt.Sprintf("100 record on line %d", st.Line)
+			}
+			ff.Settings = fmt.Sprintf("%s: existing records %s, language %s, error threshold %d, validate expense group %s, payment group %s; applied, not sent to UPS",
+				where, st.ExistingRecordHandling, st.LanguageCode, st.ErrorThreshold, yn(st.ValidateExpenseGroup), yn(st.ValidatePaymentGroup))
+		}
 		for _, w := range f.Warnings {
 			ff.Warnings++
 			d.Warnings = append(d.Warnings, Warning{Origin: OriginFile, Source: w.Source.String(), Row: w.Row, Message: w.Message})
@@ -580,6 +606,9 @@ func (d *Data) fromReport(rep *jsonReport) {
 			continue
 		}
 		for _, m := range r.Messages {
+			if m.Severity == string(model.SevInfo) {
+				continue // the reason of a skipped 100 record: the file's Settings
+			}
 			ff.Warnings++
 			d.Warnings = append(d.Warnings, Warning{Origin: OriginRecord, Status: r.Status, Employee: r.EmployeeID,
 				Source: m.Source.String(), Row: m.Row, Message: m.Message})

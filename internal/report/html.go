@@ -199,7 +199,8 @@ ul.msgs { margin: 0; padding-left: 1.2em; }
 <thead><tr><th>File</th><th>Format</th><th>Records</th><th>Converted</th><th>Skipped</th><th>Rejected</th><th>Warnings</th></tr></thead>
 <tbody>
 {{range .Files}}<tr><td class="mono">{{.Path}}</td><td>{{.Format}}</td><td class="n">{{.Records}}</td><td class="n">{{.Converted}}</td><td class="n">{{.Skipped}}</td><td class="n{{if .Rejected}} rejected{{end}}">{{.Rejected}}</td><td class="n">{{.Warnings}}</td></tr>
-{{end}}</tbody>
+{{if .Settings}}<tr><td colspan="7" class="settings">import settings: {{.Settings}}</td></tr>
+{{end}}{{end}}</tbody>
 </table>
 
 <h2 id="trace">Value trace</h2>

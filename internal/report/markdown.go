@@ -199,6 +199,12 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 		row(code(f.Path), f.Format, fmt.Sprint(f.Records), fmt.Sprint(f.Converted), fmt.Sprint(f.Skipped),
 			fmt.Sprint(f.Rejected), fmt.Sprint(f.Warnings))
 	}
+	for _, f := range d.Files {
+		if f.Settings != "" {
+			p("\n- %s import settings: %s", code(f.Path), f.Settings)
+		}
+	}
+	p("\n")
 
 	p("\n## Value trace\n\n")
 	if v.TraceNote != "" {

@@ -127,13 +127,13 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	}
 
 	files, err := newSheet(f, "Files", l.XLSXRows, bold,
-		[]string{"File", "Format", "Records", "Converted", "Skipped", "Rejected", "Warnings"},
-		[]float64{50, 10, 10, 10, 10, 10, 10})
+		[]string{"File", "Format", "Records", "Converted", "Skipped", "Rejected", "Warnings", "Import settings"},
+		[]float64{50, 10, 10, 10, 10, 10, 10, 80})
 	if err != nil {
 		return err
 	}
 	for _, x := range d.Files {
-		if _, err := files.add(x.Path, x.Format, x.Records, x.Converted, x.Skipped, x.Rejected, x.Warnings); err != nil {
+		if _, err := files.add(x.Path, x.Format, x.Records, x.Converted, x.Skipped, x.Rejected, x.Warnings, x.Settings); err != nil {
 			return err
 		}
 	}
