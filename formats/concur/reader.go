@@ -13,6 +13,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
@@ -191,13 +192,22 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 	}
 	if dirty {
 		for i, f := range fields {
-			off, nul := badByte(f)
-			if off < 0 {
+			off, bad, c := badByte(f)
+			if bad == byteOK {
 				continue
 			}
 			name := rt.Fields[i].Name
-			if nul {
+			switch bad {
+			case byteNUL:
 				return nil, r.fieldErr(line, i, fmt.Errorf("%w at byte %d of %s: expected text without NUL bytes (is the file UTF-16 or binary?)", ErrNUL, off+1, name))
+			case byteControl:
+				// The character and its place are left out for a
+				// password: not one of its characters is shown.
+				where := fmt.Sprintf(" %s at byte %d of %s", control.Name(c), off+1, name)
+				if secret(name) {
+					where = " in " + name
+				}
+				return nil, r.fieldErr(line, i, fmt.Errorf("%w%s: %s", ErrControl, where, control.Expected(controlAllowed)))
 			}
 			return nil, r.fieldErr(line, i, fmt.Errorf("%w at byte %d of %s: expected UTF-8 text (if the file uses another encoding, name it, e.g. --encoding windows-1252)", ErrInvalidUTF8, off+1, name))
 		}
@@ -473,26 +483,53 @@ func blank(fields []string) bool {
 	return true
 }
 
-// badByte returns the offset of the first NUL byte or invalid UTF-8 byte in
-// s (-1 when there is none) and whether it is a NUL.
-func badByte(s string) (int, bool) {
+// byteFault is what is wrong with a byte of a field.
+type byteFault int
+
+const (
+	byteOK      byteFault = iota
+	byteNUL               // a NUL byte
+	byteInvalid           // a byte that is not UTF-8
+	byteControl           // a control character a value may not hold
+)
+
+// controlAllowed says which white space a field may hold, for the messages
+// about control characters.
+const controlAllowed = "tabs are allowed, and line breaks in quoted fields"
+
+// badByte returns the offset of the first NUL byte, invalid UTF-8 byte or
+// control character that a value may not hold (control.Is: C0 but tab, LF
+// and CR, DEL, C1) in s and what it is, with the control character itself;
+// byteOK when there is none. LF and CR are allowed: the parser leaves them
+// only in quoted fields, where they are line breaks of the value.
+func badByte(s string) (int, byteFault, rune) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c == 0 {
-				return i, true
+			switch {
+			case c == 0:
+				return i, byteNUL, 0
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f:
+				return i, byteControl, rune(c)
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 {
-			return i, false
+			return i, byteInvalid, 0
+		}
+		if control.Is(r) {
+			return i, byteControl, r
 		}
 		i += n
 	}
-	return -1, false
+	return -1, byteOK, 0
 }
+
+// secret reports whether the field called name holds a value that must
+// never be shown, not even in part.
+func secret(name string) bool { return name == "Password" }
 
 // binaryHint says why head (the first bytes of a file) is not text, or ""
 // when it may be. full says head is a prefix of a longer input.

@@ -2,9 +2,13 @@ package concur
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"unicode/utf8"
+
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 )
 
 // errTooLong is returned by source when the record being read grows past the
@@ -18,12 +22,86 @@ const replayChunk = 512
 // span is a byte range [from, to) of the input.
 type span struct{ from, to int64 }
 
+// Masks for reading eight bytes as one word: every byte 0x01, every byte
+// 0x80.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// textual reports whether b is text a value may hold: valid UTF-8 without
+// NUL bytes or other control characters but tab, LF and CR (see
+// formats/internal/control). It is the one pass over every input byte, so
+// it reads eight bytes at a time: for a word w of ASCII bytes (no byte
+// reaches 0x80, so no sum carries into the next byte), the high bit of byte
+// i of (w + 0x60…) ^ (w + 0x01…) is set exactly when byte i is printable
+// (0x20–0x7E). Words of printable ASCII are passed 32 bytes at a time; in
+// an ASCII word with a line end only the bytes that are not printable are
+// looked at; a word with other bytes is decoded rune by rune.
+func textual(b []byte) bool {
+	const add20, add01 = lsb * 0x60, lsb
+	i := 0
+	for i+8 <= len(b) {
+		if i+32 <= len(b) {
+			w := b[i : i+32 : i+32]
+			x0 := binary.LittleEndian.Uint64(w)
+			x1 := binary.LittleEndian.Uint64(w[8:])
+			x2 := binary.LittleEndian.Uint64(w[16:])
+			x3 := binary.LittleEndian.Uint64(w[24:])
+			ok := ((x0 + add20) ^ (x0 + add01)) & ((x1 + add20) ^ (x1 + add01)) & ((x2 + add20) ^ (x2 + add01)) & ((x3 + add20) ^ (x3 + add01))
+			if ok&^(x0|x1|x2|x3)&msb == msb {
+				i += 32
+				continue
+			}
+		}
+		w := b[i : i+8 : i+8]
+		x := binary.LittleEndian.Uint64(w)
+		if x&msb == 0 {
+			for m := ^((x + add20) ^ (x + add01)) & msb; m != 0; m &= m - 1 {
+				switch w[bits.TrailingZeros64(m)>>3] {
+				case '\t', '\n', '\r':
+				default:
+					return false
+				}
+			}
+			i += 8
+			continue
+		}
+		if i = textRunes(b, i, i+8); i < 0 {
+			return false
+		}
+	}
+	return textRunes(b, i, len(b)) >= 0
+}
+
+// textRunes checks the runes of b that start in b[i:end] as textual does
+// and returns the offset after the last one, or -1 when one of them is not
+// text a value may hold.
+func textRunes(b []byte, i, end int) int {
+	for i < end {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				return -1
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || control.Is(r) {
+			return -1
+		}
+		i += n
+	}
+	return i
+}
+
 // source sits between the input and the CSV parser. It keeps the input bytes
 // from the start of the record being parsed on, so that the reader can move
 // back and re-read the lines after a broken multi-line record; it bounds the
-// size of a record; and it scans each chunk once for NUL bytes and invalid
-// UTF-8, so that the per-field checks run only on records that overlap a
-// suspicious chunk. Offsets are byte offsets in the input.
+// size of a record; and it scans each chunk once for NUL bytes, invalid
+// UTF-8 and control characters, so that the per-field checks run only on
+// records that overlap a suspicious chunk. Offsets are byte offsets in the input.
 type source struct {
 	r   io.Reader
 	err error // sticky error of r
@@ -34,7 +112,7 @@ type source struct {
 	limit    int64 // pos may not pass limit (0: no limit)
 	skipNL   bool  // discard input through the next '\n'
 
-	dirty []span // chunks holding a NUL byte or invalid UTF-8
+	dirty []span // chunks holding a NUL byte, invalid UTF-8 or a control character
 }
 
 func (s *source) end() int64 { return s.bufStart + int64(len(s.buf)) }
@@ -100,16 +178,13 @@ func (s *source) Read(p []byte) (int, error) {
 }
 
 // scan marks a fresh chunk (about to be appended at the buffer's end) as
-// dirty when it holds a NUL byte or invalid UTF-8. A multi-byte sequence cut
-// by a chunk boundary marks the few bytes around the boundary dirty, which
-// only sends the record holding them through the exact per-field check.
+// dirty when it holds a NUL byte, invalid UTF-8 or a control character a
+// value may not hold. A multi-byte sequence cut by a chunk boundary marks
+// the few bytes around the boundary dirty, which only sends the record
+// holding them through the exact per-field check.
 func (s *source) scan(b []byte) {
 	start := s.end()
 	end := start + int64(len(b))
-	if bytes.IndexByte(b, 0) >= 0 {
-		s.markDirty(start, end)
-		return
-	}
 	lead := 0
 	for lead < len(b) && lead < utf8.UTFMax && !utf8.RuneStart(b[lead]) {
 		lead++
@@ -125,7 +200,7 @@ func (s *source) scan(b []byte) {
 			}
 		}
 	}
-	if !utf8.Valid(b[lead:tail]) {
+	if !textual(b[lead:tail]) {
 		s.markDirty(start, end)
 		return
 	}

@@ -106,9 +106,10 @@ func Found(r rune, secret bool) string {
 }
 
 // Expected is what a message says a value should have been, with the
-// advice; allowed names what a value may hold in the reader's format.
+// advice; allowed says which white space the reader's format allows
+// ("tabs and line breaks are allowed").
 func Expected(allowed string) string {
-	return "expected text without control characters (" + allowed + " are allowed); " + Advice
+	return "expected text without control characters (" + allowed + "); " + Advice
 }
 
 // Escape returns s with every control character (tab, LF and CR included)

@@ -58,7 +58,7 @@ func TestName(t *testing.T) {
 	if got := Found(0x1b, true); strings.Contains(got, "U+") {
 		t.Errorf("Found for a secret shows the character: %q", got)
 	}
-	if got := Expected("tabs"); got != "expected text without control characters (tabs are allowed); remove it from the source file" {
+	if got := Expected("tabs are allowed"); got != "expected text without control characters (tabs are allowed); remove it from the source file" {
 		t.Errorf("Expected = %q", got)
 	}
 }
