@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,12 @@ type Reader struct {
 
 	comma byte // field separator: ',' unless the first line says otherwise
 
+	// Bare carriage returns read as line ends (source.serve): the first
+	// maxCRWarnings get a warning each, the rest one at the end.
+	crWarned        int
+	crMore          int
+	crFirst, crLast int // lines of the first and last of the rest
+
 	plain   string   // text of the record just read by readPlain ("" after encoding/csv)
 	fields  []string // fields of that record, reused
 	noPlain bool     // read every record with encoding/csv (tests)
@@ -68,6 +75,7 @@ type Reader struct {
 func NewReader(r io.Reader, name string) *Reader {
 	rd := &Reader{name: name, maxRecord: DefaultMaxRecord, settings: DefaultSettings(), comma: ','}
 	rd.src.r = r
+	rd.src.comma = ','
 	rd.br = bufio.NewReaderSize(&rd.src, bufSize)
 	return rd
 }
@@ -108,6 +116,7 @@ func (r *Reader) Next() (*model.Record, error) {
 			}
 			start, end := r.recStart, r.offBase+r.cr.InputOffset()
 			dirty = len(r.src.dirty) > 0 && r.src.isDirty(start, end)
+			r.noteCRs(end)
 			r.recStart = end
 			r.src.release(end, r.maxRecord, bufSize)
 			line, _ = r.cr.FieldPos(0)
@@ -144,6 +153,11 @@ func (r *Reader) start() error {
 	}
 	if c := sniffSeparator(head); c != ',' {
 		r.comma = c
+		// The source found the bare CRs of the bytes it served so far
+		// with commas for separators: it serves them again.
+		r.src.comma = c
+		r.src.replayAt(r.src.pos - int64(r.br.Buffered()))
+		r.br.Reset(&r.src)
 		_, many := sepNames(c)
 		r.warn(1, fmt.Sprintf("fields are separated by %s, not commas (spreadsheets write such CSV in some locales): read with %s; Concur's own import accepts commas only", many, many))
 	}
@@ -169,6 +183,11 @@ func (r *Reader) newParser(lineBase int) {
 // starts on line) and reads again from the line after it: the lines a broken
 // multi-line record swallowed become records of their own.
 func (r *Reader) resync(off int64, line int) {
+	next := r.src.lineAfter(off)
+	if next < 0 {
+		next = r.src.end()
+	}
+	r.noteCRs(next)
 	r.src.replay(off)
 	r.br.Reset(&r.src)
 	r.newParser(line)
@@ -307,6 +326,41 @@ func (r *Reader) warn(line int, msg string) {
 	})
 }
 
+// maxCRWarnings is how many lines ending with a bare CR get a warning of
+// their own.
+const maxCRWarnings = 10
+
+// noteCRs warns about the bare carriage returns the source served as line
+// feeds before offset upTo (see source.serve). The input from recStart on,
+// which starts on line endLine+1, is still in the source's buffer.
+func (r *Reader) noteCRs(upTo int64) {
+	crs := r.src.crs
+	if len(crs) == 0 || crs[0] >= upTo {
+		return
+	}
+	raw := r.src.rawFrom(r.recStart)
+	line, from := r.endLine+1, r.recStart
+	k := 0
+	for ; k < len(crs) && crs[k] < upTo; k++ {
+		line += bytes.Count(raw[from-r.recStart:crs[k]-r.recStart], nl)
+		if r.crWarned < maxCRWarnings {
+			r.crWarned++
+			r.warn(line, fmt.Sprintf("the line ends with a carriage return alone (CR, not CR LF): read as a line break, so what follows it is line %d, a record of its own (tools that break lines at LF only, such as grep -n, count one line fewer from here on); if the CR belongs inside a value, put that field in quotes", line+1))
+		} else {
+			if r.crMore == 0 {
+				r.crFirst = line
+			}
+			r.crMore++
+			r.crLast = line
+		}
+		line++
+		from = crs[k] + 1
+	}
+	r.src.crs = append(crs[:0], crs[k:]...)
+}
+
+var nl = []byte{'\n'}
+
 // fieldErr is a recoverable error about field index i (0-based; -1 for the
 // whole record) of the record just read.
 func (r *Reader) fieldErr(line, i int, err error) *model.ParseError {
@@ -336,6 +390,10 @@ func (r *Reader) readError(err error) error {
 			r.err = r.fatal(1, fmt.Errorf("%w: no records; expected a 100 import settings record followed by employee records", ErrEmpty))
 		} else {
 			r.err = io.EOF
+		}
+		r.noteCRs(math.MaxInt64)
+		if r.crMore > 0 {
+			r.warn(r.crFirst, fmt.Sprintf("%d more lines end with a carriage return alone (CR, not CR LF), the last on line %d: each is read as a line break, as the warnings before this one say", r.crMore, r.crLast))
 		}
 		return r.err
 	case errors.Is(err, errTooLong):
@@ -373,8 +431,10 @@ func (r *Reader) quoteError(pe *csv.ParseError) error {
 		resume = fmt.Sprintf("; reading resumes on line %d", start+1)
 		r.resync(off, start)
 	} else {
+		end := r.offBase + r.cr.InputOffset()
+		r.noteCRs(end)
 		r.endLine = pe.Line + r.lineBase
-		r.recStart = r.offBase + r.cr.InputOffset()
+		r.recStart = end
 		r.src.release(r.recStart, r.maxRecord, bufSize)
 	}
 	var msg string
