@@ -86,7 +86,9 @@ func NewReader(r io.Reader, name string) *Reader {
 func (r *Reader) Settings() Settings { return r.settings }
 
 // Warnings returns the warnings about the file as a whole collected so far:
-// a missing 100 record, a 100 record that is not the first record.
+// a missing 100 record, a 100 record that is not the first record, fields
+// separated by another character than the comma, lines that end with a
+// carriage return alone (source.serve).
 func (r *Reader) Warnings() []model.Diagnostic { return slices.Clone(r.warnings) }
 
 // Next returns the next record. At the end of the input it returns io.EOF. A
