@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/formats/internal/control"
@@ -57,6 +56,22 @@ var (
 	xmlStop = [...]string{xmlText: "<&", xmlComment: "-", xmlCDATA: "]", xmlPI: "?"}
 	xmlEnd  = [...]string{xmlComment: "-->", xmlCDATA: "]]>", xmlPI: "?>"}
 )
+
+// plainRun marks the bytes the filter passes on as they are, in runs:
+// printable ASCII. xmlRun does the same for XML input, by state, leaving
+// out the bytes of xmlStop.
+var plainRun, xmlRun = func() (p [256]bool, x [len(xmlStop)][256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		p[c] = true
+	}
+	for st, stop := range xmlStop {
+		x[st] = p
+		for i := 0; i < len(stop); i++ {
+			x[st][stop[i]] = false
+		}
+	}
+	return p, x
+}()
 
 // BadByte is one input byte the filter replaced with U+FFFD, or a
 // character reference to a control character (NewXML).
@@ -145,28 +160,25 @@ func (f *Filter) filter(b []byte, final bool) []byte {
 	i := 0
 	for i < len(b) {
 		c := b[i]
-		if f.xml && strings.IndexByte(xmlStop[f.xst], c) >= 0 {
+		run := &plainRun
+		if f.xml {
+			run = &xmlRun[f.xst]
+		}
+		if run[c] {
+			j := i + 1
+			for j < len(b) && run[b[j]] {
+				j++
+			}
+			f.out = append(f.out, b[i:j]...)
+			i = j
+			continue
+		}
+		if f.xml && c >= 0x20 && c < utf8.RuneSelf { // a byte of xmlStop
 			n := f.markup(b[i:], final)
 			if n == 0 {
 				return b[i:]
 			}
 			i += n
-			continue
-		}
-		if c >= 0x20 && c < utf8.RuneSelf {
-			j := i + 1
-			if f.xml {
-				stop := xmlStop[f.xst]
-				for j < len(b) && b[j] >= 0x20 && b[j] < utf8.RuneSelf && strings.IndexByte(stop, b[j]) < 0 {
-					j++
-				}
-			} else {
-				for j < len(b) && b[j] >= 0x20 && b[j] < utf8.RuneSelf {
-					j++
-				}
-			}
-			f.out = append(f.out, b[i:j]...)
-			i = j
 			continue
 		}
 		switch {
@@ -221,6 +233,10 @@ func (f *Filter) markup(b []byte, final bool) int {
 		return n
 	}
 	if b[0] == '<' {
+		if len(b) > 1 && b[1] != '!' && b[1] != '?' {
+			f.out = append(f.out, '<') // a tag: the common case
+			return 1
+		}
 		for _, m := range []struct {
 			s  string
 			st xmlState
