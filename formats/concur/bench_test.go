@@ -62,6 +62,18 @@ func BenchmarkReader305(b *testing.B) {
 	formattest.BenchRead(b, data305(b), benchRows+1, formattest.Open(NewReader))
 }
 
+var (
+	crlfOnce sync.Once
+	crlfData []byte
+)
+
+// BenchmarkReader305CRLF reads the same file with CRLF line ends, as
+// Windows tools write it: every line end is a CR the reader looks at.
+func BenchmarkReader305CRLF(b *testing.B) {
+	crlfOnce.Do(func() { crlfData = bytes.ReplaceAll(data305(b), []byte("\n"), []byte("\r\n")) })
+	formattest.BenchRead(b, crlfData, benchRows+1, formattest.Open(NewReader))
+}
+
 // BenchmarkGocsv305 decodes the same file into typed structs with gocsv's
 // only streaming header-less call, UnmarshalToChanWithoutHeaders. Its
 // default reader rejects the file (the 7-field 100 line would fix the

@@ -47,5 +47,12 @@ func TestConformance(t *testing.T) {
 			},
 		},
 		EmptyIsError: true,
+		Value: func(v string) formattest.ValueInput {
+			return formattest.ValueInput{
+				Input: "305,Dana,,Whitfield,E1001,,,,,,,,,,Y," + v + ",x\n400,E1001,EXP_APPROVER\n",
+				Field: "16", Lines: [2]int{1, 2}, ErrLine: 1,
+			}
+		},
+		ControlKind: ErrControl,
 	})
 }

@@ -13,6 +13,7 @@ var (
 	ErrQuote         = errors.New("bad quoting")         // unterminated, stray or bare quote
 	ErrInvalidUTF8   = errors.New("invalid UTF-8")       // a field is not valid UTF-8
 	ErrNUL           = errors.New("NUL byte")            // a field holds a NUL byte
+	ErrControl       = errors.New("control character")   // a field holds a control character (see formats/internal/control)
 	ErrRecordTooLong = errors.New("record too long")     // a record is longer than the limit
 	ErrSetting       = errors.New("invalid import setting")
 )

@@ -10,13 +10,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/formats/formattest"
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
 // FuzzReader feeds arbitrary bytes to the reader: it must not panic, must
-// end, and every record it returns must be well-formed text within its
+// end, and every record it returns must be well-formed text (no NUL, no control
+// character but tab and line breaks) within its
 // record type's width. The read is the same with and without the plain
-// path, and on input read without errors the values are encoding/csv's.
+// path, and on input read without errors the values are encoding/csv's
+// (once the bare CRs outside quotes are line feeds: see bareCRs).
 func FuzzReader(f *testing.F) {
 	seeds := []string{
 		"",
@@ -33,6 +36,9 @@ func FuzzReader(f *testing.F) {
 		s100 + "305,\"a\"\"b\",c\n305,x,\"y\nz\"\n305,\"\",\n",
 		"100;0;SSO;UPDATE;EN;N;N\n305;\"Lee; Ann\";,;E1\n400;E1\n",
 		"305\tAnn\t\"a\tb\"\n",
+		s100 + "305,A\x1bnn,\"B\u0085\",\x7f\n400,E1\f\n",
+		s100 + "305,Ann,Org1\r305,Bo\n400,E1\r\r\n305,\"a\rb\"\r305,\"\r\",c\r",
+		"305;\"x\r\";y\r305,An\"n\r305,\"Bo\"x\r305,\"Cy\r305,Di\n",
 	}
 	formattest.Seed(f, seeds...)
 	for _, dir := range []string{"../../samples/concur", "testdata/bad", "testdata/odd"} {
@@ -75,7 +81,7 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("record %s at line %d with %d values", rec.Type, rec.Pos.Line, len(rec.Values))
 			}
 			for i, v := range rec.Values {
-				if !utf8.ValidString(v) || bytes.IndexByte([]byte(v), 0) >= 0 {
+				if !utf8.ValidString(v) || bytes.IndexByte([]byte(v), 0) >= 0 || control.Contains(v) {
 					t.Fatalf("record at line %d: field %d is not clean UTF-8 text: %q", rec.Pos.Line, i+1, v)
 				}
 			}

@@ -51,6 +51,9 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 	r.fields, r.plain = fields, text
 	r.lineBase += lines
 	r.offBase += int64(p)
+	if len(r.src.crs) > 0 {
+		r.noteCRs(end)
+	}
 	r.recStart = end
 	r.src.release(end, r.maxRecord, bufSize)
 	r.endLine += lines

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
@@ -52,6 +54,12 @@ type Reader struct {
 
 	comma byte // field separator: ',' unless the first line says otherwise
 
+	// Bare carriage returns read as line ends (source.serve): the first
+	// maxCRWarnings get a warning each, the rest one at the end.
+	crWarned        int
+	crMore          int
+	crFirst, crLast int // lines of the first and last of the rest
+
 	plain   string   // text of the record just read by readPlain ("" after encoding/csv)
 	fields  []string // fields of that record, reused
 	noPlain bool     // read every record with encoding/csv (tests)
@@ -67,6 +75,7 @@ type Reader struct {
 func NewReader(r io.Reader, name string) *Reader {
 	rd := &Reader{name: name, maxRecord: DefaultMaxRecord, settings: DefaultSettings(), comma: ','}
 	rd.src.r = r
+	rd.src.comma = ','
 	rd.br = bufio.NewReaderSize(&rd.src, bufSize)
 	return rd
 }
@@ -77,7 +86,9 @@ func NewReader(r io.Reader, name string) *Reader {
 func (r *Reader) Settings() Settings { return r.settings }
 
 // Warnings returns the warnings about the file as a whole collected so far:
-// a missing 100 record, a 100 record that is not the first record.
+// a missing 100 record, a 100 record that is not the first record, fields
+// separated by another character than the comma, lines that end with a
+// carriage return alone (source.serve).
 func (r *Reader) Warnings() []model.Diagnostic { return slices.Clone(r.warnings) }
 
 // Next returns the next record. At the end of the input it returns io.EOF. A
@@ -107,6 +118,7 @@ func (r *Reader) Next() (*model.Record, error) {
 			}
 			start, end := r.recStart, r.offBase+r.cr.InputOffset()
 			dirty = len(r.src.dirty) > 0 && r.src.isDirty(start, end)
+			r.noteCRs(end)
 			r.recStart = end
 			r.src.release(end, r.maxRecord, bufSize)
 			line, _ = r.cr.FieldPos(0)
@@ -143,6 +155,11 @@ func (r *Reader) start() error {
 	}
 	if c := sniffSeparator(head); c != ',' {
 		r.comma = c
+		// The source found the bare CRs of the bytes it served so far
+		// with commas for separators: it serves them again.
+		r.src.comma = c
+		r.src.replayAt(r.src.pos - int64(r.br.Buffered()))
+		r.br.Reset(&r.src)
 		_, many := sepNames(c)
 		r.warn(1, fmt.Sprintf("fields are separated by %s, not commas (spreadsheets write such CSV in some locales): read with %s; Concur's own import accepts commas only", many, many))
 	}
@@ -168,6 +185,11 @@ func (r *Reader) newParser(lineBase int) {
 // starts on line) and reads again from the line after it: the lines a broken
 // multi-line record swallowed become records of their own.
 func (r *Reader) resync(off int64, line int) {
+	next := r.src.lineAfter(off)
+	if next < 0 {
+		next = r.src.end()
+	}
+	r.noteCRs(next)
 	r.src.replay(off)
 	r.br.Reset(&r.src)
 	r.newParser(line)
@@ -191,13 +213,22 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 	}
 	if dirty {
 		for i, f := range fields {
-			off, nul := badByte(f)
-			if off < 0 {
+			off, bad, c := badByte(f)
+			if bad == byteOK {
 				continue
 			}
 			name := rt.Fields[i].Name
-			if nul {
+			switch bad {
+			case byteNUL:
 				return nil, r.fieldErr(line, i, fmt.Errorf("%w at byte %d of %s: expected text without NUL bytes (is the file UTF-16 or binary?)", ErrNUL, off+1, name))
+			case byteControl:
+				// The character and its place are left out for a
+				// password: not one of its characters is shown.
+				where := fmt.Sprintf(" %s at byte %d of %s", control.Name(c), off+1, name)
+				if secret(name) {
+					where = " in " + name
+				}
+				return nil, r.fieldErr(line, i, fmt.Errorf("%w%s: %s", ErrControl, where, control.Expected(controlAllowed)))
 			}
 			return nil, r.fieldErr(line, i, fmt.Errorf("%w at byte %d of %s: expected UTF-8 text (if the file uses another encoding, name it, e.g. --encoding windows-1252)", ErrInvalidUTF8, off+1, name))
 		}
@@ -297,6 +328,41 @@ func (r *Reader) warn(line int, msg string) {
 	})
 }
 
+// maxCRWarnings is how many lines ending with a bare CR get a warning of
+// their own.
+const maxCRWarnings = 10
+
+// noteCRs warns about the bare carriage returns the source served as line
+// feeds before offset upTo (see source.serve). The input from recStart on,
+// which starts on line endLine+1, is still in the source's buffer.
+func (r *Reader) noteCRs(upTo int64) {
+	crs := r.src.crs
+	if len(crs) == 0 || crs[0] >= upTo {
+		return
+	}
+	raw := r.src.rawFrom(r.recStart)
+	line, from := r.endLine+1, r.recStart
+	k := 0
+	for ; k < len(crs) && crs[k] < upTo; k++ {
+		line += bytes.Count(raw[from-r.recStart:crs[k]-r.recStart], nl)
+		if r.crWarned < maxCRWarnings {
+			r.crWarned++
+			r.warn(line, fmt.Sprintf("the line ends with a carriage return alone (CR, not CR LF): read as a line break, so what follows it is line %d, a record of its own (tools that break lines at LF only, such as grep -n, count one line fewer from here on); if the CR belongs inside a value, put that field in quotes", line+1))
+		} else {
+			if r.crMore == 0 {
+				r.crFirst = line
+			}
+			r.crMore++
+			r.crLast = line
+		}
+		line++
+		from = crs[k] + 1
+	}
+	r.src.crs = append(crs[:0], crs[k:]...)
+}
+
+var nl = []byte{'\n'}
+
 // fieldErr is a recoverable error about field index i (0-based; -1 for the
 // whole record) of the record just read.
 func (r *Reader) fieldErr(line, i int, err error) *model.ParseError {
@@ -326,6 +392,10 @@ func (r *Reader) readError(err error) error {
 			r.err = r.fatal(1, fmt.Errorf("%w: no records; expected a 100 import settings record followed by employee records", ErrEmpty))
 		} else {
 			r.err = io.EOF
+		}
+		r.noteCRs(math.MaxInt64)
+		if r.crMore > 0 {
+			r.warn(r.crFirst, fmt.Sprintf("%d more lines end with a carriage return alone (CR, not CR LF), the last on line %d: each is read as a line break, as the warnings before this one say", r.crMore, r.crLast))
 		}
 		return r.err
 	case errors.Is(err, errTooLong):
@@ -363,8 +433,10 @@ func (r *Reader) quoteError(pe *csv.ParseError) error {
 		resume = fmt.Sprintf("; reading resumes on line %d", start+1)
 		r.resync(off, start)
 	} else {
+		end := r.offBase + r.cr.InputOffset()
+		r.noteCRs(end)
 		r.endLine = pe.Line + r.lineBase
-		r.recStart = r.offBase + r.cr.InputOffset()
+		r.recStart = end
 		r.src.release(r.recStart, r.maxRecord, bufSize)
 	}
 	var msg string
@@ -473,26 +545,53 @@ func blank(fields []string) bool {
 	return true
 }
 
-// badByte returns the offset of the first NUL byte or invalid UTF-8 byte in
-// s (-1 when there is none) and whether it is a NUL.
-func badByte(s string) (int, bool) {
+// byteFault is what is wrong with a byte of a field.
+type byteFault int
+
+const (
+	byteOK      byteFault = iota
+	byteNUL               // a NUL byte
+	byteInvalid           // a byte that is not UTF-8
+	byteControl           // a control character a value may not hold
+)
+
+// controlAllowed says which white space a field may hold, for the messages
+// about control characters.
+const controlAllowed = "tabs are allowed, and line breaks in quoted fields"
+
+// badByte returns the offset of the first NUL byte, invalid UTF-8 byte or
+// control character that a value may not hold (control.Is: C0 but tab, LF
+// and CR, DEL, C1) in s and what it is, with the control character itself;
+// byteOK when there is none. LF and CR are allowed: the parser leaves them
+// only in quoted fields, where they are line breaks of the value.
+func badByte(s string) (int, byteFault, rune) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c == 0 {
-				return i, true
+			switch {
+			case c == 0:
+				return i, byteNUL, 0
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f:
+				return i, byteControl, rune(c)
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 {
-			return i, false
+			return i, byteInvalid, 0
+		}
+		if control.Is(r) {
+			return i, byteControl, r
 		}
 		i += n
 	}
-	return -1, false
+	return -1, byteOK, 0
 }
+
+// secret reports whether the field called name holds a value that must
+// never be shown, not even in part.
+func secret(name string) bool { return name == "Password" }
 
 // binaryHint says why head (the first bytes of a file) is not text, or ""
 // when it may be. full says head is a prefix of a longer input.

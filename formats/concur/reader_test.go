@@ -20,7 +20,7 @@ var sentinels = []struct {
 }{
 	{"empty", ErrEmpty}, {"nottext", ErrNotText}, {"read", ErrRead},
 	{"type", ErrUnknownType}, {"width", ErrTooManyFields}, {"quote", ErrQuote},
-	{"utf8", ErrInvalidUTF8}, {"nul", ErrNUL}, {"toolong", ErrRecordTooLong},
+	{"utf8", ErrInvalidUTF8}, {"nul", ErrNUL}, {"control", ErrControl}, {"toolong", ErrRecordTooLong},
 	{"setting", ErrSetting},
 }
 

@@ -1,14 +1,18 @@
 // Package formattest is the conformance suite every input reader passes
 // (after golang-migrate's source/testing): positions, io.EOF, error types,
-// empty input, recovery after a bad record and no panic on garbage.
+// empty input, recovery after a bad record, control characters rejected
+// naming the field, and no panic on garbage.
 package formattest
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
@@ -38,6 +42,26 @@ type Harness struct {
 	Cases []Case
 	// Empty says what an empty input yields: false = io.EOF at once, true = a fatal error.
 	EmptyIsError bool
+	// Value makes an input of two valid records whose first holds the
+	// value v in a text field (written as the format writes it: escaped,
+	// as a character reference…). Run checks that a value holding a
+	// control character is rejected, naming that field, and that tabs are
+	// data. Required.
+	Value func(v string) ValueInput
+	// ControlKind is the kind of error (errors.Is) of a control character.
+	ControlKind error
+}
+
+// ValueInput is an input made by Harness.Value.
+type ValueInput struct {
+	Input string
+	// Field names the field holding the value, as the reader's errors do
+	// (model.ParseError.Field).
+	Field string
+	// Lines are the lines the two records start on; ErrLine the line of
+	// an error about the value.
+	Lines   [2]int
+	ErrLine int
 }
 
 // maxCalls bounds a reader that never ends.
@@ -156,6 +180,12 @@ func Run(t *testing.T, h Harness) {
 			}
 		})
 	}
+	t.Run("control characters", func(t *testing.T) {
+		if h.Value == nil || h.ControlKind == nil {
+			t.Fatal("Harness.Value and Harness.ControlKind are required")
+		}
+		runControl(t, h)
+	})
 	t.Run("garbage", func(t *testing.T) {
 		for _, in := range []string{"\x00\x01\x02\xff\xfe", strings.Repeat("\xff", 4096), "\"", "<", "{", "[", "\ufeff"} {
 			Drain(t, h.New(strings.NewReader(in), "g"))
@@ -182,4 +212,65 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// controls are the control characters the suite puts in values: some of
+// every class a value may not hold (see formats/internal/control).
+var controls = []rune{0x01, 0x07, 0x08, 0x0b, 0x0c, 0x1b, 0x1f, 0x7f, 0x80, 0x85, 0x9b, 0x9f}
+
+// runControl checks that a value holding a control character costs its
+// record, as a recoverable error naming the field and the character,
+// without showing it; that the record after it is read; and that tabs are
+// data.
+func runControl(t *testing.T, h Harness) {
+	for _, c := range controls {
+		t.Run(control.Name(c), func(t *testing.T) {
+			in := h.Value("a" + string(c) + "b")
+			evs, err := Events(h.New(strings.NewReader(in.Input), "in.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every record ends as one result: the bad one rejected, the
+			// other read.
+			if len(evs) != 2 || evs[0].Err == nil || evs[1].Record == nil {
+				t.Fatalf("got %d results %+v, want an error and a record", len(evs), evs)
+			}
+			var pe *model.ParseError
+			if !errors.As(evs[0].Err, &pe) || pe.Fatal || !errors.Is(pe, h.ControlKind) {
+				t.Fatalf("error %v: want a recoverable error of kind %v", evs[0].Err, h.ControlKind)
+			}
+			if pe.File != "in.txt" || pe.Line != in.ErrLine || pe.Field != in.Field {
+				t.Errorf("error %v at %s:%d field %q, want in.txt:%d field %q", pe, pe.File, pe.Line, pe.Field, in.ErrLine, in.Field)
+			}
+			msg := pe.Error()
+			if !strings.Contains(msg, "control character "+control.Name(c)) || !strings.Contains(msg, control.Advice) {
+				t.Errorf("message %q: want it to name the character (%s) and say to %s", msg, control.Name(c), control.Advice)
+			}
+			if control.Contains(msg) {
+				t.Errorf("message %q shows the control character", msg)
+			}
+			if rec := evs[1].Record; rec.Pos.Line != in.Lines[1] {
+				t.Errorf("record after the bad one at line %d, want %d", rec.Pos.Line, in.Lines[1])
+			}
+		})
+	}
+	for _, v := range []string{"ab", "a\tb"} {
+		t.Run(fmt.Sprintf("%q", v), func(t *testing.T) {
+			in := h.Value(v)
+			evs, err := Events(h.New(strings.NewReader(in.Input), "in.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 2 || evs[0].Record == nil || evs[1].Record == nil {
+				t.Fatalf("got %+v, want two records", evs)
+			}
+			rec := evs[0].Record
+			if rec.Pos.Line != in.Lines[0] || evs[1].Record.Pos.Line != in.Lines[1] {
+				t.Errorf("records at lines %d, %d, want %v", rec.Pos.Line, evs[1].Record.Pos.Line, in.Lines)
+			}
+			if !slices.Contains(rec.Values, v) {
+				t.Errorf("values %q: want one to be %q", rec.Values, v)
+			}
+		})
+	}
 }

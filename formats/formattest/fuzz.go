@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
@@ -33,8 +34,9 @@ func Seed(f *testing.F, inputs ...string) {
 // parallel Keys, Names, Values and Lines. It drains a reader on data (see
 // Drain), then reads data again and fails when an error, record, field or
 // warning lies outside data's lines or names another file than name, when
-// a record's slices are not parallel, or when Next yields a record after
-// the end. check, when not nil, sees every record.
+// a record's slices are not parallel or hold a control character (see
+// formats/internal/control), or when Next yields a record after the end.
+// check, when not nil, sees every record.
 func Fuzz(t *testing.T, data []byte, name string, open func(io.Reader, string) Reader, check func(*testing.T, *model.Record)) {
 	t.Helper()
 	Drain(t, open(bytes.NewReader(data), name))
@@ -63,6 +65,11 @@ func Fuzz(t *testing.T, data []byte, name string, open func(io.Reader, string) R
 		}
 		if len(rec.Keys) != len(rec.Values) || len(rec.Names) != len(rec.Values) || len(rec.Lines) != len(rec.Values) {
 			t.Fatalf("record at line %d: keys, names, values, lines not parallel", rec.Pos.Line)
+		}
+		for j, v := range rec.Values {
+			if control.Contains(v) || control.Contains(rec.Keys[j]) || control.Contains(rec.Names[j]) {
+				t.Fatalf("record at line %d: field %q holds a control character", rec.Pos.Line, control.Escape(rec.Keys[j]))
+			}
 		}
 		for j, l := range rec.Lines {
 			if l < rec.Pos.Line || l > maxLine {

@@ -1,6 +1,8 @@
 package v1xml
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/formats/formattest"
@@ -10,6 +12,23 @@ func TestConformance(t *testing.T) {
 	formattest.Run(t, formattest.Harness{
 		New:          formattest.Open(NewReader),
 		EmptyIsError: true,
+		Value: func(v string) formattest.ValueInput {
+			// XML 1.0 has C0 control characters only as character
+			// references, which producers that do not check write.
+			var b strings.Builder
+			for _, r := range v {
+				if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+					fmt.Fprintf(&b, "&#x%X;", r)
+				} else {
+					b.WriteRune(r)
+				}
+			}
+			return formattest.ValueInput{
+				Input: "<batch>\n<UserProfile>\n<EmpId>A</EmpId>\n<Custom1>" + b.String() + "</Custom1>\n</UserProfile>\n<UserProfile><EmpId>B</EmpId></UserProfile>\n</batch>\n",
+				Field: "Custom1", Lines: [2]int{2, 6}, ErrLine: 4,
+			}
+		},
+		ControlKind: ErrControl,
 		Cases: []formattest.Case{
 			{
 				Name:  "batch",

@@ -27,15 +27,19 @@
 //
 // Every error is a *model.ParseError (file:line[:field], field being the
 // element name as written) whose cause wraps one of ErrEmpty, ErrNotBatch,
-// ErrMalformed, ErrEncoding or ErrStructure.
+// ErrMalformed, ErrEncoding, ErrControl or ErrStructure.
 //
 // Recoverable (the reader skips the UserProfile, or the stray content, and
 // goes on): a nested element below a field, a duplicate field (under any
 // spelling), text directly in <batch> or <UserProfile>, a <batch> child
-// other than <UserProfile>, and bytes that are not text (invalid UTF-8, NUL,
-// control characters other than tab, CR, LF) inside an element. Such bytes
-// are replaced with U+FFFD before the XML decoder sees them, so one bad
-// byte costs one record, not the file.
+// other than <UserProfile>, bytes that are not text (invalid UTF-8, NUL)
+// inside an element, and control characters in a field (C0 but tab, LF and
+// CR; DEL; C1), as bytes or as character references such as &#x1B; (see
+// formats/internal/control; tabs and line breaks are text). Bad bytes and
+// references to C0 control characters, which XML 1.0 forbids and the XML
+// decoder would stop on, are replaced with U+FFFD before the decoder sees
+// them, so one bad character costs one record, not the file. The message
+// names the character, except in a Password, and never shows the value.
 //
 // Fatal: an empty file, a root other than <batch> ("not a Users V1 batch:
 // root element <X>, expected <batch>"), XML that is not well-formed (XML

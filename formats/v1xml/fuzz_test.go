@@ -22,6 +22,7 @@ func FuzzReader(f *testing.F) {
 		"<?xml version=\"1.0\" encoding=\"latin1\"?><batch>\xe9</batch>",
 		"\xff\xfe<\x00",
 		"<batch>\x00\x01\x1f\xc3</batch>",
+		"<batch><UserProfile><Custom1>&#x1B;&#127;\u0085\t</Custom1></UserProfile><!-- &#7; --><![CDATA[&#7;]]></batch>",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		formattest.Fuzz(t, data, "fuzz.xml", formattest.Open(NewReader), func(t *testing.T, rec *model.Record) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 	"github.com/upsmigrate/upsmigrate/formats/internal/diag"
 	"github.com/upsmigrate/upsmigrate/formats/internal/textfilter"
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -22,9 +23,12 @@ var (
 	ErrNotBatch = errors.New("not a Users V1 batch")
 	// ErrMalformed: the XML is not well-formed; reading stops.
 	ErrMalformed = errors.New("malformed XML")
-	// ErrEncoding: a byte that is not text (invalid UTF-8, NUL, control
-	// character) or a UTF-16 input.
+	// ErrEncoding: a byte that is not text (invalid UTF-8, NUL) or a
+	// UTF-16 input.
 	ErrEncoding = errors.New("not UTF-8 text")
+	// ErrControl: a control character (C0 but tab, LF and CR; DEL; C1),
+	// as a byte or as a character reference (&#x1B;).
+	ErrControl = errors.New("control character")
 	// ErrStructure: a UserProfile or batch child that breaks the V1 shape
 	// (nested or duplicate field, stray text or element).
 	ErrStructure = errors.New("bad Users V1 structure")
@@ -58,7 +62,7 @@ type Reader struct {
 // NewReader returns a Reader of the batch XML in r; name is the file name
 // used in positions.
 func NewReader(r io.Reader, name string) *Reader {
-	rd := &Reader{log: diag.Log{Name: name}, f: textfilter.New(r, false)}
+	rd := &Reader{log: diag.Log{Name: name}, f: textfilter.NewXML(r)}
 	rd.d = xml.NewDecoder(rd.f)
 	// The reader takes UTF-8 (formats.Open transcodes on --encoding); a
 	// declared encoding only serves the advice in encoding errors.
@@ -138,7 +142,7 @@ func (r *Reader) prolog() error {
 		case xml.CharData:
 			if !isSpace(t) {
 				if hasBad {
-					return r.log.Fatal(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+					return r.log.Fatal(bad.Line(), "", badKind(bad), bad.Describe(false, r.declared))
 				}
 				return r.log.Fatal(r.textLine(line, t), "", ErrNotBatch, "text before the root element: expected <batch>")
 			}
@@ -163,7 +167,7 @@ func (r *Reader) prolog() error {
 			r.content = true
 		}
 		if hasBad {
-			return r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			return r.log.Recoverable(bad.Line(), "", badKind(bad), bad.Describe(false, r.declared))
 		}
 		if r.st != stProlog {
 			return nil
@@ -192,7 +196,7 @@ func (r *Reader) batchChild() (*model.Record, error) {
 		return nil, r.log.Recoverable(line, "", ErrStructure, fmt.Sprintf("unexpected element <%s> in <batch>: expected <UserProfile>; element skipped", t.Name.Local))
 	case xml.CharData:
 		if hasBad {
-			return nil, r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			return nil, r.log.Recoverable(bad.Line(), "", badKind(bad), bad.Describe(false, r.declared))
 		}
 		if !isSpace(t) {
 			return nil, r.log.Recoverable(r.textLine(line, t), "", ErrStructure, "text directly in <batch>: expected only <UserProfile> elements; text skipped")
@@ -208,7 +212,7 @@ func (r *Reader) batchChild() (*model.Record, error) {
 		}
 	}
 	if hasBad {
-		return nil, r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+		return nil, r.log.Recoverable(bad.Line(), "", badKind(bad), bad.Describe(false, r.declared))
 	}
 	return nil, nil
 }
@@ -231,7 +235,7 @@ func (r *Reader) readProfile(line int, bad textfilter.BadByte, hasBad bool) (*mo
 	}
 	var perr *model.ParseError
 	if hasBad {
-		perr = r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+		perr = r.log.Recoverable(bad.Line(), "", badKind(bad), bad.Describe(false, r.declared))
 	}
 	for {
 		t, tline, err := r.token()
@@ -240,7 +244,7 @@ func (r *Reader) readProfile(line int, bad textfilter.BadByte, hasBad bool) (*mo
 		}
 		bad, hasBad := r.claim()
 		if hasBad && perr == nil {
-			perr = r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			perr = r.log.Recoverable(bad.Line(), "", badKind(bad), bad.Describe(false, r.declared))
 		}
 		switch t := t.(type) {
 		case xml.StartElement:
@@ -277,7 +281,7 @@ func (r *Reader) readField(rec *model.Record, start xml.StartElement, line int, 
 			return r.readErr(err)
 		}
 		if bad, hasBad := r.claim(); hasBad && *perr == nil {
-			*perr = r.log.Recoverable(bad.Line(), raw, ErrEncoding, bad.Describe(sec, r.declared))
+			*perr = r.log.Recoverable(bad.Line(), raw, badKind(bad), bad.Describe(sec, r.declared))
 		}
 		switch t := t.(type) {
 		case xml.CharData:
@@ -305,6 +309,11 @@ func (r *Reader) readField(rec *model.Record, start xml.StartElement, line int, 
 	}
 	r.text = text
 	value := string(bytes.Trim(text, " \t\r\n"))
+	if i, c := control.Index(value); i >= 0 && *perr == nil {
+		// The filter took the C0 control bytes and references; DEL and C1
+		// characters are XML text, and so are references to them.
+		*perr = r.log.Recoverable(line, raw, ErrControl, control.Found(c, sec)+": "+control.Expected(textfilter.ControlAllowed))
+	}
 	if sec && value != "" {
 		value = Redacted
 	}
@@ -337,7 +346,7 @@ func (r *Reader) trailer() error {
 			}
 		}
 		if hasBad {
-			return r.log.Recoverable(bad.Line(), "", ErrEncoding, bad.Describe(false, r.declared))
+			return r.log.Recoverable(bad.Line(), "", badKind(bad), bad.Describe(false, r.declared))
 		}
 	}
 }
@@ -364,7 +373,7 @@ func (r *Reader) readErr(err error) error {
 		return r.log.Fatal(1, "", ErrEncoding, textfilter.UTF16Message)
 	}
 	if b, ok := r.f.Pending(line); ok {
-		return r.log.Fatal(b.Line(), "", ErrEncoding, b.Describe(r.inSecret, r.declared)+r.stopped())
+		return r.log.Fatal(b.Line(), "", badKind(b), b.Describe(r.inSecret, r.declared)+r.stopped())
 	}
 	if se == nil {
 		return r.log.ReadFailed(line, err)
@@ -382,6 +391,14 @@ func (r *Reader) stopped() string {
 		return fmt.Sprintf("; reading stopped in the UserProfile at line %d", r.profile)
 	}
 	return "; reading stopped"
+}
+
+// badKind is the kind of error of a bad byte.
+func badKind(b textfilter.BadByte) error {
+	if b.Control() {
+		return ErrControl
+	}
+	return ErrEncoding
 }
 
 func isSpace(b []byte) bool {

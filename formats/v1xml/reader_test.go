@@ -216,8 +216,8 @@ func TestErrors(t *testing.T) {
 		{
 			Name:  "control byte in a password hides its value",
 			In:    "<batch>\n<UserProfile>\n<Password>ab\x07cd</Password>\n</UserProfile>\n</batch>",
-			Errs:  []string{"t.xml:3:Password: control character: expected text; UserProfile at line 2 skipped"},
-			Kinds: []error{ErrEncoding},
+			Errs:  []string{"t.xml:3:Password: control character: expected text without control characters (tabs and line breaks are allowed); remove it from the source file; UserProfile at line 2 skipped"},
+			Kinds: []error{ErrControl},
 		},
 		{
 			Name:  "nested, duplicate, then good",

@@ -1,6 +1,7 @@
 package v3json
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/formats/formattest"
@@ -10,6 +11,17 @@ func TestConformance(t *testing.T) {
 	formattest.Run(t, formattest.Harness{
 		New:          formattest.Open(NewReader),
 		EmptyIsError: true,
+		Value: func(v string) formattest.ValueInput {
+			q, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return formattest.ValueInput{
+				Input: "{\"Items\": [\n{\"EmployeeID\": \"A\", \"OrganizationUnit\": " + string(q) + "},\n{\"EmployeeID\": \"B\"}\n]}",
+				Field: "OrganizationUnit", Lines: [2]int{2, 3}, ErrLine: 2,
+			}
+		},
+		ControlKind: ErrControl,
 		Cases: []formattest.Case{
 			{
 				Name:  "3.0 response",

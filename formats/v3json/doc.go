@@ -47,16 +47,20 @@
 //
 // Every error is a *model.ParseError (file:line[:field], field being the
 // property name as written) whose cause wraps one of ErrEmpty,
-// ErrNotResponse, ErrMalformed, ErrEncoding or ErrItem.
+// ErrNotResponse, ErrMalformed, ErrEncoding, ErrControl or ErrItem.
 //
 // Recoverable (the reader skips the item and goes on): an item that is not
 // an object, a property whose value is an object or array (other than
 // Emails, whose elements must be scalars or flat objects), a duplicate
-// property, and bytes that are not text (invalid UTF-8, NUL, control
-// characters other than tab, CR, LF) inside a string. Such bytes are
-// replaced with U+FFFD before the decoder sees them, so one bad byte costs
-// one item, not the file. A bad byte in top-level metadata or the company
-// object is reported the same way, nothing being skipped.
+// property, bytes that are not text (invalid UTF-8, NUL) inside a string,
+// and control characters in a string or a property name (C0 but tab, LF
+// and CR; DEL; C1), escaped ("\u001b") or not (see formats/internal/control;
+// tabs and line breaks are text). Bad bytes are replaced with U+FFFD before
+// the decoder sees them, so one bad byte costs one item, not the file. A
+// bad byte or control character in top-level metadata or the company
+// object is reported the same way, nothing being skipped. Messages name the
+// character but never show a value; a property name holding a control
+// character is shown with it escaped.
 //
 // Fatal: an empty file, a top-level value that is not an object, an object
 // without Items ("no Items array in the top-level object (found "users"):

@@ -21,6 +21,7 @@ func FuzzReader(f *testing.F) {
 		`{"Items": [{"a": "\u0000\ud800"}]}{}`,
 		"{\"Items\": [{\"a\": \"\xff\x00\"}]}",
 		"\xfe\xff\x00{",
+		"{\"company\": {\"n\\u0007\": \"\\u001b\"}, \"Items\": [{\"a\\u0085\": \"\\u009b\\t\\n\x7f\", \"Emails\": [{\"\\u0001\": 1}]}]}",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		formattest.Fuzz(t, data, "fuzz.json", formattest.Open(NewReader), nil)

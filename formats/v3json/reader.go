@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 	"github.com/upsmigrate/upsmigrate/formats/internal/diag"
 	"github.com/upsmigrate/upsmigrate/formats/internal/textfilter"
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -22,9 +23,12 @@ var (
 	ErrNotResponse = errors.New("not a Users 3.x response")
 	// ErrMalformed: the JSON is not well-formed; reading stops.
 	ErrMalformed = errors.New("malformed JSON")
-	// ErrEncoding: a byte that is not text (invalid UTF-8, NUL, control
-	// character) or a UTF-16 input.
+	// ErrEncoding: a byte that is not text (invalid UTF-8, NUL) or a
+	// UTF-16 input.
 	ErrEncoding = errors.New("not UTF-8 text")
+	// ErrControl: a control character (C0 but tab, LF and CR; DEL; C1) in
+	// a string or a property name, as a byte or escaped ("\u001b").
+	ErrControl = errors.New("control character")
 	// ErrItem: an Items[] element or a top-level value of the wrong shape.
 	ErrItem = errors.New("bad Users 3.x item")
 )
@@ -147,8 +151,61 @@ type val struct {
 	delim    json.Delim
 	kindName string // of a scalar or null
 	line     int
-	problem  string // what is wrong with the token's text, "" if nothing
-	pline    int    // line of the problem
+	problem  problem // what is wrong with the token's text
+}
+
+// problem is what is wrong with a token, if anything: a message, its line
+// and its kind of error.
+type problem struct {
+	msg  string // "" when nothing is wrong
+	line int
+	kind error
+}
+
+// badProblem is the problem of a bad byte the filter replaced.
+func badProblem(b textfilter.BadByte) problem {
+	kind := ErrEncoding
+	if b.Control() {
+		kind = ErrControl
+	}
+	return problem{b.Describe(false, ""), b.Line(), kind}
+}
+
+// controlProblem is the problem of a string on line that holds a control
+// character, or none; inName says the string is a property name.
+func controlProblem(s string, line int, inName bool) problem {
+	i, c := control.Index(s)
+	if i < 0 {
+		return problem{}
+	}
+	msg := control.Found(c, false) + ": " + control.Expected(textfilter.ControlAllowed)
+	if inName {
+		msg += " (in a property name)"
+	}
+	return problem{msg, line, ErrControl}
+}
+
+// recoverable is the recoverable error of p about field.
+func (r *Reader) recoverable(p problem, field string) *model.ParseError {
+	return r.log.Recoverable(p.line, field, p.kind, p.msg)
+}
+
+// propName returns the property name t and the problem with it: a bad
+// byte the filter replaced, or a control character. A name with a control
+// character is returned with it escaped (\u001b), so that no message or
+// record shows it as it is.
+func (r *Reader) propName(t json.Token, line int) (string, problem) {
+	name := t.(string)
+	if bad, ok := r.claim(); ok {
+		p := badProblem(bad)
+		p.msg += " (in a property name)"
+		return name, p
+	}
+	p := controlProblem(name, line, true)
+	if p.msg != "" {
+		name = control.Escape(name)
+	}
+	return name, p
 }
 
 // kind names the value's JSON type with its article: "a string", "null".
@@ -169,13 +226,15 @@ func (r *Reader) value() (val, error) {
 	}
 	v := val{line: line}
 	if bad, ok := r.claim(); ok {
-		v.problem, v.pline = bad.Describe(false, ""), bad.Line()
+		v.problem = badProblem(bad)
 	}
 	switch t := t.(type) {
 	case string:
 		v.text, v.kindName = t, "a string"
-		if v.problem == "" && strings.IndexByte(t, 0) >= 0 {
-			v.problem, v.pline = `escaped NUL character \u0000: expected text`, line
+		if v.problem.msg == "" {
+			// Escaped ("\u001b") or not a C0 byte (DEL, C1): the filter
+			// let it through.
+			v.problem = controlProblem(t, line, false)
 		}
 	case json.Number:
 		v.text, v.kindName = t.String(), "a number"
@@ -222,7 +281,8 @@ func (r *Reader) start() error {
 		return r.readErr(err)
 	}
 	if bad, ok := r.claim(); ok {
-		return r.log.Fatal(bad.Line(), "", ErrEncoding, bad.Describe(false, ""))
+		p := badProblem(bad)
+		return r.log.Fatal(p.line, "", p.kind, p.msg)
 	}
 	switch t {
 	case objectOpen:
@@ -261,17 +321,12 @@ func (r *Reader) topProperty() error {
 		r.pageWarnings()
 		return nil
 	}
-	raw := t.(string)
+	raw, prob := r.propName(t, line)
 	r.nprops++
 	if len(r.props) < 10 {
 		r.props = append(r.props, raw)
 	}
 	key, known := lookup(topFold, raw)
-	var problem string
-	var pline int
-	if bad, ok := r.claim(); ok {
-		problem, pline = bad.Describe(false, ""), bad.Line()
-	}
 	if key == "Items" {
 		v, err := r.value()
 		if err != nil {
@@ -297,8 +352,8 @@ func (r *Reader) topProperty() error {
 	if err != nil {
 		return err
 	}
-	if problem == "" {
-		problem, pline = v.problem, v.pline
+	if prob.msg == "" {
+		prob = v.problem
 	}
 	switch {
 	case key == "company" && v.delim == objectOpen:
@@ -306,7 +361,7 @@ func (r *Reader) topProperty() error {
 		if err != nil {
 			return err
 		}
-		if cbad != nil && problem == "" {
+		if cbad != nil && prob.msg == "" {
 			return cbad
 		}
 	case v.delim != 0:
@@ -335,8 +390,8 @@ func (r *Reader) topProperty() error {
 			r.paging.Limit = v.text
 		}
 	}
-	if problem != "" {
-		return r.log.Recoverable(pline, raw, ErrEncoding, problem)
+	if prob.msg != "" {
+		return r.recoverable(prob, raw)
 	}
 	return nil
 }
@@ -390,13 +445,16 @@ func (r *Reader) readCompany(line int) (*model.ParseError, error) {
 		if t == objectClose {
 			break
 		}
-		raw := t.(string)
+		raw, prob := r.propName(t, kline)
 		v, err := r.value()
 		if err != nil {
 			return nil, err
 		}
-		if v.problem != "" && perr == nil {
-			perr = r.log.Recoverable(v.pline, "company."+raw, ErrEncoding, v.problem)
+		if prob.msg == "" {
+			prob = v.problem
+		}
+		if prob.msg != "" && perr == nil {
+			perr = r.recoverable(prob, "company."+raw)
 		}
 		if v.delim != 0 {
 			r.log.Warn(v.line, fmt.Sprintf("company.%s is %s: expected text; ignored", raw, v.kind()))
@@ -480,17 +538,17 @@ func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 		if t == objectClose {
 			break
 		}
-		raw := t.(string)
+		raw, prob := r.propName(t, kline)
 		key, _ := Canonical(raw)
-		if bad, ok := r.claim(); ok && perr == nil {
-			perr = r.log.Recoverable(bad.Line(), raw, ErrEncoding, bad.Describe(false, "")+" (in a property name)")
+		if prob.msg != "" && perr == nil {
+			perr = r.recoverable(prob, raw)
 		}
 		v, err := r.value()
 		if err != nil {
 			return nil, err
 		}
-		if v.problem != "" && perr == nil {
-			perr = r.log.Recoverable(v.pline, raw, ErrEncoding, v.problem)
+		if v.problem.msg != "" && perr == nil {
+			perr = r.recoverable(v.problem, raw)
 		}
 		if key == "CountryCode" || key == "Emails" {
 			has31 = true
@@ -576,8 +634,8 @@ func (r *Reader) readEmails(rec *model.Record, raw string, perr **model.ParseErr
 			return err
 		}
 		elem := fmt.Sprintf("[%d]", i)
-		if v.problem != "" && *perr == nil {
-			*perr = r.log.Recoverable(v.pline, raw+elem, ErrEncoding, v.problem)
+		if v.problem.msg != "" && *perr == nil {
+			*perr = r.recoverable(v.problem, raw+elem)
 		}
 		switch {
 		case v.delim == arrayClose:
@@ -603,24 +661,24 @@ func (r *Reader) readEmails(rec *model.Record, raw string, perr **model.ParseErr
 // readEmail reads the object element elem ("[i]") of Emails.
 func (r *Reader) readEmail(rec *model.Record, raw, elem string, perr **model.ParseError) error {
 	for {
-		t, _, err := r.token()
+		t, kline, err := r.token()
 		if err != nil {
 			return r.readErr(err)
 		}
 		if t == objectClose {
 			return nil
 		}
-		p := t.(string)
+		p, prob := r.propName(t, kline)
 		name := raw + elem + "." + p
-		if bad, ok := r.claim(); ok && *perr == nil {
-			*perr = r.log.Recoverable(bad.Line(), name, ErrEncoding, bad.Describe(false, "")+" (in a property name)")
+		if prob.msg != "" && *perr == nil {
+			*perr = r.recoverable(prob, name)
 		}
 		v, err := r.value()
 		if err != nil {
 			return err
 		}
-		if v.problem != "" && *perr == nil {
-			*perr = r.log.Recoverable(v.pline, name, ErrEncoding, v.problem)
+		if v.problem.msg != "" && *perr == nil {
+			*perr = r.recoverable(v.problem, name)
 		}
 		switch {
 		case v.delim != 0:
@@ -683,7 +741,8 @@ func (r *Reader) readErr(err error) error {
 	}
 	line := r.errLine()
 	if b, ok := r.f.Pending(line); ok {
-		return r.log.Fatal(b.Line(), "", ErrEncoding, b.Describe(false, "")+r.stopped())
+		p := badProblem(b)
+		return r.log.Fatal(p.line, "", p.kind, p.msg+r.stopped())
 	}
 	var se *json.SyntaxError
 	switch {

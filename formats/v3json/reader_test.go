@@ -246,10 +246,10 @@ func TestErrors(t *testing.T) {
 			Types: []string{"3.0"},
 			Errs: []string{
 				"t.json:2:LastName: byte 0xFC that is not UTF-8: expected UTF-8 text (give --encoding when the file uses another encoding, e.g. --encoding windows-1252); Items[0] at line 2 skipped",
-				`t.json:4:FirstName: escaped NUL character \u0000: expected text; Items[1] at line 3 skipped`,
+				"t.json:4:FirstName: control character U+0000 (NUL): expected text without control characters (tabs and line breaks are allowed); remove it from the source file; Items[1] at line 3 skipped",
 				"t.json:5:Mi\ufffd: NUL byte: expected text (binary data, or UTF-16 text read without --encoding utf-16) (in a property name); Items[2] at line 5 skipped",
 			},
-			Kinds: []error{ErrEncoding, ErrEncoding, ErrEncoding},
+			Kinds: []error{ErrEncoding, ErrControl, ErrEncoding},
 		},
 		{
 			Name:  "bad item shapes",

@@ -8,6 +8,12 @@
 // claiming the bad bytes the decoder has passed (Claim) or the first one
 // still pending at a decoder failure (Pending).
 //
+// NewXML makes a filter for XML input, which also replaces each character
+// reference to a C0 control character (&#27;, &#x1B;) outside comments,
+// CDATA sections and processing instructions with U+FFFD, as a bad byte:
+// XML 1.0 forbids such characters even as references, so encoding/xml
+// would stop the whole read on one.
+//
 // The filter counts lines on its output; built with trackNL it also keeps
 // the offsets of newlines, so that LineAt maps a decoder byte offset to a
 // line for decoders that only report offsets (encoding/json).

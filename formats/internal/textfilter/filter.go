@@ -1,10 +1,13 @@
 package textfilter
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/upsmigrate/upsmigrate/formats/internal/control"
 )
 
 // Filter is an io.Reader that passes the text of its source on and replaces
@@ -30,21 +33,78 @@ type Filter struct {
 
 	bad     []BadByte // bad bytes not yet claimed
 	badHead int
+
+	xml bool     // replace character references to control characters (NewXML)
+	xst xmlState // where the input stands in the XML markup
 }
 
-// BadByte is one input byte the filter replaced with U+FFFD.
+// xmlState is where an XML input stands, as far as the filter needs to know:
+// character references count in text and attribute values, not in comments,
+// CDATA sections and processing instructions.
+type xmlState uint8
+
+const (
+	xmlText    xmlState = iota // text, tags and attribute values
+	xmlComment                 // after <!--
+	xmlCDATA                   // after <![CDATA[
+	xmlPI                      // after <?
+)
+
+// xmlStop are the bytes that may change the state or start a character
+// reference, by state; xmlEnd the markup that ends each state but text.
+var (
+	xmlStop = [...]string{xmlText: "<&", xmlComment: "-", xmlCDATA: "]", xmlPI: "?"}
+	xmlEnd  = [...]string{xmlComment: "-->", xmlCDATA: "]]>", xmlPI: "?>"}
+)
+
+// plainRun marks the bytes the filter passes on as they are, in runs:
+// printable ASCII. xmlRun does the same for XML input, by state, leaving
+// out the bytes of xmlStop.
+var plainRun, xmlRun = func() (p [256]bool, x [len(xmlStop)][256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		p[c] = true
+	}
+	for st, stop := range xmlStop {
+		x[st] = p
+		for i := 0; i < len(stop); i++ {
+			x[st][stop[i]] = false
+		}
+	}
+	return p, x
+}()
+
+// BadByte is one input byte the filter replaced with U+FFFD, or a
+// character reference to a control character (NewXML).
 type BadByte struct {
 	off  int64 // output offset of the replacement
 	line int
 	b    byte
+	ref  bool // b was written as a character reference (&#27;, &#x1B;)
 }
 
 const replacement = "\uFFFD"
+
+// ControlAllowed says which white space the values of the legacy formats
+// may hold, for the messages about control characters.
+const ControlAllowed = "tabs and line breaks are allowed"
 
 // New returns a Filter reading from r. With trackNL the filter records
 // newline offsets for LineAt; without it LineAt always reports line 1.
 func New(r io.Reader, trackNL bool) *Filter {
 	return &Filter{src: r, raw: make([]byte, 32*1024), line: 1, trackNL: trackNL}
+}
+
+// NewXML returns a Filter of the XML input in r (LineAt always reports line
+// 1). It also replaces each character reference to a C0 control character
+// other than tab, LF and CR (&#27;, &#x1B;) with U+FFFD, as a bad byte: XML
+// 1.0 allows no such character, even as a reference, so the decoder would
+// stop the whole read on it, where the reader can reject the one record
+// holding it. References in comments, CDATA sections and processing
+// instructions are text, and left alone.
+func NewXML(r io.Reader) *Filter {
+	f := New(r, false)
+	f.xml = true
+	return f
 }
 
 // Read implements io.Reader on the filtered stream.
@@ -100,13 +160,25 @@ func (f *Filter) filter(b []byte, final bool) []byte {
 	i := 0
 	for i < len(b) {
 		c := b[i]
-		if c >= 0x20 && c < utf8.RuneSelf {
+		run := &plainRun
+		if f.xml {
+			run = &xmlRun[f.xst]
+		}
+		if run[c] {
 			j := i + 1
-			for j < len(b) && b[j] >= 0x20 && b[j] < utf8.RuneSelf {
+			for j < len(b) && run[b[j]] {
 				j++
 			}
 			f.out = append(f.out, b[i:j]...)
 			i = j
+			continue
+		}
+		if f.xml && c >= 0x20 && c < utf8.RuneSelf { // a byte of xmlStop
+			n := f.markup(b[i:], final)
+			if n == 0 {
+				return b[i:]
+			}
+			i += n
 			continue
 		}
 		switch {
@@ -138,6 +210,114 @@ func (f *Filter) filter(b []byte, final bool) []byte {
 		}
 	}
 	return nil
+}
+
+// markup passes on the markup or character reference that starts b (at a
+// byte of xmlStop) and returns how many bytes of b it took: 0 when b may be
+// the beginning of a longer piece of markup and more input will tell
+// (never when final).
+func (f *Filter) markup(b []byte, final bool) int {
+	// more reports whether b is a proper prefix of m that more input may
+	// complete.
+	more := func(m string) bool { return !final && len(b) < len(m) && m[:len(b)] == string(b) }
+	if f.xst != xmlText {
+		end := xmlEnd[f.xst]
+		if more(end) {
+			return 0
+		}
+		n := 1
+		if bytes.HasPrefix(b, []byte(end)) {
+			n, f.xst = len(end), xmlText
+		}
+		f.out = append(f.out, b[:n]...)
+		return n
+	}
+	if b[0] == '<' {
+		if len(b) > 1 && b[1] != '!' && b[1] != '?' {
+			f.out = append(f.out, '<') // a tag: the common case
+			return 1
+		}
+		for _, m := range []struct {
+			s  string
+			st xmlState
+		}{{"<!--", xmlComment}, {"<![CDATA[", xmlCDATA}, {"<?", xmlPI}} {
+			if more(m.s) {
+				return 0
+			}
+			if bytes.HasPrefix(b, []byte(m.s)) {
+				f.out = append(f.out, m.s...)
+				f.xst = m.st
+				return len(m.s)
+			}
+		}
+		f.out = append(f.out, '<')
+		return 1
+	}
+	n, c, ok := controlRef(b)
+	if n == 0 && !final {
+		return 0
+	}
+	if !ok {
+		f.out = append(f.out, '&')
+		return 1
+	}
+	f.bad = append(f.bad, BadByte{off: f.base + int64(len(f.out)), line: f.line, b: c, ref: true})
+	f.out = append(f.out, replacement...)
+	return n
+}
+
+// maxRef bounds the length of a character reference the filter reads:
+// longer ones (leading zeros) are left to the decoder.
+const maxRef = 16
+
+// controlRef reads the character reference at the start of b (which starts
+// with '&'): its length and the control character it refers to, ok when
+// that is a C0 control character other than tab, LF and CR. n is 0 when b
+// ends before the reference does.
+func controlRef(b []byte) (n int, c byte, ok bool) {
+	if len(b) < 2 {
+		return 0, 0, false
+	}
+	if b[1] != '#' {
+		return 1, 0, false
+	}
+	i, base := 2, 10
+	if i < len(b) && b[i] == 'x' {
+		i, base = 3, 16
+	}
+	v, digits := 0, 0
+	for ; i < len(b) && i < maxRef; i++ {
+		d := hexDigit(b[i])
+		switch {
+		case b[i] == ';':
+			if digits == 0 || v >= 0x20 || v == '\t' || v == '\n' || v == '\r' {
+				return i + 1, 0, false
+			}
+			return i + 1, byte(v), true
+		case d < 0 || d >= base:
+			return i, 0, false
+		}
+		if v < 0x20 {
+			v = v*base + d
+		}
+		digits++
+	}
+	if i == len(b) {
+		return 0, 0, false
+	}
+	return i, 0, false
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 func (f *Filter) replace(c byte) {
@@ -188,6 +368,11 @@ func (f *Filter) LineAt(off int64) int {
 // Line returns the 1-based line the bad byte stood on.
 func (b BadByte) Line() int { return b.line }
 
+// Control reports whether the bad byte is a control character other than
+// NUL (whose message suspects binary or UTF-16 input), or a character
+// reference to any control character.
+func (b BadByte) Control() bool { return b.b < 0x20 && (b.b != 0 || b.ref) }
+
 // Describe says what is wrong with the bad byte; the byte's value is left
 // out when it belongs to a secret. enc names the encoding the input
 // declares, if any, for the advice.
@@ -197,13 +382,14 @@ func (b BadByte) Describe(secret bool, enc string) string {
 		advice = "the file declares encoding " + strconv.Quote(enc) + ": give --encoding " + enc
 	}
 	switch {
+	case b.Control():
+		found := control.Found(rune(b.b), secret)
+		if b.ref {
+			found += " written as a character reference"
+		}
+		return found + ": " + control.Expected(ControlAllowed)
 	case b.b == 0:
 		return "NUL byte: expected text (binary data, or UTF-16 text read without --encoding utf-16)"
-	case b.b < 0x20:
-		if secret {
-			return "control character: expected text"
-		}
-		return fmt.Sprintf("control character 0x%02X: expected text (binary data?)", b.b)
 	case secret:
 		return "byte that is not UTF-8: expected UTF-8 text (" + advice + ")"
 	}

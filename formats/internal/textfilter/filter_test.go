@@ -213,27 +213,91 @@ func TestDescribe(t *testing.T) {
 	tests := []struct {
 		name   string
 		b      byte
+		ref    bool
 		secret bool
 		enc    string
 		want   string
 	}{
 		{name: "nul", b: 0, want: "NUL byte: expected text (binary data, or UTF-16 text read without --encoding utf-16)"},
 		{name: "nul secret", b: 0, secret: true, want: "NUL byte: expected text (binary data, or UTF-16 text read without --encoding utf-16)"},
-		{name: "control", b: 0x1B, want: "control character 0x1B: expected text (binary data?)"},
-		{name: "control secret", b: 0x1B, secret: true, want: "control character: expected text"},
+		{name: "control", b: 0x1B, want: "control character U+001B (ESC): expected text without control characters (tabs and line breaks are allowed); remove it from the source file"},
+		{name: "control secret", b: 0x1B, secret: true, want: "control character: expected text without control characters (tabs and line breaks are allowed); remove it from the source file"},
+		{name: "reference", b: 0x07, ref: true, want: "control character U+0007 (BEL) written as a character reference: expected text without control characters (tabs and line breaks are allowed); remove it from the source file"},
+		{name: "reference to NUL", b: 0, ref: true, want: "control character U+0000 (NUL) written as a character reference: expected text without control characters (tabs and line breaks are allowed); remove it from the source file"},
+		{name: "reference secret", b: 0x07, ref: true, secret: true, want: "control character written as a character reference: expected text without control characters (tabs and line breaks are allowed); remove it from the source file"},
 		{name: "not utf8", b: 0xE9, want: "byte 0xE9 that is not UTF-8: expected UTF-8 text (give --encoding when the file uses another encoding, e.g. --encoding windows-1252)"},
 		{name: "not utf8 declared", b: 0xE9, enc: "ISO-8859-1", want: `byte 0xE9 that is not UTF-8: expected UTF-8 text (the file declares encoding "ISO-8859-1": give --encoding ISO-8859-1)`},
 		{name: "not utf8 secret", b: 0xE9, secret: true, want: "byte that is not UTF-8: expected UTF-8 text (give --encoding when the file uses another encoding, e.g. --encoding windows-1252)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := BadByte{b: tt.b, line: 7}.Describe(tt.secret, tt.enc)
+			bb := BadByte{b: tt.b, line: 7, ref: tt.ref}
+			got := bb.Describe(tt.secret, tt.enc)
+			if bb.Control() != (tt.ref || tt.b != 0 && tt.b < 0x20) {
+				t.Errorf("Control() = %v", bb.Control())
+			}
 			if got != tt.want {
 				t.Errorf("got %q\nwant %q", got, tt.want)
 			}
-			if tt.secret && strings.Contains(got, "0x") {
+			if tt.secret && (strings.Contains(got, "0x") || strings.Contains(got, "U+")) {
 				t.Errorf("secret description shows the byte: %q", got)
 			}
 		})
+	}
+}
+
+// TestXMLReferences: NewXML replaces character references to control
+// characters XML forbids, wherever the reads cut them, and nothing else.
+func TestXMLReferences(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		out  string
+		bad  []BadByte
+	}{
+		{name: "hex", in: "<a>x&#x1B;y</a>", out: "<a>x\uFFFDy</a>", bad: []BadByte{{off: 4, line: 1, b: 0x1b, ref: true}}},
+		{name: "decimal, upper-case hex, leading zeros", in: "&#7;\n&#X1B;&#x00001f;",
+			out: "\uFFFD\n&#X1B;\uFFFD", bad: []BadByte{{off: 0, line: 1, b: 7, ref: true}, {off: 10, line: 2, b: 0x1f, ref: true}}},
+		{name: "NUL", in: "a&#0;", out: "a\uFFFD", bad: []BadByte{{off: 1, line: 1, b: 0, ref: true}}},
+		{name: "allowed and other references", in: "&#9;&#10;&#xD;&#65;&#x7F;&#x85;&amp;&lt;&#32;", out: "&#9;&#10;&#xD;&#65;&#x7F;&#x85;&amp;&lt;&#32;"},
+		{name: "not references", in: "&#;&#x;&#1b;&#x1G;&#27 &#x1B", out: "&#;&#x;&#1b;&#x1G;&#27 &#x1B"},
+		{name: "too long", in: "&#x000000000000001B;", out: "&#x000000000000001B;"},
+		{name: "comment, CDATA, processing instruction", in: "<!-- &#27; - -><!-- --><![CDATA[&#27;]]]&#27;]]><?pi &#27;?&#27;?>&#27;",
+			out: "<!-- &#27; - -><!-- --><![CDATA[&#27;]]]&#27;]]><?pi &#27;?&#27;?>\uFFFD", bad: []BadByte{{off: 66, line: 1, b: 27, ref: true}}},
+		{name: "markup that is not a comment", in: "<!DOCTYPE x><!-x>&#27;<![CDAT>&#27;", out: "<!DOCTYPE x><!-x>\uFFFD<![CDAT>\uFFFD",
+			bad: []BadByte{{off: 17, line: 1, b: 27, ref: true}, {off: 28, line: 1, b: 27, ref: true}}},
+		{name: "at the end", in: "x&#27", out: "x&#27"},
+		{name: "markup at the end", in: "x<!-", out: "x<!-"},
+		{name: "raw control bytes still", in: "<a>\x1b&#x1b;</a>", out: "<a>\uFFFD\uFFFD</a>",
+			bad: []BadByte{{off: 3, line: 1, b: 0x1b}, {off: 6, line: 1, b: 0x1b, ref: true}}},
+	}
+	for _, tt := range tests {
+		for _, rd := range []struct {
+			name string
+			wrap func(io.Reader) io.Reader
+		}{
+			{"whole", func(r io.Reader) io.Reader { return r }},
+			{"one byte", iotest.OneByteReader},
+			{"halves", iotest.HalfReader},
+		} {
+			t.Run(tt.name+"/"+rd.name, func(t *testing.T) {
+				f := NewXML(rd.wrap(strings.NewReader(tt.in)))
+				got, err := io.ReadAll(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != tt.out {
+					t.Errorf("output %q, want %q", got, tt.out)
+				}
+				if !equalBad(f.bad, tt.bad) {
+					t.Errorf("bad bytes %+v, want %+v", f.bad, tt.bad)
+				}
+			})
+		}
+	}
+	// Without NewXML references are text.
+	f := New(strings.NewReader("&#27;"), false)
+	if got, _ := io.ReadAll(f); string(got) != "&#27;" || len(f.bad) != 0 {
+		t.Errorf("New: %q, %v", got, f.bad)
 	}
 }
