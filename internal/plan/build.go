@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/scim"
@@ -45,6 +46,9 @@ type builder struct {
 	refScratch []*model.Ref // scratch of refOps
 	opSlab     []Operation  // operations are cut from slabs
 	lazySlab   []userLazy   // as are their lazy rebuilders
+
+	rebuildPaths *sync.Pool // *pathCache shared by the rebuilds of this plan's operations
+	linHint      int        // tracking: the size of the user's lineage maps
 }
 
 const slabLen = 128
@@ -137,6 +141,9 @@ func (b *builder) warn(res *userResult, src model.Source, format string, args ..
 // user builds the operations of one change set.
 func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 	emp := cs.EmployeeID
+	if b.track {
+		b.linHint = len(cs.Attrs) + 2*len(cs.Refs) + 4
+	}
 	base := recordSource(cs)
 	fail := func(src model.Source, err error) userResult {
 		if src.File == "" {

@@ -23,7 +23,10 @@ func (b *builder) newLineage(base model.Source) *lineage {
 	if !b.track {
 		return nil
 	}
-	return &lineage{src: map[string]model.Source{"": base}, row: map[string]string{}}
+	n := b.linHint
+	l := &lineage{src: make(map[string]model.Source, n), row: make(map[string]string, n)}
+	l.src[""] = base
+	return l
 }
 
 func (l *lineage) add(ptr string, s model.Source, row string) {
@@ -39,6 +42,7 @@ type userLazy struct {
 	cs      *model.ChangeSet
 	opts    *Options
 	renamed map[string]string
+	paths   *sync.Pool // *pathCache: parsed paths shared by rebuilds
 	src     [numPhases]map[string]model.Source
 	row     [numPhases]map[string]string
 }
@@ -56,7 +60,7 @@ func (b *builder) attachLineage(cs *model.ChangeSet, res *userResult) {
 		return
 	}
 	ll := b.newLazy()
-	ll.cs, ll.opts, ll.renamed = cs, b.opts, b.renamed
+	ll.cs, ll.opts, ll.renamed, ll.paths = cs, b.opts, b.renamed, b.rebuildPaths
 	for _, op := range res.ops {
 		if op != nil {
 			op.lazy = ll
@@ -64,9 +68,26 @@ func (b *builder) attachLineage(cs *model.ChangeSet, res *userResult) {
 	}
 }
 
+// builder returns a builder for a rebuild, with the parsed paths of the
+// rebuilds before it; done gives them back.
+func (ll *userLazy) builder() (b *builder, done func()) {
+	b = newBuilder(ll.opts, ll.renamed)
+	if ll.paths == nil {
+		return b, func() {}
+	}
+	if pc, ok := ll.paths.Get().(*pathCache); ok {
+		b.paths = *pc
+	}
+	return b, func() {
+		pc := b.paths
+		ll.paths.Put(&pc)
+	}
+}
+
 // rebuildData builds the data of the employee's operation of a phase.
 func (ll *userLazy) rebuildData(phase int) any {
-	b := newBuilder(ll.opts, ll.renamed)
+	b, done := ll.builder()
+	defer done()
 	b.keep = true
 	res := b.user(ll.cs)
 	if op := res.ops[phase]; op != nil {
@@ -76,7 +97,8 @@ func (ll *userLazy) rebuildData(phase int) any {
 }
 
 func (ll *userLazy) compute() {
-	b := newBuilder(ll.opts, ll.renamed)
+	b, done := ll.builder()
+	defer done()
 	b.track = true
 	res := b.user(ll.cs)
 	for phase, op := range res.ops {

@@ -327,11 +327,16 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	// The lineage and data rebuilds of this plan's operations share parsed
+	// paths: one rebuild per operation with findings must not parse every
+	// path again.
+	paths := new(sync.Pool)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			b := newBuilder(&opts, renamed)
+			b.rebuildPaths = paths
 			for {
 				lo := int(next.Add(block)) - block
 				if lo >= len(sets) {
