@@ -8,7 +8,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/upsmigrate/upsmigrate/formats"
-	"github.com/upsmigrate/upsmigrate/internal/gcpolicy"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -49,7 +48,6 @@ func (c *CLI) convertCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags:        convertFlags(),
 		Action: func(ctx *ucli.Context) error {
-			defer gcpolicy.Relax()() // the run stays in memory until written
 			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
 				Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),

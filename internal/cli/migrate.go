@@ -14,7 +14,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/upsmigrate/upsmigrate/internal/gcpolicy"
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
@@ -92,11 +91,7 @@ func (c *CLI) migrateCommand() *ucli.Command {
 					return &Error{Code: ExitUsage, Err: err}
 				}
 			}
-			// The collector rests while convert holds the run (gcpolicy);
-			// submit runs for long and collects as usual.
-			restore := gcpolicy.Relax()
 			err = runConvert(co)
-			restore()
 			if err != nil {
 				var e *Error
 				if !errors.As(err, &e) || e.Code != ExitRejected {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/formats"
-	"github.com/upsmigrate/upsmigrate/internal/gcpolicy"
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 )
 
@@ -24,13 +23,9 @@ var (
 	benchErr  error
 )
 
-// benchFile writes the generated 305 file once per test binary. It also
-// sets the collector up as the convert command does (gcpolicy.Relax) for
-// the benchmark, the baseline included, so the ratios compare like with
-// like.
+// benchFile writes the generated 305 file once per test binary.
 func benchFile(b *testing.B) string {
 	b.Helper()
-	b.Cleanup(gcpolicy.Relax())
 	benchOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "upsmigrate-bench")
 		if err != nil {
