@@ -18,6 +18,8 @@ type ValidateOptions struct {
 	Strict bool
 	JSON   bool
 	Out    io.Writer
+	// Reference checks with jsonschema/v5 instead of the fast path.
+	Reference bool
 }
 
 func (c *CLI) validateCommand() *ucli.Command {
@@ -29,10 +31,11 @@ func (c *CLI) validateCommand() *ucli.Command {
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are errors (default: warnings)"},
 			&ucli.BoolFlag{Name: "json", Usage: "print machine-readable JSON"},
+			&ucli.BoolFlag{Name: "reference", Usage: "check with jsonschema/v5, the reference implementation of the schema files, instead of the compiled fast path (same findings, many times slower)"},
 		},
 		Action: func(ctx *ucli.Context) error {
 			return runValidate(ValidateOptions{Paths: ctx.Args().Slice(), Strict: ctx.Bool("strict"),
-				JSON: ctx.Bool("json"), Out: c.Stdout})
+				JSON: ctx.Bool("json"), Reference: ctx.Bool("reference"), Out: c.Stdout})
 		},
 	}
 }
@@ -49,7 +52,7 @@ func runValidate(opts ValidateOptions) error {
 	if len(opts.Paths) == 0 {
 		return usageErrorf("validate: nothing to validate: expected FILE|DIR...")
 	}
-	v, err := schemas.New(schemas.Options{Strict: opts.Strict})
+	v, err := schemas.New(schemas.Options{Strict: opts.Strict, Fast: !opts.Reference})
 	if err != nil {
 		return err
 	}

@@ -103,3 +103,27 @@ func TestValidateCapsFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateFastMatchesReference: validate's default fast path and
+// --reference (jsonschema/v5) give the same output on every valid and
+// invalid file of the schema corpus, in both modes.
+func TestValidateFastMatchesReference(t *testing.T) {
+	dirs := []string{"../../schemas/testdata/valid", "../../schemas/testdata/invalid"}
+	for _, strict := range []bool{false, true} {
+		for _, d := range dirs {
+			args := []string{"validate", "--json"}
+			if strict {
+				args = append(args, "--strict")
+			}
+			args = append(args, d)
+			fc, fast, _ := run(t, "", args...)
+			rc, ref, _ := run(t, "", append([]string{"validate", "--reference"}, args[1:]...)...)
+			if fc != rc || fast != ref {
+				t.Errorf("%s (strict %t): fast exit %d, reference exit %d\nfast: %s\nreference: %s", d, strict, fc, rc, fast, ref)
+			}
+			if !strings.Contains(fast, `"path"`) {
+				t.Errorf("%s: no file checked: %s", d, fast)
+			}
+		}
+	}
+}
