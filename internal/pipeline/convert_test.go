@@ -119,7 +119,7 @@ func TestConvertSamplesAccounting(t *testing.T) {
 	if len(res.Refused) != 1 || res.Refused[0].Table != "400" || res.Refused[0].Records != 1 {
 		t.Errorf("refused %+v, want one 400 record", res.Refused)
 	}
-	if want := "400 records refused for Segment 1, Segment 2: 1 (UPS cannot hold the value"; !strings.Contains(res.Summary(), want) {
+	if want := "refused (among the rejected): 1 400 record(s) with a value in Segment 1 or Segment 2: UPS cannot hold it"; !strings.Contains(res.Summary(), want) {
 		t.Errorf("summary lacks %q:\n%s", want, res.Summary())
 	}
 }

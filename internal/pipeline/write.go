@@ -311,8 +311,8 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "records: %d read, %d converted, %d skipped, %d rejected, %d warnings\n",
 		t.Records, t.Converted, t.Skipped, t.Rejected, t.Warnings)
 	for _, rf := range r.Refused {
-		fmt.Fprintf(&b, "%s records refused for %s: %d (UPS cannot hold the value and dropping it would change the record)\n",
-			rf.Table, strings.Join(rf.Fields, ", "), rf.Records)
+		fmt.Fprintf(&b, "refused (among the rejected): %d %s record(s) with a value in %s: UPS cannot hold it, and dropping it would change the record's meaning\n",
+			rf.Records, rf.Table, strings.Join(rf.Fields, " or "))
 	}
 	if r.Plan != nil {
 		s := r.Plan.Stats
