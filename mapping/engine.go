@@ -774,18 +774,7 @@ func (r *resolution) inRun(id string) bool {
 }
 
 func refWord(r *cref) string {
-	switch r.row.refKind {
-	case model.RefApprover:
-		if r.row.refPrimary != nil && !*r.row.refPrimary {
-			return r.path + " approver (secondary)"
-		}
-		return r.path + " approver"
-	case model.RefDelegate:
-		return r.path + " delegate"
-	case model.RefBIManager:
-		return "BI manager"
-	}
-	return "manager"
+	return (&model.Ref{Kind: r.row.refKind, Path: r.path, Primary: r.row.refPrimary}).Describe()
 }
 
 // win is the value that last wrote one target of a change set: value k of

@@ -190,7 +190,7 @@ func fieldWord(s model.Source) string {
 
 // leaveOutMessage is the warning of an extension left out of a new user.
 func leaveOutMessage(emp string, l leftExt, typ string, fields []string) string {
-	token := schemaToken(l.urn)
+	token := tokenOf(l.urn)
 	const maxFields = 6
 	list := fields
 	more := ""
@@ -218,31 +218,22 @@ func leaveOutMessage(emp string, l leftExt, typ string, fields []string) string 
 	return fmt.Sprintf("%s extension left out of new user %s: UPS requires %s with it and no input gives %s "+
 		"(the extension was started by this %s, %s %s%s; the identity and the other extensions are still created). "+
 		"To send it, give %s for every new user: %s in defaults.csv (--mapping DIR), or %s",
-		extensionWord(token), emp, andList(l.missing), needs, what, word, strings.Join(list, ", "), more,
+		ExtensionName(l.urn), emp, andList(l.missing), needs, what, word, strings.Join(list, ", "), more,
 		one, strings.Join(rows, " and "), strings.Join(flags, " "))
 }
 
-// extensionWord names an extension by its schema token: "travel", "spend".
-func extensionWord(token string) string {
-	switch token {
-	case "spend:2.0:User":
+// ExtensionName names an extension (a schema URN) for messages and counts:
+// "spend", "travel", "payroll", else its target_schema token.
+func ExtensionName(urn string) string {
+	switch urn {
+	case model.SchemaSpendUser:
 		return "spend"
-	case "travel:2.0:User":
+	case model.SchemaTravel:
 		return "travel"
-	case "enterprise:2.0:Payroll":
+	case model.SchemaPayroll:
 		return "payroll"
 	}
-	return token
-}
-
-// schemaToken is the target_schema token of a URN.
-func schemaToken(urn string) string {
-	for t, u := range schemaTokens {
-		if u == urn && u != "" {
-			return t
-		}
-	}
-	return urn
+	return tokenOf(urn)
 }
 
 // defaultHint is the defaults path and transform that supply a required

@@ -234,7 +234,7 @@ func pointerGet(v any, ptr string) (any, bool) {
 		return nil, false
 	}
 	for _, tok := range strings.Split(ptr[1:], "/") {
-		tok = unescapeToken(tok)
+		tok = UnescapeToken(tok)
 		switch x := v.(type) {
 		case map[string]any:
 			var ok bool
@@ -285,7 +285,9 @@ func escapeToken(s string) string {
 	return strings.ReplaceAll(s, "/", "~1")
 }
 
-func unescapeToken(s string) string {
+// UnescapeToken undoes the escapes of one JSON pointer token (RFC 6901:
+// "~1" is "/", "~0" is "~").
+func UnescapeToken(s string) string {
 	if !strings.Contains(s, "~") {
 		return s
 	}

@@ -109,7 +109,7 @@ func (r *refCompiled) leaf(e *jsonschema.ValidationError, doc any) []Finding {
 	if i < 0 {
 		return []Finding{f(ptr, "schema", nil, e.Message)}
 	}
-	kw := unescapeToken(kptr[i+1:])
+	kw := UnescapeToken(kptr[i+1:])
 	raw, _ := r.docs.lookup(docURL + "#" + kptr[:i])
 	sch, _ := raw.(map[string]any)
 	param := sch[kw]
@@ -160,7 +160,7 @@ func lastPointerToken(ptr string) string {
 	if i < 0 {
 		return ""
 	}
-	return unescapeToken(ptr[i+1:])
+	return UnescapeToken(ptr[i+1:])
 }
 
 // refEngine validates with jsonschema/v5. Strict mode is the verdict of the

@@ -288,23 +288,6 @@ func attachWarnings(records []model.RecordResult, warns []model.Diagnostic) []mo
 	return rest
 }
 
-// schemaWord names an extension for counts: "spend", "travel", else its
-// URN's last part.
-func schemaWord(urn string) string {
-	switch urn {
-	case model.SchemaSpendUser:
-		return "spend"
-	case model.SchemaTravel:
-		return "travel"
-	case model.SchemaPayroll:
-		return "payroll"
-	}
-	if i := strings.Index(urn, ":extension:"); i >= 0 {
-		return urn[i+len(":extension:"):]
-	}
-	return urn
-}
-
 func leftOut(sets []*model.ChangeSet) map[string]int {
 	var m map[string]int
 	for _, cs := range sets {
@@ -312,7 +295,7 @@ func leftOut(sets []*model.ChangeSet) map[string]int {
 			if m == nil {
 				m = map[string]int{}
 			}
-			m[schemaWord(urn)]++
+			m[mapping.ExtensionName(urn)]++
 		}
 	}
 	return m
@@ -603,11 +586,11 @@ func leaveOutExtension(eng *mapping.Engine, f OpFinding) (handled, changed bool)
 		return false, false
 	}
 	urn, attr, _ := strings.Cut(rest, "/")
-	urn = unescapePointer(urn)
+	urn = schemas.UnescapeToken(urn)
 	if urn == model.SchemaEnterprise || urn == model.SchemaCore || attr == "" {
 		return false, false // the identity itself cannot be created
 	}
-	missing := unescapePointer(strings.ReplaceAll(attr, "/", "."))
+	missing := schemas.UnescapeToken(strings.ReplaceAll(attr, "/", "."))
 	return true, eng.LeaveOut(f.Employee, urn, missing)
 }
 
@@ -637,7 +620,7 @@ func attributeOf(pointer string) string {
 	p = strings.TrimPrefix(p, "/")
 	var parts []string
 	for _, seg := range strings.Split(p, "/") {
-		seg = unescapePointer(seg)
+		seg = schemas.UnescapeToken(seg)
 		if strings.HasPrefix(seg, "urn:") {
 			if i := strings.Index(seg, ":extension:"); i >= 0 {
 				seg = seg[i+len(":extension:"):]
@@ -659,13 +642,6 @@ func attributeOf(pointer string) string {
 		return pointer
 	}
 	return strings.TrimSpace(strings.Join(parts, ""))
-}
-
-func unescapePointer(s string) string {
-	if !strings.Contains(s, "~") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
 }
 
 // rejectFinding rejects the record a schema error traces back to. When the

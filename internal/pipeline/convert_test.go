@@ -473,7 +473,7 @@ func TestConvertIncompleteExtension(t *testing.T) {
 			if warned != 1 {
 				t.Errorf("%d left-out warnings, want 1", warned)
 			}
-			if res.Totals.LeftOut[schemaWord(tt.urn)] != 1 {
+			if res.Totals.LeftOut[mapping.ExtensionName(tt.urn)] != 1 {
 				t.Errorf("totals left out %v, want 1 for %s", res.Totals.LeftOut, tt.urn)
 			}
 			var post *plan.Operation
