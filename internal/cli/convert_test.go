@@ -291,3 +291,48 @@ func TestConvertCompanyID(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertDefaultFlag: --default supplies what an extension lacks (the
+// user keeps the extension); a malformed one is a usage error naming it.
+func TestConvertDefaultFlag(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("305,Ann,,Lee,E1,ann@x.example,,ann@x.example,en_US,US,,L1,,,Y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		def    string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"supplies the currency", "spend:2.0:User:reimbursementCurrency=usd", ExitOK, "", ""},
+		{"without it the extension is left out", "", ExitOK, "extensions left out of new users", ""},
+		{"unknown attribute", "spend:2.0:User:reimbursmentCurrency=USD", ExitUsage, "", "reimbursementCurrency"},
+		{"no value", "spend:2.0:User:reimbursementCurrency", ExitUsage, "", "SCHEMA:PATH=VALUE"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out"+strconv.Itoa(i))
+			args := []string{"convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--out", out}
+			if tt.def != "" {
+				args = append(args, "--default", tt.def)
+			}
+			code, stdout, stderr := run(t, "", append(args, in)...)
+			if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("exit %d (want %d)\nstdout %s\nstderr %s", code, tt.code, stdout, stderr)
+			}
+			if tt.code != ExitOK {
+				return
+			}
+			bulk, err := os.ReadFile(filepath.Join(out, "bulk-0001.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(string(bulk), `"reimbursementCurrency":"USD"`); has != (tt.def != "") {
+				t.Errorf("currency sent %t: %s", has, bulk)
+			}
+		})
+	}
+}
