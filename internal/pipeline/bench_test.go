@@ -154,3 +154,20 @@ func BenchmarkConvertWrite305(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConvertFindings305 is convert when every operation carries a
+// schema finding (no company id: each create lacks the companyId UPS
+// requires): the cost of a run must not depend on its findings.
+func BenchmarkConvertFindings305(b *testing.B) {
+	path := benchFile(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Convert([]string{path}, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Findings) < benchRows {
+			b.Fatalf("%d findings, want one per create at least", len(res.Findings))
+		}
+	}
+}

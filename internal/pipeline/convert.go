@@ -519,9 +519,15 @@ func (c *opChecker) findings(p *plan.Plan, workers int) []OpFinding {
 				}
 				j := jobs[i]
 				ofs := make([]OpFinding, len(j.fs))
+				ptrs := make([]string, len(j.fs))
+				for k, f := range j.fs {
+					ptrs[k] = dataPointer(f.Pointer)
+				}
+				srcs := j.o.SourcesAt(ptrs)
 				for k, f := range j.fs {
 					ofs[k] = OpFinding{Request: j.req + 1, Operation: j.op, Employee: j.o.Employee, Finding: f}
-					if src, _, ok := j.o.SourceAt(dataPointer(f.Pointer)); ok {
+					if srcs[k].OK {
+						src := srcs[k].Source
 						ofs[k].Source = &src
 					}
 				}

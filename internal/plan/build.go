@@ -47,8 +47,9 @@ type builder struct {
 	opSlab     []Operation  // operations are cut from slabs
 	lazySlab   []userLazy   // as are their lazy rebuilders
 
-	rebuildPaths *sync.Pool // *pathCache shared by the rebuilds of this plan's operations
-	linHint      int        // tracking: the size of the user's lineage maps
+	rebuilders *sync.Pool // *builder: reused by the rebuilds of this plan's operations
+	linHint    int        // tracking: the size of the user's lineage maps
+	want       []string   // tracking: only these pointers (Operation.SourcesAt)
 }
 
 const slabLen = 128

@@ -3,7 +3,9 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -342,5 +344,49 @@ func TestLeaveOut(t *testing.T) {
 				t.Errorf("the complete extension is not sent: %s", body)
 			}
 		})
+	}
+}
+
+// TestSourcesAtMatchesSourceAt: the targeted rebuild of SourcesAt resolves
+// every pointer (each value's, one below it, and ones nothing produced) as
+// the whole lineage does, on every case.
+func TestSourcesAtMatchesSourceAt(t *testing.T) {
+	cases, err := filepath.Glob("testdata/cases/*.json")
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no cases: %v", err)
+	}
+	checked := 0
+	for _, c := range cases {
+		sets, o := loadCase(t, c)
+		whole, err := Build(sets, o)
+		if err != nil {
+			continue // a case of a failing build
+		}
+		targeted, err := Build(sets, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ri, r := range whole.Requests {
+			for oi, op := range r.Operations {
+				var ptrs []string
+				for p := range op.Sources() {
+					ptrs = append(ptrs, p, p+"/below", p+"/0")
+				}
+				ptrs = append(ptrs, "/nothing/here", "")
+				slices.Sort(ptrs)
+				got := targeted.Requests[ri].Operations[oi].SourcesAt(ptrs)
+				for k, p := range ptrs {
+					src, row, ok := op.SourceAt(p)
+					want := Resolved{Source: src, Row: row, OK: ok}
+					if got[k] != want {
+						t.Errorf("%s: request %d op %d: SourcesAt(%q) = %+v, SourceAt = %+v", c, ri+1, oi, p, got[k], want)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no pointer checked")
 	}
 }

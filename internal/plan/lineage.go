@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -13,15 +15,24 @@ import (
 // employee's operations with tracking on, which yields the same data, so
 // the pointers match what was encoded.
 
-// lineage collects the sources of one operation's data.
+// lineage collects the sources of one operation's data: every pointer's,
+// or (a targeted rebuild, want set) only those of the pointers asked for.
 type lineage struct {
 	src map[string]model.Source
 	row map[string]string
+
+	want []string   // targeted: the pointers asked for, nil for all
+	got  []Resolved // targeted: parallel to want
 }
 
 func (b *builder) newLineage(base model.Source) *lineage {
 	if !b.track {
 		return nil
+	}
+	if b.want != nil {
+		l := &lineage{want: b.want, got: make([]Resolved, len(b.want))}
+		l.add("", base, "")
+		return l
 	}
 	n := b.linHint
 	l := &lineage{src: make(map[string]model.Source, n), row: make(map[string]string, n)}
@@ -30,6 +41,14 @@ func (b *builder) newLineage(base model.Source) *lineage {
 }
 
 func (l *lineage) add(ptr string, s model.Source, row string) {
+	if l.want != nil {
+		for i, w := range l.want {
+			if w == ptr {
+				l.got[i] = Resolved{Source: s, Row: row, OK: true}
+			}
+		}
+		return
+	}
 	l.src[ptr] = s
 	if row != "" {
 		l.row[ptr] = row
@@ -42,7 +61,8 @@ type userLazy struct {
 	cs      *model.ChangeSet
 	opts    *Options
 	renamed map[string]string
-	paths   *sync.Pool // *pathCache: parsed paths shared by rebuilds
+	pool    *sync.Pool  // *builder: the builders of this plan's rebuilds
+	done    atomic.Bool // compute has run: src and row are filled
 	src     [numPhases]map[string]model.Source
 	row     [numPhases]map[string]string
 }
@@ -60,7 +80,7 @@ func (b *builder) attachLineage(cs *model.ChangeSet, res *userResult) {
 		return
 	}
 	ll := b.newLazy()
-	ll.cs, ll.opts, ll.renamed, ll.paths = cs, b.opts, b.renamed, b.rebuildPaths
+	ll.cs, ll.opts, ll.renamed, ll.pool = cs, b.opts, b.renamed, b.rebuilders
 	for _, op := range res.ops {
 		if op != nil {
 			op.lazy = ll
@@ -68,19 +88,23 @@ func (b *builder) attachLineage(cs *model.ChangeSet, res *userResult) {
 	}
 }
 
-// builder returns a builder for a rebuild, with the parsed paths of the
-// rebuilds before it; done gives them back.
+// builder returns a builder for a rebuild: one the rebuilds before it
+// used, with their parsed paths and its arenas' room, when there is one;
+// done gives it back, emptied.
 func (ll *userLazy) builder() (b *builder, done func()) {
-	b = newBuilder(ll.opts, ll.renamed)
-	if ll.paths == nil {
-		return b, func() {}
+	if ll.pool == nil {
+		return newBuilder(ll.opts, ll.renamed), func() {}
 	}
-	if pc, ok := ll.paths.Get().(*pathCache); ok {
-		b.paths = *pc
+	b, ok := ll.pool.Get().(*builder)
+	if !ok {
+		b = newBuilder(ll.opts, ll.renamed)
 	}
 	return b, func() {
-		pc := b.paths
-		ll.paths.Put(&pc)
+		// Nothing a rebuild returns points into the arenas: data is
+		// copied out (toAny), lineage holds strings and sources.
+		b.track, b.keep, b.want, b.linHint = false, false, nil, 0
+		b.arena.reset()
+		ll.pool.Put(b)
 	}
 }
 
@@ -97,6 +121,7 @@ func (ll *userLazy) rebuildData(phase int) any {
 }
 
 func (ll *userLazy) compute() {
+	defer ll.done.Store(true)
 	b, done := ll.builder()
 	defer done()
 	b.track = true
@@ -129,6 +154,77 @@ func (op *Operation) Rows() map[string]string {
 	}
 	op.lazy.once.Do(op.lazy.compute)
 	return op.lazy.row[op.Phase]
+}
+
+// Resolved is the input value a pointer traces to, and its mapping row.
+type Resolved struct {
+	Source model.Source
+	Row    string
+	OK     bool // false: no value of the input produced the pointer
+}
+
+// SourcesAt resolves several pointers relative to Data at once, as
+// SourceAt does each. When the employee's whole lineage has not been
+// computed, it rebuilds the employee once recording only the pointers
+// asked for (and their prefixes): the cost of tracing a finding does not
+// grow with the number of values of the user.
+func (op *Operation) SourcesAt(pointers []string) []Resolved {
+	out := make([]Resolved, len(pointers))
+	ll := op.lazy
+	if ll == nil {
+		return out
+	}
+	if ll.done.Load() {
+		for i, p := range pointers {
+			out[i].Source, out[i].Row, out[i].OK = op.SourceAt(p)
+		}
+		return out
+	}
+	var want []string
+	for _, p := range pointers {
+		for q := p; ; {
+			if !slices.Contains(want, q) {
+				want = append(want, q)
+			}
+			if q == "" {
+				break
+			}
+			i := strings.LastIndexByte(q, '/')
+			if i < 0 {
+				q = ""
+			} else {
+				q = q[:i]
+			}
+		}
+	}
+	b, done := ll.builder()
+	defer done()
+	b.track, b.want = true, want
+	res := b.user(ll.cs)
+	rop := res.ops[op.Phase]
+	if rop == nil || rop.tracked == nil {
+		return out
+	}
+	got := rop.tracked.got
+	for i, p := range pointers {
+		// The longest prefix with a source, as SourceAt.
+		for q := p; ; {
+			if k := slices.Index(want, q); k >= 0 && got[k].OK {
+				out[i] = got[k]
+				break
+			}
+			if q == "" {
+				break
+			}
+			j := strings.LastIndexByte(q, '/')
+			if j < 0 {
+				q = ""
+			} else {
+				q = q[:j]
+			}
+		}
+	}
+	return out
 }
 
 // SourceAt resolves a JSON pointer relative to Data to the input value

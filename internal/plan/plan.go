@@ -327,16 +327,16 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	// The lineage and data rebuilds of this plan's operations share parsed
-	// paths: one rebuild per operation with findings must not parse every
-	// path again.
-	paths := new(sync.Pool)
+	// The lineage and data rebuilds of this plan's operations reuse
+	// builders (their parsed paths, their arenas): one rebuild per
+	// operation with findings must not parse every path again.
+	rebuilders := new(sync.Pool)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			b := newBuilder(&opts, renamed)
-			b.rebuildPaths = paths
+			b.rebuilders = rebuilders
 			for {
 				lo := int(next.Add(block)) - block
 				if lo >= len(sets) {
