@@ -4,10 +4,18 @@ BIN     := bin/upsmigrate
 PKGS    := ./...
 DEMO    := out/demo
 
-.PHONY: build test lint bench demo golden fuzz clean
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X github.com/upsmigrate/upsmigrate/internal/cli.linkedVersion=$(VERSION)
+
+.PHONY: build install test lint bench demo golden fuzz clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/upsmigrate
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/upsmigrate
+
+# Install upsmigrate into $(go env GOPATH)/bin (or GOBIN): the README's
+# examples call it by name.
+install:
+	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/upsmigrate
 
 test: build
 	$(GO) test -race -count=1 $(PKGS)

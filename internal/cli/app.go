@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -46,24 +47,34 @@ func (c *CLI) Run(args []string) int {
 	return exitCode(err)
 }
 
+// helpOnce installs flagHelp as urfave/cli's (global) flag stringer.
+var helpOnce sync.Once
+
 func (c *CLI) app() *ucli.App {
+	helpOnce.Do(func() {
+		base := ucli.FlagStringer
+		ucli.FlagStringer = func(f ucli.Flag) string { return flagHelp(base, f) }
+	})
+	cmds := c.commands()
+	addExamples(cmds, "")
 	return &ucli.App{
 		Name:                 "upsmigrate",
 		Usage:                "move SAP Concur employee imports and legacy user APIs onto UPS v4 (SCIM 2.0)",
 		Reader:               c.Stdin,
 		Writer:               c.Stdout,
 		ErrWriter:            c.Stderr,
+		Version:              Version(),
 		EnableBashCompletion: false,
-		HideHelpCommand:      true,
 		// Exit codes are decided by Run, never by os.Exit inside the library.
 		ExitErrHandler: func(*ucli.Context, error) {},
-		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return &Error{Code: ExitUsage, Err: err}
+		OnUsageError: func(ctx *ucli.Context, err error, _ bool) error {
+			return &Error{Code: ExitUsage, Err: suggestFlag(ctx.Command, err)}
 		},
-		Commands: c.commands(),
+		Commands: cmds,
 		Action: func(ctx *ucli.Context) error {
 			if ctx.NArg() > 0 {
-				return usageErrorf("unknown command %q: run 'upsmigrate --help' for the list", ctx.Args().First())
+				name := ctx.Args().First()
+				return usageErrorf("unknown command %q%s (run 'upsmigrate help' for the list)", name, suggestCommand(cmds, name))
 			}
 			return ucli.ShowAppHelp(ctx)
 		},
@@ -94,7 +105,8 @@ func (c *CLI) flagOrEnv(ctx *ucli.Context, flag, env string) string {
 	return c.Getenv(env)
 }
 
-// usageOnError marks flag-parsing errors of a subcommand as usage errors.
-func usageOnError(_ *ucli.Context, err error, _ bool) error {
-	return &Error{Code: ExitUsage, Err: err}
+// usageOnError marks flag-parsing errors of a subcommand as usage errors,
+// with the flag meant when one was mistyped.
+func usageOnError(ctx *ucli.Context, err error, _ bool) error {
+	return &Error{Code: ExitUsage, Err: suggestFlag(ctx.Command, err)}
 }

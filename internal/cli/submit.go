@@ -99,7 +99,7 @@ func (c *CLI) runSubmit(ctx context.Context, dir string, o SendOptions, j *journ
 		}
 	}
 	so.Journal = j
-	so.Meta = journal.Meta{ToolVersion: version(), InputHash: inputHash, Target: name, Flavor: o.Flavor}
+	so.Meta = journal.Meta{ToolVersion: Version(), InputHash: inputHash, Target: name, Flavor: o.Flavor}
 	res, err := submit.Submit(ctx, run, so)
 	if res != nil && !o.DryRun {
 		c.printOutcome(out, res, o.Quiet)
