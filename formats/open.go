@@ -3,6 +3,7 @@ package formats
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,6 +105,16 @@ func NewInput(r io.Reader, name string, opts Options) (*Input, error) {
 	if opts.Read != nil {
 		r = countingReader{r, opts.Read}
 	}
+	var bomNote string
+	if enc == nil {
+		// UTF-16 with a byte order mark says what it is: read it as such.
+		raw := bufio.NewReaderSize(r, 64*1024)
+		if b, _ := raw.Peek(2); len(b) == 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff) {
+			enc = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+			bomNote = "the file is UTF-16 (it starts with a byte order mark): read as UTF-16"
+		}
+		r = raw
+	}
 	if enc != nil {
 		r = transform.NewReader(r, enc.NewDecoder())
 	}
@@ -124,6 +135,9 @@ func NewInput(r io.Reader, name string, opts Options) (*Input, error) {
 		return nil, err
 	}
 	in := &Input{Path: name, Format: e.Name}
+	if bomNote != "" {
+		in.warnings = append(in.warnings, model.Diagnostic{Severity: model.SevInfo, Source: model.Source{File: name, Line: 1}, Message: bomNote})
+	}
 	var src io.Reader = br
 	if crOnly(head) {
 		src = bufio.NewReaderSize(crToLF{br}, 64*1024)
@@ -215,9 +229,37 @@ func Detect(head []byte) (string, error) {
 	case c >= '0' && c <= '9', c == '"':
 		return "concur", nil
 	}
+	if msg := knownMistake(h); msg != "" {
+		return "", errors.New(msg)
+	}
 	show := h
 	if len(show) > 16 {
 		show = show[:16]
 	}
 	return "", fmt.Errorf("cannot tell the input format from its first bytes %q: expected a record type number (Concur import), '<' (Users V1 XML) or '{' (Users 3.x JSON); use --format to force one", show)
 }
+
+// knownMistake explains the inputs people give by mistake: a workbook
+// instead of its CSV, a flat file with a header row. "" for anything else.
+func knownMistake(h []byte) string {
+	switch {
+	case bytes.HasPrefix(h, []byte("PK\x03\x04")):
+		return "this is an Excel workbook (.xlsx) or another zip archive, not an import file: open it in Excel, choose File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\", and give the .csv (one sheet per file, no header row)"
+	case bytes.HasPrefix(h, []byte("\xd0\xcf\x11\xe0")):
+		return "this is an Excel 97-2003 workbook (.xls), not an import file: open it in Excel, choose File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\", and give the .csv (one sheet per file, no header row)"
+	}
+	line := h
+	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) == 0 || !isLetter(line[0]) || bytes.IndexAny(line, ",;\t|") < 0 {
+		return ""
+	}
+	show := string(line)
+	if len(show) > 60 {
+		show = show[:60] + "…"
+	}
+	return fmt.Sprintf("line 1 is a header row (%q): Concur employee import files have none, every line starts with its record type (100, 305, 350 …); delete line 1 (or save the sheet without its header row) and run again", show)
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

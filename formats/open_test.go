@@ -2,6 +2,7 @@ package formats
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"testing/iotest"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
 )
 
 func TestDetect(t *testing.T) {
@@ -25,6 +28,10 @@ func TestDetect(t *testing.T) {
 		{head: " \r\n\t", err: "empty"},
 		{head: "# a readme", err: "--format"},
 		{head: "\x00\x01\x02", err: "first bytes"},
+		{head: "PK\x03\x04\x14\x00\x06\x00", err: "Excel workbook (.xlsx)"},
+		{head: "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", err: "Excel 97-2003 workbook (.xls)"},
+		{head: "Record Type,First Name,Last Name,Employee ID\n305,Ann,Lee,E1\n", err: `line 1 is a header row ("Record Type,First Name,Last Name,Employee ID")`},
+		{head: "EmployeeID;FirstName\r\n", err: "delete line 1"},
 	}
 	for _, tt := range tests {
 		got, err := Detect([]byte(tt.head))
@@ -204,5 +211,49 @@ func TestOpenDirectory(t *testing.T) {
 	_, err := Open(dir, Options{})
 	if err == nil || !strings.Contains(err.Error(), "is a directory: expected input files") {
 		t.Errorf("Open(dir) error = %v, want a directory error", err)
+	}
+}
+
+// TestNewInputUTF16BOM: a UTF-16 file with a byte order mark is read as
+// UTF-16 without --encoding, with a note saying so.
+func TestNewInputUTF16BOM(t *testing.T) {
+	text := "100,0,SSO,UPDATE,EN,N,N\n305,Zoë,,Müller,E1\n"
+	for _, tt := range []struct {
+		name string
+		enc  encoding.Encoding
+	}{
+		{"little-endian", unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)},
+		{"big-endian", unicode.UTF16(unicode.BigEndian, unicode.UseBOM)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.enc.NewEncoder().Bytes([]byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := NewInput(bytes.NewReader(b), "u16.csv", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for {
+				rec, err := in.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rec.Type == "305" {
+					names = append(names, rec.Values[1], rec.Values[3])
+				}
+			}
+			if strings.Join(names, " ") != "Zoë Müller" {
+				t.Errorf("read %q, want Zoë Müller", names)
+			}
+			ws := in.Warnings()
+			if len(ws) == 0 || !strings.Contains(ws[0].Message, "UTF-16") {
+				t.Errorf("no note about UTF-16: %v", ws)
+			}
+		})
 	}
 }

@@ -217,3 +217,25 @@ func (s *Settings) apply(t *settingsRow) {
 		s.ValidatePaymentGroup = t.ValidatePay.v
 	}
 }
+
+// Describe says in one line what the settings are and what convert does
+// with them: "100 record on line 1: existing records UPDATE, …".
+func (s Settings) Describe() string {
+	where := "no 100 record, defaults"
+	if s.Present {
+		where = fmt.Sprintf("100 record on line %d", s.Line)
+	}
+	pw := ""
+	if s.PasswordGeneration != "" {
+		pw = ", password generation " + s.PasswordGeneration + " (ignored: UPS has no passwords)"
+	}
+	return fmt.Sprintf("%s: existing records %s, language %s, error threshold %d, validate expense group %s, payment group %s%s; applied to the file, not sent to UPS",
+		where, s.ExistingRecordHandling, s.LanguageCode, s.ErrorThreshold, yesNo(s.ValidateExpenseGroup), yesNo(s.ValidatePaymentGroup), pw)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}

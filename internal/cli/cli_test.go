@@ -30,6 +30,8 @@ func TestUsageErrors(t *testing.T) {
 		{"inspect unknown format", []string{"inspect", "--format", "xls", "x"}, ExitUsage, `unknown input format "xls"`},
 		{"inspect missing file", []string{"inspect", "does-not-exist.csv"}, ExitUsage, "does-not-exist.csv"},
 		{"convert a directory", []string{"convert", "--out", "o", "."}, ExitUsage, "is a directory"},
+		{"mapping that does not exist", []string{"convert", "--mapping", "/nope", "--out", "o", "x.csv"}, ExitUsage, "--mapping /nope: no such file or directory"},
+		{"inspect with a missing mapping", []string{"inspect", "--mapping", "/nope", "x.csv"}, ExitUsage, "--mapping /nope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/formats"
 	"github.com/upsmigrate/upsmigrate/formats/concur"
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
 // InspectOptions are the inputs of `upsmigrate inspect`.
@@ -21,8 +22,11 @@ type InspectOptions struct {
 	Files    []string
 	Format   string
 	Encoding string
-	JSON     bool
-	Out      io.Writer
+	// Mapping is --mapping: the tables the records are checked against
+	// (nil: the embedded ones).
+	Mapping *mapping.Set
+	JSON    bool
+	Out     io.Writer
 }
 
 // inspectFile is one file's entry in `inspect --json`.
@@ -32,6 +36,9 @@ type inspectFile struct {
 	Records  map[string]int   `json:"records"`
 	Total    int              `json:"total"`
 	Settings *concur.Settings `json:"settings,omitempty"`
+	// Rejected counts the records convert would reject (they are among
+	// Errors, with the reason).
+	Rejected int              `json:"rejected"`
 	Warnings []inspectMessage `json:"warnings"`
 	Errors   []inspectMessage `json:"errors"`
 	// Unreadable is set when the file could not be read to its end.
@@ -42,6 +49,7 @@ type inspectMessage struct {
 	Line    int    `json:"line"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	Info    bool   `json:"info,omitempty"` // a note, not a problem
 }
 
 func (c *CLI) inspectCommand() *ucli.Command {
@@ -54,10 +62,18 @@ func (c *CLI) inspectCommand() *ucli.Command {
 			&ucli.BoolFlag{Name: "json", Usage: "print machine-readable JSON"},
 			&ucli.StringFlag{Name: "format", Usage: "force the input format: " + fmt.Sprint(formats.Names())},
 			&ucli.StringFlag{Name: "encoding", Usage: "input character encoding (default UTF-8), e.g. windows-1252"},
+			&ucli.StringFlag{Name: "mapping", Usage: "check the records against these mapping tables (`DIR|XLSX`) instead of the embedded ones"},
 		},
 		Action: func(ctx *ucli.Context) error {
 			opts := InspectOptions{Files: ctx.Args().Slice(), Format: ctx.String("format"),
 				Encoding: ctx.String("encoding"), JSON: ctx.Bool("json"), Out: c.Stdout}
+			if m := ctx.String("mapping"); m != "" {
+				set, err := loadMapping(m)
+				if err != nil {
+					return &Error{Code: ExitUsage, Err: err}
+				}
+				opts.Mapping = set
+			}
 			return runInspect(opts)
 		},
 	}
@@ -72,10 +88,22 @@ func runInspect(opts InspectOptions) error {
 			return &Error{Code: ExitUsage, Err: err}
 		}
 	}
+	set := opts.Mapping
+	if set == nil {
+		var err error
+		if set, err = mapping.Default(); err != nil {
+			return err
+		}
+	}
+	// The records are mapped as convert maps them, so that inspect lists
+	// what convert would reject (a 400 record with segments, a bad value)
+	// and warn about, with the reason.
+	eng := mapping.NewEngine(set, mapping.Options{})
 	var files []inspectFile
 	for _, path := range opts.Files {
-		files = append(files, inspectOne(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding}))
+		files = append(files, inspectOne(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding}, eng))
 	}
+	addMappingFindings(files, eng)
 	if opts.JSON {
 		enc := json.NewEncoder(opts.Out)
 		enc.SetIndent("", "  ")
@@ -99,7 +127,7 @@ func runInspect(opts InspectOptions) error {
 	return nil
 }
 
-func inspectOne(path string, opts formats.Options) inspectFile {
+func inspectOne(path string, opts formats.Options, eng *mapping.Engine) inspectFile {
 	f := inspectFile{Path: path, Records: map[string]int{}, Warnings: []inspectMessage{}, Errors: []inspectMessage{}}
 	in, err := formats.Open(path, opts)
 	if err != nil {
@@ -125,15 +153,57 @@ func inspectOne(path string, opts formats.Options) inspectFile {
 		}
 		f.Records[rec.Type]++
 		f.Total++
+		eng.Add(rec)
 	}
 	if cr, ok := in.Reader.(*concur.Reader); ok {
 		s := cr.Settings()
 		f.Settings = &s
 	}
 	for _, w := range in.Warnings() {
-		f.Warnings = append(f.Warnings, inspectMessage{Line: w.Source.Line, Field: w.Source.Field, Message: w.Message})
+		m := inspectMessage{Line: w.Source.Line, Field: w.Source.Field, Message: w.Message}
+		if w.Severity == model.SevInfo {
+			m.Info = true
+		}
+		f.Warnings = append(f.Warnings, m)
 	}
 	return f
+}
+
+// addMappingFindings adds what mapping the records found to their files:
+// the errors of the records convert would reject, and the warnings.
+func addMappingFindings(files []inspectFile, eng *mapping.Engine) {
+	byPath := make(map[string]*inspectFile, len(files))
+	for i := range files {
+		byPath[files[i].Path] = &files[i]
+	}
+	_, results := eng.Finish()
+	for _, r := range results {
+		f := byPath[r.Pos.File]
+		if f == nil {
+			continue
+		}
+		if r.Status == model.StatusRejected {
+			f.Rejected++
+		}
+		for _, d := range r.Messages {
+			m := inspectMessage{Line: d.Source.Line, Field: d.Source.Field, Message: d.Message}
+			switch d.Severity {
+			case model.SevError:
+				m.Message = "convert rejects this record: " + m.Message
+				f.Errors = append(f.Errors, m)
+			case model.SevWarning:
+				f.Warnings = append(f.Warnings, m)
+			}
+		}
+	}
+	for i := range files {
+		sortMessages(files[i].Errors)
+		sortMessages(files[i].Warnings)
+	}
+}
+
+func sortMessages(ms []inspectMessage) {
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Line < ms[j].Line })
 }
 
 func messageOf(err error) inspectMessage {
@@ -152,7 +222,10 @@ func printInspect(w io.Writer, files []inspectFile) {
 		}
 		fmt.Fprintf(w, "%s (%s): %d records", f.Path, format, f.Total)
 		if n := len(f.Errors); n > 0 {
-			fmt.Fprintf(w, ", %d with errors", n)
+			fmt.Fprintf(w, ", %d errors", n)
+		}
+		if f.Rejected > 0 {
+			fmt.Fprintf(w, " (convert would reject %d records)", f.Rejected)
 		}
 		fmt.Fprintln(w)
 		types := make([]string, 0, len(f.Records))
@@ -164,11 +237,18 @@ func printInspect(w io.Writer, files []inspectFile) {
 			fmt.Fprintf(w, "  %-6s %d\n", t, f.Records[t])
 		}
 		if f.Settings != nil {
-			b, _ := json.Marshal(f.Settings)
-			fmt.Fprintf(w, "  settings %s\n", b)
+			fmt.Fprintf(w, "  import settings: %s\n", f.Settings.Describe())
 		}
-		for _, m := range f.Warnings {
-			fmt.Fprintf(w, "  %s: warning: %s\n", position(f.Path, m), m.Message)
+		for i, m := range f.Warnings {
+			if i == inspectMostErrors {
+				fmt.Fprintf(w, "  … and %d more warnings in %s (inspect --json lists them all)\n", len(f.Warnings)-i, f.Path)
+				break
+			}
+			sev := "warning"
+			if m.Info {
+				sev = "info"
+			}
+			fmt.Fprintf(w, "  %s: %s: %s\n", position(f.Path, m), sev, m.Message)
 		}
 		for i, m := range f.Errors {
 			if i == inspectMostErrors {

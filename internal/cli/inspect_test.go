@@ -33,16 +33,22 @@ func TestInspectSamplesJSON(t *testing.T) {
 	for p := range want {
 		args = append(args, filepath.Join(repoRoot, p))
 	}
+	// roles-400.csv line 2 assigns a role with segments: convert rejects
+	// it, and inspect says so.
 	code, stdout, stderr := run(t, "", append([]string{"inspect", "--json"}, args...)...)
-	if code != ExitOK {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	if code != ExitRejected {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, ExitRejected, stdout, stderr)
 	}
 	var got struct {
 		Files []struct {
-			Path    string
-			Format  string
-			Records map[string]int
-			Errors  []struct{ Line int }
+			Path     string
+			Format   string
+			Records  map[string]int
+			Rejected int
+			Errors   []struct {
+				Line    int
+				Message string
+			}
 		}
 	}
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
@@ -54,7 +60,12 @@ func TestInspectSamplesJSON(t *testing.T) {
 	for _, f := range got.Files {
 		rel := strings.TrimPrefix(filepath.ToSlash(f.Path), repoRoot+"/")
 		w := want[rel]
-		if len(f.Errors) != 0 {
+		if rel == "samples/concur/roles-400.csv" {
+			if f.Rejected != 1 || len(f.Errors) != 1 || f.Errors[0].Line != 2 ||
+				!strings.Contains(f.Errors[0].Message, "convert rejects this record: a 400 record with Segment 1 and Segment 2 is refused") {
+				t.Errorf("%s: rejected %d, errors %+v; want line 2 refused for its segments", rel, f.Rejected, f.Errors)
+			}
+		} else if len(f.Errors) != 0 || f.Rejected != 0 {
 			t.Errorf("%s: errors %v", rel, f.Errors)
 		}
 		for typ, n := range w {
@@ -102,7 +113,7 @@ func TestInspectCapsErrors(t *testing.T) {
 	if n := strings.Count(stdout, ": error: "); n != inspectMostErrors {
 		t.Errorf("%d errors listed, want %d", n, inspectMostErrors)
 	}
-	for _, want := range []string{fmt.Sprintf("%d with errors", inspectMostErrors+70), "… and 70 more errors in " + bad} {
+	for _, want := range []string{fmt.Sprintf("%d errors", inspectMostErrors+70), "… and 70 more errors in " + bad} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%.500s", want, stdout)
 		}
@@ -110,5 +121,20 @@ func TestInspectCapsErrors(t *testing.T) {
 	_, stdout, _ = run(t, "", "inspect", "--json", bad)
 	if n := strings.Count(stdout, "unknown record type"); n != inspectMostErrors+70 {
 		t.Errorf("--json lists %d errors, want %d", n, inspectMostErrors+70)
+	}
+}
+
+// TestInspectText: the import settings read as a sentence; notes are info.
+func TestInspectText(t *testing.T) {
+	code, stdout, stderr := run(t, "", "inspect", filepath.Join(repoRoot, "samples/concur/employees-305.csv"))
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	want := "import settings: 100 record on line 1: existing records UPDATE, language EN, error threshold 0, validate expense group N, payment group N, password generation SSO (ignored: UPS has no passwords)"
+	if !strings.Contains(stdout, want) {
+		t.Errorf("output lacks %q:\n%s", want, stdout)
+	}
+	if strings.Contains(stdout, "{") {
+		t.Errorf("settings printed as JSON:\n%s", stdout)
 	}
 }

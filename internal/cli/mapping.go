@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,11 @@ import (
 // <source>.csv tables or by a mapping workbook (.xlsx).
 func loadMapping(path string) (*mapping.Set, error) {
 	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("--mapping %s: no such file or directory: expected a directory of mapping tables (<source>.csv) or a mapping workbook (.xlsx), e.g. one written by 'upsmigrate mapping export'", path)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--mapping %s: %w", path, err)
 	}
 	switch {
 	case st.IsDir():

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +71,10 @@ func runValidate(opts ValidateOptions) error {
 			results = append(results, rs...)
 			continue
 		}
+		if err := jsonLike(p); err != nil {
+			results = append(results, schemas.FileResult{Path: p, Err: err})
+			continue
+		}
 		fs, kind, err := v.ValidateFile(p)
 		results = append(results, schemas.FileResult{Path: p, Kind: kind, Findings: fs, Err: err})
 	}
@@ -86,6 +91,11 @@ func runValidate(opts ValidateOptions) error {
 				errs++
 			} else {
 				unreadable = true
+			}
+		}
+		for _, f := range r.Findings {
+			if f.Keyword == "json" {
+				unreadable = true // empty, truncated or not JSON: nothing to check
 			}
 		}
 		if r.Kind != schemas.KindUnknown {
@@ -126,6 +136,33 @@ func runValidate(opts ValidateOptions) error {
 		return &Error{Code: ExitUsage}
 	case errs > 0:
 		return &Error{Code: ExitRejected}
+	}
+	return nil
+}
+
+// notOutput is the advice for a file that is not what validate checks.
+const notOutput = "validate checks what convert writes (a convert output directory, bulk-NNNN.json, plan.jsonl, report.json) and SCIM User or PatchOp bodies; to check an input file, run 'upsmigrate inspect FILE'"
+
+// jsonLike tells a file validate can check from one it cannot: empty, or
+// not JSON at all (an input file, a workbook, binary data).
+func jsonLike(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return err
+	}
+	h := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(h) == 0:
+		return fmt.Errorf("the file is empty: %s", notOutput)
+	case h[0] != '{' && h[0] != '[':
+		show := string(h[:min(len(h), 24)])
+		return fmt.Errorf("not JSON (it starts with %q): %s", show, notOutput)
 	}
 	return nil
 }

@@ -83,16 +83,17 @@ func TestValidateUsage(t *testing.T) {
 }
 
 // TestValidateCapsFindings: a plan with more findings than the text output
-// lists shows the first ones, counts the rest, and still counts them all.
+// lists shows the first ones, counts the rest, and still counts them all;
+// lines that are not JSON make the file damaged (exit 2).
 func TestValidateCapsFindings(t *testing.T) {
 	const n = validateMostFindings + 30
 	plan := filepath.Join(t.TempDir(), "plan.jsonl")
-	if err := os.WriteFile(plan, []byte(strings.Repeat("not json\n", n)), 0o644); err != nil {
+	if err := os.WriteFile(plan, []byte(strings.Repeat("{not json\n", n)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, _ := run(t, "", "validate", plan)
-	if code != ExitRejected {
-		t.Fatalf("exit %d, want %d", code, ExitRejected)
+	if code != ExitUsage {
+		t.Fatalf("exit %d, want %d", code, ExitUsage)
 	}
 	if got := strings.Count(stdout, "not JSON"); got != validateMostFindings {
 		t.Errorf("%d findings listed, want %d", got, validateMostFindings)
@@ -125,5 +126,37 @@ func TestValidateFastMatchesReference(t *testing.T) {
 				t.Errorf("%s: no file checked: %s", d, fast)
 			}
 		}
+	}
+}
+
+// TestValidateNotOutput: what validate cannot check ends with exit 2, the
+// file named and the advice to inspect input files.
+func TestValidateNotOutput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, path, want string
+	}{
+		{"an input file", filepath.Join(repoRoot, "samples/concur/employees-305.csv"), "run 'upsmigrate inspect FILE'"},
+		{"empty", write("empty.json", ""), "the file is empty"},
+		{"binary", write("blob.json", "\x00\x01\x02\xff"), "not JSON"},
+		{"truncated", write("bulk-0001.json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST",`), "not JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "", "validate", tt.path)
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want %d\n%s%s", code, ExitUsage, stdout, stderr)
+			}
+			if !strings.Contains(stdout+stderr, tt.path) || !strings.Contains(stdout+stderr, tt.want) {
+				t.Errorf("output lacks %s and %q:\n%s%s", tt.path, tt.want, stdout, stderr)
+			}
+		})
 	}
 }
