@@ -30,7 +30,9 @@ func TestUsageErrors(t *testing.T) {
 		{"inspect unknown format", []string{"inspect", "--format", "xls", "x"}, ExitUsage, `unknown input format "xls"`},
 		{"inspect missing file", []string{"inspect", "does-not-exist.csv"}, ExitUsage, "does-not-exist.csv"},
 		{"convert a directory", []string{"convert", "--out", "o", "."}, ExitUsage, "is a directory"},
-		{"mapping that does not exist", []string{"convert", "--mapping", "/nope", "--out", "o", "x.csv"}, ExitUsage, "--mapping /nope: no such file or directory"},
+		{"mapping that does not exist", []string{"convert", "--mapping", "/nope", "--out", "o", "../../samples/concur/employees-305.csv"}, ExitUsage, "--mapping /nope: no such file or directory"},
+		{"empty --out", []string{"convert", "--out", "", "x.csv"}, ExitUsage, "--out is empty"},
+		{"missing inputs before the mapping", []string{"convert", "--mapping", "/nope", "--out", "o", "a.csv", "b.csv"}, ExitUsage, "a.csv: no such file; b.csv: no such file"},
 		{"inspect with a missing mapping", []string{"inspect", "--mapping", "/nope", "x.csv"}, ExitUsage, "--mapping /nope"},
 	}
 	for _, tt := range tests {

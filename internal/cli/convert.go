@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -62,6 +67,9 @@ func runConvert(o ConvertOptions) error {
 	if len(o.Files) == 0 {
 		return usageErrorf("convert: no input files given: expected FILE...")
 	}
+	if strings.TrimSpace(o.Out) == "" {
+		return usageErrorf("--out is empty: expected the output directory, e.g. --out out/")
+	}
 	if o.Format != "" {
 		if _, err := formats.Lookup(o.Format); err != nil {
 			return &Error{Code: ExitUsage, Err: err}
@@ -75,6 +83,9 @@ func runConvert(o ConvertOptions) error {
 	}
 	order, err := dateOrderFlag(o.DateOrder)
 	if err != nil {
+		return err
+	}
+	if err := inputsExist(o.Files); err != nil {
 		return err
 	}
 	opts := pipeline.Options{CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding, DateOrder: order,
@@ -203,4 +214,25 @@ func convertFlags() []ucli.Flag {
 		&ucli.IntFlag{Name: "fail-on-errors", Usage: "`N`: UPS stops processing a Bulk request after N failed operations (failOnErrors); default: every operation is processed"},
 		progressFlag,
 	}
+}
+
+// inputsExist reports every input that cannot be opened, before anything
+// slow (a mapping workbook, the conversion) starts.
+func inputsExist(files []string) error {
+	var bad []string
+	for _, f := range files {
+		st, err := os.Stat(f)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			bad = append(bad, f+": no such file")
+		case err != nil:
+			bad = append(bad, err.Error())
+		case st.IsDir():
+			bad = append(bad, fmt.Sprintf("%s is a directory: expected input files, given in processing order (e.g. %s)", f, filepath.Join(f, "*.csv")))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return usageErrorf("%s", strings.Join(bad, "; "))
 }

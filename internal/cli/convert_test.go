@@ -118,7 +118,7 @@ func TestConvertUsage(t *testing.T) {
 		{"missing file", []string{"convert", "--out", "o", "nope.csv"}, "nope.csv"},
 		{"bad mapping dir", []string{"convert", "--mapping", "nope", "--out", "o", "x.csv"}, "nope"},
 		{"bad company id", []string{"convert", "--company-id", "acme", "--out", "o", "x.csv"}, "UUID"},
-		{"bad directory", []string{"convert", "--directory", "nope.csv", "--out", "o", "x.csv"}, "nope.csv"},
+		{"bad directory", []string{"convert", "--directory", "nope.csv", "--out", "o", "../../samples/concur/employees-305.csv"}, "nope.csv"},
 		{"negative fail-on-errors", []string{"convert", "--fail-on-errors", "-1", "--out", "o", "x.csv"}, "--fail-on-errors"},
 	}
 	for _, tt := range tests {
@@ -186,7 +186,7 @@ func TestMappingWorkbookRoundTrip(t *testing.T) {
 	if code != ExitRejected || !strings.Contains(stdout, "305!"+cell) || !strings.Contains(stdout, "flg") {
 		t.Errorf("check of the broken workbook: exit %d, want %d and a problem at 305!%s:\n%s", code, ExitRejected, cell, stdout)
 	}
-	code, _, stderr = run(t, "", "convert", "--mapping", book, "--out", filepath.Join(dir, "out"), "x.csv")
+	code, _, stderr = run(t, "", "convert", "--mapping", book, "--out", filepath.Join(dir, "out"), filepath.Join(repoRoot, "samples/concur/employees-305.csv"))
 	if code != ExitUsage || !strings.Contains(stderr, "flg") {
 		t.Errorf("convert with the broken workbook: exit %d\n%s", code, stderr)
 	}
