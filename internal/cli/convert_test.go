@@ -116,7 +116,7 @@ func TestConvertUsage(t *testing.T) {
 		{"no out", []string{"convert", "x.csv"}, "out"},
 		{"no files", []string{"convert", "--out", "o"}, "no input files"},
 		{"missing file", []string{"convert", "--out", "o", "nope.csv"}, "nope.csv"},
-		{"bad mapping dir", []string{"convert", "--mapping", "nope", "--out", "o", "x.csv"}, "nope"},
+		{"bad mapping dir", []string{"convert", "--mapping", "nope", "--out", "o", "../../samples/concur/employees-305.csv"}, "--mapping nope"},
 		{"bad company id", []string{"convert", "--company-id", "acme", "--out", "o", "x.csv"}, "UUID"},
 		{"bad directory", []string{"convert", "--directory", "nope.csv", "--out", "o", "../../samples/concur/employees-305.csv"}, "nope.csv"},
 		{"negative fail-on-errors", []string{"convert", "--fail-on-errors", "-1", "--out", "o", "x.csv"}, "--fail-on-errors"},
