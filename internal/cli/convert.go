@@ -140,13 +140,14 @@ func runConvert(o ConvertOptions) error {
 			fmt.Fprintln(o.Stdout, w.String())
 		}
 	}
-	for i, w := range res.Notices {
+	for i, w := range res.Plan.Warnings {
 		if i == 20 {
-			fmt.Fprintf(o.Stdout, "… and %d more plan warnings: see report.json\n", len(res.Notices)-i)
+			fmt.Fprintf(o.Stdout, "… and %d more plan warnings: see report.json\n", len(res.Plan.Warnings)-i)
 			break
 		}
 		fmt.Fprintln(o.Stdout, w.String())
 	}
+	printWarningKinds(o.Stdout, res, o.Out)
 	fmt.Fprintf(o.Stdout, "wrote %d bulk requests, plan.jsonl and report.json to %s\n", len(res.Plan.Requests), o.Out)
 	if res.SchemaErrors > 0 {
 		for _, f := range res.Findings {
@@ -235,4 +236,29 @@ func inputsExist(files []string) error {
 		return nil
 	}
 	return usageErrorf("%s", strings.Join(bad, "; "))
+}
+
+// printWarningKinds shows what the records' warnings are about, by kind
+// with counts and fields, and where to read every one of them.
+func printWarningKinds(w io.Writer, res *pipeline.Result, out string) {
+	kinds := pipeline.WarningKinds(res.Records)
+	if len(kinds) == 0 {
+		return
+	}
+	total := 0
+	for _, k := range kinds {
+		total += k.Count
+	}
+	fmt.Fprintf(w, "warnings on records: %d, by kind (each with its file:line:field in 'upsmigrate report --out %s %s'):\n",
+		total, filepath.Join(out, "report.html"), out)
+	for _, k := range kinds {
+		line := fmt.Sprintf("  %5d  %s", k.Count, k.Kind)
+		if len(k.Fields) > 0 {
+			line += ": " + strings.Join(k.Fields, ", ")
+			if k.More > 0 {
+				line += fmt.Sprintf(" and %d more fields", k.More)
+			}
+		}
+		fmt.Fprintln(w, line)
+	}
 }

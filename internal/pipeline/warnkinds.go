@@ -1,0 +1,95 @@
+package pipeline
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// WarningKind counts the record warnings of one kind, for a summary that
+// shows what the warnings are about without listing them all.
+type WarningKind struct {
+	Kind   string   // "not supported by UPS, not sent"
+	Count  int      // warnings of the kind
+	Fields []string // the input fields they name, first seen first (at most maxKindFields)
+	More   int      // further distinct fields not in Fields
+}
+
+// maxKindFields is the number of field names a WarningKind keeps.
+const maxKindFields = 4
+
+// warningKinds classify warnings by what their message says, in order: the
+// first rule whose text the message contains names the kind. The messages
+// come from the mapping engine, the plan and the readers; a message no
+// rule knows is "other".
+var warningKinds = []struct{ text, kind string }{
+	{"extension left out of new user", "extension left out of a new user (UPS requires a value the input does not give)"},
+	{"UPS cannot hold this value", "value UPS cannot hold, dropped (the rest of the record is sent)"},
+	{"password value", "password dropped (UPS has no password attribute)"},
+	{"not supported by UPS", "field not supported by UPS, not sent"},
+	{"has no row in mapping table", "field without a mapping row, not sent"},
+	{"no field carries a value", "record with nothing to change"},
+	{"is created and renamed", "create and rename folded into one create"},
+	{"given a new login by this record", "create and new login folded into one create"},
+	{"refers to the old Employee ID", "reference to a renamed employee, follows the rename"},
+	{"not in the directory", "employee not in the directory, resolved at submit"},
+	{"dropped", "value dropped"},
+	{"ignored", "value ignored"},
+}
+
+// kindOf names the kind of a warning message.
+func kindOf(msg string) string {
+	for _, k := range warningKinds {
+		if strings.Contains(msg, k.text) {
+			return k.kind
+		}
+	}
+	return "other"
+}
+
+// WarningKinds counts the warnings of the records by kind, the most
+// frequent first (ties by name).
+func WarningKinds(records []model.RecordResult) []WarningKind {
+	byKind := map[string]*WarningKind{}
+	seen := map[string]map[string]bool{}
+	for _, r := range records {
+		for _, m := range r.Messages {
+			if m.Severity != model.SevWarning {
+				continue
+			}
+			k := kindOf(m.Message)
+			wk := byKind[k]
+			if wk == nil {
+				wk = &WarningKind{Kind: k}
+				byKind[k] = wk
+				seen[k] = map[string]bool{}
+			}
+			wk.Count++
+			name := m.Source.Name
+			if name == "" {
+				name = m.Source.Field
+			}
+			if name == "" || seen[k][name] {
+				continue
+			}
+			seen[k][name] = true
+			if len(wk.Fields) < maxKindFields {
+				wk.Fields = append(wk.Fields, name)
+			} else {
+				wk.More++
+			}
+		}
+	}
+	out := make([]WarningKind, 0, len(byKind))
+	for _, wk := range byKind {
+		out = append(out, *wk)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
+}
