@@ -28,6 +28,9 @@ type Options struct {
 	// findings are the same (a differential test holds them equal over the
 	// golden corpus and random mutations of it) at a fraction of the cost.
 	Fast bool
+	// Progress, when set, is told how many files of a directory are
+	// checked (ValidateDir), on the calling goroutine.
+	Progress func(done, total int)
 }
 
 // Validator checks UPS v4 payloads with santhosh-tekuri/jsonschema/v5, the
@@ -596,6 +599,7 @@ func (v *Validator) ValidateDir(dir string) ([]FileResult, error) {
 	results := make([]FileResult, len(paths))
 	work := make(chan int)
 	var wg sync.WaitGroup
+	var done atomic.Int64
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
@@ -606,13 +610,21 @@ func (v *Validator) ValidateDir(dir string) ([]FileResult, error) {
 					err = nil
 				}
 				results[i] = FileResult{Path: paths[i], Kind: kind, Findings: fs, Err: err}
+				done.Add(1)
 			}
 		}()
 	}
+	report := func() {
+		if v.opts.Progress != nil {
+			v.opts.Progress(int(done.Load()), len(paths))
+		}
+	}
 	for i := range paths {
 		work <- i
+		report()
 	}
 	close(work)
 	wg.Wait()
+	report()
 	return results, nil
 }

@@ -76,3 +76,30 @@ func (v *progressView) finish() {
 		v.bar = nil
 	}
 }
+
+// countBar shows how many of a known number of items are done.
+type countBar struct {
+	w    io.Writer
+	desc string
+	bar  *progressbar.ProgressBar
+}
+
+func newCountBar(w io.Writer, desc string) *countBar { return &countBar{w: w, desc: desc} }
+
+// set shows done of total, starting the bar on first use.
+func (b *countBar) set(done, total int) {
+	if b.bar == nil {
+		b.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetDescription(b.desc), progressbar.OptionShowCount())
+	}
+	b.bar.Set(done)
+}
+
+// finish clears the bar.
+func (b *countBar) finish() {
+	if b.bar != nil {
+		b.bar.Finish()
+		b.bar = nil
+	}
+}

@@ -21,6 +21,8 @@ type ValidateOptions struct {
 	Out    io.Writer
 	// Reference checks with jsonschema/v5 instead of the fast path.
 	Reference bool
+	// Progress, when set, shows the files checked on this writer.
+	Progress io.Writer
 }
 
 func (c *CLI) validateCommand() *ucli.Command {
@@ -33,10 +35,11 @@ func (c *CLI) validateCommand() *ucli.Command {
 			&ucli.BoolFlag{Name: "strict", Usage: "unknown attributes are errors (default: warnings)"},
 			&ucli.BoolFlag{Name: "json", Usage: "print machine-readable JSON"},
 			&ucli.BoolFlag{Name: "reference", Usage: "check with jsonschema/v5, the reference implementation of the schema files, instead of the compiled fast path (same findings, many times slower)"},
+			progressFlag,
 		},
 		Action: func(ctx *ucli.Context) error {
 			return runValidate(ValidateOptions{Paths: ctx.Args().Slice(), Strict: ctx.Bool("strict"),
-				JSON: ctx.Bool("json"), Reference: ctx.Bool("reference"), Out: c.Stdout})
+				JSON: ctx.Bool("json"), Reference: ctx.Bool("reference"), Out: c.Stdout, Progress: c.progressWriter(ctx)})
 		},
 	}
 }
@@ -53,7 +56,13 @@ func runValidate(opts ValidateOptions) error {
 	if len(opts.Paths) == 0 {
 		return usageErrorf("validate: nothing to validate: expected FILE|DIR...")
 	}
-	v, err := schemas.New(schemas.Options{Strict: opts.Strict, Fast: !opts.Reference})
+	so := schemas.Options{Strict: opts.Strict, Fast: !opts.Reference}
+	if opts.Progress != nil {
+		bar := newCountBar(opts.Progress, "validating")
+		defer bar.finish()
+		so.Progress = bar.set
+	}
+	v, err := schemas.New(so)
 	if err != nil {
 		return err
 	}

@@ -160,3 +160,28 @@ func TestValidateNotOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateProgress: --progress counts the files checked on standard
+// error; standard output keeps the findings; without it nothing is drawn.
+func TestValidateProgress(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := run(t, "", "convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--out", out,
+		filepath.Join(repoRoot, "samples/concur/employees-305.csv"))
+	if code != ExitOK {
+		t.Fatalf("convert: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, "", "validate", "--progress", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "validating") || !strings.Contains(stderr, "/4)") {
+		t.Errorf("stderr lacks the files checked: %q", stderr)
+	}
+	if strings.Contains(stdout, "validating") || !strings.Contains(stdout, "files checked") {
+		t.Errorf("stdout is not the findings:\n%s", stdout)
+	}
+	if _, _, stderr = run(t, "", "validate", out); stderr != "" {
+		t.Errorf("progress drawn without --progress on a non-terminal: %q", stderr)
+	}
+}
