@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -256,4 +257,55 @@ func TestNewInputUTF16BOM(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLegacyReadersStopOnBinaryTail: a legacy payload followed by
+// megabytes of NUL bytes ends with one fatal error naming the line where
+// the NULs start, after the records before them, in bounded memory.
+func TestLegacyReadersStopOnBinaryTail(t *testing.T) {
+	for _, tt := range []struct{ path, format string }{
+		{"../samples/legacy/users-v1-nons.xml", "v1xml"},
+		{"../samples/legacy/users-v3.1.json", "v3json"},
+	} {
+		t.Run(tt.format, func(t *testing.T) {
+			data, err := os.ReadFile(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := bytes.Count(data, []byte("\n"))
+			src := io.MultiReader(bytes.NewReader(data), io.LimitReader(zeroReader{}, 8<<20))
+			in, err := NewInput(src, "tail", Options{Format: tt.format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			records := 0
+			var fatal *model.ParseError
+			for {
+				_, err := in.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					if errors.As(err, &fatal) && fatal.Fatal {
+						break
+					}
+					continue
+				}
+				records++
+			}
+			if fatal == nil {
+				t.Fatalf("no fatal error after %d records", records)
+			}
+			if records == 0 || fatal.Line < lines {
+				t.Errorf("%d records, fatal at line %d (%v); want the records and the line of the NULs (%d+)", records, fatal.Line, fatal.Err, lines)
+			}
+		})
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -2,6 +2,7 @@ package textfilter
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -33,6 +34,7 @@ type Filter struct {
 
 	bad     []BadByte // bad bytes not yet claimed
 	badHead int
+	tooMany bool // more than MaxPending bad bytes unclaimed: input stops
 
 	xml bool     // replace character references to control characters (NewXML)
 	xst xmlState // where the input stands in the XML markup
@@ -151,6 +153,9 @@ func (f *Filter) fill() {
 	f.keep = copy(f.raw, rest)
 	if err != nil {
 		f.srcErr = err
+	}
+	if f.tooMany && f.srcErr == nil {
+		f.srcErr = ErrNotText
 	}
 }
 
@@ -323,7 +328,20 @@ func hexDigit(c byte) int {
 func (f *Filter) replace(c byte) {
 	f.bad = append(f.bad, BadByte{off: f.base + int64(len(f.out)), line: f.line, b: c})
 	f.out = append(f.out, replacement...)
+	if len(f.bad)-f.badHead > MaxPending {
+		f.tooMany = true
+	}
 }
+
+// MaxPending bounds the bad bytes the filter keeps unclaimed: beyond it the
+// input is not text (binary data, a NUL-padded tail, /dev/zero) and the
+// filter ends its output with ErrNotText, so that memory stays bounded; the
+// reader then reports the first bad byte with its line.
+const MaxPending = 1 << 16
+
+// ErrNotText ends a filtered stream that holds more than MaxPending bad
+// bytes no record claimed.
+var ErrNotText = errors.New("more than 65536 bytes that cannot be text (NUL, invalid UTF-8 or control characters): binary data, or UTF-16 without a byte order mark (give --encoding utf-16)")
 
 // Claim returns the first bad byte before output offset off that was not
 // claimed yet, and marks every bad byte before off as claimed.

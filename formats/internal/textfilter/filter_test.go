@@ -301,3 +301,40 @@ func TestXMLReferences(t *testing.T) {
 		t.Errorf("New: %q, %v", got, f.bad)
 	}
 }
+
+// TestFilterBoundsBadBytes: a stream of bytes that cannot be text (a NUL
+// tail, /dev/zero) ends with ErrNotText once MaxPending are unclaimed,
+// instead of growing without bound; what came before is passed on.
+func TestFilterBoundsBadBytes(t *testing.T) {
+	for _, name := range []string{"plain", "xml"} {
+		t.Run(name, func(t *testing.T) {
+			src := io.MultiReader(strings.NewReader("<batch>ok</batch>\n"), zeros{})
+			f := New(src, true)
+			if name == "xml" {
+				f = NewXML(src)
+			}
+			out, err := io.ReadAll(f)
+			if !errors.Is(err, ErrNotText) {
+				t.Fatalf("err = %v, want ErrNotText", err)
+			}
+			if !strings.HasPrefix(string(out), "<batch>ok</batch>\n") {
+				t.Errorf("text before the bad bytes lost: %.40q", out)
+			}
+			if n := len(f.bad) - f.badHead; n > MaxPending+32*1024 {
+				t.Errorf("%d bad bytes kept, want at most %d", n, MaxPending+32*1024)
+			}
+			b, ok := f.Pending(2)
+			if !ok || b.Line() != 2 {
+				t.Errorf("first pending bad byte %+v, %v; want one on line 2", b, ok)
+			}
+		})
+	}
+}
+
+// zeros is an endless stream of NUL bytes, as /dev/zero.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
