@@ -23,6 +23,7 @@ var (
 	ErrNotBatch = errors.New("not a Users V1 batch")
 	// ErrMalformed: the XML is not well-formed; reading stops.
 	ErrMalformed = errors.New("malformed XML")
+	ErrDoctype   = errors.New("DOCTYPE with entities")
 	// ErrEncoding: a byte that is not text (invalid UTF-8, NUL) or a
 	// UTF-16 input.
 	ErrEncoding = errors.New("not UTF-8 text")
@@ -162,6 +163,14 @@ func (r *Reader) prolog() error {
 			r.st = stBatch
 			if t.Name.Space != "" && t.Name.Space != Namespace {
 				r.log.Warn(line, fmt.Sprintf("<batch> is in namespace %q, expected %q or none; read as a Users V1 batch", t.Name.Space, Namespace))
+			}
+		case xml.Directive:
+			r.content = true
+			if bytes.HasPrefix(bytes.TrimSpace(t), []byte("DOCTYPE")) {
+				if bytes.Contains(t, []byte("<!ENTITY")) {
+					return r.log.Fatal(line, "", ErrDoctype, "the DOCTYPE declares entities: upsmigrate expands no entity but the five of XML (&amp; &lt; &gt; &quot; &apos;) and character references, so that a file cannot make it read other files or grow without bound; remove the DOCTYPE and write the values out")
+				}
+				r.log.Warn(line, "DOCTYPE ignored: Users V1 batches need no DTD, and none is read")
 			}
 		default:
 			r.content = true
@@ -381,6 +390,8 @@ func (r *Reader) readErr(err error) error {
 	msg := se.Msg
 	if r.inSecret {
 		msg = "error inside a Password value (details withheld)"
+	} else if strings.HasPrefix(msg, "invalid character entity") {
+		msg += " (entities are not supported: only &amp; &lt; &gt; &quot; &apos; and character references such as &#233;)"
 	}
 	return r.log.Fatal(line, "", ErrMalformed, "malformed XML: "+msg+": expected a well-formed Users V1 batch"+r.stopped())
 }

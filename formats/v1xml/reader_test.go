@@ -272,6 +272,20 @@ func TestErrors(t *testing.T) {
 			In:    "<?xml version=\"1.0\"?>\n<!-- c -->\n<v1:batch xmlns:v1=\"http://www.concursolutions.com/api/user/2011/02\">\n<!-- c --><?pi x?>\n<v1:UserProfile><v1:EmpId>A</v1:EmpId></v1:UserProfile>\n</v1:batch>\n<!-- end -->\n",
 			Lines: []int{5},
 		},
+		{
+			Name:  "DOCTYPE with entities",
+			In:    "<?xml version=\"1.0\"?>\n<!DOCTYPE batch [<!ENTITY x \"boom\">]>\n<batch><UserProfile><EmpId>&x;</EmpId></UserProfile></batch>\n",
+			Errs:  []string{"t.xml:2: the DOCTYPE declares entities: upsmigrate expands no entity"},
+			Kinds: []error{ErrDoctype},
+			Fatal: true,
+		},
+		{
+			Name:  "undeclared entity",
+			In:    "<batch><UserProfile><EmpId>A&x;</EmpId></UserProfile></batch>\n",
+			Errs:  []string{"t.xml:1: malformed XML: invalid character entity &x; (entities are not supported"},
+			Kinds: []error{ErrMalformed},
+			Fatal: true,
+		},
 	}
 	formattest.RunErrors(t, "t.xml", formattest.Open(NewReader), tests, "secret")
 }
