@@ -176,17 +176,7 @@ func (c *CLI) openTarget(o SendOptions, dir string, log func(string, ...any)) (t
 		if _, err := rand.Read(secret[:]); err != nil {
 			return nil, "", noop, err
 		}
-		db := filepath.Join(dir, "sandbox.db")
-		// Its users are personal data: private, like the rest of DIR
-		// (SQLite gives its -wal and -shm files the database's mode).
-		f, err := os.OpenFile(db, os.O_RDWR|os.O_CREATE, 0o600)
-		if err == nil {
-			err = f.Chmod(0o600)
-			f.Close()
-		}
-		if err != nil {
-			return nil, "", noop, &Error{Code: ExitUsage, Err: err}
-		}
+		db := filepath.Join(dir, "sandbox.db") // private: the sandbox makes it so
 		cfg := sandbox.Config{CompanyID: o.CompanyID, DB: db,
 			ClientID: "upsmigrate-sandbox", ClientSecret: hex.EncodeToString(secret[:])}
 		srv, url, err := sandbox.Start(cfg)

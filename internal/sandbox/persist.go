@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/upsmigrate/upsmigrate/internal/private"
 )
 
 const ddl = `
@@ -32,6 +34,11 @@ CREATE TABLE IF NOT EXISTS settings (
 // openDB opens (creating when needed) the SQLite file and loads its users,
 // provisions and refresh tokens into memory.
 func (s *Server) openDB(path string) error {
+	// The state holds the token signing key and users: the owner's only
+	// (SQLite gives its -wal and -shm files the database's mode).
+	if err := private.File(path); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		return fmt.Errorf("sandbox: open %s: %w", path, err)
@@ -41,6 +48,12 @@ func (s *Server) openDB(path string) error {
 		if _, err := db.Exec(stmt); err != nil {
 			db.Close()
 			return fmt.Errorf("sandbox: %s: %w", path, err)
+		}
+	}
+	for _, p := range []string{path + "-wal", path + "-shm"} {
+		if err := private.IfExists(p); err != nil {
+			db.Close()
+			return fmt.Errorf("sandbox: %w", err)
 		}
 	}
 	s.db = db

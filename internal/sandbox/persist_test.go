@@ -3,7 +3,9 @@ package sandbox
 import (
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -77,5 +79,35 @@ func TestSQLiteRestart(t *testing.T) {
 func TestBadDBPath(t *testing.T) {
 	if _, err := New(Config{DB: filepath.Join(t.TempDir(), "missing", "dir", "x.db")}); err == nil {
 		t.Error("New accepted a DB in a missing directory")
+	}
+}
+
+// TestDBPrivate: the state file holds the token signing key: 0600 whatever
+// the umask, and an older, readable one is made private on open.
+func TestDBPrivate(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(existing, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{filepath.Join(dir, "new.db"), existing} {
+		s, err := New(Config{DB: db, ClientSecret: "sec"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{db, db + "-wal", db + "-shm"} {
+			st, err := os.Stat(p)
+			if err != nil {
+				continue // -wal and -shm may not exist yet
+			}
+			if m := st.Mode().Perm(); m != 0o600 {
+				t.Errorf("%s: mode %o, want 600", p, m)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
