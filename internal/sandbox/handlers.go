@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,6 +47,11 @@ type bulkOp struct {
 // handleBulk is POST /profile/v4/Bulk: the request is checked and accepted
 // with 202 and a provision status; its operations run in the background.
 func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request, base string) {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !jsonMediaType(ct) {
+		writeError(w, unsupportedMedia(fmt.Sprintf("Content-Type %q", ct)))
+		return
+	}
 	body, err := readBody(r, MaxBulkBytes)
 	if errors.Is(err, errTooLarge) {
 		writeError(w, &scimError{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge", Detail: fmt.Sprintf("a Bulk request may not exceed %d bytes (400 KB)", MaxBulkBytes)})
@@ -57,6 +63,10 @@ func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request, base string)
 	}
 	var req bulkRequest
 	if err := json.Unmarshal(body, &req); err != nil {
+		if ct == "" && !json.Valid(body) {
+			writeError(w, unsupportedMedia("a body without Content-Type that is not JSON"))
+			return
+		}
 		writeError(w, badRequest("invalidSyntax", "BulkRequest is not valid JSON: "+err.Error()))
 		return
 	}
@@ -328,4 +338,20 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, base, id s
 		return
 	}
 	writeSCIM(w, http.StatusOK, doc)
+}
+
+// unsupportedMedia is the 415 for a Bulk request that is not JSON.
+func unsupportedMedia(what string) *scimError {
+	return &scimError{Status: http.StatusUnsupportedMediaType, ScimType: "invalidSyntax",
+		Detail: what + ": a Bulk request is JSON (Content-Type application/json or application/scim+json)"}
+}
+
+// jsonMediaType reports whether a Content-Type names JSON: application/json,
+// application/scim+json or another +json type, with any parameters.
+func jsonMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }

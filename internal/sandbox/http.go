@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 )
@@ -139,7 +141,9 @@ func (s *Server) logRequest(r *http.Request, sw *statusWriter, d time.Duration, 
 	if sw.swallowed {
 		note = " applied, answer dropped"
 	}
-	line := fmt.Sprintf("%s %s %s %s %s client=%s%s\n", s.clock().UTC().Format(time.RFC3339), r.Method, r.URL.Path, st, d.Round(time.Microsecond), client, note)
+	// What the client sent is escaped: a decoded %0a or a raw ESC in the
+	// path must not start a forged line or drive the terminal.
+	line := fmt.Sprintf("%s %s %s %s %s client=%s%s\n", s.clock().UTC().Format(time.RFC3339), logSafe(r.Method), r.URL.EscapedPath(), st, d.Round(time.Microsecond), logSafe(client), note)
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	_, _ = io.WriteString(s.cfg.Log, line)
@@ -306,4 +310,16 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, claims *tokenClai
 		return
 	}
 	writeError(w, notFound(fmt.Sprintf("no UPS v4 endpoint at %s %s", r.Method, r.URL.Path)))
+}
+
+// logSafe escapes what is not printable in s (control characters, invalid
+// UTF-8, spaces) as Go escapes, for one line of the request log.
+func logSafe(s string) string {
+	for _, c := range s {
+		if c <= ' ' || c == 0x7f || c == utf8.RuneError || !unicode.IsPrint(c) {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
 }

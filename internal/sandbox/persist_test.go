@@ -1,10 +1,12 @@
 package sandbox
 
 import (
+	"bytes"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -109,5 +111,62 @@ func TestDBPrivate(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestBulkNotJSON: a Bulk request that is not JSON gets 415, whether its
+// Content-Type says so or, without one, its body does; JSON with a JSON
+// type that does not parse stays a 400.
+func TestBulkNotJSON(t *testing.T) {
+	s, err := New(Config{NoAuth: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	valid := []byte(`{"schemas":["` + urnBulkRequest + `"],"Operations":[]}`)
+	tests := []struct {
+		name, ct string
+		body     []byte
+		want     int
+	}{
+		{"form", "application/x-www-form-urlencoded", []byte("a=b"), 415},
+		{"text with JSON in it", "text/plain", valid, 415},
+		{"no type, not JSON", "", []byte("<batch/>"), 415},
+		{"JSON type, broken JSON", "application/json", []byte("{"), 400},
+		{"scim+json with charset", "application/scim+json; charset=utf-8", valid, 400}, // no operations
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := newRequest("POST", "/profile/v4/Bulk", tt.body)
+			if tt.ct != "" {
+				req.Header.Set("Content-Type", tt.ct)
+			}
+			if rec := serve(s, req); rec.Code != tt.want {
+				t.Errorf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+		})
+	}
+}
+
+// TestLogEscapes: what a client puts in the request line cannot forge a
+// line of the request log or reach the terminal raw.
+func TestLogEscapes(t *testing.T) {
+	var log bytes.Buffer
+	s, err := New(Config{NoAuth: true, Seed: 1, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	req := newRequest("GET", "/profile/v4/Users/x", nil)
+	req.URL.Path = "/profile/v4/Users/x\n2026-01-01T00:00:00Z POST /profile/v4/Bulk 202 \x1b[2J"
+	req.URL.RawPath = ""
+	req.Method = "GET\x1b[31m"
+	serve(s, req)
+	out := log.String()
+	if n := strings.Count(out, "\n"); n != 1 {
+		t.Errorf("%d log lines, want 1:\n%q", n, out)
+	}
+	if strings.ContainsAny(out, "\x1b") {
+		t.Errorf("raw ESC in the log: %q", out)
 	}
 }
