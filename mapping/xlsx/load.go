@@ -1,6 +1,8 @@
 package xlsx
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -99,7 +101,13 @@ func read(r io.Reader, name string) (*mapping.Set, []Problem, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	wb, err := excelize.OpenReader(r)
+	data, err := readBounded(r, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Parts are held in memory, never unzipped to temporary files: the
+	// limits are the same and checkParts keeps every part under them.
+	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnzipped, UnzipXMLSizeLimit: MaxUnzipped})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: not a readable .xlsx workbook: %w", name, err)
 	}
@@ -208,6 +216,10 @@ func (s *sheetReader) rows(wb *excelize.File, want []string, optional ...string)
 	var header []string
 	var out []row
 	for n := 1; it.Next(); n++ {
+		if n > MaxRows {
+			s.add(n, "", fmt.Errorf("sheet has more than %d rows: a mapping table has one row per field (a few hundred at most); delete the rows below the table", MaxRows))
+			return nil, false
+		}
 		cells, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			s.add(n, "", err)
@@ -363,4 +375,38 @@ func (s *sheetReader) tableErrors(err error) {
 	}
 	walk(err)
 	sort.SliceStable(s.probs, func(i, j int) bool { return s.probs[i].Row < s.probs[j].Row })
+}
+
+// Limits of a mapping workbook. Real ones are tens of kilobytes with a few
+// hundred rows per sheet; anything far larger is refused before it is
+// unzipped or read row by row, in bounded time and memory (a zip bomb
+// declares gigabytes in a kilobyte).
+const (
+	MaxWorkbookBytes = 8 << 20  // the .xlsx file
+	MaxUnzipped      = 32 << 20 // all its parts, unzipped
+	MaxRows          = 5000     // rows of one sheet
+)
+
+// readBounded reads the workbook, refusing one over MaxWorkbookBytes or
+// whose parts would unzip to more than MaxUnzipped.
+func readBounded(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxWorkbookBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(data) > MaxWorkbookBytes {
+		return nil, fmt.Errorf("%s: the workbook is over %d MB: a mapping workbook is tens of kilobytes (export one with 'upsmigrate mapping export')", name, MaxWorkbookBytes>>20)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable .xlsx workbook: %w", name, err)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if f.UncompressedSize64 > MaxUnzipped || total > MaxUnzipped {
+			return nil, fmt.Errorf("%s: part %s unzips to more than %d MB: not a mapping workbook (they unzip to well under a megabyte)", name, f.Name, MaxUnzipped>>20)
+		}
+	}
+	return data, nil
 }

@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"os"
@@ -423,5 +424,86 @@ func TestExportFile(t *testing.T) {
 	}
 	if err := ExportFile(defaultSet(t), filepath.Join(path, "x.xlsx")); err == nil {
 		t.Error("export under a file: no error")
+	}
+}
+
+// TestHostileWorkbooks: a workbook far larger than any mapping workbook —
+// a part that unzips to more than MaxUnzipped (a zip bomb), a file over
+// MaxWorkbookBytes, a sheet over MaxRows — is refused with why, before it
+// is unzipped or read row by row, and leaves no temporary file.
+func TestHostileWorkbooks(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+
+	// A zip whose one part is MaxUnzipped+1 MB of zeros: a few kB compressed.
+	bomb := filepath.Join(dir, "bomb.xlsx")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for range MaxUnzipped>>20 + 1 {
+		if _, err := w.Write(zeros); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bomb, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	big := filepath.Join(dir, "big.xlsx")
+	if err := os.WriteFile(big, make([]byte, MaxWorkbookBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	long := filepath.Join(dir, "long.xlsx")
+	if err := ExportFile(defaultSet(t), long); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenFile(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.SetCellStr("305", "A"+strconv.Itoa(MaxRows+2), "999"); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.Save(); err != nil {
+		t.Fatal(err)
+	}
+	wb.Close()
+
+	for _, tt := range []struct{ path, want string }{
+		{bomb, "part xl/worksheets/sheet1.xml unzips to more than 32 MB"},
+		{big, "the workbook is over 8 MB"},
+	} {
+		_, err := Check(tt.path)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Check(%s) = %v, want %q", filepath.Base(tt.path), err, tt.want)
+		}
+		if _, err := Load(tt.path); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Load(%s) = %v, want %q", filepath.Base(tt.path), err, tt.want)
+		}
+	}
+	probs, err := Check(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range probs {
+		if p.Sheet == "305" && strings.Contains(p.Error(), "more than 5000 rows") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no row-limit problem on sheet 305: %v", probs)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "excelize-*"))
+	if len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
