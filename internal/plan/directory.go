@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -89,6 +90,9 @@ func (d *Directory) Entries() []DirEntry {
 	return slices.Clone(d.entries)
 }
 
+// maxIDLen bounds a user id of a snapshot (UPS ids are 36-character UUIDs).
+const maxIDLen = 255
+
 func (d *Directory) add(e DirEntry) error {
 	pe := func(field, format string, args ...any) error {
 		return &model.ParseError{File: e.Pos.File, Line: e.Pos.Line, Field: field, Err: fmt.Errorf(format, args...), Fatal: true}
@@ -102,8 +106,8 @@ func (d *Directory) add(e DirEntry) error {
 	if e.ID == "" {
 		return pe("id", "user id of employee %q is blank", e.EmployeeNumber)
 	}
-	if strings.ContainsAny(e.ID, " \t\r\n/?#") {
-		return pe("id", "user id %q of employee %q is not a resource id", e.ID, e.EmployeeNumber)
+	if strings.ContainsAny(e.ID, " \t\r\n/?#%\\") || strings.IndexFunc(e.ID, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }) >= 0 || len(e.ID) > maxIDLen {
+		return pe("id", "user id %q of employee %q is not a resource id: expected the id the target gave the user (UPS: a UUID such as 5f1d2c2e-…), at most %d characters, without spaces, control characters, / ? # %% or \\", e.ID, e.EmployeeNumber, maxIDLen)
 	}
 	if i, dup := d.byEmp[e.EmployeeNumber]; dup {
 		if old := d.entries[i]; old.ID != e.ID {
