@@ -618,11 +618,21 @@ func (r *Reader) add(rec *model.Record, key, raw string, v val, perr **model.Par
 		}
 		return
 	}
+	if len(v.text) > MaxValueBytes {
+		if *perr == nil {
+			*perr = r.log.Recoverable(v.line, raw, ErrItem, fmt.Sprintf("property %s is %d bytes long: expected at most %d (no UPS attribute holds more than a few thousand characters)", raw, len(v.text), MaxValueBytes))
+		}
+		return
+	}
 	rec.Keys = append(rec.Keys, key)
 	rec.Names = append(rec.Names, raw)
 	rec.Values = append(rec.Values, v.text)
 	rec.Lines = append(rec.Lines, v.line)
 }
+
+// MaxValueBytes bounds one property's value: an item with a longer one is
+// skipped with an error naming the property.
+const MaxValueBytes = 64 << 10
 
 // readEmails flattens the Emails array whose '[' was just read: element i
 // that is a scalar becomes key "Emails[i]", a property p of an object

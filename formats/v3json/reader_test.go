@@ -287,6 +287,13 @@ func TestErrors(t *testing.T) {
 			Errs:  []string{"t.json:1:NextPage: byte 0xFF that is not UTF-8"},
 			Kinds: []error{ErrEncoding},
 		},
+		{
+			Name:  "over-long value names its property",
+			In:    "{\"Items\": [\n{\"EmployeeID\": \"L1\", \"FirstName\": \"" + strings.Repeat("x", MaxValueBytes+1) + "\"},\n{\"EmployeeID\": \"L2\"}]}",
+			Lines: []int{3},
+			Errs:  []string{fmt.Sprintf("t.json:2:FirstName: property FirstName is %d bytes long: expected at most %d", MaxValueBytes+1, MaxValueBytes)},
+			Kinds: []error{ErrItem},
+		},
 	}
 	formattest.RunErrors(t, "t.json", formattest.Open(NewReader), tests)
 }
