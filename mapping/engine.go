@@ -211,7 +211,7 @@ func (c *contrib) source(cr *crow, f int32) model.Source {
 }
 
 func (c *contrib) diag(sev model.Severity, cr *crow, f int32, msg string) model.Diagnostic {
-	d := model.Diagnostic{Severity: sev, Source: model.Source{File: c.pos.File, Line: c.pos.Line}, Message: msg}
+	d := model.Diagnostic{Severity: sev, Source: c.pos.Source(), Message: msg}
 	if cr != nil {
 		d.Source = c.source(cr, f)
 		d.Row = cr.ref

@@ -56,7 +56,7 @@ func (e *Engine) DropValue(src model.Source, d model.Diagnostic) bool {
 		return false
 	}
 	e.index()
-	idx := e.byPos[model.Position{File: src.File, Line: src.Line}]
+	idx := e.byPos[src.Pos()]
 	if len(idx) == 0 {
 		// A field on a continuation line of a multi-line record.
 		for i := int32(0); i < e.cs.n; i++ {

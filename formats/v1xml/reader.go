@@ -55,9 +55,11 @@ type Reader struct {
 	batch    model.Position
 	declared string // non-UTF-8 encoding named by the XML declaration
 	profile  int    // line of the UserProfile being read, 0 outside one
-	inSecret bool   // reading the value of a secret field
-	text     []byte // field text buffer, reused
-	width    int    // field count of the last record, to size the next
+	// profileEnd is the line where the last UserProfile read ends.
+	profileEnd int
+	inSecret   bool   // reading the value of a secret field
+	text       []byte // field text buffer, reused
+	width      int    // field count of the last record, to size the next
 }
 
 // NewReader returns a Reader of the batch XML in r; name is the file name
@@ -230,11 +232,19 @@ func (r *Reader) batchChild() (*model.Record, error) {
 // UserProfile is read to its end and reported with its first problem.
 func (r *Reader) readProfile(line int, bad textfilter.BadByte, hasBad bool) (*model.Record, error) {
 	r.profile = line
-	defer func() { r.profile = 0 }()
+	defer func() {
+		r.profile = 0
+		r.profileEnd, _ = r.d.InputPos()
+	}()
 	rec := &model.Record{
 		Format: model.FormatV1XML,
 		Type:   "v1",
 		Pos:    model.Position{File: r.log.Name, Line: line},
+	}
+	if r.profileEnd == line {
+		// Another UserProfile ends on this line (minified XML): its index
+		// tells the records apart wherever positions are compared.
+		rec.Pos.Item = r.profiles
 	}
 	if r.width > 0 {
 		rec.Keys = make([]string, 0, r.width)

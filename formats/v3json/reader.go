@@ -62,6 +62,7 @@ type Reader struct {
 	itemsLine int      // line of the Items property, 0 before it
 	items     int      // Items elements read
 	item      int      // line of the element being read, 0 outside one
+	itemEnd   int      // line where the last element read ends
 	v31       string   // the first 3.1 top-level property seen
 	typed30   int      // items typed 3.0
 	company   *Company
@@ -519,8 +520,16 @@ func (r *Reader) element() (*model.Record, error) {
 // bad element is read to its end and reported with its first problem.
 func (r *Reader) readItem(line, idx int) (*model.Record, error) {
 	r.item = line
-	defer func() { r.item = 0 }()
+	defer func() {
+		r.item = 0
+		r.itemEnd = r.f.LineAt(r.d.InputOffset())
+	}()
 	rec := &model.Record{Format: model.FormatV3JSON, Pos: model.Position{File: r.log.Name, Line: line}}
+	if idx > 0 && line == r.itemEnd {
+		// Another item ends on this line (minified JSON): the index tells
+		// the records apart wherever positions are compared.
+		rec.Pos.Item = idx + 1
+	}
 	if r.width > 0 {
 		rec.Keys = make([]string, 0, r.width)
 		rec.Names = make([]string, 0, r.width)

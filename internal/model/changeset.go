@@ -107,7 +107,7 @@ func SourceAt(o *Origin, s *Site, f int32) Source {
 	if o == nil {
 		return src
 	}
-	src.File, src.Line = o.Pos.File, o.Pos.Line
+	src.File, src.Line, src.Item = o.Pos.File, o.Pos.Line, o.Pos.Item
 	if i := int(f) - 1; i >= 0 {
 		if i < len(o.Keys) {
 			src.Field = o.Keys[i]
@@ -136,7 +136,7 @@ func (a *Attr) site() *Site {
 // shares them instead.
 func NewAttr(schema, path string, v any, src Source, row string) Attr {
 	a := Attr{Site: &Site{Schema: schema, Path: path, Field: src.Field, Name: src.Name, Row: row},
-		Origin: &Origin{Pos: Position{File: src.File, Line: src.Line}}}
+		Origin: &Origin{Pos: src.Pos()}}
 	switch x := v.(type) {
 	case string:
 		a.Type, a.Str = StringValue, x
@@ -150,7 +150,7 @@ func NewAttr(schema, path string, v any, src Source, row string) Attr {
 // schema path, with the lineage src and row. It allocates the parts.
 func NewMember(schema, path, member string, present bool, src Source, row string) Attr {
 	return Attr{Site: &Site{Schema: schema, Path: path, Kind: AttrMember, Field: src.Field, Name: src.Name, Row: row},
-		Origin: &Origin{Pos: Position{File: src.File, Line: src.Line}}, Str: member, Bool: present}
+		Origin: &Origin{Pos: src.Pos()}, Str: member, Bool: present}
 }
 
 // Schema is the target schema URN.
@@ -314,7 +314,7 @@ func (r *Ref) Row() string {
 
 // SetSource gives the Ref the lineage src and row, in parts of its own.
 func (r *Ref) SetSource(src Source, row string) {
-	r.Origin = &Origin{Pos: Position{File: src.File, Line: src.Line}}
+	r.Origin = &Origin{Pos: src.Pos()}
 	r.Site = &Site{Field: src.Field, Name: src.Name, Row: row}
 	r.Field = 0
 }

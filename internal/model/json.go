@@ -14,6 +14,10 @@ func (p Position) AppendJSON(dst []byte) []byte {
 	dst = jsonw.AppendString(dst, p.File)
 	dst = append(dst, `,"line":`...)
 	dst = jsonw.AppendInt(dst, p.Line)
+	if p.Item != 0 {
+		dst = append(dst, `,"item":`...)
+		dst = jsonw.AppendInt(dst, p.Item)
+	}
 	return append(dst, '}')
 }
 
@@ -23,6 +27,10 @@ func (s Source) AppendJSON(dst []byte) []byte {
 	dst = jsonw.AppendString(dst, s.File)
 	dst = append(dst, `,"line":`...)
 	dst = jsonw.AppendInt(dst, s.Line)
+	if s.Item != 0 {
+		dst = append(dst, `,"item":`...)
+		dst = jsonw.AppendInt(dst, s.Item)
+	}
 	if s.Field != "" {
 		dst = append(dst, `,"field":`...)
 		dst = jsonw.AppendString(dst, s.Field)

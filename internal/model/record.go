@@ -12,14 +12,28 @@ const (
 	FormatV3JSON = "v3json" // legacy Users 3.0/3.1 JSON payload
 )
 
-// Position is where a record starts in an input: its file and 1-based line.
+// Position is where a record starts in an input: its file and 1-based line,
+// and, for a record that starts on the line of another one (minified JSON
+// or XML), its 1-based index among the file's records.
 type Position struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
+	Item int    `json:"item,omitempty"`
 }
 
+// Source is the lineage of the record as a whole.
+func (p Position) Source() Source { return Source{File: p.File, Line: p.Line, Item: p.Item} }
+
 func (p Position) String() string {
-	return p.File + ":" + strconv.Itoa(p.Line)
+	return p.File + ":" + strconv.Itoa(p.Line) + itemSuffix(p.Item)
+}
+
+// itemSuffix tells records that share a line apart in positions.
+func itemSuffix(item int) string {
+	if item == 0 {
+		return ""
+	}
+	return " [item " + strconv.Itoa(item) + "]"
 }
 
 // Source names one input value: the file, the line and the field it came
@@ -27,22 +41,27 @@ func (p Position) String() string {
 type Source struct {
 	File  string `json:"file"`
 	Line  int    `json:"line"`
+	Item  int    `json:"item,omitempty"`  // Position.Item of the record
 	Field string `json:"field,omitempty"` // field key: "5" for flat files, element/property name otherwise
 	Name  string `json:"name,omitempty"`  // human name of the field, "Employee ID"
 }
+
+// Pos is the position of the source's record, as far as the source
+// knows it (a value's line may be below the record's first line).
+func (s Source) Pos() Position { return Position{File: s.File, Line: s.Line, Item: s.Item} }
 
 // String renders the source as file:line:field, where field is the key
 // followed by the field's name in parentheses when it differs from the key.
 func (s Source) String() string {
 	out := s.File + ":" + strconv.Itoa(s.Line)
 	if s.Field == "" {
-		return out
+		return out + itemSuffix(s.Item)
 	}
 	out += ":" + s.Field
 	if s.Name != "" && s.Name != s.Field {
 		out += " (" + s.Name + ")"
 	}
-	return out
+	return out + itemSuffix(s.Item)
 }
 
 // Record is one input record: a flat-file row, a V1 UserProfile element or a
@@ -95,7 +114,7 @@ func (r *Record) Field(n int) string {
 
 // Source returns the lineage of value i.
 func (r *Record) Source(i int) Source {
-	s := Source{File: r.Pos.File, Line: r.Pos.Line}
+	s := r.Pos.Source()
 	if i >= 0 && i < len(r.Keys) {
 		s.Field = r.Keys[i]
 	}
@@ -116,7 +135,9 @@ func (r *Record) SourceOf(key string) Source {
 			return r.Source(i)
 		}
 	}
-	return Source{File: r.Pos.File, Line: r.Pos.Line, Field: key}
+	s := r.Pos.Source()
+	s.Field = key
+	return s
 }
 
 // ParseError is an error in an input, positioned at file:line[:field]. It

@@ -278,7 +278,7 @@ func attachWarnings(records []model.RecordResult, warns []model.Diagnostic) []mo
 	}
 	var rest []model.Diagnostic
 	for _, w := range warns {
-		i, ok := at[model.Position{File: w.Source.File, Line: w.Source.Line}]
+		i, ok := at[w.Source.Pos()]
 		if !ok {
 			rest = append(rest, w)
 			continue
@@ -322,7 +322,7 @@ func atSubmit(sets []*model.ChangeSet) []AtSubmit {
 	for _, cs := range sets {
 		if !cs.Creates && len(cs.Records) > 0 {
 			out = append(out, AtSubmit{Employee: cs.EmployeeID, Kind: "update",
-				Source: model.Source{File: cs.Records[0].File, Line: cs.Records[0].Line}})
+				Source: cs.Records[0].Source()})
 		}
 		for i := range cs.Refs {
 			r := &cs.Refs[i]
@@ -667,7 +667,7 @@ func rejectPlanError(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.C
 
 func reject(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet, msg string) rejection {
 	if f.Source != nil && f.Source.File != "" && f.Source.Field != "" {
-		if eng.Reject(model.Position{File: f.Source.File, Line: f.Source.Line},
+		if eng.Reject(f.Source.Pos(),
 			model.Diagnostic{Severity: model.SevError, Source: *f.Source, Message: msg}) {
 			return rejectedNew
 		}
@@ -681,7 +681,7 @@ func reject(eng *mapping.Engine, f OpFinding, byEmp map[string]*model.ChangeSet,
 	}
 	result := rejectedOld
 	for _, pos := range cs.Records {
-		src := model.Source{File: pos.File, Line: pos.Line}
+		src := pos.Source()
 		if eng.Reject(pos, model.Diagnostic{Severity: model.SevError, Source: src,
 			Message: fmt.Sprintf("employee %s cannot be provisioned: %s", f.Employee, msg)}) {
 			result = rejectedNew

@@ -127,10 +127,10 @@ func (b *builder) uuidOf(emp string) (string, bool) {
 
 func recordSource(cs *model.ChangeSet) model.Source {
 	if len(cs.Records) > 0 {
-		return model.Source{File: cs.Records[0].File, Line: cs.Records[0].Line}
+		return cs.Records[0].Source()
 	}
 	if cs.Rename != nil {
-		return model.Source{File: cs.Rename.Source.File, Line: cs.Rename.Source.Line}
+		return cs.Rename.Source.Pos().Source()
 	}
 	return model.Source{}
 }
@@ -347,7 +347,7 @@ func refBase(cs *model.ChangeSet, base model.Source) model.Source {
 	if s.File == "" {
 		return base
 	}
-	return model.Source{File: s.File, Line: s.Line}
+	return s.Pos().Source()
 }
 
 // encode encodes op into the builder's arena and recycles its data.

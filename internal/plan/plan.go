@@ -434,7 +434,7 @@ func opCost(op *Operation, indent, first bool) int {
 
 func firstPos(cs *model.ChangeSet) string {
 	if cs.Rename != nil && cs.Rename.Source.File != "" {
-		return model.Position{File: cs.Rename.Source.File, Line: cs.Rename.Source.Line}.String()
+		return cs.Rename.Source.Pos().String()
 	}
 	if len(cs.Records) > 0 {
 		return cs.Records[0].String()

@@ -246,7 +246,7 @@ func owner(cs *model.ChangeSet, src model.Source) model.Position {
 		}
 	}
 	if best.File == "" && src.File != "" {
-		return model.Position{File: src.File, Line: src.Line}
+		return src.Pos()
 	}
 	return best
 }

@@ -284,7 +284,7 @@ func (e *engine) missingUser(op *plan.Operation, identity map[string]*journal.Op
 	emp := op.Employee
 	src := model.Source{}
 	if cs := e.byEmp[emp]; cs != nil && len(cs.Records) > 0 {
-		src = model.Source{File: cs.Records[0].File, Line: cs.Records[0].Line}
+		src = cs.Records[0].Source()
 	}
 	text := fmt.Sprintf("employee %s does not exist in the target, and no record of this run creates it", emp)
 	if o := identity[emp]; op.Phase > plan.PhaseIdentity && o != nil && o.State == journal.OpFailed {
