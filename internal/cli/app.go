@@ -34,7 +34,11 @@ func New(stdin io.Reader, stdout, stderr io.Writer) *CLI {
 func (c *CLI) Run(args []string) int {
 	ctx := c.Context
 	if ctx == nil {
-		ctx = context.Background()
+		// The process itself: every command sees SIGINT and SIGTERM as
+		// its context's end (notifyContext).
+		var stop context.CancelFunc
+		ctx, stop = notifyContext(context.Background())
+		defer stop()
 	}
 	app := c.app()
 	err := app.RunContext(ctx, args)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,9 @@ import (
 
 // ConvertOptions are the inputs of `upsmigrate convert`.
 type ConvertOptions struct {
+	// Context ends the conversion early (SIGINT, SIGTERM): nothing is
+	// written. nil never ends.
+	Context context.Context
 	Files   []string
 	Out     string
 	Mapping string // directory of mapping tables overriding the embedded ones
@@ -53,7 +57,7 @@ func (c *CLI) convertCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags:        convertFlags(),
 		Action: func(ctx *ucli.Context) error {
-			return runConvert(ConvertOptions{Files: ctx.Args().Slice(), Out: ctx.String("out"),
+			return runConvert(ConvertOptions{Context: ctx.Context, Files: ctx.Args().Slice(), Out: ctx.String("out"),
 				Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: ctx.String("directory"),
 				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
 				Encoding: ctx.String("encoding"), DateOrder: ctx.String("date-order"), Strict: ctx.Bool("strict"),
@@ -88,7 +92,7 @@ func runConvert(o ConvertOptions) error {
 	if err := inputsExist(o.Files); err != nil {
 		return err
 	}
-	opts := pipeline.Options{CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding, DateOrder: order,
+	opts := pipeline.Options{Context: o.Context, CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding, DateOrder: order,
 		Strict: o.Strict, Indent: o.Indent, Replace: o.Replace}
 	if o.FailOnErrors > 0 {
 		n := o.FailOnErrors
@@ -121,6 +125,9 @@ func runConvert(o ConvertOptions) error {
 		opts.Progress = view.update
 	}
 	res, err := pipeline.Convert(o.Files, opts)
+	if errors.Is(err, pipeline.ErrInterrupted) {
+		return &Error{Code: ExitInterrupted, Err: errors.New("interrupted: nothing was written")}
+	}
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: err}
 	}
@@ -129,6 +136,9 @@ func runConvert(o ConvertOptions) error {
 			"give --company-id <uuid> or set UPSMIGRATE_COMPANY_ID (migrate takes it from the token); nothing was written", n)
 	}
 	if err := res.Write(o.Out); err != nil {
+		if errors.Is(err, pipeline.ErrInterrupted) {
+			return &Error{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: nothing was written to %s", o.Out)}
+		}
 		return err
 	}
 	if view != nil {

@@ -336,3 +336,21 @@ func TestConvertDefaultFlag(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertInterrupted: a convert whose context ends (SIGINT, SIGTERM)
+// exits 130 and writes nothing.
+func TestConvertInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	c := &CLI{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Context: ctx}
+	code := c.Run([]string{"upsmigrate", "convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--out", out,
+		filepath.Join(repoRoot, "samples/concur/employees-305.csv")})
+	if code != ExitInterrupted || !strings.Contains(stderr.String(), "interrupted: nothing was written") {
+		t.Errorf("exit %d, want %d\n%s%s", code, ExitInterrupted, stdout.String(), stderr.String())
+	}
+	if entries, _ := os.ReadDir(out); len(entries) > 0 {
+		t.Errorf("interrupted convert wrote %v", entries)
+	}
+}

@@ -51,7 +51,7 @@ func (c *CLI) migrateCommand() *ucli.Command {
 			if len(files) == 0 {
 				return usageErrorf("migrate: no input files given: expected FILE...")
 			}
-			co := ConvertOptions{Files: files, Out: out, Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: o.Directory,
+			co := ConvertOptions{Context: ctx.Context, Files: files, Out: out, Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: o.Directory,
 				CompanyID: o.CompanyID, CompanyLater: true, Format: ctx.String("format"), Encoding: ctx.String("encoding"),
 				DateOrder: ctx.String("date-order"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"),
 				FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout, Progress: c.progressWriter(ctx)}

@@ -215,9 +215,18 @@ func (c *CLI) writeReports(dir string, quiet bool) {
 	}
 }
 
+// notifyContext is parent, cancelled by the first SIGINT or SIGTERM: the
+// command stops at its next safe point, leaving no temporary file and no
+// half-written output. A second signal takes the default action and ends
+// the process at once.
 func notifyContext(parent context.Context) (context.Context, context.CancelFunc) {
 	if parent == nil {
 		parent = context.Background()
 	}
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }

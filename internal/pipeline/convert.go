@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +19,15 @@ import (
 	"github.com/upsmigrate/upsmigrate/schemas"
 )
 
+// ErrInterrupted ends a conversion whose Options.Context ended (SIGINT,
+// SIGTERM): nothing is written, and what an earlier run wrote is gone.
+var ErrInterrupted = errors.New("interrupted")
+
 // Options configure a conversion.
 type Options struct {
+	// Context, when set, stops the conversion (and its Write) at the next
+	// batch of records, round or file once it ends: ErrInterrupted.
+	Context context.Context
 	// Mapping is the set of mapping tables; nil means the embedded defaults.
 	Mapping *mapping.Set
 	// Directory resolves existing users offline (--directory); may be nil.
@@ -118,8 +126,9 @@ type Result struct {
 	// segments), per record type; they are among the rejected records.
 	Refused []mapping.Refusal
 
-	progress func(Progress) // Options.Progress, for Write
-	options  *PlanOptions   // for report.json
+	progress func(Progress)  // Options.Progress, for Write
+	ctx      context.Context // Options.Context, for Write
+	options  *PlanOptions    // for report.json
 }
 
 // OpFinding is a schema finding on one operation of the plan.
@@ -152,7 +161,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
 	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder})
-	res := &Result{progress: opts.Progress, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
+	res := &Result{progress: opts.Progress, ctx: opts.Context, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
 		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict,
 		DateOrder: opts.DateOrder.String()}}
 	var readerRejects []model.RecordResult
@@ -177,6 +186,9 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers,
 		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Replace: opts.Replace, FailOnErrors: opts.FailOnErrors}
 	for round := 0; ; round++ {
+		if interrupted(opts.Context) {
+			return nil, ErrInterrupted
+		}
 		if opts.Progress != nil {
 			opts.Progress(Progress{Stage: StagePlan})
 		}
@@ -374,7 +386,11 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 			}
 		}()
 		recs := make([]*model.Record, 0, readBatch)
-		for {
+		for n := 0; ; n++ {
+			if n%readBatch == 0 && interrupted(opts.Context) {
+				items <- readItem{err: ErrInterrupted}
+				return
+			}
 			rec, err := in.Next()
 			if err == io.EOF {
 				break
@@ -444,6 +460,9 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	}
 	return fs, rejects, nil
 }
+
+// interrupted reports whether ctx (nil: never) has ended.
+func interrupted(ctx context.Context) bool { return ctx != nil && ctx.Err() != nil }
 
 // existingHandlingNote says how the run treats a file whose 100 record asks
 // for another handling of existing employees than the update it does.

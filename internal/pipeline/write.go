@@ -121,6 +121,9 @@ func (r *Result) Write(dir string) (err error) {
 		}
 	}
 	for i, req := range r.Plan.Requests {
+		if interrupted(r.ctx) {
+			return ErrInterrupted
+		}
 		progress(int64(i))
 		name := BulkFileName(req.Seq)
 		if err := writeFile(filepath.Join(dir, name), bw, func(w *bufio.Writer) error { return req.Encode(w) }); err != nil {
@@ -132,6 +135,9 @@ func (r *Result) Write(dir string) (err error) {
 		}
 	}
 	progress(files - 2)
+	if interrupted(r.ctx) {
+		return ErrInterrupted
+	}
 	err = writeFile(filepath.Join(dir, "plan.jsonl"), bw, func(w *bufio.Writer) error {
 		return r.writePlan(w, ops)
 	})
@@ -139,6 +145,9 @@ func (r *Result) Write(dir string) (err error) {
 		return err
 	}
 	progress(files - 1)
+	if interrupted(r.ctx) {
+		return ErrInterrupted
+	}
 	if err := writeFile(filepath.Join(dir, "report.json"), bw, func(w *bufio.Writer) error {
 		return writeReport(w, r.Report())
 	}); err != nil {

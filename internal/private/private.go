@@ -1,10 +1,13 @@
 package private
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // File makes path a private file: created empty (0600) when missing, made
@@ -44,4 +47,35 @@ func Dir(path string) error {
 		return fmt.Errorf("%s: make private: %w", path, err)
 	}
 	return nil
+}
+
+// WriteFile writes a private file (0600) whole or not at all: fill writes
+// into a temporary file beside path, which replaces path only when fill
+// and the close succeed; on any failure the temporary file is removed and
+// path is left as it was.
+func WriteFile(path string, fill func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(tmp, 64<<10)
+	if err := fill(w); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -1,6 +1,8 @@
 package private
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -54,5 +56,33 @@ func TestModes(t *testing.T) {
 		if got := mode(t, p); got != want {
 			t.Errorf("%s: mode %o, want %o", p, got, want)
 		}
+	}
+}
+
+// TestWriteFile: all or nothing, private, no temporary file left.
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.xlsx")
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFile(p, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return errors.New("interrupted")
+	})
+	if err == nil {
+		t.Fatal("failure not returned")
+	}
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Errorf("failed write changed the file: %q", b)
+	}
+	if err := WriteFile(p, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "new" || mode(t, p) != 0o600 {
+		t.Errorf("content %q mode %o, want new 600", b, mode(t, p))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

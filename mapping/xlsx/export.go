@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/upsmigrate/upsmigrate/internal/private"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
@@ -74,17 +74,12 @@ func defaultsSheet(d *mapping.Defaults) sheet {
 }
 
 // ExportFile writes the workbook of set to path (see Export).
-func ExportFile(set *mapping.Set, path string) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
+func ExportFile(set *mapping.Set, path string) error {
+	// Whole or not at all: an interrupted export leaves no half workbook.
+	if err := private.WriteFile(path, func(w io.Writer) error { return Export(set, w) }); err != nil {
 		return fmt.Errorf("export mapping workbook: %w", err)
 	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("export mapping workbook: %w", cerr)
-		}
-	}()
-	return Export(set, f)
+	return nil
 }
 
 // Export writes set as an .xlsx workbook: a README sheet, one sheet per
