@@ -7,7 +7,7 @@ DEMO    := out/demo
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -X github.com/upsmigrate/upsmigrate/internal/cli.linkedVersion=$(VERSION)
 
-.PHONY: build install test lint bench demo golden fuzz clean
+.PHONY: build install test lint bench demo golden fuzz soak clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/upsmigrate
@@ -40,6 +40,16 @@ bench: build
 	# submit: operations/s while sending under --rate R as a ratio to R
 	# (target >= 0.95), and the journal's share of the whole run.
 	$(GO) test -run '^$$' -bench SubmitRate -benchtime 3x ./internal/submit/ | tee bench-submit.txt
+
+# Soak: the chaos migration (faults, latency, the client SIGKILLed at random
+# moments and restarted) once per seed; SOAK_SEEDS replays given ones.
+SOAK_SEEDS ?= $(shell for i in 1 2 3; do od -An -tu2 -N2 /dev/urandom; done)
+
+soak: build
+	@for s in $(SOAK_SEEDS); do \
+		echo "soak: seed $$s"; \
+		SOAK_SEED=$$s $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 10m -v ./internal/e2e/ || exit 1; \
+	done
 
 demo: build
 	./scripts/demo.sh $(BIN) $(DEMO)
