@@ -94,6 +94,10 @@ func (c *CLI) migrateCommand() *ucli.Command {
 			err = runConvert(co)
 			if err != nil {
 				var e *Error
+				if errors.As(err, &e) && e.Code == ExitInterrupted {
+					// As an interrupted submit: the same command resumes.
+					return &Error{Code: ExitRejected, Err: errors.New("interrupted while converting: nothing was sent; run the same command again to resume")}
+				}
 				if !errors.As(err, &e) || e.Code != ExitRejected {
 					return err
 				}
