@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -28,6 +29,8 @@ type Reader struct {
 
 	pos     []model.Position
 	origins []*model.Origin
+	attrs   []model.Attr // the current line's, copied out at its end
+	refList []model.Ref
 }
 
 // refEntry is a decoded ref dictionary line.
@@ -269,9 +272,19 @@ func (r *Reader) employee(p *parser) *Line {
 		case "at":
 			r.pos = r.positions(p, r.pos)
 		case "attrs":
-			p.array(func(int) { cs.Attrs = append(cs.Attrs, r.attr(p)) })
+			r.attrs = r.attrs[:0]
+			p.array(func(int) {
+				r.attrs = append(r.attrs, model.Attr{})
+				r.attr(p, &r.attrs[len(r.attrs)-1])
+			})
+			cs.Attrs = slices.Clone(r.attrs)
 		case "refs":
-			p.array(func(int) { cs.Refs = append(cs.Refs, r.ref(p)) })
+			r.refList = r.refList[:0]
+			p.array(func(int) {
+				r.refList = append(r.refList, model.Ref{})
+				r.ref(p, &r.refList[len(r.refList)-1])
+			})
+			cs.Refs = slices.Clone(r.refList)
 		case "leaveOut":
 			p.array(func(int) { cs.LeaveOut = append(cs.LeaveOut, p.str()) })
 		case "ops":
@@ -373,9 +386,8 @@ func (r *Reader) origin(p *parser) *model.Origin {
 	return r.origins[i]
 }
 
-// attr reads [site, value] or [site, value, position].
-func (r *Reader) attr(p *parser) model.Attr {
-	var a model.Attr
+// attr reads [site, value] or [site, value, position] into a, a zero Attr.
+func (r *Reader) attr(p *parser, a *model.Attr) {
 	p.expect('[')
 	at := p.i
 	n := p.num()
@@ -384,7 +396,7 @@ func (r *Reader) attr(p *parser) model.Attr {
 		p.fail("site %d is not defined above", n)
 	}
 	if p.err != nil {
-		return a
+		return
 	}
 	a.Site = r.sites[n-1]
 	p.expect(',')
@@ -400,13 +412,11 @@ func (r *Reader) attr(p *parser) model.Attr {
 	}
 	a.Origin = r.origin(p)
 	p.expect(']')
-	return a
 }
 
 // ref reads [ref, target], optionally followed by the position and the
-// element's attrs.
-func (r *Reader) ref(p *parser) model.Ref {
-	var ref model.Ref
+// element's attrs, into ref, a zero Ref.
+func (r *Reader) ref(p *parser, ref *model.Ref) {
 	p.expect('[')
 	at := p.i
 	n := p.num()
@@ -415,7 +425,7 @@ func (r *Reader) ref(p *parser) model.Ref {
 		p.fail("ref %d is not defined above", n)
 	}
 	if p.err != nil {
-		return ref
+		return
 	}
 	e := &r.refs[n-1]
 	ref.Kind, ref.Schema, ref.Path, ref.Primary, ref.Site = e.kind, e.schema, e.path, e.primary, e.site
@@ -424,10 +434,12 @@ func (r *Reader) ref(p *parser) model.Ref {
 	ref.Origin = r.origin(p)
 	if p.peek() == ',' {
 		p.i++
-		p.array(func(int) { ref.Attrs = append(ref.Attrs, r.attr(p)) })
+		p.array(func(int) {
+			ref.Attrs = append(ref.Attrs, model.Attr{})
+			r.attr(p, &ref.Attrs[len(ref.Attrs)-1])
+		})
 	}
 	p.expect(']')
-	return ref
 }
 
 // op reads [bulk, index, phase, method, path] with an optional bulkId.
