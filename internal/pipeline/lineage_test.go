@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/report"
+	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
 // lineageFeeds are the conversions whose lineage the tests trace: every
-// sample together, and a varied 305 feed (employees of many shapes). Each
+// sample together, without and with the sample mapping defaults, and a
+// varied 305 feed (employees of many shapes). Each
 // runs in a directory of its own, inputs named relative to it, so the
 // sources do not depend on where the test runs.
 var lineageFeeds = []struct {
@@ -21,6 +23,18 @@ var lineageFeeds = []struct {
 	{"samples", func(t *testing.T) *Result {
 		t.Chdir("../..")
 		res, err := Convert(sampleFiles(t), Options{CompanyID: companyID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}},
+	{"defaults", func(t *testing.T) *Result {
+		t.Chdir("../..")
+		set, err := mapping.LoadDir("samples/mapping")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Convert(sampleFiles(t), Options{CompanyID: companyID, Mapping: set})
 		if err != nil {
 			t.Fatal(err)
 		}
