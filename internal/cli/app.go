@@ -82,6 +82,7 @@ func (c *CLI) commands() []*ucli.Command {
 		c.submitCommand(),
 		c.migrateCommand(),
 		c.statusCommand(),
+		c.lineageCommand(),
 	}
 }
 

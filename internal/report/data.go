@@ -432,7 +432,7 @@ func Load(dir string) (*Data, error) {
 	}
 	seen := map[string]bool{}
 	atSubmit := d.atSubmitByReferrer()
-	err = d.scanPlan(func(line *jsonPlanLine, _ int) error {
+	err = d.scanPlan(nil, func(line *jsonPlanLine, _ int) error {
 		d.Summary.Employees++
 		for _, i := range atSubmit[line.EmployeeID] {
 			a := &d.AtSubmit[i]

@@ -52,10 +52,31 @@ var errStop = errors.New("stop")
 // Trace calls fn with every trace row in plan order; the row is reused
 // between calls. It stops at fn's first error and returns it.
 func (d *Data) Trace(fn func(*TraceRow) error) error {
+	return d.trace(nil, fn)
+}
+
+// TraceEmployee calls fn with the trace rows of one employee, the one
+// whose Employee ID (after any rename) is id, as Trace does; the other
+// employees' lines are read but not traced, and the reading stops after
+// the employee's.
+func (d *Data) TraceEmployee(id string, fn func(*TraceRow) error) error {
+	found := false
+	return d.trace(func(l *lineage.Line) (keep, more bool) {
+		if l.EmployeeID == id {
+			found = true
+			return true, true
+		}
+		return false, !found
+	}, fn)
+}
+
+// trace calls fn with the trace rows of the lines only keeps (nil: all),
+// each with its operation's outcome.
+func (d *Data) trace(only lineFilter, fn func(*TraceRow) error) error {
 	if d.planPath == "" {
 		return nil
 	}
-	err := d.scanPlan(nil, func(r *TraceRow) error {
+	err := d.scanPlan(only, nil, func(r *TraceRow) error {
 		r.OpStatus = ""
 		if r.Operation != "" {
 			if op := d.Operation(r.Operation); op != nil {
@@ -77,6 +98,10 @@ func (d *Data) Trace(fn func(*TraceRow) error) error {
 	return err
 }
 
+// lineFilter says whether scanPlan keeps a decoded line and whether it
+// reads on.
+type lineFilter func(*lineage.Line) (keep, more bool)
+
 // planBatch is a run of plan.jsonl lines, decoded by the reading goroutine.
 type planBatch struct {
 	pls []jsonPlanLine
@@ -85,11 +110,11 @@ type planBatch struct {
 
 const planBatchLines = 256
 
-// scanPlan streams plan.jsonl, calling line for every decoded line and row
-// for every trace row of it, in file order. Lines are decoded (package
+// scanPlan streams plan.jsonl, calling line for every decoded line only
+// keeps (nil: all) and row for every trace row of it, in file order. Lines are decoded (package
 // lineage) on a goroutine of their own while the caller's functions run;
 // at most a few batches are in memory.
-func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
+func (d *Data) scanPlan(only lineFilter, line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
 	f, err := os.Open(d.planPath)
 	if err != nil {
 		return err
@@ -124,6 +149,15 @@ func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow)
 			if err != nil {
 				readErr = err
 				break
+			}
+			if only != nil {
+				keep, more := only(l)
+				if !more {
+					break
+				}
+				if !keep {
+					continue
+				}
 			}
 			b.pls = append(b.pls, planLine(l))
 			b.ns = append(b.ns, l.N)
