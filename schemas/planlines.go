@@ -19,7 +19,8 @@ var bulkName = regexp.MustCompile(`^bulk-[0-9]{4}\.json$`)
 // references to dictionary entries defined above, positions within the
 // employee's, and the fields of every operation. The reader stops at the
 // first line it cannot read; a line that is not JSON is already a finding
-// of out and is not repeated.
+// of out and is not repeated. A plan of another format (lineage.ErrVersion)
+// has that one finding only.
 func checkPlanLines(data []byte, out []Finding) []Finding {
 	lr := lineage.NewReader(bytes.NewReader(data))
 	for {
@@ -31,6 +32,10 @@ func checkPlanLines(data []byte, out []Finding) []Finding {
 			var le *lineage.Error
 			if !errors.As(err, &le) {
 				return append(out, Finding{Keyword: "lineage", Severity: model.SevError, Message: err.Error()})
+			}
+			if errors.Is(err, lineage.ErrVersion) {
+				// Another format: what the schema says of its lines is noise.
+				return []Finding{{Keyword: "lineage", Severity: model.SevError, Line: le.Line, Message: le.Err.Error()}}
 			}
 			for _, f := range out {
 				if f.Line == le.Line && f.Keyword == "json" {

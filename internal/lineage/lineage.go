@@ -2,7 +2,6 @@ package lineage
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -55,8 +54,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := e.File + ":" + strconv.Itoa(e.Line)
-	if e.Col > 0 {
+	s := e.File
+	if e.Line > 0 {
+		s += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Line > 0 && e.Col > 0 {
 		s += ":" + strconv.Itoa(e.Col)
 	}
 	return s + ": " + e.Err.Error()
@@ -64,7 +66,11 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// versionError is the ErrVersion of a file, saying what it found.
-func versionError(found string) error {
-	return fmt.Errorf("%w (%s, this upsmigrate reads version %d): run 'upsmigrate convert' again to rewrite it", ErrVersion, found, Version)
+// versionError is an ErrVersion saying what the file is.
+type versionError string
+
+func (e versionError) Error() string {
+	return string(e) + "; this upsmigrate reads plan format " + strconv.Itoa(Version) + ": run 'upsmigrate convert' again to rewrite it"
 }
+
+func (e versionError) Is(target error) bool { return target == ErrVersion }

@@ -184,11 +184,11 @@ func TestReadErrors(t *testing.T) {
 		version    bool   // an ErrVersion
 		want       string // in the message
 	}{
-		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: plan.jsonl is not in the format this upsmigrate reads (a plan of the format before version 2, without the header, this upsmigrate reads version 2): run 'upsmigrate convert' again"},
-		{"newer version", `{"plan":"upsmigrate","version":3}` + "\n", true, "plan.jsonl:1: plan.jsonl is not in the format this upsmigrate reads (version 3, this upsmigrate reads version 2)"},
-		{"no version", `{"plan":"upsmigrate"}` + "\n", true, "(version -1,"},
-		{"other format", `{"plan":"other","version":2}` + "\n", true, `(a plan of "other",`},
-		{"empty file", "", true, "(an empty file, without the header,"},
+		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan format 2: run 'upsmigrate convert' again to rewrite it"},
+		{"newer version", `{"plan":"upsmigrate","version":3}` + "\n", true, "plan.jsonl:1: plan format 3, of another upsmigrate; this upsmigrate reads plan format 2"},
+		{"no version", `{"plan":"upsmigrate"}` + "\n", true, "a format header without a version;"},
+		{"other format", `{"plan":"other","version":2}` + "\n", true, `not an upsmigrate plan (format "other");`},
+		{"empty file", "", true, "plan.jsonl: empty: no format header;"},
 		{"not JSON", head + "\n" + "not json\n", false, "plan.jsonl:3:1: expected '{', found \"not json\" (the file is damaged: run 'upsmigrate convert' again)"},
 		{"unknown line", head + `{"who":1}` + "\n", false, `plan.jsonl:2:2: unknown line "who"`},
 		{"undefined site", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[2,"x"]]}` + "\n", false, "plan.jsonl:4:41: site 2 is not defined above"},

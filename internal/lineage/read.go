@@ -53,7 +53,7 @@ func (r *Reader) Next() (*Line, error) {
 	for {
 		text, err := r.readLine()
 		if err == io.EOF && !r.header {
-			return nil, r.errorAt(0, versionError("an empty file, without the header"))
+			return nil, r.errorAt(0, versionError("empty: no format header"))
 		}
 		if err != nil {
 			return nil, err
@@ -119,9 +119,9 @@ func (r *Reader) parse(p *parser) (*Line, error) {
 	if !r.header {
 		if key != "plan" {
 			if key == "employeeId" {
-				return nil, r.errorAt(0, versionError("a plan of the format before version 2, without the header"))
+				return nil, r.errorAt(0, versionError("written by an older upsmigrate (no format header)"))
 			}
-			return nil, r.errorAt(0, versionError("no header line"))
+			return nil, r.errorAt(0, versionError("no format header"))
 		}
 		return nil, r.parseHeader(p)
 	}
@@ -190,9 +190,11 @@ func (r *Reader) parseHeader(p *parser) error {
 	case p.err != nil:
 		return r.damaged(p)
 	case format != Format:
-		return r.errorAt(0, versionError(fmt.Sprintf("a plan of %q", format)))
+		return r.errorAt(0, versionError(fmt.Sprintf("not an upsmigrate plan (format %q)", format)))
+	case version == -1:
+		return r.errorAt(0, versionError("a format header without a version"))
 	case version != Version:
-		return r.errorAt(0, versionError("version "+strconv.Itoa(version)))
+		return r.errorAt(0, versionError("plan format "+strconv.Itoa(version)+", of another upsmigrate"))
 	}
 	r.header = true
 	return nil
