@@ -56,7 +56,7 @@ demo: build
 
 # Rewrite every golden file under testdata/ from the current code.
 # Every package whose tests define the -update flag.
-GOLDEN_PKGS = $(shell grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -r -n1 dirname | sort -u)
+GOLDEN_PKGS = $(shell grep -rl --include='*_test.go' 'flag.Bool."update"' . | xargs -r -n1 dirname | sort -u)
 
 golden:
 	$(GO) test -count=1 $(GOLDEN_PKGS) -args -update

@@ -133,7 +133,7 @@ func TestValidateFileAndDir(t *testing.T) {
 	write("user.json", string(user))
 	write("report.json", `{"records": []}`)
 	write("broken.json", "{\n  \"schemas\": [\n}")
-	write("plan.jsonl", "{\"employeeId\":\"E1\",\"creates\":true,\"records\":[]}\n\n{\"employeeId\":\"E2\"}\n")
+	write("plan.jsonl", "{\"plan\":\"upsmigrate\",\"version\":2}\n\n{\"emp\":\"E2\",\"ops\":[]}\n")
 
 	fs, kind, err := def.ValidateFile(filepath.Join(dir, "user.json"))
 	if err != nil || kind != KindUser || len(fs) != 1 || fs[0].Format("user.json") != `user.json:4: /active: expected boolean, got string "yes"` {
@@ -147,7 +147,7 @@ func TestValidateFileAndDir(t *testing.T) {
 		t.Errorf("broken.json: %+v %v", fs, err)
 	}
 	fs, kind, err = def.ValidateFile(filepath.Join(dir, "plan.jsonl"))
-	if err != nil || kind != KindPlan || len(fs) != 2 || fs[0].Format("plan.jsonl") != `plan.jsonl:3: /creates: required attribute "creates" is missing` {
+	if err != nil || kind != KindPlan || len(fs) != 1 || fs[0].Format("plan.jsonl") != `plan.jsonl:3: /records: required attribute "records" is missing` {
 		t.Errorf("plan.jsonl: %v %v %v", fs, kind, err)
 	}
 
@@ -322,21 +322,19 @@ func TestConcurrentUse(t *testing.T) {
 // TestValidatePlanLinesInOrder: a plan.jsonl long enough to be validated
 // in several chunks reports its findings at their lines, in line order.
 func TestValidatePlanLinesInOrder(t *testing.T) {
-	data, err := os.ReadFile("testdata/valid/plan.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := bytes.SplitN(data, []byte("\n"), 2)[0]
-	bad := map[int]string{3: `{"employeeId":"","creates":true,"records":[]}`, 2*planChunk + 7: `not json`, 3*planChunk + 1: `{"creates":"yes"}`}
-	var plan bytes.Buffer
+	head := `{"plan":"upsmigrate","version":2}` + "\n" + `{"file":1,"path":"a.csv"}` + "\n" +
+		`{"site":1,"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"title"}` + "\n"
+	good := `{"emp":"E1","records":[[1,2]],"attrs":[[1,"x"]],"ops":[["bulk-0001.json",0,1,"POST","/Users","emp-E1"]]}`
+	bad := map[int]string{5: `{"emp":"","records":[],"ops":[]}`, 2*planChunk + 7: `not json`, 3*planChunk + 1: `{"emp":"E2","creates":"yes","records":[],"ops":[]}`}
+	plan := bytes.NewBufferString(head)
 	const lines = 3*planChunk + 40
-	for n := 1; n <= lines; n++ {
+	for n := 4; n <= lines; n++ {
 		if b, ok := bad[n]; ok {
 			plan.WriteString(b)
 		} else if n%50 == 0 {
 			plan.WriteString("   ") // blank lines are skipped
 		} else {
-			plan.Write(good)
+			plan.WriteString(good)
 		}
 		plan.WriteByte('\n')
 	}
@@ -358,7 +356,7 @@ func TestValidatePlanLinesInOrder(t *testing.T) {
 			got = append(got, f.Line)
 		}
 	}
-	want := []int{3, 2*planChunk + 7, 3*planChunk + 1}
+	want := []int{5, 2*planChunk + 7, 3*planChunk + 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("error lines %v, want %v", got, want)
 	}

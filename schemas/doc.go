@@ -8,7 +8,10 @@
 // approver.json, approver-limit.json, delegate.json, role.json,
 // user-preference.json, workflow-preference.json, invoice-preference.json,
 // payroll.json, travel-user.json, patch-op.json, bulk-request.json and
-// plan-line.json (one line of plan.jsonl, a model.ChangeSet). Code lists
+// plan-line.json (one line of plan.jsonl, package lineage's format: the
+// header, a dictionary entry or an employee; validate also reads the plan
+// with lineage's reader, for what no per-line schema says: the version,
+// references to entries defined above, the operations' fields). Code lists
 // live in data/: ISO 3166-1 countries and ISO 4217 currencies (written
 // here), spend role codes, time zones and languages (copied from spec/).
 // Formats ("country", "locale", "role-code", "username", "date-time", …)

@@ -22,7 +22,8 @@ type Finding struct {
 	// Keyword is the JSON Schema keyword that failed ("required", "enum",
 	// "format", "additionalProperties", …) or one of the validator's own:
 	// "maxBytes" (request size), "path" (PATCH path), "unique" (bulkId),
-	// "json" (not JSON), "false" (a value that must be absent).
+	// "json" (not JSON), "false" (a value that must be absent), "lineage"
+	// (a plan its reader refuses, or an operation field of a plan line).
 	Keyword string `json:"keyword"`
 	// Line is the 1-based line of the file the finding is on: the plan line
 	// for plan.jsonl, the line where the pointed value (or its nearest
@@ -84,7 +85,7 @@ const (
 	KindBulk    Kind = "bulk"  // SCIM BulkRequest
 	KindUser    Kind = "user"  // one User body (POST/PUT /Users)
 	KindPatch   Kind = "patch" // one PatchOp body (PATCH /Users/{id})
-	KindPlan    Kind = "plan"  // plan.jsonl: one model.ChangeSet per line
+	KindPlan    Kind = "plan"  // plan.jsonl: package lineage's format, one employee or dictionary entry per line
 )
 
 // Limits UPS puts on a bulk request.

@@ -166,7 +166,8 @@ func (v *Validator) ValidateUser(doc any) []Finding { return v.c.user(doc) }
 // ValidatePatch checks a decoded PatchOp body (PATCH /Users/{id}).
 func (v *Validator) ValidatePatch(doc any) []Finding { return v.c.patch(doc) }
 
-// ValidatePlanLine checks one decoded line of plan.jsonl (a model.ChangeSet).
+// ValidatePlanLine checks one decoded line of plan.jsonl against
+// plan-line.json (the line alone: ValidateBytes also reads the plan).
 func (v *Validator) ValidatePlanLine(doc any) []Finding { return v.c.planLine(doc) }
 
 // ValidateOperation checks one bulk operation given by its parts; bulkID ""
@@ -479,7 +480,8 @@ func (v *Validator) ValidateBytes(kind Kind, data []byte) ([]Finding, error) {
 const planChunk = 256
 
 // validatePlan validates every line of a plan.jsonl on all cores (a large
-// run's plan has a hundred thousand lines of lineage), findings in line
+// run's plan has a hundred thousand lines of lineage) against
+// plan-line.json, then reads the plan (checkPlanLines); findings in line
 // order.
 func (v *Validator) validatePlan(data []byte) []Finding {
 	type chunk struct {
@@ -488,7 +490,7 @@ func (v *Validator) validatePlan(data []byte) []Finding {
 		out   []Finding
 	}
 	var chunks []*chunk
-	line := 0
+	line, all := 0, data
 	for len(data) > 0 {
 		if len(chunks) == 0 || len(chunks[len(chunks)-1].lines) == planChunk {
 			chunks = append(chunks, &chunk{first: line + 1})
@@ -526,6 +528,8 @@ func (v *Validator) validatePlan(data []byte) []Finding {
 	for _, c := range chunks {
 		out = append(out, c.out...)
 	}
+	out = checkPlanLines(all, out)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
 }
 

@@ -97,6 +97,7 @@ func (c *CLI) commands() []*ucli.Command {
 		c.submitCommand(),
 		c.migrateCommand(),
 		c.statusCommand(),
+		c.lineageCommand(),
 	}
 }
 

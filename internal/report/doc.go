@@ -4,8 +4,9 @@
 // migration report of what became of every record: HTML, XLSX, JSON or
 // Markdown.
 //
-// Load decodes the two files from their JSON shape into this package's own
-// types, so the producers' Go types may change without breaking it. The
+// Load decodes report.json from its JSON shape, and plan.jsonl with its
+// reader (package lineage), into this package's own types, so the
+// producers' Go types may change without breaking it. The
 // report traces every target value from its input field (file:line:field)
 // through its mapping-table row to its SCIM schema and path, the bulk file
 // and operation that carries it, the status of its input record and the
@@ -95,6 +96,7 @@
 //   - JSON holds everything; the trace is streamed one row per line.
 //
 // The trace is never held in memory: Load reads plan.jsonl once to check,
-// count and hash it, and each Trace call streams it again. The journal's
+// count and hash it, and each Trace call streams it again (TraceEmployee:
+// up to one employee's line, tracing only it). The journal's
 // records, operations and requests are held in memory.
 package report

@@ -435,17 +435,24 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfter(string(plan), "\n")
+	e1 := 0 // the line of E1, after the dictionary it uses
+	for !strings.HasPrefix(lines[e1], `{"emp":"E1"`) {
+		e1++
+	}
+	head := strings.Join(lines[:e1+1], "")
 	tests := []struct {
 		name   string
 		report string
 		plan   string
 		want   string
 	}{
-		{"bad JSON on plan line 3", string(rep), lines[0] + lines[1] + "{\"employeeId\": \"X\",\n" + lines[3], "plan.jsonl:3: "},
-		{"wrong type on plan line 2", string(rep), lines[0] + `{"employeeId":"E2","attrs":{}}` + "\n", "plan.jsonl:2: "},
-		{"no employee", string(rep), `{"attrs":[]}`, "plan.jsonl:1: no employeeId"},
-		{"bad line after many batches", string(rep), strings.Repeat(lines[0], 3*planBatchLines+10) + "\n" + `{"employeeId":7}` + "\n" + strings.Repeat(lines[1], 600),
-			fmt.Sprintf("plan.jsonl:%d: ", 3*planBatchLines+12)},
+		{"bad JSON on plan line 3", string(rep), lines[0] + lines[1] + "{\"emp\": \"X\",\n" + lines[3], "plan.jsonl:3:13: "},
+		{"wrong type on plan line 2", string(rep), lines[0] + `{"emp":"E2","attrs":{}}` + "\n", "plan.jsonl:2:21: "},
+		{"no employee", string(rep), lines[0] + `{"emp":"","records":[]}`, "plan.jsonl:2:8: an employee without an ID"},
+		{"the format before version 2", string(rep), `{"employeeId":"E1","creates":true,"records":[]}` + "\n", "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan format 2: run 'upsmigrate convert' again"},
+		{"no header", string(rep), lines[1], "plan.jsonl:1: no format header; this upsmigrate reads plan format 2"},
+		{"bad line after many batches", string(rep), head + strings.Repeat(lines[e1], 3*planBatchLines+10) + "\n" + `{"emp":7}` + "\n" + strings.Repeat(lines[e1], 600),
+			fmt.Sprintf("plan.jsonl:%d:8: ", e1+3*planBatchLines+13)},
 		{"report syntax", "{\n  \"totals\": {\n    \"records\": 1,,\n", string(plan), "report.json:3: "},
 		{"report type", "{\n\"records\": [\n{\"status\": 5}]}\n", string(plan), "report.json:3: "},
 		{"no report", "", string(plan), "report.json: no such file"},

@@ -1,16 +1,12 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"sync"
+	"strconv"
 
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
@@ -56,10 +52,31 @@ var errStop = errors.New("stop")
 // Trace calls fn with every trace row in plan order; the row is reused
 // between calls. It stops at fn's first error and returns it.
 func (d *Data) Trace(fn func(*TraceRow) error) error {
+	return d.trace(nil, fn)
+}
+
+// TraceEmployee calls fn with the trace rows of one employee, the one
+// whose Employee ID (after any rename) is id, as Trace does; the other
+// employees' lines are read but not traced, and the reading stops after
+// the employee's.
+func (d *Data) TraceEmployee(id string, fn func(*TraceRow) error) error {
+	found := false
+	return d.trace(func(l *lineage.Line) (keep, more bool) {
+		if l.EmployeeID == id {
+			found = true
+			return true, true
+		}
+		return false, !found
+	}, fn)
+}
+
+// trace calls fn with the trace rows of the lines only keeps (nil: all),
+// each with its operation's outcome.
+func (d *Data) trace(only lineFilter, fn func(*TraceRow) error) error {
 	if d.planPath == "" {
 		return nil
 	}
-	err := d.scanPlan(nil, func(r *TraceRow) error {
+	err := d.scanPlan(only, nil, func(r *TraceRow) error {
 		r.OpStatus = ""
 		if r.Operation != "" {
 			if op := d.Operation(r.Operation); op != nil {
@@ -81,116 +98,88 @@ func (d *Data) Trace(fn func(*TraceRow) error) error {
 	return err
 }
 
-// planBatch is a run of plan.jsonl lines, decoded by a worker.
+// lineFilter says whether scanPlan keeps a decoded line and whether it
+// reads on.
+type lineFilter func(*lineage.Line) (keep, more bool)
+
+// planBatch is a run of plan.jsonl lines, decoded by the reading goroutine.
 type planBatch struct {
-	first int      // line number of raw[0]
-	raw   [][]byte // the lines
-	pls   []jsonPlanLine
-	err   error // the first decoding error, at line errAt
-	errAt int
-	done  chan struct{}
+	pls []jsonPlanLine
+	ns  []int // line numbers
 }
 
 const planBatchLines = 256
 
-func (b *planBatch) decode(path string) {
-	defer close(b.done)
-	b.pls = make([]jsonPlanLine, len(b.raw))
-	for k, raw := range b.raw {
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		n := b.first + k
-		pl := &b.pls[k]
-		if err := json.Unmarshal(raw, pl); err != nil {
-			b.err, b.errAt = fmt.Errorf("%s:%d: %w", path, n, err), n
-			return
-		}
-		if pl.EmployeeID == "" {
-			b.err, b.errAt = fmt.Errorf("%s:%d: no employeeId", path, n), n
-			return
-		}
-	}
-}
-
-// scanPlan streams plan.jsonl, calling line for every decoded line and row
-// for every trace row of it, in file order. Lines are read on one
-// goroutine and decoded on all cores; at most a few batches are in memory.
-func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
+// scanPlan streams plan.jsonl, calling line for every decoded line only
+// keeps (nil: all) and row for every trace row of it, in file order. Lines are decoded (package
+// lineage) on a goroutine of their own while the caller's functions run;
+// at most a few batches are in memory.
+func (d *Data) scanPlan(only lineFilter, line func(*jsonPlanLine, int) error, row func(*TraceRow) error) error {
 	f, err := os.Open(d.planPath)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	workers := runtime.GOMAXPROCS(0)
-	order := make(chan *planBatch, 2*workers)
+	var in io.Reader = f
+	if d.jr != nil && d.jr.planHash != nil {
+		in = io.TeeReader(f, d.jr.planHash) // Load's scan: the hash the journal names
+	}
+	lr := lineage.NewReader(in)
+	lr.File = d.planPath
+	order := make(chan *planBatch, 4)
 	stop := make(chan struct{})
-	readErr := make(chan error, 1)
-	var wg sync.WaitGroup
-	defer func() {
-		close(stop)
-		for b := range order { // let the reader finish
-			<-b.done
-		}
-		wg.Wait()
-	}()
-	wg.Add(1)
+	var readErr error
 	go func() {
-		defer wg.Done()
 		defer close(order)
-		var in io.Reader = f
-		if d.jr != nil && d.jr.planHash != nil {
-			in = io.TeeReader(f, d.jr.planHash) // Load's scan: the hash the journal names
-		}
-		br := bufio.NewReaderSize(in, 1<<20)
-		b := &planBatch{first: 1, done: make(chan struct{})}
+		b := &planBatch{}
 		send := func() bool {
 			select {
 			case order <- b:
+				b = &planBatch{}
+				return true
 			case <-stop:
 				return false
 			}
-			wg.Add(1)
-			go func(b *planBatch) { defer wg.Done(); b.decode(d.planPath) }(b)
-			return true
 		}
-		for n := 1; ; n++ {
-			raw, rerr := br.ReadBytes('\n')
-			if rerr != nil && rerr != io.EOF {
-				readErr <- fmt.Errorf("%s:%d: %w", d.planPath, n, rerr)
+		for {
+			l, err := lr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				readErr = err
+				break
+			}
+			if only != nil {
+				keep, more := only(l)
+				if !more {
+					break
+				}
+				if !keep {
+					continue
+				}
+			}
+			b.pls = append(b.pls, planLine(l))
+			b.ns = append(b.ns, l.N)
+			if len(b.pls) == planBatchLines && !send() {
 				return
 			}
-			if len(raw) > 0 {
-				b.raw = append(b.raw, raw)
-			}
-			if rerr == io.EOF {
-				if len(b.raw) > 0 {
-					send()
-				}
-				return
-			}
-			if len(b.raw) == planBatchLines {
-				if !send() {
-					return
-				}
-				b = &planBatch{first: n + 1, done: make(chan struct{})}
-			}
+		}
+		if len(b.pls) > 0 {
+			send()
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range order { // let the reader finish
 		}
 	}()
 	var tr TraceRow
 	for b := range order {
-		<-b.done
 		for k := range b.pls {
-			n := b.first + k
-			if b.err != nil && n == b.errAt {
-				return b.err
-			}
 			pl := &b.pls[k]
-			if pl.EmployeeID == "" {
-				continue // a blank line
-			}
 			if line != nil {
-				if err := line(pl, n); err != nil {
+				if err := line(pl, b.ns[k]); err != nil {
 					return err
 				}
 			}
@@ -202,12 +191,61 @@ func (d *Data) scanPlan(line func(*jsonPlanLine, int) error, row func(*TraceRow)
 			}
 		}
 	}
-	select {
-	case err := <-readErr:
-		return err
-	default:
+	return readErr // set before order closed
+}
+
+// planLine is the report's shape of a decoded plan line.
+func planLine(l *lineage.Line) jsonPlanLine {
+	pl := jsonPlanLine{EmployeeID: l.EmployeeID, Creates: l.Creates, LeaveOut: l.LeaveOut, Attrs: planAttrs(l.Attrs)}
+	if rn := l.Rename; rn != nil {
+		pl.Rename = &jsonRename{From: rn.From, NewEmployeeID: rn.NewEmployeeID, NewLogin: rn.NewLogin, Source: planSource(rn.Source)}
+	}
+	if len(l.Refs) > 0 {
+		pl.Refs = make([]jsonRef, len(l.Refs))
+		for i := range l.Refs {
+			r := &l.Refs[i]
+			pl.Refs[i] = jsonRef{Kind: string(r.Kind), Schema: r.Schema, Path: r.Path, Primary: r.Primary, Target: r.Target,
+				Attrs: planAttrs(r.Attrs), Source: planSource(r.Source()), Row: r.Row()}
+		}
+	}
+	if len(l.Records) > 0 {
+		pl.Records = make([]jsonPos, len(l.Records))
+		for i, p := range l.Records {
+			pl.Records[i] = jsonPos{File: p.File, Line: p.Line}
+		}
+	}
+	if len(l.Operations) > 0 {
+		pl.Operations = make([]jsonOp, len(l.Operations))
+		for i, o := range l.Operations {
+			pl.Operations[i] = jsonOp{Bulk: o.Bulk, Index: o.Index, Phase: o.Phase, Method: o.Method, Path: o.Path}
+		}
+	}
+	return pl
+}
+
+func planAttrs(attrs []model.Attr) []jsonAttr {
+	if len(attrs) == 0 {
 		return nil
 	}
+	out := make([]jsonAttr, len(attrs))
+	for i := range attrs {
+		a := &attrs[i]
+		ja := &out[i]
+		*ja = jsonAttr{Schema: a.Schema(), Path: a.Path(), Source: planSource(a.Source()), Row: a.Row()}
+		switch {
+		case a.Kind() == model.AttrMember:
+			ja.IsMember, ja.Member, ja.Present = true, a.Member(), a.Present()
+		case a.Type == model.StringValue:
+			ja.Value = a.Str
+		case a.Type == model.BoolValue:
+			ja.Value = strconv.FormatBool(a.Bool)
+		}
+	}
+	return out
+}
+
+func planSource(s model.Source) jsonSource {
+	return jsonSource{File: s.File, Line: s.Line, Field: s.Field, Name: s.Name}
 }
 
 // rowCount is the number of trace rows rows makes of pl.
@@ -313,24 +351,16 @@ func (d *Data) rows(pl *jsonPlanLine, r *TraceRow, fn func(*TraceRow) error) err
 	return nil
 }
 
-// attrValue renders a value: strings as they are, other JSON compactly,
-// members as "add X" or "remove X".
+// attrValue renders a value: strings as they are, booleans as true or
+// false, members as "add X" or "remove X".
 func attrValue(a *jsonAttr) string {
-	if isMember(a.Kind) {
+	if a.IsMember {
 		if a.Present {
 			return "add " + a.Member
 		}
 		return "remove " + a.Member
 	}
-	var s string
-	if json.Unmarshal(a.Value, &s) == nil {
-		return s
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, a.Value) == nil {
-		return buf.String()
-	}
-	return string(a.Value)
+	return a.Value
 }
 
 // recordPos is the input record src belongs to: the record at src's

@@ -2,7 +2,6 @@ package submit
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
@@ -79,8 +79,8 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// readPlan decodes every line of plan.jsonl into a change set and hashes
-// the file.
+// readPlan decodes every employee of plan.jsonl into a change set (package
+// lineage) and hashes the file.
 func (r *Run) readPlan(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -88,25 +88,17 @@ func (r *Run) readPlan(path string) error {
 	}
 	defer f.Close()
 	h := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(f, h), 1<<20)
-	for line := 1; ; line++ {
-		b, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(b)) > 0 {
-			cs := new(model.ChangeSet)
-			if uerr := json.Unmarshal(b, cs); uerr != nil {
-				return fmt.Errorf("%s:%d: %w (the file is damaged: convert again)", path, line, uerr)
-			}
-			if cs.EmployeeID == "" {
-				return fmt.Errorf("%s:%d: a change set without an employeeId (the file is damaged: convert again)", path, line)
-			}
-			r.Sets = append(r.Sets, cs)
-		}
+	lr := lineage.NewReader(io.TeeReader(f, h))
+	lr.File = path
+	for {
+		l, err := lr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return err
 		}
+		r.Sets = append(r.Sets, l.ChangeSet)
 	}
 	r.PlanHash = hex.EncodeToString(h.Sum(nil))
 	return nil

@@ -1,0 +1,68 @@
+// Package lineage writes and reads plan.jsonl: every employee's change set
+// (model.ChangeSet) with each value's lineage, and the operations it
+// became (OpRef). submit rebuilds the operations from it, the report
+// traces every value through it and `upsmigrate lineage` shows one
+// employee's; so the encoding is lossless, yet compact: what the values
+// of many employees share is written once, in dictionary lines, and each
+// employee's line refers to it by number.
+//
+// # Format (version 2)
+//
+// One JSON object a line; the first key says what the line is. Blank
+// lines are ignored.
+//
+//	{"plan":"upsmigrate","version":2}
+//	{"file":1,"path":"in/feed.csv"}
+//	{"site":1,"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"name.givenName","field":"2","name":"First Name","row":"mapping/tables/305.csv:3"}
+//	{"site":2,"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Role","path":"roles","kind":1,"member":"EXP_APPROVER","field":"64","name":"Approver","row":"mapping/tables/305.csv:65"}
+//	{"ref":1,"kind":"approver","schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Approver","path":"report","primary":true,"field":"59","name":"Report approver","row":"mapping/tables/305.csv:60"}
+//	{"emp":"E1","creates":true,"records":[[1,2]],"attrs":[[1,"Dana"],[2,true]],"refs":[[1,"E7"]],"ops":[["bulk-0001.json",0,1,"POST","/Users","emp-E1"]]}
+//
+// The first line is the header: the format and its version. A reader
+// refuses a file without it (written by an upsmigrate before this format)
+// or of another version, saying to run convert again.
+//
+// Dictionary lines come before the first line that uses them, numbered
+// from 1 in order of first use, each kind on its own: the dictionary is
+// the file's, built as employees are written, in whatever order they come
+// (no pass over the whole plan first).
+//
+//   - file: an input file path.
+//   - site: a value's target and source field: the schema URN, the path in
+//     it, the kind (1: a member of a multi-valued attribute, whose member is
+//     "member"; absent: a value set), the source field's key and name, and
+//     the mapping-table row. Field and name are those of the value's input
+//     field (model.Attr.Source), so one mapping row reading fields of
+//     several names has a site for each.
+//   - ref: the slot of a reference to another employee (kind, schema,
+//     path, primary) and its source field and mapping row.
+//
+// An employee line ("emp": the Employee ID) holds:
+//
+//   - creates: true when a record able to create the user contributed
+//     (absent: false).
+//   - rename: {"from","newEmployeeId","newLogin","source":{"file","line",
+//     "field","name"}}, the file by number.
+//   - records: the input records that contributed, [file, line] each (null
+//     when there are none).
+//   - at: further [file, line] positions of values that are not the start
+//     of a record (a V1 XML value on a line of its own, a mapping default).
+//   - attrs: the values, [site, value] or [site, value, position]: the value
+//     is a string, true or false (null: none); of a member site, true makes
+//     the member present and false absent. The position numbers records
+//     and then at from 0, and 0 is left out: the source of the value is
+//     the position's file and line with the site's field and name.
+//   - refs: references, [ref, target] or [ref, target, position] or [ref,
+//     target, position, attrs] (a delegate's element values, as attrs).
+//   - leaveOut: the extensions (URNs) left out of the user when it is
+//     created.
+//   - ops: the operations, [bulk, index, phase, method, path] and the
+//     bulkId when there is one.
+//
+// Everything else a value has in memory (the record's other fields, the
+// mapping engine's shared parts) was never part of the lineage: Writer
+// keeps exactly what model.ChangeSet's JSON form holds (AppendJSON), and
+// Reader gives back change sets whose JSON form is byte for byte the
+// original's. With jq: `jq -c 'select(.emp=="E1")' plan.jsonl` finds an
+// employee, `jq -c 'select(.site)'` lists the sites.
+package lineage

@@ -1,0 +1,76 @@
+package lineage
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// Format and Version are the header's "plan" and "version": the format
+// this package writes, the only one it reads.
+const (
+	Format  = "upsmigrate"
+	Version = 2
+)
+
+// FileName is the name of the plan in a convert output directory.
+const FileName = "plan.jsonl"
+
+// OpRef says where an employee's operation landed: bulk file, index, method
+// and path; it completes a value's lineage from input to request.
+type OpRef struct {
+	Bulk   string `json:"bulk"`
+	Index  int    `json:"index"`
+	Phase  int    `json:"phase"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	BulkID string `json:"bulkId,omitempty"`
+}
+
+// Line is one employee of a plan: the change set with its lineage and the
+// operations it became. The parts its values share (model.Site,
+// model.Origin, Ref.Primary) are shared with the other lines a Reader
+// returns and must not be modified.
+type Line struct {
+	*model.ChangeSet
+	Operations []OpRef
+	// N is the 1-based line of the file the employee is on (0 for a
+	// Line not read from a file).
+	N int
+}
+
+// ErrVersion says a plan is not in the format this upsmigrate reads: an
+// older or newer upsmigrate wrote it. Convert again to rewrite it.
+var ErrVersion = errors.New("plan.jsonl is not in the format this upsmigrate reads")
+
+// Error is an error in a plan file, at its line and 1-based byte column
+// (0 when the whole line is meant).
+type Error struct {
+	File string
+	Line int
+	Col  int
+	Err  error
+}
+
+func (e *Error) Error() string {
+	s := e.File
+	if e.Line > 0 {
+		s += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Line > 0 && e.Col > 0 {
+		s += ":" + strconv.Itoa(e.Col)
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// versionError is an ErrVersion saying what the file is.
+type versionError string
+
+func (e versionError) Error() string {
+	return string(e) + "; this upsmigrate reads plan format " + strconv.Itoa(Version) + ": run 'upsmigrate convert' again to rewrite it"
+}
+
+func (e versionError) Is(target error) bool { return target == ErrVersion }

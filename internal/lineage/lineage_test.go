@@ -1,0 +1,240 @@
+package lineage
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func ptr[T any](v T) *T { return &v }
+
+// flatRecord is a 305 record's origin: its fields' keys and names, shared
+// with every record of the type as the readers share them.
+var (
+	keys305   = []string{"1", "2", "3", "4", "5"}
+	names305  = []string{"Record Type", "First Name", "Middle Name", "", "Employee ID"}
+	rowGiven  = &model.Site{Schema: model.SchemaCore, Path: "name.givenName", Field: "2", Name: "Given", Row: "mapping/tables/305.csv:3"}
+	rowFamily = &model.Site{Schema: model.SchemaCore, Path: "name.familyName", Field: "4", Name: "Last Name", Row: "mapping/tables/305.csv:5"}
+	rowRole   = &model.Site{Schema: model.SchemaRole, Path: "roles", Kind: model.AttrMember, Member: "EXP_APPROVER", Field: "64", Name: "Approver", Row: "mapping/tables/305.csv:65"}
+	rowEnt    = &model.Site{Schema: model.SchemaCore, Path: "entitlements", Kind: model.AttrMember, Field: "66", Row: "mapping/tables/305.csv:67"}
+	rowActive = &model.Site{Schema: model.SchemaCore, Path: "active", Field: "15", Name: "Active", Row: "mapping/tables/305.csv:16"}
+)
+
+func origin(file string, line int) *model.Origin {
+	return &model.Origin{Pos: model.Position{File: file, Line: line}, Keys: keys305, Names: names305}
+}
+
+// sampleLines are change sets of every shape the encoding knows.
+func sampleLines() []Line {
+	o2, o3 := origin("in/feed.csv", 2), origin("in/feed.csv", 3)
+	xml := &model.Origin{Pos: model.Position{File: "in/users.xml", Line: 20}, Keys: []string{"Department", "Title"}, Lines: []int{24, 0}}
+	return []Line{
+		{ChangeSet: &model.ChangeSet{EmployeeID: "E1", Creates: true,
+			Attrs: []model.Attr{
+				{Site: rowGiven, Origin: o2, Field: 2, Type: model.StringValue, Str: `Dana <&> "Q" \ é ☃ ` + "\t\u2028"},
+				{Site: rowFamily, Origin: o2, Field: 4, Type: model.StringValue, Str: "Whitfield"}, // no name in the record: the site's
+				{Site: rowActive, Origin: o2, Field: 0, Type: model.BoolValue, Bool: true},
+				{Site: rowRole, Origin: o2, Bool: true},
+				{Site: rowEnt, Origin: o3, Str: "Travel"},
+				{Site: rowEnt, Origin: o3, Str: "Expense", Bool: true},
+				model.NewAttr(model.SchemaSpendUser, "reimbursementCurrency", "USD", model.Source{File: "mapping/defaults.csv", Line: 5, Field: "value", Name: "default"}, "mapping/defaults.csv:5"),
+				model.NewAttr(model.SchemaSpendUser, "ledgerCode", nil, model.Source{File: "in/feed.csv", Line: 2, Field: "12"}, ""),
+			},
+			Refs: []model.Ref{
+				{Kind: model.RefDelegate, Schema: model.SchemaDelegate, Path: "expense", Target: "E2", Origin: o2, Site: &model.Site{Field: "69", Name: "Delegate ID", Row: "mapping/tables/305.csv:70"},
+					Attrs: []model.Attr{model.NewAttr(model.SchemaDelegate, "canPrepare", true, model.Source{File: "in/feed.csv", Line: 2, Field: "70", Name: "Can Prepare"}, "mapping/tables/305.csv:71")}},
+				{Kind: model.RefApprover, Schema: model.SchemaApprover, Path: "report", Primary: ptr(true), Target: "E7", Origin: o3, Field: 5},
+				{Kind: model.RefApprover, Schema: model.SchemaApprover, Path: "report", Primary: ptr(false), Target: "E8"},
+			},
+			Records:  []model.Position{{File: "in/feed.csv", Line: 2}, {File: "in/feed.csv", Line: 3}},
+			LeaveOut: []string{model.SchemaTravel},
+		}, Operations: []OpRef{{Bulk: "bulk-0002.json", Index: 0, Phase: 1, Method: "POST", Path: "/Users", BulkID: "emp-E1"},
+			{Bulk: "bulk-0003.json", Index: 4, Phase: 2, Method: "PATCH", Path: "/Users/bulkId:emp-E1"}}},
+		{ChangeSet: &model.ChangeSet{EmployeeID: "E2",
+			Rename: &model.Rename{From: "E9", NewEmployeeID: "E2", NewLogin: "e2@example.com", Source: model.Source{File: "in/320.csv", Line: 4, Field: "3", Name: "New Employee ID"}},
+			Attrs: []model.Attr{
+				{Site: &model.Site{Schema: model.SchemaEnterprise, Path: "department", Field: "Department", Row: "mapping/tables/v1.csv:12"}, Origin: xml, Field: 1, Type: model.StringValue, Str: "Finance"},
+				{Site: rowGiven, Origin: o2, Field: 2, Type: model.StringValue, Str: "Eve"},
+			},
+			Records: []model.Position{{File: "in/320.csv", Line: 4}, {File: "in/users.xml", Line: 20}},
+		}, Operations: []OpRef{{Bulk: "bulk-0001.json", Index: 0, Phase: 0, Method: "PATCH", Path: "/Users/bulkId:emp-E9"}}},
+		{ChangeSet: &model.ChangeSet{EmployeeID: "E3", Records: []model.Position{}}, Operations: []OpRef{}},
+		{ChangeSet: &model.ChangeSet{EmployeeID: "E4 \"odd\"", Attrs: []model.Attr{{Site: rowGiven, Type: model.StringValue, Str: "no origin"}}}},
+	}
+}
+
+// encode writes lines as a plan.
+func encode(t *testing.T, lines []Line) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := NewWriter(&b)
+	for _, l := range lines {
+		if err := w.Write(l.ChangeSet, l.Operations); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// decode reads every line of a plan.
+func decode(t *testing.T, plan []byte) []*Line {
+	t.Helper()
+	var out []*Line
+	r := NewReader(bytes.NewReader(plan))
+	for {
+		l, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, l)
+	}
+}
+
+// Equal reports where got differs from want: its change set's JSON form
+// (every value with its target and source) or its operations.
+func equal(got, want *Line) string {
+	g, w := got.AppendJSON(nil), want.AppendJSON(nil)
+	if !bytes.Equal(g, w) {
+		return "change set\n got " + string(g) + "\nwant " + string(w)
+	}
+	if len(got.Operations) != len(want.Operations) || len(want.Operations) > 0 && !reflect.DeepEqual(got.Operations, want.Operations) {
+		return "operations differ"
+	}
+	return ""
+}
+
+func TestRoundTrip(t *testing.T) {
+	want := sampleLines()
+	plan := encode(t, want)
+	got := decode(t, plan)
+	if len(got) != len(want) {
+		t.Fatalf("%d lines back, %d written", len(got), len(want))
+	}
+	for i := range want {
+		if d := equal(got[i], &want[i]); d != "" {
+			t.Errorf("line %d (%s): %s", i, want[i].EmployeeID, d)
+		}
+		if got[i].N == 0 {
+			t.Errorf("line %d: no line number", i)
+		}
+	}
+	// Written again, the decoded lines give the same bytes.
+	var again []Line
+	for _, l := range got {
+		again = append(again, *l)
+	}
+	if b := encode(t, again); !bytes.Equal(b, plan) {
+		t.Errorf("re-encoding differs:\n%s\n%s", b, plan)
+	}
+	golden := filepath.Join("testdata", "sample.jsonl")
+	if *update {
+		if err := os.WriteFile(golden, plan, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := os.ReadFile(golden); err != nil || !bytes.Equal(b, plan) {
+		t.Errorf("the encoding differs from %s (run go test -update after checking the change): %v\n%s", golden, err, plan)
+	}
+}
+
+// TestAnyOrder: the dictionary follows the order the employees come in;
+// each order reads back to the same lines.
+func TestAnyOrder(t *testing.T) {
+	lines := sampleLines()
+	rev := []Line{lines[3], lines[1], lines[2], lines[0]}
+	got := decode(t, encode(t, rev))
+	for i := range rev {
+		if d := equal(got[i], &rev[i]); d != "" {
+			t.Errorf("line %d: %s", i, d)
+		}
+	}
+}
+
+func TestEmptyPlan(t *testing.T) {
+	plan := encode(t, nil)
+	if want := `{"plan":"upsmigrate","version":2}` + "\n"; string(plan) != want {
+		t.Errorf("empty plan %q, want %q", plan, want)
+	}
+	if got := decode(t, plan); len(got) != 0 {
+		t.Errorf("%d lines in an empty plan", len(got))
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	head := `{"plan":"upsmigrate","version":2}` + "\n"
+	dict := head + `{"file":1,"path":"a.csv"}` + "\n" + `{"site":1,"schema":"s","path":"p"}` + "\n"
+	for _, tc := range []struct {
+		name, plan string
+		version    bool   // an ErrVersion
+		want       string // in the message
+	}{
+		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan format 2: run 'upsmigrate convert' again to rewrite it"},
+		{"newer version", `{"plan":"upsmigrate","version":3}` + "\n", true, "plan.jsonl:1: plan format 3, of another upsmigrate; this upsmigrate reads plan format 2"},
+		{"no version", `{"plan":"upsmigrate"}` + "\n", true, "a format header without a version;"},
+		{"other format", `{"plan":"other","version":2}` + "\n", true, `not an upsmigrate plan (format "other");`},
+		{"empty file", "", true, "plan.jsonl: empty: no format header;"},
+		{"not JSON", head + "\n" + "not json\n", false, "plan.jsonl:3:1: expected '{', found \"not json\" (the file is damaged: run 'upsmigrate convert' again)"},
+		{"unknown line", head + `{"who":1}` + "\n", false, `plan.jsonl:2:2: unknown line "who"`},
+		{"undefined site", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[2,"x"]]}` + "\n", false, "plan.jsonl:4:41: site 2 is not defined above"},
+		{"undefined file", head + `{"emp":"E1","records":[[1,2]]}` + "\n", false, "plan.jsonl:2:25: file 1 is not defined above"},
+		{"position out of range", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[1,"x",1]]}` + "\n", false, "position 1 is not among the 1 of the employee"},
+		{"no position", dict + `{"emp":"E1","attrs":[[1,"x"]]}` + "\n", false, "a value without a position"},
+		{"entry out of order", head + `{"file":2,"path":"a"}` + "\n", false, "plan.jsonl:2:9: entry 2 where 1 comes next"},
+		{"no employee id", dict + `{"emp":"","records":[]}` + "\n", false, "an employee without an ID"},
+		{"bad value", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[1,7]]}` + "\n", false, "expected a string, true, false or null, found \"7]]}\""},
+		{"trailing garbage", dict + `{"emp":"E1","records":[]} x` + "\n", false, "unexpected \"x\" after the object"},
+		{"unterminated", dict + `{"emp":"E1` + "\n", false, "unterminated string"},
+		{"second header", head + head, false, "a second header"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(tc.plan))
+			var err error
+			for err == nil {
+				_, err = r.Next()
+			}
+			if err == io.EOF {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, ErrVersion) != tc.version {
+				t.Errorf("errors.Is(ErrVersion) = %v, want %v: %v", !tc.version, tc.version, err)
+			}
+			var le *Error
+			if !errors.As(err, &le) {
+				t.Errorf("%T, want an *Error", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadToleratesJQ: a plan rewritten by jq -c (keys reordered within
+// lines it does not reorder, unknown keys added, blank lines) reads the
+// same.
+func TestReadToleratesExtras(t *testing.T) {
+	plan := `{"plan":"upsmigrate","version":2,"note":"x"}` + "\n\n" +
+		`{"file":1,"path":"a.csv","extra":[1,{"b":null}]}` + "\n" +
+		`{"site":1,"schema":"s","path":"p","extra":-1.5e3}` + "\n" +
+		` {"emp":"E1","records":[[1,2]],"attrs":[[1,"\u00e9\ud83d\ude00\/"]],"ops":[],"extra":true} ` + "\n"
+	got := decode(t, []byte(plan))
+	if len(got) != 1 || got[0].Attrs[0].Str != "é😀/" || got[0].Attrs[0].Source().File != "a.csv" || got[0].N != 5 {
+		t.Fatalf("got %+v", got)
+	}
+}

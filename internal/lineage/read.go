@@ -1,0 +1,466 @@
+package lineage
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// Reader reads a plan one employee at a time, keeping only the
+// dictionary. It is not safe for concurrent use.
+type Reader struct {
+	// File names the plan in errors; FileName unless set.
+	File string
+
+	br     *bufio.Reader
+	long   []byte // a line longer than br's buffer
+	n      int    // lines read
+	header bool
+
+	files []string
+	sites []*model.Site
+	refs  []refEntry
+
+	pos     []model.Position
+	origins []*model.Origin
+	attrs   []model.Attr // the current line's, copied out at its end
+	refList []model.Ref
+}
+
+// refEntry is a decoded ref dictionary line.
+type refEntry struct {
+	kind         model.RefKind
+	schema, path string
+	primary      *bool
+	site         *model.Site // field, name and row
+}
+
+// NewReader returns a Reader of the plan r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{File: FileName, br: bufio.NewReaderSize(r, 1<<20)}
+}
+
+// Next returns the next employee, io.EOF after the last. A file without
+// the header, or with another version's, is an error wrapping ErrVersion;
+// any other error is an *Error at the line and column.
+func (r *Reader) Next() (*Line, error) {
+	for {
+		text, err := r.readLine()
+		if err == io.EOF && !r.header {
+			return nil, r.errorAt(0, versionError("empty: no format header"))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(text)) == 0 {
+			continue
+		}
+		p := parser{s: string(text)}
+		line, err := r.parse(&p)
+		if err != nil {
+			return nil, err
+		}
+		if line != nil {
+			return line, nil
+		}
+	}
+}
+
+// readLine returns the next line without its newline; it is valid until
+// the next call.
+func (r *Reader) readLine() ([]byte, error) {
+	b, err := r.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		r.long = append(r.long[:0], b...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			b, err = r.br.ReadSlice('\n')
+			r.long = append(r.long, b...)
+		}
+		b = r.long
+	}
+	if err != nil && err != io.EOF {
+		return nil, &Error{File: r.File, Line: r.n + 1, Err: err}
+	}
+	if err == io.EOF && len(b) == 0 {
+		return nil, io.EOF
+	}
+	r.n++
+	return bytes.TrimSuffix(b, []byte{'\n'}), nil
+}
+
+func (r *Reader) errorAt(col int, err error) error {
+	return &Error{File: r.File, Line: r.n, Col: col, Err: err}
+}
+
+// damaged is the error of a line that does not parse.
+func (r *Reader) damaged(p *parser) error {
+	return r.errorAt(p.errAt+1, fmt.Errorf("%w (the file is damaged: run 'upsmigrate convert' again)", p.err))
+}
+
+// parse reads one line: the employee, or nil for the header or a
+// dictionary line.
+func (r *Reader) parse(p *parser) (*Line, error) {
+	p.expect('{')
+	key, keyAt := "", p.i
+	if p.peek() != '}' {
+		keyAt = p.i
+		key = p.str()
+		p.expect(':')
+	}
+	if p.err != nil {
+		return nil, r.damaged(p)
+	}
+	if !r.header {
+		if key != "plan" {
+			if key == "employeeId" {
+				return nil, r.errorAt(0, versionError("written by an older upsmigrate (no format header)"))
+			}
+			return nil, r.errorAt(0, versionError("no format header"))
+		}
+		return nil, r.parseHeader(p)
+	}
+	var line *Line
+	switch key {
+	case "emp":
+		line = r.employee(p)
+	case "file":
+		r.dictionary(p, len(r.files), func(k string) bool {
+			if k != "path" {
+				return false
+			}
+			r.files = append(r.files, p.str())
+			return true
+		})
+	case "site":
+		s := new(model.Site)
+		r.dictionary(p, len(r.sites), func(k string) bool { return readSiteKey(p, s, k) })
+		r.sites = append(r.sites, s)
+	case "ref":
+		e := refEntry{site: new(model.Site)}
+		r.dictionary(p, len(r.refs), func(k string) bool {
+			switch k {
+			case "kind":
+				e.kind = model.RefKind(p.str())
+			case "schema":
+				e.schema = p.str()
+			case "path":
+				e.path = p.str()
+			case "primary":
+				b := p.boolean()
+				e.primary = &b
+			default:
+				return readSiteKey(p, e.site, k)
+			}
+			return true
+		})
+		r.refs = append(r.refs, e)
+	case "plan":
+		p.fail("a second header")
+	default:
+		p.i = keyAt
+		p.fail("unknown line %q: want emp, file, site or ref first", key)
+	}
+	p.end()
+	if p.err != nil {
+		return nil, r.damaged(p)
+	}
+	return line, nil
+}
+
+func (r *Reader) parseHeader(p *parser) error {
+	format := p.str()
+	version := -1
+	for p.more(1, '}') {
+		k := p.str()
+		p.expect(':')
+		if k == "version" {
+			version = p.num()
+		} else {
+			p.skip()
+		}
+	}
+	p.end()
+	switch {
+	case p.err != nil:
+		return r.damaged(p)
+	case format != Format:
+		return r.errorAt(0, versionError(fmt.Sprintf("not an upsmigrate plan (format %q)", format)))
+	case version == -1:
+		return r.errorAt(0, versionError("a format header without a version"))
+	case version != Version:
+		return r.errorAt(0, versionError("plan format "+strconv.Itoa(version)+", of another upsmigrate"))
+	}
+	r.header = true
+	return nil
+}
+
+// dictionary reads the rest of a dictionary line after its number: have
+// entries are defined, so the number must be have+1; fn reads the value
+// of each key it knows and reports whether it did.
+func (r *Reader) dictionary(p *parser, have int, fn func(key string) bool) {
+	at := p.i
+	if n := p.num(); p.err == nil && n != have+1 {
+		p.i = at
+		p.fail("entry %d where %d comes next", n, have+1)
+	}
+	for p.more(1, '}') {
+		k := p.str()
+		p.expect(':')
+		if p.err == nil && !fn(k) {
+			p.skip()
+		}
+	}
+}
+
+// readSiteKey reads the value of key k of a site line into s.
+func readSiteKey(p *parser, s *model.Site, k string) bool {
+	switch k {
+	case "schema":
+		s.Schema = p.str()
+	case "path":
+		s.Path = p.str()
+	case "kind":
+		s.Kind = model.AttrKind(p.num())
+		if s.Kind != model.AttrSet && s.Kind != model.AttrMember {
+			p.fail("unknown kind %d", s.Kind)
+		}
+	case "member":
+		s.Member = p.str()
+	case "field":
+		s.Field = p.str()
+	case "name":
+		s.Name = p.str()
+	case "row":
+		s.Row = p.str()
+	default:
+		return false
+	}
+	return true
+}
+
+// employee reads the rest of an employee line.
+func (r *Reader) employee(p *parser) *Line {
+	p.ws()
+	at := p.i
+	cs := &model.ChangeSet{EmployeeID: p.str()}
+	line := &Line{ChangeSet: cs, N: r.n}
+	if cs.EmployeeID == "" && p.err == nil {
+		p.i = at
+		p.fail("an employee without an ID")
+	}
+	r.pos = r.pos[:0]
+	clear(r.origins)
+	r.origins = r.origins[:0]
+	for p.more(1, '}') {
+		k := p.str()
+		p.expect(':')
+		switch k {
+		case "creates":
+			cs.Creates = p.boolean()
+		case "rename":
+			cs.Rename = r.rename(p)
+		case "records":
+			if p.null() {
+				break
+			}
+			cs.Records = r.positions(p, []model.Position{})
+			r.pos = append(r.pos, cs.Records...)
+		case "at":
+			r.pos = r.positions(p, r.pos)
+		case "attrs":
+			r.attrs = r.attrs[:0]
+			p.array(func(int) {
+				r.attrs = append(r.attrs, model.Attr{})
+				r.attr(p, &r.attrs[len(r.attrs)-1])
+			})
+			cs.Attrs = slices.Clone(r.attrs)
+		case "refs":
+			r.refList = r.refList[:0]
+			p.array(func(int) {
+				r.refList = append(r.refList, model.Ref{})
+				r.ref(p, &r.refList[len(r.refList)-1])
+			})
+			cs.Refs = slices.Clone(r.refList)
+		case "leaveOut":
+			p.array(func(int) { cs.LeaveOut = append(cs.LeaveOut, p.str()) })
+		case "ops":
+			line.Operations = []OpRef{}
+			p.array(func(int) { line.Operations = append(line.Operations, r.op(p)) })
+		default:
+			p.skip()
+		}
+	}
+	return line
+}
+
+func (r *Reader) rename(p *parser) *model.Rename {
+	rn := new(model.Rename)
+	p.object(func(k string) {
+		switch k {
+		case "from":
+			rn.From = p.str()
+		case "newEmployeeId":
+			rn.NewEmployeeID = p.str()
+		case "newLogin":
+			rn.NewLogin = p.str()
+		case "source":
+			p.object(func(k string) {
+				switch k {
+				case "file":
+					rn.Source.File = r.file(p)
+				case "line":
+					rn.Source.Line = p.num()
+				case "field":
+					rn.Source.Field = p.str()
+				case "name":
+					rn.Source.Name = p.str()
+				default:
+					p.skip()
+				}
+			})
+		default:
+			p.skip()
+		}
+	})
+	return rn
+}
+
+// positions appends the [file, line] pairs of an array to dst.
+func (r *Reader) positions(p *parser, dst []model.Position) []model.Position {
+	p.array(func(int) {
+		var pos model.Position
+		p.expect('[')
+		pos.File = r.file(p)
+		p.expect(',')
+		pos.Line = p.num()
+		p.expect(']')
+		dst = append(dst, pos)
+	})
+	return dst
+}
+
+// file reads a file number.
+func (r *Reader) file(p *parser) string {
+	at := p.i
+	n := p.num()
+	if p.err == nil && (n < 1 || n > len(r.files)) {
+		p.i = at
+		p.fail("file %d is not defined above", n)
+		return ""
+	}
+	if n < 1 {
+		return ""
+	}
+	return r.files[n-1]
+}
+
+// origin reads an optional position number (0 when the list ends first).
+func (r *Reader) origin(p *parser) *model.Origin {
+	i := 0
+	if p.peek() == ',' {
+		p.i++
+		at := p.i
+		if i = p.num(); p.err == nil && (i < 0 || i >= len(r.pos)) {
+			p.i = at
+			p.fail("position %d is not among the %d of the employee", i, len(r.pos))
+			return nil
+		}
+	}
+	if p.err != nil {
+		return nil
+	}
+	if i >= len(r.pos) {
+		p.fail("a value without a position (no records or at before it)")
+		return nil
+	}
+	for len(r.origins) <= i {
+		r.origins = append(r.origins, nil)
+	}
+	if r.origins[i] == nil {
+		r.origins[i] = &model.Origin{Pos: r.pos[i]}
+	}
+	return r.origins[i]
+}
+
+// attr reads [site, value] or [site, value, position] into a, a zero Attr.
+func (r *Reader) attr(p *parser, a *model.Attr) {
+	p.expect('[')
+	at := p.i
+	n := p.num()
+	if p.err == nil && (n < 1 || n > len(r.sites)) {
+		p.i = at
+		p.fail("site %d is not defined above", n)
+	}
+	if p.err != nil {
+		return
+	}
+	a.Site = r.sites[n-1]
+	p.expect(',')
+	switch c := p.peek(); {
+	case a.Site.Kind == model.AttrMember:
+		a.Bool = p.boolean()
+	case c == '"':
+		a.Type, a.Str = model.StringValue, p.str()
+	case c == 't' || c == 'f':
+		a.Type, a.Bool = model.BoolValue, p.boolean()
+	case !p.null():
+		p.fail("expected a string, true, false or null, found %s", p.what())
+	}
+	a.Origin = r.origin(p)
+	p.expect(']')
+}
+
+// ref reads [ref, target], optionally followed by the position and the
+// element's attrs, into ref, a zero Ref.
+func (r *Reader) ref(p *parser, ref *model.Ref) {
+	p.expect('[')
+	at := p.i
+	n := p.num()
+	if p.err == nil && (n < 1 || n > len(r.refs)) {
+		p.i = at
+		p.fail("ref %d is not defined above", n)
+	}
+	if p.err != nil {
+		return
+	}
+	e := &r.refs[n-1]
+	ref.Kind, ref.Schema, ref.Path, ref.Primary, ref.Site = e.kind, e.schema, e.path, e.primary, e.site
+	p.expect(',')
+	ref.Target = p.str()
+	ref.Origin = r.origin(p)
+	if p.peek() == ',' {
+		p.i++
+		p.array(func(int) {
+			ref.Attrs = append(ref.Attrs, model.Attr{})
+			r.attr(p, &ref.Attrs[len(ref.Attrs)-1])
+		})
+	}
+	p.expect(']')
+}
+
+// op reads [bulk, index, phase, method, path] with an optional bulkId.
+func (r *Reader) op(p *parser) OpRef {
+	var o OpRef
+	p.expect('[')
+	o.Bulk = p.str()
+	p.expect(',')
+	o.Index = p.num()
+	p.expect(',')
+	o.Phase = p.num()
+	p.expect(',')
+	o.Method = p.str()
+	p.expect(',')
+	o.Path = p.str()
+	if p.peek() == ',' {
+		p.i++
+		o.BulkID = p.str()
+	}
+	p.expect(']')
+	return o
+}

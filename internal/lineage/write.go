@@ -1,0 +1,358 @@
+package lineage
+
+import (
+	"io"
+
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// flushAt is the size of the buffer past which Write hands it on.
+const flushAt = 256 << 10
+
+// Writer writes a plan: the header, then each employee's line after the
+// dictionary lines it is the first to use. Employees may come in any order.
+// A Writer is not safe for concurrent use; call Flush at the end.
+type Writer struct {
+	w    io.Writer
+	buf  []byte // what is not yet handed to w
+	line []byte // the employee line being built
+	err  error
+
+	files map[string]int
+	sites map[siteKey]int
+	refs  map[refKey]int
+
+	pos  []model.Position // positions of the current line: records, then at
+	vpos []int            // position of each value of the current line, in writing order
+}
+
+// siteKey is a site's content: what a value shares with the values of
+// other employees mapped by the same row from a field of the same name.
+type siteKey struct {
+	schema, path             string
+	kind                     model.AttrKind
+	member, field, name, row string
+}
+
+// refKey is a ref's content.
+type refKey struct {
+	kind             model.RefKind
+	schema, path     string
+	primary          int8 // 0: none, 1: primary, 2: secondary
+	field, name, row string
+}
+
+// NewWriter returns a Writer to w; the header is written with the first
+// employee or by Flush.
+func NewWriter(w io.Writer) *Writer {
+	lw := &Writer{w: w, files: map[string]int{}, sites: map[siteKey]int{}, refs: map[refKey]int{}}
+	lw.buf = append(lw.buf, `{"plan":`...)
+	lw.buf = jsonw.AppendString(lw.buf, Format)
+	lw.buf = append(lw.buf, `,"version":`...)
+	lw.buf = jsonw.AppendInt(lw.buf, Version)
+	lw.buf = append(lw.buf, "}\n"...)
+	return lw
+}
+
+// Flush writes what is buffered.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.buf) > 0 {
+		_, w.err = w.w.Write(w.buf)
+		w.buf = w.buf[:0]
+	}
+	return w.err
+}
+
+// Write writes the line of cs, which became ops.
+func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.positions(cs)
+	l := append(w.line[:0], `{"emp":`...)
+	l = jsonw.AppendString(l, cs.EmployeeID)
+	if cs.Creates {
+		l = append(l, `,"creates":true`...)
+	}
+	if rn := cs.Rename; rn != nil {
+		l = append(l, `,"rename":{"from":`...)
+		l = jsonw.AppendString(l, rn.From)
+		if rn.NewEmployeeID != "" {
+			l = append(l, `,"newEmployeeId":`...)
+			l = jsonw.AppendString(l, rn.NewEmployeeID)
+		}
+		if rn.NewLogin != "" {
+			l = append(l, `,"newLogin":`...)
+			l = jsonw.AppendString(l, rn.NewLogin)
+		}
+		l = append(l, `,"source":{"file":`...)
+		l = jsonw.AppendInt(l, w.file(rn.Source.File))
+		l = append(l, `,"line":`...)
+		l = jsonw.AppendInt(l, rn.Source.Line)
+		if rn.Source.Field != "" {
+			l = append(l, `,"field":`...)
+			l = jsonw.AppendString(l, rn.Source.Field)
+		}
+		if rn.Source.Name != "" {
+			l = append(l, `,"name":`...)
+			l = jsonw.AppendString(l, rn.Source.Name)
+		}
+		l = append(l, "}}"...)
+	}
+	l = append(l, `,"records":`...)
+	if cs.Records == nil {
+		l = append(l, "null"...)
+	} else {
+		l = w.appendPositions(l, w.pos[:len(cs.Records)])
+	}
+	if len(w.pos) > len(cs.Records) {
+		l = w.appendPositions(append(l, `,"at":`...), w.pos[len(cs.Records):])
+	}
+	vpos := w.vpos
+	if len(cs.Attrs) > 0 {
+		l = append(l, `,"attrs":[`...)
+		for i := range cs.Attrs {
+			if i > 0 {
+				l = append(l, ',')
+			}
+			l = w.appendAttr(l, &cs.Attrs[i], vpos[0])
+			vpos = vpos[1:]
+		}
+		l = append(l, ']')
+	}
+	if len(cs.Refs) > 0 {
+		l = append(l, `,"refs":[`...)
+		for i := range cs.Refs {
+			r := &cs.Refs[i]
+			if i > 0 {
+				l = append(l, ',')
+			}
+			l = append(l, '[')
+			l = jsonw.AppendInt(l, w.ref(r))
+			l = append(l, ',')
+			l = jsonw.AppendString(l, r.Target)
+			p := vpos[0]
+			vpos = vpos[1:]
+			if p != 0 || len(r.Attrs) > 0 {
+				l = append(l, ',')
+				l = jsonw.AppendInt(l, p)
+			}
+			if len(r.Attrs) > 0 {
+				l = append(l, ",["...)
+				for j := range r.Attrs {
+					if j > 0 {
+						l = append(l, ',')
+					}
+					l = w.appendAttr(l, &r.Attrs[j], vpos[0])
+					vpos = vpos[1:]
+				}
+				l = append(l, ']')
+			}
+			l = append(l, ']')
+		}
+		l = append(l, ']')
+	}
+	if len(cs.LeaveOut) > 0 {
+		l = append(l, `,"leaveOut":[`...)
+		for i, u := range cs.LeaveOut {
+			if i > 0 {
+				l = append(l, ',')
+			}
+			l = jsonw.AppendString(l, u)
+		}
+		l = append(l, ']')
+	}
+	l = append(l, `,"ops":[`...)
+	for i := range ops {
+		o := &ops[i]
+		if i > 0 {
+			l = append(l, ',')
+		}
+		l = append(l, '[')
+		l = jsonw.AppendString(l, o.Bulk)
+		l = append(l, ',')
+		l = jsonw.AppendInt(l, o.Index)
+		l = append(l, ',')
+		l = jsonw.AppendInt(l, o.Phase)
+		l = append(l, ',')
+		l = jsonw.AppendString(l, o.Method)
+		l = append(l, ',')
+		l = jsonw.AppendString(l, o.Path)
+		if o.BulkID != "" {
+			l = append(l, ',')
+			l = jsonw.AppendString(l, o.BulkID)
+		}
+		l = append(l, ']')
+	}
+	l = append(l, "]}\n"...)
+	w.line = l
+	w.buf = append(w.buf, l...)
+	if len(w.buf) >= flushAt {
+		return w.Flush()
+	}
+	return nil
+}
+
+// positions fills w.pos with the positions of cs (its records, then the
+// other positions its values come from) and w.vpos with the position of
+// each value, in the order Write writes them.
+func (w *Writer) positions(cs *model.ChangeSet) {
+	w.pos = append(w.pos[:0], cs.Records...)
+	w.vpos = w.vpos[:0]
+	for i := range cs.Attrs {
+		w.vpos = append(w.vpos, w.position(cs.Attrs[i].Source()))
+	}
+	for i := range cs.Refs {
+		r := &cs.Refs[i]
+		w.vpos = append(w.vpos, w.position(r.Source()))
+		for j := range r.Attrs {
+			w.vpos = append(w.vpos, w.position(r.Attrs[j].Source()))
+		}
+	}
+}
+
+// position is the index of src's file and line in w.pos, added when new.
+func (w *Writer) position(src model.Source) int {
+	for i, p := range w.pos {
+		if p.Line == src.Line && p.File == src.File {
+			return i
+		}
+	}
+	w.pos = append(w.pos, model.Position{File: src.File, Line: src.Line})
+	return len(w.pos) - 1
+}
+
+func (w *Writer) appendPositions(l []byte, ps []model.Position) []byte {
+	l = append(l, '[')
+	for i, p := range ps {
+		if i > 0 {
+			l = append(l, ',')
+		}
+		l = append(l, '[')
+		l = jsonw.AppendInt(l, w.file(p.File))
+		l = append(l, ',')
+		l = jsonw.AppendInt(l, p.Line)
+		l = append(l, ']')
+	}
+	return append(l, ']')
+}
+
+// appendAttr appends [site, value] or [site, value, p].
+func (w *Writer) appendAttr(l []byte, a *model.Attr, p int) []byte {
+	l = append(l, '[')
+	l = jsonw.AppendInt(l, w.site(a))
+	l = append(l, ',')
+	switch {
+	case a.Kind() == model.AttrMember:
+		l = jsonw.AppendBool(l, a.Bool)
+	case a.Type == model.StringValue:
+		l = jsonw.AppendString(l, a.Str)
+	case a.Type == model.BoolValue:
+		l = jsonw.AppendBool(l, a.Bool)
+	default:
+		l = append(l, "null"...)
+	}
+	if p != 0 {
+		l = append(l, ',')
+		l = jsonw.AppendInt(l, p)
+	}
+	return append(l, ']')
+}
+
+// file is the number of path, written to the dictionary when new.
+func (w *Writer) file(path string) int {
+	if n, ok := w.files[path]; ok {
+		return n
+	}
+	n := len(w.files) + 1
+	w.files[path] = n
+	w.buf = append(w.buf, `{"file":`...)
+	w.buf = jsonw.AppendInt(w.buf, n)
+	w.buf = append(w.buf, `,"path":`...)
+	w.buf = jsonw.AppendString(w.buf, path)
+	w.buf = append(w.buf, "}\n"...)
+	return n
+}
+
+// site is the number of a's site, written to the dictionary when new.
+func (w *Writer) site(a *model.Attr) int {
+	src := a.Source()
+	k := siteKey{schema: a.Schema(), path: a.Path(), kind: a.Kind(), field: src.Field, name: src.Name, row: a.Row()}
+	if k.kind == model.AttrMember {
+		k.member = a.Member()
+	}
+	if n, ok := w.sites[k]; ok {
+		return n
+	}
+	n := len(w.sites) + 1
+	w.sites[k] = n
+	b := append(w.buf, `{"site":`...)
+	b = jsonw.AppendInt(b, n)
+	b = append(b, `,"schema":`...)
+	b = jsonw.AppendString(b, k.schema)
+	b = append(b, `,"path":`...)
+	b = jsonw.AppendString(b, k.path)
+	if k.kind != model.AttrSet {
+		b = append(b, `,"kind":`...)
+		b = jsonw.AppendInt(b, int(k.kind))
+	}
+	if k.kind == model.AttrMember {
+		b = append(b, `,"member":`...)
+		b = jsonw.AppendString(b, k.member)
+	}
+	w.buf = appendSource(b, k.field, k.name, k.row)
+	return n
+}
+
+// ref is the number of r's slot and source, written to the dictionary
+// when new.
+func (w *Writer) ref(r *model.Ref) int {
+	src := r.Source()
+	k := refKey{kind: r.Kind, schema: r.Schema, path: r.Path, field: src.Field, name: src.Name, row: r.Row()}
+	if r.Primary != nil {
+		k.primary = 2
+		if *r.Primary {
+			k.primary = 1
+		}
+	}
+	if n, ok := w.refs[k]; ok {
+		return n
+	}
+	n := len(w.refs) + 1
+	w.refs[k] = n
+	b := append(w.buf, `{"ref":`...)
+	b = jsonw.AppendInt(b, n)
+	b = append(b, `,"kind":`...)
+	b = jsonw.AppendString(b, string(k.kind))
+	b = append(b, `,"schema":`...)
+	b = jsonw.AppendString(b, k.schema)
+	b = append(b, `,"path":`...)
+	b = jsonw.AppendString(b, k.path)
+	if k.primary != 0 {
+		b = append(b, `,"primary":`...)
+		b = jsonw.AppendBool(b, k.primary == 1)
+	}
+	w.buf = appendSource(b, k.field, k.name, k.row)
+	return n
+}
+
+// appendSource ends a dictionary line with its field, name and row.
+func appendSource(b []byte, field, name, row string) []byte {
+	if field != "" {
+		b = append(b, `,"field":`...)
+		b = jsonw.AppendString(b, field)
+	}
+	if name != "" {
+		b = append(b, `,"name":`...)
+		b = jsonw.AppendString(b, name)
+	}
+	if row != "" {
+		b = append(b, `,"row":`...)
+		b = jsonw.AppendString(b, row)
+	}
+	return append(b, "}\n"...)
+}

@@ -1,0 +1,76 @@
+package schemas
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+var bulkName = regexp.MustCompile(`^bulk-[0-9]{4}\.json$`)
+
+// checkPlanLines reads a plan with its reader (package lineage) and adds
+// the findings no per-line schema can give: the header and its version,
+// references to dictionary entries defined above, positions within the
+// employee's, and the fields of every operation. The reader stops at the
+// first line it cannot read; a line that is not JSON is already a finding
+// of out and is not repeated. A plan of another format (lineage.ErrVersion)
+// has that one finding only.
+func checkPlanLines(data []byte, out []Finding) []Finding {
+	lr := lineage.NewReader(bytes.NewReader(data))
+	for {
+		l, err := lr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			var le *lineage.Error
+			if !errors.As(err, &le) {
+				return append(out, Finding{Keyword: "lineage", Severity: model.SevError, Message: err.Error()})
+			}
+			if errors.Is(err, lineage.ErrVersion) {
+				// Another format: what the schema says of its lines is noise.
+				return []Finding{{Keyword: "lineage", Severity: model.SevError, Line: le.Line, Message: le.Err.Error()}}
+			}
+			for _, f := range out {
+				if f.Line == le.Line && f.Keyword == "json" {
+					return out
+				}
+			}
+			msg := le.Err.Error()
+			if le.Col > 0 {
+				msg = "column " + strconv.Itoa(le.Col) + ": " + msg
+			}
+			return append(out, Finding{Keyword: "lineage", Severity: model.SevError, Line: le.Line, Message: msg})
+		}
+		for i, o := range l.Operations {
+			ptr := "/ops/" + strconv.Itoa(i)
+			bad := func(field int, format string, args ...any) {
+				out = append(out, Finding{Pointer: ptr + "/" + strconv.Itoa(field), Keyword: "lineage", Severity: model.SevError,
+					Line: l.N, Message: fmt.Sprintf(format, args...)})
+			}
+			if !bulkName.MatchString(o.Bulk) {
+				bad(0, "%q is not a bulk file name (bulk-NNNN.json)", o.Bulk)
+			}
+			if o.Index < 0 {
+				bad(1, "operation index %d is negative", o.Index)
+			}
+			if o.Phase < 0 || o.Phase > 2 {
+				bad(2, "phase %d is not 0, 1 or 2", o.Phase)
+			}
+			switch o.Method {
+			case "POST", "PATCH", "PUT", "DELETE":
+			default:
+				bad(3, "%q is not one of POST, PATCH, PUT, DELETE", o.Method)
+			}
+			if o.Path == "" {
+				bad(4, "the operation has no path")
+			}
+		}
+	}
+}
