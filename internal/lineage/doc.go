@@ -42,9 +42,10 @@
 //   - creates: true when a record able to create the user contributed
 //     (absent: false).
 //   - rename: {"from","newEmployeeId","newLogin","source":{"file","line",
-//     "field","name"}}, the file by number.
-//   - records: the input records that contributed, [file, line] each (null
-//     when there are none).
+//     "item","field","name"}}, the file by number.
+//   - records: the input records that contributed, [file, line] each, or
+//     [file, line, item] for a record that shares its line with another
+//     (minified JSON or XML: model.Position.Item); null when there are none.
 //   - at: further [file, line] positions of values that are not the start
 //     of a record (a V1 XML value on a line of its own, a mapping default).
 //   - attrs: the values, [site, value] or [site, value, position]: the value

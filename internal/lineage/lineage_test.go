@@ -238,3 +238,35 @@ func TestReadToleratesExtras(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+// TestItemRoundTrip: positions of records that share a line (minified
+// input) keep their item through the compact encoding.
+func TestItemRoundTrip(t *testing.T) {
+	src := model.Source{File: "min.json", Line: 1, Item: 3, Field: "FirstName", Name: "FirstName"}
+	cs := &model.ChangeSet{EmployeeID: "L3", Creates: true,
+		Records: []model.Position{{File: "min.json", Line: 1, Item: 3}},
+		Attrs:   []model.Attr{model.NewAttr(model.SchemaCore, "name.givenName", "Ann", src, "v3.1.csv:5")},
+		Rename:  &model.Rename{From: "L0", NewEmployeeID: "L3", Source: src}}
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	if err := w.Write(cs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(&buf)
+	line, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := line.ChangeSet.Records[0]; got.Item != 3 {
+		t.Errorf("record position %+v, want item 3", got)
+	}
+	if got := line.ChangeSet.Attrs[0].Source(); got != src {
+		t.Errorf("value source %+v, want %+v", got, src)
+	}
+	if got := line.ChangeSet.Rename.Source; got != src {
+		t.Errorf("rename source %+v, want %+v", got, src)
+	}
+}

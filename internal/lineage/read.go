@@ -316,6 +316,8 @@ func (r *Reader) rename(p *parser) *model.Rename {
 					rn.Source.File = r.file(p)
 				case "line":
 					rn.Source.Line = p.num()
+				case "item":
+					rn.Source.Item = p.num()
 				case "field":
 					rn.Source.Field = p.str()
 				case "name":
@@ -331,7 +333,8 @@ func (r *Reader) rename(p *parser) *model.Rename {
 	return rn
 }
 
-// positions appends the [file, line] pairs of an array to dst.
+// positions appends the [file, line] or [file, line, item] positions of an
+// array to dst.
 func (r *Reader) positions(p *parser, dst []model.Position) []model.Position {
 	p.array(func(int) {
 		var pos model.Position
@@ -339,6 +342,10 @@ func (r *Reader) positions(p *parser, dst []model.Position) []model.Position {
 		pos.File = r.file(p)
 		p.expect(',')
 		pos.Line = p.num()
+		if p.peek() == ',' {
+			p.expect(',')
+			pos.Item = p.num() // a record sharing its line (minified input)
+		}
 		p.expect(']')
 		dst = append(dst, pos)
 	})

@@ -93,6 +93,10 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 		l = jsonw.AppendInt(l, w.file(rn.Source.File))
 		l = append(l, `,"line":`...)
 		l = jsonw.AppendInt(l, rn.Source.Line)
+		if rn.Source.Item != 0 {
+			l = append(l, `,"item":`...)
+			l = jsonw.AppendInt(l, rn.Source.Item)
+		}
 		if rn.Source.Field != "" {
 			l = append(l, `,"field":`...)
 			l = jsonw.AppendString(l, rn.Source.Field)
@@ -218,11 +222,11 @@ func (w *Writer) positions(cs *model.ChangeSet) {
 // position is the index of src's file and line in w.pos, added when new.
 func (w *Writer) position(src model.Source) int {
 	for i, p := range w.pos {
-		if p.Line == src.Line && p.File == src.File {
+		if p.Line == src.Line && p.Item == src.Item && p.File == src.File {
 			return i
 		}
 	}
-	w.pos = append(w.pos, model.Position{File: src.File, Line: src.Line})
+	w.pos = append(w.pos, src.Pos())
 	return len(w.pos) - 1
 }
 
@@ -236,6 +240,10 @@ func (w *Writer) appendPositions(l []byte, ps []model.Position) []byte {
 		l = jsonw.AppendInt(l, w.file(p.File))
 		l = append(l, ',')
 		l = jsonw.AppendInt(l, p.Line)
+		if p.Item != 0 {
+			l = append(l, ',')
+			l = jsonw.AppendInt(l, p.Item)
+		}
 		l = append(l, ']')
 	}
 	return append(l, ']')
