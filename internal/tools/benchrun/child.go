@@ -30,7 +30,29 @@ type outcome struct {
 // limits bound one child: its wall time and its resident memory.
 type limits struct {
 	Timeout time.Duration // 0: none
-	MaxRSS  int64         // bytes; 0: none
+	MaxRSS  int64         // bytes; 0: none; autoRSS: see effective
+}
+
+// autoRSS asks for a memory limit computed when each child starts.
+const autoRSS = -1
+
+// effective turns an automatic memory limit into bytes: 3/4 of the
+// machine's memory, or what is available now less 1 GiB if that is less
+// (the machine is shared: a child must not push others out), and at
+// least 1 GiB. Without /proc/meminfo there is no limit.
+func (l limits) effective() limits {
+	if l.MaxRSS != autoRSS {
+		return l
+	}
+	total, avail := memInfo()
+	l.MaxRSS = 0
+	if total > 0 {
+		l.MaxRSS = total / 4 * 3
+		if avail > 0 {
+			l.MaxRSS = max(min(l.MaxRSS, avail-1<<30), 1<<30)
+		}
+	}
+	return l
 }
 
 // runChild runs name with args and measures it. A child that outlives
@@ -39,6 +61,7 @@ type limits struct {
 // stopped; so is one whose parent context ends (an interrupted run).
 func runChild(ctx context.Context, lim limits, name string, args ...string) outcome {
 	o := outcome{Exit: -1, Commands: strings.Join(append([]string{name}, args...), " ")}
+	lim = lim.effective()
 	cctx, cancel := ctx, context.CancelFunc(func() {})
 	if lim.Timeout > 0 {
 		cctx, cancel = context.WithTimeout(ctx, lim.Timeout)

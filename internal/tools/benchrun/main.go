@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	count := fl.Int("count", 1, "runs of each stage, the median reported (the floor runs at least 3 times)")
 	company := fl.String("company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--company-id given to convert")
 	timeout := fl.Duration("timeout", durationEnv("BENCH_TIMEOUT", 30*time.Minute), "time limit of each stage (env BENCH_TIMEOUT)")
-	maxRSS := fl.String("max-rss", env("BENCH_MAX_RSS", "auto"), "kill a stage whose resident set exceeds this (e.g. 8GiB; 0: no limit; auto: 3/4 of the machine's memory) (env BENCH_MAX_RSS)")
+	maxRSS := fl.String("max-rss", env("BENCH_MAX_RSS", "auto"), "kill a stage whose resident set exceeds this (e.g. 8GiB; 0: no limit; auto: 3/4 of the machine's memory, or what is available when the stage starts less 1 GiB if that is less) (env BENCH_MAX_RSS)")
 	tmp := fl.String("tmp", "", "where the work directory is made (default: the system's temporary directory)")
 	keep := fl.Bool("keep", false, "keep the generated inputs and outputs (prints where)")
 	markdown := fl.Bool("markdown", false, "print the tables as Markdown")
@@ -283,10 +283,7 @@ func parseStages(s string) ([]string, error) {
 // (KiB, MiB, GiB; KB, MB, GB are read as the binary units too).
 func parseMaxRSS(s string) (int64, error) {
 	if s == "auto" {
-		if total := memTotal(); total > 0 {
-			return total / 4 * 3, nil
-		}
-		return 0, nil
+		return autoRSS, nil
 	}
 	units := []struct {
 		suffix string
@@ -306,25 +303,33 @@ func parseMaxRSS(s string) (int64, error) {
 	return int64(n * float64(mult)), nil
 }
 
-// memTotal is the machine's memory in bytes (Linux), 0 if unknown.
-func memTotal() int64 {
+// memInfo is the machine's memory and what is available now, in bytes
+// (Linux), 0 if unknown.
+func memInfo() (total, available int64) {
 	data, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "MemTotal:" && f[2] == "kB" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
+		f := strings.Fields(line)
+		if len(f) != 3 || f[2] != "kB" {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "MemTotal:":
+			total = kb << 10
+		case "MemAvailable:":
+			available = kb << 10
 		}
 	}
-	return 0
+	return total, available
 }
 
 // describeMachine is the line that heads the tables: what ran where.
 func describeMachine(cfg *config) string {
 	parts := []string{runtime.GOOS + "/" + runtime.GOARCH, strconv.Itoa(runtime.NumCPU()) + " CPUs"}
-	if m := memTotal(); m > 0 {
+	if m, _ := memInfo(); m > 0 {
 		parts = append(parts, formatBytes(m)+" memory")
 	}
 	parts = append(parts, runtime.Version())
@@ -342,8 +347,11 @@ func describeMachine(cfg *config) string {
 		}
 	}
 	lim := "stage limits: " + cfg.Limits.Timeout.String()
-	if cfg.Limits.MaxRSS > 0 {
-		lim += ", " + formatBytes(cfg.Limits.MaxRSS)
+	switch {
+	case cfg.Limits.MaxRSS == autoRSS:
+		lim += ", memory: 3/4 of the machine's or what is available less 1 GiB"
+	case cfg.Limits.MaxRSS > 0:
+		lim += ", memory " + formatBytes(cfg.Limits.MaxRSS)
 	}
 	reps := fmt.Sprintf("each stage once, the floor the median of %d runs", minFloorRuns)
 	if cfg.Count > 1 {

@@ -127,9 +127,17 @@ func TestSizes(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
 		want int64
-	}{{"0", 0}, {"8GiB", 8 << 30}, {"512MB", 512 << 20}, {"1.5G", 3 << 29}, {"4096", 4096}} {
+	}{{"0", 0}, {"auto", autoRSS}, {"8GiB", 8 << 30}, {"512MB", 512 << 20}, {"1.5G", 3 << 29}, {"4096", 4096}} {
 		if got, err := parseMaxRSS(tt.in); err != nil || got != tt.want {
 			t.Errorf("parseMaxRSS(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	if l := (limits{MaxRSS: 123}).effective(); l.MaxRSS != 123 {
+		t.Errorf("a given limit changed to %d", l.MaxRSS)
+	}
+	if total, _ := memInfo(); total > 0 {
+		if l := (limits{MaxRSS: autoRSS}).effective(); l.MaxRSS < 1<<30 || l.MaxRSS > total/4*3 {
+			t.Errorf("auto limit %d: want between 1 GiB and 3/4 of %d", l.MaxRSS, total)
 		}
 	}
 	if _, err := parseMaxRSS("lots"); err == nil {
