@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -16,15 +17,13 @@ import (
 
 // outcome is what one child process did.
 type outcome struct {
-	Wall     time.Duration
-	MaxRSS   int64 // bytes, from the child's rusage; 0 when the system does not say
-	Exit     int   // exit code; -1 when it was killed or could not start
-	Err      error // it could not start, or it was stopped (see Stopped)
-	Stopped  string
-	Stdout   int64  // bytes it printed on standard output (discarded)
-	Stderr   string // the end of its standard error
-	Polled   int64  // the highest RSS the watchdog read from /proc (bytes), 0 if none
-	Commands string // the command line, for the report
+	Wall    time.Duration
+	MaxRSS  int64 // bytes, from the child's rusage; 0 when the system does not say
+	Exit    int   // exit code; -1 when it was killed or could not start
+	Err     error // it could not start, or it was stopped (see Stopped)
+	Stopped string
+	Stderr  string // the end of its standard error (standard output is discarded)
+	Polled  int64  // the highest RSS the watchdog read from /proc (bytes), 0 if none
 }
 
 // limits bound one child: its wall time and its resident memory.
@@ -60,7 +59,7 @@ func (l limits) effective() limits {
 // /proc every pollEvery, where there is one), is killed and reported as
 // stopped; so is one whose parent context ends (an interrupted run).
 func runChild(ctx context.Context, lim limits, name string, args ...string) outcome {
-	o := outcome{Exit: -1, Commands: strings.Join(append([]string{name}, args...), " ")}
+	o := outcome{Exit: -1}
 	lim = lim.effective()
 	cctx, cancel := ctx, context.CancelFunc(func() {})
 	if lim.Timeout > 0 {
@@ -68,9 +67,8 @@ func runChild(ctx context.Context, lim limits, name string, args ...string) outc
 	}
 	defer cancel()
 	cmd := exec.CommandContext(cctx, name, args...)
-	var stdout countWriter
 	stderr := &tailWriter{max: 4 << 10}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
 	cmd.WaitDelay = 10 * time.Second
 
 	start := time.Now()
@@ -105,7 +103,6 @@ func runChild(ctx context.Context, lim limits, name string, args ...string) outc
 
 	o.MaxRSS = maxRSS(cmd.ProcessState)
 	o.Polled = polled
-	o.Stdout = stdout.n
 	o.Stderr = stderr.String()
 	if cmd.ProcessState != nil {
 		o.Exit = cmd.ProcessState.ExitCode()
@@ -178,13 +175,6 @@ func parseVmRSS(data []byte) (int64, bool) {
 		return kb << 10, true
 	}
 	return 0, false
-}
-
-type countWriter struct{ n int64 }
-
-func (w *countWriter) Write(p []byte) (int, error) {
-	w.n += int64(len(p))
-	return len(p), nil
 }
 
 // tailWriter keeps the last max bytes written to it.
