@@ -7,7 +7,7 @@ DEMO    := out/demo
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -X github.com/upsmigrate/upsmigrate/internal/cli.linkedVersion=$(VERSION)
 
-.PHONY: build install test lint bench demo golden fuzz soak clean
+.PHONY: build install test lint bench bench-whole bench-quick demo golden fuzz soak clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/upsmigrate
@@ -40,6 +40,24 @@ bench: build
 	# submit: operations/s while sending under --rate R as a ratio to R
 	# (target >= 0.95), and the journal's share of the whole run.
 	$(GO) test -run '^$$' -bench SubmitRate -benchtime 3x ./internal/submit/ | tee bench-submit.txt
+	$(MAKE) --no-print-directory bench-whole
+
+# The whole commands as a user runs them (issue 11), each a child process:
+# the parse floor (csvfloor, a bare encoding/csv read of the same files),
+# convert, validate, report html and xlsx, with wall time as a ratio to the
+# floor of the same run, peak RSS and bytes written. The inputs are
+# generated (100k, 200k and 1M employees; 305-only, mixed 305+350+400+500
+# and a warning on every record) under a temporary directory removed at
+# the end. BENCH_FLAGS passes flags (e.g. -update BENCHMARKS.md, -timeout,
+# -max-rss); BENCH_SIZES=10k,50k (with BENCH_SHAPES) replaces the runs.
+bench-whole: build
+	$(GO) build -o bin/csvfloor ./internal/tools/csvfloor
+	$(GO) run ./internal/tools/benchrun -bin $(BIN) -floor bin/csvfloor $(BENCH_FLAGS) | tee bench-whole.txt
+
+# A quick check of the whole-command benchmark: 10k and 50k employees.
+bench-quick: build
+	$(GO) build -o bin/csvfloor ./internal/tools/csvfloor
+	$(GO) run ./internal/tools/benchrun -bin $(BIN) -floor bin/csvfloor -sizes 10k,50k -shapes 305,mixed,findings $(BENCH_FLAGS) | tee bench-quick.txt
 
 # Soak: the chaos migration (faults, latency, the client SIGKILLed at random
 # moments and restarted) once per seed; SOAK_SEEDS replays given ones.

@@ -60,8 +60,27 @@ var reimbursement = []string{"CNQRPAY", "CNQRPAY", "CNQRPAY", "APCHECK", "ADPPAY
 // before the employees who report to them. The same rows and seed give the
 // same bytes.
 func Write305(w io.Writer, rows int, seed int64) error {
-	if rows < 0 {
-		return fmt.Errorf("gen: rows is %d: expected 0 or more", rows)
+	return write305(w, rows, seed, false)
+}
+
+// FindingField is the 305 field (Custom 4, at most 48 characters) that
+// Write305Findings fills with a longer value in every record.
+const FindingField = 25
+
+// tooLong is longer than the 48 characters UPS takes in a 305 custom field.
+const tooLong = "Cost allocation note kept from the legacy HR system, revision "
+
+// Write305Findings writes what Write305 writes for the same rows and seed,
+// except that every 305 record also carries a value longer than UPS allows
+// in field FindingField: convert drops it with a warning, so that every
+// record has one, and converts the rest of the record.
+func Write305Findings(w io.Writer, rows int, seed int64) error {
+	return write305(w, rows, seed, true)
+}
+
+func write305(w io.Writer, rows int, seed int64, findings bool) error {
+	if err := checkRows(rows); err != nil {
+		return err
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -69,6 +88,9 @@ func Write305(w io.Writer, rows int, seed int64) error {
 	row := make([]string, fields305)
 	for i := 0; i < rows; i++ {
 		fill305(row, i, rows, rng)
+		if findings {
+			row[FindingField-1] = tooLong + strconv.Itoa(i+1)
+		}
 		writeRow(bw, row)
 	}
 	return bw.Flush()

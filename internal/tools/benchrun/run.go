@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/upsmigrate/upsmigrate/internal/gen"
+)
+
+// The stages of one run, in the order they run.
+const (
+	stageFloor    = "floor"
+	stageConvert  = "convert"
+	stageValidate = "validate"
+	stageHTML     = "html"
+	stageXLSX     = "xlsx"
+)
+
+var allStages = []string{stageFloor, stageConvert, stageValidate, stageHTML, stageXLSX}
+
+// stageTitle is how the tables name a stage.
+var stageTitle = map[string]string{
+	stageFloor:    "floor (encoding/csv)",
+	stageConvert:  "convert",
+	stageValidate: "validate",
+	stageHTML:     "report html",
+	stageXLSX:     "report xlsx",
+	stageTotal:    "whole chain",
+}
+
+// stageTotal is the row that adds up convert, validate and both reports:
+// the whole command chain a migration runs before submitting.
+const stageTotal = "total"
+
+// runSpec is one size and shape to measure.
+type runSpec struct {
+	Rows  int
+	Shape gen.Shape
+}
+
+// result is one stage of one run.
+type result struct {
+	Run     runSpec
+	Stage   string
+	Input   int64 // bytes of the input files
+	OK      bool  // the stage ran to its end (convert: exit 0 or 1)
+	Status  string
+	Wall    time.Duration
+	MaxRSS  int64 // bytes; 0: unknown
+	Written int64 // bytes of the files it wrote; -1: none
+	Bulk    int64 // convert: bytes of the bulk requests
+	Note    string
+}
+
+// config is what the command line asks for.
+type config struct {
+	Bin       string // the upsmigrate binary
+	Floor     string // the csvfloor binary
+	CompanyID string
+	Seed      int64
+	Runs      []runSpec
+	Stages    []string
+	Limits    limits
+	Work      string // the directory that holds every run's inputs and outputs
+	Keep      bool   // keep each run's files
+	Count     int    // runs of each stage (the floor: at least minFloorRuns); the median is reported
+	Log       io.Writer
+}
+
+func (c *config) has(stage string) bool {
+	for _, s := range c.Stages {
+		if s == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// runOne generates the inputs of one run and measures its stages. Its
+// files are removed at the end unless cfg.Keep.
+func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
+	name := sizeName(spec.Rows) + "-" + string(spec.Shape)
+	dir := filepath.Join(cfg.Work, name)
+	if !cfg.Keep {
+		defer os.RemoveAll(dir)
+	}
+	fmt.Fprintf(cfg.Log, "%s %s: generating the inputs\n", sizeName(spec.Rows), spec.Shape)
+	paths, err := gen.WriteFiles(filepath.Join(dir, "in"), spec.Shape, spec.Rows, cfg.Seed)
+	if err != nil {
+		return []result{{Run: spec, Stage: "generate", Status: "failed: " + err.Error(), Written: -1}}
+	}
+	var input int64
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			input += st.Size()
+		}
+	}
+	out := filepath.Join(dir, "out")
+	var results []result
+	converted := false
+	for _, stage := range cfg.Stages {
+		r := result{Run: spec, Stage: stage, Input: input, Written: -1}
+		var args []string
+		var wrote string
+		switch stage {
+		case stageFloor:
+			args = append([]string{cfg.Floor}, paths...)
+		case stageConvert:
+			args = append([]string{cfg.Bin, "convert", "--company-id", cfg.CompanyID, "--progress=false", "--out", out}, paths...)
+		case stageValidate:
+			args = []string{cfg.Bin, "validate", out}
+		case stageHTML, stageXLSX:
+			wrote = filepath.Join(dir, "report."+stage)
+			args = []string{cfg.Bin, "report", "--format", stage, "--out", wrote, out}
+		}
+		if stage != stageFloor && stage != stageConvert && !converted {
+			r.Status = "skipped: no convert output"
+			results = append(results, r)
+			continue
+		}
+		reps := max(cfg.Count, 1)
+		if stage == stageFloor {
+			reps = max(reps, minFloorRuns)
+		}
+		o := measure(ctx, cfg.Limits, reps, args)
+		r.Wall, r.MaxRSS = o.Wall, o.MaxRSS
+		r.OK = o.Err == nil && (o.Exit == 0 || stage == stageConvert && o.Exit == 1)
+		switch {
+		case o.Stopped != "":
+			r.Status = o.Stopped
+		case o.Err != nil:
+			r.Status = "failed: " + o.Err.Error()
+		case o.Exit == 0:
+			r.Status = "ok"
+		default:
+			r.Status = fmt.Sprintf("exit %d", o.Exit)
+		}
+		if !r.OK && o.Stderr != "" {
+			r.Note = lastLine(o.Stderr)
+		}
+		switch stage {
+		case stageConvert:
+			converted = r.OK
+			if r.OK {
+				r.Written, r.Bulk = outputSizes(out)
+				if t, err := readTotals(filepath.Join(out, "report.json")); err == nil {
+					r.Note = fmt.Sprintf("%d records: %d rejected, %d warnings", t.Records, t.Rejected, t.Warnings)
+				}
+			}
+		case stageHTML, stageXLSX:
+			if st, err := os.Stat(wrote); err == nil && r.OK {
+				r.Written = st.Size()
+			}
+		}
+		fmt.Fprintf(cfg.Log, "%s %s: %-8s %s, %.2f s, peak RSS %s\n", sizeName(spec.Rows), spec.Shape, stage, r.Status, r.Wall.Seconds(), formatBytes(r.MaxRSS))
+		results = append(results, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return append(results, total(spec, input, results))
+}
+
+// minFloorRuns is how many times the floor runs at least: it is short,
+// so one run is mostly noise of the machine.
+const minFloorRuns = 3
+
+// measure runs a command reps times, or until a run fails, and returns
+// the run of median wall time with the highest peak RSS of all runs.
+func measure(ctx context.Context, lim limits, reps int, args []string) outcome {
+	var runs []outcome
+	var peak int64
+	for i := 0; i < reps; i++ {
+		o := runChild(ctx, lim, args[0], args[1:]...)
+		if o.MaxRSS == 0 {
+			o.MaxRSS = o.Polled
+		}
+		peak = max(peak, o.MaxRSS)
+		if o.Err != nil || o.Exit != 0 {
+			o.MaxRSS = peak
+			return o
+		}
+		runs = append(runs, o)
+	}
+	sort.Slice(runs, func(a, b int) bool { return runs[a].Wall < runs[b].Wall })
+	o := runs[len(runs)/2]
+	o.MaxRSS = peak
+	return o
+}
+
+// total adds up the stages after the floor; it is complete only when
+// convert, validate and both reports ran.
+func total(spec runSpec, input int64, rs []result) result {
+	t := result{Run: spec, Stage: stageTotal, Input: input, Written: 0, OK: true, Status: "ok"}
+	n := 0
+	for _, r := range rs {
+		if r.Stage == stageFloor {
+			continue
+		}
+		n++
+		if !r.OK {
+			t.OK, t.Status = false, "incomplete"
+		}
+		t.Wall += r.Wall
+		t.MaxRSS = max(t.MaxRSS, r.MaxRSS)
+		if r.Written > 0 {
+			t.Written += r.Written
+		}
+	}
+	if n < len(allStages)-1 {
+		t.OK, t.Status = false, "incomplete"
+	}
+	return t
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// outputSizes sums the files of a convert output directory: everything,
+// and the bulk requests (bulk-*.json) alone.
+func outputSizes(dir string) (all, bulk int64) {
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		all += info.Size()
+		if m, _ := filepath.Match("bulk-*.json", d.Name()); m {
+			bulk += info.Size()
+		}
+		return nil
+	})
+	return all, bulk
+}
+
+type totals struct {
+	Records  int `json:"records"`
+	Rejected int `json:"rejected"`
+	Warnings int `json:"warnings"`
+}
+
+// readTotals reads the "totals" member of report.json without decoding
+// the rest (it comes first; report.json holds every record).
+func readTotals(path string) (totals, error) {
+	var t totals
+	f, err := os.Open(path)
+	if err != nil {
+		return t, err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return t, fmt.Errorf("%s: not a JSON object", path)
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return t, fmt.Errorf("%s: %w", path, err)
+		}
+		if key == "totals" {
+			if err := dec.Decode(&t); err != nil {
+				return t, fmt.Errorf("%s: totals: %w", path, err)
+			}
+			return t, nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return t, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return t, fmt.Errorf("%s: no totals", path)
+}
