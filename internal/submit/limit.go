@@ -2,6 +2,7 @@ package submit
 
 import (
 	"net/http"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -35,13 +36,29 @@ type paced struct {
 	rl *rate.Limiter
 }
 
+// RoundTrip waits for the request's turn, or for its context to end: then
+// the request is not sent and the context's error is returned (a turn
+// past the deadline is not waited for in vain: the deadline is).
 func (p *paced) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := p.rl.Wait(r.Context()); err != nil {
+	ctx := r.Context()
+	res := p.rl.Reserve()
+	d := res.Delay()
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		res.Cancel()
+		d = time.Until(dl) + time.Millisecond
+	}
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		res.Cancel()
 		if r.Body != nil {
 			r.Body.Close()
-		}
-		if cerr := r.Context().Err(); cerr != nil {
-			return nil, cerr
 		}
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -418,4 +419,118 @@ func BenchmarkSubmitClient(b *testing.B) {
 			out.SendTime.Round(time.Millisecond), out.JournalTime.Round(time.Millisecond))
 		b.StartTimer()
 	}
+}
+
+// memoryChildEnv names the run directory TestSubmitMemoryChild submits.
+const memoryChildEnv = "UPSMIGRATE_SUBMIT_MEMORY_DIR"
+
+// peakRSS is the process's peak resident set (VmHWM), in kB; Linux only.
+func peakRSS() (int64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			var kb int64
+			_, err := fmt.Sscan(f[1], &kb)
+			return kb, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+}
+
+// TestSubmitMemoryChild is BenchmarkSubmitMemory's child process: it loads
+// the run directory named by UPSMIGRATE_SUBMIT_MEMORY_DIR, submits it to
+// the instant target and prints its peak RSS after each step.
+func TestSubmitMemoryChild(t *testing.T) {
+	dir := os.Getenv(memoryChildEnv)
+	if dir == "" {
+		t.Skip("BenchmarkSubmitMemory's child")
+	}
+	base, err := peakRSS()
+	if err != nil {
+		t.Skip(err)
+	}
+	run, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, _ := peakRSS()
+	j, err := journal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	out, err := Submit(context.Background(), run, Options{Target: newInstant(), Journal: j, Canary: -1, Sleep: noWait,
+		MaxCreates: -1, MaxDeactivations: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := peakRSS()
+	fmt.Printf("rss-kB base %d loaded %d submitted %d records %d\n", base, loaded, done, len(out.Records))
+}
+
+// BenchmarkSubmitMemory measures the peak RSS of a process that loads a
+// convert output of n generated employees and submits it (to the instant
+// target, with its journal), for each n of -submit.sizes, in a child
+// process each: kB per employee after loading and at the end, and the
+// slope between the smallest and the largest size (what each more
+// employee costs).
+func BenchmarkSubmitMemory(b *testing.B) {
+	var sizes []int
+	for _, f := range strings.Split(*scaleSizes, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n <= 0 {
+			b.Fatalf("-submit.sizes %q: %v", *scaleSizes, err)
+		}
+		sizes = append(sizes, n)
+	}
+	peaks := map[int][2]int64{}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("employees=%d", n), func(b *testing.B) {
+			var loaded, submitted int64
+			for b.Loop() {
+				b.StopTimer()
+				res := convertUncached(b, n)
+				dir := writtenRun(b, res)
+				res = nil
+				b.StartTimer()
+				cmd := exec.Command(os.Args[0], "-test.run=^TestSubmitMemoryChild$", "-test.count=1")
+				cmd.Env = append(os.Environ(), memoryChildEnv+"="+dir)
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					b.Fatalf("child: %v\n%s", err, out)
+				}
+				var base int64
+				var recs int
+				i := strings.Index(string(out), "rss-kB ")
+				if i < 0 {
+					b.Fatalf("child printed no rss-kB line:\n%s", out)
+				}
+				if _, err := fmt.Sscanf(string(out[i:]), "rss-kB base %d loaded %d submitted %d records %d", &base, &loaded, &submitted, &recs); err != nil {
+					b.Fatalf("child: %v\n%s", err, out)
+				}
+			}
+			b.ReportMetric(float64(loaded)/float64(n), "kB/employee-loaded")
+			b.ReportMetric(float64(submitted)/float64(n), "kB/employee-peak")
+			b.ReportMetric(float64(submitted)/1024, "MB-peak")
+			peaks[n] = [2]int64{loaded, submitted}
+		})
+	}
+	if lo, hi := sizes[0], sizes[len(sizes)-1]; hi > lo && peaks[hi][1] > 0 && peaks[lo][1] > 0 {
+		b.Logf("slope %d→%d employees: %.1f kB per employee loaded, %.1f kB per employee at the peak", lo, hi,
+			float64(peaks[hi][0]-peaks[lo][0])/float64(hi-lo), float64(peaks[hi][1]-peaks[lo][1])/float64(hi-lo))
+	}
+}
+
+// convertUncached converts a generated 305 feed of n employees, not kept
+// for other benchmarks (the memory benchmark's sizes are large).
+func convertUncached(b *testing.B, n int) *pipeline.Result {
+	if r, ok := scaleFeeds.Load(n); ok {
+		return r.(*pipeline.Result)
+	}
+	res := converted305(b, n)
+	scaleFeeds.Delete(n)
+	return res
 }
