@@ -141,4 +141,10 @@ func TestStateIndex(t *testing.T) {
 	if want := "COVERING INDEX ops_state"; !strings.Contains(plan, want) {
 		t.Errorf("OpCounts' plan %q does not use %s", plan, want)
 	}
+	if err := j.db.QueryRow(`EXPLAIN QUERY PLAN SELECT `+opSelect+` FROM ops WHERE phase = 1 AND state IN ('in-doubt', 'sending')`).Scan(new(int), new(int), new(int), &plan); err != nil {
+		t.Fatal(err)
+	}
+	if want := "INDEX ops_state"; !strings.Contains(plan, want) {
+		t.Errorf("OpsIn's plan %q does not use %s", plan, want)
+	}
 }
