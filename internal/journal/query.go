@@ -71,6 +71,21 @@ func (j *Journal) OpsBrief(phase int) ([]Op, error) {
 	return j.opsCols("read operations", cols, `phase = ? ORDER BY employee`, phase)
 }
 
+// OpsFailing returns the operations of a phase (all when phase < 0), like
+// Ops, except that Extensions is read only where it holds an "error" or a
+// "not-processed" result: the results that say an extension failed or was
+// not sent, which are all an outcome needs of them. A run of a million
+// employees reads its 2M operations once at the end; most of their
+// extension results are successes that need not be copied.
+func (j *Journal) OpsFailing(phase int) ([]Op, error) {
+	cols := strings.Replace(opSelect, `coalesce(extensions, '')`,
+		`CASE WHEN instr(extensions, '"error"') > 0 OR instr(extensions, '"not-processed"') > 0 THEN extensions ELSE '' END`, 1)
+	if phase < 0 {
+		return j.opsCols("read operations", cols, `1 ORDER BY phase, employee`)
+	}
+	return j.opsCols("read operations", cols, `phase = ? ORDER BY employee`, phase)
+}
+
 // HasRequests reports whether any request of the phase was ever begun.
 func (j *Journal) HasRequests(phase int) (bool, error) {
 	var n int

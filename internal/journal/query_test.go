@@ -148,3 +148,35 @@ func TestStateIndex(t *testing.T) {
 		t.Errorf("OpsIn's plan %q does not use %s", plan, want)
 	}
 }
+
+func TestOpsFailing(t *testing.T) {
+	j, _ := open(t)
+	ok := json.RawMessage(`[{"schema":"core","result":"success"},{"schema":"spend","result":"no-op"}]`)
+	bad := json.RawMessage(`[{"schema":"core","result":"success"},{"schema":"spend","result":"error","messages":[{"code":"X"}]}]`)
+	skipped := json.RawMessage(`[{"schema":"travel","result":"not-processed"}]`)
+	msgs := json.RawMessage(`[{"message":"a note"}]`)
+	ops := []Op{
+		{Phase: 1, Employee: "A", Method: "POST", Path: "/Users", Kind: "create", State: OpSuccess, Extensions: ok, Messages: msgs},
+		{Phase: 1, Employee: "B", Method: "POST", Path: "/Users", Kind: "create", State: OpPartial, Extensions: bad},
+		{Phase: 2, Employee: "C", Method: "PATCH", Path: "/Users/c", Kind: "refs", State: OpSuccess, Extensions: skipped},
+	}
+	if err := j.PutOps(ops); err != nil {
+		t.Fatal(err)
+	}
+	all, err := j.Ops(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.OpsFailing(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]Op(nil), all...)
+	want[0].Extensions = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("OpsFailing:\n got %+v\nwant %+v", got, want)
+	}
+	if one, err := j.OpsFailing(2); err != nil || len(one) != 1 || string(one[0].Extensions) != string(skipped) {
+		t.Errorf("OpsFailing(2) = %+v, %v", one, err)
+	}
+}

@@ -464,7 +464,8 @@ func (e *engine) finish(res *Result) error {
 	if e.j == nil {
 		return nil
 	}
-	ops, err := e.j.Ops(-1)
+	// Outcomes reads the extension results that report a failure only.
+	ops, err := e.j.OpsFailing(-1)
 	if err != nil {
 		return err
 	}
