@@ -96,6 +96,17 @@ func TestPollClock(t *testing.T) {
 	if got := p.first(); got != time.Minute {
 		t.Errorf("after a very slow provision: %s, want the 1m cap", got)
 	}
+	// A first poll that finds a provision pending moves the first poll
+	// at once, before the provision completes.
+	q := newPollClock(5*time.Second, time.Minute)
+	q.pendingAt(6 * time.Second)
+	if got := q.first(); got != 9*time.Second {
+		t.Errorf("after a first poll pending at 6s: %s, want 9s", got)
+	}
+	q.pendingAt(4 * time.Second)
+	if got := q.first(); got != 9*time.Second {
+		t.Errorf("an earlier pending poll moved it back: %s", got)
+	}
 }
 
 // lookupCounter is a target whose lookups find every employee number that
@@ -178,6 +189,11 @@ func TestSubmitPacedKeepsRate(t *testing.T) {
 	}
 	if r.throttled != 0 {
 		t.Errorf("%d 429s: the paced client went over the rate", r.throttled)
+	}
+	// Provisioning takes 1 s, the first poll is at 0.5 s: the first
+	// provisions meet a pending poll; the next ones are polled later.
+	if st, bulk := r.byKind[kindStatus], r.byKind[kindBulk]; st > bulk+bulk/4 {
+		t.Errorf("%d status polls for %d Bulk requests: the first poll did not learn when provisions complete", st, bulk)
 	}
 	if r.sending < 0.95 {
 		t.Errorf("while sending the client used %.3f of the rate, want ≥ 0.95 (requests by kind %v in %s)", r.sending, r.byKind, r.elapsed)

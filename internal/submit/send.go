@@ -321,26 +321,41 @@ func (e *engine) trackInFlight(ctx context.Context, phase int) error {
 // then doubling with jitter up to MaxPollInterval) and records the outcome
 // of its operations; past ProvisionTimeout its operations fail.
 func (e *engine) track(ctx context.Context, r journal.Request) error {
-	wait := e.polls.first()
 	sent := r.Sent
 	if sent.IsZero() {
 		sent = e.o.Clock()
 	}
-	timeout := e.o.ProvisionTimeout
-	var pending time.Duration // when a poll last found it not complete
-	for first := true; ; first = false {
-		d := wait
-		if !first {
-			d = wait/2 + e.o.Jitter(wait/2+1)
+	// The first poll comes when provisions are learned to complete; when
+	// that moves later while this one waits (the first provisions of a
+	// run all wait), it waits the rest.
+	var wait time.Duration
+	for range 8 {
+		d := e.polls.first() - wait
+		if d <= 0 {
+			break
 		}
 		if err := e.o.Sleep(ctx, d); err != nil {
 			return err
 		}
+		wait += d
+	}
+	timeout := e.o.ProvisionTimeout
+	var pending time.Duration // when a poll last found it not complete
+	for first := true; ; first = false {
+		if !first {
+			if err := e.o.Sleep(ctx, wait/2+e.o.Jitter(wait/2+1)); err != nil {
+				return err
+			}
+		}
 		st, err := e.o.Target.Status(ctx, r.ProvisionID)
 		if err == nil {
-			if el := e.o.Clock().Sub(sent); st.Completed {
+			switch el := e.o.Clock().Sub(sent); {
+			case st.Completed:
 				e.polls.complete(pending, el, first)
-			} else {
+			case first:
+				e.polls.pendingAt(el)
+				pending = el
+			default:
 				pending = el
 			}
 		}
@@ -379,12 +394,13 @@ func (e *engine) track(ctx context.Context, r journal.Request) error {
 // poll of the next ones comes when they are likely complete: every poll
 // before that is a request of the target's allowance that a Bulk request
 // could have had (a UPS provision of 100 users takes longer than the 5 s
-// of the first poll). It starts at Options.PollInterval and never goes
-// below it: when a provision is still pending at its first poll, the
-// first poll moves three quarters of the way from the last pending poll
-// to the complete one; when a first poll finds it complete, it moves a
-// 64th of the way back towards PollInterval, probing for faster
-// provisioning (about one provision in 30 then meets a pending poll).
+// of the first poll). It starts at Options.PollInterval and stays between
+// it and MaxPollInterval. When a first poll finds a provision pending, the
+// first poll moves to half as late again; when the provision then
+// completes, to three quarters of the way from its last pending poll to
+// the complete one. When a first poll finds a provision complete, it moves
+// a 64th of the way back towards PollInterval, probing for faster
+// provisioning.
 type pollClock struct {
 	mu             sync.Mutex
 	least, most    time.Duration
@@ -401,6 +417,14 @@ func (p *pollClock) first() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.est
+}
+
+// pendingAt learns from a provision that its first poll found not complete
+// el after it was accepted.
+func (p *pollClock) pendingAt(el time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.est = min(p.most, max(p.est, el+el/2))
 }
 
 // complete learns from a provision that a poll found complete el after it
