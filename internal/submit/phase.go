@@ -39,7 +39,6 @@ func (e *engine) build(phase int) (*plan.Plan, map[string][]Note, error) {
 	if err == nil && phase != plan.PhaseRefs {
 		e.built, e.builtAt = p, e.res.version
 	}
-	e.builds++
 	return p, notes, err
 }
 

@@ -67,7 +67,7 @@ func (r *resolver) ensure(ctx context.Context, emps []string) error {
 		}
 		todo = append(todo, e)
 	}
-	return r.lookup(ctx, todo)
+	return r.lookup(ctx, todo, true)
 }
 
 // refresh looks the employees up again, whatever is cached: after a
@@ -77,15 +77,23 @@ func (r *resolver) refresh(ctx context.Context, emps []string) error {
 	for _, e := range emps {
 		delete(r.missing, e)
 	}
-	return r.lookup(target.Fresh(ctx), emps)
+	return r.lookup(target.Fresh(ctx), emps, false)
 }
 
-func (r *resolver) lookup(ctx context.Context, emps []string) error {
+// lookup looks emps up: split between concurrent searches, or in one call
+// (a fresh lookup, which the target makes one by one when it is small).
+func (r *resolver) lookup(ctx context.Context, emps []string, split bool) error {
 	if len(emps) == 0 {
 		return nil
 	}
 	r.Lookups += len(emps)
-	found, err := r.search(ctx, emps)
+	var found map[string]target.User
+	var err error
+	if split {
+		found, err = r.search(ctx, emps)
+	} else {
+		found, err = r.t.LookupEmployees(ctx, emps)
+	}
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,6 @@ type engine struct {
 	window    window
 	built     *plan.Plan // the last build of phase 0 or 1
 	builtAt   int        // the resolver's version it was built at
-	builds    int        // plans built
 	mu        sync.Mutex // guards the fields below
 	stopped   string
 	sent      int
