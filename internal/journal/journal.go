@@ -210,7 +210,10 @@ func (j *Journal) setup() error {
 		return fmt.Errorf("journal %s: cannot use write-ahead logging (journal_mode is %s): put the run directory on a local file system", j.path, mode)
 	}
 	if version == schemaVersion {
-		return nil
+		return j.write("create indexes", func(tx *sql.Tx) error {
+			_, err := tx.Exec(indexes)
+			return err
+		})
 	}
 	return j.write("create schema", func(tx *sql.Tx) error {
 		var tables int

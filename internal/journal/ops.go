@@ -122,10 +122,19 @@ func (j *Journal) OpsOfRequest(reqID int64) ([]Op, error) {
 	return j.ops(fmt.Sprintf("read the operations of request %d", reqID), `request_id = ? ORDER BY idx`, reqID)
 }
 
+// opSelect reads every column of an operation, in scan order.
+const opSelect = `phase, employee, method, path, kind, state, attempts, coalesce(request_id, 0),
+	coalesce(idx, 0), coalesce(user_id, ''), coalesce(code, ''), coalesce(message, ''), coalesce(extensions, ''),
+	coalesce(messages, ''), updated`
+
 func (j *Journal) ops(what, where string, args ...any) ([]Op, error) {
-	rows, err := j.db.Query(`SELECT phase, employee, method, path, kind, state, attempts, coalesce(request_id, 0),
-		coalesce(idx, 0), coalesce(user_id, ''), coalesce(code, ''), coalesce(message, ''), coalesce(extensions, ''),
-		coalesce(messages, ''), updated FROM ops WHERE `+where, args...)
+	return j.opsCols(what, opSelect, where, args...)
+}
+
+// opsCols reads operations with cols, opSelect's columns or expressions
+// standing for them.
+func (j *Journal) opsCols(what, cols, where string, args ...any) ([]Op, error) {
+	rows, err := j.db.Query(`SELECT `+cols+` FROM ops WHERE `+where, args...)
 	if err != nil {
 		return nil, j.errf(what, err)
 	}

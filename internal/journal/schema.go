@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS ops (
 	PRIMARY KEY (phase, employee)
 );
 CREATE INDEX IF NOT EXISTS ops_request ON ops(request_id, idx);
+CREATE INDEX IF NOT EXISTS ops_state ON ops(phase, state); -- what is left of a phase, without reading it
 CREATE TABLE IF NOT EXISTS users (
 	employee_number TEXT PRIMARY KEY, -- Employee ID (SCIM employeeNumber)
 	id              TEXT NOT NULL,    -- the user's UUID in the target
@@ -71,3 +72,7 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_file_line ON records(file, line);
 `
+
+// indexes are created on every writable open: a journal written before one
+// of them existed gets it (creating them is idempotent).
+const indexes = `CREATE INDEX IF NOT EXISTS ops_state ON ops(phase, state);`

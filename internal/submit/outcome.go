@@ -1,6 +1,7 @@
 package submit
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -124,6 +125,13 @@ func decodeNotes(raw json.RawMessage) []Note {
 		_ = json.Unmarshal(raw, &n)
 	}
 	return n
+}
+
+// mayFail reports whether journaled extension results may hold an error
+// or a not-processed result: when they cannot, they need not be decoded
+// (a record's every part would decode them again).
+func mayFail(raw json.RawMessage) bool {
+	return bytes.Contains(raw, []byte(`"`+target.ResultError+`"`)) || bytes.Contains(raw, []byte(`"`+target.ResultNotProcessed+`"`))
 }
 
 func decodeExts(raw json.RawMessage) []ExtOutcome {
@@ -326,6 +334,9 @@ func judgePart(p part, ops map[opKey]*journal.Op, pos model.Position) (good, wai
 			(p.field == "" || n.Source.Field == p.field) && p.phase == op.Phase {
 			return false, false, n.Text
 		}
+	}
+	if !mayFail(op.Extensions) {
+		return true, false, verb(op)
 	}
 	for _, e := range decodeExts(op.Extensions) {
 		if e.Schema != p.schema {

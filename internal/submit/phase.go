@@ -16,7 +16,15 @@ var phaseTitles = [3]string{"phase 0 (ID changes)", "phase 1 (identities)", "pha
 // references to users nobody has are left out and returned as notes per
 // employee; anticipate counts the run's creates as users that will exist
 // (the preview, before phase 1).
+//
+// A build of phase 0 or 1 is kept for the next build of phase 0 or 1 while
+// the resolver learns nothing: it is the same plan (a plan of a million
+// employees takes most of a minute to build).
 func (e *engine) build(phase int) (*plan.Plan, map[string][]Note, error) {
+	if phase != plan.PhaseRefs && e.built != nil && e.builtAt == e.res.version {
+		return e.built, nil, nil
+	}
+	e.built = nil
 	dir, err := e.res.directory()
 	if err != nil {
 		return nil, nil, err
@@ -28,6 +36,9 @@ func (e *engine) build(phase int) (*plan.Plan, map[string][]Note, error) {
 	p, err := plan.Build(sets, plan.Options{CompanyID: e.company, Directory: dir,
 		MaxOps: e.info.MaxOps, MaxBytes: e.info.MaxBytes, Replace: e.run.Options.Replace,
 		FailOnErrors: e.run.Options.FailOnErrors})
+	if err == nil && phase != plan.PhaseRefs {
+		e.built, e.builtAt = p, e.res.version
+	}
 	return p, notes, err
 }
 
@@ -37,12 +48,12 @@ func (e *engine) stoppedBefore(phase int) bool {
 	if e.j == nil || e.o.DryRun {
 		return true
 	}
-	ops, err := e.j.Ops(phase - 1)
+	counts, err := e.j.OpCounts(phase - 1)
 	if err != nil {
 		return false
 	}
-	for _, op := range ops {
-		if op.State != journal.OpPlanned {
+	for state, n := range counts {
+		if state != journal.OpPlanned && n > 0 {
 			return false
 		}
 	}
@@ -141,39 +152,61 @@ func (e *engine) runPhase(ctx context.Context, phase int) error {
 		if e.stopped != "" {
 			return nil
 		}
-		if err := e.retryConflicts(ctx, phase); err != nil {
+		again, err := e.retryConflicts(ctx, phase)
+		if err != nil {
 			return err
+		}
+		// When every operation of the phase is final and none goes back
+		// to planned, another round would rebuild the plan to find
+		// nothing to send.
+		if !again {
+			if done, err := e.phaseFinal(phase); err != nil {
+				return err
+			} else if done {
+				e.logPhase(phase)
+				return nil
+			}
 		}
 	}
 }
 
-func (e *engine) logPhase(phase int) {
-	ops, err := e.j.Ops(phase)
-	if err != nil || len(ops) == 0 {
-		return
-	}
-	e.o.Log("%s: complete: %s", phaseTitles[phase], FormatCounts(CountOps(ops)[phase].States, nil))
-}
-
-// neverSent reports whether no operation of the phase was ever sent.
-func (e *engine) neverSent(phase int) (bool, error) {
-	ops, err := e.j.Ops(phase)
+// phaseFinal reports whether every operation of the phase the journal
+// holds is final.
+func (e *engine) phaseFinal(phase int) (bool, error) {
+	counts, err := e.j.OpCounts(phase)
 	if err != nil {
 		return false, err
 	}
-	for _, op := range ops {
-		if op.RequestID != 0 || op.Attempts > 0 {
+	for state, n := range counts {
+		if n > 0 && !isFinal(state) {
 			return false, nil
 		}
 	}
 	return true, nil
 }
 
+func (e *engine) logPhase(phase int) {
+	counts, err := e.j.OpCounts(phase)
+	if err != nil || len(counts) == 0 {
+		return
+	}
+	e.o.Log("%s: complete: %s", phaseTitles[phase], FormatCounts(counts, nil))
+}
+
+// neverSent reports whether no operation of the phase was ever sent: no
+// request of the phase was ever begun.
+func (e *engine) neverSent(phase int) (bool, error) {
+	sent, err := e.j.HasRequests(phase)
+	return !sent, err
+}
+
 // pending returns the phase's operations that are not final, and settles
 // those that cannot be sent: a user that does not exist, an operation sent
 // too often, references to nobody, work that is no longer needed.
 func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*plan.Operation, error) {
-	jops, err := e.j.Ops(phase)
+	// The outcome details of final operations are not needed: they are
+	// skipped, and what is not final is read whole.
+	jops, err := e.j.OpsBrief(phase)
 	if err != nil {
 		return nil, err
 	}
@@ -181,18 +214,24 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 	for i := range jops {
 		state[jops[i].Employee] = &jops[i]
 	}
-	// Phase 1's outcome, read once: it decides about renames and about
-	// references of users whose create failed.
-	identity := state
+	// Phase 1's outcome decides about renames and about references of
+	// users whose create failed: read once, when first needed.
+	idOps := state
 	if phase != plan.PhaseIdentity {
-		iops, err := e.j.Ops(plan.PhaseIdentity)
-		if err != nil {
-			return nil, err
+		idOps = nil
+	}
+	var idErr error
+	identity := func() map[string]*journal.Op {
+		if idOps == nil && idErr == nil {
+			var iops []journal.Op
+			if iops, idErr = e.j.OpsBrief(plan.PhaseIdentity); idErr == nil {
+				idOps = make(map[string]*journal.Op, len(iops))
+				for i := range iops {
+					idOps[iops[i].Employee] = &iops[i]
+				}
+			}
 		}
-		identity = make(map[string]*journal.Op, len(iops))
-		for i := range iops {
-			identity[iops[i].Employee] = &iops[i]
-		}
+		return idOps
 	}
 	built := map[string]bool{}
 	var todo []*plan.Operation
@@ -221,7 +260,7 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 				continue
 			}
 			if phase == plan.PhaseRename {
-				if why := e.renameMoot(op.Employee, identity); why != "" {
+				if why := e.renameMoot(op.Employee, identity()); why != "" {
 					jo := journal.Op{Phase: phase, Employee: op.Employee, Method: op.Method, Path: op.Path, Kind: string(op.Kind),
 						State: journal.OpSkipped, Messages: encodeJSON([]Note{{Text: why}})}
 					if st != nil {
@@ -236,7 +275,7 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 				continue
 			}
 			if op.Method != "POST" && strings.HasPrefix(op.Path, "/Users/bulkId:") {
-				fail(op, op.Employee, e.missingUser(op, identity))
+				fail(op, op.Employee, e.missingUser(op, identity()))
 				continue
 			}
 			todo = append(todo, op)
@@ -270,6 +309,9 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 			settled = append(settled, s)
 		}
 	}
+	if idErr != nil {
+		return nil, idErr
+	}
 	if len(settled) > 0 {
 		if err := e.j.PutOps(settled); err != nil {
 			return nil, err
@@ -302,17 +344,12 @@ func (e *engine) missingUser(op *plan.Operation, identity map[string]*journal.Op
 // from what the lookup found (a create whose user now exists becomes an
 // update).
 func (e *engine) settle(ctx context.Context, phase int) error {
-	ops, err := e.j.Ops(phase)
+	doubt, err := e.j.OpsIn(phase, journal.OpInDoubt, journal.OpSending)
 	if err != nil {
 		return err
 	}
-	var doubt []journal.Op
 	var emps []string
-	for _, op := range ops {
-		if op.State != journal.OpInDoubt && op.State != journal.OpSending {
-			continue
-		}
-		doubt = append(doubt, op)
+	for _, op := range doubt {
 		emps = append(emps, op.Employee)
 		if cs := e.renames[op.Employee]; phase == plan.PhaseRename && cs != nil {
 			emps = append(emps, cs.EmployeeID)
@@ -402,39 +439,44 @@ func (e *engine) renameApplied(from string) bool {
 // when the user exists after all (a lookup that lagged, a SCIM server
 // that matched the login), the operation goes back to planned and is
 // rebuilt as an update.
-func (e *engine) retryConflicts(ctx context.Context, phase int) error {
+//
+// again reports whether any operation went back to planned.
+func (e *engine) retryConflicts(ctx context.Context, phase int) (again bool, err error) {
 	e.mu.Lock()
 	emps := e.conflicts
 	e.conflicts = nil
 	e.mu.Unlock()
 	if len(emps) == 0 {
-		return nil
+		return false, nil
 	}
 	if err := e.res.refresh(ctx, emps); err != nil {
-		return err
+		return false, err
 	}
 	if e.o.Target.Flavor() == "scim" {
 		if err := e.matchLogins(ctx, emps); err != nil {
-			return err
+			return false, err
 		}
 	}
-	ops, err := e.j.Ops(phase)
+	// A create that met a conflict failed.
+	ops, err := e.j.OpsIn(phase, journal.OpFailed)
 	if err != nil {
-		return err
+		return false, err
 	}
-	var again []journal.Op
+	conflicted := make(map[string]bool, len(emps))
+	for _, emp := range emps {
+		conflicted[emp] = true
+	}
+	var retry []journal.Op
 	for _, op := range ops {
-		for _, emp := range emps {
-			if op.Employee == emp && e.res.has(emp) && e.sends[opKey{phase, emp}] < e.o.MaxAttempts {
-				op.State = journal.OpPlanned
-				again = append(again, op)
-			}
+		if emp := op.Employee; conflicted[emp] && e.res.has(emp) && e.sends[opKey{phase, emp}] < e.o.MaxAttempts {
+			op.State = journal.OpPlanned
+			retry = append(retry, op)
 		}
 	}
-	if len(again) > 0 {
-		e.o.Log("%s: %d creates met an existing user: sent again as updates", phaseTitles[phase], len(again))
+	if len(retry) > 0 {
+		e.o.Log("%s: %d creates met an existing user: sent again as updates", phaseTitles[phase], len(retry))
 	}
-	return e.j.PutOps(again)
+	return len(retry) > 0, e.j.PutOps(retry)
 }
 
 // matchLogins settles SCIM conflicts by login: the user holding the

@@ -2,7 +2,9 @@ package submit
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -15,13 +17,18 @@ import (
 type resolver struct {
 	t       target.Target
 	j       *journal.Journal // nil in dry runs: nothing is recorded
+	workers int              // concurrent lookups
 	known   map[string]plan.DirEntry
 	missing map[string]bool // looked up in this run and not found
 	Lookups int             // employee numbers looked up
+	// version counts the changes to known: a plan built at one version
+	// is the plan of any moment at the same version.
+	version int
 }
 
-func newResolver(t target.Target, j *journal.Journal) *resolver {
-	return &resolver{t: t, j: j, known: map[string]plan.DirEntry{}, missing: map[string]bool{}}
+// newResolver looks users up in t with up to workers concurrent calls.
+func newResolver(t target.Target, j *journal.Journal, workers int) *resolver {
+	return &resolver{t: t, j: j, workers: workers, known: map[string]plan.DirEntry{}, missing: map[string]bool{}}
 }
 
 // seed adds users already known (journal, directory) without a lookup.
@@ -29,7 +36,10 @@ func (r *resolver) seed(emp, id, userName string) {
 	if emp == "" || id == "" {
 		return
 	}
-	r.known[emp] = plan.DirEntry{EmployeeNumber: emp, ID: id, UserName: userName}
+	if old, ok := r.known[emp]; !ok || old.ID != id || old.UserName != userName {
+		r.known[emp] = plan.DirEntry{EmployeeNumber: emp, ID: id, UserName: userName}
+		r.version++
+	}
 	delete(r.missing, emp)
 }
 
@@ -57,7 +67,7 @@ func (r *resolver) ensure(ctx context.Context, emps []string) error {
 		}
 		todo = append(todo, e)
 	}
-	return r.lookup(ctx, todo)
+	return r.lookup(ctx, todo, true)
 }
 
 // refresh looks the employees up again, whatever is cached: after a
@@ -67,15 +77,23 @@ func (r *resolver) refresh(ctx context.Context, emps []string) error {
 	for _, e := range emps {
 		delete(r.missing, e)
 	}
-	return r.lookup(target.Fresh(ctx), emps)
+	return r.lookup(target.Fresh(ctx), emps, false)
 }
 
-func (r *resolver) lookup(ctx context.Context, emps []string) error {
+// lookup looks emps up: split between concurrent searches, or in one call
+// (a fresh lookup, which the target makes one by one when it is small).
+func (r *resolver) lookup(ctx context.Context, emps []string, split bool) error {
 	if len(emps) == 0 {
 		return nil
 	}
 	r.Lookups += len(emps)
-	found, err := r.t.LookupEmployees(ctx, emps)
+	var found map[string]target.User
+	var err error
+	if split {
+		found, err = r.search(ctx, emps)
+	} else {
+		found, err = r.t.LookupEmployees(ctx, emps)
+	}
 	if err != nil {
 		return err
 	}
@@ -84,7 +102,10 @@ func (r *resolver) lookup(ctx context.Context, emps []string) error {
 		u, ok := found[e]
 		if !ok || u.ID == "" {
 			r.missing[e] = true
-			delete(r.known, e)
+			if _, had := r.known[e]; had {
+				delete(r.known, e)
+				r.version++
+			}
 			continue
 		}
 		r.seed(e, u.ID, u.UserName)
@@ -94,6 +115,61 @@ func (r *resolver) lookup(ctx context.Context, emps []string) error {
 		return r.j.PutUsers(learned)
 	}
 	return nil
+}
+
+// lookupChunk is how many employee numbers one LookupEmployees call asks
+// for when a lookup is split between workers: one UPS search (which
+// internal/target batches by 50).
+const lookupChunk = 50
+
+// search looks emps up, in chunks of lookupChunk on up to r.workers
+// concurrent calls: one search at a time would hold a run of a million
+// employees to one request per round trip, far under the rate a target
+// allows.
+func (r *resolver) search(ctx context.Context, emps []string) (map[string]target.User, error) {
+	if len(emps) <= lookupChunk || r.workers <= 1 {
+		return r.t.LookupEmployees(ctx, emps)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		found    = make(map[string]target.User, len(emps))
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	chunks := make(chan []string)
+	for range min(r.workers, (len(emps)+lookupChunk-1)/lookupChunk) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range chunks {
+				got, err := r.t.LookupEmployees(ctx, c)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				maps.Copy(found, got)
+				mu.Unlock()
+			}
+		}()
+	}
+	for lo := 0; lo < len(emps) && ctx.Err() == nil; lo += lookupChunk {
+		select {
+		case chunks <- emps[lo:min(lo+lookupChunk, len(emps))]:
+		case <-ctx.Done():
+		}
+	}
+	close(chunks)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return found, nil
 }
 
 func (r *resolver) has(emp string) bool {

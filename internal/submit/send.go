@@ -321,21 +321,44 @@ func (e *engine) trackInFlight(ctx context.Context, phase int) error {
 // then doubling with jitter up to MaxPollInterval) and records the outcome
 // of its operations; past ProvisionTimeout its operations fail.
 func (e *engine) track(ctx context.Context, r journal.Request) error {
-	wait := e.o.PollInterval
 	sent := r.Sent
 	if sent.IsZero() {
 		sent = e.o.Clock()
 	}
-	timeout := e.o.ProvisionTimeout
-	for first := true; ; first = false {
-		d := wait
-		if !first {
-			d = wait/2 + e.o.Jitter(wait/2+1)
+	// The first poll comes when provisions are learned to complete; when
+	// that moves later while this one waits (the first provisions of a
+	// run all wait), it waits the rest.
+	var wait time.Duration
+	for range 8 {
+		d := e.polls.first() - wait
+		if d <= 0 {
+			break
 		}
 		if err := e.o.Sleep(ctx, d); err != nil {
 			return err
 		}
+		wait += d
+	}
+	timeout := e.o.ProvisionTimeout
+	var pending time.Duration // when a poll last found it not complete
+	for first := true; ; first = false {
+		if !first {
+			if err := e.o.Sleep(ctx, wait/2+e.o.Jitter(wait/2+1)); err != nil {
+				return err
+			}
+		}
 		st, err := e.o.Target.Status(ctx, r.ProvisionID)
+		if err == nil {
+			switch el := e.o.Clock().Sub(sent); {
+			case st.Completed:
+				e.polls.complete(pending, el, first)
+			case first:
+				e.polls.pendingAt(el)
+				pending = el
+			default:
+				pending = el
+			}
+		}
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -364,6 +387,59 @@ func (e *engine) track(ctx context.Context, r journal.Request) error {
 			return e.j.MarkRequest(r.ID, journal.RequestFailed, 0, msg, journal.OpFailed)
 		}
 		wait = min(wait*2, e.o.MaxPollInterval)
+	}
+}
+
+// pollClock learns when provisions complete, so that the first status
+// poll of the next ones comes when they are likely complete: every poll
+// before that is a request of the target's allowance that a Bulk request
+// could have had (a UPS provision of 100 users takes longer than the 5 s
+// of the first poll). It starts at Options.PollInterval and stays between
+// it and MaxPollInterval. When a first poll finds a provision pending, the
+// first poll moves to half as late again; when the provision then
+// completes, to three quarters of the way from its last pending poll to
+// the complete one. When a first poll finds a provision complete, it moves
+// a 64th of the way back towards PollInterval, probing for faster
+// provisioning.
+type pollClock struct {
+	mu             sync.Mutex
+	least, most    time.Duration
+	est            time.Duration
+	polled, missed int // provisions complete, and those pending at their first poll
+}
+
+func newPollClock(least, most time.Duration) *pollClock {
+	return &pollClock{least: least, most: max(least, most), est: least}
+}
+
+// first is the wait before the first status poll of a provision.
+func (p *pollClock) first() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.est
+}
+
+// pendingAt learns from a provision that its first poll found not complete
+// el after it was accepted.
+func (p *pollClock) pendingAt(el time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.est = min(p.most, max(p.est, el+el/2))
+}
+
+// complete learns from a provision that a poll found complete el after it
+// was accepted; pending is when a poll last found it not complete (0:
+// none did), firstPoll whether this was its first poll.
+func (p *pollClock) complete(pending, el time.Duration, firstPoll bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.polled++
+	switch {
+	case firstPoll:
+		p.est -= (p.est - p.least) / 64
+	case pending > 0:
+		p.missed++
+		p.est = min(p.most, max(p.est, pending+(el-pending)*3/4))
 	}
 }
 

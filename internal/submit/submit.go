@@ -41,7 +41,9 @@ type Options struct {
 	// Concurrency bounds the requests in flight (default 4). It starts at
 	// one or two, grows after clean requests and halves on a 429.
 	Concurrency int
-	// Rate bounds the operations sent per second (0 = no limit).
+	// Rate bounds the operations sent per second (0 = no limit). It paces
+	// the sends only: to keep to the requests per second a target allows,
+	// give its HTTP client a PaceTransport.
 	Rate float64
 	// Canary is the number of operations in the first request of phase 1
 	// (default 5; negative: no canary). When most of it fails, the run
@@ -124,7 +126,10 @@ type engine struct {
 	byEmp     map[string]*model.ChangeSet // change sets by Employee ID
 	renames   map[string]*model.ChangeSet // ID before a rename → the renamed change set
 	pace      *pacer
+	polls     *pollClock
 	window    window
+	built     *plan.Plan // the last build of phase 0 or 1
+	builtAt   int        // the resolver's version it was built at
 	mu        sync.Mutex // guards the fields below
 	stopped   string
 	sent      int
@@ -175,7 +180,8 @@ func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
 		}
 	}
 	e.pace = newPacer(o.Concurrency, o.Rate, info.MaxOps)
-	e.res = newResolver(o.Target, e.journalOrNil())
+	e.polls = newPollClock(o.PollInterval, o.MaxPollInterval)
+	e.res = newResolver(o.Target, e.journalOrNil(), o.Concurrency)
 	if err := e.seed(); err != nil {
 		return nil, err
 	}
@@ -348,9 +354,16 @@ func (e *engine) preview(ctx context.Context) (Preview, error) {
 	if err != nil {
 		return p, err
 	}
-	done, err := e.finalOps()
-	if err != nil {
-		return p, err
+	// The operations the journal holds: their keys and states, no more.
+	have := map[opKey]string{}
+	if e.j != nil {
+		existing, err := e.j.OpsBrief(-1)
+		if err != nil {
+			return p, err
+		}
+		for _, op := range existing {
+			have[opKey{op.Phase, op.Employee}] = op.State
+		}
 	}
 	for _, n := range notes {
 		p.Unresolved += len(n)
@@ -362,7 +375,7 @@ func (e *engine) preview(ctx context.Context) (Preview, error) {
 			if op.Phase == plan.PhaseRefs {
 				p.References += refCount(e.byEmp[op.Employee])
 			}
-			if done[k] {
+			if isFinal(have[k]) {
 				p.Done++
 				continue
 			}
@@ -391,17 +404,9 @@ func (e *engine) preview(ctx context.Context) (Preview, error) {
 	}
 	// Every operation the run will send is journaled as planned, so that
 	// its records read pending until it is final.
-	existing, err := e.j.Ops(-1)
-	if err != nil {
-		return p, err
-	}
-	have := map[opKey]bool{}
-	for _, op := range existing {
-		have[opKey{op.Phase, op.Employee}] = true
-	}
 	var fresh []journal.Op
 	for _, op := range planned {
-		if !have[opKey{op.Phase, op.Employee}] {
+		if _, ok := have[opKey{op.Phase, op.Employee}]; !ok {
 			fresh = append(fresh, op)
 		}
 	}
@@ -442,24 +447,6 @@ func (e *engine) guard(p Preview) error {
 	return nil
 }
 
-// finalOps lists the operations the journal has final.
-func (e *engine) finalOps() (map[opKey]bool, error) {
-	done := map[opKey]bool{}
-	if e.j == nil {
-		return done, nil
-	}
-	ops, err := e.j.Ops(-1)
-	if err != nil {
-		return nil, err
-	}
-	for _, op := range ops {
-		if isFinal(op.State) {
-			done[opKey{op.Phase, op.Employee}] = true
-		}
-	}
-	return done, nil
-}
-
 func isFinal(state string) bool {
 	switch state {
 	case journal.OpSuccess, journal.OpPartial, journal.OpFailed, journal.OpSkipped:
@@ -476,7 +463,8 @@ func (e *engine) finish(res *Result) error {
 	if e.j == nil {
 		return nil
 	}
-	ops, err := e.j.Ops(-1)
+	// Outcomes reads the extension results that report a failure only.
+	ops, err := e.j.OpsFailing(-1)
 	if err != nil {
 		return err
 	}
