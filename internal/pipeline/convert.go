@@ -166,93 +166,16 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	}
 	res.Refused = eng.Refused()
 
-	var fv *schemas.FastValidator
-	if !opts.NoValidate {
-		v, err := schemas.New(schemas.Options{Strict: opts.Strict})
-		if err != nil {
-			return nil, err
-		}
-		fv = v.Fast()
+	fv, err := fastValidator(opts)
+	if err != nil {
+		return nil, err
 	}
-	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers,
-		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Replace: opts.Replace, FailOnErrors: opts.FailOnErrors}
-	for round := 0; ; round++ {
-		if opts.Progress != nil {
-			opts.Progress(Progress{Stage: StagePlan})
-		}
-		sets, results := eng.Finish()
-		byEmp := changeSetsByEmployee(sets)
-		// settled is called once the plan and the schemas reject nothing
-		// more: only then is it known which employees hold their logins.
-		settled := func() bool { return !rejectDuplicateLogins(eng, sets, opts.Directory, byEmp) }
-		var chk *opChecker
-		if fv != nil {
-			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
-			popts.Check = chk.check
-		}
-		p, err := plan.Build(sets, popts)
-		if err != nil {
-			return nil, err
-		}
-		res.ChangeSets, res.Plan = sets, p
-		res.Records = results
-		rejectedAny := false
-		for _, ue := range p.Rejected {
-			// An employee the plan could not build: reject the value's record,
-			// or all of the employee's records.
-			f := OpFinding{Employee: ue.Employee, Finding: schemas.Finding{Message: ue.Err.Error(), Severity: model.SevError}}
-			if ue.Source.File != "" {
-				src := ue.Source
-				f.Source = &src
-			}
-			switch rejectPlanError(eng, f, byEmp) {
-			case rejectedNew:
-				rejectedAny = true
-			case unattributed:
-				return nil, ue
-			}
-		}
-		if fv == nil {
-			if !rejectedAny && settled() {
-				break
-			}
-			if round+1 == maxRounds {
-				return nil, fmt.Errorf("convert: records still rejected after %d rounds of rejecting their records", maxRounds)
-			}
-			continue
-		}
-		findings := chk.findings(p, opts.Workers)
-		res.Findings = res.Findings[:0]
-		res.SchemaErrors = 0
-		for _, f := range findings {
-			if !f.Finding.IsError() {
-				res.Findings = append(res.Findings, f)
-				continue
-			}
-			if handled, changed := leaveOutExtension(eng, f); handled {
-				rejectedAny = rejectedAny || changed
-				continue
-			}
-			if dropValue(eng, f) {
-				rejectedAny = true
-				continue
-			}
-			switch rejectFinding(eng, f, byEmp) {
-			case rejectedNew:
-				rejectedAny = true
-			case unattributed:
-				// Nothing to reject it on: keep it, and fail the run.
-				res.Findings = append(res.Findings, f)
-				res.SchemaErrors++
-			}
-		}
-		if !rejectedAny && settled() {
-			break
-		}
-		if round+1 == maxRounds {
-			return nil, fmt.Errorf("convert: records still rejected after %d rounds of rejecting their records", maxRounds)
-		}
+	st, err := settle(eng, opts, fv)
+	if err != nil {
+		return nil, err
 	}
+	res.ChangeSets, res.Plan, res.Records = st.sets, st.plan, st.records
+	res.Findings, res.SchemaErrors = st.findings, st.schemaErrors
 	res.Records = mergeResults(paths, res.Records, readerRejects)
 	res.Notices = res.Plan.Warnings
 	res.Plan.Warnings = attachWarnings(res.Records, res.Plan.Warnings)
