@@ -46,7 +46,10 @@ func planOptions(opts Options) plan.Options {
 // the schemas refuse, then rejects the later of two employees given one
 // login, in rounds until nothing more changes. Both conversions, in memory
 // and by partition, run it: one copy of the semantics.
-func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator) (*settled, error) {
+//
+// dirLogins are the directory entries whose logins the run's employees may
+// give (rejectDuplicateLogins).
+func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLogins []plan.DirEntry) (*settled, error) {
 	st := &settled{}
 	popts := planOptions(opts)
 	for round := 0; ; round++ {
@@ -57,7 +60,7 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator) (*sett
 		byEmp := changeSetsByEmployee(sets)
 		// settled is called once the plan and the schemas reject nothing
 		// more: only then is it known which employees hold their logins.
-		settled := func() bool { return !rejectDuplicateLogins(eng, sets, opts.Directory, byEmp) }
+		settled := func() bool { return !rejectDuplicateLogins(eng, sets, dirLogins, byEmp) }
 		var chk *opChecker
 		if fv != nil {
 			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
