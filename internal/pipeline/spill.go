@@ -110,7 +110,7 @@ type spillRun struct {
 	paths []string
 	order map[string]int // input path → its index, as mergeResults orders
 	tmp   string         // the temporary directory
-	seed  uint64 // of the hashes
+	seed  uint64         // of the hashes
 	parts int
 
 	codec *recordCodec

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -306,6 +307,89 @@ func TestSpillDuplicateLogins(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			paths := write(t, map[string]string{"in.csv": "100,0,SSO,UPDATE,EN,N,N\n" + strings.Join(tc.rows, "\n") + "\n"})
 			checkSpillSame(t, paths, Options{CompanyID: companyID, Directory: tc.dir})
+		})
+	}
+}
+
+// TestSpillOneLine: records that share a position (a 3.x payload written
+// on one line) are rejected together when one of them is rejected by its
+// position, so they are partitioned together.
+func TestSpillOneLine(t *testing.T) {
+	var items []string
+	for i := range 12 {
+		last := fmt.Sprintf("Last%d", i)
+		if i == 5 {
+			last = "" // no family name: the employee cannot be created
+		}
+		items = append(items, fmt.Sprintf(`{"EmployeeID":"J%d","FirstName":"First%d","LastName":%q,"LoginID":"j%d@example.com","PrimaryEmail":"j%d@example.com","Active":true}`,
+			i, i, last, i, i))
+	}
+	paths := write(t, map[string]string{"one-line.json": `{"total":12,"Items":[` + strings.Join(items, ",") + "]}\n"})
+	res, err := Convert(paths, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.Rejected < 2 {
+		t.Fatalf("%d records rejected in memory: the case needs a rejection by position", res.Totals.Rejected)
+	}
+	checkSpillSame(t, paths, Options{CompanyID: companyID})
+}
+
+// TestSpillFailureLeavesNoTemporaryFiles: a spilled conversion that fails
+// in its read pass, before writing (BeforeWrite) or while writing removes
+// its temporary directory, and what it wrote; an earlier run's outputs are
+// kept when it fails before writing.
+func TestSpillFailureLeavesNoTemporaryFiles(t *testing.T) {
+	good := writeVaried(t, 50, 3)
+	empty := filepath.Join(t.TempDir(), "empty.csv")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errStop := errors.New("stop")
+	tests := []struct {
+		name   string
+		paths  []string
+		before func(int) error
+		setup  func(t *testing.T, out string) // makes the write fail
+		kept   bool                           // the earlier run's outputs are still there
+	}{
+		{name: "unreadable second input", paths: []string{good, empty}, kept: true},
+		{name: "BeforeWrite refuses", paths: []string{good}, before: func(int) error { return errStop }, kept: true},
+		{name: "plan.jsonl cannot be written", paths: []string{good}, setup: func(t *testing.T, out string) {
+			if err := os.Remove(filepath.Join(out, "plan.jsonl")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(filepath.Join(out, "plan.jsonl"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			opts := Options{CompanyID: companyID, SpillAbove: 1, Partitions: 3}
+			if _, err := ConvertTo([]string{good}, opts, out); err != nil { // an earlier run
+				t.Fatal(err)
+			}
+			if tt.setup != nil {
+				tt.setup(t, out)
+			}
+			opts.BeforeWrite = tt.before
+			if _, err := ConvertTo(tt.paths, opts, out); err == nil {
+				t.Fatal("no error")
+			}
+			left, _ := filepath.Glob(filepath.Join(out, spillDirPrefix+"*"))
+			if len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+			bulks, _ := filepath.Glob(filepath.Join(out, "bulk-*.json"))
+			_, err := os.Stat(filepath.Join(out, "report.json"))
+			if tt.kept && (err != nil || len(bulks) == 0) {
+				t.Errorf("the earlier run's outputs are gone (report.json: %v, %d bulk files)", err, len(bulks))
+			}
+			if !tt.kept && (err == nil || len(bulks) > 0) {
+				t.Errorf("outputs of a failed write are left (report.json: %v, %d bulk files)", err, len(bulks))
+			}
 		})
 	}
 }
