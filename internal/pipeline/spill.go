@@ -65,7 +65,7 @@ import (
 
 // PartitionBytes is the input size a partition of a spilled conversion
 // is made for (Options.Partitions overrides the number).
-const PartitionBytes = 4 << 20
+const PartitionBytes = 2 << 20
 
 // maxPartitions bounds the number of partitions.
 const maxPartitions = 4096
@@ -255,10 +255,15 @@ func (u *unionFind) union(a, b uint64) {
 	}
 }
 
-// compactHashes sorts hs and removes duplicates.
+// compactHashes sorts hs and removes duplicates, in place; what is left
+// is copied when it is much smaller, to free the rest.
 func compactHashes(hs []uint64) []uint64 {
 	slices.Sort(hs)
-	return slices.Compact(hs)
+	hs = slices.Compact(hs)
+	if cap(hs) > 2*len(hs)+1024 {
+		hs = slices.Clone(hs)
+	}
+	return hs
 }
 
 // containsHash reports whether sorted hs holds h.

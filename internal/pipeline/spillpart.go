@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -33,8 +34,11 @@ type partState struct {
 	errs     []OpFinding
 	notices  int // plan warnings no record holds
 	atRefs   int // references among count.AtSubmit
-	ids      []uint64
-	asked    []uint64
+	ids      []uint64 // hashes of its change sets' employees, sorted
+	// asked holds the hashes of the employees of other partitions it
+	// counted as in the run (sorted, 8 bytes each): read back only when
+	// some employee turns out not to be.
+	asked section
 }
 
 // partition runs every partition, then again those that counted an
@@ -68,13 +72,19 @@ func (s *spillRun) partition() error {
 		for p := range s.state {
 			actual = append(actual, s.state[p].ids...)
 		}
-		slices.Sort(actual)
+		actual = compactHashes(actual)
 		todo = todo[:0]
-		for p := range s.state {
-			for _, h := range s.state[p].asked {
-				if !containsHash(actual, h) {
+		if !subset(assumed, actual) { // some employee assumed in the run is not
+			if err := s.out.flush(); err != nil {
+				return err
+			}
+			for p := range s.state {
+				out, err := s.askedOutside(p, actual)
+				if err != nil {
+					return err
+				}
+				if out {
 					todo = append(todo, p)
-					break
 				}
 			}
 		}
@@ -139,8 +149,33 @@ func (s *spillRun) runPartition(p int, assumed []uint64) error {
 	if err := s.spillPartition(ps, st, keys, ords, elsewhere); err != nil {
 		return err
 	}
-	ps.asked = compactHashes(asked)
+	asked = compactHashes(asked)
+	start := s.out.off
+	buf := make([]byte, 0, 8*len(asked))
+	for _, h := range asked {
+		buf = appendU64(buf, h)
+	}
+	if err := s.out.write(buf); err != nil {
+		return err
+	}
+	ps.asked = section{start, s.out.off - start}
 	return nil
+}
+
+// askedOutside reports whether partition p counted as in the run an
+// employee of another partition that actual (sorted) does not hold.
+func (s *spillRun) askedOutside(p int, actual []uint64) (bool, error) {
+	rd := s.out.reader(s.state[p].asked, mergeBuf)
+	var b [8]byte
+	for range s.state[p].asked.n / 8 {
+		if _, err := io.ReadFull(rd.r, b[:]); err != nil {
+			return false, rd.fail(err)
+		}
+		if !containsHash(actual, binary.LittleEndian.Uint64(b[:])) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // loadPartition hands the records of partition p to add in input order:
@@ -441,4 +476,18 @@ func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) ([]byte, er
 		return nil, err
 	}
 	return appendBytes(dst, js), nil
+}
+
+// subset reports whether every hash of sorted a is in sorted b.
+func subset(a, b []uint64) bool {
+	j := 0
+	for _, h := range a {
+		for j < len(b) && b[j] < h {
+			j++
+		}
+		if j == len(b) || b[j] != h {
+			return false
+		}
+	}
+	return true
 }
