@@ -32,8 +32,8 @@ type partState struct {
 	// order, numbered by the merge.
 	findings int
 	errs     []OpFinding
-	notices  int // plan warnings no record holds
-	atRefs   int // references among count.AtSubmit
+	notices  int      // plan warnings no record holds
+	atRefs   int      // references among count.AtSubmit
 	ids      []uint64 // hashes of its change sets' employees, sorted
 	// asked holds the hashes of the employees of other partitions it
 	// counted as in the run (sorted, 8 bytes each): read back only when
