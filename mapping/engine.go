@@ -22,6 +22,11 @@ type Options struct {
 	// DateOrder is how slash dates are read (MonthFirst, the zero value, or
 	// DayFirst). DateHints reports files whose dates read only the other way.
 	DateOrder DateOrder
+	// InRun, when set, reports whether an employee whose records another
+	// engine of the same run holds (a run split by employee) has a change
+	// set in the run; it is asked about reference targets this engine has
+	// no records of. nil: the run is the records added to this engine.
+	InRun func(employeeID string) bool
 }
 
 // Engine maps records to change sets. Add records in input order, then call
@@ -759,7 +764,7 @@ func (e *Engine) resolve() *resolution {
 				// Without a directory, an employee outside the run is an
 				// existing user (a delta feed): submit looks it up, and
 				// fails this reference alone when the target lacks it.
-			case !r.inRun(t) && !e.known(ref.target) && !e.known(t):
+			case !r.inRun(t) && !e.inRunElsewhere(t) && !e.known(ref.target) && !e.known(t):
 				c.finFail(ref.row, ref.f, fmt.Sprintf("%s %s is neither in this run nor in the directory", refWord(ref), ref.target))
 				r.changed = true
 			}
@@ -767,6 +772,8 @@ func (e *Engine) resolve() *resolution {
 	}
 	return r
 }
+
+func (e *Engine) inRunElsewhere(id string) bool { return e.opts.InRun != nil && e.opts.InRun(id) }
 
 func (r *resolution) inRun(id string) bool {
 	_, ok := r.groupOf[id]

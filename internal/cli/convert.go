@@ -124,22 +124,23 @@ func runConvert(o ConvertOptions) error {
 		defer view.finish()
 		opts.Progress = view.update
 	}
-	res, err := pipeline.Convert(o.Files, opts)
+	opts.BeforeWrite = func(created int) error {
+		if created > 0 && o.CompanyID == "" && !o.CompanyLater {
+			return usageErrorf("convert: this run creates %d users, and UPS requires the companyId of each: "+
+				"give --company-id <uuid> or set UPSMIGRATE_COMPANY_ID (migrate takes it from the token); nothing was written", created)
+		}
+		return nil
+	}
+	res, err := pipeline.ConvertTo(o.Files, opts, o.Out)
 	if errors.Is(err, pipeline.ErrInterrupted) {
-		return &Error{Code: ExitInterrupted, Err: errors.New("interrupted: nothing was written")}
+		return &Error{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: nothing was written to %s", o.Out)}
 	}
 	if err != nil {
-		return &Error{Code: ExitUsage, Err: err}
-	}
-	if n := res.Plan.Stats.UsersCreated; n > 0 && o.CompanyID == "" && !o.CompanyLater {
-		return usageErrorf("convert: this run creates %d users, and UPS requires the companyId of each: "+
-			"give --company-id <uuid> or set UPSMIGRATE_COMPANY_ID (migrate takes it from the token); nothing was written", n)
-	}
-	if err := res.Write(o.Out); err != nil {
-		if errors.Is(err, pipeline.ErrInterrupted) {
-			return &Error{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: nothing was written to %s", o.Out)}
+		var ce *Error
+		if errors.As(err, &ce) {
+			return err
 		}
-		return err
+		return &Error{Code: ExitUsage, Err: err}
 	}
 	if view != nil {
 		view.finish() // before the summary
@@ -150,27 +151,22 @@ func runConvert(o ConvertOptions) error {
 			fmt.Fprintln(o.Stdout, w.String())
 		}
 	}
-	for i, w := range res.Plan.Warnings {
-		if i == 20 {
-			fmt.Fprintf(o.Stdout, "… and %d more plan warnings: see report.json\n", len(res.Plan.Warnings)-i)
-			break
-		}
+	for _, w := range res.Warnings {
 		fmt.Fprintln(o.Stdout, w.String())
 	}
-	printWarningKinds(o.Stdout, res, o.Out)
-	fmt.Fprintf(o.Stdout, "wrote %d bulk requests, plan.jsonl and report.json to %s\n", len(res.Plan.Requests), o.Out)
-	if res.SchemaErrors > 0 {
-		for _, f := range res.Findings {
-			if f.Finding.IsError() {
-				fmt.Fprintf(o.Stdout, "schema error in %s operation %d (employee %s): %s\n",
-					pipeline.BulkFileName(f.Request), f.Operation, f.Employee, f.Finding.String())
-			}
-		}
+	if res.NumWarnings > len(res.Warnings) {
+		fmt.Fprintf(o.Stdout, "… and %d more plan warnings: see report.json\n", res.NumWarnings-len(res.Warnings))
+	}
+	printWarningKinds(o.Stdout, res.Kinds, o.Out)
+	fmt.Fprintf(o.Stdout, "wrote %d bulk requests, plan.jsonl and report.json to %s\n", res.Plan.Requests, o.Out)
+	for _, f := range res.SchemaErrors {
+		fmt.Fprintf(o.Stdout, "schema error in %s operation %d (employee %s): %s\n",
+			pipeline.BulkFileName(f.Request), f.Operation, f.Employee, f.Finding.String())
 	}
 	if res.Totals.Rejected > 0 {
 		printRejections(o.Stdout, res)
 	}
-	if res.Totals.Rejected > 0 || res.SchemaErrors > 0 {
+	if res.Totals.Rejected > 0 || len(res.SchemaErrors) > 0 {
 		return rejected("")
 	}
 	return nil
@@ -188,23 +184,16 @@ func dateOrderFlag(s string) (mapping.DateOrder, error) {
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // printRejections lists the first rejected records with their reasons.
-func printRejections(w io.Writer, res *pipeline.Result) {
-	const most = 20
-	n := 0
-	for _, r := range res.Records {
-		if r.Status != model.StatusRejected {
-			continue
-		}
-		if n == most {
-			fmt.Fprintf(w, "… and %d more rejected records: see report.json\n", res.Totals.Rejected-most)
-			return
-		}
-		n++
+func printRejections(w io.Writer, res *pipeline.Outcome) {
+	for _, r := range res.Rejected {
 		for _, m := range r.Messages {
 			if m.Severity == model.SevError {
 				fmt.Fprintf(w, "rejected: %s\n", m.String())
 			}
 		}
+	}
+	if more := res.Totals.Rejected - len(res.Rejected); more > 0 {
+		fmt.Fprintf(w, "… and %d more rejected records: see report.json\n", more)
 	}
 }
 
@@ -250,8 +239,7 @@ func inputsExist(files []string) error {
 
 // printWarningKinds shows what the records' warnings are about, by kind
 // with counts and fields, and where to read every one of them.
-func printWarningKinds(w io.Writer, res *pipeline.Result, out string) {
-	kinds := pipeline.WarningKinds(res.Records)
+func printWarningKinds(w io.Writer, kinds []pipeline.WarningKind, out string) {
 	if len(kinds) == 0 {
 		return
 	}

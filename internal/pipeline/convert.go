@@ -59,6 +59,16 @@ type Options struct {
 	// Progress, when set, is told how the conversion and its Write go, on
 	// the calling goroutine.
 	Progress func(Progress)
+	// BeforeWrite, when set, is called by ConvertTo with the number of
+	// users the run creates, before anything is written; an error it
+	// returns ends the run with nothing written.
+	BeforeWrite func(usersCreated int) error
+	// SpillAbove is the total size of the inputs in bytes above which
+	// ConvertTo converts by partition of employees spilled to disk (0:
+	// DefaultSpillAbove; < 0: never). Partitions is their number (0: one
+	// per PartitionBytes of input).
+	SpillAbove int64
+	Partitions int
 }
 
 // Progress is how far a conversion has gone.
@@ -161,9 +171,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
 	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder})
-	res := &Result{progress: opts.Progress, ctx: opts.Context, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
-		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict,
-		DateOrder: opts.DateOrder.String()}}
+	res := &Result{progress: opts.Progress, ctx: opts.Context, options: recordedOptions(opts)}
 	var readerRejects []model.RecordResult
 	for _, path := range paths {
 		fs, rejects, err := readInput(path, opts, eng)
@@ -175,96 +183,20 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	}
 	res.Refused = eng.Refused()
 
-	var fv *schemas.FastValidator
-	if !opts.NoValidate {
-		v, err := schemas.New(schemas.Options{Strict: opts.Strict})
-		if err != nil {
-			return nil, err
-		}
-		fv = v.Fast()
+	fv, err := fastValidator(opts)
+	if err != nil {
+		return nil, err
 	}
-	popts := plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers,
-		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Replace: opts.Replace, FailOnErrors: opts.FailOnErrors}
-	for round := 0; ; round++ {
-		if interrupted(opts.Context) {
-			return nil, ErrInterrupted
-		}
-		if opts.Progress != nil {
-			opts.Progress(Progress{Stage: StagePlan})
-		}
-		sets, results := eng.Finish()
-		byEmp := changeSetsByEmployee(sets)
-		// settled is called once the plan and the schemas reject nothing
-		// more: only then is it known which employees hold their logins.
-		settled := func() bool { return !rejectDuplicateLogins(eng, sets, opts.Directory, byEmp) }
-		var chk *opChecker
-		if fv != nil {
-			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
-			popts.Check = chk.check
-		}
-		p, err := plan.Build(sets, popts)
-		if err != nil {
-			return nil, err
-		}
-		res.ChangeSets, res.Plan = sets, p
-		res.Records = results
-		rejectedAny := false
-		for _, ue := range p.Rejected {
-			// An employee the plan could not build: reject the value's record,
-			// or all of the employee's records.
-			f := OpFinding{Employee: ue.Employee, Finding: schemas.Finding{Message: ue.Err.Error(), Severity: model.SevError}}
-			if ue.Source.File != "" {
-				src := ue.Source
-				f.Source = &src
-			}
-			switch rejectPlanError(eng, f, byEmp) {
-			case rejectedNew:
-				rejectedAny = true
-			case unattributed:
-				return nil, ue
-			}
-		}
-		if fv == nil {
-			if !rejectedAny && settled() {
-				break
-			}
-			if round+1 == maxRounds {
-				return nil, fmt.Errorf("convert: records still rejected after %d rounds of rejecting their records", maxRounds)
-			}
-			continue
-		}
-		findings := chk.findings(p, opts.Workers)
-		res.Findings = res.Findings[:0]
-		res.SchemaErrors = 0
-		for _, f := range findings {
-			if !f.Finding.IsError() {
-				res.Findings = append(res.Findings, f)
-				continue
-			}
-			if handled, changed := leaveOutExtension(eng, f); handled {
-				rejectedAny = rejectedAny || changed
-				continue
-			}
-			if dropValue(eng, f) {
-				rejectedAny = true
-				continue
-			}
-			switch rejectFinding(eng, f, byEmp) {
-			case rejectedNew:
-				rejectedAny = true
-			case unattributed:
-				// Nothing to reject it on: keep it, and fail the run.
-				res.Findings = append(res.Findings, f)
-				res.SchemaErrors++
-			}
-		}
-		if !rejectedAny && settled() {
-			break
-		}
-		if round+1 == maxRounds {
-			return nil, fmt.Errorf("convert: records still rejected after %d rounds of rejecting their records", maxRounds)
-		}
+	var dirLogins []plan.DirEntry
+	if opts.Directory != nil {
+		dirLogins = opts.Directory.Entries()
 	}
+	st, err := settle(eng, opts, fv, dirLogins)
+	if err != nil {
+		return nil, err
+	}
+	res.ChangeSets, res.Plan, res.Records = st.sets, st.plan, st.records
+	res.Findings, res.SchemaErrors = st.findings, st.schemaErrors
 	res.Records = mergeResults(paths, res.Records, readerRejects)
 	res.Notices = res.Plan.Warnings
 	res.Plan.Warnings = attachWarnings(res.Records, res.Plan.Warnings)
@@ -277,6 +209,13 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// recordedOptions are the options report.json records.
+func recordedOptions(opts Options) *PlanOptions {
+	return &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
+		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict,
+		DateOrder: opts.DateOrder.String()}
+}
+
 // attachWarnings gives each plan warning to the record it names, so that it
 // is in that record's messages (report.json, the console's counts); it
 // returns the warnings no record was found for.
@@ -284,15 +223,28 @@ func attachWarnings(records []model.RecordResult, warns []model.Diagnostic) []mo
 	if len(warns) == 0 {
 		return warns
 	}
+	var rest []model.Diagnostic
+	for _, i := range attachWarningsAt(records, warns) {
+		rest = append(rest, warns[i])
+	}
+	return rest
+}
+
+// attachWarningsAt is attachWarnings returning the indexes in warns of the
+// warnings no record was found for.
+func attachWarningsAt(records []model.RecordResult, warns []model.Diagnostic) []int {
+	if len(warns) == 0 {
+		return nil
+	}
 	at := make(map[model.Position]int, len(records))
 	for i, r := range records {
 		at[r.Pos] = i
 	}
-	var rest []model.Diagnostic
-	for _, w := range warns {
+	var rest []int
+	for k, w := range warns {
 		i, ok := at[w.Source.Pos()]
 		if !ok {
-			rest = append(rest, w)
+			rest = append(rest, k)
 			continue
 		}
 		records[i].Messages = append(records[i].Messages, w)
@@ -332,17 +284,25 @@ func atSubmit(sets []*model.ChangeSet) []AtSubmit {
 	}
 	var out []AtSubmit
 	for _, cs := range sets {
-		if !cs.Creates && len(cs.Records) > 0 {
-			out = append(out, AtSubmit{Employee: cs.EmployeeID, Kind: "update",
-				Source: cs.Records[0].Source()})
+		out = appendAtSubmit(out, cs, func(emp string) bool { return inRun[emp] })
+	}
+	return out
+}
+
+// appendAtSubmit appends what submit resolves by lookup for cs: its
+// update when no record of the run creates it, and its references to
+// employees not inRun.
+func appendAtSubmit(out []AtSubmit, cs *model.ChangeSet, inRun func(string) bool) []AtSubmit {
+	if !cs.Creates && len(cs.Records) > 0 {
+		out = append(out, AtSubmit{Employee: cs.EmployeeID, Kind: "update",
+			Source: cs.Records[0].Source()})
+	}
+	for i := range cs.Refs {
+		r := &cs.Refs[i]
+		if inRun(r.Target) {
+			continue
 		}
-		for i := range cs.Refs {
-			r := &cs.Refs[i]
-			if inRun[r.Target] {
-				continue
-			}
-			out = append(out, AtSubmit{Employee: r.Target, Kind: r.Describe(), From: cs.EmployeeID, Source: r.Source()})
-		}
+		out = append(out, AtSubmit{Employee: r.Target, Kind: r.Describe(), From: cs.EmployeeID, Source: r.Source()})
 	}
 	return out
 }
@@ -361,7 +321,25 @@ type readItem struct {
 // while this one maps, so reading overlaps mapping. Recoverable reader
 // errors become rejected records; a fatal one fails the run.
 func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []model.RecordResult, error) {
-	fs := FileSummary{Path: path}
+	var rejects []model.RecordResult
+	fs, notes, err := scanInput(path, opts,
+		func(rec *model.Record) error { eng.Add(rec); return nil },
+		func(r model.RecordResult) error { rejects = append(rejects, r); return nil })
+	if err != nil {
+		return fs, nil, err
+	}
+	fs.Warnings = append(append(fs.Warnings, eng.DateHints(path)...), notes...)
+	return fs, rejects, nil
+}
+
+// scanInput streams one file: a goroutine reads and parses while this one
+// hands every record to add, in order, and every recoverable reader error,
+// as a rejected record, to reject; a fatal reader error, or an error of add
+// or reject, ends it. add must keep nothing of a record's Values slice (the
+// concur reader reuses it). The summary's warnings are the reader's; the
+// mapping's date hints go after them, and notes after those.
+func scanInput(path string, opts Options, add func(*model.Record) error, reject func(model.RecordResult) error) (fs FileSummary, notes []model.Diagnostic, err error) {
+	fs = FileSummary{Path: path}
 	var read atomic.Int64
 	in, err := formats.Open(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding, Read: &read})
 	if err != nil {
@@ -376,13 +354,23 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 	defer in.Close()
 	fs.Format = in.Format
 	items := make(chan readItem, 8)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		defer close(items)
+		send := func(it readItem) bool {
+			select {
+			case items <- it:
+				return true
+			case <-done:
+				return false
+			}
+		}
 		defer func() {
 			// A reader bug must not take the process down without a position.
 			if v := recover(); v != nil {
-				items <- readItem{err: &model.ParseError{File: path, Line: 1, Fatal: true,
-					Err: fmt.Errorf("internal error in the %s reader: %v", in.Format, v)}}
+				send(readItem{err: &model.ParseError{File: path, Line: 1, Fatal: true,
+					Err: fmt.Errorf("internal error in the %s reader: %v", in.Format, v)}})
 			}
 		}()
 		recs := make([]*model.Record, 0, readBatch)
@@ -397,10 +385,14 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 			}
 			if err != nil {
 				if len(recs) > 0 {
-					items <- readItem{recs: recs}
+					if !send(readItem{recs: recs}) {
+						return
+					}
 					recs = make([]*model.Record, 0, readBatch)
 				}
-				items <- readItem{err: err}
+				if !send(readItem{err: err}) {
+					return
+				}
 				var pe *model.ParseError
 				if !errors.As(err, &pe) || pe.Fatal {
 					return
@@ -409,23 +401,26 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 			}
 			recs = append(recs, rec)
 			if len(recs) == readBatch {
-				items <- readItem{recs: recs}
+				if !send(readItem{recs: recs}) {
+					return
+				}
 				recs = make([]*model.Record, 0, readBatch)
 			}
 		}
 		if len(recs) > 0 {
-			items <- readItem{recs: recs}
+			send(readItem{recs: recs})
 		}
 	}()
 	// The engine keeps nothing of a record's Values slice, so the concur
 	// reader can reuse the records of a batch once they are mapped.
 	cr, _ := in.Reader.(*concur.Reader)
-	var rejects []model.RecordResult
 	var fatal error
 	for it := range items {
 		for _, rec := range it.recs {
 			fs.Records++
-			eng.Add(rec)
+			if err := add(rec); err != nil {
+				return fs, nil, err
+			}
 		}
 		if cr != nil && len(it.recs) > 0 {
 			cr.Recycle(it.recs)
@@ -440,25 +435,27 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 			continue
 		}
 		fs.Records++
-		rejects = append(rejects, model.RecordResult{
+		if err := reject(model.RecordResult{
 			Pos: model.Position{File: pe.File, Line: pe.Line}, Format: in.Format, Status: model.StatusRejected,
 			Messages: []model.Diagnostic{{Severity: model.SevError,
 				Source: model.Source{File: pe.File, Line: pe.Line, Field: pe.Field}, Message: pe.Err.Error()}},
-		})
+		}); err != nil {
+			return fs, nil, err
+		}
 	}
 	if fatal != nil {
 		return fs, nil, fatal
 	}
-	fs.Warnings = append(in.Warnings(), eng.DateHints(path)...)
+	fs.Warnings = in.Warnings()
 	if cr != nil {
 		s := cr.Settings()
 		fs.Settings = &s
 		if msg := existingHandlingNote(s.ExistingRecordHandling, opts.Replace); msg != "" {
-			fs.Warnings = append(fs.Warnings, model.Diagnostic{Severity: model.SevWarning,
+			notes = append(notes, model.Diagnostic{Severity: model.SevWarning,
 				Source: model.Source{File: path, Line: max(s.Line, 1), Field: "4", Name: "Existing Record Handling"}, Message: msg})
 		}
 	}
-	return fs, rejects, nil
+	return fs, notes, nil
 }
 
 // interrupted reports whether ctx (nil: never) has ended.

@@ -21,19 +21,20 @@ import (
 // created or updated. A login changed by a phase-1 update is still taken
 // while phase 1 runs (its operations run in no guaranteed order), so it
 // stays its owner's for this run. It reports whether it rejected anything.
-func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, dir *plan.Directory, byEmp map[string]*model.ChangeSet) bool {
+//
+// entries are the directory's entries (nil without a directory), or those
+// of them whose logins the change sets may give (a partitioned run).
+func rejectDuplicateLogins(eng *mapping.Engine, sets []*model.ChangeSet, entries []plan.DirEntry, byEmp map[string]*model.ChangeSet) bool {
 	// owners maps a login to its holder: i >= 0 is sets[i], i < 0 is the
 	// directory entry -i-1. Places are put into words only for a conflict.
 	owners := make(map[string]int, len(sets))
-	var entries []plan.DirEntry
-	if dir != nil {
+	if len(entries) > 0 {
 		renamed := map[string]bool{} // old IDs whose login a 320 changes in phase 0
 		for _, cs := range sets {
 			if cs.Rename != nil && cs.Rename.NewLogin != "" {
 				renamed[cs.Rename.From] = true
 			}
 		}
-		entries = dir.Entries()
 		for k, e := range entries {
 			if e.UserName != "" && !renamed[e.EmployeeNumber] {
 				owners[strings.ToLower(e.UserName)] = -k - 1

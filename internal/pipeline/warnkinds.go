@@ -39,11 +39,23 @@ var warningKinds = []struct{ text, kind string }{
 }
 
 // kindOf names the kind of a warning message.
-func kindOf(msg string) string {
-	for _, k := range warningKinds {
+func kindOf(msg string) string { return kindName(kindIndex(msg)) }
+
+// kindIndex is the index in warningKinds of the kind of a warning
+// message, len(warningKinds) for "other".
+func kindIndex(msg string) int {
+	for i, k := range warningKinds {
 		if strings.Contains(msg, k.text) {
-			return k.kind
+			return i
 		}
+	}
+	return len(warningKinds)
+}
+
+// kindName is the kind at index i of warningKinds ("other" past its end).
+func kindName(i int) string {
+	if i >= 0 && i < len(warningKinds) {
+		return warningKinds[i].kind
 	}
 	return "other"
 }
@@ -51,38 +63,58 @@ func kindOf(msg string) string {
 // WarningKinds counts the warnings of the records by kind, the most
 // frequent first (ties by name).
 func WarningKinds(records []model.RecordResult) []WarningKind {
-	byKind := map[string]*WarningKind{}
-	seen := map[string]map[string]bool{}
+	var c kindCounter
 	for _, r := range records {
 		for _, m := range r.Messages {
-			if m.Severity != model.SevWarning {
-				continue
-			}
-			k := kindOf(m.Message)
-			wk := byKind[k]
-			if wk == nil {
-				wk = &WarningKind{Kind: k}
-				byKind[k] = wk
-				seen[k] = map[string]bool{}
-			}
-			wk.Count++
-			name := m.Source.Name
-			if name == "" {
-				name = m.Source.Field
-			}
-			if name == "" || seen[k][name] {
-				continue
-			}
-			seen[k][name] = true
-			if len(wk.Fields) < maxKindFields {
-				wk.Fields = append(wk.Fields, name)
-			} else {
-				wk.More++
+			if m.Severity == model.SevWarning {
+				c.add(kindOf(m.Message), warningField(m))
 			}
 		}
 	}
-	out := make([]WarningKind, 0, len(byKind))
-	for _, wk := range byKind {
+	return c.kinds()
+}
+
+// warningField is the input field a warning names, for WarningKind.Fields.
+func warningField(m model.Diagnostic) string {
+	if m.Source.Name != "" {
+		return m.Source.Name
+	}
+	return m.Source.Field
+}
+
+// kindCounter counts warnings by kind, one at a time, in record order.
+type kindCounter struct {
+	byKind map[string]*WarningKind
+	seen   map[string]map[string]bool
+}
+
+// add counts a warning of kind about field name ("" when none).
+func (c *kindCounter) add(kind, name string) {
+	if c.byKind == nil {
+		c.byKind, c.seen = map[string]*WarningKind{}, map[string]map[string]bool{}
+	}
+	wk := c.byKind[kind]
+	if wk == nil {
+		wk = &WarningKind{Kind: kind}
+		c.byKind[kind] = wk
+		c.seen[kind] = map[string]bool{}
+	}
+	wk.Count++
+	if name == "" || c.seen[kind][name] {
+		return
+	}
+	c.seen[kind][name] = true
+	if len(wk.Fields) < maxKindFields {
+		wk.Fields = append(wk.Fields, name)
+	} else {
+		wk.More++
+	}
+}
+
+// kinds lists the kinds counted, the most frequent first (ties by name).
+func (c *kindCounter) kinds() []WarningKind {
+	out := make([]WarningKind, 0, len(c.byKind))
+	for _, wk := range c.byKind {
 		out = append(out, *wk)
 	}
 	sort.Slice(out, func(i, j int) bool {

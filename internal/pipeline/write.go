@@ -223,12 +223,8 @@ func lineOps(cs *model.ChangeSet, ops map[string][]OpRef) []OpRef {
 
 // writeFile creates path and fills it through w, reset onto the file.
 func writeFile(path string, w *bufio.Writer, fill func(*bufio.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := createOutput(path)
 	if err != nil {
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil { // an older file keeps its mode otherwise
-		f.Close()
 		return err
 	}
 	w.Reset(f)
@@ -243,45 +239,16 @@ func writeFile(path string, w *bufio.Writer, fill func(*bufio.Writer) error) err
 	return f.Close()
 }
 
-// Summary is the short human summary convert prints.
-func (r *Result) Summary() string {
-	var b strings.Builder
-	t := r.Totals
-	fmt.Fprintf(&b, "records: %d read, %d converted, %d skipped, %d rejected, %d warnings\n",
-		t.Records, t.Converted, t.Skipped, t.Rejected, t.Warnings)
-	for _, rf := range r.Refused {
-		fmt.Fprintf(&b, "refused (among the rejected): %d %s record(s) with a value in %s: UPS cannot hold it, and dropping it would change the record's meaning\n",
-			rf.Records, rf.Table, strings.Join(rf.Fields, " or "))
+// createOutput creates (or truncates) the output file path, readable by
+// its owner only.
+func createOutput(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
 	}
-	if r.Plan != nil {
-		s := r.Plan.Stats
-		fmt.Fprintf(&b, "users: %d created, %d updated, %d renamed\n", s.UsersCreated, s.UsersUpdated, s.Renames)
-		fmt.Fprintf(&b, "operations: %d (phase 0: %d, phase 1: %d, phase 2: %d) in %d bulk requests, %d bytes\n",
-			s.Operations[0]+s.Operations[1]+s.Operations[2], s.Operations[0], s.Operations[1], s.Operations[2], s.Requests, s.Bytes)
+	if err := f.Chmod(0o600); err != nil { // an older file keeps its mode otherwise
+		f.Close()
+		return nil, err
 	}
-	if n := len(r.Findings); n > 0 {
-		fmt.Fprintf(&b, "schema warnings: %d\n", n)
-	}
-	if len(t.LeftOut) > 0 {
-		keys := make([]string, 0, len(t.LeftOut))
-		for k := range t.LeftOut {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s %d", k, t.LeftOut[k])
-		}
-		fmt.Fprintf(&b, "extensions left out of new users (UPS requires a value the input does not give; see the warnings): %s\n", strings.Join(parts, ", "))
-	}
-	if t.AtSubmit > 0 {
-		refs := 0
-		for _, a := range r.AtSubmit {
-			if a.Kind != "update" {
-				refs++
-			}
-		}
-		fmt.Fprintf(&b, "resolved at submit (outside this run, no --directory): %d references, %d updates of employees the run does not create\n", refs, t.AtSubmit-refs)
-	}
-	return b.String()
+	return f, nil
 }

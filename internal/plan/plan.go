@@ -252,6 +252,9 @@ type Plan struct {
 	Stats    Stats
 	// Warnings are about values the plan dropped or could not resolve.
 	Warnings []model.Diagnostic
+	// WarningSets holds, for each of Warnings, the index in Build's sets
+	// of the change set it is about.
+	WarningSets []int
 	// Rejected lists the employees left out of the plan, with the reason.
 	Rejected []*UserError
 }
@@ -370,8 +373,9 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 		p.Rejected = append(p.Rejected, ue)
 		*res = userResult{}
 	}
+	pk := NewPacker(opts)
+	var cur *Request
 	for phase := range numPhases {
-		var cur *Request
 		for i := range results {
 			res := &results[i]
 			op := res.ops[phase]
@@ -379,16 +383,12 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 				continue
 			}
 			p.Stats.Operations[phase]++
-			if cur != nil && (len(cur.Operations) == opts.MaxOps || cur.size+opCost(op, opts.Indent, false) > opts.MaxBytes) {
-				cur = nil
-			}
-			if cur == nil {
-				cur = &Request{Seq: len(p.Requests) + 1, Phase: phase, FailOnErrors: opts.FailOnErrors, indent: opts.Indent}
-				cur.size = frame
+			if seq, index := pk.Add(phase, op.Size()); index == 0 {
+				cur = &Request{Seq: seq, Phase: phase, FailOnErrors: opts.FailOnErrors, indent: opts.Indent}
 				p.Requests = append(p.Requests, cur)
 				p.Stats.RequestsPerPhase[phase]++
 			}
-			cur.size += opCost(op, opts.Indent, len(cur.Operations) == 0)
+			cur.size = pk.Size()
 			cur.Operations = append(cur.Operations, op)
 		}
 	}
@@ -403,6 +403,9 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 			p.Stats.Renames++
 		}
 		p.Warnings = append(p.Warnings, res.warns...)
+		for range res.warns {
+			p.WarningSets = append(p.WarningSets, i)
+		}
 	}
 	p.Stats.Requests = len(p.Requests)
 	for _, r := range p.Requests {

@@ -1,0 +1,365 @@
+package pipeline
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/mapping"
+	"github.com/upsmigrate/upsmigrate/schemas"
+)
+
+// A conversion too large for memory runs by partition of employees,
+// spilled to disk, in three passes; its outputs are byte for byte those of
+// Convert and Write.
+//
+//  1. Read (spillread.go). Every input is streamed through its reader;
+//     each record's employee key, new ID (320), logins and references are
+//     read from the mapping table (mapping.Engine.Keys) and the record is
+//     appended, compactly encoded, to the blocks of partition
+//     hash(key) mod P in a temporary file. Reader errors become rejected
+//     records in a stream of their own.
+//  2. Partition (spillpart.go). Each partition's records are mapped,
+//     planned and validated in input order by the rounds of Convert
+//     (settle), and what the merge needs is spilled: the operations per
+//     phase, the change sets and the record results, each with the key of
+//     its place in the run.
+//  3. Merge (spillmerge.go). The partitions' operations are merged in
+//     change-set order, phase by phase, and packed into requests as
+//     plan.Build packs them (plan.Packer); then the change sets into
+//     plan.jsonl and the records into report.json.
+//
+// Couplings between employees are resolved so that a partition decides
+// what Convert decides:
+//
+//   - a rename (320) joins the old and the new ID, and a reference to
+//     either joins the referring employee: they are partitioned together
+//     (a union-find over the hashes of the few keys concerned; records
+//     written to the partition of their own hash are moved when read);
+//   - employees given one login (ignoring case), or a login a directory
+//     employee holds, are partitioned together, so the later one is
+//     rejected as Convert rejects it;
+//   - records that share one position (several records on one line) are
+//     partitioned together, as a rejection by position touches them all;
+//   - whether a referenced employee of another partition is in the run
+//     (mapping's "neither in this run nor in the directory", and what
+//     submit resolves by lookup) is answered from the set of all keys read,
+//     then checked once every partition is done: a partition that counted
+//     an employee whose records all ended rejected runs again with the
+//     employees that are in the run, until nothing changes.
+//
+// Hashes are 64-bit (seeded per run): two keys with one hash
+// would only be partitioned together, or a reference to an employee
+// outside the run counted as in the run, with odds of about 2^-64 per pair.
+//
+// Memory holds, besides one partition at a time, only the key hashes of
+// the run (8 bytes per employee), the logins' (16 bytes per login, while
+// partitioning) and the couplings (few); the partition's size is chosen
+// from the size of the inputs (PartitionBytes).
+
+// PartitionBytes is the input size a partition of a spilled conversion
+// is made for (Options.Partitions overrides the number).
+const PartitionBytes = 2 << 20
+
+// maxPartitions bounds the number of partitions.
+const maxPartitions = 4096
+
+// spillDirPrefix starts the name of the temporary directory a spilled
+// conversion makes in its output directory.
+const spillDirPrefix = ".upsmigrate-spill-"
+
+// inputBytes is the total size of the inputs.
+func inputBytes(paths []string) (int64, error) {
+	var n int64
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return 0, err
+		}
+		n += st.Size()
+	}
+	return n, nil
+}
+
+// spills reports whether ConvertTo converts by partition.
+func spills(paths []string, opts Options) (bool, error) {
+	limit := opts.SpillAbove
+	switch {
+	case limit < 0:
+		return false, nil
+	case limit == 0:
+		limit = DefaultSpillAbove
+	}
+	n, err := inputBytes(paths)
+	if err != nil {
+		return false, err
+	}
+	return n > limit, nil
+}
+
+// spillRun is one conversion by partition.
+type spillRun struct {
+	opts  Options
+	set   *mapping.Set
+	paths []string
+	order map[string]int // input path → its index, as mergeResults orders
+	tmp   string         // the temporary directory
+	seed  uint64         // of the hashes
+	parts int
+
+	codec *recordCodec
+	in    *blockStore  // the input records, by partition
+	rejs  *entryWriter // the reader's rejections, as record results
+	refs  *entryWriter // (target, key) hashes of every reference
+
+	files      []FileSummary        // the reader's warnings only, until the tally's date hints join them
+	notes      [][]model.Diagnostic // per file: the warnings that follow the date hints
+	nextOrd    uint64
+	anyRejects bool
+	nrejects   int // records the readers rejected
+
+	keys    []uint64   // hashes of every key and new key read (sorted and compacted now and then)
+	logins  []hashPair // (login, key)
+	renames []hashPair // (key, new key)
+	joins   []hashPair // keys to partition together (records sharing one position)
+	uf      unionFind
+
+	movedFrom [][]int           // per partition, the partitions holding records moved to it
+	dirByPart [][]plan.DirEntry // per partition, the directory entries whose logins its employees may give
+
+	rounds int // partition rounds run
+
+	tally *mapping.Engine // adds no record: the sum of the partitions' counts
+	fv    *schemas.FastValidator
+	out   *entryWriter // the partitions' outputs
+	state []partState
+}
+
+// hashPair is two hashes: a login or a key, and the key it couples with.
+type hashPair struct{ a, b uint64 }
+
+func cmpPair(x, y hashPair) int {
+	switch {
+	case x.a != y.a:
+		if x.a < y.a {
+			return -1
+		}
+		return 1
+	case x.b != y.b:
+		if x.b < y.b {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+// hash is the hash of a key: FNV-1a from a per-run seed, mixed (the
+// finalizer of splitmix64) so that its low bits spread keys evenly over the
+// partitions.
+func (s *spillRun) hash(key string) uint64 {
+	h := s.seed
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 0x100000001b3
+	}
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	return h ^ h>>31
+}
+
+// hashLogin is the hash of a login, ignoring case as
+// rejectDuplicateLogins compares logins.
+func (s *spillRun) hashLogin(login string) uint64 {
+	for i := 0; i < len(login); i++ {
+		if c := login[i]; c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+			return s.hash(strings.ToLower(login))
+		}
+	}
+	return s.hash(login)
+}
+
+// spillSeed, when not 0, is the seed of every spilled conversion's hashes
+// (tests set it, for partitions that do not change from run to run).
+var spillSeed uint64
+
+// newSeed is the seed of a run's hashes.
+func newSeed() uint64 {
+	if spillSeed != 0 {
+		return spillSeed
+	}
+	return 0xcbf29ce484222325 ^ rand.Uint64()
+}
+
+// partOf is the partition of the records filed under hash h.
+func (s *spillRun) partOf(h uint64) int {
+	if s.uf.has(h) {
+		h = s.uf.find(h)
+	}
+	return int(h % uint64(s.parts))
+}
+
+// unionFind joins key hashes; only keys coupled with another are in it.
+type unionFind struct{ parent map[uint64]uint64 }
+
+func (u *unionFind) has(h uint64) bool {
+	_, ok := u.parent[h]
+	return ok
+}
+
+func (u *unionFind) find(h uint64) uint64 {
+	root := h
+	for {
+		p, ok := u.parent[root]
+		if !ok || p == root {
+			break
+		}
+		root = p
+	}
+	for h != root { // path compression
+		p := u.parent[h]
+		u.parent[h] = root
+		h = p
+	}
+	return root
+}
+
+// union joins a and b; the smaller root becomes the root of both, so the
+// outcome does not depend on the order of the unions.
+func (u *unionFind) union(a, b uint64) {
+	if a == b {
+		return
+	}
+	if u.parent == nil {
+		u.parent = map[uint64]uint64{}
+	}
+	for _, h := range [2]uint64{a, b} {
+		if _, ok := u.parent[h]; !ok {
+			u.parent[h] = h
+		}
+	}
+	ra, rb := u.find(a), u.find(b)
+	switch {
+	case ra < rb:
+		u.parent[rb] = ra
+	case rb < ra:
+		u.parent[ra] = rb
+	}
+}
+
+// compactHashes sorts hs and removes duplicates, in place; what is left
+// is copied when it is much smaller, to free the rest.
+func compactHashes(hs []uint64) []uint64 {
+	slices.Sort(hs)
+	hs = slices.Compact(hs)
+	if cap(hs) > 2*len(hs)+1024 {
+		hs = slices.Clone(hs)
+	}
+	return hs
+}
+
+// containsHash reports whether sorted hs holds h.
+func containsHash(hs []uint64, h uint64) bool {
+	_, ok := slices.BinarySearch(hs, h)
+	return ok
+}
+
+// partitions is the number of partitions for inputs of n bytes.
+func partitions(opts Options, n int64) int {
+	if opts.Partitions > 0 {
+		return min(opts.Partitions, maxPartitions)
+	}
+	return int(min(max((n+PartitionBytes-1)/PartitionBytes, 1), maxPartitions))
+}
+
+// convertSpilled converts by partition (see above) and writes the outputs
+// into dir. Its temporary directory, made in dir, is removed on every
+// return.
+func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err error) {
+	set := opts.Mapping
+	if set == nil {
+		if set, err = mapping.Default(); err != nil {
+			return nil, err
+		}
+	}
+	n, err := inputBytes(paths)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(dir, spillDirPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	s := &spillRun{opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(), parts: partitions(opts, n),
+		codec: newRecordCodec(), order: make(map[string]int, len(paths))}
+	defer func() {
+		if cerr := s.close(); cerr != nil && err == nil {
+			o, err = nil, cerr
+		}
+	}()
+	for i, p := range paths {
+		s.order[p] = i
+	}
+	if err := s.read(); err != nil {
+		return nil, err
+	}
+	if err := s.couple(); err != nil {
+		return nil, err
+	}
+	if err := s.partition(); err != nil {
+		return nil, err
+	}
+	if spillObserver != nil {
+		spillObserver(s)
+	}
+	created := 0
+	for i := range s.state {
+		created += s.state[i].stats.UsersCreated
+	}
+	if opts.BeforeWrite != nil {
+		if err := opts.BeforeWrite(created); err != nil {
+			return nil, err
+		}
+	}
+	return s.write(dir)
+}
+
+// spillObserver, set by tests, sees a spilled conversion once its
+// partitions are done.
+var spillObserver func(*spillRun)
+
+// close closes the temporary files and removes the temporary directory.
+func (s *spillRun) close() error {
+	first := s.in.close()
+	for _, w := range []*entryWriter{s.rejs, s.refs, s.out} {
+		if err := w.close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	if err := os.RemoveAll(s.tmp); err != nil && first == nil {
+		first = fmt.Errorf("spill: %w", err)
+	}
+	return first
+}
+
+// removeStaleSpills removes the temporary directories that runs killed
+// before they could remove them left in dir, but keep.
+func removeStaleSpills(dir, keep string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, spillDirPrefix+"*"))
+	for _, m := range matches {
+		if m != keep {
+			os.RemoveAll(m)
+		}
+	}
+}

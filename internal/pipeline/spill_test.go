@@ -1,0 +1,395 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+)
+
+// spillParts are the partition counts the differential tests force.
+var spillParts = []int{1, 3, 7}
+
+// The tests' partitions do not change from run to run.
+func init() { spillSeed = 0x9e3779b97f4a7c15 }
+
+// spillSeen is what a spilled conversion of checkSpillSame did.
+type spillSeen struct {
+	parts  int
+	rounds int // partition rounds
+	moved  int // (from, to) partition pairs whose records moved
+}
+
+// checkSpillSame converts paths in memory (Convert and Write, the
+// reference) and by partition (ConvertTo forced to spill, with each of
+// spillParts partitions) and requires the same files, byte for byte, and
+// the same console outcome. It returns what the spilled conversions did.
+func checkSpillSame(t *testing.T, paths []string, opts Options) []spillSeen {
+	t.Helper()
+	var seen []spillSeen
+	spillObserver = func(s *spillRun) {
+		sn := spillSeen{parts: s.parts, rounds: s.rounds}
+		for _, m := range s.movedFrom {
+			sn.moved += len(m)
+		}
+		seen = append(seen, sn)
+	}
+	defer func() { spillObserver = nil }()
+	ref := filepath.Join(t.TempDir(), "ref")
+	res, refErr := Convert(paths, opts)
+	if refErr == nil {
+		refErr = res.Write(ref)
+	}
+	for _, parts := range spillParts {
+		o := opts
+		o.SpillAbove, o.Partitions = 1, parts
+		out := filepath.Join(t.TempDir(), fmt.Sprintf("spill-%d", parts))
+		got, err := ConvertTo(paths, o, out)
+		if (err != nil) != (refErr != nil) {
+			t.Fatalf("%d partitions: error %v, in memory %v", parts, err, refErr)
+		}
+		if err != nil {
+			if err.Error() != refErr.Error() {
+				t.Errorf("%d partitions: error %q, in memory %q", parts, err, refErr)
+			}
+			continue
+		}
+		sameFiles(t, ref, out, parts)
+		want := res.Outcome()
+		if g, w := got.Summary(), want.Summary(); g != w {
+			t.Errorf("%d partitions: summary\n%s\nin memory\n%s", parts, g, w)
+		}
+		if !reflect.DeepEqual(got.Kinds, want.Kinds) {
+			t.Errorf("%d partitions: warning kinds %+v, in memory %+v", parts, got.Kinds, want.Kinds)
+		}
+		if !reflect.DeepEqual(got.Files, want.Files) {
+			t.Errorf("%d partitions: files %+v, in memory %+v", parts, got.Files, want.Files)
+		}
+		for _, c := range []struct {
+			name      string
+			got, want any
+		}{
+			{"rejected", got.Rejected, want.Rejected}, {"warnings", got.Warnings, want.Warnings},
+			{"schema errors", got.SchemaErrors, want.SchemaErrors}, {"number of warnings", got.NumWarnings, want.NumWarnings},
+		} {
+			if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+				t.Errorf("%d partitions: %s %v, in memory %v", parts, c.name, c.got, c.want)
+			}
+		}
+		if left, _ := filepath.Glob(filepath.Join(out, spillDirPrefix+"*")); len(left) > 0 {
+			t.Errorf("%d partitions: temporary files left: %v", parts, left)
+		}
+	}
+	return seen
+}
+
+// sameFiles requires dirs a and b to hold the same files with the same
+// bytes.
+func sameFiles(t *testing.T, a, b string, parts int) {
+	t.Helper()
+	names := func(dir string) []string {
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	na, nb := names(a), names(b)
+	if !slices.Equal(na, nb) {
+		t.Fatalf("%d partitions: files %v, in memory %v", parts, nb, na)
+	}
+	for _, n := range na {
+		x, err := os.ReadFile(filepath.Join(a, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := os.ReadFile(filepath.Join(b, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(x, y) {
+			t.Errorf("%d partitions: %s differs from the in-memory one:\n%s", parts, n, firstDiff(x, y))
+		}
+	}
+}
+
+// firstDiff shows where two files first differ.
+func firstDiff(want, got []byte) string {
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	lo := max(0, i-200)
+	return fmt.Sprintf("at byte %d (lengths %d and %d)\nin memory: %q\n  spilled: %q", i, len(want), len(got),
+		want[lo:min(len(want), i+200)], got[lo:min(len(got), i+200)])
+}
+
+func TestSpillSamples(t *testing.T) {
+	t.Chdir("../..")
+	files := sampleFiles(t)
+	checkSpillSame(t, files, Options{CompanyID: companyID, Indent: true})
+	checkSpillSame(t, files, Options{}) // no company: a schema warning on every creation
+}
+
+func TestSpillVaried(t *testing.T) {
+	path := writeVaried(t, 600, 11)
+	checkSpillSame(t, []string{path}, Options{CompanyID: companyID})
+	checkSpillSame(t, []string{path}, Options{CompanyID: companyID, MaxOps: 7, MaxBytes: 20000})
+}
+
+func TestSpillGenerated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gen-305.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gen.Write305(f, 3000, 5); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	checkSpillSame(t, []string{path}, Options{CompanyID: companyID})
+}
+
+// mixedFeed writes a 305 file and files of other record types for its
+// employees, not grouped by employee: renames (one of an employee others
+// refer to, one to an ID another record already uses), a login given to
+// two employees, references to employees of other partitions, to renamed
+// ones and to no one, bad records, and a 305 of a renamed employee under
+// its old ID after the rename.
+func mixedFeed(t *testing.T) []string {
+	t.Helper()
+	var b305 bytes.Buffer
+	if err := gen.Write305(&b305, 120, 3); err != nil {
+		t.Fatal(err)
+	}
+	login3 := strings.Split(strings.Split(b305.String(), "\n")[3], ",")[5] // EMP000003's
+	rows := []string{
+		row305("Dup", "Login", "X1", "en_US", "US", "", "USD", map[int]string{6: strings.ToUpper(login3), 59: "EMP000007"}),
+		row305("Ref", "Renamed", "X2", "en_US", "US", "", "USD", map[int]string{59: "EMP000002", 60: "NOBODY"}),
+		row305("Bad", "Flag", "X3", "en_US", "US", "", "USD", map[int]string{15: "maybe"}),
+		row305("Ref", "New", "X4", "en_US", "US", "", "USD", map[int]string{59: "NEW002"}),
+	}
+	ids := []string{
+		"100,0,SSO,UPDATE,EN,N,N",
+		"320,EMP000002,NEW002",
+		"320,EMP000009,,renamed.nine@example.com",
+		"320,EMP000010,EMP000011",
+		"320,X9,NEWX9",
+		"320,1.23457E+11,Y1",
+	}
+	travel := []string{
+		"100,0,SSO,UPDATE,EN,N,N",
+		"350,EMP000030,Ms.,,,,F,1971-04-18,EMP000002,Chief,+1 206 555 0100",
+		"350,NEW002,Mr.,,,,M,1980-11-02,,Director",
+		"350,EMP000031,,,,,F,1986-06-23,X3,Engineer",
+		"350,EMP000002,,,,,F,1986-06-23,,Old ID after the rename",
+	}
+	roles := []string{
+		"100,0,SSO,UPDATE,EN,N,N",
+		"400,EMP000040,EXP_PROCESSOR",
+		"400,NEW002,EXP_APPROVER",
+		"400,X9,EXP_PROCESSOR",
+		"400,EMP000041,NOT_A_ROLE",
+	}
+	delegates := []string{
+		"100,0,SSO,UPDATE,EN,N,N",
+		"500,EMP000050,EMP000002,EXP,Y,Y,N,N,,,Y",
+		"500,EMP000051,X1,EXP,Y,Y,N,N,,,Y",
+		"500,EMP000052,EMP000053,EXP,Y,Y,N,N,,,Y",
+		"500,EMP000053,GONE,EXP,Y,Y,N,N,,,Y",
+	}
+	// Renames of employees no one refers to, whose new IDs have records of
+	// their own before the rename: nothing but the rename couples them.
+	for i := 101; i <= 120; i++ {
+		travel = append(travel, fmt.Sprintf("350,R%d,Mx.,,,,F,,,Renamed %d", i, i))
+		ids = append(ids, fmt.Sprintf("320,EMP%06d,R%d", i, i))
+	}
+	return write(t, map[string]string{
+		"a-305.csv": b305.String() + strings.Join(rows, "\n") + "\n",
+		"b-320.csv": strings.Join(ids, "\n") + "\n",
+		"c-350.csv": strings.Join(travel, "\n") + "\n",
+		"d-400.csv": strings.Join(roles, "\n") + "\n",
+		"e-500.csv": strings.Join(delegates, "\n") + "\n",
+		"f-bad.csv": "100,0,SSO,UPDATE,EN,N,N\n999,unknown\n305,\"unterminated\n",
+	})
+}
+
+func TestSpillMixed(t *testing.T) {
+	paths := mixedFeed(t)
+	seen := checkSpillSame(t, paths, Options{CompanyID: companyID})
+	// The feed must exercise the couplings: with 7 partitions, records
+	// moved to the partition of their rename, login or reference, and
+	// partitions that ran again for an employee rejected elsewhere.
+	if len(seen) != len(spillParts) {
+		t.Fatalf("%d spilled conversions, want %d", len(seen), len(spillParts))
+	}
+	if last := seen[len(seen)-1]; last.moved == 0 || last.rounds < 2 {
+		t.Errorf("7 partitions: %+v: want records moved and a second round", last)
+	}
+}
+
+// TestSpillDirectory: with a directory, references neither in the run nor
+// in the directory are rejected, and a rejection can leave an employee
+// another partition refers to out of the run (the partitions run again).
+func TestSpillDirectory(t *testing.T) {
+	paths := mixedFeed(t)
+	var entries []plan.DirEntry
+	for i, emp := range []string{"EMP000002", "EMP000009", "EMP000030", "EMP000040", "EMP000050", "EMP000051", "D1"} {
+		entries = append(entries, plan.DirEntry{EmployeeNumber: emp, ID: fmt.Sprintf("%08d-1111-4111-8111-111111111111", i),
+			UserName: strings.ToLower(emp) + "@dir.example", Pos: model.Position{File: "dir.csv", Line: i + 2}})
+	}
+	entries[6].UserName = "emma.smith3@example.com" // a directory login a run employee takes
+	dir, err := plan.NewDirectory(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSpillSame(t, paths, Options{CompanyID: companyID, Directory: dir})
+	// A chain of references: C refers to B, B to A; A is rejected, so B's
+	// reference fails, so C's does (the partitions run again).
+	chain := write(t, map[string]string{"in.csv": strings.Join([]string{
+		"100,0,SSO,UPDATE,EN,N,N",
+		row305("Ann", "A", "A", "en_US", "US", "", "USD", map[int]string{15: "maybe"}),
+		row305("Ben", "B", "B", "en_US", "US", "", "USD", map[int]string{59: "A"}),
+		row305("Cid", "C", "C", "en_US", "US", "", "USD", map[int]string{59: "B"}),
+		row305("Dan", "D", "D", "en_US", "US", "", "USD", map[int]string{59: "C"}),
+	}, "\n") + "\n"})
+	seen := checkSpillSame(t, chain, Options{CompanyID: companyID, Directory: dir})
+	if last := seen[len(seen)-1]; last.rounds < 3 {
+		t.Errorf("7 partitions: %+v: want a round for each link of the chain", last)
+	}
+}
+
+// TestSpillDuplicateLogins runs the duplicate-login cases by partition.
+func TestSpillDuplicateLogins(t *testing.T) {
+	dir, err := plan.NewDirectory([]plan.DirEntry{
+		{EmployeeNumber: "D1", ID: "11111111-1111-4111-8111-111111111111", UserName: "zoe@example.com", Pos: model.Position{File: "dir.csv", Line: 2}},
+		{EmployeeNumber: "D2", ID: "22222222-2222-4222-8222-222222222222", UserName: "yan@example.com", Pos: model.Position{File: "dir.csv", Line: 3}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		rows []string
+		dir  *plan.Directory
+	}{
+		{"two employees, one login", []string{
+			row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil),
+			row305("Ann", "Kim", "E2", "en_US", "US", "", "USD", nil),
+			row305("Ann", "Moe", "E3", "en_US", "US", "", "USD", map[int]string{6: "ANN@example.com"}),
+		}, nil},
+		{"login freed by a 320 of its directory owner", []string{
+			row305("Yan", "Lee", "E4", "en_US", "US", "", "USD", nil),
+			"320,D2,,yannick@example.com",
+		}, dir},
+		{"logins swapped by updates", []string{
+			row305("Zoe", "Lee", "D2", "en_US", "US", "", "USD", nil),
+			row305("Yan", "Lee", "D1", "en_US", "US", "", "USD", nil),
+		}, dir},
+		{"the earlier holder rejected", []string{
+			row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", map[int]string{15: "maybe"}),
+			row305("Ann", "Kim", "E2", "en_US", "US", "", "USD", nil),
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			paths := write(t, map[string]string{"in.csv": "100,0,SSO,UPDATE,EN,N,N\n" + strings.Join(tc.rows, "\n") + "\n"})
+			checkSpillSame(t, paths, Options{CompanyID: companyID, Directory: tc.dir})
+		})
+	}
+}
+
+// TestSpillOneLine: records that share a line (a 3.x payload written on
+// one line) keep apart by their item: the one rejected is rejected alone,
+// in memory and spilled alike.
+func TestSpillOneLine(t *testing.T) {
+	var items []string
+	for i := range 12 {
+		last := fmt.Sprintf("Last%d", i)
+		if i == 5 {
+			last = "" // no family name: the employee cannot be created
+		}
+		items = append(items, fmt.Sprintf(`{"EmployeeID":"J%d","FirstName":"First%d","LastName":%q,"LoginID":"j%d@example.com","PrimaryEmail":"j%d@example.com","Active":true}`,
+			i, i, last, i, i))
+	}
+	paths := write(t, map[string]string{"one-line.json": `{"total":12,"Items":[` + strings.Join(items, ",") + "]}\n"})
+	res, err := Convert(paths, Options{CompanyID: companyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.Rejected != 1 {
+		t.Fatalf("%d records rejected in memory, want the one without a family name", res.Totals.Rejected)
+	}
+	checkSpillSame(t, paths, Options{CompanyID: companyID})
+}
+
+// TestSpillFailureLeavesNoTemporaryFiles: a spilled conversion that fails
+// in its read pass, before writing (BeforeWrite) or while writing removes
+// its temporary directory, and what it wrote; an earlier run's outputs are
+// kept when it fails before writing.
+func TestSpillFailureLeavesNoTemporaryFiles(t *testing.T) {
+	good := writeVaried(t, 50, 3)
+	empty := filepath.Join(t.TempDir(), "empty.csv")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errStop := errors.New("stop")
+	tests := []struct {
+		name   string
+		paths  []string
+		before func(int) error
+		setup  func(t *testing.T, out string) // makes the write fail
+		kept   bool                           // the earlier run's outputs are still there
+	}{
+		{name: "unreadable second input", paths: []string{good, empty}, kept: true},
+		{name: "BeforeWrite refuses", paths: []string{good}, before: func(int) error { return errStop }, kept: true},
+		{name: "plan.jsonl cannot be written", paths: []string{good}, setup: func(t *testing.T, out string) {
+			if err := os.Remove(filepath.Join(out, "plan.jsonl")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(filepath.Join(out, "plan.jsonl"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			opts := Options{CompanyID: companyID, SpillAbove: 1, Partitions: 3}
+			if _, err := ConvertTo([]string{good}, opts, out); err != nil { // an earlier run
+				t.Fatal(err)
+			}
+			if tt.setup != nil {
+				tt.setup(t, out)
+			}
+			opts.BeforeWrite = tt.before
+			if _, err := ConvertTo(tt.paths, opts, out); err == nil {
+				t.Fatal("no error")
+			}
+			left, _ := filepath.Glob(filepath.Join(out, spillDirPrefix+"*"))
+			if len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+			bulks, _ := filepath.Glob(filepath.Join(out, "bulk-*.json"))
+			_, err := os.Stat(filepath.Join(out, "report.json"))
+			if tt.kept && (err != nil || len(bulks) == 0) {
+				t.Errorf("the earlier run's outputs are gone (report.json: %v, %d bulk files)", err, len(bulks))
+			}
+			if !tt.kept && (err == nil || len(bulks) > 0) {
+				t.Errorf("outputs of a failed write are left (report.json: %v, %d bulk files)", err, len(bulks))
+			}
+		})
+	}
+}

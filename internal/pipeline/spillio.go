@@ -1,0 +1,224 @@
+package pipeline
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"unsafe"
+)
+
+// createTemp creates the temporary file name in dir, readable by its
+// owner only.
+func createTemp(dir, name string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	return f, nil
+}
+
+// entryWriter appends entries to a temporary file and reads sections of
+// it back.
+type entryWriter struct {
+	f   *os.File
+	w   *bufio.Writer
+	off int64 // bytes written
+}
+
+func newEntryWriter(dir, name string) (*entryWriter, error) {
+	f, err := createTemp(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return &entryWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// write appends bytes (whole entries).
+func (e *entryWriter) write(p []byte) error {
+	n, err := e.w.Write(p)
+	e.off += int64(n)
+	if err != nil {
+		return fmt.Errorf("spill: %s: %w", e.f.Name(), err)
+	}
+	return nil
+}
+
+// entry appends payload as one entry.
+func (e *entryWriter) entry(payload []byte) error {
+	var lb [binary.MaxVarintLen64]byte
+	if err := e.write(lb[:binary.PutUvarint(lb[:], uint64(len(payload)))]); err != nil {
+		return err
+	}
+	return e.write(payload)
+}
+
+func (e *entryWriter) flush() error {
+	if err := e.w.Flush(); err != nil {
+		return fmt.Errorf("spill: %s: %w", e.f.Name(), err)
+	}
+	return nil
+}
+
+func (e *entryWriter) close() error {
+	if e == nil || e.f == nil {
+		return nil
+	}
+	err := e.f.Close()
+	e.f = nil
+	return err
+}
+
+// section is a range of a temporary file.
+type section struct{ off, n int64 }
+
+// reader reads the entries of sec; the writer must be flushed.
+func (e *entryWriter) reader(sec section, bufSize int) *entryReader {
+	return &entryReader{r: bufio.NewReaderSize(io.NewSectionReader(e.f, sec.off, sec.n), bufSize), left: sec.n,
+		name: e.f.Name(), off: sec.off}
+}
+
+// entryReader reads the entries of a section one at a time.
+type entryReader struct {
+	r    *bufio.Reader
+	left int64 // bytes of the section not read yet
+	buf  []byte
+	name string
+	off  int64 // offset of the next entry in the file
+}
+
+// next returns the next entry's payload, valid until the following call;
+// io.EOF at the end of the section.
+func (r *entryReader) next() ([]byte, error) {
+	if r.left == 0 {
+		return nil, io.EOF
+	}
+	n, err := binary.ReadUvarint(r.r)
+	if err == nil && n > uint64(r.left) {
+		err = errCorrupt
+	}
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	if uint64(cap(r.buf)) < n {
+		r.buf = make([]byte, n)
+	}
+	r.buf = r.buf[:n]
+	if _, err := io.ReadFull(r.r, r.buf); err != nil {
+		return nil, r.fail(err)
+	}
+	used := int64(uvarintLen(n)) + int64(n)
+	r.left -= used
+	r.off += used
+	if r.left < 0 {
+		return nil, r.fail(errCorrupt)
+	}
+	return r.buf, nil
+}
+
+func (r *entryReader) fail(err error) error {
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("spill: %s: entry at offset %d: %w", r.name, r.off, err)
+}
+
+// blockStore files entries by partition: each partition fills a buffer,
+// appended to one temporary file as a block when full. A partition's
+// entries are its blocks' in order.
+type blockStore struct {
+	f     *os.File
+	off   int64
+	size  int
+	parts []partBlocks
+}
+
+type partBlocks struct {
+	buf    []byte
+	blocks []section
+}
+
+// blockBudget bounds the memory of all partitions' buffers together.
+const blockBudget = 16 << 20
+
+func newBlockStore(dir, name string, parts int) (*blockStore, error) {
+	f, err := createTemp(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	size := min(max(blockBudget/parts, 4<<10), 64<<10)
+	return &blockStore{f: f, size: size, parts: make([]partBlocks, parts)}, nil
+}
+
+// add files an entry (bytes holding whole entries) under partition p.
+func (b *blockStore) add(p int, entry []byte) error {
+	pb := &b.parts[p]
+	if pb.buf == nil {
+		pb.buf = make([]byte, 0, b.size+b.size/4)
+	}
+	pb.buf = append(pb.buf, entry...)
+	if len(pb.buf) >= b.size {
+		return b.flush(p)
+	}
+	return nil
+}
+
+func (b *blockStore) flush(p int) error {
+	pb := &b.parts[p]
+	if len(pb.buf) == 0 {
+		return nil
+	}
+	if _, err := b.f.Write(pb.buf); err != nil {
+		return fmt.Errorf("spill: %s: %w", b.f.Name(), err)
+	}
+	pb.blocks = append(pb.blocks, section{b.off, int64(len(pb.buf))})
+	b.off += int64(len(pb.buf))
+	pb.buf = pb.buf[:0]
+	return nil
+}
+
+// finish writes what the buffers hold and frees them.
+func (b *blockStore) finish() error {
+	for p := range b.parts {
+		if err := b.flush(p); err != nil {
+			return err
+		}
+		b.parts[p].buf = nil
+	}
+	return nil
+}
+
+// block reads a block as a string. The string is made from a buffer no
+// one else holds or changes, without a copy: the strings decoded from it
+// are substrings, which the mapping engine keeps.
+func (b *blockStore) block(sec section) (string, error) {
+	buf := make([]byte, sec.n)
+	if _, err := b.f.ReadAt(buf, sec.off); err != nil {
+		return "", fmt.Errorf("spill: %s: block at offset %d: %w", b.f.Name(), sec.off, err)
+	}
+	if len(buf) == 0 {
+		return "", nil
+	}
+	return unsafe.String(&buf[0], len(buf)), nil
+}
+
+func (b *blockStore) close() error {
+	if b == nil || b.f == nil {
+		return nil
+	}
+	err := b.f.Close()
+	b.f = nil
+	return err
+}
+
+// uvarintLen is the length of x's uvarint encoding.
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}

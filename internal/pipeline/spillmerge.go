@@ -1,0 +1,525 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"container/heap"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+)
+
+// mergeBuf is the read buffer of each partition's stream in a merge.
+const mergeBuf = 32 << 10
+
+// stream is one section of spilled entries in a k-way merge: its current
+// entry, read past its key.
+type stream struct {
+	r    *entryReader
+	part int
+	d    dec[[]byte]
+	key  uint64 // operations and change sets: the ordinal of the change set's first record
+	rk   recKey // record results
+}
+
+// load reads the next entry; false at the end of the section.
+func (st *stream) load(records bool) (bool, error) {
+	p, err := st.r.next()
+	if err == io.EOF {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	st.d = dec[[]byte]{s: p}
+	if records {
+		st.rk = recKey{file: st.d.int(), line: st.d.int(), reader: st.d.bool(), ord: st.d.uvarint()}
+	} else {
+		st.key = st.d.uvarint()
+	}
+	if st.d.err != nil {
+		return false, st.r.fail(st.d.err)
+	}
+	return true, nil
+}
+
+// end checks that the current entry was read to its end.
+func (st *stream) end() error {
+	if err := st.d.done(); err != nil {
+		return st.r.fail(err)
+	}
+	return nil
+}
+
+// merge is a heap of streams, the one whose entry comes first on top.
+type merge struct {
+	s       []*stream
+	less    func(a, b *stream) bool
+	records bool
+}
+
+func (m *merge) Len() int           { return len(m.s) }
+func (m *merge) Less(i, j int) bool { return m.less(m.s[i], m.s[j]) }
+func (m *merge) Swap(i, j int)      { m.s[i], m.s[j] = m.s[j], m.s[i] }
+func (m *merge) Push(x any)         { m.s = append(m.s, x.(*stream)) }
+func (m *merge) Pop() any {
+	x := m.s[len(m.s)-1]
+	m.s = m.s[:len(m.s)-1]
+	return x
+}
+
+// newMerge starts a merge of the sections of sec that are not empty.
+func newMerge(w *entryWriter, secs []section, records bool, less func(a, b *stream) bool) (*merge, error) {
+	m := &merge{less: less, records: records}
+	for q, sec := range secs {
+		if sec.n == 0 {
+			continue
+		}
+		st := &stream{r: w.reader(sec, mergeBuf), part: q}
+		ok, err := st.load(records)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			m.s = append(m.s, st)
+		}
+	}
+	heap.Init(m)
+	return m, nil
+}
+
+// each calls visit with the streams' entries in order, each stream
+// positioned on its entry.
+func (m *merge) each(visit func(st *stream) error) error {
+	for len(m.s) > 0 {
+		st := m.s[0]
+		if err := visit(st); err != nil {
+			return err
+		}
+		if err := st.end(); err != nil {
+			return err
+		}
+		ok, err := st.load(m.records)
+		if err != nil {
+			return err
+		}
+		if ok {
+			heap.Fix(m, 0)
+		} else {
+			heap.Pop(m)
+		}
+	}
+	return nil
+}
+
+func byKey(a, b *stream) bool { return a.key < b.key }
+
+// arrayWriter writes the elements of a JSON array of report.json (already
+// indented for it) to a temporary file, to be copied in place later.
+type arrayWriter struct {
+	w *entryWriter
+	n int
+}
+
+func (a *arrayWriter) add(parts ...[]byte) error {
+	if a.n > 0 {
+		if err := a.w.write([]byte(",\n    ")); err != nil {
+			return err
+		}
+	}
+	a.n++
+	for _, p := range parts {
+		if err := a.w.write(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write writes the outputs into dir (the merge pass), removing those of
+// an earlier run first, and what it wrote when it fails.
+func (s *spillRun) write(dir string) (o *Outcome, err error) {
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := removeOutputs(dir); err != nil {
+		return nil, err
+	}
+	removeStaleSpills(dir, s.tmp)
+	defer func() {
+		if err != nil {
+			removeOutputs(dir)
+		}
+	}()
+	o = s.outcome()
+	arrays := [3]*arrayWriter{}
+	for i, name := range []string{"findings", "warnings", "atsubmit"} {
+		w, err := newEntryWriter(s.tmp, name)
+		if err != nil {
+			return nil, err
+		}
+		defer w.close()
+		arrays[i] = &arrayWriter{w: w}
+	}
+	bw := bufio.NewWriterSize(nil, 256<<10)
+	if err := s.writeBulk(dir, bw, o, arrays[0]); err != nil {
+		return nil, err
+	}
+	s.progress(int64(o.Plan.Requests), int64(o.Plan.Requests)+2)
+	if interrupted(s.opts.Context) {
+		return nil, ErrInterrupted
+	}
+	if err := s.writePlan(filepath.Join(dir, "plan.jsonl"), bw, o, arrays[1], arrays[2]); err != nil {
+		return nil, err
+	}
+	s.progress(int64(o.Plan.Requests)+1, int64(o.Plan.Requests)+2)
+	for _, a := range arrays {
+		if err := a.w.flush(); err != nil {
+			return nil, err
+		}
+	}
+	if interrupted(s.opts.Context) {
+		return nil, ErrInterrupted
+	}
+	if err := s.writeReport(filepath.Join(dir, "report.json"), bw, o, arrays); err != nil {
+		return nil, err
+	}
+	s.progress(int64(o.Plan.Requests)+2, int64(o.Plan.Requests)+2)
+	return o, nil
+}
+
+func (s *spillRun) progress(done, total int64) {
+	if s.opts.Progress != nil {
+		s.opts.Progress(Progress{Stage: StageWrite, Done: done, Total: total})
+	}
+}
+
+// outcome sums the partitions' counts; the merge completes it.
+func (s *spillRun) outcome() *Outcome {
+	o := &Outcome{Plan: &plan.Stats{}, Refused: s.tally.Refused()}
+	for i, fs := range s.files {
+		fs.Warnings = append(append(fs.Warnings, s.tally.DateHints(fs.Path)...), s.notes[i]...)
+		o.Files = append(o.Files, fs)
+	}
+	t := &o.Totals
+	for i := range s.state {
+		ps := &s.state[i]
+		c := &ps.count
+		t.Records += c.Records
+		t.Converted += c.Converted
+		t.Skipped += c.Skipped
+		t.Rejected += c.Rejected
+		t.Warnings += c.Warnings
+		t.AtSubmit += c.AtSubmit
+		for ext, n := range c.LeftOut {
+			if t.LeftOut == nil {
+				t.LeftOut = map[string]int{}
+			}
+			t.LeftOut[ext] += n
+		}
+		o.Plan.UsersCreated += ps.stats.UsersCreated
+		o.Plan.UsersUpdated += ps.stats.UsersUpdated
+		o.Plan.Renames += ps.stats.Renames
+		for ph, n := range ps.stats.Operations {
+			o.Plan.Operations[ph] += n
+		}
+		o.Findings += ps.findings
+		o.NumWarnings += ps.notices
+		o.AtSubmitRefs += ps.atRefs
+	}
+	t.Records += s.nrejects
+	t.Rejected += s.nrejects
+	return o
+}
+
+// writeBulk merges the partitions' operations phase by phase in
+// change-set order and packs them into the bulk files as plan.Build packs
+// its requests. The findings go to findings with their request and
+// operation; the error findings to o.SchemaErrors too.
+func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
+	pk := plan.NewPacker(planOptions(s.opts))
+	stats := o.Plan
+	var f *os.File
+	var path string
+	var scratch []byte
+	// closeReq ends the open request, of size bytes.
+	closeReq := func(size int) error {
+		if f == nil {
+			return nil
+		}
+		_, err := bw.Write(pk.AppendTail(scratch[:0]))
+		if err == nil {
+			err = bw.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		f = nil
+		stats.Bytes += int64(size)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if interrupted(s.opts.Context) {
+			return ErrInterrupted
+		}
+		return nil
+	}
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	errAt := make([]int, s.parts)
+	secs := make([]section, s.parts)
+	for phase := range 3 {
+		for q := range s.state {
+			secs[q] = s.state[q].ops[phase]
+		}
+		m, err := newMerge(s.out, secs, false, byKey)
+		if err != nil {
+			return err
+		}
+		err = m.each(func(st *stream) error {
+			enc := st.d.raw()
+			size := pk.Size()
+			seq, idx := pk.Add(phase, len(enc))
+			if idx == 0 {
+				if err := closeReq(size); err != nil {
+					return err
+				}
+				s.progress(int64(seq-1), 0)
+				path = filepath.Join(dir, BulkFileName(seq))
+				var err error
+				if f, err = createOutput(path); err != nil {
+					return err
+				}
+				bw.Reset(f)
+				bw.Write(pk.AppendHead(scratch[:0]))
+				stats.Requests++
+				stats.RequestsPerPhase[phase]++
+			}
+			scratch = pk.AppendOp(scratch[:0], idx, nil)
+			bw.Write(scratch)
+			if _, err := bw.Write(enc); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			for n := st.d.count(); n > 0; n-- {
+				isErr, rest := st.d.bool(), st.d.raw()
+				head := append(scratch[:0], "{\n      \"request\": "...)
+				head = strconv.AppendInt(head, int64(seq), 10)
+				head = append(head, ",\n      \"operation\": "...)
+				head = strconv.AppendInt(head, int64(idx), 10)
+				head = append(head, ",\n      "...)
+				if err := findings.add(head, rest); err != nil {
+					return err
+				}
+				if isErr {
+					ps := &s.state[st.part]
+					if errAt[st.part] >= len(ps.errs) {
+						return st.r.fail(errCorrupt)
+					}
+					e := ps.errs[errAt[st.part]]
+					errAt[st.part]++
+					e.Request, e.Operation = seq, idx
+					o.SchemaErrors = append(o.SchemaErrors, e)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return closeReq(pk.Size())
+}
+
+// writePlan merges the partitions' change sets into plan.jsonl, each with
+// the operations it became: where the merge of the operations packed them
+// is found again by packing their sizes, phase by phase, in the same
+// order. What submit resolves by lookup and the plan warnings no record
+// holds go to atSubmit and warnings.
+func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, warnings, atSubmit *arrayWriter) error {
+	f, err := createOutput(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw.Reset(f)
+	var pks [3]*plan.Packer
+	var base [3]int // requests before each phase
+	for ph := range pks {
+		pks[ph] = plan.NewPacker(planOptions(s.opts))
+		if ph > 0 {
+			base[ph] = base[ph-1] + o.Plan.RequestsPerPhase[ph-1]
+		}
+	}
+	secs := make([]section, s.parts)
+	for q := range s.state {
+		secs[q] = s.state[q].sets
+	}
+	m, err := newMerge(s.out, secs, false, byKey)
+	if err != nil {
+		return err
+	}
+	lw := lineage.NewWriter(bw)
+	var refs []OpRef
+	err = m.each(func(st *stream) error {
+		d := &st.d
+		cs := d.raw()
+		refs = refs[:0]
+		for n := d.count(); n > 0; n-- {
+			ph := int(d.byte())
+			size := d.int()
+			method, opPath, bulkID := d.str(), d.str(), d.str()
+			if ph >= len(pks) {
+				return st.r.fail(errCorrupt)
+			}
+			seq, idx := pks[ph].Add(ph, size)
+			refs = append(refs, OpRef{Bulk: BulkFileName(base[ph] + seq), Index: idx, Phase: ph,
+				Method: method, Path: opPath, BulkID: bulkID})
+		}
+		var set model.ChangeSet
+		if err := json.Unmarshal(cs, &set); err != nil {
+			return st.r.fail(err)
+		}
+		if err := lw.Write(&set, refs); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		for n := d.count(); n > 0; n-- {
+			if err := atSubmit.add(d.raw()); err != nil {
+				return err
+			}
+		}
+		for n := d.count(); n > 0; n-- {
+			js := d.raw()
+			if err := warnings.add(js); err != nil {
+				return err
+			}
+			if len(o.Warnings) < MaxShown {
+				var w model.Diagnostic
+				if err := json.Unmarshal(js, &w); err != nil {
+					return st.r.fail(err)
+				}
+				o.Warnings = append(o.Warnings, w)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = lw.Flush()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("%s: %w", path, cerr)
+	}
+	return err
+}
+
+// writeReport writes report.json as writeReport does, streaming the
+// records (merged from the partitions and the reader's rejections) and
+// copying the arrays in place.
+func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays [3]*arrayWriter) error {
+	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts)}
+	rep := res.Report()
+	rep.Records, rep.Findings, rep.Warnings, rep.ResolvedAtSubmit = nil, nil, nil, nil
+	head, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	const field = "\n  \"records\": "
+	i := bytes.Index(head, []byte(field+"null"))
+	if i < 0 {
+		return fmt.Errorf("report.json: no records field in %.40q", head)
+	}
+	i += len(field)
+	f, err := createOutput(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw.Reset(f)
+	bw.Write(head[:i])
+	secs := make([]section, s.parts+1)
+	for q := range s.state {
+		secs[q] = s.state[q].recs
+	}
+	secs[s.parts] = section{0, s.rejs.off}
+	m, err := newMerge(s.out, secs[:s.parts], true, func(a, b *stream) bool { return s.cmpRec(a.rk, b.rk) < 0 })
+	if err != nil {
+		return err
+	}
+	if secs[s.parts].n > 0 { // the reader's rejections: a stream of their own
+		st := &stream{r: s.rejs.reader(secs[s.parts], mergeBuf), part: s.parts}
+		ok, err := st.load(true)
+		if err != nil {
+			return err
+		}
+		if ok {
+			heap.Push(m, st)
+		}
+	}
+	var kinds kindCounter
+	n := 0
+	err = m.each(func(st *stream) error {
+		d := &st.d
+		status := model.Status(d.str())
+		for k := d.count(); k > 0; k-- {
+			kinds.add(kindName(d.int()), d.str())
+		}
+		js := d.raw()
+		sep := ",\n    "
+		if n == 0 {
+			sep = "[\n    "
+		}
+		n++
+		bw.WriteString(sep)
+		if _, err := bw.Write(js); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if status == model.StatusRejected && len(o.Rejected) < MaxShown {
+			var r model.RecordResult
+			if err := json.Unmarshal(js, &r); err != nil {
+				return st.r.fail(err)
+			}
+			o.Rejected = append(o.Rejected, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	o.Kinds = kinds.kinds()
+	if n == 0 {
+		bw.WriteString("[]")
+	} else {
+		bw.WriteString("\n  ]")
+	}
+	for k, a := range arrays {
+		if a.n == 0 {
+			continue
+		}
+		bw.WriteString([]string{",\n  \"findings\": [\n    ", ",\n  \"warnings\": [\n    ", ",\n  \"resolvedAtSubmit\": [\n    "}[k])
+		if _, err := io.Copy(bw, io.NewSectionReader(a.w.f, 0, a.w.off)); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		bw.WriteString("\n  ]")
+	}
+	bw.Write(head[i+len("null"):])
+	bw.WriteString("\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,496 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/mapping"
+)
+
+// maxSpillRounds bounds the partition rounds of a spilled conversion: a
+// round runs again the partitions that counted as in the run an employee
+// of another partition whose records all ended rejected.
+const maxSpillRounds = 32
+
+// partState is what the merge needs of a partition, besides its spilled
+// outputs: the sections of its outputs and its counts.
+type partState struct {
+	ran   bool       // its counts are in the tally
+	ops   [3]section // its operations, per phase, in change-set order
+	sets  section    // its change sets
+	recs  section    // its record results
+	count Totals     // its records (AtSubmit and LeftOut included)
+	stats plan.Stats // its users and operations (no requests: the merge packs them)
+	// findings counts the findings on its operations; errs are the error
+	// findings among them (no record to reject them on), in operation
+	// order, numbered by the merge.
+	findings int
+	errs     []OpFinding
+	notices  int      // plan warnings no record holds
+	atRefs   int      // references among count.AtSubmit
+	ids      []uint64 // hashes of its change sets' employees, sorted
+	// asked holds the hashes of the employees of other partitions it
+	// counted as in the run (sorted, 8 bytes each): read back only when
+	// some employee turns out not to be.
+	asked section
+}
+
+// partition runs every partition, then again those that counted an
+// employee of another partition as in the run that is not (see spill.go).
+func (s *spillRun) partition() error {
+	var err error
+	s.tally = mapping.NewEngine(s.set, mapping.Options{DateOrder: s.opts.DateOrder})
+	if s.fv, err = fastValidator(s.opts); err != nil {
+		return err
+	}
+	if s.out, err = newEntryWriter(s.tmp, "partitions"); err != nil {
+		return err
+	}
+	s.state = make([]partState, s.parts)
+	assumed := s.keys
+	todo := make([]int, s.parts)
+	for p := range todo {
+		todo[p] = p
+	}
+	for round := 0; ; round++ {
+		s.rounds++
+		for i, p := range todo {
+			if s.opts.Progress != nil {
+				s.opts.Progress(Progress{Stage: StagePlan, Done: int64(i), Total: int64(len(todo))})
+			}
+			if err := s.runPartition(p, assumed); err != nil {
+				return err
+			}
+		}
+		var actual []uint64
+		for p := range s.state {
+			actual = append(actual, s.state[p].ids...)
+		}
+		actual = compactHashes(actual)
+		todo = todo[:0]
+		if !subset(assumed, actual) { // some employee assumed in the run is not
+			if err := s.out.flush(); err != nil {
+				return err
+			}
+			for p := range s.state {
+				out, err := s.askedOutside(p, actual)
+				if err != nil {
+					return err
+				}
+				if out {
+					todo = append(todo, p)
+				}
+			}
+		}
+		if len(todo) == 0 {
+			break
+		}
+		if round+1 == maxSpillRounds {
+			return fmt.Errorf("convert: employees still rejected after %d rounds over the partitions", maxSpillRounds)
+		}
+		assumed = actual
+	}
+	s.keys = nil
+	return s.out.flush()
+}
+
+// runPartition maps, plans and validates the records of partition p and
+// spills its outputs. assumed are the hashes of the employees counted as
+// in the run.
+func (s *spillRun) runPartition(p int, assumed []uint64) error {
+	if interrupted(s.opts.Context) {
+		return ErrInterrupted
+	}
+	ps := &s.state[p]
+	var asked []uint64
+	elsewhere := func(emp string) bool {
+		h := s.hash(emp)
+		if s.partOf(h) == p || !containsHash(assumed, h) {
+			return false
+		}
+		asked = append(asked, h)
+		return true
+	}
+	var known func(string) bool
+	if dir := s.opts.Directory; dir != nil {
+		known = func(emp string) bool { _, ok := dir.Lookup(emp); return ok }
+	}
+	eng := mapping.NewEngine(s.set, mapping.Options{Known: known, DateOrder: s.opts.DateOrder, InRun: elsewhere})
+	var ords []uint64
+	err := s.loadPartition(p, func(r *spilledRecord) {
+		eng.Add(&r.rec)
+		ords = append(ords, r.ord)
+	})
+	if err != nil {
+		return err
+	}
+	if !ps.ran {
+		s.tally.Absorb(eng)
+		ps.ran = true
+	}
+	opts := s.opts
+	opts.Progress = nil
+	st, err := settle(eng, opts, s.fv, s.dirByPart[p])
+	if err != nil {
+		return err
+	}
+	heads := eng.Heads()
+	if len(heads) != len(st.sets) {
+		return fmt.Errorf("convert: partition %d: %d change sets but %d first records", p, len(st.sets), len(heads))
+	}
+	keys := make([]uint64, len(heads))
+	for i, h := range heads {
+		keys[i] = ords[h]
+	}
+	*ps = partState{ran: true}
+	if err := s.spillPartition(ps, st, keys, ords, elsewhere); err != nil {
+		return err
+	}
+	asked = compactHashes(asked)
+	start := s.out.off
+	buf := make([]byte, 0, 8*len(asked))
+	for _, h := range asked {
+		buf = appendU64(buf, h)
+	}
+	if err := s.out.write(buf); err != nil {
+		return err
+	}
+	ps.asked = section{start, s.out.off - start}
+	return nil
+}
+
+// askedOutside reports whether partition p counted as in the run an
+// employee of another partition that actual (sorted) does not hold.
+func (s *spillRun) askedOutside(p int, actual []uint64) (bool, error) {
+	rd := s.out.reader(s.state[p].asked, mergeBuf)
+	var b [8]byte
+	for range s.state[p].asked.n / 8 {
+		if _, err := io.ReadFull(rd.r, b[:]); err != nil {
+			return false, rd.fail(err)
+		}
+		if !containsHash(actual, binary.LittleEndian.Uint64(b[:])) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// loadPartition hands the records of partition p to add in input order:
+// those written to it, less those moved to another, and those moved to it
+// from the partitions of movedFrom.
+func (s *spillRun) loadPartition(p int, add func(*spilledRecord)) error {
+	srcs := append([]int{p}, s.movedFrom[p]...)
+	curs := make([]*blockCursor, 0, len(srcs))
+	for _, q := range srcs {
+		c := &blockCursor{s: s, part: p, blocks: s.in.parts[q].blocks}
+		if err := c.advance(); err != nil {
+			return err
+		}
+		if c.ok {
+			curs = append(curs, c)
+		}
+	}
+	var r spilledRecord
+	for len(curs) > 0 {
+		m := 0
+		for i, c := range curs {
+			if c.ord < curs[m].ord {
+				m = i
+			}
+		}
+		c := curs[m]
+		if err := s.codec.readRecord(c.payload, &r); err != nil {
+			return fmt.Errorf("spill: partition %d: record %d: %w", p, c.ord, err)
+		}
+		add(&r)
+		if err := c.advance(); err != nil {
+			return err
+		}
+		if !c.ok {
+			curs = slices.Delete(curs, m, m+1)
+		}
+	}
+	return nil
+}
+
+// blockCursor walks the records of one partition's blocks that belong to
+// partition part.
+type blockCursor struct {
+	s       *spillRun
+	part    int
+	blocks  []section
+	d       dec[string]
+	ok      bool
+	payload string
+	ord     uint64
+}
+
+func (c *blockCursor) advance() error {
+	for {
+		if c.d.i >= len(c.d.s) {
+			if len(c.blocks) == 0 {
+				c.ok = false
+				return nil
+			}
+			b, err := c.s.in.block(c.blocks[0])
+			if err != nil {
+				return err
+			}
+			c.blocks = c.blocks[1:]
+			c.d = dec[string]{s: b}
+			continue
+		}
+		payload := c.d.raw()
+		ord, h, err := recordHead(payload)
+		if err == nil {
+			err = c.d.err
+		}
+		if err != nil {
+			return fmt.Errorf("spill: partition %d: %w", c.part, err)
+		}
+		if c.s.partOf(h) != c.part {
+			continue
+		}
+		c.payload, c.ord, c.ok = payload, ord, true
+		return nil
+	}
+}
+
+// opSpill is what plan.jsonl needs of an operation: where the merge packs
+// it is found again from its phase and size.
+type opSpill struct {
+	phase                int
+	size                 int
+	method, path, bulkID string
+}
+
+// findingHead is how every finding's JSON in report.json begins, with the
+// request and operation 0; the merge writes their numbers in.
+const findingHead = "{\n      \"request\": 0,\n      \"operation\": 0,\n      "
+
+// spillPartition writes the outputs of a settled partition: its operations
+// per phase, its change sets and its record results, each with its place
+// in the run (keys: the ordinal of each change set's first record; ords:
+// of each record).
+func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint64, elsewhere func(string) bool) error {
+	sets, pl, records := st.sets, st.plan, st.records
+	rest := attachWarningsAt(records, pl.Warnings)
+	ps.count = count(records)
+	ps.count.LeftOut = leftOut(sets)
+	ps.stats = plan.Stats{UsersCreated: pl.Stats.UsersCreated, UsersUpdated: pl.Stats.UsersUpdated,
+		Renames: pl.Stats.Renames, Operations: pl.Stats.Operations}
+	ps.findings = len(st.findings)
+	ps.notices = len(rest)
+	setOf := make(map[string]int, len(sets))
+	for i, cs := range sets {
+		setOf[cs.EmployeeID] = i
+	}
+	for i, cs := range sets {
+		if cs.Rename != nil && cs.Rename.From != "" {
+			if _, taken := setOf[cs.Rename.From]; !taken {
+				setOf[cs.Rename.From] = i
+			}
+		}
+	}
+	// Operations, phase by phase (the plan's requests are in phase order),
+	// with their findings (in plan order too).
+	opsOf := make([][]opSpill, len(sets))
+	var buf, js []byte
+	fi := 0
+	for phase := range ps.ops {
+		start := s.out.off
+		for ri, req := range pl.Requests {
+			if req.Phase != phase {
+				continue
+			}
+			for oi, op := range req.Operations {
+				k, ok := setOf[op.Employee]
+				if !ok {
+					return fmt.Errorf("convert: operation %d of request %d is about employee %s, who has no change set", oi, ri+1, op.Employee)
+				}
+				opsOf[k] = append(opsOf[k], opSpill{phase: phase, size: op.Size(), method: op.Method, path: op.Path, bulkID: op.BulkID})
+				buf = binary.AppendUvarint(buf[:0], keys[k])
+				buf = appendBytes(buf, op.Encoded())
+				n := fi
+				for n < len(st.findings) && st.findings[n].Request == ri+1 && st.findings[n].Operation == oi {
+					n++
+				}
+				buf = binary.AppendUvarint(buf, uint64(n-fi))
+				for ; fi < n; fi++ {
+					f := st.findings[fi]
+					isErr := f.Finding.IsError()
+					if isErr {
+						ps.errs = append(ps.errs, f)
+					}
+					f.Request, f.Operation = 0, 0
+					var err error
+					if js, err = json.MarshalIndent(&f, "    ", "  "); err != nil {
+						return err
+					}
+					if !bytes.HasPrefix(js, []byte(findingHead)) {
+						return fmt.Errorf("convert: a finding's JSON does not begin as expected: %.60q", js)
+					}
+					buf = appendBool(buf, isErr)
+					buf = appendBytes(buf, js[len(findingHead):])
+				}
+				if err := s.out.entry(buf); err != nil {
+					return err
+				}
+			}
+		}
+		ps.ops[phase] = section{start, s.out.off - start}
+	}
+	if fi != len(st.findings) {
+		return fmt.Errorf("convert: %d findings on no operation of the plan", len(st.findings)-fi)
+	}
+	// Change sets, with what submit resolves by lookup and the plan
+	// warnings no record holds.
+	notices := make([][]int, len(sets))
+	for _, w := range rest {
+		k := pl.WarningSets[w]
+		notices[k] = append(notices[k], w)
+	}
+	var at []AtSubmit
+	inRun := func(emp string) bool {
+		k, ok := setOf[emp]
+		return (ok && sets[k].EmployeeID == emp) || elsewhere(emp)
+	}
+	start := s.out.off
+	for k, cs := range sets {
+		buf = binary.AppendUvarint(buf[:0], keys[k])
+		js = cs.AppendJSON(js[:0])
+		buf = appendBytes(buf, js)
+		buf = binary.AppendUvarint(buf, uint64(len(opsOf[k])))
+		for _, o := range opsOf[k] {
+			buf = append(buf, byte(o.phase))
+			buf = binary.AppendUvarint(buf, uint64(o.size))
+			buf = appendString(buf, o.method)
+			buf = appendString(buf, o.path)
+			buf = appendString(buf, o.bulkID)
+		}
+		at = at[:0]
+		if s.opts.Directory == nil {
+			at = appendAtSubmit(at, cs, inRun)
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(at)))
+		for i := range at {
+			if at[i].Kind != "update" {
+				ps.atRefs++
+			}
+			b, err := json.MarshalIndent(&at[i], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			buf = appendBytes(buf, b)
+		}
+		ps.count.AtSubmit += len(at)
+		buf = binary.AppendUvarint(buf, uint64(len(notices[k])))
+		for _, w := range notices[k] {
+			b, err := json.MarshalIndent(&pl.Warnings[w], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			buf = appendBytes(buf, b)
+		}
+		if err := s.out.entry(buf); err != nil {
+			return err
+		}
+		ps.ids = append(ps.ids, s.hash(cs.EmployeeID))
+	}
+	ps.sets = section{start, s.out.off - start}
+	slices.Sort(ps.ids)
+	// Record results, in the order report.json lists them.
+	rks := make([]recKey, len(records))
+	idx := make([]int, len(records))
+	for i := range records {
+		rks[i] = recKey{file: s.order[records[i].Pos.File], line: records[i].Pos.Line, ord: ords[i]}
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return s.cmpRec(rks[a], rks[b]) })
+	start = s.out.off
+	for _, i := range idx {
+		var err error
+		if buf, err = appendRecordResult(buf[:0], rks[i], &records[i]); err != nil {
+			return err
+		}
+		if err := s.out.entry(buf); err != nil {
+			return err
+		}
+	}
+	ps.recs = section{start, s.out.off - start}
+	return nil
+}
+
+// recKey is the place of a record result in report.json: by ordinal, or,
+// when the reader rejected records, as mergeResults orders them: by input,
+// line, the mapped records before the reader's, then ordinal.
+type recKey struct {
+	file, line int
+	reader     bool
+	ord        uint64
+}
+
+func (s *spillRun) cmpRec(a, b recKey) int {
+	if s.anyRejects {
+		switch {
+		case a.file != b.file:
+			return a.file - b.file
+		case a.line != b.line:
+			return a.line - b.line
+		case a.reader != b.reader:
+			if b.reader {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmpU64(a.ord, b.ord)
+}
+
+// appendRecordResult appends the payload of a record result: its place,
+// status, warnings (kind and field, for WarningKinds) and JSON.
+func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) ([]byte, error) {
+	dst = binary.AppendUvarint(dst, uint64(k.file))
+	dst = binary.AppendUvarint(dst, uint64(max(k.line, 0)))
+	dst = appendBool(dst, k.reader)
+	dst = binary.AppendUvarint(dst, k.ord)
+	dst = appendString(dst, string(r.Status))
+	n := 0
+	for _, m := range r.Messages {
+		if m.Severity == model.SevWarning {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	for _, m := range r.Messages {
+		if m.Severity == model.SevWarning {
+			dst = binary.AppendUvarint(dst, uint64(kindIndex(m.Message)))
+			dst = appendString(dst, warningField(m))
+		}
+	}
+	js, err := json.MarshalIndent(r, "    ", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return appendBytes(dst, js), nil
+}
+
+// subset reports whether every hash of sorted a is in sorted b.
+func subset(a, b []uint64) bool {
+	j := 0
+	for _, h := range a {
+		for j < len(b) && b[j] < h {
+			j++
+		}
+		if j == len(b) || b[j] != h {
+			return false
+		}
+	}
+	return true
+}
