@@ -28,8 +28,13 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("html report: exit %d %s", code, stderr)
 	}
 	b, _ := os.ReadFile(html)
-	if !strings.Contains(string(b), "<html") || !strings.Contains(string(b), "travel-350.csv:") {
-		t.Errorf("html report lacks the trace of travel-350.csv")
+	for _, want := range []string{"<html", "travel-350.csv:", "Report written", "What the customer loses by migrating", `id="emp-E1001"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("html report lacks %q", want)
+		}
+	}
+	if fi, err := os.Stat(html); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("html report mode %v %v, want 0600", fi.Mode(), err)
 	}
 	book := filepath.Join(dir, "r.xlsx")
 	if code, _, stderr := run(t, "", "report", "--format", "xlsx", "--out", book, out); code != ExitOK {
@@ -40,8 +45,10 @@ func TestReportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wb.Close()
-	if i, _ := wb.GetSheetIndex("Trace"); i < 0 {
-		t.Errorf("no Trace sheet: %v", wb.GetSheetList())
+	for _, sheet := range []string{"Summary", "Users", "Lineage", "Warnings", "Rejected", "Unsupported"} {
+		if i, _ := wb.GetSheetIndex(sheet); i < 0 {
+			t.Errorf("no %s sheet: %v", sheet, wb.GetSheetList())
+		}
 	}
 	if code, _, stderr := run(t, "", "report", "--format", "pdf", out); code != ExitUsage || !strings.Contains(stderr, "html") {
 		t.Errorf("unknown format: exit %d %s", code, stderr)

@@ -120,6 +120,7 @@ type Result struct {
 
 	progress func(Progress) // Options.Progress, for Write
 	options  *PlanOptions   // for report.json
+	mapping  *mapping.Set   // for report.json's audit
 }
 
 // OpFinding is a schema finding on one operation of the plan.
@@ -152,7 +153,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
 	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder})
-	res := &Result{progress: opts.Progress, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
+	res := &Result{progress: opts.Progress, mapping: set, options: &PlanOptions{CompanyID: opts.CompanyID, Replace: opts.Replace,
 		FailOnErrors: opts.FailOnErrors, MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Strict: opts.Strict,
 		DateOrder: opts.DateOrder.String()}}
 	var readerRejects []model.RecordResult
