@@ -346,7 +346,7 @@ func (w hw) ops(e *Employee, journal bool) {
 	for i := range e.Operations {
 		o := &e.Operations[i]
 		w.s("<tr>")
-		w.td("mono", o.Key, true)
+		w.td("mono op", o.Key, true)
 		w.td("n", strconv.Itoa(o.Phase), false)
 		w.td("", o.Method, false)
 		w.td("mono", o.Path, true)
@@ -383,9 +383,14 @@ func (w hw) values(e *Employee, journal bool) {
 		return
 	}
 	cols := "5"
-	w.s("<table class=\"vals\"><thead><tr><th>Input field</th><th>Mapping row</th><th>UPS attribute</th><th>Value</th><th>Operation</th>")
 	if journal {
 		cols = "6"
+		w.s(`<table class="vals"><colgroup><col style="width:17%"><col style="width:15%"><col style="width:21%"><col style="width:17%"><col style="width:12%"><col></colgroup>`)
+	} else {
+		w.s(`<table class="vals"><colgroup><col style="width:21%"><col style="width:17%"><col style="width:26%"><col style="width:22%"><col></colgroup>`)
+	}
+	w.s("<thead><tr><th>Input field</th><th>Mapping row</th><th>UPS attribute</th><th>Value</th><th>Operation</th>")
+	if journal {
 		w.s("<th>Final status</th>")
 	}
 	w.s("</tr></thead><tbody>\n")
@@ -445,7 +450,7 @@ func (w hw) values(e *Employee, journal bool) {
 		w.code(v.Path)
 		w.s("</td>")
 		w.td("", v.Value, false)
-		w.s(`<td class="mono">`)
+		w.s(`<td class="mono op">`)
 		if v.Operation == "" {
 			w.s("none")
 		} else {
