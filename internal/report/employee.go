@@ -64,11 +64,13 @@ type Employee struct {
 	Name, Login string
 	Records     []EmployeeRecord
 	Operations  []Operation
-	Values      []TraceRow
-	Warnings    []Warning
-	Rejected    []Rejected
-	AtSubmit    []AtSubmit
-	LeftOut     []string // extensions left out of the new user ("travel")
+	// Values are the employee's trace rows; their Source is left empty
+	// (sourceText builds it), as most of them never show it.
+	Values   []TraceRow
+	Warnings []Warning
+	Rejected []Rejected
+	AtSubmit []AtSubmit
+	LeftOut  []string // extensions left out of the new user ("travel")
 	// State is the worst final state of the employee's records (journal
 	// only).
 	State string
@@ -88,6 +90,14 @@ type EmployeeRecord struct {
 // Pos is the record's position, "file:line".
 func (r EmployeeRecord) Pos() string { return model.Position{File: r.File, Line: r.Line}.String() }
 
+// sourceText is the row's Source, built when a walk left it empty.
+func (r *TraceRow) sourceText() string {
+	if r.Source == "" {
+		r.Source = model.Source{File: r.File, Line: r.Line, Field: r.Field, Name: r.Name}.String()
+	}
+	return r.Source
+}
+
 // errStop ends a walk early without an error.
 var errStop = errors.New("stop")
 
@@ -96,6 +106,7 @@ var errStop = errors.New("stop")
 func (d *Data) Trace(fn func(*TraceRow) error) error {
 	err := d.walk(func(e *Employee) error {
 		for i := range e.Values {
+			e.Values[i].sourceText()
 			if err := fn(&e.Values[i]); err != nil {
 				return err
 			}
@@ -149,12 +160,11 @@ func (d *Data) walk(fn func(*Employee) error) error {
 	d.warnings.clearSeen()
 	d.rejected.clearSeen()
 	var e Employee
-	seen := map[string]bool{}
 	atSubmit := d.atSubmitByReferrer()
 	nops := 0
 	err := planLines(d.planPath, d.planTee(first), func(pl *planLine, _ int) error {
 		if first {
-			d.countLine(pl, atSubmit, seen, &nops)
+			d.countLine(pl, atSubmit, &nops)
 		}
 		if fn == nil {
 			return nil
@@ -194,7 +204,7 @@ func (d *Data) walk(fn func(*Employee) error) error {
 }
 
 // countLine counts one plan line into the summary (first walk).
-func (d *Data) countLine(pl *planLine, atSubmit map[string][]int, seen map[string]bool, nops *int) {
+func (d *Data) countLine(pl *planLine, atSubmit map[string][]int, nops *int) {
 	d.Summary.Employees++
 	d.Summary.TraceRows += rowCount(pl)
 	for _, i := range atSubmit[pl.EmployeeID] {
@@ -203,18 +213,14 @@ func (d *Data) countLine(pl *planLine, atSubmit map[string][]int, seen map[strin
 			a.record = pos
 		}
 	}
-	for _, o := range pl.Operations {
-		k := OpKey(o.Bulk, o.Index)
-		if seen[k] {
-			continue
+	for i, o := range pl.Operations {
+		if dupOp(pl.Operations[:i], o) {
+			continue // a rename's operation, filed under both ids
 		}
-		seen[k] = true
 		*nops++
-		if d.jr == nil {
-			continue
+		if d.jr != nil {
+			d.Operations = append(d.Operations, planOp(pl, o))
 		}
-		op := planOp(pl, o)
-		d.Operations = append(d.Operations, op)
 	}
 	if d.jr != nil {
 		d.jr.collectSecrets(pl)
@@ -241,9 +247,10 @@ func sortOps(ops []Operation) {
 	})
 }
 
-func hasOp(ops []Operation, key string) bool {
-	for i := range ops {
-		if ops[i].Key == key {
+// dupOp reports whether o is among ops.
+func dupOp(ops []opRef, o opRef) bool {
+	for _, p := range ops {
+		if p.Bulk == o.Bulk && p.Index == o.Index {
 			return true
 		}
 	}
@@ -260,11 +267,11 @@ func (d *Data) employee(pl *planLine, e *Employee, atSubmit map[string][]int) er
 		e.RenamedFrom = pl.Rename.From
 		ids = append(ids, pl.Rename.From)
 	}
-	for _, o := range pl.Operations {
-		k := OpKey(o.Bulk, o.Index)
-		if hasOp(e.Operations, k) {
+	for i, o := range pl.Operations {
+		if dupOp(pl.Operations[:i], o) {
 			continue
 		}
+		k := OpKey(o.Bulk, o.Index)
 		if op := d.Operation(k); op != nil {
 			e.Operations = append(e.Operations, *op)
 		} else {
@@ -436,7 +443,7 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 		}
 	}
 	emit := func(src source, row, schema, path, value string, phase int, out bool) {
-		*dst = append(*dst, TraceRow{Employee: pl.EmployeeID, Source: src.String(), File: src.File, Line: src.Line, Field: src.Field,
+		*dst = append(*dst, TraceRow{Employee: pl.EmployeeID, File: src.File, Line: src.Line, Field: src.Field,
 			Name: src.Name, Row: row, Schema: ShortSchema(schema), Path: path, Value: value, Phase: phase})
 		r := &(*dst)[len(*dst)-1]
 		if pos, ok := d.recordPos(pl, src); ok {

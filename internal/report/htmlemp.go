@@ -440,7 +440,7 @@ func (w hw) values(e *Employee, journal bool) {
 			w.esc(fieldLabel(v.Field, v.Name))
 			w.s(" (line " + strconv.Itoa(v.Line) + ")")
 		default:
-			w.code(v.Source)
+			w.code(v.sourceText())
 		}
 		w.s("</td>")
 		w.td("mono", v.Row, true)

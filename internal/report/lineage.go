@@ -40,6 +40,8 @@ type lineage struct {
 	list    []*linColumn
 	spool   *rowSpool
 	journal bool
+	done    []bool      // per value of the employee: spooled
+	cells   []spoolCell // one row's cells
 }
 
 func newLineage(b *book, d *Data) (*lineage, error) {
@@ -76,14 +78,17 @@ func (l *lineage) add(e *Employee) error {
 	if len(e.Values) == 0 {
 		return nil
 	}
-	done := map[int]bool{}
+	done := l.done[:0]
+	for range e.Values {
+		done = append(done, false)
+	}
+	l.done = done
 	for i := range e.Values {
 		if done[i] {
 			continue
 		}
 		rec := e.Values[i].record
-		var cells []spoolCell
-		ops := map[string]bool{}
+		cells := l.cells[:0]
 		var opList, leftOut, msgs []string
 		for j := i; j < len(e.Values); j++ {
 			v := &e.Values[j]
@@ -94,7 +99,7 @@ func (l *lineage) add(e *Employee) error {
 			col := l.column(v)
 			val := v.Value
 			if v.File != rec.File || v.Line != rec.Line {
-				val += " (" + v.Source + ")"
+				val += " (" + v.sourceText() + ")"
 			}
 			merged := false
 			for k := range cells {
@@ -106,9 +111,8 @@ func (l *lineage) add(e *Employee) error {
 			if !merged {
 				cells = append(cells, spoolCell{col: col, val: val})
 			}
-			if v.Operation != "" && !ops[v.Operation] {
-				ops[v.Operation] = true
-				opList = append(opList, v.Operation+" "+v.Method)
+			if op := v.Operation + " " + v.Method; v.Operation != "" && !contains(opList, op) {
+				opList = append(opList, op)
 			}
 			if v.LeftOut {
 				leftOut = append(leftOut, v.Schema+" "+v.Path)
@@ -117,6 +121,7 @@ func (l *lineage) add(e *Employee) error {
 				msgs = append(msgs, v.Schema+" "+v.Path+": "+v.Message)
 			}
 		}
+		l.cells = cells
 		status, typ, state := "", "", ""
 		for _, r := range e.Records {
 			if r.File == rec.File && r.Line == rec.Line {

@@ -135,8 +135,9 @@ func sourceOf(s model.Source) source {
 
 // lineDecoder decodes plan.jsonl lines; it is not safe for concurrent use.
 type lineDecoder struct {
-	s  scanner
-	in *interner
+	s    scanner
+	in   *interner
+	cbuf bytes.Buffer // compacted non-string values
 }
 
 func newLineDecoder() *lineDecoder { return &lineDecoder{in: newInterner()} }
@@ -313,9 +314,13 @@ func (d *lineDecoder) attr() planAttr {
 			a.Value = "remove " + memberName
 		}
 	case !isString && value != nil && string(value) != "null":
-		var b bytes.Buffer
-		if json.Compact(&b, value) == nil {
-			a.Value = d.in.get(b.Bytes())
+		if bytes.IndexAny(value, " \t\r\n") < 0 {
+			a.Value = d.in.get(value) // true, false, a number
+			break
+		}
+		d.cbuf.Reset()
+		if json.Compact(&d.cbuf, value) == nil {
+			a.Value = d.in.get(d.cbuf.Bytes())
 		} else {
 			a.Value = string(value)
 		}
@@ -408,7 +413,12 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 	defer f.Close()
 	workers := runtime.GOMAXPROCS(0)
 	order := make(chan *planBatch, 2*workers)
+	// A fixed set of batches goes round: the reader takes a free one, the
+	// consumer gives it back, so their buffers are allocated once.
 	free := make(chan *planBatch, 2*workers+2)
+	for i := 0; i < cap(free); i++ {
+		free <- &planBatch{}
+	}
 	stop := make(chan struct{})
 	readErr := make(chan error, 1)
 	var wg sync.WaitGroup
@@ -432,13 +442,16 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 			var b *planBatch
 			select {
 			case b = <-free:
-			default:
-				b = &planBatch{}
+			case <-stop:
+				return nil
 			}
 			b.first, b.data, b.ends, b.err, b.errAt, b.done = first, b.data[:0], b.ends[:0], nil, 0, make(chan struct{})
 			return b
 		}
 		b := next(1)
+		if b == nil {
+			return
+		}
 		send := func() bool {
 			select {
 			case order <- b:
@@ -476,7 +489,9 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 				if !send() {
 					return
 				}
-				b = next(n + 1)
+				if b = next(n + 1); b == nil {
+					return
+				}
 			}
 		}
 	}()
@@ -495,10 +510,7 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 				return err
 			}
 		}
-		select {
-		case free <- b:
-		default:
-		}
+		free <- b
 	}
 	select {
 	case err := <-readErr:
