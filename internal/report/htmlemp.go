@@ -48,7 +48,7 @@ func (w hw) esc(s string) {
 
 // longToken is the length from which a token without spaces gets break
 // opportunities.
-const longToken = 24
+const longToken = 28
 
 // code writes an identifier-like text (a path, a source, a mapping row):
 // escaped, with a break opportunity (<wbr>) after each / . : _ - = & ? ,
@@ -442,15 +442,15 @@ func (w hw) values(e *Employee, journal bool) {
 		default:
 			w.code(v.sourceText())
 		}
-		w.s("</td>")
-		w.td("mono", v.Row, true)
-		w.s(`<td class="mono">`)
+		w.s("</td><td>")
+		w.code(v.Row)
+		w.s("</td><td>")
 		w.esc(v.Schema)
 		w.s(" ")
 		w.code(v.Path)
 		w.s("</td>")
 		w.td("", v.Value, false)
-		w.s(`<td class="mono op">`)
+		w.s(`<td>`)
 		if v.Operation == "" {
 			w.s("none")
 		} else {

@@ -38,7 +38,8 @@ a.self { color: inherit; text-decoration: none; }
 .who { font-weight: normal; }
 .tag { font-size: 8.5pt; border: 1px solid #999; border-radius: 3px; padding: 0 .3em; font-weight: normal; }
 tr.rec th { background: #f4f4f4; font-weight: normal; }
-td.op { white-space: nowrap; }
+table.vals td:nth-child(2), table.vals td:nth-child(3), table.vals td:nth-child(5) { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
+table.vals td:nth-child(5), td.op { white-space: nowrap; }
 tr.out td { color: #777; }
 @media print {
   body { margin: 0; font-size: 8.5pt; }
