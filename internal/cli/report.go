@@ -27,7 +27,7 @@ func (c *CLI) reportCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "format", Value: "html", Usage: "report format: " + strings.Join(report.Formats(), ", ")},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report `FILE`, - for standard output (default: DIR/report.FORMAT when standard output is a terminal, else standard output); a large HTML report puts its employee pages in the folder FILE_files beside it"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report `FILE`, - for standard output (default: DIR/report.html, .xlsx, .md or report-full.json when standard output is a terminal, else standard output); a large HTML report puts its employee pages in the folder FILE_files beside it"},
 		},
 		Action: func(ctx *ucli.Context) error {
 			if ctx.NArg() != 1 {
@@ -52,16 +52,48 @@ func (c *CLI) runReport(o ReportOptions) error {
 	}
 	defer data.Close()
 	if o.Out == "" && isTerminalWriter(c.Stdout) {
-		o.Out = filepath.Join(o.Dir, "report."+o.Format)
+		o.Out = filepath.Join(o.Dir, defaultReportName(o.Format))
 	}
 	if o.Out == "" || o.Out == "-" {
 		return report.Write(o.Format, c.Stdout, data)
+	}
+	if runFile(o.Dir, o.Out) {
+		return usageErrorf("report: --out %s would overwrite a file of the run in %s: name another file (default %s)",
+			o.Out, o.Dir, defaultReportName(o.Format))
 	}
 	if err := writeReportFile(o.Out, o.Format, data); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stderr, "wrote %s report of %s to %s\n", o.Format, o.Dir, o.Out)
 	return nil
+}
+
+// defaultReportName is the file a report goes to in the run directory:
+// report.html, report.xlsx, report.md, and report-full.json (report.json is
+// convert's).
+func defaultReportName(format string) string {
+	if format == "json" {
+		return "report-full.json"
+	}
+	return "report." + format
+}
+
+// runFile reports whether path is one of the files convert or submit wrote
+// into dir (report.json, plan.jsonl, journal.db, a bulk request).
+func runFile(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil || filepath.Dir(p) != d {
+		return false
+	}
+	name := filepath.Base(p)
+	switch {
+	case name == "report.json", name == "plan.jsonl", strings.HasPrefix(name, "journal.db"):
+		return true
+	case strings.HasPrefix(name, "bulk-") && strings.HasSuffix(name, ".json"):
+		return true
+	}
+	return false
 }
 
 // loadReport loads a run directory for a report written now by this

@@ -56,4 +56,14 @@ func TestReportCommand(t *testing.T) {
 	if code, _, _ := run(t, "", "report", filepath.Join(dir, "missing")); code != ExitUsage {
 		t.Errorf("missing dir: exit %d", code)
 	}
+	before, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	for _, name := range []string{"report.json", "plan.jsonl", "bulk-0001.json"} {
+		code, _, stderr := run(t, "", "report", "--format", "json", "--out", filepath.Join(out, name), out)
+		if code != ExitUsage || !strings.Contains(stderr, "would overwrite") {
+			t.Errorf("--out %s: exit %d %s", name, code, stderr)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, "report.json")); string(after) != string(before) {
+		t.Error("report.json was overwritten")
+	}
 }
