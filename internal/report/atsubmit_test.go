@@ -106,6 +106,10 @@ func TestAtSubmitFromConvert(t *testing.T) {
 	if warned != 1 {
 		t.Errorf("%d left-out warnings, want 1", warned)
 	}
+	if len(d.Lost) != 1 || d.Lost[0].Kind != LostExtension || d.Lost[0].Target != "travel" || d.Lost[0].Values != 1 ||
+		!strings.HasPrefix(d.Lost[0].Reason, "UPS requires ") {
+		t.Errorf("lost %+v, want the travel extension left out of E2", d.Lost)
+	}
 	if *update {
 		must(t, os.MkdirAll(fixture, 0o755))
 		for _, name := range []string{"report.json", "plan.jsonl"} {

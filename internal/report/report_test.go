@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -665,5 +666,60 @@ func TestJSONDocument(t *testing.T) {
 	}
 	if fmt.Sprint(doc.Trace) != fmt.Sprint(traceRows(t, d)) || doc.Summary.Records != 7 {
 		t.Errorf("JSON document does not round-trip: %d rows", len(doc.Trace))
+	}
+}
+
+// TestLostFromSamples converts the samples with pipeline.Convert and
+// checks that what convert says UPS cannot hold is counted as lost, per
+// field, with a reason: the messages the classifier reads are the ones
+// convert writes today.
+func TestLostFromSamples(t *testing.T) {
+	t.Chdir("../..")
+	var files []string
+	for _, glob := range []string{"samples/concur/*.csv", "samples/legacy/*.xml", "samples/legacy/*.json"} {
+		m, err := filepath.Glob(glob)
+		must(t, err)
+		files = append(files, m...)
+	}
+	res, err := pipeline.Convert(files, pipeline.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+	must(t, err)
+	out := filepath.Join(t.TempDir(), "out")
+	must(t, res.Write(out))
+	d, err := Load(out)
+	must(t, err)
+	defer d.Close()
+	kinds := map[string]int{}
+	for _, l := range d.Lost {
+		kinds[l.Kind] += l.Values
+		if l.Reason == "" || strings.Contains(l.Reason, tableNotePhrase) || l.Field == "" && l.Kind != LostExtension {
+			t.Errorf("lost %+v: no reason or no field", l)
+		}
+		if l.Table == "" {
+			t.Errorf("lost %+v: no table", l)
+		}
+	}
+	for _, kind := range []string{LostPassword, LostUnsupported, LostValue, LostRefused} {
+		if kinds[kind] == 0 {
+			t.Errorf("the samples lose no value of kind %q: %v", kind, kinds)
+		}
+	}
+	// Every warning of those kinds is counted, none twice.
+	n := 0
+	for _, w := range allWarnings(t, d) {
+		if _, _, _, ok := classify(w.Message); ok && w.Origin == OriginRecord {
+			n++
+		}
+	}
+	if got := d.LostValues() - kinds[LostRefused]; got != n {
+		t.Errorf("%d values lost by warnings, %d such warnings", got, n)
+	}
+	// The audit names every input with its hash and the embedded tables.
+	if len(d.Audit.Inputs) != len(files) || d.Audit.MappingSHA256 == "" || len(d.Audit.Mapping) < 10 {
+		t.Errorf("audit %+v", d.Audit)
+	}
+	for _, in := range d.Audit.Inputs {
+		if len(in.SHA256) != 64 || in.Bytes == 0 {
+			t.Errorf("input %+v without its hash", in)
+		}
 	}
 }
