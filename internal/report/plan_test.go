@@ -286,7 +286,7 @@ func TestAnchorAndBreaks(t *testing.T) {
 		}
 	}
 	codes := []struct{ in, want string }{
-		{"bulk-0001.json #0", "bulk-0001.json #0"}, // short tokens: no break
+		{"bulk-0001.json #0", "bulk-0001.json #0"},                 // short tokens: no break
 		{"mapping/tables/305.csv:13", "mapping/tables/305.csv:13"}, // fits a column
 		{"client/mappings/2025-03/305.csv:13", "client/<wbr>mappings/<wbr>2025-<wbr>03/<wbr>305.<wbr>csv:<wbr>13"},
 		{`customData[id eq "custom2"].value`, `customData[id eq &#34;custom2&#34;].value`}, // wraps at its spaces
