@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
@@ -43,13 +44,25 @@ type MappingAudit struct {
 
 // TableAudit is one mapping table: where it came from (Embedded, or an
 // override file) and the sha256 of its rows written as CSV (the header,
-// then every row's columns in file order).
+// then every row's columns in file order). A table the run's records used
+// lists its Targets: the rows that send a value to UPS.
 type TableAudit struct {
-	Name     string `json:"name"`
-	File     string `json:"file"`
-	Embedded bool   `json:"embedded"`
-	Rows     int    `json:"rows"`
-	SHA256   string `json:"sha256"`
+	Name     string        `json:"name"`
+	File     string        `json:"file"`
+	Embedded bool          `json:"embedded"`
+	Rows     int           `json:"rows"`
+	SHA256   string        `json:"sha256"`
+	Targets  []TargetAudit `json:"targets,omitempty"`
+}
+
+// TargetAudit is a mapping row that sends a value to UPS: its line, the
+// input field it reads and the attribute it fills ("spend:2.0:User
+// ledgerCode").
+type TargetAudit struct {
+	Line   int    `json:"line"`
+	Field  string `json:"field"`
+	Name   string `json:"name,omitempty"`
+	Target string `json:"target"`
 }
 
 // RowAudit is what a report shows of a mapping row a message names.
@@ -92,19 +105,30 @@ func (r *Result) audit(rep *Report) *Audit {
 		a.Mapping.Tables = append(a.Mapping.Tables, t)
 		io.WriteString(all, t.SHA256+"\n")
 	}
+	used := map[string]bool{}
+	for _, rec := range rep.Records {
+		used[mapping.TableName(&model.Record{Format: rec.Format, Type: rec.Type})] = true
+	}
 	rows := map[string]RowAudit{}
 	for _, t := range r.mapping.Tables() {
 		h := sha256.New()
 		writeCSV(h, mapping.Columns)
+		ta := TableAudit{Name: t.Name, File: t.File, Embedded: embedded(t.File), Rows: len(t.Rows())}
 		for _, row := range t.Rows() {
 			writeCSV(h, row.Values())
 			rows[t.RowRef(row)] = RowAudit{Transform: row.Transform, Note: row.Note, Lost: row.Lost}
+			if used[t.Name] && row.TargetPath != "" && row.TargetSchema != "" && row.TargetSchema != mapping.NotSupported {
+				ta.Targets = append(ta.Targets, TargetAudit{Line: row.Line, Field: row.SourceField, Name: row.Name,
+					Target: row.TargetSchema + " " + row.TargetPath})
+			}
 		}
-		add(TableAudit{Name: t.Name, File: t.File, Embedded: embedded(t.File), Rows: len(t.Rows()), SHA256: hex.EncodeToString(h.Sum(nil))})
+		ta.SHA256 = hex.EncodeToString(h.Sum(nil))
+		add(ta)
 	}
 	if d := r.mapping.Defaults(); d != nil {
 		h := sha256.New()
 		writeCSV(h, mapping.DefaultsColumns)
+		ta := TableAudit{Name: "defaults", File: d.File, Embedded: embedded(d.File), Rows: d.Len()}
 		for _, row := range d.Rows() {
 			writeCSV(h, []string{row.TargetSchema, row.TargetPath, row.Value, row.Transform, row.Applies, row.Note})
 			file := row.File
@@ -112,8 +136,13 @@ func (r *Result) audit(rep *Report) *Audit {
 				file = d.File
 			}
 			rows[file+":"+strconv.Itoa(row.Line)] = RowAudit{Transform: row.Transform, Note: row.Note}
+			if file == d.File {
+				ta.Targets = append(ta.Targets, TargetAudit{Line: row.Line, Field: "value", Name: "default",
+					Target: row.TargetSchema + " " + row.TargetPath})
+			}
 		}
-		add(TableAudit{Name: "defaults", File: d.File, Embedded: embedded(d.File), Rows: d.Len(), SHA256: hex.EncodeToString(h.Sum(nil))})
+		ta.SHA256 = hex.EncodeToString(h.Sum(nil))
+		add(ta)
 	}
 	a.Mapping.SHA256 = hex.EncodeToString(all.Sum(nil))
 	a.Mapping.Rows = map[string]RowAudit{}

@@ -400,3 +400,72 @@ func TestAtSubmitJournal(t *testing.T) {
 		t.Errorf("Resolved at submit!E4 = %q, want failed", v)
 	}
 }
+
+// TestLineageColumns: with the audit's target rows the Lineage sheet has a
+// column for each, in table order, and a value of a row the audit does not
+// name goes to the last column, Other values, with its attribute and row.
+func TestLineageColumns(t *testing.T) {
+	read := func(d *Data) [][]string {
+		f, err := excelize.OpenReader(bytes.NewReader(render(t, "xlsx", d)))
+		must(t, err)
+		defer f.Close()
+		rows, err := f.GetRows("Lineage")
+		must(t, err)
+		return rows
+	}
+	cell := func(rows [][]string, emp, record, header string) string {
+		for i, h := range rows[0] {
+			if !strings.HasPrefix(h, header) {
+				continue
+			}
+			for _, r := range rows[1:] {
+				if r[0] == emp && r[1] == record && i < len(r) {
+					return r[i]
+				}
+			}
+		}
+		return "(no cell)"
+	}
+	rows := read(loadAtSubmit(t))
+	if h := rows[0]; h[len(h)-1] != "Other values\n→ attribute = value [mapping row]" || len(h) < 100 {
+		t.Errorf("Lineage header of %d columns ends with %q", len(h), h[len(h)-1])
+	}
+	if v := cell(rows, "E1", "in/feed.csv:1", "2 (First Name)\n→ core:2.0:User name.givenName\nmapping/tables/305.csv:3"); v != "Ada" {
+		t.Errorf("E1's first name: %q", v)
+	}
+	if v := cell(rows, "E1", "in/feed.csv:5", "3 (Delegate ID)"); v != "E7" {
+		t.Errorf("E1's delegate: %q", v)
+	}
+
+	// The same run, its audit without the row of 305 field 2.
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(atSubmitFixture, "report.json"))
+	must(t, err)
+	var rep map[string]any
+	must(t, json.Unmarshal(b, &rep))
+	for _, tb := range rep["audit"].(map[string]any)["mapping"].(map[string]any)["tables"].([]any) {
+		tm := tb.(map[string]any)
+		if tm["name"] != "305" {
+			continue
+		}
+		var keep []any
+		for _, c := range tm["targets"].([]any) {
+			if c.(map[string]any)["field"] != "2" {
+				keep = append(keep, c)
+			}
+		}
+		tm["targets"] = keep
+	}
+	b, err = json.Marshal(rep)
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "report.json"), b, 0o600))
+	plan, err := os.ReadFile(filepath.Join(atSubmitFixture, "plan.jsonl"))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "plan.jsonl"), plan, 0o600))
+	d, err := Load(dir)
+	must(t, err)
+	rows = read(d)
+	if v := cell(rows, "E1", "in/feed.csv:1", "Other values"); v != "core:2.0:User name.givenName = Ada [mapping/tables/305.csv:3]" {
+		t.Errorf("E1's first name in Other values: %q", v)
+	}
+}

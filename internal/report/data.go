@@ -60,6 +60,7 @@ type Data struct {
 	rejected *spool[Rejected]
 	lost     *lostSet
 	mapRows  map[string]mappingRow // the mapping rows messages name (report.json's audit)
+	targets  []auditTable          // the tables the run used, with their target rows (report.json's audit)
 	opIndex  map[string]int        // Operation.Key → index in Operations
 	walked   bool                  // a walk has counted the plan
 	jr       *journalData          // journal-only loading state

@@ -107,14 +107,25 @@ type (
 			SHA256 string `json:"sha256"`
 		} `json:"inputs"`
 		Mapping struct {
-			SHA256 string         `json:"sha256"`
-			Tables []MappingTable `json:"tables"`
+			SHA256 string       `json:"sha256"`
+			Tables []auditTable `json:"tables"`
 			Rows   map[string]struct {
 				Transform string `json:"transform"`
 				Note      string `json:"note"`
 				Lost      string `json:"lost"`
 			} `json:"rows"`
 		} `json:"mapping"`
+	}
+	// auditTable is a mapping table of the audit with the rows of it that
+	// send a value to UPS (the tables the run used).
+	auditTable struct {
+		MappingTable
+		Targets []struct {
+			Line   int    `json:"line"`
+			Field  string `json:"field"`
+			Name   string `json:"name"`
+			Target string `json:"target"`
+		} `json:"targets"`
 	}
 	// jsonReport is report.json but for its records and findings, which
 	// are streamed (jsonReport.Records is kept only for a journal).
@@ -588,7 +599,12 @@ func (d *Data) audit(rep *jsonReport, st *loadState) {
 		a.Inputs = append(a.Inputs, Input{Path: in.Path, Format: format, Bytes: in.Bytes, SHA256: in.SHA256})
 	}
 	a.MappingSHA256 = rep.Audit.Mapping.SHA256
-	a.Mapping = append(a.Mapping, rep.Audit.Mapping.Tables...)
+	for _, t := range rep.Audit.Mapping.Tables {
+		a.Mapping = append(a.Mapping, t.MappingTable)
+		if len(t.Targets) > 0 {
+			d.targets = append(d.targets, t)
+		}
+	}
 	for ref, r := range rep.Audit.Mapping.Rows {
 		if d.mapRows == nil {
 			d.mapRows = map[string]mappingRow{}

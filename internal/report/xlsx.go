@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -21,6 +22,7 @@ const maxCell = 32767
 // are written as values only, never as formulas: a text such as "=1+2"
 // stays text.
 type book struct {
+	mu    sync.Mutex // held while a sheet starts or ends: the File is shared
 	f     *excelize.File
 	max   int
 	head  int // header style
@@ -79,6 +81,8 @@ func (s *sheet) partName() string {
 }
 
 func (s *sheet) start() error {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
 	if s.part > 1 {
 		if _, err := s.b.f.NewSheet(s.partName()); err != nil {
 			return err
@@ -141,6 +145,8 @@ func (s *sheet) add(cells ...any) error {
 }
 
 func (s *sheet) end() error {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
 	last, _ := excelize.CoordinatesToCellName(len(s.header), s.rows+1)
 	if err := s.b.f.AutoFilter(s.partName(), "A1:"+last, nil); err != nil {
 		return err
@@ -156,8 +162,10 @@ func (s *sheet) close() error {
 		}
 	}
 	if s.part > 1 {
+		s.b.mu.Lock()
 		s.b.notes = append(s.b.notes, fmt.Sprintf("%s continues over %d sheets (%d rows; Excel holds %d per sheet).",
 			s.name, s.part, s.total, s.b.max))
+		s.b.mu.Unlock()
 	}
 	return s.end()
 }
@@ -213,16 +221,24 @@ func WriteXLSX(w io.Writer, d *Data) error {
 		return err
 	}
 
+	// Users and Lineage fill on goroutines of their own as the plan is read.
+	if err := users.start(); err != nil {
+		return err
+	}
+	au := newAsyncSheet(users)
 	err = d.walk(func(e *Employee) error {
-		if err := users.add(userRow(d, e)...); err != nil {
+		if err := au.add(userRow(d, e)); err != nil {
 			return err
 		}
 		return lin.add(e)
 	})
-	if err != nil {
-		return err
+	if cerr := au.close(); err == nil {
+		err = cerr
 	}
-	if err := users.close(); err != nil {
+	if err != nil {
+		if lin.out != nil {
+			lin.out.close()
+		}
 		return err
 	}
 	if err := lin.write(); err != nil {
