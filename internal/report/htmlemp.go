@@ -185,7 +185,7 @@ func (w hw) stateTd(state string) {
 	w.td(stateClass(state), state, false)
 }
 
-// section writes one employee's section.
+// section writes one employee's section; l links the employees it names.
 func (w hw) section(d *Data, e *Employee, l *links) {
 	journal := d.Run != nil
 	w.s(`<section class="emp" id="`)
@@ -289,7 +289,7 @@ func (w hw) section(d *Data, e *Employee, l *links) {
 		w.s("<h4>Looked up at submit</h4>\n<ul class=\"msgs\">")
 		for _, a := range e.AtSubmit {
 			w.s("<li>")
-			w.esc(a.Employee)
+			w.emp(l, a.Employee)
 			w.s(": ")
 			w.esc(a.What())
 			w.s(` <span class="src">`)
