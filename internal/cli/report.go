@@ -99,6 +99,11 @@ func runFile(dir, path string) bool {
 // loadReport loads a run directory for a report written now by this
 // upsmigrate.
 func loadReport(dir string) (*report.Data, error) {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(dir, "report.json")); os.IsNotExist(err) {
+			return nil, fmt.Errorf("%s is not a convert output directory (it has no report.json): give the --out directory of upsmigrate convert or migrate", dir)
+		}
+	}
 	data, err := report.Load(dir)
 	if err != nil {
 		return nil, err

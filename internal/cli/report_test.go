@@ -56,6 +56,9 @@ func TestReportCommand(t *testing.T) {
 	if code, _, _ := run(t, "", "report", filepath.Join(dir, "missing")); code != ExitUsage {
 		t.Errorf("missing dir: exit %d", code)
 	}
+	if code, _, stderr := run(t, "", "report", "../../samples"); code != ExitUsage || !strings.Contains(stderr, "not a convert output directory") {
+		t.Errorf("not a run directory: exit %d %s", code, stderr)
+	}
 	before, _ := os.ReadFile(filepath.Join(out, "report.json"))
 	for _, name := range []string{"report.json", "plan.jsonl", "bulk-0001.json"} {
 		code, _, stderr := run(t, "", "report", "--format", "json", "--out", filepath.Join(out, name), out)
