@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,7 +27,8 @@ type htmlReport struct {
 	lim    Limits
 	stream bool   // one document: every list and section inline
 	dir    string // the pages' folder (file output)
-	folder string // its name, as the summary links it
+	folder string // its name, escaped for a link from the summary
+	file   string // the summary's file name, escaped for a link from a page
 	sum    links  // employee links from the summary
 	pages  links  // employee links from a page in the folder
 	npages int    // employee pages written
@@ -77,8 +79,9 @@ func WriteHTML(w io.Writer, d *Data) error {
 func WriteHTMLFile(path string, d *Data) error {
 	hr := &htmlReport{d: d, lim: d.Limits.withDefaults()}
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	hr.folder = base + "_files"
-	hr.dir = filepath.Join(filepath.Dir(path), hr.folder)
+	hr.dir = filepath.Join(filepath.Dir(path), base+"_files")
+	hr.folder = url.PathEscape(base + "_files")
+	hr.file = url.PathEscape(filepath.Base(path))
 	if err := clearPages(hr.dir); err != nil {
 		return err
 	}
@@ -276,9 +279,7 @@ func (hr *htmlReport) openEmployeePage(n int) (*pageFile, error) {
 }
 
 // summaryName is the summary's file name, as a page links back to it.
-func (hr *htmlReport) summaryName() string {
-	return strings.TrimSuffix(hr.folder, "_files") + ".html"
-}
+func (hr *htmlReport) summaryName() string { return hr.file }
 
 // indexFile is index.js: the search index of a paged report, written as
 // the pages are, in chunks of upsIndex([[id, name, login, page], …]).

@@ -304,3 +304,20 @@ func TestAnchorAndBreaks(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLPagedNames: a summary named anything links its folder and is
+// linked back from the pages, escaped for a URL.
+func TestHTMLPagedNames(t *testing.T) {
+	d := load(t)
+	d.Limits = Limits{HTMLPage: 1}
+	dir := t.TempDir()
+	must(t, WriteHTMLFile(filepath.Join(dir, "client #1.htm"), d))
+	sum := readFile(t, filepath.Join(dir, "client #1.htm"))
+	page := readFile(t, filepath.Join(dir, "client #1_files", "employees-0001.html"))
+	if !strings.Contains(sum, `href="client%20%231_files/employees-0001.html"`) || !strings.Contains(sum, `data-index="client%20%231_files/index.js"`) {
+		t.Error("the summary does not link its folder escaped")
+	}
+	if !strings.Contains(page, `href="../client%20%231.htm">Summary`) {
+		t.Error("a page does not link the summary escaped")
+	}
+}
