@@ -180,6 +180,7 @@ func WriteHTMLFile(path string, d *Data) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	os.Remove(hr.dir) // the folder of an earlier, larger report, if it is empty now
 	return err
 }
 
