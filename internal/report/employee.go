@@ -292,9 +292,7 @@ func (d *Data) employee(pl *planLine, e *Employee, atSubmit map[string][]int) er
 			e.AtSubmit = append(e.AtSubmit, d.AtSubmit[i])
 		}
 	}
-	if err := d.rows(pl, &e.Values); err != nil {
-		return err
-	}
+	d.rows(pl, &e.Values)
 	for i := range e.Values {
 		v := &e.Values[i]
 		switch {
@@ -374,13 +372,15 @@ func (d *Data) employeeRecord(file string, line int) EmployeeRecord {
 	return r
 }
 
+// stateRank orders the final states by how much they tell.
+var stateRank = map[string]int{"failed": 6, "partial": 5, "pending": 4, "rejected": 3, "success": 2, "skipped": 1}
+
 // worstState is the final state that tells most about the records: failed
 // before partial before pending before the others.
 func worstState(recs []EmployeeRecord) string {
-	rank := map[string]int{"failed": 6, "partial": 5, "pending": 4, "rejected": 3, "success": 2, "skipped": 1}
 	best := ""
 	for _, r := range recs {
-		if rank[r.State] > rank[best] || (best == "" && r.State != "") {
+		if stateRank[r.State] > stateRank[best] || (best == "" && r.State != "") {
 			best = r.State
 		}
 	}
@@ -418,7 +418,7 @@ func rowCount(pl *planLine) int {
 }
 
 // rows appends the trace rows of one plan line (rowCount of them) to dst.
-func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
+func (d *Data) rows(pl *planLine, dst *[]TraceRow) {
 	var ops [3]int     // index+1 into pl.Operations of each phase's first operation
 	var keys [3]string // their keys
 	for i, o := range pl.Operations {
@@ -499,7 +499,6 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 			emit(a.Source, a.Row, schema, ref.Path+"["+ref.Target+"]."+a.Path, a.Value, 2, out)
 		}
 	}
-	return nil
 }
 
 // outcome fills in the operation's status and, with a journal, its
