@@ -5,7 +5,7 @@ PKGS    := ./...
 DEMO    := out/demo
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS := -X github.com/upsmigrate/upsmigrate/internal/cli.linkedVersion=$(VERSION)
+LDFLAGS := -X github.com/upsmigrate/upsmigrate/internal/version.linked=$(VERSION)
 
 .PHONY: build install test lint bench bench-whole bench-quick demo golden fuzz soak clean
 

@@ -3,13 +3,13 @@ package cli
 import (
 	"fmt"
 	"regexp"
-	"runtime/debug"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 	"github.com/xrash/smetrics"
 
 	"github.com/upsmigrate/upsmigrate/internal/sandbox"
+	"github.com/upsmigrate/upsmigrate/internal/version"
 )
 
 // examples are the example lines of every command's help, by command path
@@ -49,47 +49,8 @@ var examples = map[string]string{
    upsmigrate report --format md --out out/report.md out/`,
 }
 
-// version is set at link time by the Makefile (git describe); go install
-// leaves it empty and the build information speaks instead.
-var linkedVersion string
-
-// Version is the version --version prints and reports record: the one the
-// Makefile linked in, else the module version of a tagged build, else the
-// commit it was built from when Go recorded it.
-func Version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if linkedVersion != "" {
-		if ok {
-			return linkedVersion + " " + bi.GoVersion
-		}
-		return linkedVersion
-	}
-	if !ok {
-		return "devel"
-	}
-	v := bi.Main.Version
-	if v == "" || v == "(devel)" {
-		v = "devel"
-	}
-	var rev, modified string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = ", modified"
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" {
-		v += " (commit " + rev + modified + ")"
-	}
-	return v + " " + bi.GoVersion
-}
+// Version is the version --version prints (package version).
+func Version() string { return version.String() }
 
 // addExamples gives every command (and subcommand) its examples.
 func addExamples(cmds []*ucli.Command, parent string) {

@@ -204,13 +204,17 @@ func recordOf(data *report.Data, p model.Position) LineageRecord {
 		}
 	}
 	pos := p.String()
-	for _, rej := range data.Rejected {
-		if rej.Pos == pos {
-			r.Status = string(model.StatusRejected)
-			return r
-		}
-	}
 	r.Status = string(model.StatusConverted)
+	found := errors.New("found")
+	err := data.EachRejected(func(rej *report.Rejected) error {
+		if rej.Pos == pos {
+			return found
+		}
+		return nil
+	})
+	if err == found {
+		r.Status = string(model.StatusRejected)
+	}
 	return r
 }
 

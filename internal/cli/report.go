@@ -1,10 +1,11 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -15,7 +16,7 @@ import (
 type ReportOptions struct {
 	Dir    string // a convert output directory
 	Format string
-	Out    string // "" or "-" writes to stdout
+	Out    string // "-" writes to stdout; "" writes DIR/report.FORMAT on a terminal, else to stdout
 }
 
 func (c *CLI) reportCommand() *ucli.Command {
@@ -26,7 +27,7 @@ func (c *CLI) reportCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "format", Value: "html", Usage: "report format: " + strings.Join(report.Formats(), ", ")},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report `FILE` (default: standard output)"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report `FILE`, - for standard output (default: DIR/report.html, .xlsx, .md or report-full.json when standard output is a terminal, else standard output); a large HTML report puts its employee pages in the folder FILE_files beside it"},
 		},
 		Action: func(ctx *ucli.Context) error {
 			if ctx.NArg() != 1 {
@@ -45,12 +46,20 @@ func (c *CLI) runReport(o ReportOptions) error {
 	if !known {
 		return usageErrorf("report: unknown format %q: expected one of %s", o.Format, strings.Join(report.Formats(), ", "))
 	}
-	data, err := report.Load(o.Dir)
+	data, err := loadReport(o.Dir)
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: err}
 	}
+	defer data.Close()
+	if o.Out == "" && isTerminalWriter(c.Stdout) {
+		o.Out = filepath.Join(o.Dir, defaultReportName(o.Format))
+	}
 	if o.Out == "" || o.Out == "-" {
 		return report.Write(o.Format, c.Stdout, data)
+	}
+	if runFile(o.Dir, o.Out) {
+		return usageErrorf("report: --out %s would overwrite a file of the run in %s: name another file (default %s)",
+			o.Out, o.Dir, defaultReportName(o.Format))
 	}
 	if err := writeReportFile(o.Out, o.Format, data); err != nil {
 		return err
@@ -59,21 +68,57 @@ func (c *CLI) runReport(o ReportOptions) error {
 	return nil
 }
 
-// writeReportFile writes one report to path, private (0600): it holds
-// personal data.
-func writeReportFile(path, format string, data *report.Data) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// defaultReportName is the file a report goes to in the run directory:
+// report.html, report.xlsx, report.md, and report-full.json (report.json is
+// convert's).
+func defaultReportName(format string) string {
+	if format == "json" {
+		return "report-full.json"
+	}
+	return "report." + format
+}
+
+// runFile reports whether path is one of the files convert or submit wrote
+// into dir (report.json, plan.jsonl, journal.db, a bulk request).
+func runFile(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil || filepath.Dir(p) != d {
+		return false
+	}
+	name := filepath.Base(p)
+	switch {
+	case name == "report.json", name == "plan.jsonl", strings.HasPrefix(name, "journal.db"):
+		return true
+	case strings.HasPrefix(name, "bulk-") && strings.HasSuffix(name, ".json"):
+		return true
+	}
+	return false
+}
+
+// loadReport loads a run directory for a report written now by this
+// upsmigrate.
+func loadReport(dir string) (*report.Data, error) {
+	data, err := report.Load(dir)
 	if err != nil {
+		return nil, err
+	}
+	data.Generated, data.Generator = time.Now(), Version()
+	return data, nil
+}
+
+// isTerminalWriter reports whether w is an interactive terminal.
+func isTerminalWriter(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
+}
+
+// writeReportFile writes one report to path, private (0600): it holds
+// personal data. A report that fails leaves no partial file.
+func writeReportFile(path, format string, data *report.Data) error {
+	if err := report.WriteFile(format, path, data); err != nil {
+		os.Remove(path)
 		return err
 	}
-	w := bufio.NewWriter(f)
-	if err := report.Write(format, w, data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return nil
 }

@@ -28,8 +28,13 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("html report: exit %d %s", code, stderr)
 	}
 	b, _ := os.ReadFile(html)
-	if !strings.Contains(string(b), "<html") || !strings.Contains(string(b), "travel-350.csv:") {
-		t.Errorf("html report lacks the trace of travel-350.csv")
+	for _, want := range []string{"<html", "travel-350.csv:", "Report written", "What the customer loses by migrating", `id="emp-E1001"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("html report lacks %q", want)
+		}
+	}
+	if fi, err := os.Stat(html); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("html report mode %v %v, want 0600", fi.Mode(), err)
 	}
 	book := filepath.Join(dir, "r.xlsx")
 	if code, _, stderr := run(t, "", "report", "--format", "xlsx", "--out", book, out); code != ExitOK {
@@ -40,13 +45,25 @@ func TestReportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wb.Close()
-	if i, _ := wb.GetSheetIndex("Trace"); i < 0 {
-		t.Errorf("no Trace sheet: %v", wb.GetSheetList())
+	for _, sheet := range []string{"Summary", "Users", "Lineage", "Warnings", "Rejected", "Unsupported"} {
+		if i, _ := wb.GetSheetIndex(sheet); i < 0 {
+			t.Errorf("no %s sheet: %v", sheet, wb.GetSheetList())
+		}
 	}
 	if code, _, stderr := run(t, "", "report", "--format", "pdf", out); code != ExitUsage || !strings.Contains(stderr, "html") {
 		t.Errorf("unknown format: exit %d %s", code, stderr)
 	}
 	if code, _, _ := run(t, "", "report", filepath.Join(dir, "missing")); code != ExitUsage {
 		t.Errorf("missing dir: exit %d", code)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	for _, name := range []string{"report.json", "plan.jsonl", "bulk-0001.json"} {
+		code, _, stderr := run(t, "", "report", "--format", "json", "--out", filepath.Join(out, name), out)
+		if code != ExitUsage || !strings.Contains(stderr, "would overwrite") {
+			t.Errorf("--out %s: exit %d %s", name, code, stderr)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, "report.json")); string(after) != string(before) {
+		t.Error("report.json was overwritten")
 	}
 }

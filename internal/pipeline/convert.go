@@ -139,6 +139,10 @@ type Result struct {
 	progress func(Progress)  // Options.Progress, for Write
 	ctx      context.Context // Options.Context, for Write
 	options  *PlanOptions    // for report.json
+	mapping  *mapping.Set    // for report.json's audit
+	// namedRows are the mapping rows the messages of a spilled run's
+	// records name (its Records are not in memory), for the audit.
+	namedRows map[string]bool
 }
 
 // OpFinding is a schema finding on one operation of the plan.
@@ -171,7 +175,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
 	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder})
-	res := &Result{progress: opts.Progress, ctx: opts.Context, options: recordedOptions(opts)}
+	res := &Result{progress: opts.Progress, ctx: opts.Context, mapping: set, options: recordedOptions(opts)}
 	var readerRejects []model.RecordResult
 	for _, path := range paths {
 		fs, rejects, err := readInput(path, opts, eng)

@@ -20,6 +20,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+func init() { toolVersion = func() string { return "test" } }
+
 const companyID = "053c9338-bf2a-49cd-9035-c1f97be858b0"
 
 // sampleFiles lists every sample input, relative to the repository root.

@@ -105,13 +105,15 @@ func spills(paths []string, opts Options) (bool, error) {
 
 // spillRun is one conversion by partition.
 type spillRun struct {
-	opts  Options
-	set   *mapping.Set
-	paths []string
-	order map[string]int // input path → its index, as mergeResults orders
-	tmp   string         // the temporary directory
-	seed  uint64         // of the hashes
-	parts int
+	// namedRows are the mapping rows the records' messages name (audit).
+	namedRows map[string]bool
+	opts      Options
+	set       *mapping.Set
+	paths     []string
+	order     map[string]int // input path → its index, as mergeResults orders
+	tmp       string         // the temporary directory
+	seed      uint64         // of the hashes
+	parts     int
 
 	codec *recordCodec
 	in    *blockStore  // the input records, by partition
@@ -301,7 +303,7 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	s := &spillRun{opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(), parts: partitions(opts, n),
+	s := &spillRun{namedRows: map[string]bool{}, opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(), parts: partitions(opts, n),
 		codec: newRecordCodec(), order: make(map[string]int, len(paths))}
 	defer func() {
 		if cerr := s.close(); cerr != nil && err == nil {

@@ -428,7 +428,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, warnings
 // records (merged from the partitions and the reader's rejections) and
 // copying the arrays in place.
 func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays [3]*arrayWriter) error {
-	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts)}
+	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts), mapping: s.set, namedRows: s.namedRows}
 	rep := res.Report()
 	rep.Records, rep.Findings, rep.Warnings, rep.ResolvedAtSubmit = nil, nil, nil, nil
 	head, err := json.MarshalIndent(rep, "", "  ")

@@ -281,6 +281,13 @@ const findingHead = "{\n      \"request\": 0,\n      \"operation\": 0,\n      "
 func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint64, elsewhere func(string) bool) error {
 	sets, pl, records := st.sets, st.plan, st.records
 	rest := attachWarningsAt(records, pl.Warnings)
+	for _, r := range records {
+		for _, m := range r.Messages {
+			if m.Row != "" {
+				s.namedRows[m.Row] = true
+			}
+		}
+	}
 	ps.count = count(records)
 	ps.count.LeftOut = leftOut(sets)
 	ps.stats = plan.Stats{UsersCreated: pl.Stats.UsersCreated, UsersUpdated: pl.Stats.UsersUpdated,

@@ -40,6 +40,9 @@ type Report struct {
 	// Options are the plan options of the run, so that submit rebuilds
 	// the same operations once it has resolved who exists in the target.
 	Options *PlanOptions `json:"options,omitempty"`
+	// Audit says what made the run (tool version, inputs and mapping
+	// tables with their hashes), for the report's audit header.
+	Audit *Audit `json:"audit,omitempty"`
 }
 
 // PlanOptions are the convert options that shape the operations.
@@ -196,6 +199,7 @@ func (r *Result) Report() Report {
 	if rep.Records == nil {
 		rep.Records = []model.RecordResult{}
 	}
+	rep.Audit = r.audit(&rep)
 	return rep
 }
 

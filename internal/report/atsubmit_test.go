@@ -98,13 +98,17 @@ func TestAtSubmitFromConvert(t *testing.T) {
 	must(t, err)
 	checkAtSubmit(t, d)
 	warned := 0
-	for _, w := range d.Warnings {
+	for _, w := range allWarnings(t, d) {
 		if strings.Contains(w.Message, "extension left out of new user") {
 			warned++
 		}
 	}
 	if warned != 1 {
 		t.Errorf("%d left-out warnings, want 1", warned)
+	}
+	if len(d.Lost) != 1 || d.Lost[0].Kind != LostExtension || d.Lost[0].Target != "travel" || d.Lost[0].Values != 1 ||
+		!strings.HasPrefix(d.Lost[0].Reason, "UPS requires ") {
+		t.Errorf("lost %+v, want the travel extension left out of E2", d.Lost)
 	}
 	if *update {
 		must(t, os.MkdirAll(fixture, 0o755))
@@ -145,8 +149,8 @@ func TestAtSubmitFormats(t *testing.T) {
 	if !bytes.Contains(out, []byte(`Extensions left out of new users: travel 1 (UPS requires a value the input does not give; see the <a href="#warnings">warnings</a>).`)) {
 		t.Error("HTML summary does not say which extensions were left out")
 	}
-	if !bytes.Contains(out, []byte("bulk-0001.json #2 POST, phase 1"+leftOutNote)) {
-		t.Error("HTML trace does not say E2's travel value is left out")
+	if !bytes.Contains(out, []byte("bulk-0001.json #2"+leftOutNote)) {
+		t.Error("HTML section of E2 does not say its travel value is left out")
 	}
 
 	md := string(render(t, "md", d))
@@ -192,7 +196,7 @@ func TestAtSubmitFormats(t *testing.T) {
 	f, err := excelize.OpenReader(bytes.NewReader(b))
 	must(t, err)
 	defer f.Close()
-	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Files,Rejected,Warnings,Resolved at submit,Trace"; got != want {
+	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Users,Lineage,Warnings,Rejected,Unsupported,Files,Resolved at submit"; got != want {
 		t.Errorf("sheets %s, want %s", got, want)
 	}
 	sheet, err := f.GetRows("Resolved at submit")
@@ -212,7 +216,7 @@ func TestAtSubmitFormats(t *testing.T) {
 	if panes, err := f.GetPanes("Resolved at submit"); err != nil || !panes.Freeze || panes.YSplit != 1 {
 		t.Errorf("Resolved at submit: header not frozen: %+v %v", panes, err)
 	}
-	if raw := string(unzip(t, b, "xl/worksheets/sheet5.xml")); !strings.Contains(raw, `<autoFilter ref="$A$1:$D$4"`) {
+	if raw := string(unzip(t, b, "xl/worksheets/sheet8.xml")); !strings.Contains(raw, `<autoFilter ref="$A$1:$D$4"`) {
 		t.Error("Resolved at submit has no autofilter over its rows")
 	}
 	summary := string(xlsxText(t, b))
@@ -222,33 +226,51 @@ func TestAtSubmitFormats(t *testing.T) {
 			t.Errorf("Summary sheet lacks %q", strings.TrimSpace(want))
 		}
 	}
-	trace, err := f.GetRows("Trace")
+	lin, err := f.GetRows("Lineage")
 	must(t, err)
-	if h := trace[0]; h[len(h)-1] != "Left out" {
-		t.Errorf("Trace header %q has no column Left out", h)
+	notes := 0
+	for _, r := range lin[1:] {
+		if len(r) > 5 && r[5] != "" {
+			notes++
+			if r[0] != "E2" || r[5] != "not sent (extension left out of the new user): travel:2.0:User gender" {
+				t.Errorf("Lineage row %q: notes %q", r[:4], r[5])
+			}
+		}
 	}
-	for _, r := range trace[1:] {
-		note := ""
-		if len(r) == len(trace[0]) {
-			note = r[len(r)-1]
-		}
-		if isGender := r[0] == "E2" && r[7] == "gender"; isGender != (note == "extension left out of the new user") {
-			t.Errorf("Trace row %q: left out %q", r, note)
-		}
+	if notes != 1 {
+		t.Errorf("%d Lineage rows say a value is not sent, want 1", notes)
+	}
+	users, err := f.GetRows("Users")
+	must(t, err)
+	if len(users) != 4 || users[2][0] != "E5" || users[2][3] != "update" || users[3][0] != "E2" || users[3][9] != "travel" {
+		t.Errorf("Users %q", users)
 	}
 }
 
+// TestAtSubmitLimits: a list longer than the summary shows continues on
+// pages the summary links; a sheet longer than its rows continues in the
+// next sheet; Markdown cuts with a note.
 func TestAtSubmitLimits(t *testing.T) {
 	d := loadAtSubmit(t)
-	d.Limits = Limits{HTMLList: 1, MarkdownList: 2, XLSXRows: 2}
-	h := string(render(t, "html", d))
-	for _, want := range []string{"Showing the first 1 of 3 employees resolved at submit; " + fullReport, `<td colspan="3">… and 2 more</td>`} {
+	d.Limits = Limits{HTMLList: 1, HTMLListPage: 1, MarkdownList: 2, XLSXRows: 2}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.html")
+	must(t, WriteHTMLFile(path, d))
+	h := readFile(t, path)
+	for _, want := range []string{"The first 1 of 3 employees resolved at submit are below",
+		`<a href="r_files/atsubmit-0001.html">employees resolved at submit 2–2</a>`,
+		`<a href="r_files/atsubmit-0002.html">employees resolved at submit 3–3</a>`} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if strings.Contains(h, "<td>E7</td><td>expense delegate of E1</td>") {
-		t.Error("HTML shows the second entry")
+	if strings.Contains(h, `<td>expense delegate of <a href="#emp-E1">E1</a></td>`) {
+		t.Error("HTML summary shows the second entry")
+	}
+	for page, want := range map[string]string{"atsubmit-0001.html": "expense delegate of", "atsubmit-0002.html": "update (not created by this run)"} {
+		if p := readFile(t, filepath.Join(dir, "r_files", page)); !strings.Contains(p, want) || !strings.Contains(p, `href="../r.html"`) {
+			t.Errorf("%s lacks %q or the link back to the summary", page, want)
+		}
 	}
 	md := string(render(t, "md", d))
 	for _, want := range []string{"> Showing the first 2 of 3 employees resolved at submit", "| E7 | expense delegate of E1 |", "\n… and 1 more.\n"} {
@@ -259,15 +281,26 @@ func TestAtSubmitLimits(t *testing.T) {
 	if strings.Contains(md, "| E5 | update") {
 		t.Error("Markdown shows the third entry")
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(render(t, "xlsx", d)))
+	b := render(t, "xlsx", d)
+	f, err := excelize.OpenReader(bytes.NewReader(b))
 	must(t, err)
 	defer f.Close()
 	if rows, _ := f.GetRows("Resolved at submit"); len(rows) != 3 {
 		t.Errorf("Resolved at submit: %d rows, want 3", len(rows))
 	}
-	if !strings.Contains(string(xlsxText(t, render(t, "xlsx", d))), "Sheet Resolved at submit holds the first 2 of 3 employees resolved at submit") {
-		t.Error("Summary sheet does not note the cut")
+	if rows, _ := f.GetRows("Resolved at submit 2"); len(rows) != 2 || rows[1][0] != "E5" {
+		t.Errorf("Resolved at submit 2: %q", rows)
 	}
+	if !strings.Contains(string(xlsxText(t, b)), "Resolved at submit continues over 2 sheets (3 rows; Excel holds 2 per sheet).") {
+		t.Error("Summary sheet does not note the continuation")
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	must(t, err)
+	return string(b)
 }
 
 // TestAtSubmitReportShapes: the left-out counts come most first, and a

@@ -4,16 +4,85 @@
 // migration report of what became of every record: HTML, XLSX, JSON or
 // Markdown.
 //
-// Load decodes report.json from its JSON shape, and plan.jsonl with its
-// reader (package lineage), into this package's own types, so the
-// producers' Go types may change without breaking it. The
-// report traces every target value from its input field (file:line:field)
-// through its mapping-table row to its SCIM schema and path, the bulk file
-// and operation that carries it, the status of its input record and the
-// status of the operation. A dry run has submitted nothing, so every
-// operation is StatusNotSubmitted (Data.Operation looks one up by key, and
-// every trace row shows its Status). Operations are numbered from 0, as in
-// the request's Operations array and plan.jsonl: "bulk-0002.json #5".
+// # What a report holds
+//
+//   - An audit header: when and by which upsmigrate the report was written
+//     (Data.Generated, Data.Generator, set by the caller), the upsmigrate
+//     that converted, the company, convert's options, every input with its
+//     size and sha256, and the mapping tables, embedded or overridden, each
+//     with its sha256 and one hash for the set (report.json's "audit").
+//   - The summary, whose record totals add up (read = converted + skipped +
+//     rejected), the extensions left out of new users and, after submit,
+//     the records and operations by state.
+//   - What the customer loses by migrating (Data.Lost): per input field,
+//     the values convert did not carry to UPS — fields UPS has no attribute
+//     for, passwords, values over UPS's limits or outside its lists, values
+//     over a table's max_length, records refused because dropping a value
+//     would change their meaning, extensions left out — counted, with the
+//     reason: the mapping row's lost column when the audit has it, else
+//     the message's.
+//   - The lists: rejected records with every message, every warning (of the
+//     input files, the records, the plan and the schemas), the employees
+//     submit looks up in the target ("resolved at submit"), and after
+//     submit the records that did not succeed.
+//   - One section per employee (Employee): the input records, the
+//     operations, the warnings and rejected records, and every value with
+//     its lineage, file:line:field → mapping row → UPS attribute → bulk file
+//     and operation; after submit the final state of each record and
+//     operation, the provision id, the user's UUID and the target's messages.
+//
+// A message that points to "the table note" shows the note itself, from
+// the audit's mapping rows. Nothing the inputs or the journal hold is
+// trusted: every text is escaped in every format; a value whose source
+// field is named like a password is shown as "(withheld)", and a password
+// value of the plan that a target message echoes is replaced by it.
+//
+// # Formats
+//
+//   - HTML (WriteHTML, WriteHTMLFile): the summary page, then the sections,
+//     with a search over the employees' ids, names and logins. Written to a
+//     file, a run with more employees than Limits.HTMLPage puts its sections
+//     on pages employees-0001.html … in the folder beside the file
+//     ("report_files" for report.html), with index.js, the search index the
+//     pages load with <script src> (they work from file://, no server); a
+//     list longer than Limits.HTMLList shows its first rows on the summary
+//     and continues on pages there. Every employee is on a page the summary
+//     links, every row of a list on the summary or a page. Long identifiers
+//     wrap only at their separators (<wbr>), never inside a name.
+//   - XLSX (WriteXLSX): sheets Summary (the audit and the counts), Users
+//     (one row per employee, with the final state after submit), Lineage
+//     (one row per employee and input record, one column per mapping row:
+//     each cell a value, its column saying the field, the mapping row and
+//     the UPS attribute), Warnings, Rejected, Unsupported (what is lost),
+//     Files, Resolved at submit, and after submit Outcome, Operations and
+//     Requests. Every sheet is streamed (excelize StreamWriter) with a
+//     frozen header and an autofilter, and continues in "NAME 2" … past
+//     Limits.XLSXRows rows; cells are values, never formulas.
+//   - JSON (WriteJSON): everything, the long lists streamed one entry per
+//     line.
+//   - Markdown (WriteMarkdown): the summary, what is lost, and the lists
+//     and the trace cut at Limits.MarkdownList and Limits.MarkdownTrace with
+//     a note.
+//
+// # Size
+//
+// Memory does not grow with the run beyond small per-employee indexes.
+// Load streams report.json: it keeps the counts, a compact index of the
+// input records (position → format, type and status) and puts the
+// warnings and rejected records in a spool — memory, then a temporary
+// file (0600, removed at once) — indexed by employee. The plan is never
+// held: each walk (Trace, the writers) streams plan.jsonl once, decoding
+// its lines on all cores and joining each employee with their items from
+// the spool; the first walk counts the plan into the summary (Count runs
+// one for a format that shows the summary first). A writer walks the plan
+// once, but WriteHTML (one document, its lists linked to the sections
+// that follow) twice. With a journal, Load reads the journal's records,
+// operations and requests into memory (the journal package has no
+// streaming reader) and walks the plan once to match them.
+//
+// planLines and decodePlanLine (plan.go) are the only code that knows the
+// format of plan.jsonl; planLineOf converts the change sets and operation
+// references another reader returns.
 //
 // # With a journal
 //
@@ -42,61 +111,19 @@
 //     noted. Data.Requests lists the journal's requests.
 //   - Every trace row adds the final state of its record, the provision id,
 //     the HTTP status, the user's UUID, the target's result for the value's
-//     schema and its message about the value, so each value traces
-//     file:line:field → SCIM path → bulk operation → provision id → final
-//     status.
-//   - HTML and Markdown open with the section Outcome: the records that did
-//     not succeed (failed, partial, pending). The XLSX workbook adds the
-//     sheets Outcome (every record), Operations and Requests; the JSON
-//     document holds all of it.
+//     schema and its message about the value.
 //
-// Nothing the journal holds is trusted: every text is escaped in every
-// format, and a password value of the plan that a target message echoes
-// is replaced by "(withheld)" (values shorter than 3 characters are not).
 // A plan.jsonl whose sha256 is not the one the journal names is noted.
-//
-// Contents: a summary whose record totals add up (read = converted +
-// skipped + rejected), per input file counts, every rejected record with
-// every message (file:line:field: message [mapping row]), every warning
-// (record, file, plan and schema warnings), and the value trace. A value
-// whose source field is named like a password is shown as "(withheld)".
-// Inconsistencies between report.json's totals and its record list are
-// listed as notes; the record list is what is counted.
 //
 // Two things convert leaves open are shown apart. Summary.LeftOut counts
 // the new users each extension was left out of (report.json's
-// totals.leftOut: UPS requires an attribute with it that the input does
-// not give; the warning on the record that started it says which): HTML
-// and Markdown say so under the summary table, the XLSX Summary sheet
-// counts them, and every trace row of such a value is marked LeftOut (not
-// sent with the create; after submit, not when submit found the user and
-// updated it). Data.AtSubmit lists report.json's resolvedAtSubmit: the
+// totals.leftOut), and every trace row of such a value is marked LeftOut
+// (not sent with the create; after submit, not when submit found the user
+// and updated it). Data.AtSubmit lists report.json's resolvedAtSubmit: the
 // employees outside the run that submit looks up in the target because
-// convert had no --directory, the employee of an update no record of the
-// run creates or one a record refers to ("report approver of E1"), with
-// the source. HTML and Markdown show them in the section "To be resolved
-// at submit" ("Resolved at submit" after submit, with the final state of
-// the record each comes from), capped like the other lists; the XLSX
-// workbook adds the sheet "Resolved at submit". Neither appears when
-// there is nothing to show.
-//
-// Size limits (Limits; DefaultLimits; a Data's zero Limits use them). A run
-// of 100k employees with ~60 values each has 6M trace rows, more than an
-// HTML page can show or an Excel sheet can hold (1,048,576 rows):
-//
-//   - HTML shows the first 10,000 trace rows and the first 10,000 rejected
-//     records, warnings, unsuccessful records and employees resolved at
-//     submit, each cut with a note pointing to the XLSX and JSON reports.
-//   - Markdown shows the first 200 trace rows and the first 1,000 rejected
-//     records, warnings, unsuccessful records and employees resolved at
-//     submit, with the same notes.
-//   - XLSX writes up to 1,048,575 rows below the header of each sheet; the
-//     trace continues in sheets "Trace 2", "Trace 3" … up to 10 sheets
-//     (10.4M rows). What is cut is counted in a note on the Summary sheet.
-//   - JSON holds everything; the trace is streamed one row per line.
-//
-// The trace is never held in memory: Load reads plan.jsonl once to check,
-// count and hash it, and each Trace call streams it again (TraceEmployee:
-// up to one employee's line, tracing only it). The journal's
-// records, operations and requests are held in memory.
+// convert had no --directory, with the source; HTML and Markdown show them
+// in the section "To be resolved at submit" ("Resolved at submit" after
+// submit), the XLSX workbook in the sheet "Resolved at submit".
+// Inconsistencies between report.json's totals and its record list are
+// listed as notes; the record list is what is counted.
 package report

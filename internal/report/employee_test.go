@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
 	"strings"
 	"testing"
 )
@@ -21,6 +23,7 @@ func TestTraceEmployee(t *testing.T) {
 			if _, after, ok := strings.Cut(emp, " → "); ok {
 				emp = after
 			}
+			r.record = model.Position{}
 			want[emp] = append(want[emp], fmt.Sprint(r))
 		}
 		if len(want) < 3 {
@@ -29,7 +32,12 @@ func TestTraceEmployee(t *testing.T) {
 		want["NOBODY"] = nil
 		for emp, rows := range want {
 			var got []string
-			if err := d.TraceEmployee(emp, func(r *TraceRow) error { got = append(got, fmt.Sprint(*r)); return nil }); err != nil {
+			if err := d.TraceEmployee(emp, func(r *TraceRow) error {
+				c := *r
+				c.record = model.Position{}
+				got = append(got, fmt.Sprint(c))
+				return nil
+			}); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(got, "\n") != strings.Join(rows, "\n") {

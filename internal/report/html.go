@@ -2,227 +2,634 @@ package report
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// view is what the HTML and Markdown templates see: the data with its
-// lists capped and a note for each cut.
-type view struct {
-	*Data
-	Outcome      []Outcome // the unsuccessful records, capped (journal only)
-	Unsuccessful int       // all of them
-	OutcomeNote  string
-	Rejected     []Rejected
-	RejectedNote string
-	Warnings     []Warning
-	WarningsNote string
-	AtSubmit     []AtSubmit
-	AtSubmitNote string
-	AtSubmitMore int // entries not shown
-	Trace        []TraceRow
-	TraceNote    string
+// The HTML report: a summary page (audit header, counts, what the customer
+// loses, the lists) and one section per employee. WriteHTML writes it all
+// as one document; WriteHTMLFile moves the sections of a large run, and
+// long lists, to pages in a folder beside the summary, with a search over
+// every employee that works from file:// (a <script src> index, no fetch).
+
+// htmlReport writes one HTML report.
+type htmlReport struct {
+	d      *Data
+	lim    Limits
+	stream bool   // one document: every list and section inline
+	dir    string // the pages' folder (file output)
+	folder string // its name, as the summary links it
+	sum    links  // employee links from the summary
+	pages  links  // employee links from a page in the folder
+	npages int    // employee pages written
+	ranges []pageRange
 }
 
-func newView(d *Data, list, trace int) (*view, error) {
-	v := &view{Data: d, Rejected: d.Rejected, Warnings: d.Warnings, AtSubmit: d.AtSubmit}
-	for _, o := range d.Outcomes {
-		if o.Unsuccessful() {
-			v.Unsuccessful++
-			if len(v.Outcome) < list {
-				v.Outcome = append(v.Outcome, o)
+// pageRange is one page of employee sections.
+type pageRange struct {
+	File        string
+	First, Last string
+	Count       int
+}
+
+func employeePage(n int) string { return fmt.Sprintf("employees-%04d.html", n) }
+
+// WriteHTML writes d as one self-contained HTML document: the summary,
+// every list in full and every employee's section, with a search over the
+// employees; inline CSS and script, no external asset; every value is
+// escaped. It walks the plan twice (once to link the lists to the
+// sections).
+func WriteHTML(w io.Writer, d *Data) error {
+	hr := &htmlReport{d: d, lim: d.Limits.withDefaults(), stream: true}
+	hr.sum = links{pages: map[string]int32{}}
+	if err := d.walk(func(e *Employee) error { hr.sum.pages[e.ID] = 0; return nil }); err != nil {
+		return err
+	}
+	bw := hw{bufio.NewWriterSize(w, 256<<10)}
+	if err := hr.summary(bw, func(w hw) error {
+		return d.walk(func(e *Employee) error {
+			w.section(d, e, &hr.sum)
+			return nil
+		})
+	}); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// WriteHTMLFile writes the HTML report of d to path (0600). When the run
+// has more employees than Limits.HTMLPage, their sections go to pages
+// employees-0001.html … in the folder beside path named after it
+// ("report_files" for report.html, 0700), with index.js, the search index
+// the summary and every page load; a list longer than Limits.HTMLList
+// shows its first rows in the summary and continues on pages there
+// (warnings-0001.html …). Nothing is left out: every employee is on a page
+// the summary links to, every list row on the summary or a page. A run
+// that fits is one file, as WriteHTML writes it. It walks the plan once.
+func WriteHTMLFile(path string, d *Data) error {
+	hr := &htmlReport{d: d, lim: d.Limits.withDefaults()}
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	hr.folder = base + "_files"
+	hr.dir = filepath.Join(filepath.Dir(path), hr.folder)
+	if err := clearPages(hr.dir); err != nil {
+		return err
+	}
+	hr.sum = links{pages: map[string]int32{}, base: hr.folder + "/", file: employeePage}
+	hr.pages = links{pages: hr.sum.pages, here: "../" + hr.summaryName(), file: employeePage}
+
+	// The first page's sections wait in memory: a run that fits one page
+	// is written as one document.
+	var first bytes.Buffer
+	fw := hw{bufio.NewWriterSize(&first, 64<<10)}
+	var page *pageFile
+	var index *indexFile
+	var firstPage []*Employee // who is on the first page, for the index
+	inPage := 0
+	err := d.walk(func(e *Employee) error {
+		if inPage == hr.lim.HTMLPage {
+			if page == nil { // a second page: the run is paged
+				var err error
+				if index, err = newIndexFile(filepath.Join(hr.dir, "index.js")); err != nil {
+					return err
+				}
+				fw.Flush()
+				if page, err = hr.openEmployeePage(1); err != nil {
+					return err
+				}
+				page.w.Write(first.Bytes())
+				first = bytes.Buffer{}
+				hr.npages = 1
+				hr.ranges[0].File = employeePage(1)
+				for _, fe := range firstPage {
+					hr.sum.pages[fe.ID] = 1
+					if err := index.add(fe, 1); err != nil {
+						return err
+					}
+				}
+				firstPage = nil
 			}
+			if err := hr.closePage(page, true); err != nil {
+				return err
+			}
+			hr.npages++
+			var err error
+			if page, err = hr.openEmployeePage(hr.npages); err != nil {
+				return err
+			}
+			hr.ranges = append(hr.ranges, pageRange{File: employeePage(hr.npages)})
+			inPage = 0
 		}
-	}
-	v.OutcomeNote = cut(len(v.Outcome), v.Unsuccessful, "records that did not succeed", fullReport)
-	if len(v.Rejected) > list {
-		v.Rejected = v.Rejected[:list]
-		v.RejectedNote = cut(list, len(d.Rejected), "rejected records", fullReport)
-	}
-	if len(v.Warnings) > list {
-		v.Warnings = v.Warnings[:list]
-		v.WarningsNote = cut(list, len(d.Warnings), "warnings", fullReport)
-	}
-	if len(v.AtSubmit) > list {
-		v.AtSubmit = v.AtSubmit[:list]
-		v.AtSubmitMore = len(d.AtSubmit) - list
-		v.AtSubmitNote = cut(list, len(d.AtSubmit), "employees resolved at submit", fullReport)
-	}
-	total := 0
-	err := d.Trace(func(r *TraceRow) error {
-		total++
-		if len(v.Trace) < trace {
-			v.Trace = append(v.Trace, *r)
+		if len(hr.ranges) == 0 {
+			hr.ranges = append(hr.ranges, pageRange{})
 		}
+		r := &hr.ranges[len(hr.ranges)-1]
+		if r.Count == 0 {
+			r.First = e.ID
+		}
+		r.Last = e.ID
+		r.Count++
+		inPage++
+		hr.sum.pages[e.ID] = int32(hr.npages)
+		if page != nil {
+			page.w.section(d, e, &hr.pages)
+			return index.add(e, hr.npages)
+		}
+		firstPage = append(firstPage, &Employee{ID: e.ID, Name: e.Name, Login: e.Login})
+		fw.section(d, e, &hr.sum)
 		return nil
 	})
 	if err != nil {
+		if page != nil {
+			page.f.Close()
+		}
+		return err
+	}
+	if page != nil {
+		if err := hr.closePage(page, false); err != nil {
+			return err
+		}
+		if err := index.close(); err != nil {
+			return err
+		}
+	}
+	fw.Flush()
+
+	f, err := create(path)
+	if err != nil {
+		return err
+	}
+	bw := hw{bufio.NewWriterSize(f, 256<<10)}
+	err = hr.summary(bw, func(w hw) error {
+		_, err := w.Write(first.Bytes())
+		return err
+	})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// create makes a report file, private: it holds personal data.
+func create(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
 		return nil, err
 	}
-	v.TraceNote = cut(len(v.Trace), total, "traced values", fullReport)
-	return v, nil
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
-var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"final": finalStatus, "stateClass": stateClass, "utc": utc, "op": func(r TraceRow) string { return opText(&r) },
-}).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{{.Title}}</title>
-<style>
-body { font: 10pt/1.35 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #111; margin: 1.5em; }
-h1 { font-size: 16pt; margin: 0 0 .3em; }
-h2 { font-size: 13pt; border-bottom: 1px solid #999; margin-top: 1.6em; padding-bottom: .15em; }
-nav a { margin-right: 1em; }
-table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; }
-th, td { border: 1px solid #bbb; padding: 2px 5px; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-code, .mono { font-family: Menlo, Consolas, monospace; font-size: 8.5pt; word-break: break-all; }
-table.summary { width: auto; }
-.rejected { color: #a00; }
-.note { background: #fff6d5; border: 1px solid #e0c060; padding: .4em .6em; }
-.ok { color: #070; }
-ul.msgs { margin: 0; padding-left: 1.2em; }
-{{if .Run}}h3 { font-size: 11pt; margin: 1em 0 .2em; }
-.failed { color: #a00; }
-.partial { color: #a50; }
-.pending { color: #555; font-style: italic; }
-{{end}}@media print {
-  body { margin: 0; font-size: 8.5pt; }
-  nav { display: none; }
-  thead { display: table-header-group; }
-  tr { page-break-inside: avoid; }
-  h2 { page-break-after: avoid; }
-  a { color: inherit; text-decoration: none; }
+// clearPages removes the pages an earlier report left in dir, so none is
+// stale.
+func clearPages(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && (n == "index.js" || strings.HasSuffix(n, ".html") && strings.Contains(n, "-")) {
+			if err := os.Remove(filepath.Join(dir, n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
-</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-{{if .Run}}<p>Output directory <code>{{.Dir}}</code>. Submitted to <code>{{or .Run.Target "(target not recorded)"}}</code>{{with .Run.Flavor}}, flavor {{.}}{{end}}{{with .Run.Company}}, company <code>{{.}}</code>{{end}}{{with .Run.ToolVersion}}, by upsmigrate {{.}}{{end}}.{{if not .Run.Updated.IsZero}} The journal was last updated {{utc .Run.Updated}}.{{end}}</p>
-<nav><a href="#outcome">Outcome ({{.Unsuccessful}})</a><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a>{{if .Summary.AtSubmit}}<a href="#atsubmit">Resolved at submit ({{.Summary.AtSubmit}})</a>{{end}}<a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
 
-<h2 id="outcome">Outcome</h2>
-<p>{{.Unsuccessful}} of {{len .Outcomes}} records did not succeed: failed, partial (the identity was written, an extension was not) or pending (no final outcome yet).</p>
-{{if .OutcomeNote}}<p class="note">{{.OutcomeNote}}</p>
-{{end}}{{if .Outcome}}<table>
-<thead><tr><th>Record</th><th>Type</th><th>Employee</th><th>State</th><th>Reason</th></tr></thead>
-<tbody>
-{{range .Outcome}}<tr{{with stateClass .State}} class="{{.}}"{{end}}><td class="mono">{{.Pos}}</td><td>{{.Type}}</td><td>{{.Employee}}</td><td>{{.State}}</td><td>{{.Reason}}</td></tr>
-{{end}}</tbody>
-</table>
-{{else}}<p class="ok">Every record that was sent succeeded.</p>
-{{end}}{{else}}<p>Output directory <code>{{.Dir}}</code>. Nothing has been submitted: every operation is <em>not submitted</em>.</p>
-<nav><a href="#summary">Summary</a><a href="#rejected">Rejected ({{.Summary.Rejected}})</a><a href="#warnings">Warnings ({{.Summary.Warnings}})</a>{{if .Summary.AtSubmit}}<a href="#atsubmit">To be resolved at submit ({{.Summary.AtSubmit}})</a>{{end}}<a href="#files">Input files ({{len .Files}})</a><a href="#trace">Value trace ({{.Summary.TraceRows}})</a></nav>
-{{end}}
-<h2 id="summary">Summary</h2>
-{{with .Run}}<table class="summary">
-<tr><th>Target</th><td class="mono">{{.Target}}</td></tr>
-<tr><th>Flavor</th><td>{{.Flavor}}</td></tr>
-<tr><th>Company</th><td class="mono">{{.Company}}</td></tr>
-<tr><th>Tool version</th><td>{{.ToolVersion}}</td></tr>
-<tr><th>Run started</th><td>{{utc .Created}}</td></tr>
-<tr><th>Journal updated</th><td>{{utc .Updated}}</td></tr>
-</table>
-{{end}}<table class="summary">
-<tr><th>Records read</th><td class="n">{{.Summary.Records}}</td></tr>
-<tr><th>Converted</th><td class="n">{{.Summary.Converted}}</td></tr>
-<tr><th>Skipped</th><td class="n">{{.Summary.Skipped}}</td></tr>
-<tr><th>Rejected</th><td class="n{{if .Summary.Rejected}} rejected{{end}}">{{.Summary.Rejected}}</td></tr>
-<tr><th>Warnings</th><td class="n">{{.Summary.Warnings}}</td></tr>
-<tr><th>Employees</th><td class="n">{{.Summary.Employees}}</td></tr>
-<tr><th>Users created</th><td class="n">{{.Summary.UsersCreated}}</td></tr>
-<tr><th>Users updated</th><td class="n">{{.Summary.UsersUpdated}}</td></tr>
-<tr><th>Users renamed</th><td class="n">{{.Summary.Renames}}</td></tr>
-{{if .Summary.AtSubmit}}<tr><th>Resolved at submit</th><td class="n">{{.Summary.AtSubmit}}</td></tr>
-{{end}}{{range $i, $n := .Summary.Operations}}<tr><th>Operations, phase {{$i}}</th><td class="n">{{$n}}</td></tr>
-{{end}}<tr><th>Operations</th><td class="n">{{.Summary.OperationsTotal}}</td></tr>
-<tr><th>Bulk requests</th><td class="n">{{.Summary.Requests}}</td></tr>
-<tr><th>Request bytes</th><td class="n">{{.Summary.Bytes}}</td></tr>
-<tr><th>Traced values</th><td class="n">{{.Summary.TraceRows}}</td></tr>
-</table>
-{{with .Summary.LeftOutText}}<p class="note">Extensions left out of new users: {{.}} (UPS requires a value the input does not give; see the <a href="#warnings">warnings</a>).</p>
-{{end}}{{if .Run}}<h3>Records by final state</h3>
-<table class="summary">
-<thead><tr><th>State</th><th>Records</th></tr></thead>
-<tbody>
-{{range .Summary.RecordStates}}<tr{{with stateClass .State}} class="{{.}}"{{end}}><th>{{.State}}</th><td class="n">{{.Count}}</td></tr>
-{{end}}<tr><th>Total</th><td class="n">{{len .Outcomes}}</td></tr>
-</tbody>
-</table>
-{{if .Summary.OperationStates}}<h3>Operations by phase and state</h3>
-<table class="summary">
-<thead><tr><th>Phase</th>{{with index .Summary.OperationStates 0}}{{range .States}}<th>{{.State}}</th>{{end}}{{end}}<th>Total</th></tr></thead>
-<tbody>
-{{range .Summary.OperationStates}}<tr><th>{{.Phase}}</th>{{range .States}}<td class="n">{{.Count}}</td>{{end}}<td class="n">{{.Total}}</td></tr>
-{{end}}</tbody>
-</table>
-{{end}}{{end}}{{range .Notes}}<p class="note">{{.}}</p>
-{{end}}
-<h2 id="rejected">Rejected records</h2>
-{{if .RejectedNote}}<p class="note">{{.RejectedNote}}</p>
-{{end}}{{if .Rejected}}<table>
-<thead><tr><th>Record</th><th>Type</th><th>Employee</th><th>Messages</th></tr></thead>
-<tbody>
-{{range .Rejected}}<tr class="rejected"><td class="mono">{{.Pos}}</td><td>{{.Type}}</td><td>{{.EmployeeID}}</td><td><ul class="msgs">{{range .Messages}}<li class="mono">{{.Text}}</li>{{end}}</ul></td></tr>
-{{end}}</tbody>
-</table>
-{{else}}<p class="ok">No record was rejected.</p>
-{{end}}
-<h2 id="warnings">Warnings</h2>
-{{if .WarningsNote}}<p class="note">{{.WarningsNote}}</p>
-{{end}}{{if .Warnings}}<table>
-<thead><tr><th>Origin</th><th>Source</th><th>Employee</th><th>Record status</th><th>Message</th><th>Mapping row / operation</th></tr></thead>
-<tbody>
-{{range .Warnings}}<tr><td>{{.Origin}}</td><td class="mono">{{.Source}}</td><td>{{.Employee}}</td><td>{{.Status}}</td><td>{{.Message}}</td><td class="mono">{{.Row}}{{if and .Row .Operation}}<br>{{end}}{{.Operation}}</td></tr>
-{{end}}</tbody>
-</table>
-{{else}}<p class="ok">No warnings.</p>
-{{end}}{{if .AtSubmit}}
-<h2 id="atsubmit">{{if .Run}}Resolved at submit{{else}}To be resolved at submit{{end}}</h2>
-{{if .Run}}<p>Convert had no <code>--directory</code>: submit looked up in the target these {{.Summary.AtSubmit}} employees, who are outside this run: the employees of updates that no record of this run creates, and the employees that records refer to. An update of an employee the target did not have failed its record; a reference to one was not set. The record state is the final state of the record each comes from (the outcome above says why a record did not succeed).</p>
-{{else}}<p>Convert had no <code>--directory</code>: when it sends, submit looks up in the target these {{.Summary.AtSubmit}} employees, who are outside this run: the employees of updates that no record of this run creates, and the employees that records refer to. An update of an employee the target does not have fails its record; a reference to one is not set.</p>
-{{end}}{{if .AtSubmitNote}}<p class="note">{{.AtSubmitNote}}</p>
-{{end}}<table>
-<thead><tr><th>Employee</th><th>Looked up for</th><th>Source</th>{{if .Run}}<th>Record state</th>{{end}}</tr></thead>
-<tbody>
-{{range .AtSubmit}}<tr><td>{{.Employee}}</td><td>{{.What}}</td><td class="mono">{{.Source}}</td>{{if $.Run}}<td{{with stateClass .RecordState}} class="{{.}}"{{end}}>{{.RecordState}}</td>{{end}}</tr>
-{{end}}{{with .AtSubmitMore}}<tr><td colspan="{{if $.Run}}4{{else}}3{{end}}">… and {{.}} more</td></tr>
-{{end}}</tbody>
-</table>
-{{end}}
-<h2 id="files">Input files</h2>
-<table>
-<thead><tr><th>File</th><th>Format</th><th>Records</th><th>Converted</th><th>Skipped</th><th>Rejected</th><th>Warnings</th></tr></thead>
-<tbody>
-{{range .Files}}<tr><td class="mono">{{.Path}}</td><td>{{.Format}}</td><td class="n">{{.Records}}</td><td class="n">{{.Converted}}</td><td class="n">{{.Skipped}}</td><td class="n{{if .Rejected}} rejected{{end}}">{{.Rejected}}</td><td class="n">{{.Warnings}}</td></tr>
-{{if .Settings}}<tr><td colspan="7" class="settings">import settings: {{.Settings}}</td></tr>
-{{end}}{{end}}</tbody>
-</table>
+func (hr *htmlReport) mkdir() error {
+	if err := os.MkdirAll(hr.dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(hr.dir, 0o700)
+}
 
-<h2 id="trace">Value trace</h2>
-{{if .Run}}<p>One row per target value: input field → mapping row → SCIM attribute → bulk operation → provision → final status. Operations are numbered from 0, as in the request's <code>Operations</code> array; the final status is the operation's state with its HTTP status, and the target's result and message for the value's schema.</p>
-{{if .TraceNote}}<p class="note">{{.TraceNote}}</p>
-{{end}}<table>
-<thead><tr><th>Employee</th><th>Source</th><th>Mapping row</th><th>Schema</th><th>Path</th><th>Value</th><th>Operation</th><th>Provision id</th><th>User id</th><th>Record state</th><th>Final status</th></tr></thead>
-<tbody>
-{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{op .}}</td><td class="mono">{{.ProvisionID}}</td><td class="mono">{{.UserID}}</td><td{{with stateClass .RecordState}} class="{{.}}"{{end}}>{{.RecordState}}</td><td{{with stateClass .OpStatus}} class="{{.}}"{{end}}>{{final .}}</td></tr>
-{{end}}</tbody>
-</table>
-{{else}}<p>One row per target value: input field → mapping row → SCIM attribute → bulk operation. Operations are numbered from 0, as in the request's <code>Operations</code> array.</p>
-{{if .TraceNote}}<p class="note">{{.TraceNote}}</p>
-{{end}}<table>
-<thead><tr><th>Employee</th><th>Source</th><th>Mapping row</th><th>Schema</th><th>Path</th><th>Value</th><th>Operation</th><th>Record status</th><th>Final status</th></tr></thead>
-<tbody>
-{{range .Trace}}<tr><td>{{.Employee}}</td><td class="mono">{{.Source}}</td><td class="mono">{{.Row}}</td><td class="mono">{{.Schema}}</td><td class="mono">{{.Path}}</td><td>{{.Value}}</td><td class="mono">{{op .}}</td><td>{{.Status}}</td><td>{{.OpStatus}}</td></tr>
-{{end}}</tbody>
-</table>
-{{end}}</body>
-</html>
-`))
+// pageFile is one page in the folder.
+type pageFile struct {
+	f         *os.File
+	w         hw
+	employees int // the number of an employee page, 0 for a list page
+}
+
+func (hr *htmlReport) openPage(name, title, nav string, search bool) (*pageFile, error) {
+	if err := hr.mkdir(); err != nil {
+		return nil, err
+	}
+	f, err := create(filepath.Join(hr.dir, name))
+	if err != nil {
+		return nil, err
+	}
+	p := &pageFile{f: f, w: hw{bufio.NewWriterSize(f, 256<<10)}}
+	err = htmlTmpl.ExecuteTemplate(p.w, "page-head", map[string]any{"Title": title, "Report": hr.d.Title(), "Nav": template.HTML(nav),
+		"Search": search, "CSS": template.CSS(css)})
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// closePage ends a page; next says there is a page after it (employee
+// pages link it).
+func (hr *htmlReport) closePage(p *pageFile, next bool) error {
+	nextPage := ""
+	if next && p.employees > 0 {
+		nextPage = employeePage(p.employees + 1)
+	}
+	err := htmlTmpl.ExecuteTemplate(p.w, "page-tail", map[string]any{"Script": template.JS(script), "Next": nextPage})
+	if err == nil {
+		err = p.w.Flush()
+	}
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (hr *htmlReport) openEmployeePage(n int) (*pageFile, error) {
+	nav := `<a href="../` + template.HTMLEscapeString(hr.summaryName()) + `">Summary</a>`
+	if n > 1 {
+		nav += `<a href="` + employeePage(n-1) + `">Previous page</a>`
+	}
+	p, err := hr.openPage(employeePage(n), fmt.Sprintf("Employees, page %d", n), nav, true)
+	if p != nil {
+		p.employees = n
+	}
+	return p, err
+}
+
+// summaryName is the summary's file name, as a page links back to it.
+func (hr *htmlReport) summaryName() string {
+	return strings.TrimSuffix(hr.folder, "_files") + ".html"
+}
+
+// indexFile is index.js: the search index of a paged report, written as
+// the pages are, in chunks of upsIndex([[id, name, login, page], …]).
+type indexFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	buf [][4]any
+}
+
+func newIndexFile(path string) (*indexFile, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &indexFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+func (ix *indexFile) add(e *Employee, page int) error {
+	ix.buf = append(ix.buf, [4]any{e.ID, e.Name, e.Login, page})
+	if len(ix.buf) == 1000 {
+		return ix.flush()
+	}
+	return nil
+}
+
+func (ix *indexFile) flush() error {
+	if len(ix.buf) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(ix.buf)
+	if err != nil {
+		return err
+	}
+	ix.w.WriteString("upsIndex(")
+	ix.w.Write(b)
+	ix.w.WriteString(");\n")
+	ix.buf = ix.buf[:0]
+	return nil
+}
+
+func (ix *indexFile) close() error {
+	err := ix.flush()
+	if err == nil {
+		err = ix.w.Flush()
+	}
+	if cerr := ix.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// summary writes the summary document; sections writes the employees'
+// sections or nothing (a paged report links its pages instead).
+func (hr *htmlReport) summary(w hw, sections func(hw) error) error {
+	d := hr.d
+	v := hr.view()
+	if err := htmlTmpl.ExecuteTemplate(w, "head", v); err != nil {
+		return err
+	}
+	if d.Run != nil {
+		if err := hr.outcomeList(w, v); err != nil {
+			return err
+		}
+	}
+	if err := htmlTmpl.ExecuteTemplate(w, "summary", v); err != nil {
+		return err
+	}
+	if err := hr.rejectedList(w, v); err != nil {
+		return err
+	}
+	if err := hr.warningList(w, v); err != nil {
+		return err
+	}
+	if len(d.AtSubmit) > 0 {
+		if err := hr.atSubmitList(w, v); err != nil {
+			return err
+		}
+	}
+	if err := htmlTmpl.ExecuteTemplate(w, "employees", v); err != nil {
+		return err
+	}
+	if hr.npages == 0 {
+		if err := sections(w); err != nil {
+			return err
+		}
+	}
+	return htmlTmpl.ExecuteTemplate(w, "tail", v)
+}
+
+// htmlView is what the summary templates see.
+type htmlView struct {
+	*Data
+	Unsuccessful int
+	Employees    int // sections
+	LostRows     []lostRow
+	Pages        []pageRange
+	IndexSrc     string // the search index script, "" for the sections of this document
+	PageBase     string
+	CSS          template.CSS
+	Script       template.JS
+}
+
+func (hr *htmlReport) view() *htmlView {
+	v := &htmlView{Data: hr.d, CSS: template.CSS(css), Script: template.JS(script), Employees: len(hr.sum.pages)}
+	for _, l := range hr.d.Lost {
+		r := lostRow{Lost: l}
+		for _, e := range l.Examples {
+			r.Examples = append(r.Examples, lostExample{LostExample: e, Href: hr.sum.href(e.Employee)})
+		}
+		v.LostRows = append(v.LostRows, r)
+	}
+	for _, o := range hr.d.Outcomes {
+		if o.Unsuccessful() {
+			v.Unsuccessful++
+		}
+	}
+	if hr.npages > 0 {
+		v.Pages = hr.ranges
+		v.IndexSrc = hr.folder + "/index.js"
+		v.PageBase = hr.folder + "/"
+	}
+	return v
+}
+
+// lostRow is a Lost with links to its examples' sections.
+type lostRow struct {
+	Lost
+	Examples []lostExample
+}
+
+type lostExample struct {
+	LostExample
+	Href string
+}
+
+// list writes the rows of one list: all of them into the document when it
+// is one document, else the first Limits.HTMLList into the summary and the
+// others on pages of Limits.HTMLListPage rows in the folder, linked below
+// the summary's table.
+type list struct {
+	name   string // page file prefix: "warnings"
+	title  string // "Warnings"
+	head   string // the table's header row, HTML
+	total  int
+	each   func(row func(write func(w hw, l *links)) error) error
+	inline int
+}
+
+func (hr *htmlReport) list(w hw, l list) error {
+	inline := l.total
+	if !hr.stream {
+		inline = min(l.total, hr.lim.HTMLList)
+	}
+	if inline < l.total {
+		fmt.Fprintf(w, "<p class=\"note\">The first %d of %d %s are below; the others continue on the pages listed after them.</p>\n",
+			inline, l.total, strings.ToLower(l.title))
+	}
+	w.s("<table class=\"list\"><thead>" + l.head + "</thead><tbody>\n")
+	var page *pageFile
+	var pages []pageRange
+	i := 0
+	err := l.each(func(write func(w hw, l *links)) error {
+		defer func() { i++ }()
+		if i < inline {
+			write(w, &hr.sum)
+			return nil
+		}
+		k := i - inline
+		if k%hr.lim.HTMLListPage == 0 {
+			if page != nil {
+				page.w.s("</tbody></table>\n")
+				if err := hr.closePage(page, true); err != nil {
+					return err
+				}
+			}
+			n := k/hr.lim.HTMLListPage + 1
+			name := fmt.Sprintf("%s-%04d.html", l.name, n)
+			nav := `<a href="../` + template.HTMLEscapeString(hr.summaryName()) + `">Summary</a>`
+			var err error
+			if page, err = hr.openPage(name, fmt.Sprintf("%s, page %d", l.title, n), nav, false); err != nil {
+				return err
+			}
+			page.w.s("<table class=\"list\"><thead>" + l.head + "</thead><tbody>\n")
+			pages = append(pages, pageRange{File: name, First: strconv.Itoa(i + 1)})
+		}
+		pages[len(pages)-1].Count++
+		pages[len(pages)-1].Last = strconv.Itoa(i + 1)
+		write(page.w, &hr.pages)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if page != nil {
+		page.w.s("</tbody></table>\n")
+		if err := hr.closePage(page, false); err != nil {
+			return err
+		}
+	}
+	w.s("</tbody></table>\n")
+	if len(pages) > 0 {
+		w.s("<p class=\"pages\">Continued on: ")
+		for j, p := range pages {
+			if j > 0 {
+				w.s(" · ")
+			}
+			w.s(`<a href="`)
+			w.esc(hr.folder + "/" + p.File)
+			w.s(`">`)
+			w.esc(fmt.Sprintf("%s %s–%s", strings.ToLower(l.title), p.First, p.Last))
+			w.s("</a>")
+		}
+		w.s("</p>\n")
+	}
+	return nil
+}
+
+func (hr *htmlReport) outcomeList(w hw, v *htmlView) error {
+	if err := htmlTmpl.ExecuteTemplate(w, "outcome", v); err != nil {
+		return err
+	}
+	if v.Unsuccessful == 0 {
+		return nil
+	}
+	return hr.list(w, list{name: "outcome", title: "Records that did not succeed", total: v.Unsuccessful,
+		head: "<tr><th>Record</th><th>Type</th><th>Employee</th><th>State</th><th>Reason</th></tr>",
+		each: func(row func(func(hw, *links)) error) error {
+			for _, o := range hr.d.Outcomes {
+				if !o.Unsuccessful() {
+					continue
+				}
+				if err := row(func(w hw, l *links) {
+					if c := stateClass(o.State); c != "" {
+						w.s(`<tr class="` + c + `">`)
+					} else {
+						w.s("<tr>")
+					}
+					w.td("mono", o.Pos(), true)
+					w.td("", o.Type, false)
+					w.s("<td>")
+					w.emp(l, o.Employee)
+					w.s("</td>")
+					w.td("", o.State, false)
+					w.td("", o.Reason, false)
+					w.s("</tr>\n")
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+}
+
+func (hr *htmlReport) rejectedList(w hw, v *htmlView) error {
+	w.s("\n<h2 id=\"rejected\">Rejected records</h2>\n")
+	n := hr.d.rejected.len()
+	if n == 0 {
+		w.s("<p class=\"ok\">No record was rejected.</p>\n")
+		return nil
+	}
+	return hr.list(w, list{name: "rejected", title: "Rejected records", total: n,
+		head: "<tr><th>Record</th><th>Type</th><th>Employee</th><th>Messages</th></tr>",
+		each: func(row func(func(hw, *links)) error) error {
+			return hr.d.EachRejected(func(r *Rejected) error {
+				return row(func(w hw, l *links) {
+					w.s(`<tr class="rejected">`)
+					w.td("mono", r.Pos, true)
+					w.td("", r.Type, false)
+					w.s("<td>")
+					w.emp(l, r.EmployeeID)
+					w.s(`</td><td><ul class="msgs">`)
+					for _, m := range r.Messages {
+						w.s(`<li class="mono">`)
+						w.code(m.Text)
+						w.s("</li>")
+					}
+					w.s("</ul></td></tr>\n")
+				})
+			})
+		}})
+}
+
+func (hr *htmlReport) warningList(w hw, v *htmlView) error {
+	w.s("\n<h2 id=\"warnings\">Warnings</h2>\n")
+	n := hr.d.warnings.len()
+	if n == 0 {
+		w.s("<p class=\"ok\">No warnings.</p>\n")
+		return nil
+	}
+	return hr.list(w, list{name: "warnings", title: "Warnings", total: n,
+		head: "<tr><th>Origin</th><th>Source</th><th>Employee</th><th>Record status</th><th>Message</th><th>Mapping row / operation</th></tr>",
+		each: func(row func(func(hw, *links)) error) error {
+			return hr.d.EachWarning(func(x *Warning) error {
+				return row(func(w hw, l *links) {
+					w.s("<tr>")
+					w.td("", x.Origin, false)
+					w.td("mono", x.Source, true)
+					w.s("<td>")
+					w.emp(l, x.Employee)
+					w.s("</td>")
+					w.td("", x.Status, false)
+					w.td("", x.Message, false)
+					w.s(`<td class="mono">`)
+					w.code(x.Row)
+					if x.Row != "" && x.Operation != "" {
+						w.s("<br>")
+					}
+					w.code(x.Operation)
+					w.s("</td></tr>\n")
+				})
+			})
+		}})
+}
+
+func (hr *htmlReport) atSubmitList(w hw, v *htmlView) error {
+	if err := htmlTmpl.ExecuteTemplate(w, "atsubmit", v); err != nil {
+		return err
+	}
+	head := "<tr><th>Employee</th><th>Looked up for</th><th>Source</th></tr>"
+	if hr.d.Run != nil {
+		head = "<tr><th>Employee</th><th>Looked up for</th><th>Source</th><th>Record state</th></tr>"
+	}
+	return hr.list(w, list{name: "atsubmit", title: "Employees resolved at submit", total: len(hr.d.AtSubmit), head: head,
+		each: func(row func(func(hw, *links)) error) error {
+			for _, a := range hr.d.AtSubmit {
+				if err := row(func(w hw, l *links) {
+					w.s("<tr><td>")
+					w.emp(l, a.Employee)
+					w.s("</td><td>")
+					if a.Kind != KindUpdate && a.From != "" {
+						w.esc(a.Kind + " of ")
+						w.emp(l, a.From)
+					} else {
+						w.esc(a.What())
+					}
+					w.s("</td>")
+					w.td("mono", a.Source, true)
+					if hr.d.Run != nil {
+						w.stateTd(a.RecordState)
+					}
+					w.s("</tr>\n")
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+}
 
 // stateClass is the CSS class of a record or operation state ("" for
 // states shown plainly); it never echoes the state itself.
@@ -260,20 +667,4 @@ func finalStatus(r TraceRow) string {
 		s += ": " + r.Message
 	}
 	return s
-}
-
-// WriteHTML writes d as one self-contained HTML page: inline CSS, no
-// scripts, no external assets; every value is escaped. With a journal the
-// page opens with the records that did not succeed.
-func WriteHTML(w io.Writer, d *Data) error {
-	l := d.Limits.withDefaults()
-	v, err := newView(d, l.HTMLList, l.HTMLTrace)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(w, 256*1024)
-	if err := htmlTmpl.Execute(bw, v); err != nil {
-		return err
-	}
-	return bw.Flush()
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -152,9 +153,10 @@ func (m OpMessage) Text() string {
 // journal.
 type journalData struct {
 	path     string
-	planHash hash.Hash                 // of plan.jsonl, fed by Load's scan
+	planHash hash.Hash                 // of plan.jsonl, fed by Load's walk
 	secrets  map[string][]string       // employee → password values in the plan
 	states   map[model.Position]string // input record → final state
+	reasons  map[model.Position]string // input record → why it did not succeed
 }
 
 // minSecret is the shortest password value redacted from the journal's
@@ -172,17 +174,26 @@ func probeJournal(dir string) (*journalData, error) {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 	return &journalData{path: path, planHash: sha256.New(), secrets: map[string][]string{},
-		states: map[model.Position]string{}}, nil
+		states: map[model.Position]string{}, reasons: map[model.Position]string{}}, nil
+}
+
+// planTee is where the first walk of a run with a journal feeds plan.jsonl
+// to hash it; nil otherwise.
+func (d *Data) planTee(first bool) io.Writer {
+	if !first || d.jr == nil || d.jr.planHash == nil {
+		return nil
+	}
+	return d.jr.planHash
 }
 
 // collectSecrets remembers the password values of a plan line, so that a
 // target message echoing one is redacted.
-func (jd *journalData) collectSecrets(pl *jsonPlanLine) {
-	add := func(a *jsonAttr) {
+func (jd *journalData) collectSecrets(pl *planLine) {
+	add := func(a *planAttr) {
 		if !isPassword(a.Source.Field, a.Source.Name) {
 			return
 		}
-		v := attrValue(a)
+		v := a.Value
 		if len(v) < minSecret {
 			return
 		}
@@ -194,9 +205,9 @@ func (jd *journalData) collectSecrets(pl *jsonPlanLine) {
 	for i := range pl.Attrs {
 		add(&pl.Attrs[i])
 	}
-	for _, ref := range pl.Refs {
-		for i := range ref.Attrs {
-			add(&ref.Attrs[i])
+	for r := range pl.Refs {
+		for i := range pl.Refs[r].Attrs {
+			add(&pl.Refs[r].Attrs[i])
 		}
 	}
 }
@@ -282,7 +293,7 @@ func (d *Data) loadJournal(rep *jsonReport) error {
 	return nil
 }
 
-type opRef struct {
+type phaseEmp struct {
 	phase    int
 	employee string
 }
@@ -291,11 +302,11 @@ type opRef struct {
 // operation of the same (phase, employee), and lists the requests.
 func (d *Data) applyOps(ops []journal.Op, reqs []journal.Request) {
 	jd := d.jr
-	byKey := make(map[opRef]*journal.Op, len(ops))
+	byKey := make(map[phaseEmp]*journal.Op, len(ops))
 	reqEmps := map[int64][]string{}
 	for i := range ops {
 		o := &ops[i]
-		byKey[opRef{o.Phase, o.Employee}] = o
+		byKey[phaseEmp{o.Phase, o.Employee}] = o
 		if o.RequestID != 0 {
 			reqEmps[o.RequestID] = append(reqEmps[o.RequestID], o.Employee)
 		}
@@ -308,22 +319,22 @@ func (d *Data) applyOps(ops []journal.Op, reqs []journal.Request) {
 			State: r.State, ProvisionID: r.ProvisionID, CorrelationID: r.CorrelationID, HTTPStatus: r.HTTPStatus,
 			Attempts: r.Attempts, Message: jd.redact(r.Message, reqEmps[r.ID]...), Created: r.Created, Sent: r.Sent, Done: r.Done})
 	}
-	matched := make(map[opRef]bool, len(ops))
+	matched := make(map[phaseEmp]bool, len(ops))
 	bad := 0
 	for i := range d.Operations {
 		o := &d.Operations[i]
-		jo, folded := byKey[opRef{o.Phase, o.Employee}], false
+		jo, folded := byKey[phaseEmp{o.Phase, o.Employee}], false
 		if jo == nil && o.Phase == 0 && o.newEmployee != "" && o.newEmployee != o.Employee {
 			// Submit folds the rename of an employee nobody has into the
 			// create under the new id.
-			if c := byKey[opRef{1, o.newEmployee}]; c != nil && c.Kind == "create" {
+			if c := byKey[phaseEmp{1, o.newEmployee}]; c != nil && c.Kind == "create" {
 				jo, folded = c, true
 			}
 		}
 		if jo == nil {
 			continue
 		}
-		matched[opRef{jo.Phase, jo.Employee}] = true
+		matched[phaseEmp{jo.Phase, jo.Employee}] = true
 		emps := []string{jo.Employee, o.Employee}
 		o.Status = jo.State
 		if o.Status == "" {
@@ -350,7 +361,7 @@ func (d *Data) applyOps(ops []journal.Op, reqs []journal.Request) {
 	}
 	var extra []string
 	for _, o := range ops {
-		if !matched[opRef{o.Phase, o.Employee}] {
+		if !matched[phaseEmp{o.Phase, o.Employee}] {
 			extra = append(extra, fmt.Sprintf("phase %d %s", o.Phase, o.Employee))
 		}
 	}
@@ -464,7 +475,11 @@ func (d *Data) outcomes(rep *jsonReport, recs []journal.Record) {
 	counts := map[string]int{}
 	total := 0
 	for _, o := range d.Outcomes {
-		jd.states[model.Position{File: o.File, Line: o.Line}] = o.State
+		pos := model.Position{File: o.File, Line: o.Line}
+		jd.states[pos] = o.State
+		if o.Unsuccessful() && o.Reason != "" {
+			jd.reasons[pos] = o.Reason
+		}
 		counts[o.State]++
 		total++
 	}

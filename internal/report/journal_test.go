@@ -310,13 +310,13 @@ func TestJournalFormats(t *testing.T) {
 					b.WriteString(strings.Join(r, "\t") + "\n")
 				}
 				text = b.String()
-				if bytes.Contains(out, []byte("<script")) {
-					t.Error("HTML holds a script element")
+				if bytes.Contains(out, []byte("<script>alert")) || bytes.Count(out, []byte("<script")) != 1 {
+					t.Error("HTML holds a script element of the journal's")
 				}
 				if len(doc.external) > 0 {
 					t.Errorf("external assets or scripts: %q", doc.external)
 				}
-				for _, id := range []string{"outcome", "summary", "rejected", "warnings", "files", "trace"} {
+				for _, id := range []string{"outcome", "summary", "rejected", "warnings", "files", "employees", "emp-E1"} {
 					if !doc.ids[id] {
 						t.Errorf("no section #%s", id)
 					}
@@ -368,7 +368,7 @@ func TestJournalXLSX(t *testing.T) {
 	f, err := excelize.OpenReader(bytes.NewReader(render(t, "xlsx", d)))
 	must(t, err)
 	defer f.Close()
-	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Outcome,Files,Rejected,Warnings,Operations,Requests,Trace"; got != want {
+	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Users,Lineage,Warnings,Rejected,Unsupported,Files,Outcome,Operations,Requests"; got != want {
 		t.Errorf("sheets %s, want %s", got, want)
 	}
 	tests := []struct {
@@ -382,8 +382,14 @@ func TestJournalXLSX(t *testing.T) {
 		{"Operations", 6, "K3", "prov-0002"},
 		{"Operations", 6, "N3", "core:2.0:User success 201\nspend:2.0:User error 400: INVALID_VALUE: not an accepted currency [urn:ietf:params:scim:schemas:extension:spend:2.0:User:reimbursementCurrency]; INVALID_VALUE: (withheld) is not allowed here [urn:ietf:params:scim:schemas:extension:spend:2.0:User:customData]"},
 		{"Requests", 4, "F4", "sent"},
-		{"Trace", 14, "Q2", "prov-0002"},
-		{"Trace", 14, "P2", "partial"},
+		// Users: the final state after submit, with the target's word.
+		{"Users", 5, "A2", "E1"},
+		{"Users", 5, "L2", "partial"},
+		{"Users", 5, "N2", "a1b2-e1"},
+		{"Users", 5, "O2", "spend:2.0:User error 400: INVALID_VALUE: not an accepted currency [urn:ietf:params:scim:schemas:extension:spend:2.0:User:reimbursementCurrency]; INVALID_VALUE: (withheld) is not allowed here [urn:ietf:params:scim:schemas:extension:spend:2.0:User:customData]"},
+		{"Users", 5, "L4", "failed"},
+		// Lineage: the record's final state, the target's message on a value.
+		{"Lineage", 6, "D2", "converted / partial"},
 	}
 	for _, tt := range tests {
 		rows, err := f.GetRows(tt.sheet)
@@ -394,6 +400,9 @@ func TestJournalXLSX(t *testing.T) {
 		if v, _ := f.GetCellValue(tt.sheet, tt.cell); v != tt.want {
 			t.Errorf("%s!%s = %q, want %q", tt.sheet, tt.cell, v, tt.want)
 		}
+	}
+	if v, _ := f.GetCellValue("Lineage", "F2"); !strings.Contains(v, "spend:2.0:User reimbursementCurrency: INVALID_VALUE: not an accepted currency") {
+		t.Errorf("Lineage!F2 = %q: no target message on the value", v)
 	}
 	cols, _ := f.GetCols("Summary")
 	all := strings.Join(cols[0], "\n") + "\n" + strings.Join(cols[1], "\n")
@@ -521,9 +530,14 @@ func TestJournalCountsDiffer(t *testing.T) {
 func TestJournalLimits(t *testing.T) {
 	d := loadJournal(t, journalFixture(t))
 	d.Limits = Limits{HTMLList: 2, MarkdownList: 1}
-	if h := string(render(t, "html", d)); !strings.Contains(h, "Showing the first 2 of 3 records that did not succeed") ||
-		strings.Contains(h, "not final yet</td>") {
+	path := filepath.Join(t.TempDir(), "report.html")
+	must(t, WriteHTMLFile(path, d))
+	h := readFile(t, path)
+	if !strings.Contains(h, "The first 2 of 3 records that did not succeed are below") || strings.Contains(h, "<td>pending</td><td>not final yet</td>") {
 		t.Error("HTML outcome not cut at 2 records")
+	}
+	if p := readFile(t, filepath.Join(filepath.Dir(path), "report_files", "outcome-0001.html")); !strings.Contains(p, "<td>pending</td><td>not final yet</td>") {
+		t.Error("the third record is not on the outcome's page")
 	}
 	if md := string(render(t, "md", d)); !strings.Contains(md, "Showing the first 1 of 3 records that did not succeed") ||
 		strings.Contains(md, "in/users.xml:3`") {

@@ -27,7 +27,10 @@ const codeMark = "\x00"
 // state counts in the summary.
 func WriteMarkdown(w io.Writer, d *Data) error {
 	l := d.Limits.withDefaults()
-	v, err := newView(d, l.MarkdownList, l.MarkdownTrace)
+	if err := d.Count(); err != nil {
+		return err
+	}
+	v, err := newMDView(d, l.MarkdownList, l.MarkdownTrace)
 	if err != nil {
 		return err
 	}
@@ -67,7 +70,9 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 		if !r.Updated.IsZero() {
 			p(" The journal was last updated %s.", utc(r.Updated))
 		}
-		p("\n\n## Outcome\n\n%d of %d records did not succeed: failed, partial (the identity was written, an extension was not) or pending (no final outcome yet).\n\n",
+		p("\n\n")
+		writeMDAudit(p, d)
+		p("## Outcome\n\n%d of %d records did not succeed: failed, partial (the identity was written, an extension was not) or pending (no final outcome yet).\n\n",
 			v.Unsuccessful, len(d.Outcomes))
 		if v.OutcomeNote != "" {
 			p("> %s\n\n", v.OutcomeNote)
@@ -92,7 +97,9 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 		row("Journal updated", utc(r.Updated))
 		p("\n")
 	} else {
-		p("# %s\n\nOutput directory `%s`. Nothing has been submitted.\n\n## Summary\n\n", d.Title(), d.Dir)
+		p("# %s\n\nOutput directory `%s`. Nothing has been submitted.\n\n", d.Title(), mdLine.Replace(d.Dir))
+		writeMDAudit(p, d)
+		p("## Summary\n\n")
 	}
 	row("", "count")
 	row("---", "---:")
@@ -129,6 +136,21 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 	}
 	for _, n := range d.Notes {
 		p("\n> %s\n", mdCell.Replace(n))
+	}
+
+	p("\n## What the customer loses by migrating\n\n")
+	if len(d.Lost) == 0 {
+		p("Nothing: every value the inputs carry has a place in UPS.\n")
+	} else {
+		row("input field", "table", "kind", "values", "why it is lost")
+		row("---", "---", "---", "---:", "---")
+		for _, x := range d.Lost {
+			field := x.Field
+			if x.Target != "" {
+				field += " → " + x.Target
+			}
+			row(field, x.Table, x.Kind, fmt.Sprint(x.Values), x.Reason)
+		}
 	}
 
 	p("\n## Rejected records\n\n")
@@ -274,4 +296,111 @@ func summaryRows(s Summary) []summaryRow {
 		summaryRow{"Request bytes", s.Bytes},
 		summaryRow{"Traced values", s.TraceRows},
 	)
+}
+
+// writeMDAudit writes the audit lines: tool, company, inputs, mapping.
+func writeMDAudit(p func(string, ...any), d *Data) {
+	a := d.Audit
+	if !d.Generated.IsZero() {
+		p("- Report written %s", utc(d.Generated))
+		if d.Generator != "" {
+			p(" by upsmigrate %s", mdCell.Replace(d.Generator))
+		}
+		p("\n")
+	}
+	if a.ToolVersion != "" {
+		p("- Converted by upsmigrate %s\n", mdCell.Replace(a.ToolVersion))
+	}
+	if a.CompanyID != "" {
+		p("- Company `%s`\n", mdLine.Replace(a.CompanyID))
+	}
+	for _, in := range a.Inputs {
+		if in.SHA256 != "" {
+			p("- Input `%s` (%d bytes, sha256 `%s`)\n", mdLine.Replace(in.Path), in.Bytes, in.SHA256)
+		} else {
+			p("- Input `%s`\n", mdLine.Replace(in.Path))
+		}
+	}
+	if len(a.Mapping) > 0 {
+		what := "the embedded tables"
+		if o := a.Overridden(); len(o) > 0 {
+			names := make([]string, len(o))
+			for i, t := range o {
+				names[i] = t.Name + " (`" + mdLine.Replace(t.File) + "`)"
+			}
+			what = "overridden: " + strings.Join(names, ", ") + "; the others embedded"
+		}
+		p("- Mapping tables: %s, sha256 `%s`\n", what, a.MappingSHA256)
+	}
+	p("\n")
+}
+
+// mdView is the data with its lists capped and a note for each cut.
+type mdView struct {
+	Outcome      []Outcome // the unsuccessful records, capped (journal only)
+	Unsuccessful int       // all of them
+	OutcomeNote  string
+	Rejected     []Rejected
+	RejectedNote string
+	Warnings     []Warning
+	WarningsNote string
+	AtSubmit     []AtSubmit
+	AtSubmitNote string
+	AtSubmitMore int // entries not shown
+	Trace        []TraceRow
+	TraceNote    string
+}
+
+func newMDView(d *Data, list, trace int) (*mdView, error) {
+	v := &mdView{AtSubmit: d.AtSubmit}
+	for _, o := range d.Outcomes {
+		if o.Unsuccessful() {
+			v.Unsuccessful++
+			if len(v.Outcome) < list {
+				v.Outcome = append(v.Outcome, o)
+			}
+		}
+	}
+	v.OutcomeNote = cut(len(v.Outcome), v.Unsuccessful, "records that did not succeed", fullReport)
+	err := d.EachRejected(func(r *Rejected) error {
+		if len(v.Rejected) >= list {
+			return errStop
+		}
+		v.Rejected = append(v.Rejected, *r)
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, err
+	}
+	v.RejectedNote = cut(len(v.Rejected), d.rejected.len(), "rejected records", fullReport)
+	err = d.EachWarning(func(w *Warning) error {
+		if len(v.Warnings) >= list {
+			return errStop
+		}
+		v.Warnings = append(v.Warnings, *w)
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, err
+	}
+	v.WarningsNote = cut(len(v.Warnings), d.warnings.len(), "warnings", fullReport)
+	if len(v.AtSubmit) > list {
+		v.AtSubmit = v.AtSubmit[:list]
+		v.AtSubmitMore = len(d.AtSubmit) - list
+		v.AtSubmitNote = cut(list, len(d.AtSubmit), "employees resolved at submit", fullReport)
+	}
+	if trace > 0 {
+		err = d.Trace(func(r *TraceRow) error {
+			if len(v.Trace) >= trace {
+				return errStop
+			}
+			v.Trace = append(v.Trace, *r)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	v.TraceNote = cut(len(v.Trace), d.Summary.TraceRows, "traced values", fullReport)
+	return v, nil
 }

@@ -7,13 +7,18 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	planfmt "github.com/upsmigrate/upsmigrate/internal/lineage"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -36,6 +41,44 @@ func render(t *testing.T, format string, d *Data) []byte {
 		t.Fatalf("%s: %v", format, err)
 	}
 	return b.Bytes()
+}
+
+func allWarnings(t *testing.T, d *Data) []Warning {
+	t.Helper()
+	var out []Warning
+	must(t, d.EachWarning(func(w *Warning) error { out = append(out, *w); return nil }))
+	return out
+}
+
+func allRejected(t *testing.T, d *Data) []Rejected {
+	t.Helper()
+	var out []Rejected
+	must(t, d.EachRejected(func(r *Rejected) error { out = append(out, *r); return nil }))
+	return out
+}
+
+func allOps(t *testing.T, d *Data) []Operation {
+	t.Helper()
+	var out []Operation
+	must(t, d.EachOperation(func(o *Operation) error { out = append(out, *o); return nil }))
+	return out
+}
+
+func employees(t *testing.T, d *Data) []Employee {
+	t.Helper()
+	var out []Employee
+	must(t, d.walk(func(e *Employee) error {
+		c := *e
+		c.Values = append([]TraceRow(nil), e.Values...)
+		c.Records = append([]EmployeeRecord(nil), e.Records...)
+		c.Operations = append([]Operation(nil), e.Operations...)
+		c.Warnings = append([]Warning(nil), e.Warnings...)
+		c.Rejected = append([]Rejected(nil), e.Rejected...)
+		c.AtSubmit = append([]AtSubmit(nil), e.AtSubmit...)
+		out = append(out, c)
+		return nil
+	}))
+	return out
 }
 
 // TestGolden renders each dry-run fixture, testdata/NAME, in every text
@@ -69,11 +112,12 @@ func TestGolden(t *testing.T) {
 
 func TestSummaryAddsUp(t *testing.T) {
 	d := load(t)
+	must(t, d.Count())
 	s := d.Summary
 	if s.Records != s.Converted+s.Skipped+s.Rejected {
 		t.Errorf("records %d != %d + %d + %d", s.Records, s.Converted, s.Skipped, s.Rejected)
 	}
-	want := Summary{Records: 7, Converted: 5, Skipped: 1, Rejected: 1, Warnings: 5, Employees: 3, UsersCreated: 1,
+	want := Summary{Records: 7, Converted: 5, Skipped: 1, Rejected: 1, Warnings: 7, Employees: 3, UsersCreated: 1,
 		UsersUpdated: 1, Renames: 1, Operations: []int{1, 3, 1}, Requests: 3, RequestsPerPhase: []int{1, 1, 1}, Bytes: 2048, TraceRows: 13}
 	if fmt.Sprint(s) != fmt.Sprint(want) {
 		t.Errorf("summary\n got %+v\nwant %+v", s, want)
@@ -91,23 +135,27 @@ func TestSummaryAddsUp(t *testing.T) {
 	if files != s.Records {
 		t.Errorf("files hold %d records, summary %d", files, s.Records)
 	}
-	if len(d.Operations) != s.OperationsTotal() {
-		t.Errorf("%d operations listed, %d counted", len(d.Operations), s.OperationsTotal())
+	if n := len(allWarnings(t, d)); n != s.Warnings {
+		t.Errorf("%d warnings listed, %d counted", n, s.Warnings)
 	}
-	for _, op := range d.Operations {
+	ops := allOps(t, d)
+	if len(ops) != s.OperationsTotal() {
+		t.Errorf("%d operations listed, %d counted", len(ops), s.OperationsTotal())
+	}
+	for _, op := range ops {
 		if op.Status != StatusNotSubmitted {
 			t.Errorf("%s: status %q", op.Key, op.Status)
 		}
-	}
-	if op := d.Operation("bulk-0001.json #0"); op == nil || op.Employee != "E9" || op.Phase != 0 {
-		t.Errorf("rename operation: %+v", op)
+		if op.Key == "bulk-0001.json #0" && (op.Employee != "E9" || op.Phase != 0) {
+			t.Errorf("rename operation: %+v", op)
+		}
 	}
 }
 
 func traceRows(t *testing.T, d *Data) []TraceRow {
 	t.Helper()
 	var rows []TraceRow
-	if err := d.Trace(func(r *TraceRow) error { rows = append(rows, *r); return nil }); err != nil {
+	if err := d.Trace(func(r *TraceRow) error { c := *r; c.record = model.Position{}; rows = append(rows, c); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return rows
@@ -155,14 +203,6 @@ func TestTrace(t *testing.T) {
 	if r := find("employeeNumber"); r.Employee != "E9 → E2" {
 		t.Errorf("rename row employee %q", r.Employee)
 	}
-
-	// A journal fills the operation status; every row of it shows it.
-	d.Operation("bulk-0002.json #0").Status = "completed"
-	for _, r := range traceRows(t, d) {
-		if r.Operation == "bulk-0002.json #0" && r.OpStatus != "completed" {
-			t.Errorf("%s: operation status %q after the journal set it", r.Path, r.OpStatus)
-		}
-	}
 }
 
 // TestPasswordNeverShown checks every format for the fixture's password
@@ -204,6 +244,8 @@ func xlsxText(t *testing.T, b []byte) []byte {
 	return out.Bytes()
 }
 
+var scriptText = regexp.MustCompile(`(?s)<script>.*?</script>`)
+
 // htmlDoc is what TestHTML reads from a page: its table rows (cell texts),
 // element ids and any reference to an external asset or a script.
 type htmlDoc struct {
@@ -215,9 +257,11 @@ type htmlDoc struct {
 // parseHTML reads an HTML page with encoding/xml in its HTML mode, failing
 // on markup it cannot parse.
 func parseHTML(b []byte) (*htmlDoc, error) {
+	// The script's text is not markup (the browser test runs it).
+	b = scriptText.ReplaceAll(b, []byte("<script></script>"))
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	dec.Strict = false
-	dec.AutoClose = xml.HTMLAutoClose
+	dec.AutoClose = append([]string{"wbr"}, xml.HTMLAutoClose...)
 	dec.Entity = xml.HTMLEntity
 	doc := &htmlDoc{ids: map[string]bool{}}
 	var row []string
@@ -241,7 +285,7 @@ func parseHTML(b []byte) (*htmlDoc, error) {
 				}
 			}
 			switch tok.Name.Local {
-			case "script", "link", "img", "iframe":
+			case "link", "img", "iframe", "object", "embed":
 				doc.external = append(doc.external, tok.Name.Local)
 			case "tr":
 				row = []string{}
@@ -272,30 +316,108 @@ func TestHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"summary", "rejected", "warnings", "files", "trace"} {
+	for _, id := range []string{"audit", "summary", "lost", "rejected", "warnings", "files", "employees", "find",
+		"emp-E1", "emp-E2", "emp-L1", "emp-E3"} {
 		if !doc.ids[id] {
-			t.Errorf("no section #%s", id)
+			t.Errorf("no element #%s", id)
 		}
 	}
 	if len(doc.external) > 0 {
-		t.Errorf("external assets or scripts: %q", doc.external)
+		t.Errorf("external assets or links: %q", doc.external)
 	}
-	want := strings.Join([]string{"E1", "in/feed.csv:2:2 (First Name)", "mapping/tables/305.csv:3", "core:2.0:User",
-		"name.givenName", `Dana <&> "Q"`, "bulk-0002.json #0 POST, phase 1", "converted", "not submitted"}, "|")
-	found := false
+	rows := map[string]bool{}
 	for _, r := range doc.rows {
-		if strings.Join(r, "|") == want {
-			found = true
+		rows[strings.Join(r, "|")] = true
+	}
+	for _, want := range []string{
+		// a value with its lineage, in E1's section
+		`2 (First Name)|mapping/tables/305.csv:3|core:2.0:User name.givenName|Dana <&> "Q"|bulk-0002.json #0`,
+		// the section's record and operations
+		"in/feed.csv:2|305|converted",
+		"bulk-0002.json #0|1|POST|/Users|not submitted",
+		// a value from no field of its record: its whole source
+		"mapping/defaults.csv:5:value (default)|mapping/defaults.csv:5|spend:2.0:User reimbursementCurrency|USD|bulk-0002.json #0",
+		// the audit header
+		"in/feed.csv|concur|1234|2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+		"v1|client/mapping/v1.csv|override|40|bbbb000000000000000000000000000000000000000000000000000000000003",
+		"Company|053c9338-bf2a-49cd-9035-c1f97be858b0",
+		"Converted by|upsmigrate v1.4.0+0123456789ab",
+	} {
+		if !rows[want] {
+			t.Errorf("no row %s", want)
 		}
 	}
-	if !found {
-		t.Errorf("no trace row %s", want)
+	for _, want := range []string{
+		// the table note instead of a pointer to it
+		"dropping it would change the record&#39;s meaning (table note: UPS role assignments have no segments: dropping the segment would give the role for every segment)",
+		// a link from a list to the employee's section
+		`<a href="#emp-L1">L1</a>`,
+		"Approver | &lt;Flag&gt;",
+		"overridden: v1 (",
+	} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("HTML lacks %s", want)
+		}
 	}
-	if i, j := bytes.Index(out, []byte(`id="rejected"`)), bytes.Index(out, []byte(`id="trace"`)); i < 0 || j < i {
-		t.Error("rejected records do not come before the trace")
+	if bytes.Contains(out, []byte("see the table note")) {
+		t.Error("a message still points at the table note")
 	}
-	if !bytes.Contains(out, []byte("Approver | &lt;Flag&gt;")) {
-		t.Error("rejection message not escaped")
+	if bytes.Contains(out, []byte("break-all")) || bytes.Contains(out, []byte("overflow-wrap: anywhere")) {
+		t.Error("the style breaks tokens anywhere")
+	}
+	if i, j := bytes.Index(out, []byte(`id="rejected"`)), bytes.Index(out, []byte(`id="employees"`)); i < 0 || j < i {
+		t.Error("rejected records do not come before the employees")
+	}
+}
+
+// TestLost: what the customer loses, per field, with the reason: the
+// mapping row's lost column when the audit has it, the table note where a
+// message pointed to it.
+func TestLost(t *testing.T) {
+	d := load(t)
+	var got []string
+	for _, l := range d.Lost {
+		got = append(got, strings.Join([]string{l.Kind, l.Table, l.Field, l.Target, fmt.Sprint(l.Values), l.Reason,
+			fmt.Sprint(l.Examples)}, "|"))
+	}
+	want := []string{
+		"password|305|7 (Password)||1|UPS has no password attribute; the value is never written|[{E1 in/feed.csv:2:7 (Password)}]",
+		"not supported|305|66 (Integration Administrator)||1|the user will not get role SHD_IMPORT_EXTRACT_ADMIN (Import/Extract Administrator): grant it in Concur|[{E1 in/feed.csv:2:66 (Integration Administrator)}]",
+		"record refused|400|4 (Segment 1)||1|a value here cannot be carried to UPS and dropping it would change the record's meaning (table note: UPS role assignments have no segments: dropping the segment would give the role for every segment)|[{E3 in/feed.csv:5:4 (Segment 1)}]",
+		"value UPS cannot hold|v1|StateProvince|spend:2.0:User stateProvince|1|is 6 characters long, over the maximum of 2|[{L1 in/users.xml:9:StateProvince}]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lost:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if d.LostValues() != 4 {
+		t.Errorf("%d values lost, want 4", d.LostValues())
+	}
+}
+
+// TestClassify: the messages of convert that say data does not reach UPS,
+// by kind.
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		msg, kind, target, reason string
+	}{
+		{"a password value was present and dropped: UPS has no password attribute (the value is never written)", LostPassword, "", "UPS has no password attribute; the value is never written"},
+		{"Y for Integration Administrator: not supported by UPS, the user will not get role X", LostUnsupported, "", "the user will not get role X"},
+		{"Custom 1: not supported by UPS, the value is dropped", LostUnsupported, "", "the value is dropped"},
+		{"UPS cannot hold this value (spend:2.0:User stateProvince: is 3 characters long, over the maximum of 2): value dropped, the rest of the record is sent",
+			LostValue, "spend:2.0:User stateProvince", "is 3 characters long, over the maximum of 2"},
+		{"value is 40 characters long; at most 32 allowed: value dropped", LostTooLong, "", "at most 32 allowed characters (the mapping table's max_length)"},
+		{`element "Foo" has no row in mapping table mapping/tables/v1.csv: value dropped`, LostNoRow, "", "no mapping table row maps it"},
+		{"phone extension without the phone number in the same record: dropped", LostDropped, "", "phone extension without the phone number in the same record: dropped"},
+		{"travel extension left out of new user E2: UPS requires ruleClass with it and no input gives one (the extension was started by this 350 record, field 7)",
+			LostExtension, "travel", "UPS requires ruleClass with it and no input gives one"},
+		{"N for Can Temporarily Approve Reports: the delegate gets no temporaryDelegation, so field 9 is ignored", "", "", ""},
+		{"employee C1011 is created and renamed from E1011 in this run", "", "", ""},
+	}
+	for _, tt := range tests {
+		kind, target, reason, ok := classify(tt.msg)
+		if ok != (tt.kind != "") || kind != tt.kind || target != tt.target || reason != tt.reason {
+			t.Errorf("%q:\n got %q %q %q %t\nwant %q %q %q", tt.msg, kind, target, reason, ok, tt.kind, tt.target, tt.reason)
+		}
 	}
 }
 
@@ -324,7 +446,7 @@ func TestXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Files,Rejected,Warnings,Trace"; got != want {
+	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Users,Lineage,Warnings,Rejected,Unsupported,Files"; got != want {
 		t.Errorf("sheets %s, want %s", got, want)
 	}
 	tests := []struct {
@@ -333,12 +455,22 @@ func TestXLSX(t *testing.T) {
 		cell  string
 		want  string
 	}{
-		{"Summary", 18, "B3", "7"},
-		{"Files", 3, "A3", "in/users.xml"},
+		{"Summary", 29, "B1", "Value"},
+		{"Users", 5, "A2", "E1"},
+		{"Users", 5, "B2", `Dana <&> "Q"`},
+		{"Users", 5, "D2", "create"},
+		{"Users", 5, "L2", StatusNotSubmitted},
+		{"Users", 5, "A5", "E3"},
+		{"Users", 5, "L5", "rejected"},
+		{"Lineage", 6, "A2", "E1"},
+		{"Lineage", 6, "B2", "in/feed.csv:2"},
+		{"Lineage", 6, "E2", "bulk-0002.json #0 POST\nbulk-0003.json #0 PATCH"},
+		{"Warnings", 8, "A7", "schema"},
+		{"Warnings", 8, "A8", "plan"},
 		{"Rejected", 3, "G3", `want Y or N, got "maybe"`},
-		{"Warnings", 6, "A6", "schema"},
-		{"Trace", 14, "I2", `Dana <&> "Q"`},
-		{"Trace", 14, "O2", StatusNotSubmitted},
+		{"Unsupported", 5, "C2", LostPassword},
+		{"Unsupported", 5, "F3", "the user will not get role SHD_IMPORT_EXTRACT_ADMIN (Import/Extract Administrator): grant it in Concur"},
+		{"Files", 3, "I2", "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"},
 	}
 	for _, tt := range tests {
 		rows, err := f.GetRows(tt.sheet)
@@ -356,60 +488,115 @@ func TestXLSX(t *testing.T) {
 			t.Errorf("%s: header not frozen: %+v %v", tt.sheet, panes, err)
 		}
 	}
-	raw := string(unzip(t, out, "xl/worksheets/sheet5.xml"))
-	if !strings.Contains(raw, `<autoFilter ref="$A$1:$O$14"`) {
-		t.Errorf("Trace sheet has no autofilter over its rows")
+	// Every sheet has an autofilter over its rows.
+	for i, name := range f.GetSheetList() {
+		rows, _ := f.GetRows(name)
+		cols := 0
+		for _, r := range rows {
+			cols = max(cols, len(r))
+		}
+		raw := string(unzip(t, out, fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1)))
+		if !strings.Contains(raw, fmt.Sprintf(`<autoFilter ref="$A$1:$%s$%d"`, colName(cols), len(rows))) {
+			t.Errorf("%s has no autofilter over its %d rows and %d columns", name, len(rows), cols)
+		}
+	}
+	// Lineage: a column per mapping row, a cell per value.
+	lin, _ := f.GetRows("Lineage")
+	col := -1
+	for i, h := range lin[0] {
+		if strings.HasPrefix(h, "2 (First Name)\n→ core:2.0:User name.givenName\nmapping/tables/305.csv:3") {
+			col = i
+		}
+	}
+	if col < 0 || lin[1][col] != `Dana <&> "Q"` {
+		t.Errorf("Lineage has no column for 305 field 2 with E1's value: %q", lin[0])
+	}
+	text := string(xlsxText(t, out))
+	for _, want := range []string{"Lineage\tE1\tin/feed.csv:2\t305\tconverted", "USD (mapping/defaults.csv:5:value (default))",
+		"Summary\tMapping tables\toverridden: v1 (client/mapping/v1.csv), defaults (mapping/defaults.csv); the others embedded, sha256 8b5b9db0"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("workbook lacks %q", want)
+		}
+	}
+}
+
+func colName(n int) string {
+	name, _ := excelize.ColumnNumberToName(n)
+	return name
+}
+
+// TestXLSXNoFormula: no value becomes a formula, whatever it starts with.
+func TestXLSXNoFormula(t *testing.T) {
+	dir := runDir(t)
+	values := []string{"=1+2", "@SUM(A1)", "+1-2", "-3+4", "=HYPERLINK(\"http://x\")", "\t=1"}
+	var plan bytes.Buffer
+	pw := planfmt.NewWriter(&plan)
+	for i, v := range values {
+		src := model.Source{File: "in/feed.csv", Line: i + 2, Field: "9", Name: "=Name"}
+		cs := &model.ChangeSet{EmployeeID: fmt.Sprintf("F%d", i), Creates: true,
+			Attrs:   []model.Attr{model.NewAttr(model.SchemaCore, "title", v, src, "mapping/tables/305.csv:10")},
+			Records: []model.Position{{File: "in/feed.csv", Line: i + 2}}}
+		must(t, pw.Write(cs, []planfmt.OpRef{{Bulk: "bulk-0002.json", Index: i, Phase: 1, Method: "POST", Path: "/Users"}}))
+	}
+	must(t, pw.Flush())
+	must(t, os.WriteFile(filepath.Join(dir, "plan.jsonl"), plan.Bytes(), 0o600))
+	d, err := Load(dir)
+	must(t, err)
+	out := render(t, "xlsx", d)
+	f, err := excelize.OpenReader(bytes.NewReader(out))
+	must(t, err)
+	defer f.Close()
+	seen := map[string]bool{}
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name)
+		must(t, err)
+		for r, row := range rows {
+			for c, v := range row {
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+				if formula, err := f.GetCellFormula(name, cell); err != nil || formula != "" {
+					t.Errorf("%s!%s %q is a formula %q (%v)", name, cell, v, formula, err)
+				}
+				seen[v] = true
+			}
+		}
+	}
+	for _, v := range values {
+		if !seen[v] {
+			t.Errorf("value %q is not in the workbook as it is", v)
+		}
+	}
+	for i := 1; i <= len(f.GetSheetList()); i++ {
+		if raw := unzip(t, out, fmt.Sprintf("xl/worksheets/sheet%d.xml", i)); bytes.Contains(raw, []byte("<f>")) || bytes.Contains(raw, []byte("<f ")) {
+			t.Errorf("sheet%d.xml holds a formula", i)
+		}
 	}
 }
 
 func TestLimits(t *testing.T) {
 	d := load(t)
-	d.Limits = Limits{HTMLTrace: 3, HTMLList: 1, MarkdownTrace: 2, MarkdownList: 1, XLSXRows: 5, XLSXTraceSheets: 2}
-
-	h := string(render(t, "html", d))
-	if n := strings.Count(h, "not submitted</td></tr>"); n != 3 {
-		t.Errorf("HTML shows %d trace rows, want 3", n)
-	}
-	for _, note := range []string{"Showing the first 3 of 13 traced values", "Showing the first 1 of 5 warnings"} {
-		if !strings.Contains(h, note) {
-			t.Errorf("HTML lacks the note %q", note)
-		}
-	}
-	md := string(render(t, "md", d))
-	if !strings.Contains(md, "Showing the first 2 of 13 traced values; the XLSX and JSON reports hold them all.") {
-		t.Error("Markdown lacks the trace note")
-	}
-
-	f, err := excelize.OpenReader(bytes.NewReader(render(t, "xlsx", d)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d.Limits = Limits{XLSXRows: 2}
+	out := render(t, "xlsx", d)
+	f, err := excelize.OpenReader(bytes.NewReader(out))
+	must(t, err)
 	defer f.Close()
-	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Files,Rejected,Warnings,Trace,Trace 2"; got != want {
-		t.Errorf("sheets %s, want %s", got, want)
-	}
-	for _, name := range []string{"Trace", "Trace 2"} {
-		if rows, _ := f.GetRows(name); len(rows) != 6 {
-			t.Errorf("%s: %d rows, want 6", name, len(rows))
+	// 7 warnings over 2-row sheets: Warnings … Warnings 4, every row kept.
+	var got []string
+	n := 0
+	for _, name := range f.GetSheetList() {
+		if strings.HasPrefix(name, "Warnings") {
+			got = append(got, name)
+			rows, _ := f.GetRows(name)
+			n += len(rows) - 1
+			if rows[0][0] != "Origin" {
+				t.Errorf("%s has no header: %q", name, rows[0])
+			}
 		}
 	}
-	notes, _ := f.GetCols("Summary")
-	all := strings.Join(notes[1], "\n")
-	for _, note := range []string{"first 10 of 13 traced values (2 sheets of 5 rows)"} {
-		if !strings.Contains(all, note) {
-			t.Errorf("Summary lacks the note %q:\n%s", note, all)
-		}
+	if strings.Join(got, ",") != "Warnings,Warnings 2,Warnings 3,Warnings 4" || n != 7 {
+		t.Errorf("warning sheets %q hold %d rows, want 4 sheets and 7 rows", got, n)
 	}
-
-	// Enough trace sheets: 13 rows over 3 sheets, nothing cut.
-	d.Limits.XLSXTraceSheets = 3
-	f2, err := excelize.OpenReader(bytes.NewReader(render(t, "xlsx", d)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f2.Close()
-	if rows, _ := f2.GetRows("Trace 3"); len(rows) != 4 {
-		t.Errorf("Trace 3: %d rows, want 4", len(rows))
+	if text := string(xlsxText(t, out)); !strings.Contains(text, "Warnings continues over 4 sheets (7 rows; Excel holds 2 per sheet).") {
+		t.Error("Summary does not note the continued sheets")
 	}
 }
 
@@ -435,27 +622,20 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfter(string(plan), "\n")
-	e1 := 0 // the line of E1, after the dictionary it uses
-	for !strings.HasPrefix(lines[e1], `{"emp":"E1"`) {
-		e1++
-	}
-	head := strings.Join(lines[:e1+1], "")
 	tests := []struct {
 		name   string
 		report string
 		plan   string
 		want   string
 	}{
-		{"bad JSON on plan line 3", string(rep), lines[0] + lines[1] + "{\"emp\": \"X\",\n" + lines[3], "plan.jsonl:3:13: "},
-		{"wrong type on plan line 2", string(rep), lines[0] + `{"emp":"E2","attrs":{}}` + "\n", "plan.jsonl:2:21: "},
-		{"no employee", string(rep), lines[0] + `{"emp":"","records":[]}`, "plan.jsonl:2:8: an employee without an ID"},
-		{"the format before version 2", string(rep), `{"employeeId":"E1","creates":true,"records":[]}` + "\n", "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan format 2: run 'upsmigrate convert' again"},
-		{"no header", string(rep), lines[1], "plan.jsonl:1: no format header; this upsmigrate reads plan format 2"},
-		{"bad line after many batches", string(rep), head + strings.Repeat(lines[e1], 3*planBatchLines+10) + "\n" + `{"emp":7}` + "\n" + strings.Repeat(lines[e1], 600),
-			fmt.Sprintf("plan.jsonl:%d:8: ", e1+3*planBatchLines+13)},
+		{"bad JSON on plan line 3", string(rep), lines[0] + lines[1] + "{\"emp\": \"X\",\n" + lines[3], "plan.jsonl:3"},
+		{"a plan of the old format", string(rep), `{"employeeId":"E2","attrs":[]}` + "\n", "plan.jsonl:1"},
+		{"an undefined site", string(rep), lines[0] + `{"emp":"E9","records":null,"attrs":[[999,"x"]],"ops":[]}` + "\n", "plan.jsonl:2"},
 		{"report syntax", "{\n  \"totals\": {\n    \"records\": 1,,\n", string(plan), "report.json:3: "},
 		{"report type", "{\n\"records\": [\n{\"status\": 5}]}\n", string(plan), "report.json:3: "},
+		{"records not a list", "{\n\"records\": {}}\n", string(plan), "report.json:2: "},
 		{"no report", "", string(plan), "report.json: no such file"},
+		{"no plan", string(rep), "", "plan.jsonl: no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -463,8 +643,13 @@ func TestLoadErrors(t *testing.T) {
 			if tt.report != "" {
 				os.WriteFile(filepath.Join(dir, "report.json"), []byte(tt.report), 0o644)
 			}
-			os.WriteFile(filepath.Join(dir, "plan.jsonl"), []byte(tt.plan), 0o644)
-			_, err := Load(dir)
+			if tt.plan != "" {
+				os.WriteFile(filepath.Join(dir, "plan.jsonl"), []byte(tt.plan), 0o644)
+			}
+			d, err := Load(dir)
+			if err == nil {
+				err = d.Count() // the plan is read by the first walk
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want it to contain %q", err, tt.want)
 			}
@@ -485,5 +670,60 @@ func TestJSONDocument(t *testing.T) {
 	}
 	if fmt.Sprint(doc.Trace) != fmt.Sprint(traceRows(t, d)) || doc.Summary.Records != 7 {
 		t.Errorf("JSON document does not round-trip: %d rows", len(doc.Trace))
+	}
+}
+
+// TestLostFromSamples converts the samples with pipeline.Convert and
+// checks that what convert says UPS cannot hold is counted as lost, per
+// field, with a reason: the messages the classifier reads are the ones
+// convert writes today.
+func TestLostFromSamples(t *testing.T) {
+	t.Chdir("../..")
+	var files []string
+	for _, glob := range []string{"samples/concur/*.csv", "samples/legacy/*.xml", "samples/legacy/*.json"} {
+		m, err := filepath.Glob(glob)
+		must(t, err)
+		files = append(files, m...)
+	}
+	res, err := pipeline.Convert(files, pipeline.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+	must(t, err)
+	out := filepath.Join(t.TempDir(), "out")
+	must(t, res.Write(out))
+	d, err := Load(out)
+	must(t, err)
+	defer d.Close()
+	kinds := map[string]int{}
+	for _, l := range d.Lost {
+		kinds[l.Kind] += l.Values
+		if l.Reason == "" || strings.Contains(l.Reason, tableNotePhrase) || l.Field == "" && l.Kind != LostExtension {
+			t.Errorf("lost %+v: no reason or no field", l)
+		}
+		if l.Table == "" {
+			t.Errorf("lost %+v: no table", l)
+		}
+	}
+	for _, kind := range []string{LostPassword, LostUnsupported, LostValue, LostRefused} {
+		if kinds[kind] == 0 {
+			t.Errorf("the samples lose no value of kind %q: %v", kind, kinds)
+		}
+	}
+	// Every warning of those kinds is counted, none twice.
+	n := 0
+	for _, w := range allWarnings(t, d) {
+		if _, _, _, ok := classify(w.Message); ok && w.Origin == OriginRecord {
+			n++
+		}
+	}
+	if got := d.LostValues() - kinds[LostRefused]; got != n {
+		t.Errorf("%d values lost by warnings, %d such warnings", got, n)
+	}
+	// The audit names every input with its hash and the embedded tables.
+	if len(d.Audit.Inputs) != len(files) || d.Audit.MappingSHA256 == "" || len(d.Audit.Mapping) < 10 {
+		t.Errorf("audit %+v", d.Audit)
+	}
+	for _, in := range d.Audit.Inputs {
+		if len(in.SHA256) != 64 || in.Bytes == 0 {
+			t.Errorf("input %+v without its hash", in)
+		}
 	}
 }

@@ -1,0 +1,312 @@
+package report
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The Lineage sheet: one row per employee and input record, one column per
+// mapping row (a field of a table, and the UPS attribute it fills). A cell
+// is the value the field became; its column says the field, the mapping
+// row and the attribute, its row the employee, the input record and the
+// operations. This puts a run's millions of values into a sheet Excel can
+// open and filter, one cell each, where a row per value would take Excel's
+// whole row limit at 20,000 employees.
+
+// linFixed are the columns before the values.
+var linFixed = []string{"Employee", "Input record", "Type", "Record status", "Operations", "Notes"}
+
+// linColumn is one value column.
+type linColumn struct {
+	key    string
+	row    string // mapping row, "" for a rename
+	field  string // "2 (First Name)"
+	target string // "core:2.0:User name.givenName"
+	order  int    // first seen
+}
+
+// lineage gathers the rows while the plan is walked: their values wait in
+// a temporary file, since the columns are known only at the end.
+type lineage struct {
+	b       *book
+	d       *Data
+	cols    map[string]*linColumn
+	list    []*linColumn
+	spool   *rowSpool
+	journal bool
+	done    []bool      // per value of the employee: spooled
+	cells   []spoolCell // one row's cells
+}
+
+func newLineage(b *book, d *Data) (*lineage, error) {
+	if _, err := b.f.NewSheet("Lineage"); err != nil {
+		return nil, err
+	}
+	return &lineage{b: b, d: d, cols: map[string]*linColumn{}, spool: &rowSpool{}, journal: d.Run != nil}, nil
+}
+
+// column returns the column of a value, creating it.
+func (l *lineage) column(v *TraceRow) int {
+	key := v.Row
+	if key == "" {
+		key = v.Schema + " " + v.Path + "\x00" + v.Field
+	}
+	c := l.cols[key]
+	if c == nil {
+		path := v.Path
+		if v.Phase == 2 {
+			if i, j := strings.IndexByte(path, '['), strings.LastIndexByte(path, ']'); i > 0 && j > i {
+				path = path[:i] + "[…]" + path[j+1:] // a delegate's sub-attribute, of any delegate
+			}
+		}
+		c = &linColumn{key: key, row: v.Row, field: fieldLabel(v.Field, v.Name), target: v.Schema + " " + path, order: len(l.list)}
+		l.cols[key] = c
+		l.list = append(l.list, c)
+	}
+	return c.order
+}
+
+// add spools the rows of one employee: one per input record, in the order
+// the values come.
+func (l *lineage) add(e *Employee) error {
+	if len(e.Values) == 0 {
+		return nil
+	}
+	done := l.done[:0]
+	for range e.Values {
+		done = append(done, false)
+	}
+	l.done = done
+	for i := range e.Values {
+		if done[i] {
+			continue
+		}
+		rec := e.Values[i].record
+		cells := l.cells[:0]
+		var opList, leftOut, msgs []string
+		for j := i; j < len(e.Values); j++ {
+			v := &e.Values[j]
+			if done[j] || v.record != rec {
+				continue
+			}
+			done[j] = true
+			col := l.column(v)
+			val := v.Value
+			if v.File != rec.File || v.Line != rec.Line {
+				val += " (" + v.sourceText() + ")"
+			}
+			merged := false
+			for k := range cells {
+				if cells[k].col == col {
+					cells[k].val += "\n" + val
+					merged = true
+				}
+			}
+			if !merged {
+				cells = append(cells, spoolCell{col: col, val: val})
+			}
+			if op := v.Operation + " " + v.Method; v.Operation != "" && !contains(opList, op) {
+				opList = append(opList, op)
+			}
+			if v.LeftOut {
+				leftOut = append(leftOut, v.Schema+" "+v.Path)
+			}
+			if v.Message != "" {
+				msgs = append(msgs, v.Schema+" "+v.Path+": "+v.Message)
+			}
+		}
+		l.cells = cells
+		status, typ, state := "", "", ""
+		for _, r := range e.Records {
+			if r.File == rec.File && r.Line == rec.Line {
+				status, typ, state = r.Status, r.Type, r.State
+			}
+		}
+		if l.journal && state != "" {
+			status += " / " + state
+		}
+		pos := ""
+		if rec.File != "" {
+			pos = rec.String()
+		}
+		if len(leftOut) > 0 {
+			msgs = append([]string{"not sent (extension left out of the new user): " + strings.Join(leftOut, ", ")}, msgs...)
+		}
+		note := strings.Join(msgs, "\n")
+		if err := l.spool.put([]string{e.ID, pos, typ, status, strings.Join(opList, "\n"), note}, cells); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write streams the sheet: the header, then the spooled rows with every
+// value in its column.
+func (l *lineage) write() error {
+	sorted := append([]*linColumn(nil), l.list...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		af, al := splitRow(a.row)
+		bf, bl := splitRow(b.row)
+		if af != bf {
+			return af < bf
+		}
+		return al < bl
+	})
+	pos := make([]int, len(l.list)) // column order → place
+	header := append([]string(nil), linFixed...)
+	widths := []float64{14, 30, 6, 12, 24, 24}
+	for i, c := range sorted {
+		pos[c.order] = len(linFixed) + i
+		h := c.field + "\n→ " + c.target
+		if c.row != "" {
+			h += "\n" + c.row
+		}
+		header = append(header, h)
+		widths = append(widths, 18)
+	}
+	s := &sheet{b: l.b, name: "Lineage", header: header, widths: widths, part: 1, height: 48}
+	cells := make([]any, len(header))
+	err := l.spool.each(func(fixed []string, vals []spoolCell) error {
+		for i := range cells {
+			cells[i] = nil
+		}
+		for i, f := range fixed {
+			if f != "" {
+				cells[i] = f
+			}
+		}
+		for _, v := range vals {
+			cells[pos[v.col]] = v.val
+		}
+		return s.add(cells...)
+	})
+	if err != nil {
+		return err
+	}
+	return s.close()
+}
+
+// splitRow splits a mapping row "file:line" for ordering.
+func splitRow(row string) (string, int) {
+	i := strings.LastIndexByte(row, ':')
+	if i < 0 {
+		return row, 0
+	}
+	n, err := strconv.Atoi(row[i+1:])
+	if err != nil {
+		return row, 0
+	}
+	return row[:i], n
+}
+
+type spoolCell struct {
+	col int
+	val string
+}
+
+// rowSpool keeps rows in a temporary file (0600, removed at once).
+type rowSpool struct {
+	f   *os.File
+	w   *bufio.Writer
+	buf []byte
+}
+
+func (s *rowSpool) put(fixed []string, cells []spoolCell) error {
+	if s.f == nil {
+		f, err := os.CreateTemp("", "upsmigrate-lineage-")
+		if err != nil {
+			return err
+		}
+		os.Remove(f.Name())
+		s.f, s.w = f, bufio.NewWriterSize(f, 256<<10)
+	}
+	b := s.buf[:0]
+	b = binary.AppendUvarint(b, uint64(len(fixed)))
+	for _, f := range fixed {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(cells)))
+	for _, c := range cells {
+		b = binary.AppendUvarint(b, uint64(c.col))
+		b = binary.AppendUvarint(b, uint64(len(c.val)))
+		b = append(b, c.val...)
+	}
+	s.buf = b
+	_, err := s.w.Write(b)
+	return err
+}
+
+func (s *rowSpool) each(fn func(fixed []string, cells []spoolCell) error) error {
+	if s.f == nil {
+		return nil
+	}
+	if err := s.w.Flush(); err != nil {
+		return err
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(s.f, 256<<10)
+	str := func() (string, error) {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return "", err
+		}
+		b := make([]byte, n)
+		_, err = io.ReadFull(r, b)
+		return string(b), err
+	}
+	var fixed []string
+	var cells []spoolCell
+	for {
+		n, err := binary.ReadUvarint(r)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fixed = fixed[:0]
+		for i := uint64(0); i < n; i++ {
+			v, err := str()
+			if err != nil {
+				return err
+			}
+			fixed = append(fixed, v)
+		}
+		m, err := binary.ReadUvarint(r)
+		if err != nil {
+			return err
+		}
+		cells = cells[:0]
+		for i := uint64(0); i < m; i++ {
+			col, err := binary.ReadUvarint(r)
+			if err != nil {
+				return err
+			}
+			v, err := str()
+			if err != nil {
+				return err
+			}
+			cells = append(cells, spoolCell{col: int(col), val: v})
+		}
+		if err := fn(fixed, cells); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *rowSpool) close() {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+}

@@ -1,0 +1,166 @@
+package report
+
+import (
+	"io"
+	"os"
+	"strconv"
+
+	planfmt "github.com/upsmigrate/upsmigrate/internal/lineage"
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// The plan as the report reads it: one planLine per employee. planLines
+// below reads plan.jsonl through package lineage, the one reader of its
+// format (planLineOf converts the
+// change sets and operation refs another reader returns).
+
+// source is a value's input field.
+type source struct {
+	File  string
+	Line  int
+	Field string
+	Name  string
+}
+
+func (s source) String() string {
+	return model.Source{File: s.File, Line: s.Line, Field: s.Field, Name: s.Name}.String()
+}
+
+// planAttr is one value of a change set: Value is rendered for reading
+// (strings as they are, members as "add X" or "remove X").
+type planAttr struct {
+	Schema string
+	Path   string
+	Value  string
+	Source source
+	Row    string
+}
+
+// planRef is a reference to another employee (phase 2).
+type planRef struct {
+	Kind    string
+	Schema  string
+	Path    string
+	Primary int8 // 0 not given, 1 primary, 2 secondary
+	Target  string
+	Attrs   []planAttr
+	Source  source
+	Row     string
+}
+
+// planRename is a 320 rename folded into the change set.
+type planRename struct {
+	From          string
+	NewEmployeeID string
+	NewLogin      string
+	Source        source
+}
+
+// opRef says where an operation of the employee landed.
+type opRef struct {
+	Bulk   string
+	Index  int
+	Phase  int
+	Method string
+	Path   string
+}
+
+// planLine is one employee's change set with the operations it became.
+type planLine struct {
+	EmployeeID string
+	Creates    bool
+	LeaveOut   []string // extension URNs left out of the new user
+	Rename     *planRename
+	Attrs      []planAttr
+	Refs       []planRef
+	Records    []model.Position
+	Operations []opRef
+
+	rename planRename // storage for Rename
+}
+
+// planLineOf converts a change set and its operations to a planLine.
+func planLineOf(cs *model.ChangeSet, ops []opRef) *planLine {
+	pl := &planLine{EmployeeID: cs.EmployeeID, Creates: cs.Creates, LeaveOut: cs.LeaveOut,
+		Records: cs.Records, Operations: ops}
+	if r := cs.Rename; r != nil {
+		pl.rename = planRename{From: r.From, NewEmployeeID: r.NewEmployeeID, NewLogin: r.NewLogin, Source: sourceOf(r.Source)}
+		pl.Rename = &pl.rename
+	}
+	attr := func(a *model.Attr) planAttr {
+		pa := planAttr{Schema: a.Site.Schema, Path: a.Site.Path, Source: sourceOf(a.Source()), Row: a.Site.Row}
+		switch {
+		case a.Site.Kind == model.AttrMember && a.Bool:
+			pa.Value = "add " + a.Member()
+		case a.Site.Kind == model.AttrMember:
+			pa.Value = "remove " + a.Member()
+		case a.Type == model.BoolValue:
+			pa.Value = strconv.FormatBool(a.Bool)
+		case a.Type == model.StringValue:
+			pa.Value = a.Str
+		default:
+			pa.Value = "null"
+		}
+		return pa
+	}
+	for i := range cs.Attrs {
+		pl.Attrs = append(pl.Attrs, attr(&cs.Attrs[i]))
+	}
+	for i := range cs.Refs {
+		r := &cs.Refs[i]
+		pr := planRef{Kind: string(r.Kind), Schema: r.Schema, Path: r.Path, Target: r.Target, Source: sourceOf(r.Source()), Row: r.Row()}
+		if r.Primary != nil {
+			pr.Primary = 2
+			if *r.Primary {
+				pr.Primary = 1
+			}
+		}
+		for j := range r.Attrs {
+			pr.Attrs = append(pr.Attrs, attr(&r.Attrs[j]))
+		}
+		pl.Refs = append(pl.Refs, pr)
+	}
+	return pl
+}
+
+func sourceOf(s model.Source) source {
+	return source{File: s.File, Line: s.Line, Field: s.Field, Name: s.Name}
+}
+
+// planLines streams the plan at path (package lineage's format), calling
+// fn with every change set in file order and its line number; pl is valid
+// until fn returns. When tee is not nil it receives every byte read.
+func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var in io.Reader = f
+	if tee != nil {
+		in = io.TeeReader(f, tee)
+	}
+	r := planfmt.NewReader(in)
+	r.File = path
+	var ops []opRef
+	for {
+		l, err := r.Next()
+		if err == io.EOF {
+			if tee != nil {
+				_, err = io.Copy(io.Discard, in) // the hash covers the whole file
+				return err
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ops = ops[:0]
+		for _, o := range l.Operations {
+			ops = append(ops, opRef{Bulk: o.Bulk, Index: o.Index, Phase: o.Phase, Method: o.Method, Path: o.Path})
+		}
+		if err := fn(planLineOf(l.ChangeSet, ops), l.N); err != nil {
+			return err
+		}
+	}
+}
