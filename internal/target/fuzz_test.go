@@ -22,8 +22,11 @@ type fuzzAnswer struct {
 	retryAfter string
 }
 
-// fuzzAccess is the access token the fuzz server issues: a secret too.
-var fuzzAccess = jwt(map[string]any{"concur.company": testCompany, "jti": "fuzz-access-7f3a9c"})
+// tokenMarker marks the tokens the fuzz servers issue (secrets too).
+const tokenMarker = "SeCrEt"
+
+// fuzzAccess is the access token FuzzUPSAnswers's server issues.
+var fuzzAccess = jwt(map[string]any{"concur.company": testCompany, "jti": "fuzz-access-7f3a9c"}) + tokenMarker
 
 // FuzzUPSAnswers runs the UPS client against a server that answers the
 // token endpoint properly and every other call (Bulk send, provision
@@ -189,9 +192,10 @@ func validHeader(v string) bool {
 // answering the fuzzed status (200–599) and body, and an API that accepts
 // every Bulk request. Prepare and Send must end without panic; a failure
 // must be a *Error of a known Kind; and no error or log line may hold the
-// client secret, the request token, the refresh token or an access token
-// of eight characters or more the endpoint issued (answers that hold a
-// secret of the client are skipped).
+// client secret, the request token, the refresh token or a token the
+// endpoint issued (answers that hold a secret of the client are skipped).
+// An issued token is told from text that may be in an error anyway (a
+// URL, a status) by tokenMarker, which the seeded ones hold.
 func FuzzTokenAnswers(f *testing.F) {
 	var answer atomic.Pointer[fuzzAnswer]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -211,8 +215,9 @@ func FuzzTokenAnswers(f *testing.F) {
 		status int
 		body   string
 	}{
-		{200, `{"access_token":"` + fuzzAccess + `","refresh_token":"refresh-token-two","expires_in":"3600","geolocation":"http://127.0.0.1:1"}`},
+		{200, `{"access_token":"` + fuzzAccess + `","refresh_token":"refresh-token-two-` + tokenMarker + `","expires_in":"3600","geolocation":"http://127.0.0.1:1"}`},
 		{200, `{"access_token":"abc","expires_in":3600}`},
+		{200, `{"access_token":"at-` + tokenMarker + `","refresh_token":"rt-` + tokenMarker + `","expires_in":"10"}`},
 		{200, `{"access_token":"` + fuzzAccess + `","expires_in":"1","geolocation":"ftp://x"}`},
 		{200, `{"token_type":"Bearer"}`}, {200, `not json`},
 		{400, `{"error":"invalid_grant","error_description":"bad token","code":"108"}`},
@@ -234,7 +239,7 @@ func FuzzTokenAnswers(f *testing.F) {
 		}
 		_ = json.Unmarshal(body, &issued)
 		for _, s := range []string{issued.Access, issued.Refresh} {
-			if len(s) >= 8 {
+			if strings.Contains(s, tokenMarker) {
 				secrets = append(secrets, s)
 			}
 		}
