@@ -11,14 +11,14 @@ import (
 )
 
 // FuzzParseAttrPath parses arbitrary SCIM attribute paths (parseAttrPath,
-// parseSegments, parseFilter) in the schemas of the mapping tables. It
-// must not panic and must give the same answer twice. A path that parses
-// has non-blank segment names without '.' or '['; it parses to the same
-// segments from its canonical form (canonicalPath: filters re-encoded, one
-// space around eq and and) whenever its filter keys hold no quote, bracket
-// or backslash, and from its PATCH form (patchPath). A path naming a
-// multi-valued attribute's members gives remove paths (removePath) that
-// parse back to a filter selecting that very member.
+// parseSegments, and parseFilter on its own) in the schemas of the mapping
+// tables. It must not panic and must give the same answer twice. A path
+// that parses has non-blank segment names without '.' or '['; it parses
+// to the same segments from its canonical form (canonicalPath: filters
+// re-encoded, one space around eq and and) whenever its filter keys hold
+// no quote, bracket or backslash, and from its PATCH form (patchPath). A
+// path naming a multi-valued attribute's members gives remove paths
+// (removePath) that parse back to a filter selecting that very member.
 func FuzzParseAttrPath(f *testing.F) {
 	paths := []string{
 		"name.givenName", `emails[type eq "work"].value`, `customData[id eq "custom2"].value`,
@@ -36,6 +36,7 @@ func FuzzParseAttrPath(f *testing.F) {
 	}
 	f.Add(model.SchemaRole, "roles", `EXP "admin"\`)
 	f.Fuzz(func(t *testing.T, schema, path, member string) {
+		checkFilter(t, path)
 		ap := parseAttrPath(schema, path)
 		if again := parseAttrPath(schema, path); !sameParse(ap, again) {
 			t.Fatalf("two parses of %q differ", path)
@@ -110,6 +111,33 @@ func FuzzParseAttrPath(f *testing.F) {
 			t.Fatalf("remove path %q of member %q of %q parses to %+v", *rp, member, path, rap.segs)
 		}
 	})
+}
+
+// checkFilter parses f as a filter on its own (parseFilter): a filter
+// that parses with plain keys parses the same from its canonical form.
+func checkFilter(t *testing.T, f string) {
+	t.Helper()
+	conds, err := parseFilter(f)
+	if err != nil {
+		if conds != nil {
+			t.Fatalf("filter %q: conditions and an error", f)
+		}
+		return
+	}
+	if len(conds) == 0 {
+		t.Fatalf("filter %q parses to nothing", f)
+	}
+	for _, c := range conds {
+		if !plainName(strings.Join(c.key, ".")) {
+			return
+		}
+	}
+	canon := canonicalPath([]segment{{name: "x", filter: conds}})
+	canon = canon[2 : len(canon)-1] // x[…]
+	again, err := parseFilter(canon)
+	if err != nil || !reflect.DeepEqual(again, conds) {
+		t.Fatalf("canonical form %q of filter %q parses to %+v (%v), want %+v", canon, f, again, err, conds)
+	}
 }
 
 // plainName reports whether a name can stand as a filter key (no space,
