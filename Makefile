@@ -69,6 +69,39 @@ soak: build
 		SOAK_SEED=$$s $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 10m -v ./internal/e2e/ || exit 1; \
 	done
 
+# Run every fuzz target of the repository (every func FuzzX(f *testing.F)
+# of a _test.go file, found afresh each run) for FUZZTIME each, one at a
+# time; stop at the first failure and say where its crasher was written
+# (testdata/fuzz/FuzzX/ of its package: commit it as a regression seed).
+# `make fuzz FUZZTIME=2m` fuzzes longer. `go test ./...` runs every
+# target's seed corpus.
+FUZZTIME ?= 15s
+
+fuzz:
+	@start=$$(date +%s); \
+	targets=$$(grep -rE --include='*_test.go' --exclude-dir=testdata --exclude-dir=.git -o \
+		'^func Fuzz[A-Za-z0-9_]*\(([A-Za-z_][A-Za-z0-9_]* )?\*testing\.F\)' . \
+		| sed -E 's|^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*$$|\1 \2|' | sort -u); \
+	if [ -z "$$targets" ]; then echo "make fuzz: no fuzz target found"; exit 1; fi; \
+	n=$$(echo "$$targets" | wc -l); log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	echo "make fuzz: $$n targets, $(FUZZTIME) each"; \
+	echo "$$targets" | { i=0; while read -r pkg name; do \
+		i=$$((i+1)); echo "=== [$$i/$$n] $$name $$pkg"; \
+		if ! $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" </dev/null >"$$log" 2>&1; then \
+			cat "$$log"; \
+			crasher=$$(sed -n 's/.*Failing input written to \(testdata\/fuzz\/[^ ]*\).*/\1/p' "$$log" | head -1); \
+			if [ -n "$$crasher" ]; then \
+				echo "make fuzz: $$name failed; crasher written to $$pkg/$$crasher"; \
+				echo "  re-run: $(GO) test -run '^$$name/'$$(basename $$crasher)'$$' $$pkg"; \
+			else \
+				echo "make fuzz: $$name in $$pkg failed (no crasher written: see above)"; \
+			fi; \
+			exit 1; \
+		fi; \
+		tail -n 1 "$$log"; \
+	done; } || exit 1; \
+	echo "make fuzz: $$n targets passed in $$(( $$(date +%s) - start ))s"
+
 demo: build
 	./scripts/demo.sh $(BIN) $(DEMO)
 

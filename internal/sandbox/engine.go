@@ -292,6 +292,9 @@ func pathString(p *patchPath) string {
 	return s
 }
 
+// filterQuoter escapes a string value of a printed filter.
+var filterQuoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 func filterString(f filterNode) string {
 	switch n := f.(type) {
 	case logicNode:
@@ -307,6 +310,10 @@ func filterString(f filterNode) string {
 	case compareNode:
 		if n.op == "pr" {
 			return n.path + " pr"
+		}
+		if s, ok := n.value.(string); ok {
+			// Quoted as tokenize reads it back: only " and \ escaped.
+			return n.path + " " + n.op + " \"" + filterQuoter.Replace(s) + "\""
 		}
 		v, _ := json.Marshal(n.value)
 		return n.path + " " + n.op + " " + string(v)

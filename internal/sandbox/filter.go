@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -232,8 +233,11 @@ func literal(s string) any {
 	case "null":
 		return nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return f
+	// JSON numbers only: ParseFloat also reads NaN, Inf and hex floats.
+	if json.Valid([]byte(s)) {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
 	}
 	return s
 }
