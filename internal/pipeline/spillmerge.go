@@ -369,6 +369,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, warnings
 		return err
 	}
 	lw := lineage.NewWriter(bw)
+	csd := newCSDecoder()
 	var refs []OpRef
 	err = m.each(func(st *stream) error {
 		d := &st.d
@@ -386,7 +387,9 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, warnings
 				Method: method, Path: opPath, BulkID: bulkID})
 		}
 		var set model.ChangeSet
-		if err := json.Unmarshal(cs, &set); err != nil {
+		cd := dec[[]byte]{s: cs}
+		csd.read(&cd, &set)
+		if err := cd.done(); err != nil {
 			return st.r.fail(err)
 		}
 		if err := lw.Write(&set, refs); err != nil {

@@ -371,7 +371,7 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 	start := s.out.off
 	for k, cs := range sets {
 		buf = binary.AppendUvarint(buf[:0], keys[k])
-		js = cs.AppendJSON(js[:0])
+		js = appendChangeSet(js[:0], cs)
 		buf = appendBytes(buf, js)
 		buf = binary.AppendUvarint(buf, uint64(len(opsOf[k])))
 		for _, o := range opsOf[k] {
