@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upsmigrate/upsmigrate/internal/private"
 )
 
 // The HTML report: a summary page (audit header, counts, what the customer
@@ -162,22 +164,18 @@ func WriteHTMLFile(path string, d *Data) error {
 	}
 	fw.Flush()
 
-	f, err := create(path)
-	if err != nil {
-		return err
-	}
-	bw := hw{bufio.NewWriterSize(f, 256<<10)}
-	err = hr.summary(bw, func(w hw) error {
-		_, err := w.Write(first.Bytes())
-		return err
+	// The summary is written last, whole or not at all: an interrupted
+	// report leaves the one before it (or none), never half a file.
+	return private.WriteFile(path, func(w io.Writer) error {
+		bw := hw{bufio.NewWriterSize(w, 256<<10)}
+		if err := hr.summary(bw, func(w hw) error {
+			_, err := w.Write(first.Bytes())
+			return err
+		}); err != nil {
+			return err
+		}
+		return bw.Flush()
 	})
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // create makes a report file, private: it holds personal data.
