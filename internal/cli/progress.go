@@ -128,6 +128,7 @@ type taskBar struct {
 	bytes     bool
 	every     time.Duration
 	poll      func() (done, total int64)
+	onFinish  func() // releases what poll holds
 	mu        sync.Mutex
 	bar       *progressbar.ProgressBar
 	total     int64
@@ -243,6 +244,9 @@ func (b *taskBar) finish() {
 	<-b.stopped
 	b.stop = nil
 	b.render() // the last state, whatever the ticks missed
+	if b.onFinish != nil {
+		b.onFinish()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.bar != nil {
