@@ -58,9 +58,7 @@ func TestProgress(t *testing.T) {
 			}
 			left, _ := os.ReadDir(dir)
 			for _, e := range left {
-				if !e.IsDir() { // an HTML report's pages folder may stay
-					t.Errorf("a stopped report left %s", e.Name())
-				}
+				t.Errorf("a stopped report left %s", e.Name())
 			}
 		})
 	}
@@ -87,5 +85,73 @@ func TestWriteFilePrivate(t *testing.T) {
 		if fi.Mode().Perm() != 0o600 || fi.Size() <= 3 {
 			t.Errorf("%s: mode %v, %d bytes: want 0600 and the report", format, fi.Mode().Perm(), fi.Size())
 		}
+	}
+}
+
+// TestHTMLFilePagesReplaced: a paged HTML report replaces the pages of an
+// earlier one only when it is complete: one that fails leaves the earlier
+// summary and pages as they were; none leaves a hidden folder behind.
+func TestHTMLFilePagesReplaced(t *testing.T) {
+	d := load(t)
+	defer d.Close()
+	d.Limits.HTMLPage = 1
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.html")
+	pages := filepath.Join(dir, "report_files")
+	if err := WriteHTMLFile(path, d); err != nil {
+		t.Fatal(err)
+	}
+	// A stale page of a report before it: removed by the next report.
+	stale := filepath.Join(pages, "employees-9999.html")
+	if err := os.WriteFile(stale, []byte("stale"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() map[string]string {
+		m := map[string]string{}
+		for _, p := range []string{path, pages} {
+			filepath.WalkDir(p, func(p string, e os.DirEntry, err error) error {
+				if err == nil && !e.IsDir() {
+					b, _ := os.ReadFile(p)
+					m[p] = string(b)
+				}
+				return nil
+			})
+		}
+		return m
+	}
+	before := snapshot()
+	if len(before) < 3 {
+		t.Fatalf("the fixture makes no paged report: %d files", len(before))
+	}
+	stop := errors.New("interrupted")
+	d.Progress = func(done, total int64) error { return stop }
+	if err := WriteHTMLFile(path, d); !errors.Is(err, stop) {
+		t.Fatalf("WriteHTMLFile: %v, want the error of Progress", err)
+	}
+	after := snapshot()
+	if len(after) != len(before) {
+		t.Errorf("a failed report changed the files: %d before, %d after", len(before), len(after))
+	}
+	for p, b := range before {
+		if after[p] != b {
+			t.Errorf("a failed report changed %s", p)
+		}
+	}
+	d.Progress = nil
+	if err := WriteHTMLFile(path, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a stale page of an earlier report stayed")
+	}
+	if _, err := os.Stat(filepath.Join(pages, "employees-0001.html")); err != nil {
+		t.Errorf("no first page: %v", err)
+	}
+	if fi, err := os.Stat(pages); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("pages folder: %v", err)
+	}
+	hidden, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(hidden) > 0 {
+		t.Errorf("left behind: %v", hidden)
 	}
 }
