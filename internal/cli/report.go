@@ -65,6 +65,9 @@ func (c *CLI) runReport(o ReportOptions) error {
 	case o.Out == "-" && (o.Format == "html" || o.Format == "xlsx") && c.terminal(c.Stdout):
 		return usageErrorf("report: --out - writes the %s report to standard output, which is a terminal: leave --out out to write %s, give --out FILE, or redirect it (> report.%s)",
 			o.Format, filepath.Join(o.Dir, defaultReportName(o.Format)), o.Format)
+	case o.Out != "-" && isFolder(o.Out):
+		return usageErrorf("report: --out %s is a folder: give a file name (%s), or leave --out out to write %s",
+			o.Out, filepath.Join(o.Out, defaultReportName(o.Format)), filepath.Join(o.Dir, defaultReportName(o.Format)))
 	case o.Out != "-" && runFile(o.Dir, o.Out):
 		return usageErrorf("report: --out %s would overwrite a file of the run in %s: name another file (default %s)",
 			o.Out, o.Dir, defaultReportName(o.Format))
@@ -100,6 +103,16 @@ func (c *CLI) runReport(o ReportOptions) error {
 		fmt.Fprintf(c.Stderr, "wrote the %s report of %s to %s\n", o.Format, o.Dir, o.Out)
 	}
 	return nil
+}
+
+// isFolder reports whether path names a folder: one that exists, or any
+// path ending in a separator.
+func isFolder(path string) bool {
+	if strings.HasSuffix(path, string(filepath.Separator)) {
+		return true
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // reportProgress is a report's Data.Progress: it shows the walk on bar

@@ -66,6 +66,12 @@ func TestReportCommand(t *testing.T) {
 			t.Errorf("--out %s: exit %d %s", name, code, stderr)
 		}
 	}
+	for _, folder := range []string{dir, filepath.Join(dir, "new") + "/"} {
+		code, _, stderr := run(t, "", "report", "--out", folder, out)
+		if code != ExitUsage || !strings.Contains(stderr, "is a folder: give a file name ("+filepath.Join(folder, "report.html")+")") {
+			t.Errorf("--out %s: exit %d %s", folder, code, stderr)
+		}
+	}
 	if after, _ := os.ReadFile(filepath.Join(out, "report.json")); string(after) != string(before) {
 		t.Error("report.json was overwritten")
 	}
