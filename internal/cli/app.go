@@ -22,6 +22,10 @@ type CLI struct {
 	// Context, when set, bounds long-running commands (sandbox); nil means
 	// context.Background(). The sandbox also stops on SIGINT/SIGTERM.
 	Context context.Context
+
+	// isTerminal, when set, replaces the check whether standard output
+	// or error is a terminal (tests).
+	isTerminal func(w any) bool
 }
 
 // New returns a CLI on the given streams reading the process environment.

@@ -247,8 +247,8 @@ func printWarningKinds(w io.Writer, kinds []pipeline.WarningKind, out string) {
 	for _, k := range kinds {
 		total += k.Count
 	}
-	fmt.Fprintf(w, "warnings on records: %d, by kind (each with its file:line:field in 'upsmigrate report --out %s %s'):\n",
-		total, filepath.Join(out, "report.html"), out)
+	fmt.Fprintf(w, "warnings on records: %d, by kind (each with its file:line:field in the report: 'upsmigrate report %s' writes %s):\n",
+		total, out, filepath.Join(out, "report.html"))
 	for _, k := range kinds {
 		line := fmt.Sprintf("  %5d  %s", k.Count, k.Kind)
 		if len(k.Fields) > 0 {

@@ -10,8 +10,8 @@ const (
 	ExitOK       = 0 // everything converted, validated or served
 	ExitRejected = 1 // some records (or payloads) were rejected; the rest went on
 	ExitUsage    = 2 // usage error or unreadable input
-	// ExitInterrupted ends a convert stopped by SIGINT or SIGTERM before
-	// it wrote its outputs (128 + SIGINT, as shells do); an interrupted
+	// ExitInterrupted ends a convert or report stopped by SIGINT or
+	// SIGTERM before it wrote its outputs (128 + SIGINT, as shells do); an interrupted
 	// submit or migrate exits ExitRejected and resumes when run again.
 	ExitInterrupted = 130
 )

@@ -44,9 +44,10 @@ var examples = map[string]string{
 	"sandbox": `upsmigrate sandbox                                  # on ` + sandbox.DefaultAddr + `, secrets printed at start
    upsmigrate sandbox --db sandbox.db --users 50      # keep state across restarts, 50 existing users
    upsmigrate sandbox --fail-rate 0.1 --throttle-rate 0.1 --seed 7   # rehearse failures`,
-	"report": `upsmigrate report --out out/report.html out/
-   upsmigrate report --format xlsx --out out/report.xlsx out/
-   upsmigrate report --format md --out out/report.md out/`,
+	"report": `upsmigrate report out/                                    # writes out/report.html, the document to hand to the client
+   upsmigrate report --format xlsx out/                      # writes out/report.xlsx
+   upsmigrate report --format html --out client/report.html out/
+   upsmigrate report --format md --out - out/ | less         # to standard output (html and xlsx not on a terminal)`,
 }
 
 // Version is the version --version prints (package version).

@@ -54,7 +54,7 @@ func (c *CLI) migrateCommand() *ucli.Command {
 			co := ConvertOptions{Context: ctx.Context, Files: files, Out: out, Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: o.Directory,
 				CompanyID: o.CompanyID, CompanyLater: true, Format: ctx.String("format"), Encoding: ctx.String("encoding"),
 				DateOrder: ctx.String("date-order"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"),
-				FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout, Progress: c.progressWriter(ctx)}
+				FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout, Progress: o.Progress}
 			if _, err := dateOrderFlag(co.DateOrder); err != nil {
 				return err
 			}

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,14 +13,18 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/upsmigrate/upsmigrate/internal/private"
 	"github.com/upsmigrate/upsmigrate/internal/report"
 )
 
 // ReportOptions are the inputs of `upsmigrate report`.
 type ReportOptions struct {
-	Dir    string // a convert output directory
-	Format string
-	Out    string // "-" writes to stdout; "" writes DIR/report.FORMAT on a terminal, else to stdout
+	Context context.Context // nil: never interrupted
+	Dir     string          // a convert output directory
+	Format  string
+	Out     string // "" writes DIR/report.FORMAT (defaultReportName); "-" writes to standard output
+	// Progress, when set, shows the report being written on this writer.
+	Progress io.Writer
 }
 
 func (c *CLI) reportCommand() *ucli.Command {
@@ -27,13 +35,15 @@ func (c *CLI) reportCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "format", Value: "html", Usage: "report format: " + strings.Join(report.Formats(), ", ")},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report `FILE`, - for standard output (default: DIR/report.html, .xlsx, .md or report-full.json when standard output is a terminal, else standard output); a large HTML report puts its employee pages in the folder FILE_files beside it"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report `FILE`, - for standard output (html and xlsx only when it is not a terminal) (default: DIR/report.html, .xlsx, .md or report-full.json); a large HTML report puts its employee pages in the folder FILE_files beside it"},
+			progressFlag,
 		},
 		Action: func(ctx *ucli.Context) error {
 			if ctx.NArg() != 1 {
 				return usageErrorf("report: expected one convert output directory (DIR), got %d arguments", ctx.NArg())
 			}
-			return c.runReport(ReportOptions{Dir: ctx.Args().First(), Format: ctx.String("format"), Out: ctx.String("out")})
+			return c.runReport(ReportOptions{Context: ctx.Context, Dir: ctx.Args().First(), Format: ctx.String("format"),
+				Out: ctx.String("out"), Progress: c.progressWriter(ctx)})
 		},
 	}
 }
@@ -46,26 +56,126 @@ func (c *CLI) runReport(o ReportOptions) error {
 	if !known {
 		return usageErrorf("report: unknown format %q: expected one of %s", o.Format, strings.Join(report.Formats(), ", "))
 	}
+	if err := checkRunDir(o.Dir); err != nil {
+		return err
+	}
+	switch {
+	case o.Out == "":
+		o.Out = filepath.Join(o.Dir, defaultReportName(o.Format))
+	case o.Out == "-" && (o.Format == "html" || o.Format == "xlsx") && c.terminal(c.Stdout):
+		return usageErrorf("report: --out - writes the %s report to standard output, which is a terminal: leave --out out to write %s, give --out FILE, or redirect it (> report.%s)",
+			o.Format, filepath.Join(o.Dir, defaultReportName(o.Format)), o.Format)
+	case o.Out != "-" && isFolder(o.Out):
+		return usageErrorf("report: --out %s is a folder: give a file name (%s), or leave --out out to write %s",
+			o.Out, filepath.Join(o.Out, defaultReportName(o.Format)), filepath.Join(o.Dir, defaultReportName(o.Format)))
+	case o.Out != "-" && runFile(o.Dir, o.Out):
+		return usageErrorf("report: --out %s would overwrite a file of the run in %s: name another file (default %s)",
+			o.Out, o.Dir, defaultReportName(o.Format))
+	}
+	bar := newTaskBar(o.Progress, "reading "+o.Dir)
+	bar.start()
 	data, err := loadReport(o.Dir)
+	bar.finish()
 	if err != nil {
 		return &Error{Code: ExitUsage, Err: err}
 	}
 	defer data.Close()
-	if o.Out == "" && isTerminalWriter(c.Stdout) {
-		o.Out = filepath.Join(o.Dir, defaultReportName(o.Format))
+	bar = newTaskBar(o.Progress, "writing the "+o.Format+" report")
+	if bar != nil {
+		bar.bytes = true
+		bar.start()
+		defer bar.finish()
 	}
-	if o.Out == "" || o.Out == "-" {
-		return report.Write(o.Format, c.Stdout, data)
+	data.Progress = reportProgress(o.Context, bar)
+	if o.Out == "-" {
+		err = report.Write(o.Format, c.Stdout, data)
+	} else {
+		err = writeReportFile(o.Out, o.Format, data)
 	}
-	if runFile(o.Dir, o.Out) {
-		return usageErrorf("report: --out %s would overwrite a file of the run in %s: name another file (default %s)",
-			o.Out, o.Dir, defaultReportName(o.Format))
-	}
-	if err := writeReportFile(o.Out, o.Format, data); err != nil {
+	bar.finish()
+	if err != nil {
+		if o.Context != nil && o.Context.Err() != nil {
+			return &Error{Code: ExitInterrupted, Err: errors.New("report: interrupted: the report was not written (an earlier one is left as it was)")}
+		}
 		return err
 	}
-	fmt.Fprintf(c.Stderr, "wrote %s report of %s to %s\n", o.Format, o.Dir, o.Out)
+	if o.Out != "-" {
+		fmt.Fprintf(c.Stderr, "wrote the %s report of %s to %s\n", o.Format, o.Dir, o.Out)
+	}
 	return nil
+}
+
+// isFolder reports whether path names a folder: one that exists, or any
+// path ending in a separator.
+func isFolder(path string) bool {
+	if strings.HasSuffix(path, string(filepath.Separator)) {
+		return true
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// reportProgress is a report's Data.Progress: it shows the walk on bar
+// (nil: none) and stops it when ctx ends.
+func reportProgress(ctx context.Context, bar *taskBar) func(done, total int64) error {
+	if ctx == nil && bar == nil {
+		return nil
+	}
+	return func(done, total int64) error {
+		bar.set(done, total)
+		if ctx != nil {
+			return ctx.Err()
+		}
+		return nil
+	}
+}
+
+// checkRunDir tells a directory report can read (what convert wrote) from
+// anything else, saying what to give instead.
+func checkRunDir(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return usageErrorf("report: %s does not exist: give the directory convert or migrate wrote (their --out DIR)", dir)
+	case err != nil:
+		return &Error{Code: ExitUsage, Err: fmt.Errorf("report: %w", err)}
+	case !st.IsDir():
+		return usageErrorf("report: %s is a file, not a run directory: report reads the directory convert or migrate wrote (--out DIR); to convert this file, run 'upsmigrate convert --out DIR %s' first", dir, dir)
+	}
+	var missing []string
+	for _, name := range []string{"report.json", "plan.jsonl"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	hint := "run 'upsmigrate convert --out DIR FILE...' first and give report that DIR, or give the folder an earlier convert wrote"
+	if inside := runDirsIn(dir); len(inside) > 0 {
+		hint = "did you mean " + strings.Join(inside, " or ") + "?"
+	}
+	return usageErrorf("report: %s is not a convert output (no %s): %s", dir, strings.Join(missing, ", no "), hint)
+}
+
+// runDirsIn lists the folders just below dir that hold a convert output
+// (at most three).
+func runDirsIn(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if _, err := os.Stat(filepath.Join(p, "report.json")); err == nil {
+			out = append(out, p)
+			if len(out) == 3 {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // defaultReportName is the file a report goes to in the run directory:
@@ -107,18 +217,36 @@ func loadReport(dir string) (*report.Data, error) {
 	return data, nil
 }
 
-// isTerminalWriter reports whether w is an interactive terminal.
-func isTerminalWriter(w any) bool {
-	f, ok := w.(*os.File)
-	return ok && isTerminal(f)
+// writeReportFile writes one report to path, private (0600) and whole or
+// not at all (a temporary file beside it is renamed over it when
+// complete): it holds personal data. Missing folders of path are created
+// 0700.
+func writeReportFile(path, format string, data *report.Data) error {
+	if err := makeParents(filepath.Dir(path)); err != nil {
+		return err
+	}
+	return report.WriteFile(format, path, data)
 }
 
-// writeReportFile writes one report to path, private (0600): it holds
-// personal data. A report that fails leaves no partial file.
-func writeReportFile(path, format string, data *report.Data) error {
-	if err := report.WriteFile(format, path, data); err != nil {
-		os.Remove(path)
-		return err
+// makeParents creates dir and its missing parents, each private (0700);
+// folders that exist are left as they are.
+func makeParents(dir string) error {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := private.Dir(missing[i]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

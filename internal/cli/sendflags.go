@@ -43,6 +43,9 @@ type SendOptions struct {
 	MaxDeactivations int
 	Verbose, Quiet   bool
 	Attempts         int
+	// Progress, when set, shows the operations sent and the reports
+	// written on this writer (standard error on a terminal).
+	Progress io.Writer
 }
 
 // sendFlags are the flags of SendOptions.
@@ -101,6 +104,9 @@ func (c *CLI) sendOptions(ctx *ucli.Context) (SendOptions, error) {
 		return o, usageErrorf("--verbose and --quiet both given: choose one")
 	case o.CompanyID != "" && !uuidRE.MatchString(o.CompanyID):
 		return o, usageErrorf("--company-id %q: expected the company's UUID (8-4-4-4-12 hexadecimal digits)", o.CompanyID)
+	}
+	if !o.Quiet || ctx.IsSet(progressFlag.Name) {
+		o.Progress = c.progressWriter(ctx)
 	}
 	if o.Canary == 0 {
 		o.Canary = -1

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -34,7 +35,7 @@ func (c *CLI) submitCommand() *ucli.Command {
    Re-running the same command resumes: finished work is not sent again, provisions in
    flight are polled, requests whose answer was lost are settled by looking their users up.`,
 		OnUsageError: usageOnError,
-		Flags:        sendFlags(),
+		Flags:        append(sendFlags(), progressFlag),
 		Action: func(ctx *ucli.Context) error {
 			if ctx.NArg() != 1 {
 				return usageErrorf("submit: expected one convert output directory (DIR), got %d arguments", ctx.NArg())
@@ -74,7 +75,12 @@ func openJournal(dir string) (*journal.Journal, error) {
 // runSubmit sends DIR (already converted) and reports the outcome.
 func (c *CLI) runSubmit(ctx context.Context, dir string, o SendOptions, j *journal.Journal, inputHash string) error {
 	out := c.Stdout
-	log := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	var bar *taskBar
+	if !o.DryRun {
+		bar = submitBar(o.Progress, dir)
+		defer bar.finish()
+	}
+	log := func(format string, args ...any) { bar.println(out, fmt.Sprintf(format, args...)) }
 	if o.Quiet {
 		log = func(string, ...any) {}
 	}
@@ -98,12 +104,34 @@ func (c *CLI) runSubmit(ctx context.Context, dir string, o SendOptions, j *journ
 			j = ro
 		}
 	}
+	if bar != nil {
+		// The bar starts once the run sends: after the preview, and after
+		// the answer when the run asks before sending.
+		if confirm := so.Confirm; confirm != nil {
+			so.Confirm = func(p submit.Preview) (bool, error) {
+				ok, err := confirm(p)
+				if ok && err == nil {
+					bar.start()
+				}
+				return ok, err
+			}
+		} else {
+			preview := so.OnPreview
+			so.OnPreview = func(p submit.Preview) {
+				if preview != nil {
+					preview(p)
+				}
+				bar.start()
+			}
+		}
+	}
 	so.Journal = j
 	so.Meta = journal.Meta{ToolVersion: Version(), InputHash: inputHash, Target: name, Flavor: o.Flavor}
 	res, err := submit.Submit(ctx, run, so)
+	bar.finish()
 	if res != nil && !o.DryRun {
 		c.printOutcome(out, res, o.Quiet)
-		c.writeReports(dir, o.Quiet)
+		c.writeReports(dir, o.Quiet, o.Progress)
 	}
 	if err != nil {
 		return submitError(err)
@@ -194,17 +222,29 @@ func (c *CLI) printOutcome(w io.Writer, res *submit.Result, quiet bool) {
 }
 
 // writeReports writes DIR/report.html and DIR/report.md from the run and
-// its journal.
-func (c *CLI) writeReports(dir string, quiet bool) {
+// its journal, showing each on progress (when not nil).
+func (c *CLI) writeReports(dir string, quiet bool, progress io.Writer) {
+	bar := newTaskBar(progress, "reading "+dir)
+	bar.start()
 	data, err := report.Load(dir)
+	bar.finish()
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "upsmigrate: reports not written: %v\n", err)
 		return
 	}
+	defer data.Close()
 	var wrote []string
 	for _, f := range []struct{ format, name string }{{"html", "report.html"}, {"md", "report.md"}} {
 		path := filepath.Join(dir, f.name)
-		if err := writeReportFile(path, f.format, data); err != nil {
+		bar := newTaskBar(progress, "writing "+f.name)
+		if bar != nil {
+			bar.bytes = true
+			bar.start()
+		}
+		data.Progress = reportProgress(nil, bar)
+		err := writeReportFile(path, f.format, data)
+		bar.finish()
+		if err != nil {
 			fmt.Fprintf(c.Stderr, "upsmigrate: %s not written: %v\n", path, err)
 			continue
 		}
@@ -229,4 +269,49 @@ func notifyContext(parent context.Context) (context.Context, context.CancelFunc)
 		stop()
 	}()
 	return ctx, stop
+}
+
+// submitBar shows how many of the run's operations have their final
+// state, read from DIR's journal through a read-only connection of its
+// own (as `status` reads it while a run goes on); nil when progress is.
+func submitBar(progress io.Writer, dir string) *taskBar {
+	b := newTaskBar(progress, "submitting: operations final")
+	if b == nil {
+		return nil
+	}
+	b.every = 500 * time.Millisecond
+	var ro *journal.Journal
+	var done, total int64
+	b.poll = func() (int64, int64) {
+		if ro == nil {
+			r, err := journal.OpenReadOnly(dir)
+			if err != nil {
+				return done, total // not written yet: a spinner
+			}
+			ro = r
+		}
+		if counts, err := ro.OpCounts(-1); err == nil {
+			done, total = finalOps(counts)
+		}
+		return done, total
+	}
+	b.onFinish = func() {
+		if ro != nil {
+			ro.Close()
+			ro = nil
+		}
+	}
+	return b
+}
+
+// finalOps counts the operations in a final state (done) of all (total).
+func finalOps(counts map[string]int) (done, total int64) {
+	for state, n := range counts {
+		total += int64(n)
+		switch state {
+		case journal.OpSuccess, journal.OpPartial, journal.OpFailed, journal.OpSkipped:
+			done += int64(n)
+		}
+	}
+	return done, total
 }

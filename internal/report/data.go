@@ -51,6 +51,11 @@ type Data struct {
 	Requests []Request `json:"requests,omitempty"`
 	// Limits caps what each format shows; the zero value means DefaultLimits.
 	Limits Limits `json:"-"`
+	// Progress, when set, is told as a walk of the plan (every writer
+	// makes one or more) reads plan.jsonl: done bytes of total, from 0
+	// again at each walk. An error it returns stops the walk, and the
+	// writer fails with it (a command interrupted, say).
+	Progress func(done, total int64) error `json:"-"`
 
 	planPath string
 	kinds    []recKind         // distinct (format, type, status) of the records

@@ -3,6 +3,8 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -162,7 +164,11 @@ func (d *Data) walk(fn func(*Employee) error) error {
 	var e Employee
 	atSubmit := d.atSubmitByReferrer()
 	nops := 0
-	err := planLines(d.planPath, d.planTee(first), func(pl *planLine, _ int) error {
+	tee, err := d.progressTee(d.planTee(first))
+	if err != nil {
+		return err
+	}
+	err = planLines(d.planPath, tee, func(pl *planLine, _ int) error {
 		if first {
 			d.countLine(pl, atSubmit, &nops)
 		}
@@ -571,4 +577,38 @@ func (d *Data) TraceEmployee(id string, fn func(*TraceRow) error) error {
 		}
 		return fn(r)
 	})
+}
+
+// progressTee adds Data.Progress, when set, to the writer a walk tees the
+// plan's bytes into (tee, nil when none).
+func (d *Data) progressTee(tee io.Writer) (io.Writer, error) {
+	if d.Progress == nil {
+		return tee, nil
+	}
+	st, err := os.Stat(d.planPath)
+	if err != nil {
+		return nil, err
+	}
+	pw := &progressWriter{total: st.Size(), fn: d.Progress}
+	if err := pw.fn(0, pw.total); err != nil {
+		return nil, err
+	}
+	if tee == nil {
+		return pw, nil
+	}
+	return io.MultiWriter(tee, pw), nil
+}
+
+// progressWriter counts the bytes a walk reads for Data.Progress.
+type progressWriter struct {
+	done, total int64
+	fn          func(done, total int64) error
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	p.done += int64(len(b))
+	if err := p.fn(p.done, p.total); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/private"
 )
 
 // Limits shape what each format shows of a large run. A zero field takes
@@ -94,8 +96,9 @@ func Write(format string, w io.Writer, d *Data) error {
 }
 
 // WriteFile writes d to the file at path (0600: it holds personal data) in
-// the named format; HTML with WriteHTMLFile, its pages beside it when the
-// run is large.
+// the named format, whole or not at all (a temporary file beside path
+// replaces it when complete); HTML with WriteHTMLFile, its pages beside it
+// when the run is large.
 func WriteFile(format, path string, d *Data) error {
 	if format == "html" {
 		return WriteHTMLFile(path, d)
@@ -107,19 +110,13 @@ func WriteFile(format, path string, d *Data) error {
 	if !known {
 		return Write(format, io.Discard, d)
 	}
-	f, err := create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 256<<10)
-	err = Write(format, w, d)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return private.WriteFile(path, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 256<<10)
+		if err := Write(format, bw, d); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 }
 
 // WriteJSON writes d as one JSON document: the fields of Data in a fixed

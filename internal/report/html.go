@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upsmigrate/upsmigrate/internal/private"
 )
 
 // The HTML report: a summary page (audit header, counts, what the customer
@@ -74,14 +76,23 @@ func WriteHTML(w io.Writer, d *Data) error {
 // (warnings-0001.html …). Nothing is left out: every employee is on a page
 // the summary links to, every list row on the summary or a page. A run
 // that fits is one file, as WriteHTML writes it. It walks the plan once.
-func WriteHTMLFile(path string, d *Data) error {
+// The report replaces an earlier one at path whole or not at all: the
+// pages are written into a hidden folder beside it and the summary into a
+// temporary file, both put in place once complete.
+func WriteHTMLFile(path string, d *Data) (err error) {
 	hr := &htmlReport{d: d, lim: d.Limits.withDefaults()}
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	hr.folder = base + "_files"
-	hr.dir = filepath.Join(filepath.Dir(path), hr.folder)
-	if err := clearPages(hr.dir); err != nil {
-		return err
-	}
+	// The pages are written into a hidden folder beside it, and replace
+	// those of an earlier report only when the summary is complete: a
+	// report that fails or is interrupted leaves the earlier one whole.
+	final := filepath.Join(filepath.Dir(path), hr.folder)
+	hr.dir = filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.tmp-%d-%d", hr.folder, os.Getpid(), time.Now().UnixNano()))
+	defer func() {
+		if err != nil {
+			os.RemoveAll(hr.dir)
+		}
+	}()
 	hr.sum = links{pages: map[string]int32{}, base: hr.folder + "/", file: employeePage}
 	hr.pages = links{pages: hr.sum.pages, here: "../" + hr.summaryName(), file: employeePage}
 
@@ -93,7 +104,7 @@ func WriteHTMLFile(path string, d *Data) error {
 	var index *indexFile
 	var firstPage []*Employee // who is on the first page, for the index
 	inPage := 0
-	err := d.walk(func(e *Employee) error {
+	err = d.walk(func(e *Employee) error {
 		if inPage == hr.lim.HTMLPage {
 			if page == nil { // a second page: the run is paged
 				var err error
@@ -162,22 +173,49 @@ func WriteHTMLFile(path string, d *Data) error {
 	}
 	fw.Flush()
 
-	f, err := create(path)
+	// The summary is written last, whole or not at all: an interrupted
+	// report leaves the one before it (or none), never half a file.
+	return private.WriteFile(path, func(w io.Writer) error {
+		bw := hw{bufio.NewWriterSize(w, 256<<10)}
+		if err := hr.summary(bw, func(w hw) error {
+			_, err := w.Write(first.Bytes())
+			return err
+		}); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		return publishPages(hr.dir, final)
+	})
+}
+
+// publishPages replaces the pages of an earlier report in final with those
+// written into stage (which may not exist: a report of one page), and
+// removes stage.
+func publishPages(stage, final string) error {
+	if err := clearPages(final); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(stage)
+	if os.IsNotExist(err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	bw := hw{bufio.NewWriterSize(f, 256<<10)}
-	err = hr.summary(bw, func(w hw) error {
-		_, err := w.Write(first.Bytes())
+	if err := os.MkdirAll(final, 0o700); err != nil {
 		return err
-	})
-	if err == nil {
-		err = bw.Flush()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err := os.Chmod(final, 0o700); err != nil {
+		return err
 	}
-	return err
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(stage, e.Name()), filepath.Join(final, e.Name())); err != nil {
+			return err
+		}
+	}
+	return os.Remove(stage)
 }
 
 // create makes a report file, private: it holds personal data.
