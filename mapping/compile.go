@@ -193,16 +193,13 @@ func (v *validator) add(r *Row, column, format string, args ...any) {
 
 func compile(t *Table) (*compiled, error) {
 	v := &validator{file: t.File}
-	roles, err := roleCodes()
-	if err != nil {
-		return nil, err
-	}
+	roles := roleCodes()
 	c := &compiled{}
 	if len(t.rows) == 0 {
 		return nil, &TableError{File: t.File, Err: errors.New("table has no rows")}
 	}
 	// Numbered or keyed: decided by the first row, checked for all.
-	_, err = strconv.Atoi(t.rows[0].SourceField)
+	_, err := strconv.Atoi(t.rows[0].SourceField)
 	c.numbered = err == nil
 	crows := make([]crow, len(t.rows))
 	seen := map[string]*Row{}

@@ -1,38 +1,22 @@
 package mapping
 
 import (
-	"encoding/csv"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/spec"
 )
 
-// specDir is the shared spec, relative to this package; tests that need it
-// skip when it is absent.
-const specDir = "../../shared/spec"
-
+// readSpec returns the rows of the spec file rel ("records/305.csv"), read
+// through package spec.
 func readSpec(t *testing.T, rel string) []map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(specDir, rel))
-	if err != nil {
-		t.Skipf("spec not available: %v", err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	tb, err := spec.ReadTable(rel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []map[string]string
-	for _, r := range recs[1:] {
-		m := map[string]string{}
-		for i, h := range recs[0] {
-			m[h] = r[i]
-		}
-		out = append(out, m)
-	}
-	return out
+	return tb.Records()
 }
 
 // TestEveryRecordFieldCovered checks that every field position 1..N of every

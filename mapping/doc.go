@@ -106,8 +106,8 @@
 //
 // Entitlements and roles: entitlement (Y/N → member args of core
 // entitlements), role (Y/N → role code args of spend Role roles), role_code
-// (400: the value is a role code, granted; checked against the embedded
-// copy of spec/spend-role-codes.csv, tables/role-codes.csv; EXP_USER,
+// (400: the value is a role code, granted; checked against
+// spec/spend-role-codes.csv, read through package spec; EXP_USER,
 // REQ_USER and INV_PMT_USER are refused with a pointer to the entitlement
 // field, non-provisionable codes are refused too).
 //

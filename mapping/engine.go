@@ -190,7 +190,7 @@ func (a *arena[T]) take(src []T) []T {
 
 // NewEngine returns an engine mapping through the tables of set.
 func NewEngine(set *Set, opts Options) *Engine {
-	roles, _ := roleCodes() // the tables of set compiled, so the codes loaded
+	roles := roleCodes()
 	e := &Engine{set: set, opts: opts, roles: roles}
 	if opts.DateOrder == DayFirst {
 		e.cf = cfDayFirst

@@ -1,11 +1,11 @@
 package mapping
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/upsmigrate/upsmigrate/spec"
 )
 
 // roleInfo is what the engine knows about one spend role code.
@@ -14,16 +14,14 @@ type roleInfo struct {
 	reason      string // non-empty: not provisionable, with the reason
 }
 
-// roleCodes are the spend role codes of tables/role-codes.csv (a copy of
-// spec/spend-role-codes.csv), keyed by code.
-var roleCodes = sync.OnceValues(func() (map[string]roleInfo, error) {
-	data, err := tablesFS.ReadFile("tables/" + roleCodesFile)
-	if err != nil {
-		return nil, err
-	}
-	return parseRoleCodes(data)
+// roleCodes are the spend role codes of spec/spend-role-codes.csv, keyed by
+// code.
+var roleCodes = sync.OnceValue(func() map[string]roleInfo {
+	return indexRoleCodes(spec.RoleCodes())
 })
 
+// roleCodesFile is the name a mapping directory may not use: the role-code
+// list is built in (spec/spend-role-codes.csv) and cannot be overridden.
 const roleCodesFile = "role-codes.csv"
 
 // entitlementFields names where each entitlement-only role is granted, for
@@ -34,33 +32,16 @@ var entitlementFields = map[string]string{
 	"Request": "305/300 field 78 Request User",
 }
 
-func parseRoleCodes(data []byte) (map[string]roleInfo, error) {
-	r := csv.NewReader(bytes.NewReader(data))
-	recs, err := r.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("mapping/tables/%s: %w", roleCodesFile, err)
-	}
-	if len(recs) < 2 {
-		return nil, fmt.Errorf("mapping/tables/%s: no role codes", roleCodesFile)
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
-	for _, need := range []string{"role_code", "entitlement_only", "note", "description_short"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("mapping/tables/%s: missing column %q", roleCodesFile, need)
-		}
-	}
+func indexRoleCodes(rows []spec.RoleCode) map[string]roleInfo {
 	out := map[string]roleInfo{}
-	for _, rec := range recs[1:] {
-		code := rec[col["role_code"]]
+	for _, rc := range rows {
+		code := rc.Code
 		if code == "" || code == "N/A" {
 			continue
 		}
-		info := roleInfo{entitlement: rec[col["entitlement_only"]]}
-		if note := rec[col["note"]]; strings.Contains(note, "not provisionable") {
-			info.reason = rec[col["description_short"]]
+		info := roleInfo{entitlement: rc.EntitlementOnly}
+		if strings.Contains(rc.Note, "not provisionable") {
+			info.reason = rc.DescriptionShort
 		}
 		// A code listed for several products keeps the strictest entry.
 		if old, ok := out[code]; ok {
@@ -73,7 +54,7 @@ func parseRoleCodes(data []byte) (map[string]roleInfo, error) {
 		}
 		out[code] = info
 	}
-	return out, nil
+	return out
 }
 
 // checkRole returns the canonical (upper-case) role code or why it cannot be

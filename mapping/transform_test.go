@@ -200,10 +200,7 @@ func TestPhoneExt(t *testing.T) {
 }
 
 func TestRoleCodes(t *testing.T) {
-	roles, err := roleCodes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	roles := roleCodes()
 	cases := []convCase{
 		{"EXP_APPROVER", "EXP_APPROVER", ""},
 		{"exp_processor", "EXP_PROCESSOR", ""},

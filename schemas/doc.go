@@ -11,9 +11,10 @@
 // plan-line.json (one line of plan.jsonl, package lineage's format: the
 // header, a dictionary entry or an employee; validate also reads the plan
 // with lineage's reader, for what no per-line schema says: the version,
-// references to entries defined above, the operations' fields). Code lists
-// live in data/: ISO 3166-1 countries and ISO 4217 currencies (written
-// here), spend role codes, time zones and languages (copied from spec/).
+// references to entries defined above, the operations' fields). The code
+// lists (ISO 3166-1 countries, ISO 4217 currencies, spend role codes, UPS
+// time zones and languages) are read from package spec, which keeps the
+// one copy of each (spec/reference/, spec/spend-role-codes.csv).
 // Formats ("country", "locale", "role-code", "username", "date-time", …)
 // are Go checks registered under the same names with both validators.
 //

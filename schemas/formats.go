@@ -1,19 +1,13 @@
 package schemas
 
 import (
-	"bufio"
-	"embed"
-	"encoding/csv"
-	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"sync"
 	"time"
-)
 
-//go:embed data
-var dataFS embed.FS
+	"github.com/upsmigrate/upsmigrate/spec"
+)
 
 // format is a named string check used by "format" in the schema files. The
 // same checks are registered with jsonschema/v5 and used by the fast path.
@@ -24,7 +18,7 @@ type format struct {
 	what string
 }
 
-// codeLists holds the embedded code lists.
+// codeLists holds the reference lists of package spec as sets.
 type codeLists struct {
 	countries   map[string]bool
 	currencies  map[string]bool
@@ -35,105 +29,34 @@ type codeLists struct {
 	entitlement map[string]bool // role codes granted through entitlements only
 }
 
-var (
-	listsOnce sync.Once
-	lists     *codeLists
-	listsErr  error
-)
-
-func loadLists() (*codeLists, error) {
-	listsOnce.Do(func() {
-		l := &codeLists{langBases: map[string]bool{}, roles: map[string]bool{}, entitlement: map[string]bool{}}
-		if l.countries, listsErr = readWords("data/countries.txt"); listsErr != nil {
-			return
-		}
-		if l.currencies, listsErr = readWords("data/currencies.txt"); listsErr != nil {
-			return
-		}
-		var rows [][]string
-		if rows, listsErr = readCSV("data/timezones.csv", "timezone"); listsErr != nil {
-			return
-		}
-		l.timezones = column(rows, 0)
-		if rows, listsErr = readCSV("data/language-codes.csv", "code"); listsErr != nil {
-			return
-		}
-		l.languages = column(rows, 0)
-		for code := range l.languages {
-			base, _, _ := strings.Cut(code, "-")
-			l.langBases[base] = true
-		}
-		if rows, listsErr = readCSV("data/role-codes.csv", "role_code"); listsErr != nil {
-			return
-		}
-		for _, r := range rows {
-			code := r[0]
-			if code == "N/A" || code == "" || (len(r) > 7 && strings.Contains(r[7], "not provisionable")) {
-				continue
-			}
-			l.roles[code] = true
-			if len(r) > 5 && r[5] != "" {
-				l.entitlement[code] = true
-			}
-		}
-		lists = l
-	})
-	return lists, listsErr
-}
-
-func readWords(name string) (map[string]bool, error) {
-	f, err := dataFS.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("schemas: %w", err)
+// loadLists builds the code lists from package spec, once.
+var loadLists = sync.OnceValue(func() *codeLists {
+	l := &codeLists{
+		countries: setOf(spec.Countries()), currencies: setOf(spec.Currencies()),
+		timezones: setOf(spec.TimeZones()), languages: setOf(spec.LanguageCodes()),
+		langBases: map[string]bool{}, roles: map[string]bool{}, entitlement: map[string]bool{},
 	}
-	defer f.Close()
-	out := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "#") {
+	for code := range l.languages {
+		base, _, _ := strings.Cut(code, "-")
+		l.langBases[base] = true
+	}
+	for _, r := range spec.RoleCodes() {
+		if !r.Provisionable() {
 			continue
 		}
-		for _, w := range strings.Fields(line) {
-			out[w] = true
+		l.roles[r.Code] = true
+		if r.EntitlementOnly != "" {
+			l.entitlement[r.Code] = true
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("schemas: %s: %w", name, err)
-	}
-	return out, nil
-}
+	return l
+})
 
-func readCSV(name, firstHeader string) ([][]string, error) {
-	f, err := dataFS.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("schemas: %w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	head, err := r.Read()
-	if err != nil || len(head) == 0 || head[0] != firstHeader {
-		return nil, fmt.Errorf("schemas: %s: header must start with %q (%v)", name, firstHeader, err)
-	}
-	var rows [][]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("schemas: %s: %w", name, err)
-		}
-		rows = append(rows, rec)
-	}
-}
-
-func column(rows [][]string, i int) map[string]bool {
-	out := map[string]bool{}
-	for _, r := range rows {
-		if i < len(r) && r[i] != "" {
-			out[r[i]] = true
+func setOf(list []string) map[string]bool {
+	out := make(map[string]bool, len(list))
+	for _, v := range list {
+		if v != "" {
+			out[v] = true
 		}
 	}
 	return out
@@ -218,23 +141,12 @@ func buildFormats(l *codeLists) map[string]*format {
 	return out
 }
 
-var (
-	formatsOnce sync.Once
-	formatsMap  map[string]*format
-	formatsErr  error
-)
+var formatsMap = sync.OnceValue(func() map[string]*format { return buildFormats(loadLists()) })
 
-// formatTable returns the format checks, built once.
+// formatTable returns the format checks, built once. The error is always
+// nil: the lists behind them are embedded and checked by package spec.
 func formatTable() (map[string]*format, error) {
-	formatsOnce.Do(func() {
-		l, err := loadLists()
-		if err != nil {
-			formatsErr = err
-			return
-		}
-		formatsMap = buildFormats(l)
-	})
-	return formatsMap, formatsErr
+	return formatsMap(), nil
 }
 
 // FormatNames lists the formats the schema files may use.

@@ -3,15 +3,15 @@ package schemas
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/spec"
 )
 
-// postmanPath is Concur's UPS v4 Postman collection, next to the repository.
-var postmanPath = filepath.Join("..", "..", "shared", "spec", "ups-v4", "postman-collection.json")
+// postmanFile is Concur's UPS v4 Postman collection, a file of package spec.
+const postmanFile = "ups-v4/postman-collection.json"
 
 // knownBroken lists the request bodies of Concur's collection that are not
 // usable as they stand, with the reason; they are checked to stay broken in
@@ -46,10 +46,7 @@ type postmanBody struct {
 }
 
 func postmanBodies(t *testing.T) []postmanBody {
-	data, err := os.ReadFile(postmanPath)
-	if os.IsNotExist(err) {
-		t.Skipf("Concur's Postman collection is not at %s (it comes with the spec next to the repository)", postmanPath)
-	}
+	data, err := spec.ReadFile(postmanFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,14 +31,15 @@
 // extensions written. Operation ids in the detailed status are 1-based
 // positions in the request.
 //
-// Validation follows spec/ups-v4/attributes.csv (embedded under data/):
-// types, required attributes, canonical values and lengths, formats (ISO
-// 4217 currencies, ISO 3166-1 countries, language-REGION locales, UPS
-// language codes and time zones, dates and their 1900–2079 range, UUIDs),
-// spend role codes and their exclusions (spend-role-codes.csv), uniqueness
-// of userName, employeeNumber and externalId, the company of the token,
-// create-only testEmployee, and references (manager, biManager, approvers,
-// delegates, travel manager) to existing users by id or employeeNumber.
+// Validation follows spec/ups-v4/attributes.csv: types, required
+// attributes, canonical values and lengths, formats (ISO 4217 currencies,
+// ISO 3166-1 countries, language-REGION locales, UPS language codes and time
+// zones, dates and their 1900–2079 range, UUIDs), spend role codes and their
+// exclusions (spec/spend-role-codes.csv), uniqueness of userName,
+// employeeNumber and externalId, the company of the token, create-only
+// testEmployee, and references (manager, biManager, approvers, delegates,
+// travel manager) to existing users by id or employeeNumber. The attribute
+// list and every code list are read from package spec.
 // Unknown attributes are ignored, as UPS does.
 //
 // PATCH follows RFC 7644 §3.5.2 with UPS's rules: a multi-valued path

@@ -6,20 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
-)
 
-// postmanPath is Concur's UPS Postman collection in the shared spec folder,
-// found from this file's location (repo root is three levels up).
-func postmanPath() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "spec", "ups-v4", "postman-collection.json")
-}
+	"github.com/upsmigrate/upsmigrate/spec"
+)
 
 type pmItem struct {
 	Name    string   `json:"name"`
@@ -145,9 +137,9 @@ var postmanExpect = map[string]expectation{
 var uuidInText = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
 
 func TestPostmanReplay(t *testing.T) {
-	raw, err := os.ReadFile(postmanPath())
+	raw, err := spec.ReadFile("ups-v4/postman-collection.json")
 	if err != nil {
-		t.Skipf("Postman collection not available (%v): the replay needs /work/shared/spec", err)
+		t.Fatal(err)
 	}
 	var coll struct {
 		Item     []pmItem `json:"item"`

@@ -1,15 +1,13 @@
 package sandbox
 
 import (
-	_ "embed"
 	"sort"
 	"strings"
+
+	"github.com/upsmigrate/upsmigrate/spec"
 )
 
-//go:embed data/spend-role-codes.csv
-var roleCodesCSV string
-
-// roleInfo is what spend-role-codes.csv says about one provisionable role.
+// roleInfo is what spec/spend-role-codes.csv says about one provisionable role.
 type roleInfo struct {
 	Code            string
 	Name            string
@@ -23,20 +21,16 @@ type roleInfo struct {
 var roleTable = loadRoles()
 
 func loadRoles() map[string]*roleInfo {
-	rows := mustCSV(roleCodesCSV, "spend-role-codes.csv")
 	out := map[string]*roleInfo{}
 	var processorRoles []string
-	for _, r := range rows[1:] {
-		if len(r) < 8 {
-			continue
-		}
-		code, name, note := r[0], r[1], r[7]
-		if code == "N/A" || strings.Contains(note, "not provisionable") {
+	for _, r := range spec.RoleCodes() {
+		code, name, note := r.Code, r.FullName, r.Note
+		if !r.Provisionable() {
 			continue
 		}
 		ri := out[code]
 		if ri == nil {
-			ri = &roleInfo{Code: code, Name: name, EntitlementOnly: r[5]}
+			ri = &roleInfo{Code: code, Name: name, EntitlementOnly: r.EntitlementOnly}
 			out[code] = ri
 		}
 		if strings.HasPrefix(name, "Expense Processor") {

@@ -1,10 +1,11 @@
 package sandbox
 
 import (
-	_ "embed"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/upsmigrate/upsmigrate/spec"
 )
 
 // SCIM URNs the sandbox knows.
@@ -74,10 +75,7 @@ func canonicalSchema(urn string) string {
 	return ""
 }
 
-//go:embed data/attributes.csv
-var attributesCSV string
-
-// attrDef is one row of attributes.csv: what UPS documents about an attribute.
+// attrDef is one row of spec/ups-v4/attributes.csv: what UPS documents about an attribute.
 type attrDef struct {
 	Schema      string
 	Path        string // "name.givenName", "<type>.approver.value"
@@ -97,9 +95,8 @@ type attrDef struct {
 var schemaDefs = loadSchemaDefs()
 
 func loadSchemaDefs() map[string]map[string]*attrDef {
-	rows := mustCSV(attributesCSV, "attributes.csv")
 	out := map[string]map[string]*attrDef{}
-	for _, r := range rows[1:] {
+	for _, r := range spec.Attributes().Rows {
 		if len(r) < 11 {
 			continue
 		}
@@ -166,8 +163,7 @@ func isMulti(schema, path string) bool {
 // attrOrder lists every attrDef of each schema in CSV order.
 var attrOrder = func() map[string][]*attrDef {
 	out := map[string][]*attrDef{}
-	rows := mustCSV(attributesCSV, "attributes.csv")
-	for _, r := range rows[1:] {
+	for _, r := range spec.Attributes().Rows {
 		if len(r) >= 11 {
 			out[r[0]] = append(out[r[0]], schemaDefs[r[0]][strings.ToLower(r[1])])
 		}

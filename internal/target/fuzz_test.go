@@ -6,12 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/upsmigrate/upsmigrate/spec"
 )
 
 // fuzzAnswer is what the fuzz server answers every call but the token
@@ -58,7 +59,7 @@ func FuzzUPSAnswers(f *testing.F) {
 	}))
 	f.Cleanup(srv.Close)
 
-	if b, err := os.ReadFile("testdata/status-shapes.json"); err == nil {
+	if b, err := spec.ReadFile("ups-v4/status-shapes.json"); err == nil {
 		var shapes map[string]json.RawMessage
 		if json.Unmarshal(b, &shapes) == nil {
 			keys := make([]string, 0, len(shapes))

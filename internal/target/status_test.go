@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -12,13 +11,14 @@ import (
 	"time"
 
 	"github.com/upsmigrate/upsmigrate/internal/httpstub"
+	"github.com/upsmigrate/upsmigrate/spec"
 )
 
-// shape returns a shape of testdata/status-shapes.json (a copy of
-// spec/ups-v4/status-shapes.json) with its placeholders filled in.
+// shape returns a shape of spec/ups-v4/status-shapes.json with its
+// placeholders filled in.
 func shape(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/status-shapes.json")
+	b, err := spec.ReadFile("ups-v4/status-shapes.json")
 	if err != nil {
 		t.Fatal(err)
 	}
