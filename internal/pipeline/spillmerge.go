@@ -168,16 +168,31 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 		defer w.close()
 		arrays[i] = &arrayWriter{w: w}
 	}
-	bw := bufio.NewWriterSize(nil, 256<<10)
-	if err := s.writeBulk(dir, bw, o, arrays[0]); err != nil {
+	// The bulk files and plan.jsonl are written at once, each by its own
+	// merge: the plan needs only how many requests each phase packs, which
+	// a pass over the operations' sizes tells before either starts.
+	base, err := s.phaseBases()
+	if err != nil {
 		return nil, err
+	}
+	planDone := make(chan error, 1)
+	go func() {
+		planDone <- s.writePlan(filepath.Join(dir, "plan.jsonl"), bufio.NewWriterSize(nil, 256<<10), o, base, arrays[1], arrays[2])
+	}()
+	bw := bufio.NewWriterSize(nil, 256<<10)
+	err = s.writeBulk(dir, bw, o, arrays[0])
+	if perr := <-planDone; err == nil {
+		err = perr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b := o.Plan.RequestsPerPhase; base[1] != b[0] || base[2] != b[0]+b[1] {
+		return nil, fmt.Errorf("spill: the plan counted %v requests before each phase, the bulk files %v: %w", base, b, errCorrupt)
 	}
 	s.progress(int64(o.Plan.Requests), int64(o.Plan.Requests)+2)
 	if interrupted(s.opts.Context) {
 		return nil, ErrInterrupted
-	}
-	if err := s.writePlan(filepath.Join(dir, "plan.jsonl"), bw, o, arrays[1], arrays[2]); err != nil {
-		return nil, err
 	}
 	s.progress(int64(o.Plan.Requests)+1, int64(o.Plan.Requests)+2)
 	for _, a := range arrays {
@@ -340,12 +355,59 @@ func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings 
 	return closeReq(pk.Size())
 }
 
+// setsMerge merges the partitions' change sets in change-set order.
+func (s *spillRun) setsMerge() (*merge, error) {
+	secs := make([]section, s.parts)
+	for q := range s.state {
+		secs[q] = s.state[q].sets
+	}
+	return newMerge(s.out, secs, false, byKey)
+}
+
+// phaseBases packs the operations' sizes as writeBulk packs the
+// operations, in change-set order phase by phase, and returns the number
+// of requests before each phase.
+func (s *spillRun) phaseBases() (base [3]int, err error) {
+	var pks [3]*plan.Packer
+	for ph := range pks {
+		pks[ph] = plan.NewPacker(planOptions(s.opts))
+	}
+	m, err := s.setsMerge()
+	if err != nil {
+		return base, err
+	}
+	err = m.each(func(st *stream) error {
+		d := &st.d
+		d.raw()
+		for n := d.count(); n > 0; n-- {
+			ph := int(d.byte())
+			size := d.int()
+			d.raw()
+			d.raw()
+			d.raw()
+			if ph >= len(pks) {
+				return st.r.fail(errCorrupt)
+			}
+			pks[ph].Add(ph, size)
+		}
+		for k := 0; k < 2; k++ { // the at-submit entries and the warnings
+			for n := d.count(); n > 0; n-- {
+				d.raw()
+			}
+		}
+		return nil
+	})
+	base[1] = pks[0].Requests()
+	base[2] = base[1] + pks[1].Requests()
+	return base, err
+}
+
 // writePlan merges the partitions' change sets into plan.jsonl, each with
 // the operations it became: where the merge of the operations packed them
 // is found again by packing their sizes, phase by phase, in the same
 // order. What submit resolves by lookup and the plan warnings no record
 // holds go to atSubmit and warnings.
-func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, warnings, atSubmit *arrayWriter) error {
+func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]int, warnings, atSubmit *arrayWriter) error {
 	f, err := createOutput(path)
 	if err != nil {
 		return err
@@ -353,18 +415,10 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, warnings
 	defer f.Close()
 	bw.Reset(f)
 	var pks [3]*plan.Packer
-	var base [3]int // requests before each phase
 	for ph := range pks {
 		pks[ph] = plan.NewPacker(planOptions(s.opts))
-		if ph > 0 {
-			base[ph] = base[ph-1] + o.Plan.RequestsPerPhase[ph-1]
-		}
 	}
-	secs := make([]section, s.parts)
-	for q := range s.state {
-		secs[q] = s.state[q].sets
-	}
-	m, err := newMerge(s.out, secs, false, byKey)
+	m, err := s.setsMerge()
 	if err != nil {
 		return err
 	}
