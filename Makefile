@@ -106,8 +106,9 @@ demo: build
 	./scripts/demo.sh $(BIN) $(DEMO)
 
 # Rewrite every golden file under testdata/ from the current code.
-# Every package whose tests define the -update flag.
-GOLDEN_PKGS = $(shell grep -rl --include='*_test.go' 'flag.Bool."update"' . | xargs -r -n1 dirname | sort -u)
+# Every package whose tests compare golden files through internal/golden,
+# which defines the -update flag (once, for all of them).
+GOLDEN_PKGS = $(shell grep -rl --include='*_test.go' '"github.com/upsmigrate/upsmigrate/internal/golden"' . | xargs -r -n1 dirname | sort -u)
 
 golden:
 	$(GO) test -count=1 $(GOLDEN_PKGS) -args -update

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
@@ -230,7 +231,7 @@ func TestDefaultsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "defaults.golden", append(b, '\n'))
+	golden.Check(t, filepath.Join("testdata", "defaults.golden"), append(b, '\n'))
 }
 
 func TestWithDefaultFlags(t *testing.T) {

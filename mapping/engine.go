@@ -1,14 +1,13 @@
 package mapping
 
 import (
+	"context"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/pool"
 )
 
 // Options configure an Engine.
@@ -881,38 +880,16 @@ func (e *Engine) build(r *resolution) []*model.ChangeSet {
 	}
 	loginTarget := lookupTarget(model.SchemaCore + ":userName")
 	n := targetCount()
-	blocks := (len(r.groups) + buildBlock - 1) / buildBlock
-	workers := e.workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, blocks)
-	if workers <= 1 {
+	// Each worker folds with a folder of its own.
+	_ = pool.Run(context.Background(), len(r.groups), pool.Options{Workers: e.workers, Block: buildBlock}, func() func(context.Context, int, int) error {
 		f := newFolder(n)
-		for gi := range r.groups {
-			e.buildGroup(f, r, gi, &css[gi], flags[gi], loginTarget)
-		}
-		return out
-	}
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f := newFolder(n)
-			for {
-				b := int(next.Add(1)) - 1
-				if b >= blocks {
-					return
-				}
-				for gi := b * buildBlock; gi < min((b+1)*buildBlock, len(r.groups)); gi++ {
-					e.buildGroup(f, r, gi, &css[gi], flags[gi], loginTarget)
-				}
+		return func(_ context.Context, lo, hi int) error {
+			for gi := lo; gi < hi; gi++ {
+				e.buildGroup(f, r, gi, &css[gi], flags[gi], loginTarget)
 			}
-		}()
-	}
-	wg.Wait()
+			return nil
+		}
+	})
 	return out
 }
 

@@ -3,9 +3,11 @@ package mapping
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
@@ -65,7 +67,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "scenario.golden", append(b, '\n'))
+	golden.Check(t, filepath.Join("testdata", "scenario.golden"), append(b, '\n'))
 	if strings.Contains(string(b), password) {
 		t.Error("the password value appears in the output")
 	}

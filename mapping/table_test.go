@@ -3,16 +3,14 @@ package mapping
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const header = "source_field,name,target_schema,target_path,transform,args,max_length,note\n"
 
@@ -230,25 +228,5 @@ func TestWriteGolden(t *testing.T) {
 		}
 		buf.WriteByte('\n')
 	}
-	golden(t, "show.golden", buf.Bytes())
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output; run go test ./mapping -update and review the diff\ngot:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "show.golden"), buf.Bytes())
 }

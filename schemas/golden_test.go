@@ -3,16 +3,15 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/upsmigrate/upsmigrate/internal/golden"
+)
 
 // validators returns the default and strict validators.
 func validators(t testing.TB) (*Validator, *Validator) {
@@ -35,23 +34,6 @@ func render(name string, fs []Finding) string {
 		fmt.Fprintf(&b, "%s [%s]\n", f.Format(name), f.Keyword)
 	}
 	return b.String()
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (run go test -update to accept):\n--- want\n%s--- got\n%s", path, want, got)
-	}
 }
 
 // docsOf decodes a test file into the documents it holds and the function
@@ -132,7 +114,7 @@ func TestGolden(t *testing.T) {
 						}
 					}
 				}
-				checkGolden(t, strings.TrimSuffix(path, filepath.Ext(path))+".golden", out.String())
+				golden.Check(t, strings.TrimSuffix(path, filepath.Ext(path))+".golden", []byte(out.String()))
 				switch {
 				case dir == "valid":
 					if len(modes["default"])+len(modes["strict"]) > 0 {
@@ -231,7 +213,7 @@ func TestGeneratedLimits(t *testing.T) {
 			}
 		}
 	}
-	checkGolden(t, "testdata/generated.golden", out.String())
+	golden.Check(t, "testdata/generated.golden", []byte(out.String()))
 }
 
 func TestRequestSizeFinding(t *testing.T) {

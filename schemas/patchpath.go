@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 // pathTarget is what a PATCH path names in the schemas.
@@ -195,31 +197,26 @@ func splitPath(s string) (attr string, filter bool, sub string, err error) {
 	return attr, filter, sub, checkName(sub)
 }
 
+// filterEnd returns the index of the ']' that closes the filter s opens
+// with '[' (scim.ClosingBracket); an empty filter is an error.
 func filterEnd(s string) (int, error) {
-	inQuote := false
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' && inQuote:
-			i++
-		case c == '"':
-			inQuote = !inQuote
-		case c == ']' && !inQuote:
-			if strings.TrimSpace(s[1:i]) == "" {
-				return 0, fmt.Errorf("empty filter")
-			}
-			return i, nil
-		}
+	i := scim.ClosingBracket(s, 0)
+	if i < 0 {
+		return 0, fmt.Errorf("filter without closing ]")
 	}
-	return 0, fmt.Errorf("filter without closing ]")
+	if strings.TrimSpace(s[1:i]) == "" {
+		return 0, fmt.Errorf("empty filter")
+	}
+	return i, nil
 }
 
+// checkName checks that s is an attribute name (scim.NameChar).
 func checkName(s string) error {
 	if s == "" {
 		return fmt.Errorf("empty attribute name")
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '$') {
+		if !scim.NameChar(s[i]) {
 			return fmt.Errorf("%q is not an attribute name", s)
 		}
 	}

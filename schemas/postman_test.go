@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/spec"
 )
 
@@ -159,7 +160,7 @@ func TestPostmanConformance(t *testing.T) {
 	summary := fmt.Sprintf("# bodies: user %d, patch %d, bulk %d, search %d, other %d, known broken %d\n",
 		counts["user"], counts["patch"], counts["bulk"], counts["search"], counts["other"], counts["broken"])
 	t.Log(summary + report.String())
-	checkGolden(t, "testdata/postman-strict.golden", summary+report.String())
+	golden.Check(t, "testdata/postman-strict.golden", []byte(summary+report.String()))
 	if counts["user"] == 0 || counts["patch"] == 0 || counts["bulk"] == 0 {
 		t.Errorf("classification found no User, PatchOp or BulkRequest body: %s", summary)
 	}

@@ -2,19 +2,19 @@ package schemas
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/pool"
 )
 
 // Options configure a Validator.
@@ -505,25 +505,13 @@ func (v *Validator) validatePlan(data []byte) []Finding {
 		c := chunks[len(chunks)-1]
 		c.lines = append(c.lines, text)
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(chunks) {
-					return
-				}
-				c := chunks[k]
-				for n, text := range c.lines {
-					c.out = v.appendPlanLine(c.out, text, c.first+n)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	_ = pool.Each(context.Background(), len(chunks), 0, func(_ context.Context, k int) error {
+		c := chunks[k]
+		for n, text := range c.lines {
+			c.out = v.appendPlanLine(c.out, text, c.first+n)
+		}
+		return nil
+	})
 	var out []Finding
 	for _, c := range chunks {
 		out = append(out, c.out...)
@@ -600,35 +588,25 @@ func (v *Validator) ValidateDir(dir string) ([]FileResult, error) {
 		return nil, fmt.Errorf("schemas: %w", err)
 	}
 	sort.Strings(paths)
-	results := make([]FileResult, len(paths))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				fs, kind, err := v.ValidateFile(paths[i])
-				if errors.Is(err, ErrUnknownKind) {
-					err = nil
-				}
-				results[i] = FileResult{Path: paths[i], Kind: kind, Findings: fs, Err: err}
-				done.Add(1)
-			}
-		}()
-	}
-	report := func() {
+	// Progress is called from one goroutine at a time, with done rising.
+	var mu sync.Mutex
+	done := 0
+	report := func(finished int) {
+		mu.Lock()
+		done += finished
 		if v.opts.Progress != nil {
-			v.opts.Progress(int(done.Load()), len(paths))
+			v.opts.Progress(done, len(paths))
 		}
+		mu.Unlock()
 	}
-	for i := range paths {
-		work <- i
-		report()
-	}
-	close(work)
-	wg.Wait()
-	report()
+	report(0)
+	results, _ := pool.Map(context.Background(), len(paths), 0, func(_ context.Context, i int) (FileResult, error) {
+		fs, kind, err := v.ValidateFile(paths[i])
+		if errors.Is(err, ErrUnknownKind) {
+			err = nil
+		}
+		report(1)
+		return FileResult{Path: paths[i], Kind: kind, Findings: fs, Err: err}, nil
+	})
 	return results, nil
 }

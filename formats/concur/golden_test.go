@@ -2,7 +2,6 @@ package concur
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,9 +10,8 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/formats/formattest"
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // dump is what the golden files hold for one input.
 type dump struct {
@@ -100,9 +98,9 @@ func TestGolden(t *testing.T) {
 		case strings.Contains(in, "testdata/odd"):
 			prefix = "odd-"
 		}
-		golden := filepath.Join("testdata", "golden", prefix+strings.TrimSuffix(filepath.Base(in), ".csv")+".json")
-		t.Run(filepath.Base(golden), func(t *testing.T) {
-			formattest.Golden(t, golden, dumpFile(t, in), *update)
+		file := filepath.Join("testdata", "golden", prefix+strings.TrimSuffix(filepath.Base(in), ".csv")+".json")
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			golden.Check(t, file, dumpFile(t, in))
 		})
 	}
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -172,23 +170,4 @@ func Dump(r Reader) ([]byte, error) {
 		return nil, err
 	}
 	return d.JSON()
-}
-
-// Golden compares got with the golden file at path; with update it writes
-// got to path instead.
-func Golden(t testing.TB, path string, got []byte, update bool) {
-	t.Helper()
-	if update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the reader's output; run go test -update and review the diff\ngot:\n%s", path, got)
-	}
 }

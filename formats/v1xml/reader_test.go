@@ -2,7 +2,6 @@ package v1xml
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,10 +11,9 @@ import (
 	"testing/iotest"
 
 	"github.com/upsmigrate/upsmigrate/formats/formattest"
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // readAll reads r to its end.
 func readAll(t testing.TB, r *Reader) formattest.Read {
@@ -40,7 +38,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			formattest.Golden(t, filepath.Join("testdata", strings.TrimSuffix(base, ".xml")+".golden.json"), got, *update)
+			golden.Check(t, filepath.Join("testdata", strings.TrimSuffix(base, ".xml")+".golden.json"), got)
 			// No password value may leave the reader.
 			for _, pw := range []string{"Init-Passw0rd-L102", "Never-Show-Me", "secret"} {
 				if bytes.Contains(got, []byte(pw)) {

@@ -2,7 +2,6 @@ package v3json
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,10 +11,9 @@ import (
 	"testing/iotest"
 
 	"github.com/upsmigrate/upsmigrate/formats/formattest"
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // dump is a read with the response's metadata.
 type dump struct {
@@ -54,7 +52,7 @@ func TestGolden(t *testing.T) {
 		base := filepath.Base(in)
 		t.Run(base, func(t *testing.T) {
 			got := goldenJSON(t, readAll(t, NewReader(formattest.Input(t, in), base)))
-			formattest.Golden(t, filepath.Join("testdata", strings.TrimSuffix(base, ".json")+".golden.json"), got, *update)
+			golden.Check(t, filepath.Join("testdata", strings.TrimSuffix(base, ".json")+".golden.json"), got)
 		})
 	}
 }

@@ -3,18 +3,15 @@ package lineage
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func ptr[T any](v T) *T { return &v }
 
@@ -142,15 +139,7 @@ func TestRoundTrip(t *testing.T) {
 	if b := encode(t, again); !bytes.Equal(b, plan) {
 		t.Errorf("re-encoding differs:\n%s\n%s", b, plan)
 	}
-	golden := filepath.Join("testdata", "sample.jsonl")
-	if *update {
-		if err := os.WriteFile(golden, plan, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if b, err := os.ReadFile(golden); err != nil || !bytes.Equal(b, plan) {
-		t.Errorf("the encoding differs from %s (run go test -update after checking the change): %v\n%s", golden, err, plan)
-	}
+	golden.Check(t, filepath.Join("testdata", "sample.jsonl"), plan)
 }
 
 // TestAnyOrder: the dictionary follows the order the employees come in;

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/formats/concur"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/internal/pool"
 	"github.com/upsmigrate/upsmigrate/mapping"
 	"github.com/upsmigrate/upsmigrate/schemas"
 )
@@ -521,41 +521,23 @@ func (c *opChecker) findings(p *plan.Plan, workers int) []OpFinding {
 	if len(jobs) == 0 {
 		return nil
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(jobs))
-	out := make([][]OpFinding, len(jobs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) {
-					return
-				}
-				j := jobs[i]
-				ofs := make([]OpFinding, len(j.fs))
-				ptrs := make([]string, len(j.fs))
-				for k, f := range j.fs {
-					ptrs[k] = dataPointer(f.Pointer)
-				}
-				srcs := j.o.SourcesAt(ptrs)
-				for k, f := range j.fs {
-					ofs[k] = OpFinding{Request: j.req + 1, Operation: j.op, Employee: j.o.Employee, Finding: f}
-					if srcs[k].OK {
-						src := srcs[k].Source
-						ofs[k].Source = &src
-					}
-				}
-				out[i] = ofs
+	out, _ := pool.Map(context.Background(), len(jobs), workers, func(_ context.Context, i int) ([]OpFinding, error) {
+		j := jobs[i]
+		ofs := make([]OpFinding, len(j.fs))
+		ptrs := make([]string, len(j.fs))
+		for k, f := range j.fs {
+			ptrs[k] = dataPointer(f.Pointer)
+		}
+		srcs := j.o.SourcesAt(ptrs)
+		for k, f := range j.fs {
+			ofs[k] = OpFinding{Request: j.req + 1, Operation: j.op, Employee: j.o.Employee, Finding: f}
+			if srcs[k].OK {
+				src := srcs[k].Source
+				ofs[k].Source = &src
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		return ofs, nil
+	})
 	var all []OpFinding
 	for _, fs := range out {
 		all = append(all, fs...)

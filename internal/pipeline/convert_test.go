@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,12 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func init() { toolVersion = func() string { return "test" } }
 
@@ -45,7 +43,7 @@ func sampleFiles(t *testing.T) []string {
 // TestConvertSamplesGolden converts every sample together and compares
 // every output file with testdata/samples (go test -update rewrites them).
 func TestConvertSamplesGolden(t *testing.T) {
-	golden, err := filepath.Abs("testdata/samples")
+	dir, err := filepath.Abs("testdata/samples")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,29 +56,7 @@ func TestConvertSamplesGolden(t *testing.T) {
 	if err := res.Write(out); err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		os.RemoveAll(golden)
-		if err := os.CopyFS(golden, os.DirFS(out)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, _ := filepath.Glob(filepath.Join(out, "*"))
-	want, _ := filepath.Glob(filepath.Join(golden, "*"))
-	if len(got) != len(want) {
-		t.Errorf("%d output files, golden has %d", len(got), len(want))
-	}
-	for _, g := range got {
-		name := filepath.Base(g)
-		a, _ := os.ReadFile(g)
-		b, err := os.ReadFile(filepath.Join(golden, name))
-		if err != nil {
-			t.Errorf("%s: no golden file (run go test -update)", name)
-			continue
-		}
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s differs from testdata/samples/%s (run go test -update after checking the change)", name, name)
-		}
-	}
+	golden.CheckDir(t, dir, out)
 }
 
 // TestConvertSamplesAccounting checks that nothing is lost: every record

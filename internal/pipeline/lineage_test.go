@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/report"
@@ -79,7 +80,7 @@ func traceLines(t *testing.T, dir string) []byte {
 func TestLineageTraceUnchanged(t *testing.T) {
 	for _, feed := range lineageFeeds {
 		t.Run(feed.name, func(t *testing.T) {
-			golden, err := filepath.Abs(filepath.Join("testdata", "lineage", feed.name+".trace.jsonl"))
+			file, err := filepath.Abs(filepath.Join("testdata", "lineage", feed.name+".trace.jsonl"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,27 +93,7 @@ func TestLineageTraceUnchanged(t *testing.T) {
 			if bytes.Count(got, []byte{'\n'}) < 100 {
 				t.Fatalf("only %d trace rows: the feed shows too little", bytes.Count(got, []byte{'\n'}))
 			}
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				gl, wl := bytes.Split(got, []byte{'\n'}), bytes.Split(want, []byte{'\n'})
-				for i := range min(len(gl), len(wl)) {
-					if !bytes.Equal(gl[i], wl[i]) {
-						t.Fatalf("trace row %d differs from %s:\n got %s\nwant %s", i+1, golden, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("%d trace rows, %s has %d", len(gl)-1, golden, len(wl)-1)
-			}
+			golden.Check(t, file, got)
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/upsmigrate/upsmigrate/internal/jsonw"
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 // The encoder writes the closed set of types plan data is made of
@@ -349,50 +350,8 @@ func sortStrings(s []string) {
 // appendString appends s as a JSON string (jsonw.AppendString).
 func appendString(dst []byte, s string) []byte { return jsonw.AppendString(dst, s) }
 
-// validNumber reports whether s is a JSON number.
-func validNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	if i == len(s) {
-		return false
-	}
-	switch {
-	case s[i] == '0':
-		i++
-	case s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return false
-		}
-	}
-	return i == len(s)
-}
+// validNumber reports whether s is a JSON number (scim.ValidNumber).
+func validNumber(s string) bool { return scim.ValidNumber(s) }
 
 // appendOperation appends one bulk operation in scim.BulkOperation field
 // order (method, bulkId, path, data) at depth 2 of a request.

@@ -3,17 +3,15 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // goldenCase is one file of testdata/cases: change sets and options.
 type goldenCase struct {
@@ -163,39 +161,9 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := render(t, p, o)
-			golden := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the build; run go test -update and review the diff\n%s", golden, firstDiff(got, want))
-			}
+			golden.Check(t, filepath.Join("testdata", name+".golden.json"), got)
 		})
 	}
-}
-
-func firstDiff(got, want []byte) string {
-	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(gl) || i < len(wl); i++ {
-		var g, w string
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if g != w {
-			return "line " + itoa(i+1) + ":\n got: " + g + "\nwant: " + w
-		}
-	}
-	return ""
 }
 
 func itoa(i int) string { return string(jsonInt(i)) }

@@ -1,11 +1,11 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 // multiplicity of an attribute.
@@ -128,145 +128,48 @@ func parseAttrPath(schema, path string) *attrPath {
 	return ap
 }
 
-// parseSegments splits `a.b[k eq "v"].c` into segments.
+// parseSegments splits `a.b[k eq "v"].c` into segments (scim.NextSegment),
+// each filter an element selector (scim.ParseSelector).
 func parseSegments(p string) ([]segment, error) {
-	if p == "" {
-		return nil, fmt.Errorf("empty path")
-	}
 	var segs []segment
-	i := 0
-	for {
-		start := i
-		for i < len(p) && p[i] != '.' && p[i] != '[' {
-			i++
+	for i := 0; i >= 0; {
+		ss, next, err := scim.NextSegment(p, i)
+		if err != nil {
+			return nil, err
 		}
-		name := p[start:i]
-		if name == "" {
-			return nil, fmt.Errorf("empty attribute name at offset %d", start)
-		}
+		name := ss.Name
 		if name == misspelledTD {
 			name = temporaryDelg
 		}
 		sg := segment{name: name}
-		if i < len(p) && p[i] == '[' {
-			end, err := closingBracket(p, i)
-			if err != nil {
-				return nil, err
-			}
-			f, err := parseFilter(p[i+1 : end])
+		if ss.HasFilter {
+			f, err := parseFilter(ss.Filter)
 			if err != nil {
 				return nil, err
 			}
 			sg.filter = f
-			i = end + 1
 		}
 		segs = append(segs, sg)
-		if i == len(p) {
-			return segs, nil
-		}
-		if p[i] != '.' {
-			return nil, fmt.Errorf("unexpected %q at offset %d", p[i], i)
-		}
-		i++
+		i = next
 	}
-}
-
-// closingBracket returns the index of the ']' that closes the '[' at open,
-// skipping quoted strings.
-func closingBracket(p string, open int) (int, error) {
-	inStr := false
-	for j := open + 1; j < len(p); j++ {
-		switch c := p[j]; {
-		case inStr && c == '\\':
-			j++
-		case c == '"':
-			inStr = !inStr
-		case !inStr && c == ']':
-			return j, nil
-		}
-	}
-	return 0, fmt.Errorf("unclosed filter at offset %d", open)
+	return segs, nil
 }
 
 // parseFilter parses `k eq v [and k2 eq v2 ...]`, the only filter form a
-// PATCH path needs to select one element.
+// PATCH path needs to select one element (scim.ParseSelector).
 func parseFilter(f string) ([]cond, error) {
-	var out []cond
-	rest := strings.TrimSpace(f)
-	for {
-		sp := strings.IndexByte(rest, ' ')
-		if sp <= 0 {
-			return nil, fmt.Errorf("filter %q: want `attr eq value`", f)
-		}
-		key := rest[:sp]
-		rest = strings.TrimLeft(rest[sp:], " ")
-		if len(rest) < 3 || !strings.EqualFold(rest[:2], "eq") || rest[2] != ' ' {
-			return nil, fmt.Errorf("filter %q: only `eq` comparisons select an element", f)
-		}
-		rest = strings.TrimLeft(rest[3:], " ")
-		val, n, err := filterValue(rest)
-		if err != nil {
-			return nil, fmt.Errorf("filter %q: %w", f, err)
-		}
-		c := cond{key: strings.Split(key, "."), val: val}
-		if v, ok := val.(string); ok {
-			c.h = strHash(v)
-		}
-		out = append(out, c)
-		rest = strings.TrimLeft(rest[n:], " ")
-		if rest == "" {
-			return out, nil
-		}
-		if len(rest) < 4 || !strings.EqualFold(rest[:3], "and") || rest[3] != ' ' {
-			return nil, fmt.Errorf("filter %q: only `and` joins terms", f)
-		}
-		rest = strings.TrimLeft(rest[4:], " ")
+	terms, err := scim.ParseSelector(f)
+	if err != nil {
+		return nil, err
 	}
-}
-
-// filterValue reads a JSON literal at the start of s and returns it with
-// its length.
-func filterValue(s string) (any, int, error) {
-	if s == "" {
-		return nil, 0, fmt.Errorf("missing value")
-	}
-	if s[0] == '"' {
-		j := 1
-		for ; j < len(s); j++ {
-			if s[j] == '\\' {
-				j++
-				continue
-			}
-			if s[j] == '"' {
-				break
-			}
+	out := make([]cond, len(terms))
+	for i, tm := range terms {
+		out[i] = cond{key: tm.Key, val: tm.Value}
+		if v, ok := tm.Value.(string); ok {
+			out[i].h = strHash(v)
 		}
-		if j >= len(s) {
-			return nil, 0, fmt.Errorf("unterminated string")
-		}
-		var v string
-		if err := json.Unmarshal([]byte(s[:j+1]), &v); err != nil {
-			return nil, 0, fmt.Errorf("bad string %s: %w", s[:j+1], err)
-		}
-		return v, j + 1, nil
 	}
-	n := strings.IndexAny(s, " ]")
-	if n < 0 {
-		n = len(s)
-	}
-	lit := s[:n]
-	switch lit {
-	case "true":
-		return true, n, nil
-	case "false":
-		return false, n, nil
-	case "null":
-		return nil, n, nil
-	}
-	if !validNumber(lit) {
-		return nil, 0, fmt.Errorf("bad literal %q", lit)
-	}
-	return json.Number(lit), n, nil
+	return out, nil
 }
 
 // pointerToken escapes a JSON pointer reference token (RFC 6901).

@@ -1,16 +1,16 @@
 package plan
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/pool"
 	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
@@ -320,38 +320,20 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	}
 
 	results := make([]userResult, len(sets))
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	const block = 128
-	if nb := (len(sets) + block - 1) / block; workers > nb {
-		workers = max(nb, 1)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	// The lineage and data rebuilds of this plan's operations reuse
 	// builders (their parsed paths, their arenas): one rebuild per
 	// operation with findings must not parse every path again.
 	rebuilders := new(sync.Pool)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			b := newBuilder(&opts, renamed)
-			b.rebuilders = rebuilders
-			for {
-				lo := int(next.Add(block)) - block
-				if lo >= len(sets) {
-					return
-				}
-				for i := lo; i < min(lo+block, len(sets)); i++ {
-					results[i] = b.user(sets[i])
-				}
+	_ = pool.Run(context.Background(), len(sets), pool.Options{Workers: opts.Workers, Block: 128}, func() func(context.Context, int, int) error {
+		b := newBuilder(&opts, renamed)
+		b.rebuilders = rebuilders
+		return func(_ context.Context, lo, hi int) error {
+			for i := lo; i < hi; i++ {
+				results[i] = b.user(sets[i])
 			}
-		}()
-	}
-	wg.Wait()
+			return nil
+		}
+	})
 
 	p := &Plan{}
 	frame := frameSize(opts.FailOnErrors, opts.Indent)

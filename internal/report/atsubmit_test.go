@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 )
@@ -110,7 +111,7 @@ func TestAtSubmitFromConvert(t *testing.T) {
 		!strings.HasPrefix(d.Lost[0].Reason, "UPS requires ") {
 		t.Errorf("lost %+v, want the travel extension left out of E2", d.Lost)
 	}
-	if *update {
+	if *golden.Update {
 		must(t, os.MkdirAll(fixture, 0o755))
 		for _, name := range []string{"report.json", "plan.jsonl"} {
 			b, err := os.ReadFile(filepath.Join("out", name))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 )
 
@@ -167,15 +168,7 @@ func TestJournalGolden(t *testing.T) {
 	for _, format := range []string{"html", "json", "md"} {
 		t.Run(format, func(t *testing.T) {
 			got := render(t, format, d)
-			golden := filepath.Join("testdata", "journal."+format)
-			if *update {
-				must(t, os.WriteFile(golden, got, 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			must(t, err)
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s (run with -update to accept)", format, golden)
-			}
+			golden.Check(t, filepath.Join("testdata", "journal."+format), got)
 		})
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"fmt"
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 	planfmt "github.com/upsmigrate/upsmigrate/internal/lineage"
 	"io"
 	"os"
@@ -20,8 +20,6 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const fixture = "testdata/basic"
 
@@ -92,19 +90,7 @@ func TestGolden(t *testing.T) {
 		for _, format := range []string{"html", "json", "md"} {
 			t.Run(name+"."+format, func(t *testing.T) {
 				got := render(t, format, d)
-				golden := filepath.Join("testdata", name+"."+format)
-				if *update {
-					if err := os.WriteFile(golden, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from %s (run with -update to accept)", format, golden)
-				}
+				golden.Check(t, filepath.Join("testdata", name+"."+format), got)
 			})
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 const statusRetention = 7 * 24 * time.Hour
@@ -284,41 +286,12 @@ func pathString(p *patchPath) string {
 		s = p.Schema + ":" + s
 	}
 	if p.Filter != nil {
-		s += "[" + filterString(p.Filter) + "]"
+		s += "[" + scim.FilterString(p.Filter) + "]"
 	}
 	if p.Sub != "" {
 		s += "." + p.Sub
 	}
 	return s
-}
-
-// filterQuoter escapes a string value of a printed filter.
-var filterQuoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-
-func filterString(f filterNode) string {
-	switch n := f.(type) {
-	case logicNode:
-		op := " or "
-		if n.and {
-			op = " and "
-		}
-		return "(" + filterString(n.left) + op + filterString(n.right) + ")"
-	case notNode:
-		return "not (" + filterString(n.inner) + ")"
-	case valuePathNode:
-		return n.path + "[" + filterString(n.inner) + "]"
-	case compareNode:
-		if n.op == "pr" {
-			return n.path + " pr"
-		}
-		if s, ok := n.value.(string); ok {
-			// Quoted as tokenize reads it back: only " and \ escaped.
-			return n.path + " " + n.op + " \"" + filterQuoter.Replace(s) + "\""
-		}
-		v, _ := json.Marshal(n.value)
-		return n.path + " " + n.op + " " + string(v)
-	}
-	return ""
 }
 
 type patchBody struct {

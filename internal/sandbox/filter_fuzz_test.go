@@ -4,14 +4,16 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
-// FuzzFilter parses arbitrary SCIM filters (tokenize, parseFilter). It must
+// FuzzFilter parses arbitrary SCIM filters (scim.Tokens, scim.ParseFilter, through the sandbox's parseFilter). It must
 // not panic. The tokens lie in the filter, in order, and an unquoted one is
 // the text at its offset. A filter that does not tokenize or parse is
 // refused with an error quoting it. A filter that parses evaluates without
 // panic against a sample user and each of its multi-valued elements; its
-// printed form (filterString) parses to a filter that prints the same and
+// printed form (scim.FilterString) parses to a filter that prints the same and
 // matches the same, and wrapping it as an unbalanced or dangling filter
 // ("(f", "f)", "f and", "f eq") is refused.
 func FuzzFilter(f *testing.F) {
@@ -33,18 +35,18 @@ func FuzzFilter(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		toks, terr := tokenize(s)
+		toks, terr := scim.Tokens(s)
 		last := -1
 		for _, tk := range toks {
-			if tk.pos <= last || tk.pos >= len(s) {
-				t.Fatalf("token %q at offset %d after %d (filter of %d bytes)", tk.text, tk.pos, last, len(s))
+			if tk.Pos <= last || tk.Pos >= len(s) {
+				t.Fatalf("token %q at offset %d after %d (filter of %d bytes)", tk.Text, tk.Pos, last, len(s))
 			}
-			last = tk.pos
-			if tk.quoted && s[tk.pos] != '"' {
-				t.Fatalf("quoted token at offset %d does not start with a quote", tk.pos)
+			last = tk.Pos
+			if tk.Quoted && s[tk.Pos] != '"' {
+				t.Fatalf("quoted token at offset %d does not start with a quote", tk.Pos)
 			}
-			if !tk.quoted && (tk.text == "" || !strings.HasPrefix(s[tk.pos:], tk.text)) {
-				t.Fatalf("token %q is not the text at offset %d", tk.text, tk.pos)
+			if !tk.Quoted && (tk.Text == "" || !strings.HasPrefix(s[tk.Pos:], tk.Text)) {
+				t.Fatalf("token %q is not the text at offset %d", tk.Text, tk.Pos)
 			}
 		}
 		fn, err := parseFilter(s)
@@ -61,12 +63,12 @@ func FuzzFilter(f *testing.F) {
 			return
 		}
 		want := evalAll(fn, doc)
-		printed := filterString(fn)
+		printed := scim.FilterString(fn)
 		g, err := parseFilter(printed)
 		if err != nil {
 			t.Fatalf("printed form %q of %q does not parse: %v", printed, s, err)
 		}
-		if again := filterString(g); again != printed {
+		if again := scim.FilterString(g); again != printed {
 			t.Fatalf("printed form %q of %q prints as %q", printed, s, again)
 		}
 		if got := evalAll(g, doc); got != want {

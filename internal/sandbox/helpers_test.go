@@ -3,21 +3,16 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // fakeClock is a settable clock for deterministic status transitions.
 type fakeClock struct {
@@ -218,27 +213,6 @@ func postOp(bulkID string, data map[string]any) map[string]any {
 
 func patchOpData(ops ...map[string]any) map[string]any {
 	return map[string]any{"schemas": []string{urnPatchOp}, "Operations": ops}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from golden file (go test -update rewrites it):\n got: %s\nwant: %s", name, got, want)
-	}
 }
 
 type safeBuffer struct {

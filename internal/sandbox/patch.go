@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 // patchOp is one operation of a SCIM PatchOp (RFC 7644 §3.5.2).
@@ -37,7 +39,7 @@ func parsePatchPath(p string) (patchPath, error) {
 		return pp, nil
 	}
 	if i := strings.IndexByte(rest, '['); i >= 0 {
-		j := closingBracket(rest, i)
+		j := scim.ClosingBracket(rest, i)
 		if j < 0 {
 			return pp, fmt.Errorf("path %q: unbalanced '['", p)
 		}
@@ -48,7 +50,7 @@ func parsePatchPath(p string) (patchPath, error) {
 		pp.Attr, pp.Filter = rest[:i], f
 		after := rest[j+1:]
 		if after != "" {
-			if after[0] != '.' || !validAttrName(after[1:]) {
+			if after[0] != '.' || !scim.ValidAttrName(after[1:]) {
 				return pp, fmt.Errorf("path %q: bad sub-attribute %q", p, after)
 			}
 			pp.Sub = after[1:]
@@ -61,42 +63,14 @@ func parsePatchPath(p string) (patchPath, error) {
 		pp.Attr, pp.Filter = name, f
 	} else {
 		pp.Attr, pp.Sub, _ = strings.Cut(rest, ".")
-		if pp.Sub != "" && !validAttrName(pp.Sub) {
+		if pp.Sub != "" && !scim.ValidAttrName(pp.Sub) {
 			return pp, fmt.Errorf("path %q: bad sub-attribute %q", p, pp.Sub)
 		}
 	}
-	if !validAttrName(pp.Attr) {
+	if !scim.ValidAttrName(pp.Attr) {
 		return pp, fmt.Errorf("path %q: bad attribute name %q", p, pp.Attr)
 	}
 	return pp, nil
-}
-
-func closingBracket(s string, open int) int {
-	inStr := false
-	for i := open + 1; i < len(s); i++ {
-		switch {
-		case s[i] == '\\' && inStr:
-			i++
-		case s[i] == '"':
-			inStr = !inStr
-		case s[i] == ']' && !inStr:
-			return i
-		}
-	}
-	return -1
-}
-
-func validAttrName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, c := range s {
-		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !(alpha || c == '$' || i > 0 && (c >= '0' && c <= '9' || c == '_' || c == '-')) {
-			return false
-		}
-	}
-	return true
 }
 
 // parsedOp is a validated patch operation ready to apply.
@@ -408,7 +382,7 @@ func applyFiltered(c map[string]any, p *patchPath, o parsedOp) *scimError {
 		return nil
 	}
 	if len(hits) == 0 {
-		eqs := equalities(p.Filter)
+		eqs := scim.Equalities(p.Filter)
 		if eqs == nil {
 			return &scimError{Status: 400, ScimType: "noTarget", Detail: fmt.Sprintf("no %s element matches the filter", p.Attr)}
 		}
@@ -466,32 +440,8 @@ func isComplexMulti(schema, attr string) bool {
 }
 
 func isFilterKey(f filterNode, k string) bool {
-	_, ok := equalities(f)[k]
+	_, ok := scim.Equalities(f)[k]
 	return ok
-}
-
-// equalities returns the attr→value pairs of a filter made only of "eq"
-// tests joined by "and"; nil otherwise.
-func equalities(f filterNode) map[string]any {
-	out := map[string]any{}
-	var walk func(filterNode) bool
-	walk = func(n filterNode) bool {
-		switch x := n.(type) {
-		case logicNode:
-			return x.and && walk(x.left) && walk(x.right)
-		case compareNode:
-			if x.op != "eq" || x.value == nil || strings.Contains(x.path, ".") {
-				return false
-			}
-			out[x.path] = x.value
-			return true
-		}
-		return false
-	}
-	if !walk(f) {
-		return nil
-	}
-	return out
 }
 
 func containsInt(s []int, v int) bool {

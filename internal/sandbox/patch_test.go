@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 const patchBase = `{
@@ -144,8 +146,8 @@ func TestFilterParse(t *testing.T) {
 			t.Errorf("%s = %v, want %v", tc.filter, got, tc.want)
 		}
 		// The printed form parses back to the same meaning.
-		if g, err := parseFilter(filterString(f)); err != nil || matchDoc(g, doc) != tc.want {
-			t.Errorf("%s: round trip %q: %v", tc.filter, filterString(f), err)
+		if g, err := parseFilter(scim.FilterString(f)); err != nil || matchDoc(g, doc) != tc.want {
+			t.Errorf("%s: round trip %q: %v", tc.filter, scim.FilterString(f), err)
 		}
 	}
 }

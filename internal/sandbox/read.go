@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 type view int
@@ -225,9 +227,9 @@ var lookupFilterAttrs = map[string]string{
 // selectUsers returns the users matching f (nil = all) in creation order,
 // using the unique indexes for a plain equality on a key attribute.
 func (s *Server) selectUsers(f filterNode) []*userRec {
-	if c, ok := f.(compareNode); ok && c.op == "eq" {
-		if attr, key := lookupFilterAttrs[strings.ToLower(c.path)]; key {
-			val, _ := c.value.(string)
+	if c, ok := f.(scim.Compare); ok && c.Op == "eq" {
+		if attr, key := lookupFilterAttrs[strings.ToLower(c.Path)]; key {
+			val, _ := c.Value.(string)
 			idx := map[string]map[string]string{"userName": s.st.byUserName, "externalId": s.st.byExternalID, "employeeNumber": s.st.byEmployeeNumber}[attr]
 			if id, found := idx[strings.ToLower(val)]; found {
 				return []*userRec{s.st.users[id]}
@@ -250,23 +252,23 @@ func checkFilterPaths(f filterNode, allowed map[string]string) error {
 	var walk func(filterNode) error
 	walk = func(n filterNode) error {
 		switch x := n.(type) {
-		case logicNode:
-			if err := walk(x.left); err != nil {
+		case scim.Logic:
+			if err := walk(x.Left); err != nil {
 				return err
 			}
-			return walk(x.right)
-		case notNode:
-			return walk(x.inner)
-		case valuePathNode:
-			if _, _, ok := splitSchema(x.path); !ok {
-				return fmt.Errorf("unknown schema in %q", x.path)
+			return walk(x.Right)
+		case scim.Not:
+			return walk(x.Inner)
+		case scim.ValuePath:
+			if _, _, ok := splitSchema(x.Path); !ok {
+				return fmt.Errorf("unknown schema in %q", x.Path)
 			}
-		case compareNode:
-			if _, _, ok := splitSchema(x.path); !ok {
-				return fmt.Errorf("unknown schema in %q", x.path)
+		case scim.Compare:
+			if _, _, ok := splitSchema(x.Path); !ok {
+				return fmt.Errorf("unknown schema in %q", x.Path)
 			}
 			if allowed != nil {
-				if _, ok := allowed[strings.ToLower(x.path)]; !ok || x.op != "eq" {
+				if _, ok := allowed[strings.ToLower(x.Path)]; !ok || x.Op != "eq" {
 					return fmt.Errorf("only userName, employeeNumber and externalId can be filtered on here, with eq")
 				}
 			}
@@ -450,14 +452,14 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, base strin
 // handleListSpend is GET /profile/spend/v4.1/Users?filter=&startIndex=&count=.
 func (s *Server) handleListSpend(w http.ResponseWriter, r *http.Request, base string) {
 	q := r.URL.Query()
-	f := filterNode(compareNode{path: urnSpend, op: "pr"})
+	f := filterNode(scim.Compare{Path: urnSpend, Op: "pr"})
 	if fs := q.Get("filter"); fs != "" {
 		user, err := parseFilter(fs)
 		if err != nil {
 			writeError(w, badRequest("invalidFilter", err.Error()))
 			return
 		}
-		f = logicNode{and: true, left: f, right: prefixFilter(user, urnSpend)}
+		f = scim.Logic{And: true, Left: f, Right: prefixFilter(user, urnSpend)}
 	}
 	count, err := parseCount(q.Get("count"), 100, 100)
 	if err == nil && count < 1 {
@@ -483,18 +485,18 @@ func (s *Server) handleListSpend(w http.ResponseWriter, r *http.Request, base st
 // prefixFilter qualifies bare attribute paths with schema.
 func prefixFilter(f filterNode, schema string) filterNode {
 	switch x := f.(type) {
-	case logicNode:
-		return logicNode{and: x.and, left: prefixFilter(x.left, schema), right: prefixFilter(x.right, schema)}
-	case notNode:
-		return notNode{prefixFilter(x.inner, schema)}
-	case valuePathNode:
-		if !strings.HasPrefix(strings.ToLower(x.path), "urn:") {
-			x.path = schema + ":" + x.path
+	case scim.Logic:
+		return scim.Logic{And: x.And, Left: prefixFilter(x.Left, schema), Right: prefixFilter(x.Right, schema)}
+	case scim.Not:
+		return scim.Not{Inner: prefixFilter(x.Inner, schema)}
+	case scim.ValuePath:
+		if !strings.HasPrefix(strings.ToLower(x.Path), "urn:") {
+			x.Path = schema + ":" + x.Path
 		}
 		return x
-	case compareNode:
-		if !strings.HasPrefix(strings.ToLower(x.path), "urn:") {
-			x.path = schema + ":" + x.path
+	case scim.Compare:
+		if !strings.HasPrefix(strings.ToLower(x.Path), "urn:") {
+			x.Path = schema + ":" + x.Path
 		}
 		return x
 	}

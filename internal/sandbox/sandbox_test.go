@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 )
 
 func TestTokenGrants(t *testing.T) {
@@ -617,5 +619,5 @@ func TestStatusGolden(t *testing.T) {
 	rec = serve(s, newRequest("GET", "/profile/v4/provisions/"+accepted["id"].(string)+"/status?attributes=operations", nil))
 	var pretty bytes.Buffer
 	_ = json.Indent(&pretty, rec.Body.Bytes(), "", "  ")
-	golden(t, filepath.Join("status-detailed.golden.json"), pretty.Bytes())
+	golden.Check(t, filepath.Join("testdata", "status-detailed.golden.json"), pretty.Bytes())
 }

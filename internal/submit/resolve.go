@@ -8,6 +8,7 @@ import (
 
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/internal/pool"
 	"github.com/upsmigrate/upsmigrate/internal/target"
 )
 
@@ -130,43 +131,19 @@ func (r *resolver) search(ctx context.Context, emps []string) (map[string]target
 	if len(emps) <= lookupChunk || r.workers <= 1 {
 		return r.t.LookupEmployees(ctx, emps)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		found    = make(map[string]target.User, len(emps))
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	chunks := make(chan []string)
-	for range min(r.workers, (len(emps)+lookupChunk-1)/lookupChunk) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range chunks {
-				got, err := r.t.LookupEmployees(ctx, c)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				maps.Copy(found, got)
-				mu.Unlock()
-			}
-		}()
-	}
-	for lo := 0; lo < len(emps) && ctx.Err() == nil; lo += lookupChunk {
-		select {
-		case chunks <- emps[lo:min(lo+lookupChunk, len(emps))]:
-		case <-ctx.Done():
+	var mu sync.Mutex
+	found := make(map[string]target.User, len(emps))
+	// The first error cancels the searches in flight.
+	err := pool.Run(ctx, len(emps), pool.Options{Workers: r.workers, Block: lookupChunk}, func() func(context.Context, int, int) error {
+		return func(ctx context.Context, lo, hi int) error {
+			got, err := r.t.LookupEmployees(ctx, emps[lo:hi])
+			mu.Lock()
+			maps.Copy(found, got)
+			mu.Unlock()
+			return err
 		}
-	}
-	close(chunks)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	return found, nil

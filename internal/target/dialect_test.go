@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 )
 
 // rfcCoreAttrs and rfcEnterpriseAttrs are RFC 7643's User attributes (what
@@ -72,7 +74,7 @@ func TestDialectGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, filepath.Join("dialect", "out-"+base+"-"+name+".json"), dialectGolden(t, d))
+				golden.Check(t, filepath.Join("testdata", "dialect", "out-"+base+"-"+name+".json"), dialectGolden(t, d))
 			})
 		}
 	}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +12,6 @@ import (
 
 	"github.com/upsmigrate/upsmigrate/internal/httpstub"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // Secrets of the stubbed tests: none may appear in errors or logs.
 const (
@@ -163,28 +158,6 @@ func asError(err error, e **Error) bool {
 		err = u.Unwrap()
 	}
 	return false
-}
-
-// golden compares got with testdata/name (rewritten with -update).
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\n got: %s\nwant: %s", name, got, want)
-	}
 }
 
 const bulkBody = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"emp-1","data":{"userName":"a@example.com"}}]}`

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/upsmigrate/upsmigrate/internal/pool"
 )
 
 // Lookup limits of Users/.search (spec/ups-v4/endpoints.csv: payload ≤10 KB,
@@ -245,41 +247,22 @@ func (u *upsClient) lookupOneByOne(ctx context.Context, vals []string, key looku
 		}
 		return found, nil
 	}
-	// A few at a time: one GET per value, each with its own retries.
+	// A few at a time: one GET per value, each with its own retries (and
+	// ctx: the pool's own context only stops handing out values after the
+	// first error, leaving the GETs in flight to finish).
 	var mu sync.Mutex
-	var firstErr error
-	next := make(chan string)
-	var wg sync.WaitGroup
-	for range min(lookupWorkers, len(vals)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for v := range next {
-				found, err := one(v)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if err == nil {
-					collect(out, []string{v}, key, found)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, v := range vals {
-		mu.Lock()
-		failed := firstErr != nil
-		mu.Unlock()
-		if failed {
-			break
+	err := pool.Each(context.Background(), len(vals), lookupWorkers, func(_ context.Context, i int) error {
+		found, err := one(vals[i])
+		if err != nil {
+			return err
 		}
-		next <- v
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+		mu.Lock()
+		collect(out, []string{vals[i]}, key, found)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,9 +12,8 @@ import (
 	"time"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // The test binary doubles as the children benchrun runs: BENCHRUN_CHILD
 // says which one it plays.
@@ -313,19 +311,7 @@ func TestReportGolden(t *testing.T) {
 	}{{"report.txt", false}, {"report.md", true}} {
 		var buf bytes.Buffer
 		report(&buf, rs, specs, "Measured on a test machine.", tt.markdown)
-		golden := filepath.Join("testdata", tt.file)
-		if *update {
-			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(buf.Bytes(), want) {
-			t.Errorf("%s differs (go test -update to rewrite):\n%s", tt.file, buf.String())
-		}
+		golden.Check(t, filepath.Join("testdata", tt.file), buf.Bytes())
 	}
 }
 
