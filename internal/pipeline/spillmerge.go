@@ -203,7 +203,10 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	if interrupted(s.opts.Context) {
 		return nil, ErrInterrupted
 	}
-	if err := s.writeReport(filepath.Join(dir, "report.json"), bw, o, arrays); err != nil {
+	if err := s.writeReport(filepath.Join(dir, reportTemp), bw, o, arrays); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(filepath.Join(dir, reportTemp), filepath.Join(dir, "report.json")); err != nil {
 		return nil, err
 	}
 	s.progress(int64(o.Plan.Requests)+2, int64(o.Plan.Requests)+2)

@@ -51,7 +51,7 @@ type PlanOptions = plan.Recorded
 // isOutput reports whether name is a file Write may create, so a re-run
 // into the same directory never leaves a stale bulk file behind.
 func isOutput(name string) bool {
-	if name == "plan.jsonl" || name == "report.json" {
+	if name == "plan.jsonl" || name == "report.json" || name == reportTemp {
 		return true
 	}
 	seq, ok := strings.CutPrefix(name, "bulk-")
@@ -138,9 +138,12 @@ func (r *Result) Write(dir string) (err error) {
 	if interrupted(r.ctx) {
 		return ErrInterrupted
 	}
-	if err := writeFile(filepath.Join(dir, "report.json"), bw, func(w *bufio.Writer) error {
+	if err := writeFile(filepath.Join(dir, reportTemp), bw, func(w *bufio.Writer) error {
 		return writeReport(w, r.Report())
 	}); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(dir, reportTemp), filepath.Join(dir, "report.json")); err != nil {
 		return err
 	}
 	progress(files)
@@ -242,6 +245,11 @@ func writeFile(path string, w *bufio.Writer, fill func(*bufio.Writer) error) err
 	}
 	return f.Close()
 }
+
+// reportTemp is the name report.json is written under before it is
+// renamed: a run killed while writing it leaves no partial report.json,
+// whose presence says the run is complete.
+const reportTemp = "report.json.tmp"
 
 // createOutput creates (or truncates) the output file path, readable by
 // its owner only.
