@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -21,8 +20,8 @@ var bulkName = regexp.MustCompile(`^bulk-[0-9]{4}\.json$`)
 // first line it cannot read; a line that is not JSON is already a finding
 // of out and is not repeated. A plan of another format (lineage.ErrVersion)
 // has that one finding only.
-func checkPlanLines(data []byte, out []Finding) []Finding {
-	lr := lineage.NewReader(bytes.NewReader(data))
+func checkPlanLines(r io.Reader, out []Finding) []Finding {
+	lr := lineage.NewReader(r)
 	for {
 		l, err := lr.Next()
 		if err == io.EOF {

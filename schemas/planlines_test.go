@@ -1,6 +1,10 @@
 package schemas
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -26,5 +30,46 @@ func TestValidatePlanOfAnotherFormat(t *testing.T) {
 		if len(fs) != 1 || fs[0].Line != 1 || fs[0].Keyword != "lineage" || !fs[0].IsError() || !strings.Contains(fs[0].Message, tc.want) {
 			t.Errorf("%s: %v, want one error at line 1 saying %q", name, fs, tc.want)
 		}
+	}
+}
+
+// TestValidatePlanFileStreams checks that a plan.jsonl validated from its
+// file, a batch of lines at a time, gets the findings of the plan validated
+// whole: on a plan longer than a batch, with bad lines in several batches,
+// a line with a carriage return and no newline at the end.
+func TestValidatePlanFileStreams(t *testing.T) {
+	v, err := New(Options{Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString(`{"plan":"upsmigrate","version":2}` + "\n" + `{"file":1,"path":"a.csv"}` + "\n")
+	n := planBatch*planChunk*2 + 37
+	for i := range n {
+		switch {
+		case i%1500 == 7:
+			b.WriteString("{not json\n")
+		case i%2100 == 9:
+			b.WriteString(`{"emp":"E","records":[[1,2]],"ops":[["bulk-1.json",-1,5,"POST","/Users"]]}` + "\r\n")
+		default:
+			fmt.Fprintf(&b, `{"emp":"E%d","records":[[1,%d]],"ops":[["bulk-0001.json",%d,1,"POST","/Users"]]}`+"\n", i, i+2, i%100)
+		}
+	}
+	b.WriteString(`{"emp":"LAST","records":[[1,1]]}`)
+	data := []byte(b.String())
+	want := v.validatePlan(data)
+	path := filepath.Join(t.TempDir(), "plan.jsonl")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, kind, err := v.ValidateFile(path)
+	if err != nil || kind != KindPlan {
+		t.Fatalf("ValidateFile: %v, %v", kind, err)
+	}
+	if len(want) < 3 {
+		t.Fatalf("only %d findings: the test plan should have bad lines in several batches", len(want))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("streamed: %d findings, whole: %d\n%v\n%v", len(got), len(want), got, want)
 	}
 }

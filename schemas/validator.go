@@ -1,10 +1,12 @@
 package schemas
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -450,6 +452,11 @@ func (v *Validator) ValidateBytes(kind Kind, data []byte) ([]Finding, error) {
 	if err != nil {
 		return []Finding{jsonFinding(data, err)}, nil
 	}
+	return v.validateDoc(kind, data, doc)
+}
+
+// validateDoc validates data, decoded as doc, as kind.
+func (v *Validator) validateDoc(kind Kind, data []byte, doc any) ([]Finding, error) {
 	if kind == KindUnknown {
 		if kind = DetectKind("", doc); kind == KindUnknown {
 			return nil, ErrUnknownKind
@@ -479,46 +486,91 @@ func (v *Validator) ValidateBytes(kind Kind, data []byte) ([]Finding, error) {
 // planChunk is the number of plan.jsonl lines a worker validates at a time.
 const planChunk = 256
 
-// validatePlan validates every line of a plan.jsonl on all cores (a large
-// run's plan has a hundred thousand lines of lineage) against
-// plan-line.json, then reads the plan (checkPlanLines); findings in line
-// order.
+// planBatch is the number of chunks read before they are validated
+// together: what validating a plan holds in memory at a time.
+const planBatch = 16
+
+// validatePlan validates the plan.jsonl data (see validatePlanFile).
 func (v *Validator) validatePlan(data []byte) []Finding {
+	out, err := v.validatePlanLines(bytes.NewReader(data))
+	if err != nil { // a bytes.Reader does not fail
+		panic(err)
+	}
+	return sortedPlanFindings(checkPlanLines(bytes.NewReader(data), out))
+}
+
+// validatePlanFile validates a plan.jsonl file in two streaming passes:
+// every line against plan-line.json on all cores (a large run's plan has a
+// million lines of lineage), a batch of lines at a time, then through the
+// plan's reader (checkPlanLines). Findings come in line order.
+func (v *Validator) validatePlanFile(path string) ([]Finding, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out, err := v.validatePlanLines(f)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return sortedPlanFindings(checkPlanLines(f, out)), nil
+}
+
+func sortedPlanFindings(out []Finding) []Finding {
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}
+
+// validatePlanLines validates every line r holds against plan-line.json,
+// planBatch chunks of planChunk lines at a time.
+func (v *Validator) validatePlanLines(r io.Reader) ([]Finding, error) {
 	type chunk struct {
 		first int // line number of lines[0]
 		lines [][]byte
 		out   []Finding
 	}
+	var out []Finding
 	var chunks []*chunk
-	line, all := 0, data
-	for len(data) > 0 {
-		if len(chunks) == 0 || len(chunks[len(chunks)-1].lines) == planChunk {
-			chunks = append(chunks, &chunk{first: line + 1})
+	flush := func() {
+		_ = pool.Each(context.Background(), len(chunks), 0, func(_ context.Context, k int) error {
+			c := chunks[k]
+			for n, text := range c.lines {
+				c.out = v.appendPlanLine(c.out, text, c.first+n)
+			}
+			return nil
+		})
+		for _, c := range chunks {
+			out = append(out, c.out...)
 		}
-		line++
-		var text []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			text, data = data[:i], data[i+1:]
-		} else {
-			text, data = data, nil
+		chunks = chunks[:0]
+	}
+	br := bufio.NewReaderSize(r, 256<<10)
+	for line := 1; ; line++ {
+		text, err := br.ReadBytes('\n')
+		if len(text) == 0 && err == io.EOF {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		text = bytes.TrimSuffix(text, []byte("\n"))
+		if len(chunks) == 0 || len(chunks[len(chunks)-1].lines) == planChunk {
+			if len(chunks) == planBatch {
+				flush()
+			}
+			chunks = append(chunks, &chunk{first: line})
 		}
 		c := chunks[len(chunks)-1]
 		c.lines = append(c.lines, text)
-	}
-	_ = pool.Each(context.Background(), len(chunks), 0, func(_ context.Context, k int) error {
-		c := chunks[k]
-		for n, text := range c.lines {
-			c.out = v.appendPlanLine(c.out, text, c.first+n)
+		if err == io.EOF {
+			break
 		}
-		return nil
-	})
-	var out []Finding
-	for _, c := range chunks {
-		out = append(out, c.out...)
 	}
-	out = checkPlanLines(all, out)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
-	return out
+	flush()
+	return out, nil
 }
 
 // appendPlanLine appends the findings of one plan.jsonl line.
@@ -540,25 +592,44 @@ func (v *Validator) appendPlanLine(out []Finding, text []byte, line int) []Findi
 // ValidateFile reads and validates one file, detecting its kind from the
 // content (.jsonl files are plans).
 func (v *Validator) ValidateFile(path string) ([]Finding, Kind, error) {
+	if strings.EqualFold(filepath.Ext(path), ".jsonl") {
+		fs, err := v.validatePlanFile(path)
+		if err != nil {
+			return nil, KindPlan, fmt.Errorf("schemas: %w", err)
+		}
+		return fs, KindPlan, nil
+	}
+	if isReport(path) {
+		return nil, KindUnknown, fmt.Errorf("schemas: %s: %w", path, ErrUnknownKind)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, KindUnknown, fmt.Errorf("schemas: %w", err)
 	}
-	kind := KindUnknown
-	if strings.EqualFold(filepath.Ext(path), ".jsonl") {
-		kind = KindPlan
-	} else if doc, err := decodeJSON(data); err == nil {
-		if kind = DetectKind(path, doc); kind == KindUnknown {
-			return nil, KindUnknown, fmt.Errorf("schemas: %s: %w", path, ErrUnknownKind)
-		}
-	} else {
+	doc, err := decodeJSON(data)
+	if err != nil {
 		return []Finding{jsonFinding(data, err)}, KindUnknown, nil
 	}
-	fs, err := v.ValidateBytes(kind, data)
+	kind := DetectKind(path, doc)
+	if kind == KindUnknown {
+		return nil, KindUnknown, fmt.Errorf("schemas: %s: %w", path, ErrUnknownKind)
+	}
+	fs, err := v.validateDoc(kind, data, doc)
 	if err != nil {
 		return nil, kind, fmt.Errorf("schemas: %s: %w", path, err)
 	}
 	return fs, kind, nil
+}
+
+// isReport reports whether path names a report convert or report writes
+// (report.json, report-full.json), which no schema describes: they are
+// skipped unread, as reading a large run's report whole is costly.
+func isReport(path string) bool {
+	switch strings.ToLower(filepath.Base(path)) {
+	case "report.json", "report-full.json":
+		return true
+	}
+	return false
 }
 
 // FileResult is the outcome of validating one file of a directory.
