@@ -130,7 +130,7 @@ type arrayWriter struct {
 
 func (a *arrayWriter) add(parts ...[]byte) error {
 	if a.n > 0 {
-		if err := a.w.write([]byte(",\n    ")); err != nil {
+		if err := a.w.write([]byte(entrySep)); err != nil {
 			return err
 		}
 	}
@@ -330,11 +330,11 @@ func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings 
 			}
 			for n := st.d.count(); n > 0; n-- {
 				isErr, rest := st.d.bool(), st.d.raw()
-				head := append(scratch[:0], "{\n      \"request\": "...)
+				head := append(scratch[:0], `{"request":`...)
 				head = strconv.AppendInt(head, int64(seq), 10)
-				head = append(head, ",\n      \"operation\": "...)
+				head = append(head, `,"operation":`...)
 				head = strconv.AppendInt(head, int64(idx), 10)
-				head = append(head, ",\n      "...)
+				head = append(head, ',')
 				if err := findings.add(head, rest); err != nil {
 					return err
 				}
@@ -567,7 +567,7 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 		if a.n == 0 {
 			continue
 		}
-		bw.WriteString([]string{",\n  \"findings\": [\n    ", ",\n  \"warnings\": [\n    ", ",\n  \"resolvedAtSubmit\": [\n    "}[k])
+		bw.WriteString(arrayHeads[k])
 		if _, err := io.Copy(bw, io.NewSectionReader(a.w.f, 0, a.w.off)); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}

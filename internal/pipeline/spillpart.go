@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -272,7 +271,7 @@ type opSpill struct {
 
 // findingHead is how every finding's JSON in report.json begins, with the
 // request and operation 0; the merge writes their numbers in.
-const findingHead = "{\n      \"request\": 0,\n      \"operation\": 0,\n      "
+const findingHead = `{"request":0,"operation":0,`
 
 // spillPartition writes the outputs of a settled partition: its operations
 // per phase, its change sets and its record results, each with its place
@@ -337,7 +336,7 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 					}
 					f.Request, f.Operation = 0, 0
 					var err error
-					if js, err = json.MarshalIndent(&f, "    ", "  "); err != nil {
+					if js, err = reportEntry(&f); err != nil {
 						return err
 					}
 					if !bytes.HasPrefix(js, []byte(findingHead)) {
@@ -390,7 +389,7 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 			if at[i].Kind != "update" {
 				ps.atRefs++
 			}
-			b, err := json.MarshalIndent(&at[i], "    ", "  ")
+			b, err := reportEntry(&at[i])
 			if err != nil {
 				return err
 			}
@@ -399,7 +398,7 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 		ps.count.AtSubmit += len(at)
 		buf = binary.AppendUvarint(buf, uint64(len(notices[k])))
 		for _, w := range notices[k] {
-			b, err := json.MarshalIndent(&pl.Warnings[w], "    ", "  ")
+			b, err := reportEntry(&pl.Warnings[w])
 			if err != nil {
 				return err
 			}
@@ -481,7 +480,7 @@ func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) ([]byte, er
 			dst = appendString(dst, warningField(m))
 		}
 	}
-	js, err := json.MarshalIndent(r, "    ", "  ")
+	js, err := reportEntry(r)
 	if err != nil {
 		return nil, err
 	}

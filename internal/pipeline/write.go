@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -150,44 +151,84 @@ func (r *Result) Write(dir string) (err error) {
 	return nil
 }
 
-// writeReport writes rep as encoding/json does indented by two spaces,
-// one record at a time: the whole report is tens of megabytes for a large
-// run, and encoding/json would build it, and its indented copy, in memory.
+// writeReport writes rep indented by two spaces as encoding/json does,
+// but for the entries of its long arrays (records, findings, warnings,
+// resolvedAtSubmit): one compact JSON object a line (reportEntry), which
+// keeps report.json a fraction of the bulk requests' size. It writes one
+// entry at a time: the whole report is tens of megabytes for a large run.
+// The spilled conversion writes the same bytes (spillRun.writeReport).
 func writeReport(w io.Writer, rep Report) error {
-	records := rep.Records
-	rep.Records = nil
+	records, arrays := rep.Records, [3]any{rep.Findings, rep.Warnings, rep.ResolvedAtSubmit}
+	rep.Records, rep.Findings, rep.Warnings, rep.ResolvedAtSubmit = nil, nil, nil, nil
 	head, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
-	// head holds "records": null; the records go in place of the null.
+	// head holds "records": null; the arrays go in place of the null.
 	const field = "\n  \"records\": "
 	i := bytes.Index(head, []byte(field+"null"))
 	if i < 0 {
 		return fmt.Errorf("report.json: no records field in %.40q", head)
 	}
 	i += len(field)
-	if _, err := w.Write(head[:i]); err != nil {
+	bw := bufio.NewWriter(w)
+	bw.Write(head[:i])
+	for k := range records {
+		if err := writeEntry(bw, k, &records[k]); err != nil {
+			return err
+		}
+	}
+	if len(records) == 0 {
+		bw.WriteString("[]")
+	} else {
+		bw.WriteString(arrayEnd)
+	}
+	for k, a := range arrays {
+		v := reflect.ValueOf(a)
+		if v.Len() == 0 {
+			continue
+		}
+		bw.WriteString(arrayHeads[k])
+		for j := range v.Len() {
+			if j > 0 {
+				bw.WriteString(entrySep)
+			}
+			js, err := reportEntry(v.Index(j).Addr().Interface())
+			if err != nil {
+				return err
+			}
+			bw.Write(js)
+		}
+		bw.WriteString(arrayEnd)
+	}
+	bw.Write(head[i+len("null"):])
+	bw.WriteString("\n")
+	return bw.Flush()
+}
+
+// The layout of report.json's long arrays: the records' after its field
+// name, then the others, each after its own (when not empty).
+const (
+	entrySep = ",\n    "
+	arrayEnd = "\n  ]"
+)
+
+var arrayHeads = [3]string{",\n  \"findings\": [\n    ", ",\n  \"warnings\": [\n    ", ",\n  \"resolvedAtSubmit\": [\n    "}
+
+// reportEntry is the JSON of one entry of report.json's long arrays.
+func reportEntry(v any) ([]byte, error) { return json.Marshal(v) }
+
+func writeEntry(bw *bufio.Writer, k int, v any) error {
+	js, err := reportEntry(v)
+	if err != nil {
 		return err
 	}
-	for k := range records {
-		sep := ",\n    "
-		if k == 0 {
-			sep = "[\n    "
-		}
-		rec, err := json.MarshalIndent(&records[k], "    ", "  ")
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(append([]byte(sep), rec...)); err != nil {
-			return err
-		}
+	if k == 0 {
+		bw.WriteString("[\n    ")
+	} else {
+		bw.WriteString(entrySep)
 	}
-	closing := "\n  ]"
-	if len(records) == 0 {
-		closing = "[]"
-	}
-	_, err = io.WriteString(w, closing+string(head[i+len("null"):])+"\n")
+	_, err = bw.Write(js)
 	return err
 }
 

@@ -88,8 +88,10 @@ func TestWritePlanLinesInOrder(t *testing.T) {
 	}
 }
 
-// TestWriteReportMatchesEncodingJSON: report.json, written a record at a
-// time, has the bytes encoding/json writes for the whole report.
+// TestWriteReportMatchesEncodingJSON: report.json, written an entry at a
+// time, holds the tokens encoding/json writes for the whole report, in its
+// order, indented as encoding/json indents but for the entries of the long
+// arrays, which are one compact object a line.
 func TestWriteReportMatchesEncodingJSON(t *testing.T) {
 	path := writeVaried(t, 300, 3)
 	res, err := Convert([]string{path}, Options{CompanyID: companyID})
@@ -102,20 +104,35 @@ func TestWriteReportMatchesEncodingJSON(t *testing.T) {
 	none := full
 	none.Records = []model.RecordResult{}
 	tail := Report{Records: full.Records[:2], Warnings: []model.Diagnostic{{Severity: model.SevWarning, Message: "plan <warning>"}},
-		Findings: []OpFinding{{Request: 1, Employee: "E1"}}}
+		Findings: []OpFinding{{Request: 1, Employee: "E1"}}, ResolvedAtSubmit: []AtSubmit{{Employee: "E9", Kind: "update"}}}
 	for name, rep := range map[string]Report{"full": full, "one record": one, "no records": none, "fields after records": tail} {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		want, err := json.Marshal(rep)
+		if err != nil {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
 		if err := writeReport(&got, rep); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Errorf("%s: writeReport differs from encoding/json:\n got %.300s\nwant %.300s", name, got.Bytes(), want.Bytes())
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, got.Bytes()); err != nil {
+			t.Fatalf("%s: not JSON: %v", name, err)
+		}
+		if !bytes.Equal(compact.Bytes(), want) {
+			t.Errorf("%s: writeReport differs from encoding/json:\n got %.300s\nwant %.300s", name, compact.Bytes(), want)
+		}
+		entries := len(rep.Records) + len(rep.Findings) + len(rep.Warnings) + len(rep.ResolvedAtSubmit)
+		lines := 0
+		for _, l := range strings.Split(got.String(), "\n") {
+			if strings.HasPrefix(l, "    {") && l != "    {" { // not an indented object of the head (files)
+				lines++
+				if !json.Valid([]byte(strings.TrimSuffix(l, ","))) {
+					t.Errorf("%s: entry line %.80q is not one JSON object", name, l)
+				}
+			}
+		}
+		if lines != entries {
+			t.Errorf("%s: %d entry lines for %d entries", name, lines, entries)
 		}
 	}
 }
