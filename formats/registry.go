@@ -25,6 +25,21 @@ type Warner interface {
 	Warnings() []model.Diagnostic
 }
 
+// Recycler is implemented by readers that reuse the records they returned
+// once the caller hands them back (nothing of them kept): the Concur reader
+// does, so a large flat file is read without a record allocated per row.
+type Recycler interface {
+	Recycle(recs []*model.Record)
+}
+
+// SettingsReader is implemented by readers of files that carry import
+// settings applying to their records (Concur's record type 100):
+// ImportSettings returns them once the file is read, for report.json (as
+// JSON) and inspect (Describe).
+type SettingsReader interface {
+	ImportSettings() model.ImportSettings
+}
+
 // Entry is one input format in the table of readers.
 type Entry struct {
 	Name        string

@@ -85,6 +85,13 @@ func NewReader(r io.Reader, name string) *Reader {
 // once Next has returned the first record or error.
 func (r *Reader) Settings() Settings { return r.settings }
 
+// ImportSettings returns a copy of the file's settings, as the optional
+// interface formats.SettingsReader asks.
+func (r *Reader) ImportSettings() model.ImportSettings {
+	s := r.settings
+	return &s
+}
+
 // Warnings returns the warnings about the file as a whole collected so far:
 // a missing 100 record, a 100 record that is not the first record, fields
 // separated by another character than the comma, lines that end with a

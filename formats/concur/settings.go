@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/gocarina/gocsv"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
 // Settings are the import settings of a file, from its 100 record (the first
@@ -238,4 +240,23 @@ func yesNo(b bool) string {
 		return "Y"
 	}
 	return "N"
+}
+
+// ConvertNotes says how a conversion treats a file whose 100 record asks
+// for another handling of existing employees than the run gives them.
+func (s Settings) ConvertNotes(file string, replace bool) []model.Diagnostic {
+	var msg string
+	switch s.ExistingRecordHandling {
+	case "REPLACE":
+		if replace {
+			return nil
+		}
+		msg = "the file asks to replace existing employees' records: converted as updates of the fields given (PATCH); give --replace to send existing users whole (PUT)"
+	case "WARN", "IGNORE":
+		msg = "the file asks to leave existing employees unchanged (" + s.ExistingRecordHandling + "): convert updates them with the fields given; leave their records out of the file to keep them unchanged"
+	default:
+		return nil
+	}
+	return []model.Diagnostic{{Severity: model.SevWarning,
+		Source: model.Source{File: file, Line: max(s.Line, 1), Field: "4", Name: "Existing Record Handling"}, Message: msg}}
 }

@@ -12,7 +12,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/upsmigrate/upsmigrate/formats"
-	"github.com/upsmigrate/upsmigrate/formats/concur"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
@@ -31,11 +30,11 @@ type InspectOptions struct {
 
 // inspectFile is one file's entry in `inspect --json`.
 type inspectFile struct {
-	Path     string           `json:"path"`
-	Format   string           `json:"format,omitempty"`
-	Records  map[string]int   `json:"records"`
-	Total    int              `json:"total"`
-	Settings *concur.Settings `json:"settings,omitempty"`
+	Path     string               `json:"path"`
+	Format   string               `json:"format,omitempty"`
+	Records  map[string]int       `json:"records"`
+	Total    int                  `json:"total"`
+	Settings model.ImportSettings `json:"settings,omitempty"`
 	// Rejected counts the records convert would reject (they are among
 	// Errors, with the reason).
 	Rejected int              `json:"rejected"`
@@ -155,9 +154,8 @@ func inspectOne(path string, opts formats.Options, eng *mapping.Engine) inspectF
 		f.Total++
 		eng.Add(rec)
 	}
-	if cr, ok := in.Reader.(*concur.Reader); ok {
-		s := cr.Settings()
-		f.Settings = &s
+	if sr, ok := in.Reader.(formats.SettingsReader); ok {
+		f.Settings = sr.ImportSettings()
 	}
 	for _, w := range in.Warnings() {
 		m := inspectMessage{Line: w.Source.Line, Field: w.Source.Field, Message: w.Message}

@@ -191,3 +191,13 @@ func (d Diagnostic) String() string {
 
 // Error lets a Diagnostic be returned as an error.
 func (d Diagnostic) Error() string { return d.String() }
+
+// ImportSettings are the settings an input file carries for its records
+// (Concur's record type 100), format-specific: they marshal to JSON as
+// report.json holds them, and Describe says them in a sentence.
+type ImportSettings interface {
+	Describe() string
+	// ConvertNotes are the warnings a conversion of file owes its user
+	// about the settings (replace: existing users are sent whole).
+	ConvertNotes(file string, replace bool) []Diagnostic
+}

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/formats"
-	"github.com/upsmigrate/upsmigrate/formats/concur"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/internal/pool"
@@ -89,11 +88,11 @@ const (
 
 // FileSummary describes one input.
 type FileSummary struct {
-	Path     string             `json:"path"`
-	Format   string             `json:"format"`
-	Records  int                `json:"records"`
-	Settings *concur.Settings   `json:"settings,omitempty"`
-	Warnings []model.Diagnostic `json:"warnings,omitempty"`
+	Path     string               `json:"path"`
+	Format   string               `json:"format"`
+	Records  int                  `json:"records"`
+	Settings model.ImportSettings `json:"settings,omitempty"`
+	Warnings []model.Diagnostic   `json:"warnings,omitempty"`
 }
 
 // Totals count record outcomes; Records = Converted + Skipped + Rejected.
@@ -417,7 +416,7 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 	}()
 	// The engine keeps nothing of a record's Values slice, so the concur
 	// reader can reuse the records of a batch once they are mapped.
-	cr, _ := in.Reader.(*concur.Reader)
+	cr, _ := in.Reader.(formats.Recycler)
 	var fatal error
 	for it := range items {
 		for _, rec := range it.recs {
@@ -451,34 +450,15 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 		return fs, nil, fatal
 	}
 	fs.Warnings = in.Warnings()
-	if cr != nil {
-		s := cr.Settings()
-		fs.Settings = &s
-		if msg := existingHandlingNote(s.ExistingRecordHandling, opts.Replace); msg != "" {
-			notes = append(notes, model.Diagnostic{Severity: model.SevWarning,
-				Source: model.Source{File: path, Line: max(s.Line, 1), Field: "4", Name: "Existing Record Handling"}, Message: msg})
-		}
+	if sr, ok := in.Reader.(formats.SettingsReader); ok {
+		fs.Settings = sr.ImportSettings()
+		notes = append(notes, fs.Settings.ConvertNotes(path, opts.Replace)...)
 	}
 	return fs, notes, nil
 }
 
 // interrupted reports whether ctx (nil: never) has ended.
 func interrupted(ctx context.Context) bool { return ctx != nil && ctx.Err() != nil }
-
-// existingHandlingNote says how the run treats a file whose 100 record asks
-// for another handling of existing employees than the update it does.
-func existingHandlingNote(handling string, replace bool) string {
-	switch handling {
-	case "REPLACE":
-		if replace {
-			return ""
-		}
-		return "the file asks to replace existing employees' records: converted as updates of the fields given (PATCH); give --replace to send existing users whole (PUT)"
-	case "WARN", "IGNORE":
-		return "the file asks to leave existing employees unchanged (" + handling + "): convert updates them with the fields given; leave their records out of the file to keep them unchanged"
-	}
-	return ""
-}
 
 // opChecker validates every operation on the plan's workers, on the tree
 // Build encodes, and keeps the findings of the operations that have any.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/formats/concur"
 	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -626,7 +627,7 @@ func TestConvertSettingsRecordIsNotAWarning(t *testing.T) {
 	if r.Status != model.StatusSkipped || len(r.Messages) != 1 || r.Messages[0].Severity != model.SevInfo || !strings.Contains(r.Messages[0].Message, "import settings") {
 		t.Errorf("100 record: %+v", r)
 	}
-	if res.Files[0].Settings == nil || res.Files[0].Settings.ExistingRecordHandling != "UPDATE" {
+	if s, ok := res.Files[0].Settings.(*concur.Settings); !ok || s.ExistingRecordHandling != "UPDATE" {
 		t.Errorf("file settings %+v", res.Files[0].Settings)
 	}
 }
