@@ -51,7 +51,9 @@ func TestSoak(t *testing.T) {
 	sb := startSandbox(t, filepath.Join(dir, "sandbox.db"), seed, faults...)
 	c := newClient(t, sb, filepath.Join(dir, "out"), in)
 	start := time.Now()
-	per := max(2, n/100)
+	// The run sends about 2n/100 requests (two phases of 100 operations):
+	// spread the kills over them, so that all of them land before it ends.
+	per := max(1, 2*n/100/(kills+1))
 	base := 0
 	for i := range kills {
 		k := 1 + rng.IntN(per)
