@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -248,7 +249,9 @@ func readSiteKey(p *parser, s *model.Site, k string) bool {
 func (r *Reader) employee(p *parser) *Line {
 	p.ws()
 	at := p.i
-	cs := &model.ChangeSet{EmployeeID: p.str()}
+	// The ID is a copy: callers keep IDs (in maps, for links) long after
+	// the line, whose other strings share its memory, is gone.
+	cs := &model.ChangeSet{EmployeeID: strings.Clone(p.str())}
 	line := &Line{ChangeSet: cs, N: r.n}
 	if cs.EmployeeID == "" && p.err == nil {
 		p.i = at
