@@ -34,9 +34,6 @@ func appendBool(dst []byte, b bool) []byte {
 	return append(dst, 0)
 }
 
-// appendEntry appends payload as an entry.
-func appendEntry(dst, payload []byte) []byte { return appendBytes(dst, payload) }
-
 // dec reads a payload: a string (its strings are then substrings, no copy)
 // or a byte slice (sub-slices). The first error sticks; later reads return
 // zero values.

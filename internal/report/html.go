@@ -460,12 +460,11 @@ type lostExample struct {
 // others on pages of Limits.HTMLListPage rows in the folder, linked below
 // the summary's table.
 type list struct {
-	name   string // page file prefix: "warnings"
-	title  string // "Warnings"
-	head   string // the table's header row, HTML
-	total  int
-	each   func(row func(write func(w hw, l *links)) error) error
-	inline int
+	name  string // page file prefix: "warnings"
+	title string // "Warnings"
+	head  string // the table's header row, HTML
+	total int
+	each  func(row func(write func(w hw, l *links)) error) error
 }
 
 func (hr *htmlReport) list(w hw, l list) error {

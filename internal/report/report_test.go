@@ -48,34 +48,10 @@ func allWarnings(t *testing.T, d *Data) []Warning {
 	return out
 }
 
-func allRejected(t *testing.T, d *Data) []Rejected {
-	t.Helper()
-	var out []Rejected
-	must(t, d.EachRejected(func(r *Rejected) error { out = append(out, *r); return nil }))
-	return out
-}
-
 func allOps(t *testing.T, d *Data) []Operation {
 	t.Helper()
 	var out []Operation
 	must(t, d.EachOperation(func(o *Operation) error { out = append(out, *o); return nil }))
-	return out
-}
-
-func employees(t *testing.T, d *Data) []Employee {
-	t.Helper()
-	var out []Employee
-	must(t, d.walk(func(e *Employee) error {
-		c := *e
-		c.Values = append([]TraceRow(nil), e.Values...)
-		c.Records = append([]EmployeeRecord(nil), e.Records...)
-		c.Operations = append([]Operation(nil), e.Operations...)
-		c.Warnings = append([]Warning(nil), e.Warnings...)
-		c.Rejected = append([]Rejected(nil), e.Rejected...)
-		c.AtSubmit = append([]AtSubmit(nil), e.AtSubmit...)
-		out = append(out, c)
-		return nil
-	}))
 	return out
 }
 

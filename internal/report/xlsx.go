@@ -58,7 +58,6 @@ type sheet struct {
 	sw     *excelize.StreamWriter
 	rows   int // data rows in the current part
 	total  int
-	cells  []any
 }
 
 // sheet creates a worksheet (in tab order) to stream later.
