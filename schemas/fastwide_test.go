@@ -38,23 +38,7 @@ func TestFastWideObject(t *testing.T) {
 		{`{"a0": "x", "a69": "y", "zz": 1}`, []string{"additionalProperties /zz"}},
 		{`{"a1": 1, "zz": 1}`, []string{"additionalProperties /zz", "required /a0", "required /a69", "type /a1"}},
 	} {
-		v, err := decodeJSON([]byte(tc.doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, form := range []struct {
-			name string
-			v    any
-		}{{"map", v}, {"Object", wrap(v, false)}} {
-			var got []string
-			for _, f := range e.check(loc, form.v, "", relPtr{}, nil) {
-				got = append(got, f.Keyword+" "+f.Pointer)
-			}
-			sort.Strings(got)
-			if strings.Join(got, "; ") != strings.Join(tc.want, "; ") {
-				t.Errorf("%s as %s: findings %q, want %q", tc.doc, form.name, got, tc.want)
-			}
-		}
+		checkWide(t, e, loc, tc.doc, tc.want)
 	}
 
 	// A schema of a few members whose allOf brings the wide one: its own
@@ -79,22 +63,29 @@ func TestFastWideObject(t *testing.T) {
 		{`{"b0": true, "a0": "x", "a69": "y"}`, []string{"additionalProperties /a0", "additionalProperties /a69", "additionalProperties /b0"}},
 		{`{"b1": 3, "a0": "x", "a69": "y"}`, []string{"additionalProperties /a0", "additionalProperties /a69", "additionalProperties /b1", "required /b0", "type /b1"}},
 	} {
-		v, err := decodeJSON([]byte(tc.doc))
-		if err != nil {
-			t.Fatal(err)
+		checkWide(t, e, nloc, tc.doc, tc.want)
+	}
+}
+
+// checkWide checks doc against the schema at loc, decoded as maps and as
+// Objects: the findings, "keyword pointer" sorted, must be want.
+func checkWide(t *testing.T, e *fastEngine, loc, doc string, want []string) {
+	t.Helper()
+	v, err := decodeJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, form := range []struct {
+		name string
+		v    any
+	}{{"map", v}, {"Object", wrap(v, false)}} {
+		var got []string
+		for _, f := range e.check(loc, form.v, "", relPtr{}, nil) {
+			got = append(got, f.Keyword+" "+f.Pointer)
 		}
-		for _, form := range []struct {
-			name string
-			v    any
-		}{{"map", v}, {"Object", wrap(v, false)}} {
-			var got []string
-			for _, f := range e.check(nloc, form.v, "", relPtr{}, nil) {
-				got = append(got, f.Keyword+" "+f.Pointer)
-			}
-			sort.Strings(got)
-			if strings.Join(got, "; ") != strings.Join(tc.want, "; ") {
-				t.Errorf("narrow %s as %s: findings %q, want %q", tc.doc, form.name, got, tc.want)
-			}
+		sort.Strings(got)
+		if strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Errorf("%s against %s as %s: findings %q, want %q", doc, loc, form.name, got, want)
 		}
 	}
 }

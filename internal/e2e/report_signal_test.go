@@ -7,8 +7,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/upsmigrate/upsmigrate/internal/gen"
 )
 
 // TestReportSignals: SIGINT or SIGTERM while report writes ends it with
@@ -17,15 +15,7 @@ import (
 func TestReportSignals(t *testing.T) {
 	t.Parallel()
 	dir := tempDir(t)
-	feed := filepath.Join(dir, "feed.csv")
-	f, err := os.Create(feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gen.Write305(f, 20000, 1); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	feed := writeFeed305(t, filepath.Join(dir, "feed.csv"), 20000, 1)
 	out := filepath.Join(dir, "out")
 	p := startProc(t, "convert", dir, filepath.Join(dir, "convert.log"), childEnv(),
 		"convert", "--company-id", "053c9338-bf2a-49cd-9035-c1f97be858b0", "--out", out, feed)

@@ -17,15 +17,7 @@ import (
 func TestConvertSignals(t *testing.T) {
 	t.Parallel()
 	dir := tempDir(t)
-	feed := filepath.Join(dir, "feed.csv")
-	f, err := os.Create(feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gen.Write305(f, 30000, 1); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	feed := writeFeed305(t, filepath.Join(dir, "feed.csv"), 30000, 1)
 	convert := func(name string) *proc {
 		out := filepath.Join(dir, name)
 		return startProc(t, name, dir, filepath.Join(dir, name+".log"), childEnv(),
@@ -84,4 +76,21 @@ func TestConvertSignals(t *testing.T) {
 	if _, ok := p.wait(2 * time.Second); !ok {
 		t.Errorf("still running 2 s after a second SIGINT")
 	}
+}
+
+// writeFeed305 writes a generated 305 feed of n employees (gen.Write305)
+// to path and returns path.
+func writeFeed305(t *testing.T, path string, n int, seed int64) string {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gen.Write305(f, n, seed); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/upsmigrate/upsmigrate/internal/gen"
 )
 
 // TestSoak is `make soak`: a migration of SOAK_EMPLOYEES (default 600)
@@ -31,17 +29,7 @@ func TestSoak(t *testing.T) {
 	kills := int(envInt(t, "SOAK_KILLS", 5))
 	t.Logf("soak: seed %d, %d employees, %d kills (replay: make soak SOAK_SEEDS=%d)", seed, n, kills, seed)
 
-	feed := filepath.Join(t.TempDir(), fmt.Sprintf("employees-%d-305.csv", n))
-	f, err := os.Create(feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gen.Write305(f, n, seed); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	feed := writeFeed305(t, filepath.Join(t.TempDir(), fmt.Sprintf("employees-%d-305.csv", n)), n, seed)
 	in := input{files: []string{feed}}
 	ref, _ := referenceRun(t, in)
 

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bufio"
-	"bytes"
 	"container/heap"
 	"encoding/json"
 	"fmt"
@@ -489,18 +488,10 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 // copying the arrays in place.
 func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays [3]*arrayWriter) error {
 	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts), mapping: s.set, namedRows: s.namedRows}
-	rep := res.Report()
-	rep.Records, rep.Findings, rep.Warnings, rep.ResolvedAtSubmit = nil, nil, nil, nil
-	head, err := json.MarshalIndent(rep, "", "  ")
+	head, i, err := reportHead(res.Report())
 	if err != nil {
 		return err
 	}
-	const field = "\n  \"records\": "
-	i := bytes.Index(head, []byte(field+"null"))
-	if i < 0 {
-		return fmt.Errorf("report.json: no records field in %.40q", head)
-	}
-	i += len(field)
 	f, err := createOutput(path)
 	if err != nil {
 		return err
@@ -536,9 +527,9 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 			kinds.add(kindName(d.int()), d.str())
 		}
 		js := d.raw()
-		sep := ",\n    "
+		sep := entrySep
 		if n == 0 {
-			sep = "[\n    "
+			sep = arrayStart
 		}
 		n++
 		bw.WriteString(sep)
@@ -561,7 +552,7 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 	if n == 0 {
 		bw.WriteString("[]")
 	} else {
-		bw.WriteString("\n  ]")
+		bw.WriteString(arrayEnd)
 	}
 	for k, a := range arrays {
 		if a.n == 0 {
@@ -571,7 +562,7 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 		if _, err := io.Copy(bw, io.NewSectionReader(a.w.f, 0, a.w.off)); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		bw.WriteString("\n  ]")
+		bw.WriteString(arrayEnd)
 	}
 	bw.Write(head[i+len("null"):])
 	bw.WriteString("\n")

@@ -159,18 +159,10 @@ func (r *Result) Write(dir string) (err error) {
 // The spilled conversion writes the same bytes (spillRun.writeReport).
 func writeReport(w io.Writer, rep Report) error {
 	records, arrays := rep.Records, [3]any{rep.Findings, rep.Warnings, rep.ResolvedAtSubmit}
-	rep.Records, rep.Findings, rep.Warnings, rep.ResolvedAtSubmit = nil, nil, nil, nil
-	head, err := json.MarshalIndent(rep, "", "  ")
+	head, i, err := reportHead(rep)
 	if err != nil {
 		return err
 	}
-	// head holds "records": null; the arrays go in place of the null.
-	const field = "\n  \"records\": "
-	i := bytes.Index(head, []byte(field+"null"))
-	if i < 0 {
-		return fmt.Errorf("report.json: no records field in %.40q", head)
-	}
-	i += len(field)
 	bw := bufio.NewWriter(w)
 	bw.Write(head[:i])
 	for k := range records {
@@ -206,11 +198,28 @@ func writeReport(w io.Writer, rep Report) error {
 	return bw.Flush()
 }
 
+// reportHead is report.json without its long arrays, indented, and the
+// offset of the null that stands for them after "records": the arrays are
+// written in its place.
+func reportHead(rep Report) (head []byte, at int, err error) {
+	rep.Records, rep.Findings, rep.Warnings, rep.ResolvedAtSubmit = nil, nil, nil, nil
+	if head, err = json.MarshalIndent(rep, "", "  "); err != nil {
+		return nil, 0, err
+	}
+	const field = "\n  \"records\": "
+	at = bytes.Index(head, []byte(field+"null"))
+	if at < 0 {
+		return nil, 0, fmt.Errorf("report.json: no records field in %.40q", head)
+	}
+	return head, at + len(field), nil
+}
+
 // The layout of report.json's long arrays: the records' after its field
 // name, then the others, each after its own (when not empty).
 const (
-	entrySep = ",\n    "
-	arrayEnd = "\n  ]"
+	arrayStart = "[\n    "
+	entrySep   = ",\n    "
+	arrayEnd   = "\n  ]"
 )
 
 var arrayHeads = [3]string{",\n  \"findings\": [\n    ", ",\n  \"warnings\": [\n    ", ",\n  \"resolvedAtSubmit\": [\n    "}
@@ -224,7 +233,7 @@ func writeEntry(bw *bufio.Writer, k int, v any) error {
 		return err
 	}
 	if k == 0 {
-		bw.WriteString("[\n    ")
+		bw.WriteString(arrayStart)
 	} else {
 		bw.WriteString(entrySep)
 	}
