@@ -398,19 +398,29 @@ func (r *Reader) origin(p *parser) *model.Origin {
 	return r.origins[i]
 }
 
+// entry reads the number of a dictionary entry of the kind named, of
+// which there are defined, and returns its index; -1 after an error.
+func entry(p *parser, kind string, defined int) int {
+	at := p.i
+	n := p.num()
+	if p.err == nil && (n < 1 || n > defined) {
+		p.i = at
+		p.fail("%s %d is not defined above", kind, n)
+	}
+	if p.err != nil {
+		return -1
+	}
+	return n - 1
+}
+
 // attr reads [site, value] or [site, value, position] into a, a zero Attr.
 func (r *Reader) attr(p *parser, a *model.Attr) {
 	p.expect('[')
-	at := p.i
-	n := p.num()
-	if p.err == nil && (n < 1 || n > len(r.sites)) {
-		p.i = at
-		p.fail("site %d is not defined above", n)
-	}
-	if p.err != nil {
+	n := entry(p, "site", len(r.sites))
+	if n < 0 {
 		return
 	}
-	a.Site = r.sites[n-1]
+	a.Site = r.sites[n]
 	p.expect(',')
 	switch c := p.peek(); {
 	case a.Site.Kind == model.AttrMember:
@@ -430,16 +440,11 @@ func (r *Reader) attr(p *parser, a *model.Attr) {
 // element's attrs, into ref, a zero Ref.
 func (r *Reader) ref(p *parser, ref *model.Ref) {
 	p.expect('[')
-	at := p.i
-	n := p.num()
-	if p.err == nil && (n < 1 || n > len(r.refs)) {
-		p.i = at
-		p.fail("ref %d is not defined above", n)
-	}
-	if p.err != nil {
+	n := entry(p, "ref", len(r.refs))
+	if n < 0 {
 		return
 	}
-	e := &r.refs[n-1]
+	e := &r.refs[n]
 	ref.Kind, ref.Schema, ref.Path, ref.Primary, ref.Site = e.kind, e.schema, e.path, e.primary, e.site
 	p.expect(',')
 	ref.Target = p.str()
