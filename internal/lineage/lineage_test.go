@@ -180,6 +180,7 @@ func TestReadErrors(t *testing.T) {
 		{"empty file", "", true, "plan.jsonl: empty: no format header;"},
 		{"not JSON", head + "\n" + "not json\n", false, "plan.jsonl:3:1: expected '{', found \"not json\" (the file is damaged: run 'upsmigrate convert' again)"},
 		{"unknown line", head + `{"who":1}` + "\n", false, `plan.jsonl:2:2: unknown line "who"`},
+		{"undefined ref", dict + `{"emp":"E1","records":[[1,2]],"refs":[[1,"E2"]]}` + "\n", false, "plan.jsonl:4:40: ref 1 is not defined above"},
 		{"undefined site", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[2,"x"]]}` + "\n", false, "plan.jsonl:4:41: site 2 is not defined above"},
 		{"undefined file", head + `{"emp":"E1","records":[[1,2]]}` + "\n", false, "plan.jsonl:2:25: file 1 is not defined above"},
 		{"position out of range", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[1,"x",1]]}` + "\n", false, "position 1 is not among the 1 of the employee"},
