@@ -10,19 +10,59 @@ import (
 // most of the time of the merge. It holds what the JSON form holds, and
 // decodes to what model.ChangeSet's UnmarshalJSON gives (a differential
 // test checks it): every value's source flattened into its Site (field
-// and name) and Origin (position). Each value's site and origin are
-// contiguous spans, so the decoder shares one *Site per distinct site and
-// one *Origin per position of the change set, found by the span's bytes.
+// and name) and Origin (position).
+//
+// The change sets of a partition are one section, written by one
+// csEncoder and read in the same order by one csDecoder. A site, or an
+// input file's name, is written whole the first time the section holds
+// it and by its number after that: the sites of a feed are a few hundred
+// (mapping rows by field), its values hundreds of thousands, so a site
+// costs a byte or two instead of its schema, path, field, name and row.
+// The decoder shares one *Site per number, and one *Origin per position
+// of the change set.
 
 const (
 	csNil      = 0 // Ref.Primary nil; Records nil
 	csFalse    = 1
 	csTrue     = 2
-	maxCSSites = 1 << 14 // the sites a csDecoder keeps before starting over
+	maxCSSites = 1 << 14 // the sites (and files) a section numbers; beyond, written whole each time
 )
 
+// Dictionary tags: a new entry (numbered next), an entry written whole
+// but not numbered (the dictionary is full), or tagEntry+n for entry n.
+const (
+	tagNew    = 0
+	tagInline = 1
+	tagEntry  = 2
+)
+
+// csEncoder writes the change sets of one section.
+type csEncoder struct {
+	sites, refSites, files map[string]uint64
+	span                   []byte
+}
+
+func newCSEncoder() *csEncoder {
+	return &csEncoder{sites: map[string]uint64{}, refSites: map[string]uint64{}, files: map[string]uint64{}}
+}
+
+// entry appends b by its number in dict, or whole (numbering it while
+// dict has room).
+func entry(dst []byte, dict map[string]uint64, b []byte) []byte {
+	if n, ok := dict[string(b)]; ok {
+		return binary.AppendUvarint(dst, n+tagEntry)
+	}
+	if len(dict) < maxCSSites {
+		dict[string(b)] = uint64(len(dict))
+		dst = append(dst, tagNew)
+	} else {
+		dst = append(dst, tagInline)
+	}
+	return appendBytes(dst, b)
+}
+
 // appendChangeSet appends cs in the spilled binary form.
-func appendChangeSet(dst []byte, cs *model.ChangeSet) []byte {
+func (e *csEncoder) appendChangeSet(dst []byte, cs *model.ChangeSet) []byte {
 	dst = appendString(dst, cs.EmployeeID)
 	dst = appendBool(dst, cs.Creates)
 	dst = appendBool(dst, cs.Rename != nil)
@@ -32,7 +72,7 @@ func appendChangeSet(dst []byte, cs *model.ChangeSet) []byte {
 		dst = appendString(dst, r.NewLogin)
 		dst = appendSource(dst, r.Source)
 	}
-	dst = appendAttrs(dst, cs.Attrs)
+	dst = e.appendAttrs(dst, cs.Attrs)
 	dst = binary.AppendUvarint(dst, uint64(len(cs.Refs)))
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
@@ -48,10 +88,10 @@ func appendChangeSet(dst []byte, cs *model.ChangeSet) []byte {
 			dst = append(dst, csFalse)
 		}
 		dst = appendString(dst, r.Target)
-		dst = appendAttrs(dst, r.Attrs)
+		dst = e.appendAttrs(dst, r.Attrs)
 		src := r.Source()
-		dst = appendSiteSpan(dst, nil, src, r.Row())
-		dst = appendOriginSpan(dst, src)
+		dst = e.appendSite(dst, e.refSites, nil, src, r.Row())
+		dst = e.appendOrigin(dst, src)
 	}
 	if cs.Records == nil {
 		dst = append(dst, csNil)
@@ -79,13 +119,13 @@ func appendSource(dst []byte, s model.Source) []byte {
 	return appendString(dst, s.Name)
 }
 
-func appendAttrs(dst []byte, attrs []model.Attr) []byte {
+func (e *csEncoder) appendAttrs(dst []byte, attrs []model.Attr) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(attrs)))
 	for i := range attrs {
 		a := &attrs[i]
 		src := a.Source()
-		dst = appendSiteSpan(dst, a, src, a.Row())
-		dst = appendOriginSpan(dst, src)
+		dst = e.appendSite(dst, e.sites, a, src, a.Row())
+		dst = e.appendOrigin(dst, src)
 		if a.Kind() == model.AttrMember {
 			dst = appendString(dst, a.Member())
 			dst = appendBool(dst, a.Bool)
@@ -102,65 +142,63 @@ func appendAttrs(dst []byte, attrs []model.Attr) []byte {
 	return dst
 }
 
-// appendSiteSpan appends a site as one span: a value's (a not nil) schema,
-// path and kind, then the field, name and row of both values and refs.
-func appendSiteSpan(dst []byte, a *model.Attr, src model.Source, row string) []byte {
-	n := len(dst)
-	dst = append(dst, 0, 0, 0, 0) // the span's length, fixed width
+// appendSite appends a site: a value's (a not nil) schema, path and kind,
+// then the field, name and row of both values and refs, as an entry of
+// dict.
+func (e *csEncoder) appendSite(dst []byte, dict map[string]uint64, a *model.Attr, src model.Source, row string) []byte {
+	b := e.span[:0]
 	if a != nil {
-		dst = appendString(dst, a.Schema())
-		dst = appendString(dst, a.Path())
-		dst = append(dst, byte(a.Kind()))
+		b = appendString(b, a.Schema())
+		b = appendString(b, a.Path())
+		b = append(b, byte(a.Kind()))
 	}
-	dst = appendString(dst, src.Field)
-	dst = appendString(dst, src.Name)
-	dst = appendString(dst, row)
-	binary.LittleEndian.PutUint32(dst[n:], uint32(len(dst)-n-4))
-	return dst
+	b = appendString(b, src.Field)
+	b = appendString(b, src.Name)
+	b = appendString(b, row)
+	e.span = b
+	return entry(dst, dict, b)
 }
 
-func appendOriginSpan(dst []byte, src model.Source) []byte {
-	n := len(dst)
-	dst = append(dst, 0, 0, 0, 0)
-	dst = appendString(dst, src.File)
+// appendOrigin appends a position: its file as an entry, line and item.
+func (e *csEncoder) appendOrigin(dst []byte, src model.Source) []byte {
+	e.span = append(e.span[:0], src.File...)
+	dst = entry(dst, e.files, e.span)
 	dst = binary.AppendUvarint(dst, uint64(src.Line))
-	dst = binary.AppendUvarint(dst, uint64(src.Item))
-	binary.LittleEndian.PutUint32(dst[n:], uint32(len(dst)-n-4))
-	return dst
+	return binary.AppendUvarint(dst, uint64(src.Item))
 }
 
-// csDecoder decodes spilled change sets, sharing sites across them.
+// csDecoder decodes the change sets of one section, in the order they
+// were written.
 type csDecoder struct {
-	sites    map[string]*model.Site // attr sites by span
-	refSites map[string]*model.Site
-	origins  map[string]*model.Origin // of the change set being decoded
+	sites, refSites []*model.Site
+	files           []string
+	origins         map[model.Position]*model.Origin // of the change set being decoded
 }
 
 func newCSDecoder() *csDecoder {
-	return &csDecoder{sites: map[string]*model.Site{}, refSites: map[string]*model.Site{}, origins: map[string]*model.Origin{}}
+	return &csDecoder{origins: map[model.Position]*model.Origin{}}
 }
 
-// span reads a fixed-width length and the bytes it counts.
-func span(d *dec[[]byte]) []byte {
-	if len(d.s)-d.i < 4 {
-		d.fail()
-		return nil
+// entry reads an entry of a dictionary: its number, or its bytes and
+// whether the encoder numbered it (next).
+func entryOf(d *dec[[]byte], size int) (n int, b []byte, isNew bool) {
+	switch t := d.uvarint(); {
+	case t == tagNew || t == tagInline:
+		if t == tagNew && size >= maxCSSites {
+			d.fail()
+		}
+		return -1, d.raw(), t == tagNew
+	case t-tagEntry < uint64(size):
+		return int(t - tagEntry), nil, false
 	}
-	n := int(binary.LittleEndian.Uint32(d.s[d.i:]))
-	d.i += 4
-	if n > len(d.s)-d.i {
-		d.fail()
-		return nil
-	}
-	b := d.s[d.i : d.i+n]
-	d.i += n
-	return b
+	d.fail()
+	return -1, nil, false
 }
 
 // read decodes one change set into cs (reusing nothing of it).
 func (c *csDecoder) read(d *dec[[]byte], cs *model.ChangeSet) {
 	if len(c.origins) > 64 {
-		c.origins = map[string]*model.Origin{}
+		c.origins = map[model.Position]*model.Origin{}
 	} else {
 		clear(c.origins)
 	}
@@ -184,7 +222,7 @@ func (c *csDecoder) read(d *dec[[]byte], cs *model.ChangeSet) {
 			}
 			r.Target = d.str()
 			r.Attrs = c.attrs(d)
-			r.Site = c.site(d, c.refSites, false)
+			r.Site = c.site(d, &c.refSites, false)
 			r.Origin = c.origin(d)
 		}
 	}
@@ -214,7 +252,7 @@ func (c *csDecoder) attrs(d *dec[[]byte]) []model.Attr {
 	attrs := make([]model.Attr, n)
 	for i := range attrs {
 		a := &attrs[i]
-		a.Site = c.site(d, c.sites, true)
+		a.Site = c.site(d, &c.sites, true)
 		a.Origin = c.origin(d)
 		if a.Site.Kind == model.AttrMember {
 			a.Str, a.Bool = d.str(), d.bool()
@@ -234,10 +272,10 @@ func (c *csDecoder) attrs(d *dec[[]byte]) []model.Attr {
 	return attrs
 }
 
-func (c *csDecoder) site(d *dec[[]byte], sites map[string]*model.Site, attr bool) *model.Site {
-	b := span(d)
-	if s, ok := sites[string(b)]; ok {
-		return s
+func (c *csDecoder) site(d *dec[[]byte], sites *[]*model.Site, attr bool) *model.Site {
+	n, b, isNew := entryOf(d, len(*sites))
+	if n >= 0 {
+		return (*sites)[n]
 	}
 	sd := dec[[]byte]{s: b}
 	s := &model.Site{}
@@ -248,28 +286,32 @@ func (c *csDecoder) site(d *dec[[]byte], sites map[string]*model.Site, attr bool
 		}
 	}
 	s.Field, s.Name, s.Row = sd.str(), sd.str(), sd.str()
-	if sd.done() != nil {
+	if sd.done() != nil || d.err != nil {
 		d.fail()
 		return s
 	}
-	if len(sites) >= maxCSSites {
-		clear(sites)
+	if isNew {
+		*sites = append(*sites, s)
 	}
-	sites[string(b)] = s
 	return s
 }
 
 func (c *csDecoder) origin(d *dec[[]byte]) *model.Origin {
-	b := span(d)
-	if o, ok := c.origins[string(b)]; ok {
+	var file string
+	switch n, b, isNew := entryOf(d, len(c.files)); {
+	case n >= 0:
+		file = c.files[n]
+	default:
+		file = string(b)
+		if isNew && d.err == nil {
+			c.files = append(c.files, file)
+		}
+	}
+	p := model.Position{File: file, Line: d.int(), Item: d.int()}
+	if o, ok := c.origins[p]; ok {
 		return o
 	}
-	od := dec[[]byte]{s: b}
-	o := &model.Origin{Pos: model.Position{File: od.str(), Line: od.int(), Item: od.int()}}
-	if od.done() != nil {
-		d.fail()
-		return o
-	}
-	c.origins[string(b)] = o
+	o := &model.Origin{Pos: p}
+	c.origins[p] = o
 	return o
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -39,14 +40,14 @@ func TestChangeSetCodecMatchesJSON(t *testing.T) {
 					Attrs: []model.Attr{model.NewAttr("", "canPrepare", true, model.Source{File: "f", Line: 5, Field: "6"}, "r:9")}},
 			}})
 	sets[len(sets)-1].Refs[0].SetSource(model.Source{File: "f", Line: 7, Field: "3", Name: "Approver"}, "r:4")
-	c := newCSDecoder()
+	e, c := newCSEncoder(), newCSDecoder()
 	for _, cs := range sets {
 		var want model.ChangeSet
 		if err := json.Unmarshal(cs.AppendJSON(nil), &want); err != nil {
 			t.Fatalf("%s: %v", cs.EmployeeID, err)
 		}
 		var got model.ChangeSet
-		d := dec[[]byte]{s: appendChangeSet(nil, cs)}
+		d := dec[[]byte]{s: e.appendChangeSet(nil, cs)}
 		c.read(&d, &got)
 		if err := d.done(); err != nil {
 			t.Fatalf("%s: %v", cs.EmployeeID, err)
@@ -65,13 +66,43 @@ func TestChangeSetCodecMatchesJSON(t *testing.T) {
 func TestChangeSetCodecCorrupt(t *testing.T) {
 	cs := &model.ChangeSet{EmployeeID: "E1", Records: []model.Position{{File: "f", Line: 2}},
 		Attrs: []model.Attr{model.NewAttr("urn:s", "p", "v", model.Source{File: "f", Line: 2, Field: "1"}, "r:1")}}
-	b := appendChangeSet(nil, cs)
+	b := newCSEncoder().appendChangeSet(nil, cs)
 	for n := range len(b) {
 		d := dec[[]byte]{s: b[:n]}
 		var got model.ChangeSet
 		newCSDecoder().read(&d, &got)
 		if d.done() == nil {
 			t.Errorf("%d of %d bytes decode without an error", n, len(b))
+		}
+	}
+}
+
+// TestChangeSetCodecFullDictionary checks a section with more distinct
+// sites and files than the dictionaries number: the sites past the limit
+// are written whole each time and still decode to what was written, and
+// numbered sites keep their numbers.
+func TestChangeSetCodecFullDictionary(t *testing.T) {
+	e, c := newCSEncoder(), newCSDecoder()
+	for i := range 3 {
+		cs := &model.ChangeSet{EmployeeID: fmt.Sprint("E", i)}
+		for j := range maxCSSites + 10 {
+			src := model.Source{File: fmt.Sprint("f", j%(maxCSSites+5)), Line: i + 2, Field: fmt.Sprint(j)}
+			cs.Attrs = append(cs.Attrs, model.NewAttr("urn:s", fmt.Sprint("p", j), "v", src, ""))
+		}
+		b := e.appendChangeSet(nil, cs)
+		var got model.ChangeSet
+		d := dec[[]byte]{s: b}
+		c.read(&d, &got)
+		if err := d.done(); err != nil {
+			t.Fatalf("change set %d: %v", i, err)
+		}
+		for j := range cs.Attrs {
+			if w, g := cs.Attrs[j].Source(), got.Attrs[j].Source(); w != g || cs.Attrs[j].Path() != got.Attrs[j].Path() {
+				t.Fatalf("change set %d, value %d: decoded %+v at %s, want %+v at %s", i, j, g, got.Attrs[j].Path(), w, cs.Attrs[j].Path())
+			}
+		}
+		if len(c.sites) != maxCSSites || len(c.files) != maxCSSites {
+			t.Fatalf("decoder numbered %d sites and %d files, want %d each", len(c.sites), len(c.files), maxCSSites)
 		}
 	}
 }

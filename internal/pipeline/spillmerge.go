@@ -425,7 +425,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		return err
 	}
 	lw := lineage.NewWriter(bw)
-	csd := newCSDecoder()
+	csds := make([]*csDecoder, s.parts) // by partition: each section has its own numbering
 	var refs []OpRef
 	err = m.each(func(st *stream) error {
 		d := &st.d
@@ -444,7 +444,10 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		}
 		var set model.ChangeSet
 		cd := dec[[]byte]{s: cs}
-		csd.read(&cd, &set)
+		if csds[st.part] == nil {
+			csds[st.part] = newCSDecoder()
+		}
+		csds[st.part].read(&cd, &set)
 		if err := cd.done(); err != nil {
 			return st.r.fail(err)
 		}

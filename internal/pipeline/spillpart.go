@@ -368,9 +368,10 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 		return (ok && sets[k].EmployeeID == emp) || elsewhere(emp)
 	}
 	start := s.out.off
+	enc := newCSEncoder()
 	for k, cs := range sets {
 		buf = binary.AppendUvarint(buf[:0], keys[k])
-		js = appendChangeSet(js[:0], cs)
+		js = enc.appendChangeSet(js[:0], cs)
 		buf = appendBytes(buf, js)
 		buf = binary.AppendUvarint(buf, uint64(len(opsOf[k])))
 		for _, o := range opsOf[k] {
