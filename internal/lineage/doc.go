@@ -6,12 +6,12 @@
 // of many employees share is written once, in dictionary lines, and each
 // employee's line refers to it by number.
 //
-// # Format (version 2)
+// # Format (version 3)
 //
 // One JSON object a line; the first key says what the line is. Blank
 // lines are ignored.
 //
-//	{"plan":"upsmigrate","version":2}
+//	{"plan":"upsmigrate","version":3}
 //	{"file":1,"path":"in/feed.csv"}
 //	{"site":1,"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"name.givenName","field":"2","name":"First Name","row":"mapping/tables/305.csv:3"}
 //	{"site":2,"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Role","path":"roles","kind":1,"member":"EXP_APPROVER","field":"64","name":"Approver","row":"mapping/tables/305.csv:65"}
@@ -20,7 +20,8 @@
 //
 // The first line is the header: the format and its version. A reader
 // refuses a file without it (written by an upsmigrate before this format)
-// or of another version, saying to run convert again.
+// or of a version it does not know, saying to run convert again. It reads
+// version 2 too: version 3 without "pos".
 //
 // Dictionary lines come before the first line that uses them, numbered
 // from 1 in order of first use, each kind on its own: the dictionary is
@@ -48,11 +49,15 @@
 //     (minified JSON or XML: model.Position.Item); null when there are none.
 //   - at: further [file, line] positions of values that are not the start
 //     of a record (a V1 XML value on a line of its own, a mapping default).
+//   - pos: the position most of the line's values come from (see attrs),
+//     left out when it is 0. It comes before attrs and refs.
 //   - attrs: the values, [site, value] or [site, value, position]: the value
 //     is a string, true or false (null: none); of a member site, true makes
 //     the member present and false absent. The position numbers records
-//     and then at from 0, and 0 is left out: the source of the value is
-//     the position's file and line with the site's field and name.
+//     and then at from 0, and the line's pos is left out: the source of the
+//     value is the position's file and line with the site's field and name.
+//     (An employee's values mostly come from one record, of a type whose
+//     file sorts after the others': a position on each was 3% of the plan.)
 //   - refs: references, [ref, target] or [ref, target, position] or [ref,
 //     target, position, attrs] (a delegate's element values, as attrs).
 //   - leaveOut: the extensions (URNs) left out of the user when it is

@@ -8,10 +8,12 @@ import (
 )
 
 // Format and Version are the header's "plan" and "version": the format
-// this package writes, the only one it reads.
+// this package writes. It reads Version and the versions from
+// OldestVersion on (version 2 is version 3 without "pos").
 const (
-	Format  = "upsmigrate"
-	Version = 2
+	Format        = "upsmigrate"
+	Version       = 3
+	OldestVersion = 2
 )
 
 // FileName is the name of the plan in a convert output directory.
@@ -70,7 +72,7 @@ func (e *Error) Unwrap() error { return e.Err }
 type versionError string
 
 func (e versionError) Error() string {
-	return string(e) + "; this upsmigrate reads plan format " + strconv.Itoa(Version) + ": run 'upsmigrate convert' again to rewrite it"
+	return string(e) + "; this upsmigrate reads plan formats " + strconv.Itoa(OldestVersion) + " to " + strconv.Itoa(Version) + ": run 'upsmigrate convert' again to rewrite it"
 }
 
 func (e versionError) Is(target error) bool { return target == ErrVersion }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -140,6 +141,21 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("re-encoding differs:\n%s\n%s", b, plan)
 	}
 	golden.Check(t, filepath.Join("testdata", "sample.jsonl"), plan)
+	// A plan of version 2 (no "pos": a value without a position is at the
+	// first) reads back to the same lines.
+	v2, err := os.ReadFile(filepath.Join("testdata", "sample-v2.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := decode(t, v2)
+	if len(old) != len(want) {
+		t.Fatalf("%d lines back from version 2, %d written", len(old), len(want))
+	}
+	for i := range want {
+		if d := equal(old[i], &want[i]); d != "" {
+			t.Errorf("version 2, line %d (%s): %s", i, want[i].EmployeeID, d)
+		}
+	}
 }
 
 // TestAnyOrder: the dictionary follows the order the employees come in;
@@ -157,7 +173,7 @@ func TestAnyOrder(t *testing.T) {
 
 func TestEmptyPlan(t *testing.T) {
 	plan := encode(t, nil)
-	if want := `{"plan":"upsmigrate","version":2}` + "\n"; string(plan) != want {
+	if want := `{"plan":"upsmigrate","version":3}` + "\n"; string(plan) != want {
 		t.Errorf("empty plan %q, want %q", plan, want)
 	}
 	if got := decode(t, plan); len(got) != 0 {
@@ -166,21 +182,24 @@ func TestEmptyPlan(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	head := `{"plan":"upsmigrate","version":2}` + "\n"
+	head := `{"plan":"upsmigrate","version":3}` + "\n"
 	dict := head + `{"file":1,"path":"a.csv"}` + "\n" + `{"site":1,"schema":"s","path":"p"}` + "\n"
 	for _, tc := range []struct {
 		name, plan string
 		version    bool   // an ErrVersion
 		want       string // in the message
 	}{
-		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan format 2: run 'upsmigrate convert' again to rewrite it"},
-		{"newer version", `{"plan":"upsmigrate","version":3}` + "\n", true, "plan.jsonl:1: plan format 3, of another upsmigrate; this upsmigrate reads plan format 2"},
+		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 3: run 'upsmigrate convert' again to rewrite it"},
+		{"newer version", `{"plan":"upsmigrate","version":4}` + "\n", true, "plan.jsonl:1: plan format 4, of another upsmigrate; this upsmigrate reads plan formats 2 to 3"},
+		{"older version", `{"plan":"upsmigrate","version":1}` + "\n", true, "plan.jsonl:1: plan format 1, of another upsmigrate"},
 		{"no version", `{"plan":"upsmigrate"}` + "\n", true, "a format header without a version;"},
 		{"other format", `{"plan":"other","version":2}` + "\n", true, `not an upsmigrate plan (format "other");`},
 		{"empty file", "", true, "plan.jsonl: empty: no format header;"},
 		{"not JSON", head + "\n" + "not json\n", false, "plan.jsonl:3:1: expected '{', found \"not json\" (the file is damaged: run 'upsmigrate convert' again)"},
 		{"unknown line", head + `{"who":1}` + "\n", false, `plan.jsonl:2:2: unknown line "who"`},
 		{"undefined ref", dict + `{"emp":"E1","records":[[1,2]],"refs":[[1,"E2"]]}` + "\n", false, "plan.jsonl:4:40: ref 1 is not defined above"},
+		{"pos out of range", dict + `{"emp":"E1","records":[[1,2]],"pos":1,"attrs":[[1,"x"]]}` + "\n", false, "plan.jsonl:4:37: position 1 is not among the 1 of the employee"},
+		{"pos after values", dict + `{"emp":"E1","records":[[1,2],[1,3]],"attrs":[[1,"x"]],"pos":1}` + "\n", false, "plan.jsonl:4:61: \"pos\" after the values it is the position of"},
 		{"undefined site", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[2,"x"]]}` + "\n", false, "plan.jsonl:4:41: site 2 is not defined above"},
 		{"undefined file", head + `{"emp":"E1","records":[[1,2]]}` + "\n", false, "plan.jsonl:2:25: file 1 is not defined above"},
 		{"position out of range", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[1,"x",1]]}` + "\n", false, "position 1 is not among the 1 of the employee"},

@@ -29,6 +29,7 @@ type Reader struct {
 	refs  []refEntry
 
 	pos     []model.Position
+	dflt    int // the position of values that name none ("pos")
 	origins []*model.Origin
 	attrs   []model.Attr // the current line's, copied out at its end
 	refList []model.Ref
@@ -194,7 +195,7 @@ func (r *Reader) parseHeader(p *parser) error {
 		return r.errorAt(0, versionError(fmt.Sprintf("not an upsmigrate plan (format %q)", format)))
 	case version == -1:
 		return r.errorAt(0, versionError("a format header without a version"))
-	case version != Version:
+	case version < OldestVersion || version > Version:
 		return r.errorAt(0, versionError("plan format "+strconv.Itoa(version)+", of another upsmigrate"))
 	}
 	r.header = true
@@ -257,7 +258,8 @@ func (r *Reader) employee(p *parser) *Line {
 		p.i = at
 		p.fail("an employee without an ID")
 	}
-	r.pos = r.pos[:0]
+	r.pos, r.dflt = r.pos[:0], 0
+	valued := false // attrs or refs read: "pos" comes before them
 	clear(r.origins)
 	r.origins = r.origins[:0]
 	for p.more(1, '}') {
@@ -276,7 +278,19 @@ func (r *Reader) employee(p *parser) *Line {
 			r.pos = append(r.pos, cs.Records...)
 		case "at":
 			r.pos = r.positions(p, r.pos)
+		case "pos":
+			at := p.i
+			r.dflt = p.num()
+			if p.err == nil && (valued || r.dflt < 0 || r.dflt >= len(r.pos)) {
+				p.i = at
+				if valued {
+					p.fail("\"pos\" after the values it is the position of")
+				} else {
+					p.fail("position %d is not among the %d of the employee", r.dflt, len(r.pos))
+				}
+			}
 		case "attrs":
+			valued = true
 			r.attrs = r.attrs[:0]
 			p.array(func(int) {
 				r.attrs = append(r.attrs, model.Attr{})
@@ -284,6 +298,7 @@ func (r *Reader) employee(p *parser) *Line {
 			})
 			cs.Attrs = slices.Clone(r.attrs)
 		case "refs":
+			valued = true
 			r.refList = r.refList[:0]
 			p.array(func(int) {
 				r.refList = append(r.refList, model.Ref{})
@@ -370,9 +385,10 @@ func (r *Reader) file(p *parser) string {
 	return r.files[n-1]
 }
 
-// origin reads an optional position number (0 when the list ends first).
+// origin reads an optional position number (the line's "pos" when the
+// list ends first).
 func (r *Reader) origin(p *parser) *model.Origin {
-	i := 0
+	i := r.dflt
 	if p.peek() == ',' {
 		p.i++
 		at := p.i

@@ -25,6 +25,7 @@ type Writer struct {
 
 	pos  []model.Position // positions of the current line: records, then at
 	vpos []int            // position of each value of the current line, in writing order
+	uses []int            // values by position, to choose the line's "pos"
 }
 
 // siteKey is a site's content: what a value shares with the values of
@@ -116,6 +117,11 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 	if len(w.pos) > len(cs.Records) {
 		l = w.appendPositions(append(l, `,"at":`...), w.pos[len(cs.Records):])
 	}
+	dflt := w.commonPosition()
+	if dflt != 0 {
+		l = append(l, `,"pos":`...)
+		l = jsonw.AppendInt(l, dflt)
+	}
 	vpos := w.vpos
 	if len(cs.Attrs) > 0 {
 		l = append(l, `,"attrs":[`...)
@@ -123,7 +129,7 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 			if i > 0 {
 				l = append(l, ',')
 			}
-			l = w.appendAttr(l, &cs.Attrs[i], vpos[0])
+			l = w.appendAttr(l, &cs.Attrs[i], vpos[0], dflt)
 			vpos = vpos[1:]
 		}
 		l = append(l, ']')
@@ -141,7 +147,7 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 			l = jsonw.AppendString(l, r.Target)
 			p := vpos[0]
 			vpos = vpos[1:]
-			if p != 0 || len(r.Attrs) > 0 {
+			if p != dflt || len(r.Attrs) > 0 {
 				l = append(l, ',')
 				l = jsonw.AppendInt(l, p)
 			}
@@ -151,7 +157,7 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 					if j > 0 {
 						l = append(l, ',')
 					}
-					l = w.appendAttr(l, &r.Attrs[j], vpos[0])
+					l = w.appendAttr(l, &r.Attrs[j], vpos[0], dflt)
 					vpos = vpos[1:]
 				}
 				l = append(l, ']')
@@ -219,6 +225,20 @@ func (w *Writer) positions(cs *model.ChangeSet) {
 	}
 }
 
+// commonPosition is the position most values of the line have (the first
+// of equals): the line's "pos", which they then leave out.
+func (w *Writer) commonPosition() int {
+	w.uses = append(w.uses[:0], make([]int, len(w.pos))...)
+	best := 0
+	for _, p := range w.vpos {
+		w.uses[p]++
+		if w.uses[p] > w.uses[best] || w.uses[p] == w.uses[best] && p < best {
+			best = p
+		}
+	}
+	return best
+}
+
 // position is the index of src's file and line in w.pos, added when new.
 func (w *Writer) position(src model.Source) int {
 	for i, p := range w.pos {
@@ -249,8 +269,9 @@ func (w *Writer) appendPositions(l []byte, ps []model.Position) []byte {
 	return append(l, ']')
 }
 
-// appendAttr appends [site, value] or [site, value, p].
-func (w *Writer) appendAttr(l []byte, a *model.Attr, p int) []byte {
+// appendAttr appends [site, value], or [site, value, p] when p is not the
+// line's position dflt.
+func (w *Writer) appendAttr(l []byte, a *model.Attr, p, dflt int) []byte {
 	l = append(l, '[')
 	l = jsonw.AppendInt(l, w.site(a))
 	l = append(l, ',')
@@ -264,7 +285,7 @@ func (w *Writer) appendAttr(l []byte, a *model.Attr, p int) []byte {
 	default:
 		l = append(l, "null"...)
 	}
-	if p != 0 {
+	if p != dflt {
 		l = append(l, ',')
 		l = jsonw.AppendInt(l, p)
 	}
