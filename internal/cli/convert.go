@@ -92,8 +92,8 @@ func runConvert(o ConvertOptions) error {
 	if err := inputsExist(o.Files); err != nil {
 		return err
 	}
-	opts := pipeline.Options{Context: o.Context, CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding, DateOrder: order,
-		Strict: o.Strict, Indent: o.Indent, Replace: o.Replace}
+	opts := pipeline.Options{Options: plan.Options{CompanyID: o.CompanyID, Indent: o.Indent, Replace: o.Replace}, Context: o.Context, Format: o.Format, Encoding: o.Encoding, DateOrder: order,
+		Strict: o.Strict}
 	if o.FailOnErrors > 0 {
 		n := o.FailOnErrors
 		opts.FailOnErrors = &n
