@@ -110,8 +110,8 @@ func targetName(o SendOptions) string {
 	switch {
 	case o.Sandbox:
 		return "sandbox"
-	case o.Target != "":
-		return o.Target
+	case o.TargetURL != "":
+		return o.TargetURL
 	}
 	return "ups"
 }
