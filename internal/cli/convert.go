@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,33 +19,34 @@ import (
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
-// ConvertOptions are the inputs of `upsmigrate convert`.
+// ConvertOptions are the inputs of `upsmigrate convert`: the conversion
+// options the flags give as they are (Context, CompanyID, Format,
+// Encoding, Strict, Indent, Replace), and the flag values runConvert reads
+// into the others (Mapping, Directory, DateOrder, FailOnErrors, Progress).
 type ConvertOptions struct {
-	// Context ends the conversion early (SIGINT, SIGTERM): nothing is
-	// written. nil never ends.
-	Context context.Context
-	Files   []string
-	Out     string
-	Mapping string // directory of mapping tables overriding the embedded ones
+	pipeline.Options
+	Files []string
+	Out   string
+	// MappingPath is --mapping: a directory of mapping tables or a mapping
+	// workbook overriding the embedded ones.
+	MappingPath string
 	// Defaults are --default values: company-wide defaults of new users
 	// ("spend:2.0:User:reimbursementCurrency=USD").
-	Defaults  []string
-	Directory string // directory snapshot: employeeNumber,id[,userName]
-	CompanyID string
-	Format    string
-	Encoding  string
-	DateOrder string // --date-order: month-first (default) or day-first
-	Strict    bool
-	Indent    bool
-	Replace   bool
+	Defaults []string
+	// DirectoryFile is --directory: a snapshot of existing users
+	// (employeeNumber,id[,userName]).
+	DirectoryFile string
+	// DateOrderFlag is --date-order: month-first (default) or day-first.
+	DateOrderFlag string
+	// FailOnErrorsFlag is --fail-on-errors; 0 leaves failOnErrors out.
+	FailOnErrorsFlag int
 	// CompanyLater lets a run that creates users go without a company id:
 	// migrate takes it from the token when it submits.
 	CompanyLater bool
-	// FailOnErrors is --fail-on-errors; 0 leaves failOnErrors out.
-	FailOnErrors int
 	Stdout       io.Writer
-	// Progress, when set, shows progress on this writer (standard error).
-	Progress io.Writer
+	// ProgressOut, when set, shows progress on this writer (standard
+	// error).
+	ProgressOut io.Writer
 }
 
 func (c *CLI) convertCommand() *ucli.Command {
@@ -57,14 +57,23 @@ func (c *CLI) convertCommand() *ucli.Command {
 		OnUsageError: usageOnError,
 		Flags:        convertFlags(),
 		Action: func(ctx *ucli.Context) error {
-			return runConvert(ConvertOptions{Context: ctx.Context, Files: ctx.Args().Slice(), Out: ctx.String("out"),
-				Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: ctx.String("directory"),
-				CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Format: ctx.String("format"),
-				Encoding: ctx.String("encoding"), DateOrder: ctx.String("date-order"), Strict: ctx.Bool("strict"),
-				Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"), FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout,
-				Progress: c.progressWriter(ctx)})
+			return runConvert(c.convertOptions(ctx))
 		},
 	}
+}
+
+// convertOptions reads the flags of convertFlags (migrate's too: it gives
+// company-id and directory in sendFlags).
+func (c *CLI) convertOptions(ctx *ucli.Context) ConvertOptions {
+	return ConvertOptions{
+		Options: pipeline.Options{Context: ctx.Context,
+			Options: plan.Options{CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"),
+				Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace")},
+			Format: ctx.String("format"), Encoding: ctx.String("encoding"), Strict: ctx.Bool("strict")},
+		Files: ctx.Args().Slice(), Out: ctx.String("out"), MappingPath: ctx.String("mapping"),
+		Defaults: ctx.StringSlice("default"), DirectoryFile: ctx.String("directory"),
+		DateOrderFlag: ctx.String("date-order"), FailOnErrorsFlag: ctx.Int("fail-on-errors"),
+		Stdout: c.Stdout, ProgressOut: c.progressWriter(ctx)}
 }
 
 func runConvert(o ConvertOptions) error {
@@ -82,24 +91,24 @@ func runConvert(o ConvertOptions) error {
 	if o.CompanyID != "" && !uuidRE.MatchString(o.CompanyID) {
 		return usageErrorf("--company-id %q: expected the company's UUID (8-4-4-4-12 hexadecimal digits)", o.CompanyID)
 	}
-	if o.FailOnErrors < 0 {
-		return usageErrorf("--fail-on-errors %d: expected a number of failed operations, 1 or more", o.FailOnErrors)
+	if o.FailOnErrorsFlag < 0 {
+		return usageErrorf("--fail-on-errors %d: expected a number of failed operations, 1 or more", o.FailOnErrorsFlag)
 	}
-	order, err := dateOrderFlag(o.DateOrder)
+	order, err := dateOrderFlag(o.DateOrderFlag)
 	if err != nil {
 		return err
 	}
 	if err := inputsExist(o.Files); err != nil {
 		return err
 	}
-	opts := pipeline.Options{Context: o.Context, CompanyID: o.CompanyID, Format: o.Format, Encoding: o.Encoding, DateOrder: order,
-		Strict: o.Strict, Indent: o.Indent, Replace: o.Replace}
-	if o.FailOnErrors > 0 {
-		n := o.FailOnErrors
+	opts := o.Options
+	opts.DateOrder = order
+	if o.FailOnErrorsFlag > 0 {
+		n := o.FailOnErrorsFlag
 		opts.FailOnErrors = &n
 	}
-	if o.Mapping != "" {
-		if opts.Mapping, err = loadMapping(o.Mapping); err != nil {
+	if o.MappingPath != "" {
+		if opts.Mapping, err = loadMapping(o.MappingPath); err != nil {
 			return &Error{Code: ExitUsage, Err: err}
 		}
 	}
@@ -113,14 +122,14 @@ func runConvert(o ConvertOptions) error {
 			return &Error{Code: ExitUsage, Err: err}
 		}
 	}
-	if o.Directory != "" {
-		if opts.Directory, err = plan.LoadDirectory(o.Directory); err != nil {
+	if o.DirectoryFile != "" {
+		if opts.Directory, err = plan.LoadDirectory(o.DirectoryFile); err != nil {
 			return &Error{Code: ExitUsage, Err: err}
 		}
 	}
 	var view *progressView
-	if o.Progress != nil {
-		view = &progressView{w: o.Progress}
+	if o.ProgressOut != nil {
+		view = &progressView{w: o.ProgressOut}
 		defer view.finish()
 		opts.Progress = view.update
 	}

@@ -16,11 +16,11 @@ import (
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
-// InspectOptions are the inputs of `upsmigrate inspect`.
+// InspectOptions are the inputs of `upsmigrate inspect`; the embedded
+// formats.Options are how the files are read (--format, --encoding).
 type InspectOptions struct {
-	Files    []string
-	Format   string
-	Encoding string
+	formats.Options
+	Files []string
 	// Mapping is --mapping: the tables the records are checked against
 	// (nil: the embedded ones).
 	Mapping *mapping.Set
@@ -64,8 +64,8 @@ func (c *CLI) inspectCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "mapping", Usage: "check the records against these mapping tables (`DIR|XLSX`) instead of the embedded ones"},
 		},
 		Action: func(ctx *ucli.Context) error {
-			opts := InspectOptions{Files: ctx.Args().Slice(), Format: ctx.String("format"),
-				Encoding: ctx.String("encoding"), JSON: ctx.Bool("json"), Out: c.Stdout}
+			opts := InspectOptions{Options: formats.Options{Format: ctx.String("format"), Encoding: ctx.String("encoding")},
+				Files: ctx.Args().Slice(), JSON: ctx.Bool("json"), Out: c.Stdout}
 			if m := ctx.String("mapping"); m != "" {
 				set, err := loadMapping(m)
 				if err != nil {
@@ -100,7 +100,7 @@ func runInspect(opts InspectOptions) error {
 	eng := mapping.NewEngine(set, mapping.Options{})
 	var files []inspectFile
 	for _, path := range opts.Files {
-		files = append(files, inspectOne(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding}, eng))
+		files = append(files, inspectOne(path, opts.Options, eng))
 	}
 	addMappingFindings(files, eng)
 	if opts.JSON {

@@ -51,11 +51,9 @@ func (c *CLI) migrateCommand() *ucli.Command {
 			if len(files) == 0 {
 				return usageErrorf("migrate: no input files given: expected FILE...")
 			}
-			co := ConvertOptions{Context: ctx.Context, Files: files, Out: out, Mapping: ctx.String("mapping"), Defaults: ctx.StringSlice("default"), Directory: o.Directory,
-				CompanyID: o.CompanyID, CompanyLater: true, Format: ctx.String("format"), Encoding: ctx.String("encoding"),
-				DateOrder: ctx.String("date-order"), Strict: ctx.Bool("strict"), Indent: ctx.Bool("indent"), Replace: ctx.Bool("replace"),
-				FailOnErrors: ctx.Int("fail-on-errors"), Stdout: c.Stdout, Progress: o.Progress}
-			if _, err := dateOrderFlag(co.DateOrder); err != nil {
+			co := c.convertOptions(ctx)
+			co.CompanyLater, co.ProgressOut = true, o.Progress
+			if _, err := dateOrderFlag(co.DateOrderFlag); err != nil {
 				return err
 			}
 			if o.Quiet {
@@ -112,8 +110,8 @@ func targetName(o SendOptions) string {
 	switch {
 	case o.Sandbox:
 		return "sandbox"
-	case o.Target != "":
-		return o.Target
+	case o.TargetURL != "":
+		return o.TargetURL
 	}
 	return "ups"
 }
@@ -123,13 +121,13 @@ func targetName(o SendOptions) string {
 func inputHash(o ConvertOptions) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "format=%s encoding=%s strict=%t replace=%t fail=%d company=%s\n",
-		o.Format, o.Encoding, o.Strict, o.Replace, o.FailOnErrors, o.CompanyID)
+		o.Format, o.Encoding, o.Strict, o.Replace, o.FailOnErrorsFlag, o.CompanyID)
 	for _, d := range o.Defaults {
 		fmt.Fprintf(h, "default=%q\n", d)
 	}
 	// The default order adds nothing: runs begun before --date-order
 	// existed keep their hash.
-	if order, err := mapping.ParseDateOrder(o.DateOrder); err == nil && order != mapping.MonthFirst {
+	if order, err := mapping.ParseDateOrder(o.DateOrderFlag); err == nil && order != mapping.MonthFirst {
 		fmt.Fprintf(h, "date-order=%s\n", order)
 	}
 	for _, f := range o.Files {
@@ -137,7 +135,7 @@ func inputHash(o ConvertOptions) (string, error) {
 			return "", err
 		}
 	}
-	for _, p := range []string{o.Mapping, o.Directory} {
+	for _, p := range []string{o.MappingPath, o.DirectoryFile} {
 		if p != "" {
 			if err := hashPath(h, p); err != nil {
 				return "", err

@@ -22,27 +22,25 @@ import (
 )
 
 // SendOptions are the flags submit and migrate share: where to send, how
-// to authenticate, how fast, and the guardrails.
+// to authenticate, how fast, and the guardrails. The flags whose values
+// are submit's options as typed (company-id, poll-interval,
+// provision-timeout, concurrency, rate, canary, dry-run, max-creates,
+// max-deactivations) fill the embedded submit.Options; submitOptions adds
+// the rest (Target, Directory, Log, OnPreview, Confirm).
 type SendOptions struct {
-	Sandbox          bool
-	Target           string // base URL
-	Flavor           string // ups | scim
-	CompanyID        string
-	Directory        string
-	Credentials      string // 0600 file of UPSMIGRATE_* secrets
-	TokenFile        string // where the newest refresh token is kept
-	Token            string // scim bearer token
-	User, Password   string // scim basic auth
-	PollInterval     time.Duration
-	ProvisionTimeout time.Duration
-	Concurrency      int
-	Rate             float64
-	Canary           int
-	DryRun, Yes      bool
-	MaxCreates       int
-	MaxDeactivations int
-	Verbose, Quiet   bool
-	Attempts         int
+	submit.Options
+	Sandbox        bool
+	TargetURL      string // --target: base URL
+	Flavor         string // ups | scim
+	DirectoryFile  string // --directory, read into Directory
+	Credentials    string // 0600 file of UPSMIGRATE_* secrets
+	TokenFile      string // where the newest refresh token is kept
+	Token          string // scim bearer token
+	User, Password string // scim basic auth
+	Yes            bool
+	Verbose, Quiet bool
+	// Attempts bounds the sends of one HTTP call (--attempts).
+	Attempts int
 	// Progress, when set, shows the operations sent and the reports
 	// written on this writer (standard error on a terminal).
 	Progress io.Writer
@@ -76,21 +74,20 @@ func sendFlags() []ucli.Flag {
 }
 
 func (c *CLI) sendOptions(ctx *ucli.Context) (SendOptions, error) {
-	o := SendOptions{Sandbox: ctx.Bool("sandbox"), Target: ctx.String("target"), Flavor: ctx.String("flavor"),
-		CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"), Directory: ctx.String("directory"),
-		Credentials: ctx.String("credentials"), TokenFile: ctx.String("token-file"),
-		Token: c.flagOrEnv(ctx, "token", "UPSMIGRATE_TOKEN"), User: ctx.String("user"),
+	o := SendOptions{Options: submit.Options{CompanyID: c.flagOrEnv(ctx, "company-id", "UPSMIGRATE_COMPANY_ID"),
 		PollInterval: ctx.Duration("poll-interval"), ProvisionTimeout: ctx.Duration("provision-timeout"),
 		Concurrency: ctx.Int("concurrency"), Rate: ctx.Float64("rate"), Canary: ctx.Int("canary"),
-		DryRun: ctx.Bool("dry-run"), Yes: ctx.Bool("yes"), MaxCreates: ctx.Int("max-creates"),
-		MaxDeactivations: ctx.Int("max-deactivations"), Verbose: ctx.Bool("verbose"), Quiet: ctx.Bool("quiet"),
-		Attempts: ctx.Int("attempts")}
+		DryRun: ctx.Bool("dry-run"), MaxCreates: ctx.Int("max-creates"), MaxDeactivations: ctx.Int("max-deactivations")},
+		Sandbox: ctx.Bool("sandbox"), TargetURL: ctx.String("target"), Flavor: ctx.String("flavor"),
+		DirectoryFile: ctx.String("directory"), Credentials: ctx.String("credentials"), TokenFile: ctx.String("token-file"),
+		Token: c.flagOrEnv(ctx, "token", "UPSMIGRATE_TOKEN"), User: ctx.String("user"), Yes: ctx.Bool("yes"),
+		Verbose: ctx.Bool("verbose"), Quiet: ctx.Bool("quiet"), Attempts: ctx.Int("attempts")}
 	switch {
 	case o.Flavor != "ups" && o.Flavor != "scim":
 		return o, usageErrorf("--flavor %q: expected ups or scim", o.Flavor)
-	case o.Sandbox && o.Target != "":
+	case o.Sandbox && o.TargetURL != "":
 		return o, usageErrorf("--sandbox and --target both given: choose one")
-	case !o.Sandbox && o.Target == "" && o.Flavor == "scim":
+	case !o.Sandbox && o.TargetURL == "" && o.Flavor == "scim":
 		return o, usageErrorf("--flavor scim needs --target URL (the SCIM root)")
 	case o.Sandbox && o.Flavor == "scim":
 		return o, usageErrorf("the sandbox is a UPS target: drop --flavor scim")
@@ -207,16 +204,16 @@ func (c *CLI) openTarget(o SendOptions, dir string, log func(string, ...any)) (t
 		if tok == "" {
 			tok = get("UPSMIGRATE_TOKEN")
 		}
-		t, err := target.NewSCIM(target.SCIMOptions{URL: o.Target, Token: tok, User: o.User, Password: o.Password,
+		t, err := target.NewSCIM(target.SCIMOptions{URL: o.TargetURL, Token: tok, User: o.User, Password: o.Password,
 			HTTPOptions: target.HTTPOptions{Log: hlog, MaxAttempts: o.Attempts}})
-		return t, o.Target, noop, err
+		return t, o.TargetURL, noop, err
 	}
 	// --target is the auth host; the API base is the token's geolocation.
-	t, err := target.NewUPS(target.UPSOptions{URL: o.Target, ClientID: get("UPSMIGRATE_CLIENT_ID"),
+	t, err := target.NewUPS(target.UPSOptions{URL: o.TargetURL, ClientID: get("UPSMIGRATE_CLIENT_ID"),
 		ClientSecret: get("UPSMIGRATE_CLIENT_SECRET"), CompanyID: firstNonEmpty(o.CompanyID, get("UPSMIGRATE_COMPANY_ID")),
 		RequestToken: get("UPSMIGRATE_REQUEST_TOKEN"), RefreshToken: get("UPSMIGRATE_REFRESH_TOKEN"),
 		TokenFile: o.TokenFile, HTTPOptions: target.HTTPOptions{Log: hlog, MaxAttempts: o.Attempts}})
-	name := o.Target
+	name := o.TargetURL
 	if name == "" {
 		name = "ups"
 	}
@@ -238,13 +235,13 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// submitOptions turns SendOptions into submit.Options.
+// submitOptions are the submit options of o with the target, the log,
+// the --directory snapshot and the preview and confirmation hooks.
 func (c *CLI) submitOptions(o SendOptions, t target.Target, log func(string, ...any)) (submit.Options, error) {
-	so := submit.Options{Target: t, CompanyID: o.CompanyID, PollInterval: o.PollInterval,
-		ProvisionTimeout: o.ProvisionTimeout, Concurrency: o.Concurrency, Rate: o.Rate, Canary: o.Canary,
-		DryRun: o.DryRun, MaxCreates: o.MaxCreates, MaxDeactivations: o.MaxDeactivations, Log: log}
-	if o.Directory != "" {
-		d, err := plan.LoadDirectory(o.Directory)
+	so := o.Options
+	so.Target, so.Log = t, log
+	if o.DirectoryFile != "" {
+		d, err := plan.LoadDirectory(o.DirectoryFile)
 		if err != nil {
 			return so, &Error{Code: ExitUsage, Err: err}
 		}

@@ -13,16 +13,16 @@ import (
 	"github.com/upsmigrate/upsmigrate/schemas"
 )
 
-// ValidateOptions are the inputs of `upsmigrate validate`.
+// ValidateOptions are the inputs of `upsmigrate validate`; the embedded
+// schemas.Options are the checks (--strict; Fast unless --reference, which
+// checks with jsonschema/v5).
 type ValidateOptions struct {
-	Paths  []string
-	Strict bool
-	JSON   bool
-	Out    io.Writer
-	// Reference checks with jsonschema/v5 instead of the fast path.
-	Reference bool
-	// Progress, when set, shows the files checked on this writer.
-	Progress io.Writer
+	schemas.Options
+	Paths []string
+	JSON  bool
+	Out   io.Writer
+	// ProgressOut, when set, shows the files checked on this writer.
+	ProgressOut io.Writer
 }
 
 func (c *CLI) validateCommand() *ucli.Command {
@@ -38,8 +38,8 @@ func (c *CLI) validateCommand() *ucli.Command {
 			progressFlag,
 		},
 		Action: func(ctx *ucli.Context) error {
-			return runValidate(ValidateOptions{Paths: ctx.Args().Slice(), Strict: ctx.Bool("strict"),
-				JSON: ctx.Bool("json"), Reference: ctx.Bool("reference"), Out: c.Stdout, Progress: c.progressWriter(ctx)})
+			return runValidate(ValidateOptions{Options: schemas.Options{Strict: ctx.Bool("strict"), Fast: !ctx.Bool("reference")},
+				Paths: ctx.Args().Slice(), JSON: ctx.Bool("json"), Out: c.Stdout, ProgressOut: c.progressWriter(ctx)})
 		},
 	}
 }
@@ -56,9 +56,9 @@ func runValidate(opts ValidateOptions) error {
 	if len(opts.Paths) == 0 {
 		return usageErrorf("validate: nothing to validate: expected FILE|DIR...")
 	}
-	so := schemas.Options{Strict: opts.Strict, Fast: !opts.Reference}
-	if opts.Progress != nil {
-		bar := newCountBar(opts.Progress, "validating")
+	so := opts.Options
+	if opts.ProgressOut != nil {
+		bar := newCountBar(opts.ProgressOut, "validating")
 		defer bar.finish()
 		so.Progress = bar.set
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 const companyID = "053c9338-bf2a-49cd-9035-c1f97be858b0"
@@ -274,7 +275,7 @@ func TestShapesConvert(t *testing.T) {
 			}
 			records += len(read(t, data))
 		}
-		res, err := pipeline.Convert(paths, pipeline.Options{CompanyID: companyID})
+		res, err := pipeline.Convert(paths, pipeline.Options{Options: plan.Options{CompanyID: companyID}})
 		if err != nil {
 			t.Fatal(err)
 		}

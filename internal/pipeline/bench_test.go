@@ -10,6 +10,7 @@ import (
 
 	"github.com/upsmigrate/upsmigrate/formats"
 	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // benchRows is the size of the generated 305 file every benchmark here
@@ -128,13 +129,13 @@ func benchConvert(b *testing.B, opts Options) {
 // BenchmarkConvert305 is convert without schema validation: read, map,
 // fold, plan and encode every bulk request in memory.
 func BenchmarkConvert305(b *testing.B) {
-	benchConvert(b, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0", NoValidate: true})
+	benchConvert(b, Options{Options: plan.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"}, NoValidate: true})
 }
 
 // BenchmarkConvertValidate305 is convert as the command runs it: every
 // operation validated with the fast schema validator on all cores.
 func BenchmarkConvertValidate305(b *testing.B) {
-	benchConvert(b, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+	benchConvert(b, Options{Options: plan.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"}})
 }
 
 // BenchmarkConvertWrite305 is the whole convert command: convert with
@@ -145,7 +146,7 @@ func BenchmarkConvertWrite305(b *testing.B) {
 	dir := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := Convert([]string{path}, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+		res, err := Convert([]string{path}, Options{Options: plan.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"}})
 		if err != nil {
 			b.Fatal(err)
 		}

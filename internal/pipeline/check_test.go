@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/schemas"
 )
 
@@ -21,7 +22,7 @@ func TestConvertFindingsMatchRebuiltData(t *testing.T) {
 		company string
 	}{{false, companyID}, {true, companyID}, {false, ""}} {
 		strict := c.strict
-		res, err := Convert(files, Options{CompanyID: c.company, Strict: strict})
+		res, err := Convert(files, Options{Options: plan.Options{CompanyID: c.company}, Strict: strict})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,17 +22,17 @@ import (
 // SIGTERM): nothing is written, and what an earlier run wrote is gone.
 var ErrInterrupted = errors.New("interrupted")
 
-// Options configure a conversion.
+// Options configure a conversion. The embedded plan options shape the
+// operations (CompanyID, Directory, MaxOps, MaxBytes, Replace,
+// FailOnErrors, Indent, Workers, which also bounds the validation); their
+// Check is not used: the conversion sets its own, the schema check.
 type Options struct {
+	plan.Options
 	// Context, when set, stops the conversion (and its Write) at the next
 	// batch of records, round or file once it ends: ErrInterrupted.
 	Context context.Context
 	// Mapping is the set of mapping tables; nil means the embedded defaults.
 	Mapping *mapping.Set
-	// Directory resolves existing users offline (--directory); may be nil.
-	Directory *plan.Directory
-	// CompanyID fills the enterprise companyId of created users.
-	CompanyID string
 	// Format forces the input format; Encoding names a legacy encoding.
 	Format, Encoding string
 	// DateOrder is how slash dates are read (--date-order; default
@@ -43,18 +43,6 @@ type Options struct {
 	NoValidate bool
 	// Strict makes unknown attributes errors instead of warnings.
 	Strict bool
-	// Indent writes indented bulk files.
-	Indent bool
-	// Workers bounds parallel planning and validation (0 = GOMAXPROCS).
-	Workers int
-	// MaxOps and MaxBytes bound each Bulk request (0 = the UPS limits,
-	// 100 operations and 400 KB).
-	MaxOps, MaxBytes int
-	// Replace sends existing users a full replacement (PUT) instead of a
-	// PATCH (plan.Options.Replace).
-	Replace bool
-	// FailOnErrors, when set, is the failOnErrors of every request.
-	FailOnErrors *int
 	// Progress, when set, is told how the conversion and its Write go, on
 	// the calling goroutine.
 	Progress func(Progress)

@@ -49,7 +49,7 @@ func TestConvertSamplesGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir("../..")
-	res, err := Convert(sampleFiles(t), Options{CompanyID: companyID, Indent: true})
+	res, err := Convert(sampleFiles(t), Options{Options: plan.Options{CompanyID: companyID, Indent: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestConvertSamplesGolden(t *testing.T) {
 func TestConvertSamplesAccounting(t *testing.T) {
 	t.Chdir("../..")
 	files := sampleFiles(t)
-	res, err := Convert(files, Options{CompanyID: companyID})
+	res, err := Convert(files, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestConvertNeverWritesPasswords(t *testing.T) {
 	if err != nil || !bytes.Contains(src, []byte(password)) {
 		t.Fatalf("the sample no longer carries the password this test looks for (%v)", err)
 	}
-	res, err := Convert(sampleFiles(t), Options{CompanyID: companyID})
+	res, err := Convert(sampleFiles(t), Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestConvertMergesByEmployee(t *testing.T) {
 		"400,E1,EXP_PROCESSOR",
 		"500,E1,E2,EXP,Y,Y,N,N,,,Y",
 	}, "\n") + "\n"})
-	res, err := Convert(paths, Options{CompanyID: companyID})
+	res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestConvertBadInput(t *testing.T) {
 // names the input record, and nothing is rejected for it.
 func TestConvertIncompleteExtensionTracesToInput(t *testing.T) {
 	t.Chdir("../..")
-	res, err := Convert([]string{"samples/legacy/users-v3.1.json", "samples/concur/employees-305.csv"}, Options{CompanyID: companyID})
+	res, err := Convert([]string{"samples/legacy/users-v3.1.json", "samples/concur/employees-305.csv"}, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,11 +318,11 @@ func TestConvertWithSampleDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := []string{"samples/legacy/users-v3.0.json", "samples/legacy/users-v3.1.json"}
-	without, err := Convert(files, Options{CompanyID: companyID})
+	without, err := Convert(files, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	with, err := Convert(files, Options{CompanyID: companyID, Mapping: set})
+	with, err := Convert(files, Options{Options: plan.Options{CompanyID: companyID}, Mapping: set})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestConvertMissingRequiredRejectsEmployee(t *testing.T) {
 	}
 	rows = append(rows, row305("Bo", "Ek", "E2", "en_US", "US", "", "USD", nil))
 	paths := write(t, map[string]string{"in.csv": strings.Join(rows, "\n") + "\n"})
-	res, err := Convert(paths, Options{CompanyID: companyID})
+	res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func TestConvertIncompleteExtension(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			paths := write(t, map[string]string{"in.csv": strings.Join(tt.rows, "\n") + "\n"})
-			res, err := Convert(paths, Options{CompanyID: companyID})
+			res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -481,7 +481,7 @@ func TestConvertIncompleteExtension(t *testing.T) {
 // a warning naming its field, and the user is created without it.
 func TestConvertValueUPSCannotHold(t *testing.T) {
 	paths := write(t, map[string]string{"in.csv": row305("Ann", "Lee", "E1", "en_US", "GB", "GB-LND", "GBP", nil) + "\n"})
-	res, err := Convert(paths, Options{CompanyID: companyID})
+	res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +508,7 @@ func TestConvertPlanErrorRejectsEmployee(t *testing.T) {
 		"350,E2,,,,,,,,\"" + strings.Repeat("Senior ", 500) + "\"\n"
 	paths := write(t, map[string]string{"in.csv": content})
 	for _, validate := range []bool{true, false} {
-		res, err := Convert(paths, Options{CompanyID: companyID, MaxBytes: 2500, NoValidate: !validate})
+		res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID, MaxBytes: 2500}, NoValidate: !validate})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -553,7 +553,7 @@ func TestConvertExistingRecordHandling(t *testing.T) {
 	for _, tt := range tests {
 		paths := write(t, map[string]string{"in.csv": "100,0,SSO," + tt.handling + ",EN,N,N\n" +
 			row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil) + "\n"})
-		res, err := Convert(paths, Options{CompanyID: companyID, Replace: tt.replace})
+		res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID, Replace: tt.replace}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -582,7 +582,7 @@ func TestConvertTemporaryDelegation(t *testing.T) {
 		"500,E2,E3,EXP,Y,Y,N,Y,2025-07-01,2025-07-15,Y",
 		"500,E3,E1,EXP,Y,Y,N,,2025-07-01,2025-07-15,Y",
 	}, "\n") + "\n"})
-	res, err := Convert(paths, Options{CompanyID: companyID})
+	res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -616,7 +616,7 @@ func TestConvertTemporaryDelegation(t *testing.T) {
 // its reason, as information, not as a warning of the run.
 func TestConvertSettingsRecordIsNotAWarning(t *testing.T) {
 	paths := write(t, map[string]string{"in.csv": "100,0,SSO,UPDATE,EN,N,N\n" + row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil) + "\n"})
-	res, err := Convert(paths, Options{CompanyID: companyID})
+	res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/schemas"
 )
 
@@ -31,7 +32,7 @@ func FuzzConvert(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		res, err := Convert([]string{path}, Options{Format: "concur", CompanyID: companyID})
+		res, err := Convert([]string{path}, Options{Options: plan.Options{CompanyID: companyID}, Format: "concur"})
 		if err != nil {
 			return // an unreadable input stops the run; that is allowed
 		}

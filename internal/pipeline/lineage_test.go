@@ -12,6 +12,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/internal/report"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
@@ -27,7 +28,7 @@ var lineageFeeds = []struct {
 }{
 	{"samples", func(t *testing.T) *Result {
 		t.Chdir("../..")
-		res, err := Convert(sampleFiles(t), Options{CompanyID: companyID})
+		res, err := Convert(sampleFiles(t), Options{Options: plan.Options{CompanyID: companyID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +40,7 @@ var lineageFeeds = []struct {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Convert(sampleFiles(t), Options{CompanyID: companyID, Mapping: set})
+		res, err := Convert(sampleFiles(t), Options{Options: plan.Options{CompanyID: companyID}, Mapping: set})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +49,7 @@ var lineageFeeds = []struct {
 	{"varied", func(t *testing.T) *Result {
 		path := writeVaried(t, 16, 17)
 		t.Chdir(filepath.Dir(path))
-		res, err := Convert([]string{filepath.Base(path)}, Options{CompanyID: companyID})
+		res, err := Convert([]string{filepath.Base(path)}, Options{Options: plan.Options{CompanyID: companyID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +171,7 @@ func TestLineageLossless(t *testing.T) {
 		name    string
 		convert func(t *testing.T) *Result
 	}{"varied-3000", func(t *testing.T) *Result {
-		res, err := Convert([]string{writeVariedP(t, 3000, 23, 40)}, Options{CompanyID: companyID})
+		res, err := Convert([]string{writeVariedP(t, 3000, 23, 40)}, Options{Options: plan.Options{CompanyID: companyID}})
 		if err != nil {
 			t.Fatal(err)
 		}

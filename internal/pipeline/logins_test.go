@@ -64,7 +64,7 @@ func TestConvertDuplicateLogins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			paths := write(t, map[string]string{"in.csv": "100,0,SSO,UPDATE,EN,N,N\n" + strings.Join(tt.rows, "\n") + "\n"})
-			res, err := Convert(paths, Options{CompanyID: companyID, Directory: tt.dir})
+			res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID, Directory: tt.dir}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // TestMinifiedInputs: records that share a line (minified JSON or XML)
@@ -48,7 +49,7 @@ func TestMinifiedInputs(t *testing.T) {
 				if err := os.WriteFile(p, b, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				res, err := Convert([]string{p}, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+				res, err := Convert([]string{p}, Options{Options: plan.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"}})
 				if err != nil {
 					t.Fatal(err)
 				}

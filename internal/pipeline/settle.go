@@ -35,12 +35,6 @@ func fastValidator(opts Options) (*schemas.FastValidator, error) {
 	return v.Fast(), nil
 }
 
-// planOptions are the plan options of a conversion.
-func planOptions(opts Options) plan.Options {
-	return plan.Options{CompanyID: opts.CompanyID, Directory: opts.Directory, Indent: opts.Indent, Workers: opts.Workers,
-		MaxOps: opts.MaxOps, MaxBytes: opts.MaxBytes, Replace: opts.Replace, FailOnErrors: opts.FailOnErrors}
-}
-
 // settle plans the records added to eng, validates every operation with fv
 // (nil: not validated) and rejects, through the lineage, what the plan and
 // the schemas refuse, then rejects the later of two employees given one
@@ -51,7 +45,8 @@ func planOptions(opts Options) plan.Options {
 // give (rejectDuplicateLogins).
 func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLogins []plan.DirEntry) (*settled, error) {
 	st := &settled{}
-	popts := planOptions(opts)
+	popts := opts.Options
+	popts.Check = nil // set below to the schema check, when there is one
 	for round := 0; ; round++ {
 		if interrupted(opts.Context) {
 			return nil, ErrInterrupted

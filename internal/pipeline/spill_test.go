@@ -140,14 +140,14 @@ func firstDiff(want, got []byte) string {
 func TestSpillSamples(t *testing.T) {
 	t.Chdir("../..")
 	files := sampleFiles(t)
-	checkSpillSame(t, files, Options{CompanyID: companyID, Indent: true})
+	checkSpillSame(t, files, Options{Options: plan.Options{CompanyID: companyID, Indent: true}})
 	checkSpillSame(t, files, Options{}) // no company: a schema warning on every creation
 }
 
 func TestSpillVaried(t *testing.T) {
 	path := writeVaried(t, 600, 11)
-	checkSpillSame(t, []string{path}, Options{CompanyID: companyID})
-	checkSpillSame(t, []string{path}, Options{CompanyID: companyID, MaxOps: 7, MaxBytes: 20000})
+	checkSpillSame(t, []string{path}, Options{Options: plan.Options{CompanyID: companyID}})
+	checkSpillSame(t, []string{path}, Options{Options: plan.Options{CompanyID: companyID, MaxOps: 7, MaxBytes: 20000}})
 }
 
 func TestSpillGenerated(t *testing.T) {
@@ -160,7 +160,7 @@ func TestSpillGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	checkSpillSame(t, []string{path}, Options{CompanyID: companyID})
+	checkSpillSame(t, []string{path}, Options{Options: plan.Options{CompanyID: companyID}})
 }
 
 // mixedFeed writes a 305 file and files of other record types for its
@@ -229,7 +229,7 @@ func mixedFeed(t *testing.T) []string {
 
 func TestSpillMixed(t *testing.T) {
 	paths := mixedFeed(t)
-	seen := checkSpillSame(t, paths, Options{CompanyID: companyID})
+	seen := checkSpillSame(t, paths, Options{Options: plan.Options{CompanyID: companyID}})
 	// The feed must exercise the couplings: with 7 partitions, records
 	// moved to the partition of their rename, login or reference, and
 	// partitions that ran again for an employee rejected elsewhere.
@@ -256,7 +256,7 @@ func TestSpillDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSpillSame(t, paths, Options{CompanyID: companyID, Directory: dir})
+	checkSpillSame(t, paths, Options{Options: plan.Options{CompanyID: companyID, Directory: dir}})
 	// A chain of references: C refers to B, B to A; A is rejected, so B's
 	// reference fails, so C's does (the partitions run again).
 	chain := write(t, map[string]string{"in.csv": strings.Join([]string{
@@ -266,7 +266,7 @@ func TestSpillDirectory(t *testing.T) {
 		row305("Cid", "C", "C", "en_US", "US", "", "USD", map[int]string{59: "B"}),
 		row305("Dan", "D", "D", "en_US", "US", "", "USD", map[int]string{59: "C"}),
 	}, "\n") + "\n"})
-	seen := checkSpillSame(t, chain, Options{CompanyID: companyID, Directory: dir})
+	seen := checkSpillSame(t, chain, Options{Options: plan.Options{CompanyID: companyID, Directory: dir}})
 	if last := seen[len(seen)-1]; last.rounds < 3 {
 		t.Errorf("7 partitions: %+v: want a round for each link of the chain", last)
 	}
@@ -306,7 +306,7 @@ func TestSpillDuplicateLogins(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			paths := write(t, map[string]string{"in.csv": "100,0,SSO,UPDATE,EN,N,N\n" + strings.Join(tc.rows, "\n") + "\n"})
-			checkSpillSame(t, paths, Options{CompanyID: companyID, Directory: tc.dir})
+			checkSpillSame(t, paths, Options{Options: plan.Options{CompanyID: companyID, Directory: tc.dir}})
 		})
 	}
 }
@@ -325,14 +325,14 @@ func TestSpillOneLine(t *testing.T) {
 			i, i, last, i, i))
 	}
 	paths := write(t, map[string]string{"one-line.json": `{"total":12,"Items":[` + strings.Join(items, ",") + "]}\n"})
-	res, err := Convert(paths, Options{CompanyID: companyID})
+	res, err := Convert(paths, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Totals.Rejected != 1 {
 		t.Fatalf("%d records rejected in memory, want the one without a family name", res.Totals.Rejected)
 	}
-	checkSpillSame(t, paths, Options{CompanyID: companyID})
+	checkSpillSame(t, paths, Options{Options: plan.Options{CompanyID: companyID}})
 }
 
 // TestSpillFailureLeavesNoTemporaryFiles: a spilled conversion that fails
@@ -367,7 +367,7 @@ func TestSpillFailureLeavesNoTemporaryFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			opts := Options{CompanyID: companyID, SpillAbove: 1, Partitions: 3}
+			opts := Options{Options: plan.Options{CompanyID: companyID}, SpillAbove: 1, Partitions: 3}
 			if _, err := ConvertTo([]string{good}, opts, out); err != nil { // an earlier run
 				t.Fatal(err)
 			}

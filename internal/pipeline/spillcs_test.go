@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // TestChangeSetCodecMatchesJSON checks the spilled binary form against the
@@ -16,7 +17,7 @@ import (
 // them up.
 func TestChangeSetCodecMatchesJSON(t *testing.T) {
 	t.Chdir("../..")
-	res, err := Convert(sampleFiles(t), Options{CompanyID: companyID})
+	res, err := Convert(sampleFiles(t), Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}

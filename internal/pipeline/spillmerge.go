@@ -261,7 +261,7 @@ func (s *spillRun) outcome() *Outcome {
 // its requests. The findings go to findings with their request and
 // operation; the error findings to o.SchemaErrors too.
 func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
-	pk := plan.NewPacker(planOptions(s.opts))
+	pk := plan.NewPacker(s.opts.Options)
 	stats := o.Plan
 	var f *os.File
 	var path string
@@ -372,7 +372,7 @@ func (s *spillRun) setsMerge() (*merge, error) {
 func (s *spillRun) phaseBases() (base [3]int, err error) {
 	var pks [3]*plan.Packer
 	for ph := range pks {
-		pks[ph] = plan.NewPacker(planOptions(s.opts))
+		pks[ph] = plan.NewPacker(s.opts.Options)
 	}
 	m, err := s.setsMerge()
 	if err != nil {
@@ -418,7 +418,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 	bw.Reset(f)
 	var pks [3]*plan.Packer
 	for ph := range pks {
-		pks[ph] = plan.NewPacker(planOptions(s.opts))
+		pks[ph] = plan.NewPacker(s.opts.Options)
 	}
 	m, err := s.setsMerge()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // keep305 are the 305 fields (1-based) a varied feed never blanks: record
@@ -75,7 +76,7 @@ func writeVariedP(t testing.TB, rows int, seed uint64, blankPct int) string {
 // operations (checkEncoded). It returns the number of operations.
 func checkEncodedMatchesRebuilt(t testing.TB, path string, indent bool) int {
 	t.Helper()
-	res, err := Convert([]string{path}, Options{CompanyID: companyID, Indent: indent})
+	res, err := Convert([]string{path}, Options{Options: plan.Options{CompanyID: companyID, Indent: indent}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // TestWritePlanLinesInOrder converts a thousand employees and reads
@@ -30,7 +31,7 @@ func TestWritePlanLinesInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	res, err := Convert([]string{in}, Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+	res, err := Convert([]string{in}, Options{Options: plan.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestWritePlanLinesInOrder(t *testing.T) {
 // arrays, which are one compact object a line.
 func TestWriteReportMatchesEncodingJSON(t *testing.T) {
 	path := writeVaried(t, 300, 3)
-	res, err := Convert([]string{path}, Options{CompanyID: companyID})
+	res, err := Convert([]string{path}, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestIsOutput(t *testing.T) {
 // files that are not outputs stay.
 func TestWriteFailureLeavesNoPartialRun(t *testing.T) {
 	path := writeVaried(t, 50, 5)
-	res, err := Convert([]string{path}, Options{CompanyID: companyID})
+	res, err := Convert([]string{path}, Options{Options: plan.Options{CompanyID: companyID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	var events []Progress
-	res, err := Convert([]string{path}, Options{CompanyID: companyID, Progress: func(p Progress) { events = append(events, p) }})
+	res, err := Convert([]string{path}, Options{Options: plan.Options{CompanyID: companyID}, Progress: func(p Progress) { events = append(events, p) }})
 	if err != nil {
 		t.Fatal(err)
 	}

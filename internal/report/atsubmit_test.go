@@ -13,6 +13,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/golden"
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // atSubmitFixture is the output of convert without --directory on
@@ -92,7 +93,7 @@ func TestAtSubmitFromConvert(t *testing.T) {
 	t.Chdir(t.TempDir())
 	must(t, os.MkdirAll("in", 0o755))
 	must(t, os.WriteFile("in/feed.csv", []byte(atSubmitFeed), 0o644))
-	res, err := pipeline.Convert([]string{"in/feed.csv"}, pipeline.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+	res, err := pipeline.Convert([]string{"in/feed.csv"}, pipeline.Options{Options: plan.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"}})
 	must(t, err)
 	must(t, res.Write("out"))
 	d, err := Load("out")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 const fixture = "testdata/basic"
@@ -647,7 +648,7 @@ func TestLostFromSamples(t *testing.T) {
 		must(t, err)
 		files = append(files, m...)
 	}
-	res, err := pipeline.Convert(files, pipeline.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"})
+	res, err := pipeline.Convert(files, pipeline.Options{Options: plan.Options{CompanyID: "053c9338-bf2a-49cd-9035-c1f97be858b0"}})
 	must(t, err)
 	out := filepath.Join(t.TempDir(), "out")
 	must(t, res.Write(out))

@@ -15,6 +15,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/internal/sandbox"
 	"github.com/upsmigrate/upsmigrate/internal/target"
 )
@@ -55,7 +56,7 @@ func benchSubmit(b *testing.B, latency, poll time.Duration) {
 		b.Fatal(err)
 	}
 	f.Close()
-	res, err := pipeline.Convert([]string{feed}, pipeline.Options{CompanyID: company})
+	res, err := pipeline.Convert([]string{feed}, pipeline.Options{Options: plan.Options{CompanyID: company}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,9 +33,9 @@ func (e *engine) build(phase int) (*plan.Plan, map[string][]Note, error) {
 	if phase == plan.PhaseRefs {
 		sets, notes = e.resolvableRefs(e.stoppedBefore(plan.PhaseRefs))
 	}
-	p, err := plan.Build(sets, plan.Options{CompanyID: e.company, Directory: dir,
-		MaxOps: e.info.MaxOps, MaxBytes: e.info.MaxBytes, Replace: e.run.Options.Replace,
-		FailOnErrors: e.run.Options.FailOnErrors})
+	opts := e.popts
+	opts.Directory = dir
+	p, err := plan.Build(sets, opts)
 	if err == nil && phase != plan.PhaseRefs {
 		e.built, e.builtAt = p, e.res.version
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/internal/sandbox"
 	"github.com/upsmigrate/upsmigrate/internal/target"
 )
@@ -58,7 +59,7 @@ func converted305(b testing.TB, n int) *pipeline.Result {
 	if err := f.Close(); err != nil {
 		b.Fatal(err)
 	}
-	res, err := pipeline.Convert([]string{feed}, pipeline.Options{CompanyID: company})
+	res, err := pipeline.Convert([]string{feed}, pipeline.Options{Options: plan.Options{CompanyID: company}})
 	if err != nil {
 		b.Fatal(err)
 	}

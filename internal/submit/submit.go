@@ -120,7 +120,7 @@ type engine struct {
 	run       *Run
 	j         *journal.Journal
 	info      *target.Info
-	company   string
+	popts     plan.Options // the run's plan options (Submit); build adds the directory
 	res       *resolver
 	renamed   map[string]string           // new Employee ID → ID before the rename
 	byEmp     map[string]*model.ChangeSet // change sets by Employee ID
@@ -161,12 +161,17 @@ func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
 		return nil, err
 	}
 	e.info = info
+	// The operations are built as convert built them (Replace,
+	// FailOnErrors), for the company chooseCompany settles, in requests
+	// within the target's bounds.
+	e.popts = plan.Options{MaxOps: info.MaxOps, MaxBytes: info.MaxBytes,
+		Replace: run.Options.Replace, FailOnErrors: run.Options.FailOnErrors}
 	if err := e.chooseCompany(); err != nil {
 		return nil, err
 	}
 	if e.j != nil && !o.DryRun {
 		meta := o.Meta
-		meta.PlanHash, meta.Company = run.PlanHash, e.company
+		meta.PlanHash, meta.Company = run.PlanHash, e.popts.CompanyID
 		if err := e.j.Check(meta); err != nil {
 			return nil, err
 		}
@@ -288,9 +293,9 @@ func (e *engine) chooseCompany() error {
 	case given != "" && tok != "" && !strings.EqualFold(given, tok):
 		return &GuardrailError{Msg: fmt.Sprintf("%s %s is not the company of the token (%s): nothing was sent; use the credentials of company %s, or drop --company-id to take the token's", from, given, tok, given)}
 	case given != "":
-		e.company = given
+		e.popts.CompanyID = given
 	default:
-		e.company = tok
+		e.popts.CompanyID = tok
 	}
 	return nil
 }
@@ -345,7 +350,7 @@ func (e *engine) employees() []string {
 
 // preview resolves who exists and counts what the run will send.
 func (e *engine) preview(ctx context.Context) (Preview, error) {
-	p := Preview{Target: e.info.BaseURL, Flavor: e.o.Target.Flavor(), Company: e.company}
+	p := Preview{Target: e.info.BaseURL, Flavor: e.o.Target.Flavor(), Company: e.popts.CompanyID}
 	if err := e.res.ensure(ctx, e.employees()); err != nil {
 		return p, err
 	}
@@ -441,7 +446,7 @@ func (e *engine) guard(p Preview) error {
 	if e.o.MaxDeactivations >= 0 && p.Deactivations > e.o.MaxDeactivations {
 		return &GuardrailError{Msg: fmt.Sprintf("the plan deactivates %d users, more than --max-deactivations %d: nothing was sent; check the input's Active fields, or raise --max-deactivations", p.Deactivations, e.o.MaxDeactivations)}
 	}
-	if p.Creates > 0 && e.company == "" && e.o.Target.Flavor() == "ups" {
+	if p.Creates > 0 && e.popts.CompanyID == "" && e.o.Target.Flavor() == "ups" {
 		return &GuardrailError{Msg: "the plan creates users but no company id is known: give --company-id or set UPSMIGRATE_COMPANY_ID (the token did not carry one)"}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/journal"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pipeline"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/internal/sandbox"
 	"github.com/upsmigrate/upsmigrate/internal/target"
 	"github.com/upsmigrate/upsmigrate/mapping"
@@ -40,7 +41,7 @@ func converted(t *testing.T, files ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pipeline.Convert(files, pipeline.Options{CompanyID: company, Mapping: set})
+	res, err := pipeline.Convert(files, pipeline.Options{Options: plan.Options{CompanyID: company}, Mapping: set})
 	if err != nil {
 		t.Fatal(err)
 	}
