@@ -16,7 +16,7 @@
 //	{"site":1,"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"name.givenName","field":"2","name":"First Name","row":"mapping/tables/305.csv:3"}
 //	{"site":2,"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Role","path":"roles","kind":1,"member":"EXP_APPROVER","field":"64","name":"Approver","row":"mapping/tables/305.csv:65"}
 //	{"ref":1,"kind":"approver","schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Approver","path":"report","primary":true,"field":"59","name":"Report approver","row":"mapping/tables/305.csv:60"}
-//	{"emp":"E1","creates":true,"records":[[1,2]],"attrs":[[1,"Dana"],[2,true]],"refs":[[1,"E7"]],"ops":[["bulk-0001.json",0,1,"POST","/Users","emp-E1"]]}
+//	{"emp":"E1","creates":true,"records":[[1,2]],"attrs":[[1,"Dana"],[2,true]],"refs":[[1,"E7"]],"ops":[[1,0,1,"POST"]]}
 //
 // The first line is the header: the format and its version. A reader
 // refuses a file without it (written by an upsmigrate before this format)
@@ -59,11 +59,20 @@
 //     (An employee's values mostly come from one record, of a type whose
 //     file sorts after the others': a position on each was 3% of the plan.)
 //   - refs: references, [ref, target] or [ref, target, position] or [ref,
-//     target, position, attrs] (a delegate's element values, as attrs).
+//     target, position, attrs] (a delegate's element values, as attrs,
+//     whose positions default to the ref's instead of the line's pos).
 //   - leaveOut: the extensions (URNs) left out of the user when it is
 //     created.
 //   - ops: the operations, [bulk, index, phase, method, path] and the
-//     bulkId when there is one.
+//     bulkId when there is one; bulk is the file's name, or n for
+//     "bulk-000n.json" (four digits at least). Path and bulkId are left out
+//     when they are the usual ones of an employee addressed by bulkId: a
+//     POST to "/Users" with the bulkId "emp-" and the ID, any other method
+//     to "/Users/bulkId:emp-" and the ID.
+//
+// Version 2 had no pos (values without a position are at the first), gave
+// the element values of refs the same default, and wrote every operation
+// whole.
 //
 // Everything else a value has in memory (the record's other fields, the
 // mapping engine's shared parts) was never part of the lineage: Writer

@@ -2,7 +2,9 @@ package lineage
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -76,3 +78,36 @@ func (e versionError) Error() string {
 }
 
 func (e versionError) Is(target error) bool { return target == ErrVersion }
+
+// BulkName is the name of the n-th bulk request file of a convert output.
+func BulkName(n int) string { return fmt.Sprintf("bulk-%04d.json", n) }
+
+// bulkNumber is n when name is BulkName(n).
+func bulkNumber(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "bulk-")
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutSuffix(rest, ".json")
+	if !ok || len(digits) < 4 || digits[0] < '0' || digits[0] > '9' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || BulkName(n) != name {
+		return 0, false
+	}
+	return n, true
+}
+
+// usualAddress is the path and bulkId an operation of method has when it
+// addresses employee emp by bulkId, as convert writes them without a
+// directory: a POST to /Users with the bulkId "emp-<emp>", any other
+// method to /Users/bulkId:emp-<emp>. A plan leaves them out of an
+// operation that has them (the writer compares the strings, so an ID the
+// plan escapes, or a UUID path, is written out).
+func usualAddress(emp, method string) (path, bulkID string) {
+	if method == "POST" {
+		return "/Users", "emp-" + emp
+	}
+	return "/Users/bulkId:emp-" + emp, ""
+}

@@ -30,6 +30,7 @@ type Reader struct {
 
 	pos     []model.Position
 	dflt    int // the position of values that name none ("pos")
+	version int // the header's
 	origins []*model.Origin
 	attrs   []model.Attr // the current line's, copied out at its end
 	refList []model.Ref
@@ -198,7 +199,7 @@ func (r *Reader) parseHeader(p *parser) error {
 	case version < OldestVersion || version > Version:
 		return r.errorAt(0, versionError("plan format "+strconv.Itoa(version)+", of another upsmigrate"))
 	}
-	r.header = true
+	r.header, r.version = true, version
 	return nil
 }
 
@@ -309,7 +310,7 @@ func (r *Reader) employee(p *parser) *Line {
 			p.array(func(int) { cs.LeaveOut = append(cs.LeaveOut, p.str()) })
 		case "ops":
 			line.Operations = []OpRef{}
-			p.array(func(int) { line.Operations = append(line.Operations, r.op(p)) })
+			p.array(func(int) { line.Operations = append(line.Operations, r.op(p, cs.EmployeeID)) })
 		default:
 			p.skip()
 		}
@@ -385,9 +386,9 @@ func (r *Reader) file(p *parser) string {
 	return r.files[n-1]
 }
 
-// origin reads an optional position number (the line's "pos" when the
-// list ends first).
-func (r *Reader) origin(p *parser) *model.Origin {
+// origin reads an optional position number (the default position, the
+// line's "pos", when the list ends first) and returns it with its Origin.
+func (r *Reader) origin(p *parser) (*model.Origin, int) {
 	i := r.dflt
 	if p.peek() == ',' {
 		p.i++
@@ -395,15 +396,15 @@ func (r *Reader) origin(p *parser) *model.Origin {
 		if i = p.num(); p.err == nil && (i < 0 || i >= len(r.pos)) {
 			p.i = at
 			p.fail("position %d is not among the %d of the employee", i, len(r.pos))
-			return nil
+			return nil, 0
 		}
 	}
 	if p.err != nil {
-		return nil
+		return nil, 0
 	}
 	if i >= len(r.pos) {
 		p.fail("a value without a position (no records or at before it)")
-		return nil
+		return nil, 0
 	}
 	for len(r.origins) <= i {
 		r.origins = append(r.origins, nil)
@@ -411,7 +412,7 @@ func (r *Reader) origin(p *parser) *model.Origin {
 	if r.origins[i] == nil {
 		r.origins[i] = &model.Origin{Pos: r.pos[i]}
 	}
-	return r.origins[i]
+	return r.origins[i], i
 }
 
 // entry reads the number of a dictionary entry of the kind named, of
@@ -448,7 +449,7 @@ func (r *Reader) attr(p *parser, a *model.Attr) {
 	case !p.null():
 		p.fail("expected a string, true, false or null, found %s", p.what())
 	}
-	a.Origin = r.origin(p)
+	a.Origin, _ = r.origin(p)
 	p.expect(']')
 }
 
@@ -464,33 +465,55 @@ func (r *Reader) ref(p *parser, ref *model.Ref) {
 	ref.Kind, ref.Schema, ref.Path, ref.Primary, ref.Site = e.kind, e.schema, e.path, e.primary, e.site
 	p.expect(',')
 	ref.Target = p.str()
-	ref.Origin = r.origin(p)
+	var at int
+	ref.Origin, at = r.origin(p)
 	if p.peek() == ',' {
 		p.i++
+		dflt := r.dflt
+		if r.version >= 3 {
+			r.dflt = at // the element's values default to the ref's position
+		}
 		p.array(func(int) {
 			ref.Attrs = append(ref.Attrs, model.Attr{})
 			r.attr(p, &ref.Attrs[len(ref.Attrs)-1])
 		})
+		r.dflt = dflt
 	}
 	p.expect(']')
 }
 
-// op reads [bulk, index, phase, method, path] with an optional bulkId.
-func (r *Reader) op(p *parser) OpRef {
+// op reads [bulk, index, phase, method, path] with an optional bulkId, or
+// [bulk, index, phase, method] for the usual address of emp
+// (usualAddress); bulk is a name or the number of one (BulkName).
+func (r *Reader) op(p *parser, emp string) OpRef {
 	var o OpRef
 	p.expect('[')
-	o.Bulk = p.str()
+	if c := p.peek(); c >= '0' && c <= '9' {
+		at := p.i
+		if n := p.num(); n >= 1 {
+			o.Bulk = BulkName(n)
+		} else if p.err == nil {
+			p.i = at
+			p.fail("bulk %d: bulk files are numbered from 1", n)
+		}
+	} else {
+		o.Bulk = p.str()
+	}
 	p.expect(',')
 	o.Index = p.num()
 	p.expect(',')
 	o.Phase = p.num()
 	p.expect(',')
 	o.Method = p.str()
-	p.expect(',')
-	o.Path = p.str()
 	if p.peek() == ',' {
 		p.i++
-		o.BulkID = p.str()
+		o.Path = p.str()
+		if p.peek() == ',' {
+			p.i++
+			o.BulkID = p.str()
+		}
+	} else {
+		o.Path, o.BulkID = usualAddress(emp, o.Method)
 	}
 	p.expect(']')
 	return o

@@ -157,7 +157,7 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 					if j > 0 {
 						l = append(l, ',')
 					}
-					l = w.appendAttr(l, &r.Attrs[j], vpos[0], dflt)
+					l = w.appendAttr(l, &r.Attrs[j], vpos[0], p) // an element's values default to its ref's position
 					vpos = vpos[1:]
 				}
 				l = append(l, ']')
@@ -183,18 +183,24 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 			l = append(l, ',')
 		}
 		l = append(l, '[')
-		l = jsonw.AppendString(l, o.Bulk)
+		if n, ok := bulkNumber(o.Bulk); ok {
+			l = jsonw.AppendInt(l, n)
+		} else {
+			l = jsonw.AppendString(l, o.Bulk)
+		}
 		l = append(l, ',')
 		l = jsonw.AppendInt(l, o.Index)
 		l = append(l, ',')
 		l = jsonw.AppendInt(l, o.Phase)
 		l = append(l, ',')
 		l = jsonw.AppendString(l, o.Method)
-		l = append(l, ',')
-		l = jsonw.AppendString(l, o.Path)
-		if o.BulkID != "" {
+		if path, bulkID := usualAddress(cs.EmployeeID, o.Method); o.Path != path || o.BulkID != bulkID {
 			l = append(l, ',')
-			l = jsonw.AppendString(l, o.BulkID)
+			l = jsonw.AppendString(l, o.Path)
+			if o.BulkID != "" {
+				l = append(l, ',')
+				l = jsonw.AppendString(l, o.BulkID)
+			}
 		}
 		l = append(l, ']')
 	}

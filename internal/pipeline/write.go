@@ -18,7 +18,7 @@ import (
 )
 
 // BulkFileName is the name of request seq (1-based) in the output directory.
-func BulkFileName(seq int) string { return fmt.Sprintf("bulk-%04d.json", seq) }
+func BulkFileName(seq int) string { return lineage.BulkName(seq) }
 
 // OpRef says where an employee's operation landed (lineage.OpRef).
 type OpRef = lineage.OpRef
