@@ -216,13 +216,14 @@ func reportHead(rep Report) (head []byte, at int, err error) {
 
 // The layout of report.json's long arrays: the records' after its field
 // name, then the others, each after its own (when not empty).
+// Entries are not indented: a run has one or more per input record.
 const (
-	arrayStart = "[\n    "
-	entrySep   = ",\n    "
+	arrayStart = "[\n"
+	entrySep   = ",\n"
 	arrayEnd   = "\n  ]"
 )
 
-var arrayHeads = [3]string{",\n  \"findings\": [\n    ", ",\n  \"warnings\": [\n    ", ",\n  \"resolvedAtSubmit\": [\n    "}
+var arrayHeads = [3]string{",\n  \"findings\": [\n", ",\n  \"warnings\": [\n", ",\n  \"resolvedAtSubmit\": [\n"}
 
 // reportEntry is the JSON of one entry of report.json's long arrays.
 func reportEntry(v any) ([]byte, error) { return json.Marshal(v) }

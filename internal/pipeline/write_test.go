@@ -125,7 +125,7 @@ func TestWriteReportMatchesEncodingJSON(t *testing.T) {
 		entries := len(rep.Records) + len(rep.Findings) + len(rep.Warnings) + len(rep.ResolvedAtSubmit)
 		lines := 0
 		for _, l := range strings.Split(got.String(), "\n") {
-			if strings.HasPrefix(l, "    {") && l != "    {" { // not an indented object of the head (files)
+			if strings.HasPrefix(l, "{") && l != "{" { // entries start their lines, the head's objects are indented
 				lines++
 				if !json.Valid([]byte(strings.TrimSuffix(l, ","))) {
 					t.Errorf("%s: entry line %.80q is not one JSON object", name, l)
