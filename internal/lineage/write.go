@@ -22,6 +22,10 @@ type Writer struct {
 	files map[string]int
 	sites map[siteKey]int
 	refs  map[refKey]int
+	// bySite caches the numbers of sites that a value's Site gives whole
+	// (Field 0, the member in the Site): the engine shares one Site per
+	// mapping row, so most values are found by pointer.
+	bySite map[*model.Site]int
 
 	pos  []model.Position // positions of the current line: records, then at
 	vpos []int            // position of each value of the current line, in writing order
@@ -47,7 +51,7 @@ type refKey struct {
 // NewWriter returns a Writer to w; the header is written with the first
 // employee or by Flush.
 func NewWriter(w io.Writer) *Writer {
-	lw := &Writer{w: w, files: map[string]int{}, sites: map[siteKey]int{}, refs: map[refKey]int{}}
+	lw := &Writer{w: w, files: map[string]int{}, sites: map[siteKey]int{}, refs: map[refKey]int{}, bySite: map[*model.Site]int{}}
 	lw.buf = append(lw.buf, `{"plan":`...)
 	lw.buf = jsonw.AppendString(lw.buf, Format)
 	lw.buf = append(lw.buf, `,"version":`...)
@@ -315,6 +319,25 @@ func (w *Writer) file(path string) int {
 
 // site is the number of a's site, written to the dictionary when new.
 func (w *Writer) site(a *model.Attr) int {
+	whole := a.Field == 0 && a.Site != nil && (a.Site.Kind != model.AttrMember || a.Site.Member != "")
+	if whole {
+		if n, ok := w.bySite[a.Site]; ok {
+			return n
+		}
+	}
+	n := w.siteOf(a)
+	if whole && len(w.bySite) < maxBySite {
+		w.bySite[a.Site] = n
+	}
+	return n
+}
+
+// maxBySite bounds Writer.bySite (Sites made per value, as NewAttr makes
+// them, would fill it).
+const maxBySite = 1 << 14
+
+// siteOf is the number of a's site by its content.
+func (w *Writer) siteOf(a *model.Attr) int {
 	src := a.Source()
 	k := siteKey{schema: a.Schema(), path: a.Path(), kind: a.Kind(), field: src.Field, name: src.Name, row: a.Row()}
 	if k.kind == model.AttrMember {

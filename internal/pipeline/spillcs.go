@@ -40,10 +40,16 @@ const (
 type csEncoder struct {
 	sites, refSites, files map[string]uint64
 	span                   []byte
+	// bySite caches the numbers of the sites of values whose Site gives
+	// the whole span (Field 0): the engine shares one Site per mapping row.
+	bySite   map[*model.Site]uint64
+	lastFile string
+	lastN    uint64 // the number of lastFile, tagEntry+n; 0: none
 }
 
 func newCSEncoder() *csEncoder {
-	return &csEncoder{sites: map[string]uint64{}, refSites: map[string]uint64{}, files: map[string]uint64{}}
+	return &csEncoder{sites: map[string]uint64{}, refSites: map[string]uint64{}, files: map[string]uint64{},
+		bySite: map[*model.Site]uint64{}}
 }
 
 // entry appends b by its number in dict, or whole (numbering it while
@@ -124,7 +130,15 @@ func (e *csEncoder) appendAttrs(dst []byte, attrs []model.Attr) []byte {
 	for i := range attrs {
 		a := &attrs[i]
 		src := a.Source()
-		dst = e.appendSite(dst, e.sites, a, src, a.Row())
+		if n, ok := e.bySite[a.Site]; ok && a.Field == 0 {
+			dst = binary.AppendUvarint(dst, n)
+		} else {
+			mark := len(dst)
+			dst = e.appendSite(dst, e.sites, a, src, a.Row())
+			if a.Field == 0 && a.Site != nil && dst[mark] >= tagEntry && len(e.bySite) < maxCSSites {
+				e.bySite[a.Site], _ = binary.Uvarint(dst[mark:])
+			}
+		}
 		dst = e.appendOrigin(dst, src)
 		if a.Kind() == model.AttrMember {
 			dst = appendString(dst, a.Member())
@@ -161,8 +175,17 @@ func (e *csEncoder) appendSite(dst []byte, dict map[string]uint64, a *model.Attr
 
 // appendOrigin appends a position: its file as an entry, line and item.
 func (e *csEncoder) appendOrigin(dst []byte, src model.Source) []byte {
-	e.span = append(e.span[:0], src.File...)
-	dst = entry(dst, e.files, e.span)
+	if e.lastN != 0 && src.File == e.lastFile {
+		dst = binary.AppendUvarint(dst, e.lastN)
+	} else {
+		e.span = append(e.span[:0], src.File...)
+		mark := len(dst)
+		dst = entry(dst, e.files, e.span)
+		if e.lastN = 0; dst[mark] >= tagEntry {
+			e.lastFile = src.File
+			e.lastN, _ = binary.Uvarint(dst[mark:])
+		}
+	}
 	dst = binary.AppendUvarint(dst, uint64(src.Line))
 	return binary.AppendUvarint(dst, uint64(src.Item))
 }
