@@ -393,13 +393,22 @@ func errAt(src model.Source, format string, args ...any) *posError {
 
 // value converts an Attr value to the plan's closed set of types.
 func (b *builder) value(a *model.Attr) (any, error) {
-	switch a.Type {
-	case model.StringValue:
-		return &a.Str, nil // the node refers to the change set's string
-	case model.BoolValue:
-		return a.Bool, nil
+	if v := nodeValue(a); v != nil {
+		return v, nil
 	}
 	return nil, fmt.Errorf("value is missing")
+}
+
+// nodeValue is the value of a in a tree, nil when a has none: a node
+// refers to the change set's string.
+func nodeValue(a *model.Attr) any {
+	switch a.Type {
+	case model.StringValue:
+		return &a.Str
+	case model.BoolValue:
+		return a.Bool
+	}
+	return nil
 }
 
 func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }

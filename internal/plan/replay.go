@@ -36,6 +36,17 @@ func shapeOf(ap *attrPath, a *model.Attr) shapeAttr {
 	return s
 }
 
+// is reports whether a, with the path ap, has the shape s.
+func (s *shapeAttr) is(ap *attrPath, a *model.Attr) bool {
+	if ap != s.ap || a.Type != s.typ || a.Kind() != s.kind {
+		return false
+	}
+	if s.kind != model.AttrMember {
+		return true
+	}
+	return a.Bool == s.present && (!a.Bool || sameString(a.Member(), s.member))
+}
+
 // bodyTmpl is the last body a builder built, with its shape.
 type bodyTmpl struct {
 	shape   []shapeAttr
@@ -55,7 +66,7 @@ func (b *builder) sameShape(cs *model.ChangeSet) bool {
 	}
 	for i := range cs.Attrs {
 		a := &cs.Attrs[i]
-		if shapeOf(b.paths.at(i, a), a) != t.shape[i] {
+		if !t.shape[i].is(b.paths.at(i, a), a) {
 			return false
 		}
 	}
@@ -109,7 +120,7 @@ func (b *builder) replay(cs *model.ChangeSet, res *userResult) *obj {
 		if sh.kind == model.AttrMember {
 			(*s.vals)[s.i] = a.MemberRef()
 		} else {
-			(*s.vals)[s.i], _ = b.value(a) // the type is the shape's
+			(*s.vals)[s.i] = nodeValue(a)
 		}
 	}
 	return root
