@@ -55,6 +55,7 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult, s
 				lin.add(ptr+"/employeeNumber", a.Source(), a.Row())
 			}
 		case isCompanyID(ap) && b.opts.CompanyID != "":
+			// Options.CompanyID wins.
 		default:
 			val, verr := b.value(a)
 			if verr != nil {

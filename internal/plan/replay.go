@@ -54,8 +54,9 @@ type bodyTmpl struct {
 	ent     *obj // the enterprise extension object, holding the employee ID
 	rootLen int  // members of root userBody made
 	slots   []slot
-	checked bool // replayable has been asked
-	ok      bool // its answer
+	checked bool               // replayable has been asked
+	ok      bool               // its answer
+	uses    map[uint64]nodeUse // scratch of replayable
 }
 
 // sameShape reports whether cs has the shape of the remembered body.
@@ -71,7 +72,7 @@ func (b *builder) sameShape(cs *model.ChangeSet) bool {
 		}
 	}
 	if !t.checked {
-		t.checked, t.ok = true, replayable(t.shape)
+		t.checked, t.ok = true, t.replayable()
 	}
 	return t.ok
 }
@@ -126,9 +127,17 @@ func (b *builder) replay(cs *model.ChangeSet, res *userResult) *obj {
 	return root
 }
 
-// replayable reports whether a body of the shape has its values where the
-// shape says whatever they are, so that storing another change set's
-// values in its slots makes the body userBody builds for it. It answers
+// nodeUse is how a path reaches a node of a body: 'o' an object on the
+// way, 's' a single value, 'v' the value of an array, 'm' members, 'f'
+// filters on key.
+type nodeUse struct {
+	how byte
+	key string
+}
+
+// replayable reports whether a body of the shape t.shape has its values
+// where the shape says whatever they are, so that storing another change
+// set's values in its slots makes the body userBody builds for it. It answers
 // no, conservatively, when userBody may compare values or read the tree
 // back:
 //   - phone numbers (the first mobile phone is made primary by type);
@@ -139,18 +148,17 @@ func (b *builder) replay(cs *model.ChangeSet, res *userResult) *obj {
 //   - arrays reached both by filters and otherwise, or by members and
 //     values, or twice by values (equal values are dropped).
 //
-// Arrays are told apart by schema and attribute names, not filters: two
-// arrays of one name count as one, which only makes the answer stricter.
-func replayable(shape []shapeAttr) bool {
-	// How each node is reached: 'o' object on the way, 's' single value,
-	// 'v' value of an array, 'm' members, 'f' filters (with key).
-	type use struct {
-		how byte
-		key string
+// Nodes are told apart by a hash of their schema and attribute names, not
+// filters: nodes that share it count as one, which only makes the answer
+// stricter.
+func (t *bodyTmpl) replayable() bool {
+	if t.uses == nil {
+		t.uses = make(map[uint64]nodeUse)
 	}
-	uses := make(map[string]use)
-	for i := range shape {
-		s := &shape[i]
+	uses := t.uses
+	clear(uses)
+	for i := range t.shape {
+		s := &t.shape[i]
 		ap := s.ap
 		if ap.err != nil {
 			return false
@@ -165,17 +173,17 @@ func replayable(shape []shapeAttr) bool {
 			}
 			end = ap.mem.n
 		}
-		name := ap.schema
+		node := fnvAdd(fnvOffset, ap.schema)
 		for k, sg := range ap.segs[:end] {
-			name += "." + sg.name
-			u := use{how: 'o'}
+			node = fnvAdd(fnvAdd(node, "."), sg.name)
+			u := nodeUse{how: 'o'}
 			switch last := k == end-1; {
 			case sg.filter != nil:
 				f := sg.filter
 				if _, str := f[0].val.(string); len(f) != 1 || len(f[0].key) != 1 || !str {
 					return false
 				}
-				u = use{how: 'f', key: f[0].key[0]}
+				u = nodeUse{how: 'f', key: f[0].key[0]}
 			case last && s.kind == model.AttrMember:
 				u.how = 'm'
 			case last && sg.multi == single:
@@ -185,11 +193,21 @@ func replayable(shape []shapeAttr) bool {
 			case sg.multi != single:
 				return false
 			}
-			if prev, seen := uses[name]; seen && (prev != u || u.how == 'v') {
+			if prev, seen := uses[node]; seen && (prev != u || u.how == 'v') {
 				return false
 			}
-			uses[name] = u
+			uses[node] = u
 		}
 	}
 	return true
+}
+
+const fnvOffset = 14695981039346656037
+
+// fnvAdd continues the FNV-1a hash h over s.
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	return h
 }
