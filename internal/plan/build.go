@@ -28,6 +28,7 @@ type builder struct {
 	bodyArena  arena        // nodes of the remembered body
 	tmpl       bodyTmpl     // the remembered body (replay.go)
 	elems      []*obj       // scratch
+	slots      []slot       // scratch of rebuilt bodies
 	refGroup   []int        // scratch of refOps
 	refScratch []*model.Ref // scratch of refOps
 	opSlab     []Operation  // operations are cut from slabs
@@ -302,7 +303,8 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 // builds (body), built afresh with its lineage in rebuilds.
 func (b *builder) bodyOf(cs *model.ChangeSet, lin *lineage, res *userResult) (*obj, *posError) {
 	if b.track || b.keep {
-		root, _, err := b.userBody(cs, lin, res, nil)
+		root, slots, err := b.userBody(cs, lin, res, b.slots[:0])
+		b.slots = slots
 		return root, err
 	}
 	return b.body(cs, res)
