@@ -9,11 +9,19 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
+// slot is where a tree stores one value: element i of the values of an obj
+// or arr node. vals points at the node's slice, which only grows.
+type slot struct {
+	vals *[]any
+	i    int
+}
+
 // userBody builds the full User resource of a change set, for POST (and
 // PUT in replace mode): core attributes at the top, each extension as an
-// object under its URN, absent members omitted.
-func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (*obj, *posError) {
-	emp := cs.EmployeeID
+// object under its URN, absent members omitted. It appends to slots where
+// each attribute's value went, one slot per attribute (the zero slot when
+// it stored no value of its own), and returns them with the tree.
+func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult, slots []slot) (*obj, []slot, *posError) {
 	root := b.newObj()
 	ent := b.newObj()
 	ent.set("employeeNumber", &cs.EmployeeID)
@@ -21,73 +29,70 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult) (
 		ent.set("companyId", &b.opts.CompanyID)
 	}
 	root.set(model.SchemaEnterprise, ent)
-	if b.rec != nil {
-		b.rec.ent = ent
-	}
-	// Attributes of one extension tend to come together: the last
-	// extension object is tried before a search of the root.
-	lastSchema, lastExt := model.SchemaEnterprise, ent
 	for i := range cs.Attrs {
 		a := &cs.Attrs[i]
 		ap := b.paths.at(i, a)
 		if ap.err != nil {
-			return nil, &posError{a.Source(), ap.err}
+			return nil, nil, &posError{a.Source(), ap.err}
 		}
-		b.record(ap, a)
 		cont, ptr := root, ""
-		if ap.core && strings.HasPrefix(ap.segs[0].name, "urn:") {
-			lastSchema = "" // the attribute may replace an extension object
-		}
 		if !ap.core {
-			if !sameString(ap.schema, lastSchema) {
-				c, ok := root.get(ap.schema).(*obj)
-				if !ok {
-					c = b.newObj()
-					root.set(ap.schema, c)
-				}
-				lastSchema, lastExt = ap.schema, c
-			}
-			cont = lastExt
+			cont = b.extension(root, ap.schema)
 			if lin != nil {
 				ptr = ap.extPtr
 			}
 		}
-		if a.Kind() == model.AttrMember {
+		var sl slot
+		var err *posError
+		switch {
+		case a.Kind() == model.AttrMember:
 			if a.Present() {
-				if err := b.addMember(cont, ap, a, ptr, lin); err != nil {
-					return nil, err
-				}
+				sl, err = b.addMember(cont, ap, a, ptr, lin)
 			}
-			continue
-		}
-		if ap.schema == model.SchemaEnterprise && len(ap.segs) == 1 {
-			switch ap.segs[0].name {
-			case "employeeNumber":
-				b.checkEmployeeNumber(a, emp, res)
-				b.stored(stepEmp, nil, 0)
-				if lin != nil {
-					lin.add(ptr+"/employeeNumber", a.Source(), a.Row())
-				}
-				continue
-			case "companyId":
-				if b.opts.CompanyID != "" {
-					continue
-				}
+		case isEmployeeNumber(ap):
+			b.checkEmployeeNumber(a, cs.EmployeeID, res)
+			if lin != nil {
+				lin.add(ptr+"/employeeNumber", a.Source(), a.Row())
 			}
+		case isCompanyID(ap) && b.opts.CompanyID != "":
+			// Options.CompanyID wins.
+		default:
+			val, verr := b.value(a)
+			if verr != nil {
+				return nil, nil, &posError{a.Source(), verr}
+			}
+			sl, err = b.setPath(cont, ap.segs, val, ptr, lin, a)
 		}
-		val, err := b.value(a)
 		if err != nil {
-			return nil, &posError{a.Source(), err}
+			return nil, nil, err
 		}
-		if err := b.setPath(cont, ap.segs, val, ptr, lin, a); err != nil {
-			return nil, err
-		}
+		slots = append(slots, sl)
 	}
-	if markPrimaryMobile(root) {
-		b.dependsOnValue()
+	markPrimaryMobile(root)
+	root.set("schemas", fillSchemas(b.newArr(), root.keys))
+	return root, slots, nil
+}
+
+// extension returns the object of the extension schema under root,
+// adding it when root has none.
+func (b *builder) extension(root *obj, schema string) *obj {
+	c, ok := root.get(schema).(*obj)
+	if !ok {
+		c = b.newObj()
+		root.set(schema, c)
 	}
-	root.set("schemas", b.userSchemas(root))
-	return root, nil
+	return c
+}
+
+// isEmployeeNumber reports whether ap is the enterprise employeeNumber,
+// which the employee ID sets.
+func isEmployeeNumber(ap *attrPath) bool {
+	return ap.schema == model.SchemaEnterprise && len(ap.segs) == 1 && ap.segs[0].name == "employeeNumber"
+}
+
+// isCompanyID reports whether ap is the enterprise companyId.
+func isCompanyID(ap *attrPath) bool {
+	return ap.schema == model.SchemaEnterprise && len(ap.segs) == 1 && ap.segs[0].name == "companyId"
 }
 
 // checkEmployeeNumber warns when the employeeNumber value a of a new user
@@ -96,34 +101,6 @@ func (b *builder) checkEmployeeNumber(a *model.Attr, emp string, res *userResult
 	if v := a.Str; v != emp {
 		b.warn(res, a.Source(), "employee number %q differs from the employee ID %q: the employee ID is used", v, emp)
 	}
-}
-
-// userSchemas returns the "schemas" array of a user: the core URN, then
-// the extension URNs among the keys of root, sorted. Builds that encode
-// and drop their trees share one constant array, encoded once, per set of
-// extensions.
-func (b *builder) userSchemas(root *obj) *arr {
-	if b.track || b.keep {
-		return fillSchemas(b.newArr(), root.keys)
-	}
-	urns := b.urns[:0]
-	h := uint32(0)
-	for _, k := range root.keys {
-		if strings.HasPrefix(k, "urn:") {
-			urns = append(urns, k)
-			h = h*0x01000193 ^ uint32(len(k))<<8 ^ uint32(k[len(k)-1]) ^ uint32(k[len(k)-4])<<16
-		}
-	}
-	b.urns = urns
-	c := &b.schemas[(h^h>>13)%uint32(len(b.schemas))]
-	if c.a != nil && sameStrings(c.keys, urns) {
-		return c.a
-	}
-	a := fillSchemas(&arr{}, urns)
-	var e encoder
-	a.enc, _ = e.array(nil, a.vals, 0)
-	c.keys, c.a = append(c.keys[:0], urns...), a
-	return a
 }
 
 // fillSchemas fills schemas with the core URN and the URNs among keys,
@@ -146,11 +123,11 @@ func fillSchemas(schemas *arr, keys []string) *arr {
 
 // markPrimaryMobile makes the first mobile phone primary when no mobile is:
 // UPS requires exactly one primary mobile number (attributes.csv,
-// phoneNumbers.primary). It reports whether root has phones.
-func markPrimaryMobile(root *obj) bool {
+// phoneNumbers.primary).
+func markPrimaryMobile(root *obj) {
 	phones, _ := root.get("phoneNumbers").(*arr)
 	if phones == nil {
-		return false
+		return
 	}
 	var first *obj
 	for _, p := range phones.vals {
@@ -162,7 +139,7 @@ func markPrimaryMobile(root *obj) bool {
 			continue
 		}
 		if m.get("primary") != nil {
-			return true
+			return
 		}
 		if first == nil {
 			first = m
@@ -171,7 +148,6 @@ func markPrimaryMobile(root *obj) bool {
 	if first != nil {
 		first.set("primary", true)
 	}
-	return true
 }
 
 // descend walks segs from cont, creating objects, arrays and filtered
@@ -194,9 +170,6 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, a
 				a = b.newArr()
 				cur.set(sg.name, a)
 			}
-			if len(a.vals) > 0 && !selIndexed(a, sg.filter) {
-				b.dependsOnValue() // the match may compare values
-			}
 			idx := findElem(a, sg.filter)
 			if idx < 0 {
 				addElem(a, b.newElem(sg.filter), sg.filter)
@@ -215,7 +188,6 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, a
 		case *obj:
 			cur = n
 		case *arr:
-			b.dependsOnValue()
 			if len(n.vals) == 0 {
 				n.add(b.newObj())
 			}
@@ -245,15 +217,17 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, a
 	return cur, ptr, nil
 }
 
-// setPath sets the attribute at segs under cont to val.
-func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *lineage, at *model.Attr) *posError {
+// setPath sets the attribute at segs under cont to val and returns the
+// slot val went to (the zero slot when val joined the values already
+// there).
+func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *lineage, at *model.Attr) (slot, *posError) {
 	last := &segs[len(segs)-1]
 	if last.filter != nil {
-		return errAt(at.Source(), "path selects an element of %s; name one of its sub-attributes", last.name)
+		return slot{}, errAt(at.Source(), "path selects an element of %s; name one of its sub-attributes", last.name)
 	}
 	holder, ptr, err := b.descend(cont, segs[:len(segs)-1], ptr, lin, at)
 	if err != nil {
-		return err
+		return slot{}, err
 	}
 	_, valIsArr := val.(*arr)
 	at0 := holder.find(last.name)
@@ -263,13 +237,12 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 	}
 	switch o := cur.(type) {
 	case *obj:
-		return errAt(at.Source(), "%s is an object and cannot be set to a value", last.name)
+		return slot{}, errAt(at.Source(), "%s is an object and cannot be set to a value", last.name)
 	case *arr:
 		if last.multi != multiSimple {
-			return errAt(at.Source(), "%s is multi-valued and cannot be set to a value", last.name)
+			return slot{}, errAt(at.Source(), "%s is multi-valued and cannot be set to a value", last.name)
 		}
 		if !valIsArr {
-			b.dependsOnValue()
 			n := len(o.vals)
 			if !slices.ContainsFunc(o.vals, func(e any) bool { return equalValue(e, val) }) {
 				o.add(val)
@@ -277,17 +250,16 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 			if lin != nil {
 				lin.add(ptr+"/"+last.ptr+"/"+strconv.Itoa(n), at.Source(), at.Row())
 			}
-			return nil
+			return slot{}, nil
 		}
 	}
+	sl := slot{&holder.vals, at0}
 	if !valIsArr && last.multi == multiSimple {
 		a := b.arr1(val)
-		b.stored(stepValue, &a.vals, 0)
+		sl = slot{&a.vals, 0}
 		val = a
-	} else if at0 >= 0 {
-		b.stored(stepValue, &holder.vals, at0)
-	} else {
-		b.stored(stepValue, &holder.vals, len(holder.vals))
+	} else if at0 < 0 {
+		sl.i = len(holder.vals)
 	}
 	if at0 >= 0 {
 		holder.vals[at0] = val
@@ -297,46 +269,43 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 	if lin != nil {
 		lin.add(ptr+"/"+last.ptr, at.Source(), at.Row())
 	}
-	return nil
+	return sl, nil
 }
 
-// addMember makes a.Member() present in the array the member path names.
-func (b *builder) addMember(cont *obj, ap *attrPath, a *model.Attr, ptr string, lin *lineage) *posError {
+// addMember makes a.Member() present in the array the member path names
+// and returns the slot the member went to (the zero slot when it was
+// there already).
+func (b *builder) addMember(cont *obj, ap *attrPath, a *model.Attr, ptr string, lin *lineage) (slot, *posError) {
 	mi := ap.member()
 	if mi.err != nil {
-		return &posError{a.Source(), mi.err}
+		return slot{}, &posError{a.Source(), mi.err}
 	}
 	holder, ptr, err := b.descend(cont, ap.segs[:mi.n-1], ptr, lin, a)
 	if err != nil {
-		return err
+		return slot{}, err
 	}
 	arrSeg := &ap.segs[mi.n-1]
 	list, ok := holder.get(arrSeg.name).(*arr)
 	if !ok {
 		if holder.get(arrSeg.name) != nil {
-			return errAt(a.Source(), "%s is not multi-valued here", arrSeg.name)
+			return slot{}, errAt(a.Source(), "%s is not multi-valued here", arrSeg.name)
 		}
 		list = b.newArr()
 		holder.set(arrSeg.name, list)
 	}
-	if len(list.vals) != list.mem {
-		b.dependsOnValue() // members are compared with values
-	}
 	if memberIndex(list, mi, a.Member()) >= 0 {
-		return nil
+		return slot{}, nil
 	}
 	if lin != nil {
 		lin.add(ptr+"/"+arrSeg.ptr+"/"+strconv.Itoa(len(list.vals)), a.Source(), a.Row())
 	}
 	e := b.memberElem(mi, a.MemberRef())
+	sl := slot{&list.vals, len(list.vals)}
 	if m, ok := e.(*obj); ok {
-		b.stored(stepMember, &m.vals, 0)
-	} else {
-		b.stored(stepMember, &list.vals, len(list.vals))
+		sl = slot{&m.vals, 0}
 	}
 	list.add(e)
-	list.mem++
-	return nil
+	return sl, nil
 }
 
 // emptyArr is the value of roleGroups: the global group. It is never
@@ -382,16 +351,6 @@ func addElem(list *arr, e *obj, f []cond) {
 		}
 	}
 	list.add(e)
-}
-
-// selIndexed reports whether findElem looks f up in the selector index of
-// list (comparing filter values only).
-func selIndexed(list *arr, f []cond) bool {
-	if len(list.sel) == len(list.vals) && len(f) == 1 && len(f[0].key) == 1 && f[0].key[0] == list.selKey {
-		_, ok := f[0].val.(string)
-		return ok
-	}
-	return false
 }
 
 // findElem returns the index of the element of list matching every cond.

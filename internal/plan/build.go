@@ -25,23 +25,10 @@ type builder struct {
 	enc     encoder
 
 	arena
-	bodyArena arena     // nodes of the remembered body
-	tmpl      bodyTmpl  // the remembered body
-	rec       *bodyTmpl // the body being recorded, nil when not recording
-	elems     []*obj    // scratch
-	joins     map[[3]string]*string
-	joinLast  [8]struct {
-		k [3]string
-		p *string
-	}
-
-	urns    []string // scratch of userSchemas
-	schemas [16]struct {
-		keys []string
-		a    *arr
-	} // constant "schemas" arrays by the URN keys of the user
-
-	warmed     byte         // result of warm, kept so its loads are not dropped
+	bodyArena  arena        // nodes of the remembered body
+	tmpl       bodyTmpl     // the remembered body (replay.go)
+	elems      []*obj       // scratch
+	slots      []slot       // scratch of rebuilt bodies
 	refGroup   []int        // scratch of refOps
 	refScratch []*model.Ref // scratch of refOps
 	opSlab     []Operation  // operations are cut from slabs
@@ -206,8 +193,6 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 		}
 	}()
 
-	b.warmed ^= warm(cs)
-
 	// Phase 0.
 	if rename != nil {
 		from := rename.From
@@ -314,30 +299,13 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 	return res
 }
 
-// warm reads what a build reads first of each attribute, its site (which
-// may straddle two cache lines) and the first byte of its value, in a loop
-// of independent loads: on a change set
-// that is not in the CPU caches the loads overlap instead of stalling the
-// build one at a time.
-func warm(cs *model.ChangeSet) byte {
-	var x byte
-	for i := range cs.Attrs {
-		a := &cs.Attrs[i]
-		if s := a.Site; s != nil {
-			x ^= byte(s.Kind) ^ byte(len(s.Schema))
-		}
-		if len(a.Str) > 0 {
-			x ^= a.Str[0]
-		}
-	}
-	return x
-}
-
-// bodyOf is the User body of cs: replayed or recorded by builds, built
-// afresh by rebuilds.
+// bodyOf is the User body of cs: by way of the remembered body in
+// builds (body), built afresh with its lineage in rebuilds.
 func (b *builder) bodyOf(cs *model.ChangeSet, lin *lineage, res *userResult) (*obj, *posError) {
 	if b.track || b.keep {
-		return b.userBody(cs, lin, res)
+		root, slots, err := b.userBody(cs, lin, res, b.slots[:0])
+		b.slots = slots
+		return root, err
 	}
 	return b.body(cs, res)
 }
@@ -427,13 +395,22 @@ func errAt(src model.Source, format string, args ...any) *posError {
 
 // value converts an Attr value to the plan's closed set of types.
 func (b *builder) value(a *model.Attr) (any, error) {
-	switch a.Type {
-	case model.StringValue:
-		return &a.Str, nil // the node refers to the change set's string
-	case model.BoolValue:
-		return a.Bool, nil
+	if v := nodeValue(a); v != nil {
+		return v, nil
 	}
 	return nil, fmt.Errorf("value is missing")
+}
+
+// nodeValue is the value of a in a tree, nil when a has none: a node
+// refers to the change set's string.
+func nodeValue(a *model.Attr) any {
+	switch a.Type {
+	case model.StringValue:
+		return &a.Str
+	case model.BoolValue:
+		return a.Bool
+	}
+	return nil
 }
 
 func jsonInt(n int) json.Number { return json.Number(strconv.Itoa(n)) }

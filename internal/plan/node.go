@@ -26,7 +26,6 @@ type arr struct {
 	sel    []string
 	selH   []uint64
 	selM   [2]uint64 // bit h%128 set for each hash h in selH
-	mem    int       // elements added as members (addMember)
 	enc    []byte
 }
 
@@ -127,7 +126,7 @@ func (ar *arena) newArr() *arr {
 	if ar.nArr < len(ar.arrs) {
 		a := ar.arrs[ar.nArr]
 		ar.nArr++
-		a.vals, a.sel, a.selH, a.selM, a.selKey, a.mem = a.vals[:0], a.sel[:0], a.selH[:0], [2]uint64{}, "", 0
+		a.vals, a.sel, a.selH, a.selM, a.selKey = a.vals[:0], a.sel[:0], a.selH[:0], [2]uint64{}, ""
 		return a
 	}
 	a := &arr{vals: make([]any, 0, 4)}

@@ -47,13 +47,7 @@ type cond struct {
 }
 
 // strHash is the FNV-1a hash of s.
-func strHash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	return h
-}
+func strHash(s string) uint64 { return fnvAdd(fnvOffset, s) }
 
 // segment is one step of an attribute path: a name, optionally with a value
 // filter selecting elements of a multi-valued attribute.

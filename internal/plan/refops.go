@@ -128,7 +128,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 					hasS = true
 				}
 			}
-			base := *b.joined(model.SchemaApprover+":", g.key)
+			base := model.SchemaApprover + ":" + g.key
 			if hasP && (hasS || primaryOnly[g.key]) {
 				list := b.newArr()
 				for j, r := range refs {
@@ -140,14 +140,14 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				if lin != nil {
 					lin.add(opPtr(len(ops.vals)), refs[0].Source(), refs[0].Row())
 				}
-				ops.add(b.patchOp(scim.OpReplace, b.joined(base, ""), list))
+				ops.add(b.patchOp(scim.OpReplace, base, list))
 				continue
 			}
 			for j, r := range refs {
 				if lin != nil {
 					lin.add(opPtr(len(ops.vals)), r.Source(), r.Row())
 				}
-				ops.add(b.patchOp(scim.OpReplace, b.joined(base, primaryFilter(isPrimary(r))), elems[j]))
+				ops.add(b.patchOp(scim.OpReplace, base+primaryFilter(isPrimary(r)), elems[j]))
 			}
 		case model.RefDelegate:
 			list := b.newArr()
@@ -166,13 +166,13 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				}
 				list.add(e)
 			}
-			ops.add(b.patchOp(scim.OpAdd, b.joined(model.SchemaDelegate+":", g.key), list))
+			ops.add(b.patchOp(scim.OpAdd, model.SchemaDelegate+":"+g.key, list))
 		default:
 			r := g.refs[len(g.refs)-1]
 			if lin != nil {
 				lin.add(opPtr(len(ops.vals)), r.Source(), r.Row())
 			}
-			ops.add(b.patchOp(scim.OpReplace, b.joined3(g.schema, ":", g.key), b.userRef(&r.Target)))
+			ops.add(b.patchOp(scim.OpReplace, g.schema+":"+g.key, b.userRef(&r.Target)))
 		}
 	}
 	return ops, nil
@@ -263,7 +263,7 @@ func (b *builder) delegateElem(r *model.Ref, ptr string, lin *lineage) (*obj, *p
 		if err != nil {
 			return nil, &posError{a.Source(), err}
 		}
-		if err := b.setPath(e, ap.segs, val, ptr, lin, a); err != nil {
+		if _, err := b.setPath(e, ap.segs, val, ptr, lin, a); err != nil {
 			return nil, err
 		}
 	}
@@ -302,28 +302,3 @@ func boxed(s string) any {
 	}
 	return s
 }
-
-// joined3 returns a+c+d as a *string, built once per builder. The last
-// strings joined are remembered by their lengths and compared by address
-// first, so that the common case needs no hashing.
-func (b *builder) joined3(a, c, d string) *string {
-	slot := &b.joinLast[(len(a)*5+len(c)*3+len(d))%len(b.joinLast)]
-	if slot.p != nil && sameString(slot.k[0], a) && sameString(slot.k[1], c) && sameString(slot.k[2], d) {
-		return slot.p
-	}
-	k := [3]string{a, c, d}
-	p, ok := b.joins[k]
-	if !ok {
-		if b.joins == nil {
-			b.joins = make(map[[3]string]*string)
-		}
-		p = new(string)
-		*p = a + c + d
-		b.joins[k] = p
-	}
-	slot.k, slot.p = k, p
-	return p
-}
-
-// joined returns a+c as a *string, built once per builder.
-func (b *builder) joined(a, c string) *string { return b.joined3(a, c, "") }

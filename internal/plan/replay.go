@@ -1,141 +1,213 @@
 package plan
 
-import "github.com/upsmigrate/upsmigrate/internal/model"
+import (
+	"strings"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
 
 // The users of an input usually have the same attributes, in the same
 // order, from the same mapping rows: their bodies have the same shape and
-// differ in their values only. A build remembers where each attribute's
-// value went in the last body it built (bodyTmpl) and, when the next change
-// set matches it attribute for attribute, stores the new values in the
-// same nodes instead of building the body again. The result is the tree
-// userBody builds: a body is remembered only when none of its shape
-// depended on values (see bodyTmpl.bad), and a change set matches only
-// when every input to the shape is the same.
+// differ in their values only. A builder keeps the last body userBody built
+// with its shape and its slots; the next change set of the same shape gets
+// that body with its own values stored in the slots, instead of a body
+// built afresh.
+//
+// The shape of a change set is, per attribute, its parsed path, kind and
+// value type, and for members whether present and which. That decides the
+// body unless userBody compares values or reads the tree back while
+// building it; replayable tells from the shape whether it may, and such
+// shapes are always built afresh.
 
-// Replay actions.
-const (
-	stepNone   = iota // nothing to store (absent member, skipped value)
-	stepValue         // store the attribute's value
-	stepMember        // store the attribute's member
-	stepEmp           // compare employeeNumber with the employee ID
-)
-
-// bodyStep is what userBody did with one attribute.
-type bodyStep struct {
+// shapeAttr is the shape of one attribute.
+type shapeAttr struct {
 	ap      *attrPath
 	kind    model.AttrKind
 	typ     model.ValueType
-	present bool
-	member  string // present members: the member (the shape depends on equal members)
-	act     uint8
-	slot    *[]any // the values of the node holding the value, and its index
-	idx     int
+	present bool   // members
+	member  string // present members
 }
 
-// bodyTmpl is the last body a builder built, with its steps.
+func shapeOf(ap *attrPath, a *model.Attr) shapeAttr {
+	s := shapeAttr{ap: ap, kind: a.Kind(), typ: a.Type}
+	if s.kind == model.AttrMember && a.Bool {
+		s.present, s.member = true, a.Member()
+	}
+	return s
+}
+
+// is reports whether a, with the path ap, has the shape s.
+func (s *shapeAttr) is(ap *attrPath, a *model.Attr) bool {
+	if ap != s.ap || a.Type != s.typ || a.Kind() != s.kind {
+		return false
+	}
+	if s.kind != model.AttrMember {
+		return true
+	}
+	return a.Bool == s.present && (!a.Bool || sameString(a.Member(), s.member))
+}
+
+// bodyTmpl is the last body a builder built, with its shape.
 type bodyTmpl struct {
-	root    *obj
-	ent     *obj // enterprise object; its first value is the employee ID
-	rootLen int  // members of root when userBody returned
-	steps   []bodyStep
-	bad     bool // the shape depended on a value: not replayable
+	shape   []shapeAttr
+	root    *obj // nil: none
+	ent     *obj // the enterprise extension object, holding the employee ID
+	rootLen int  // members of root userBody made
+	slots   []slot
+	checked bool               // replayable has been asked
+	ok      bool               // its answer
+	uses    map[uint64]nodeUse // scratch of replayable
 }
 
-// step returns the step of the attribute being recorded, nil when not
-// recording.
-func (b *builder) step() *bodyStep {
-	if b.rec == nil {
-		return nil
-	}
-	return &b.rec.steps[len(b.rec.steps)-1]
-}
-
-// stored records where the value of the attribute being recorded went.
-func (b *builder) stored(act uint8, slot *[]any, idx int) {
-	if st := b.step(); st != nil {
-		st.act, st.slot, st.idx = act, slot, idx
-	}
-}
-
-// dependsOnValue marks the body being recorded as not replayable.
-func (b *builder) dependsOnValue() {
-	if b.rec != nil {
-		b.rec.bad = true
-	}
-}
-
-// body builds the User body of a change set (userBody), replaying the
-// previous body when the change set matches it. Bodies are built in an
-// arena of their own, which only a new recording resets.
-func (b *builder) body(cs *model.ChangeSet, res *userResult) (*obj, *posError) {
+// sameShape reports whether cs has the shape of the remembered body.
+func (b *builder) sameShape(cs *model.ChangeSet) bool {
 	t := &b.tmpl
-	if t.root != nil && b.replay(cs, res) {
-		return t.root, nil
-	}
-	b.arena, b.bodyArena = b.bodyArena, b.arena
-	b.arena.reset()
-	t.root, t.ent, t.steps, t.bad = nil, nil, t.steps[:0], false
-	b.rec = t
-	root, err := b.userBody(cs, nil, res)
-	b.rec = nil
-	b.arena, b.bodyArena = b.bodyArena, b.arena
-	if err == nil && !t.bad && len(t.steps) == len(cs.Attrs) && t.ent != nil {
-		t.root, t.rootLen = root, len(root.keys)
-	} else {
-		t.root = nil
-	}
-	return root, err
-}
-
-// replay stores the values of cs in the remembered body when cs matches
-// it; it changes nothing when it does not.
-func (b *builder) replay(cs *model.ChangeSet, res *userResult) bool {
-	t := &b.tmpl
-	if len(cs.Attrs) != len(t.steps) {
+	if t.root == nil || len(cs.Attrs) != len(t.shape) {
 		return false
 	}
 	for i := range cs.Attrs {
-		a, st := &cs.Attrs[i], &t.steps[i]
-		if b.paths.at(i, a) != st.ap || a.Type != st.typ {
-			return false
-		}
-		if k := a.Kind(); k != st.kind {
-			return false
-		} else if k == model.AttrMember && (a.Bool != st.present || a.Bool && !sameString(a.Member(), st.member)) {
+		a := &cs.Attrs[i]
+		if !t.shape[i].is(b.paths.at(i, a), a) {
 			return false
 		}
 	}
-	t.ent.vals[0] = &cs.EmployeeID
+	if !t.checked {
+		t.checked, t.ok = true, t.replayable()
+	}
+	return t.ok
+}
+
+// body builds the User body of a change set (userBody), or stores its
+// values in the remembered body when it has the same shape. Bodies are
+// built in an arena of their own, which outlives the user's.
+func (b *builder) body(cs *model.ChangeSet, res *userResult) (*obj, *posError) {
+	t := &b.tmpl
+	if b.sameShape(cs) {
+		return b.replay(cs, res), nil
+	}
+	t.root = nil
+	b.arena, b.bodyArena = b.bodyArena, b.arena
+	b.arena.reset()
+	root, slots, err := b.userBody(cs, nil, res, t.slots[:0])
+	b.arena, b.bodyArena = b.bodyArena, b.arena
+	if err != nil {
+		return nil, err
+	}
+	t.shape = t.shape[:0]
 	for i := range cs.Attrs {
-		a, st := &cs.Attrs[i], &t.steps[i]
-		switch st.act {
-		case stepValue:
-			var v any
-			if a.Type == model.StringValue {
-				v = &a.Str
-			} else {
-				v = a.Bool
-			}
-			(*st.slot)[st.idx] = v
-		case stepMember:
-			(*st.slot)[st.idx] = a.MemberRef()
-		case stepEmp:
-			b.checkEmployeeNumber(a, cs.EmployeeID, res)
-		}
+		t.shape = append(t.shape, shapeOf(b.paths.at(i, &cs.Attrs[i]), &cs.Attrs[i]))
 	}
+	t.root, t.rootLen, t.slots, t.checked = root, len(root.keys), slots, false
+	t.ent, _ = root.get(model.SchemaEnterprise).(*obj)
+	return root, nil
+}
+
+// replay stores the values of cs, which has the shape of the remembered
+// body, in its slots, and returns the body.
+func (b *builder) replay(cs *model.ChangeSet, res *userResult) *obj {
+	t := &b.tmpl
 	root := t.root
 	root.keys, root.vals = root.keys[:t.rootLen], root.vals[:t.rootLen]
+	t.ent.set("employeeNumber", &cs.EmployeeID)
+	for i := range cs.Attrs {
+		a, sh := &cs.Attrs[i], &t.shape[i]
+		if sh.kind != model.AttrMember && isEmployeeNumber(sh.ap) {
+			b.checkEmployeeNumber(a, cs.EmployeeID, res)
+		}
+		s := t.slots[i]
+		if s.vals == nil {
+			continue
+		}
+		if sh.kind == model.AttrMember {
+			(*s.vals)[s.i] = a.MemberRef()
+		} else {
+			(*s.vals)[s.i] = nodeValue(a)
+		}
+	}
+	return root
+}
+
+// nodeUse is how a path reaches a node of a body: 'o' an object on the
+// way, 's' a single value, 'v' the value of an array, 'm' members, 'f'
+// filters on key.
+type nodeUse struct {
+	how byte
+	key string
+}
+
+// replayable reports whether a body of the shape t.shape has its values
+// where the shape says whatever they are, so that storing another change
+// set's values in its slots makes the body userBody builds for it. It answers
+// no, conservatively, when userBody may compare values or read the tree
+// back:
+//   - phone numbers (the first mobile phone is made primary by type);
+//   - core paths naming a URN (they may replace an extension object);
+//   - filters other than one `name eq "string"` term, or with different
+//     names on one array (elements are then found by their values);
+//   - paths through an array without a filter (to its first element);
+//   - arrays reached both by filters and otherwise, or by members and
+//     values, or twice by values (equal values are dropped).
+//
+// Nodes are told apart by a hash of their schema and attribute names, not
+// filters: nodes that share it count as one, which only makes the answer
+// stricter.
+func (t *bodyTmpl) replayable() bool {
+	if t.uses == nil {
+		t.uses = make(map[uint64]nodeUse)
+	}
+	uses := t.uses
+	clear(uses)
+	for i := range t.shape {
+		s := &t.shape[i]
+		ap := s.ap
+		if ap.err != nil {
+			return false
+		}
+		if first := ap.segs[0].name; ap.core && (first == "phoneNumbers" || strings.HasPrefix(first, "urn:")) {
+			return false
+		}
+		end := len(ap.segs)
+		if s.kind == model.AttrMember {
+			if !s.present {
+				continue
+			}
+			end = ap.mem.n
+		}
+		node := fnvAdd(fnvOffset, ap.schema)
+		for k, sg := range ap.segs[:end] {
+			node = fnvAdd(fnvAdd(node, "."), sg.name)
+			u := nodeUse{how: 'o'}
+			switch last := k == end-1; {
+			case sg.filter != nil:
+				f := sg.filter
+				if _, str := f[0].val.(string); len(f) != 1 || len(f[0].key) != 1 || !str {
+					return false
+				}
+				u = nodeUse{how: 'f', key: f[0].key[0]}
+			case last && s.kind == model.AttrMember:
+				u.how = 'm'
+			case last && sg.multi == single:
+				u.how = 's'
+			case last:
+				u.how = 'v'
+			case sg.multi != single:
+				return false
+			}
+			if prev, seen := uses[node]; seen && (prev != u || u.how == 'v') {
+				return false
+			}
+			uses[node] = u
+		}
+	}
 	return true
 }
 
-// record starts the step of attribute a with path ap.
-func (b *builder) record(ap *attrPath, a *model.Attr) {
-	if b.rec == nil {
-		return
+const fnvOffset = 14695981039346656037
+
+// fnvAdd continues the FNV-1a hash h over s.
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * 1099511628211
 	}
-	st := bodyStep{ap: ap, kind: a.Kind(), typ: a.Type}
-	if st.kind == model.AttrMember && a.Bool {
-		st.present, st.member = true, a.Member()
-	}
-	b.rec.steps = append(b.rec.steps, st)
+	return h
 }
