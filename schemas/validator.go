@@ -448,7 +448,7 @@ func (v *Validator) ValidateBytes(kind Kind, data []byte) ([]Finding, error) {
 	if kind == KindPlan {
 		return v.validatePlan(data), nil
 	}
-	doc, err := decodeJSON(data)
+	doc, err := decodeDoc(data)
 	if err != nil {
 		return []Finding{jsonFinding(data, err)}, nil
 	}
@@ -578,7 +578,7 @@ func (v *Validator) appendPlanLine(out []Finding, text []byte, line int) []Findi
 	if len(bytes.TrimSpace(text)) == 0 {
 		return out
 	}
-	doc, err := decodeJSON(text)
+	doc, err := decodeDoc(text)
 	if err != nil {
 		return append(out, Finding{Keyword: "json", Severity: model.SevError, Line: line, Message: "not JSON: " + err.Error()})
 	}
@@ -606,7 +606,7 @@ func (v *Validator) ValidateFile(path string) ([]Finding, Kind, error) {
 	if err != nil {
 		return nil, KindUnknown, fmt.Errorf("schemas: %w", err)
 	}
-	doc, err := decodeJSON(data)
+	doc, err := decodeDoc(data)
 	if err != nil {
 		return []Finding{jsonFinding(data, err)}, KindUnknown, nil
 	}
