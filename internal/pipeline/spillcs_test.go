@@ -107,3 +107,18 @@ func TestChangeSetCodecFullDictionary(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeSetCodecUnknownEntry checks that a change set naming sites and
+// files by numbers its decoder never saw is an error, never a panic.
+func TestChangeSetCodecUnknownEntry(t *testing.T) {
+	e := newCSEncoder()
+	cs := &model.ChangeSet{EmployeeID: "E1", Attrs: []model.Attr{model.NewAttr("urn:s", "p", "v", model.Source{File: "f", Line: 2, Field: "1"}, "r:1")}}
+	e.appendChangeSet(nil, cs)
+	second := e.appendChangeSet(nil, cs) // by number only
+	d := dec[[]byte]{s: second}
+	var got model.ChangeSet
+	newCSDecoder().read(&d, &got)
+	if d.done() == nil {
+		t.Fatal("a change set naming entries its decoder never saw decodes without an error")
+	}
+}
