@@ -108,20 +108,9 @@ func (p *fastJSON) object(depth int) any {
 		}
 		p.i++
 		m[k] = p.value(depth + 1)
-		p.ws()
-		if p.i >= len(p.s) {
-			p.fail()
+		if !p.next('}') {
 			break
 		}
-		if p.s[p.i] == '}' {
-			p.i++
-			break
-		}
-		if p.s[p.i] != ',' {
-			p.fail()
-			break
-		}
-		p.i++
 	}
 	return m
 }
@@ -136,22 +125,27 @@ func (p *fastJSON) array(depth int) any {
 	}
 	for p.err == nil {
 		a = append(a, p.value(depth+1))
-		p.ws()
-		if p.i >= len(p.s) {
-			p.fail()
+		if !p.next(']') {
 			break
 		}
-		if p.s[p.i] == ']' {
-			p.i++
-			break
-		}
-		if p.s[p.i] != ',' {
-			p.fail()
-			break
-		}
-		p.i++
 	}
 	return a
+}
+
+// next reads what follows a member or an element: a comma (true: another
+// comes) or the closing end (false, as after an error).
+func (p *fastJSON) next(end byte) bool {
+	p.ws()
+	switch {
+	case p.i < len(p.s) && p.s[p.i] == ',':
+		p.i++
+		return true
+	case p.i < len(p.s) && p.s[p.i] == end:
+		p.i++
+	default:
+		p.fail()
+	}
+	return false
 }
 
 // str reads a string; one with escapes or non-ASCII bytes is decoded by
