@@ -67,8 +67,9 @@
 //     bulkId when there is one; bulk is the file's name, or n for
 //     "bulk-000n.json" (four digits at least). Path and bulkId are left out
 //     when they are the usual ones of an employee addressed by bulkId: a
-//     POST to "/Users" with the bulkId "emp-" and the ID, any other method
-//     to "/Users/bulkId:emp-" and the ID.
+//     POST to "/Users" with the bulkId "emp-" and the path-escaped ID, any
+//     other method to "/Users/bulkId:emp-" and the path-escaped ID
+//     (plan.BulkID, plan.BulkIDPath).
 //
 // Version 2 had no pos (values without a position are at the first), gave
 // the element values of refs the same default, and wrote every operation

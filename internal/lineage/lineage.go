@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // Format and Version are the header's "plan" and "version": the format
@@ -101,13 +102,13 @@ func bulkNumber(name string) (int, bool) {
 
 // usualAddress is the path and bulkId an operation of method has when it
 // addresses employee emp by bulkId, as convert writes them without a
-// directory: a POST to /Users with the bulkId "emp-<emp>", any other
-// method to /Users/bulkId:emp-<emp>. A plan leaves them out of an
-// operation that has them (the writer compares the strings, so an ID the
-// plan escapes, or a UUID path, is written out).
+// directory (plan.BulkID, plan.BulkIDPath): a POST to /Users with the
+// employee's bulkId, any other method to its bulkId path. A plan leaves
+// them out of an operation that has them (the writer compares the
+// strings, so a UUID path is written out).
 func usualAddress(emp, method string) (path, bulkID string) {
 	if method == "POST" {
-		return "/Users", "emp-" + emp
+		return "/Users", plan.BulkID(emp)
 	}
-	return "/Users/bulkId:emp-" + emp, ""
+	return plan.BulkIDPath(emp), ""
 }
