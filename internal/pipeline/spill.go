@@ -65,7 +65,7 @@ import (
 
 // PartitionBytes is the input size a partition of a spilled conversion
 // is made for (Options.Partitions overrides the number).
-const PartitionBytes = 2 << 20
+const PartitionBytes = 1 << 20
 
 // maxPartitions bounds the number of partitions.
 const maxPartitions = 4096
@@ -210,7 +210,20 @@ func (s *spillRun) partOf(h uint64) int {
 }
 
 // unionFind joins key hashes; only keys coupled with another are in it.
-type unionFind struct{ parent map[uint64]uint64 }
+// Once frozen, every hash points at its root and find writes nothing, so
+// that partitions may be mapped and spilled at once.
+type unionFind struct {
+	parent map[uint64]uint64
+	frozen bool
+}
+
+// freeze points every hash at its root; union may not be called after.
+func (u *unionFind) freeze() {
+	for h := range u.parent {
+		u.parent[h] = u.find(h)
+	}
+	u.frozen = true
+}
 
 func (u *unionFind) has(h uint64) bool {
 	_, ok := u.parent[h]
@@ -226,6 +239,9 @@ func (u *unionFind) find(h uint64) uint64 {
 		}
 		root = p
 	}
+	if u.frozen {
+		return root
+	}
 	for h != root { // path compression
 		p := u.parent[h]
 		u.parent[h] = root
@@ -239,6 +255,9 @@ func (u *unionFind) find(h uint64) uint64 {
 func (u *unionFind) union(a, b uint64) {
 	if a == b {
 		return
+	}
+	if u.frozen {
+		panic("spill: union after freeze")
 	}
 	if u.parent == nil {
 		u.parent = map[uint64]uint64{}

@@ -59,13 +59,22 @@ func (s *spillRun) partition() error {
 	}
 	for round := 0; ; round++ {
 		s.rounds++
+		var sp spiller
 		for i, p := range todo {
 			if s.opts.Progress != nil {
 				s.opts.Progress(Progress{Stage: StagePlan, Done: int64(i), Total: int64(len(todo))})
 			}
-			if err := s.runPartition(p, assumed); err != nil {
+			job, err := s.runPartition(p, assumed)
+			if err == nil {
+				err = sp.start(job)
+			}
+			if err != nil {
+				sp.wait()
 				return err
 			}
+		}
+		if err := sp.wait(); err != nil {
+			return err
 		}
 		var actual []uint64
 		for p := range s.state {
@@ -99,12 +108,42 @@ func (s *spillRun) partition() error {
 	return s.out.flush()
 }
 
-// runPartition maps, plans and validates the records of partition p and
-// spills its outputs. assumed are the hashes of the employees counted as
-// in the run.
-func (s *spillRun) runPartition(p int, assumed []uint64) error {
+// spiller writes one settled partition's outputs at a time, in the
+// background, while the next partition is mapped and planned: the spill is
+// mostly serial work, and the next partition's mapping too. At most one
+// spill runs, so memory holds two partitions at most.
+type spiller struct {
+	done chan error // the running spill's; nil when none runs
+}
+
+// start waits for the running spill and starts job, unless the one it
+// waited for failed.
+func (sp *spiller) start(job func() error) error {
+	if err := sp.wait(); err != nil {
+		return err
+	}
+	sp.done = make(chan error, 1)
+	go func() { sp.done <- job() }()
+	return nil
+}
+
+// wait waits for the running spill, if any, and returns its error.
+func (sp *spiller) wait() error {
+	if sp.done == nil {
+		return nil
+	}
+	err := <-sp.done
+	sp.done = nil
+	return err
+}
+
+// runPartition maps, plans and validates the records of partition p, and
+// returns the job that spills its outputs (run after the spill of the
+// partition before it). assumed are the hashes of the employees counted
+// as in the run.
+func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	if interrupted(s.opts.Context) {
-		return ErrInterrupted
+		return nil, ErrInterrupted
 	}
 	ps := &s.state[p]
 	var asked []uint64
@@ -127,7 +166,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) error {
 		ords = append(ords, r.ord)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ps.ran {
 		s.tally.Absorb(eng)
@@ -137,31 +176,35 @@ func (s *spillRun) runPartition(p int, assumed []uint64) error {
 	opts.Progress = nil
 	st, err := settle(eng, opts, s.fv, s.dirByPart[p])
 	if err != nil {
-		return err
+		return nil, err
 	}
 	heads := eng.Heads()
 	if len(heads) != len(st.sets) {
-		return fmt.Errorf("convert: partition %d: %d change sets but %d first records", p, len(st.sets), len(heads))
+		return nil, fmt.Errorf("convert: partition %d: %d change sets but %d first records", p, len(st.sets), len(heads))
 	}
 	keys := make([]uint64, len(heads))
 	for i, h := range heads {
 		keys[i] = ords[h]
 	}
-	*ps = partState{ran: true}
-	if err := s.spillPartition(ps, st, keys, ords, elsewhere); err != nil {
-		return err
-	}
-	asked = compactHashes(asked)
-	start := s.out.off
-	buf := make([]byte, 0, 8*len(asked))
-	for _, h := range asked {
-		buf = appendU64(buf, h)
-	}
-	if err := s.out.write(buf); err != nil {
-		return err
-	}
-	ps.asked = section{start, s.out.off - start}
-	return nil
+	// From here on, only the job touches the partition's state, asked
+	// (elsewhere appends to it) and the spill's writer.
+	return func() error {
+		*ps = partState{ran: true}
+		if err := s.spillPartition(ps, st, keys, ords, elsewhere); err != nil {
+			return err
+		}
+		asked = compactHashes(asked)
+		start := s.out.off
+		buf := make([]byte, 0, 8*len(asked))
+		for _, h := range asked {
+			buf = appendU64(buf, h)
+		}
+		if err := s.out.write(buf); err != nil {
+			return err
+		}
+		ps.asked = section{start, s.out.off - start}
+		return nil
+	}, nil
 }
 
 // askedOutside reports whether partition p counted as in the run an

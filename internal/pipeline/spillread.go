@@ -191,6 +191,7 @@ func (s *spillRun) couple() error {
 		s.dirByPart[p] = append(s.dirByPart[p], entries[i])
 	}
 	s.logins = nil
+	s.uf.freeze()
 	// Records written to the partition of their own hash whose union
 	// lives in another.
 	s.movedFrom = make([][]int, s.parts)
