@@ -22,10 +22,11 @@ type Writer struct {
 	files map[string]int
 	sites map[siteKey]int
 	refs  map[refKey]int
-	// bySite caches the numbers of sites that a value's Site gives whole
-	// (Field 0, the member in the Site): the engine shares one Site per
-	// mapping row, so most values are found by pointer.
-	bySite map[*model.Site]int
+	// bySite caches the numbers of sites by a value's Site and field:
+	// the engine shares one Site per mapping row, so most values are
+	// found by pointer, then checked against the field, name and member
+	// they give.
+	bySite map[model.SiteField]siteHit
 
 	pos  []model.Position // positions of the current line: records, then at
 	vpos []int            // position of each value of the current line, in writing order
@@ -40,6 +41,13 @@ type siteKey struct {
 	member, field, name, row string
 }
 
+// siteHit is a site's number and what of its content the Site and
+// field do not fix.
+type siteHit struct {
+	n                   int
+	field, name, member string
+}
+
 // refKey is a ref's content.
 type refKey struct {
 	kind             model.RefKind
@@ -51,7 +59,7 @@ type refKey struct {
 // NewWriter returns a Writer to w; the header is written with the first
 // employee or by Flush.
 func NewWriter(w io.Writer) *Writer {
-	lw := &Writer{w: w, files: map[string]int{}, sites: map[siteKey]int{}, refs: map[refKey]int{}, bySite: map[*model.Site]int{}}
+	lw := &Writer{w: w, files: map[string]int{}, sites: map[siteKey]int{}, refs: map[refKey]int{}, bySite: map[model.SiteField]siteHit{}}
 	lw.buf = append(lw.buf, `{"plan":`...)
 	lw.buf = jsonw.AppendString(lw.buf, Format)
 	lw.buf = append(lw.buf, `,"version":`...)
@@ -319,15 +327,21 @@ func (w *Writer) file(path string) int {
 
 // site is the number of a's site, written to the dictionary when new.
 func (w *Writer) site(a *model.Attr) int {
-	whole := a.Field == 0 && a.Site != nil && (a.Site.Kind != model.AttrMember || a.Site.Member != "")
-	if whole {
-		if n, ok := w.bySite[a.Site]; ok {
-			return n
-		}
+	if a.Site == nil {
+		return w.siteOf(a)
+	}
+	src := a.Source()
+	var member string
+	if a.Site.Kind == model.AttrMember {
+		member = a.Member()
+	}
+	k := model.SiteField{Site: a.Site, Field: a.Field}
+	if h, ok := w.bySite[k]; ok && h.field == src.Field && h.name == src.Name && h.member == member {
+		return h.n
 	}
 	n := w.siteOf(a)
-	if whole && len(w.bySite) < maxBySite {
-		w.bySite[a.Site] = n
+	if len(w.bySite) < maxBySite {
+		w.bySite[k] = siteHit{n: n, field: src.Field, name: src.Name, member: member}
 	}
 	return n
 }

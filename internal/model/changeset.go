@@ -87,6 +87,14 @@ type Site struct {
 	Row    string // mapping table row, "305.csv:17"
 }
 
+// SiteField is a value's Site and field index (Attr.Field, Ref.Field):
+// with the record's field keys and names, what its Source's field and
+// name come from. Writers key caches by it.
+type SiteField struct {
+	Site  *Site
+	Field int32
+}
+
 // Origin is the part of a value's lineage that the values of one input
 // record share: the record's position and its field keys, names and lines
 // (the slices of model.Record, not copied).

@@ -40,16 +40,23 @@ const (
 type csEncoder struct {
 	sites, refSites, files map[string]uint64
 	span                   []byte
-	// bySite caches the numbers of the sites of values whose Site gives
-	// the whole span (Field 0): the engine shares one Site per mapping row.
-	bySite   map[*model.Site]uint64
+	// bySite caches the numbers of sites by a value's Site and field (the
+	// engine shares one Site per mapping row), checked against the field
+	// and name they give.
+	bySite   map[model.SiteField]csSiteHit
 	lastFile string
 	lastN    uint64 // the number of lastFile, tagEntry+n; 0: none
 }
 
 func newCSEncoder() *csEncoder {
 	return &csEncoder{sites: map[string]uint64{}, refSites: map[string]uint64{}, files: map[string]uint64{},
-		bySite: map[*model.Site]uint64{}}
+		bySite: map[model.SiteField]csSiteHit{}}
+}
+
+// csSiteHit is a site's number and the field and name it was written with.
+type csSiteHit struct {
+	n           uint64
+	field, name string
 }
 
 // entry appends b by its number in dict, or whole (numbering it while
@@ -130,13 +137,15 @@ func (e *csEncoder) appendAttrs(dst []byte, attrs []model.Attr) []byte {
 	for i := range attrs {
 		a := &attrs[i]
 		src := a.Source()
-		if n, ok := e.bySite[a.Site]; ok && a.Field == 0 {
-			dst = binary.AppendUvarint(dst, n)
+		k := model.SiteField{Site: a.Site, Field: a.Field}
+		if h, ok := e.bySite[k]; ok && a.Site != nil && h.field == src.Field && h.name == src.Name {
+			dst = binary.AppendUvarint(dst, h.n)
 		} else {
 			mark := len(dst)
 			dst = e.appendSite(dst, e.sites, a, src, a.Row())
-			if a.Field == 0 && a.Site != nil && dst[mark] >= tagEntry && len(e.bySite) < maxCSSites {
-				e.bySite[a.Site], _ = binary.Uvarint(dst[mark:])
+			if a.Site != nil && dst[mark] >= tagEntry && len(e.bySite) < maxCSSites {
+				n, _ := binary.Uvarint(dst[mark:])
+				e.bySite[k] = csSiteHit{n: n, field: src.Field, name: src.Name}
 			}
 		}
 		dst = e.appendOrigin(dst, src)
