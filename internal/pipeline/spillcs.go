@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/binary"
+	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -205,6 +206,7 @@ type csDecoder struct {
 	sites, refSites []*model.Site
 	files           []string
 	origins         map[model.Position]*model.Origin // of the change set being decoded
+	last            *model.Origin                    // the last of origins found
 }
 
 func newCSDecoder() *csDecoder {
@@ -213,7 +215,7 @@ func newCSDecoder() *csDecoder {
 
 // entry reads an entry of a dictionary: its number, or its bytes and
 // whether the encoder numbered it (next).
-func entryOf(d *dec[[]byte], size int) (n int, b []byte, isNew bool) {
+func entryOf(d *dec[string], size int) (n int, b string, isNew bool) {
 	switch t := d.uvarint(); {
 	case t == tagNew || t == tagInline:
 		if t == tagNew && size >= maxCSSites {
@@ -221,24 +223,28 @@ func entryOf(d *dec[[]byte], size int) (n int, b []byte, isNew bool) {
 		}
 		return -1, d.raw(), t == tagNew
 	case t-tagEntry < uint64(size):
-		return int(t - tagEntry), nil, false
+		return int(t - tagEntry), "", false
 	}
 	d.fail()
-	return -1, nil, false
+	return -1, "", false
 }
 
-// read decodes one change set into cs (reusing nothing of it).
-func (c *csDecoder) read(d *dec[[]byte], cs *model.ChangeSet) {
+// read decodes one change set into cs, reusing the array of its Attrs
+// only. Its strings are substrings of d's, but for the dictionary's
+// entries, which are copied: the decoder keeps them.
+func (c *csDecoder) read(d *dec[string], cs *model.ChangeSet) {
 	if len(c.origins) > 64 {
 		c.origins = map[model.Position]*model.Origin{}
 	} else {
 		clear(c.origins)
 	}
+	c.last = nil
+	attrs := cs.Attrs[:0]
 	*cs = model.ChangeSet{EmployeeID: d.str(), Creates: d.bool()}
 	if d.bool() {
 		cs.Rename = &model.Rename{From: d.str(), NewEmployeeID: d.str(), NewLogin: d.str(), Source: readSource(d)}
 	}
-	cs.Attrs = c.attrs(d)
+	cs.Attrs = c.attrs(d, attrs)
 	if n := d.count(); n > 0 {
 		cs.Refs = make([]model.Ref, n)
 		for i := range cs.Refs {
@@ -253,7 +259,7 @@ func (c *csDecoder) read(d *dec[[]byte], cs *model.ChangeSet) {
 				r.Primary = &f
 			}
 			r.Target = d.str()
-			r.Attrs = c.attrs(d)
+			r.Attrs = c.attrs(d, nil)
 			r.Site = c.site(d, &c.refSites, false)
 			r.Origin = c.origin(d)
 		}
@@ -272,16 +278,23 @@ func (c *csDecoder) read(d *dec[[]byte], cs *model.ChangeSet) {
 	}
 }
 
-func readSource(d *dec[[]byte]) model.Source {
+func readSource(d *dec[string]) model.Source {
 	return model.Source{File: d.str(), Line: d.int(), Item: d.int(), Field: d.str(), Name: d.str()}
 }
 
-func (c *csDecoder) attrs(d *dec[[]byte]) []model.Attr {
+// attrs decodes a list of values, into the array of dst when it has room.
+func (c *csDecoder) attrs(d *dec[string], dst []model.Attr) []model.Attr {
 	n := d.count()
 	if n == 0 {
 		return nil
 	}
-	attrs := make([]model.Attr, n)
+	var attrs []model.Attr
+	if cap(dst) >= n {
+		attrs = dst[:n]
+		clear(attrs)
+	} else {
+		attrs = make([]model.Attr, n)
+	}
 	for i := range attrs {
 		a := &attrs[i]
 		a.Site = c.site(d, &c.sites, true)
@@ -304,12 +317,15 @@ func (c *csDecoder) attrs(d *dec[[]byte]) []model.Attr {
 	return attrs
 }
 
-func (c *csDecoder) site(d *dec[[]byte], sites *[]*model.Site, attr bool) *model.Site {
+func (c *csDecoder) site(d *dec[string], sites *[]*model.Site, attr bool) *model.Site {
 	n, b, isNew := entryOf(d, len(*sites))
 	if n >= 0 {
 		return (*sites)[n]
 	}
-	sd := dec[[]byte]{s: b}
+	sd := dec[string]{s: b}
+	if isNew {
+		sd.s = strings.Clone(b)
+	}
 	s := &model.Site{}
 	if attr {
 		s.Schema, s.Path, s.Kind = sd.str(), sd.str(), model.AttrKind(sd.byte())
@@ -328,22 +344,27 @@ func (c *csDecoder) site(d *dec[[]byte], sites *[]*model.Site, attr bool) *model
 	return s
 }
 
-func (c *csDecoder) origin(d *dec[[]byte]) *model.Origin {
+func (c *csDecoder) origin(d *dec[string]) *model.Origin {
 	var file string
 	switch n, b, isNew := entryOf(d, len(c.files)); {
 	case n >= 0:
 		file = c.files[n]
 	default:
-		file = string(b)
+		file = b
 		if isNew && d.err == nil {
+			file = strings.Clone(b)
 			c.files = append(c.files, file)
 		}
 	}
 	p := model.Position{File: file, Line: d.int(), Item: d.int()}
-	if o, ok := c.origins[p]; ok {
-		return o
+	if c.last != nil && c.last.Pos == p { // a record's values come together
+		return c.last
 	}
-	o := &model.Origin{Pos: p}
-	c.origins[p] = o
+	o, ok := c.origins[p]
+	if !ok {
+		o = &model.Origin{Pos: p}
+		c.origins[p] = o
+	}
+	c.last = o
 	return o
 }

@@ -48,7 +48,7 @@ func TestChangeSetCodecMatchesJSON(t *testing.T) {
 			t.Fatalf("%s: %v", cs.EmployeeID, err)
 		}
 		var got model.ChangeSet
-		d := dec[[]byte]{s: e.appendChangeSet(nil, cs)}
+		d := dec[string]{s: string(e.appendChangeSet(nil, cs))}
 		c.read(&d, &got)
 		if err := d.done(); err != nil {
 			t.Fatalf("%s: %v", cs.EmployeeID, err)
@@ -69,7 +69,7 @@ func TestChangeSetCodecCorrupt(t *testing.T) {
 		Attrs: []model.Attr{model.NewAttr("urn:s", "p", "v", model.Source{File: "f", Line: 2, Field: "1"}, "r:1")}}
 	b := newCSEncoder().appendChangeSet(nil, cs)
 	for n := range len(b) {
-		d := dec[[]byte]{s: b[:n]}
+		d := dec[string]{s: string(b[:n])}
 		var got model.ChangeSet
 		newCSDecoder().read(&d, &got)
 		if d.done() == nil {
@@ -92,7 +92,7 @@ func TestChangeSetCodecFullDictionary(t *testing.T) {
 		}
 		b := e.appendChangeSet(nil, cs)
 		var got model.ChangeSet
-		d := dec[[]byte]{s: b}
+		d := dec[string]{s: string(b)}
 		c.read(&d, &got)
 		if err := d.done(); err != nil {
 			t.Fatalf("change set %d: %v", i, err)
@@ -115,7 +115,7 @@ func TestChangeSetCodecUnknownEntry(t *testing.T) {
 	cs := &model.ChangeSet{EmployeeID: "E1", Attrs: []model.Attr{model.NewAttr("urn:s", "p", "v", model.Source{File: "f", Line: 2, Field: "1"}, "r:1")}}
 	e.appendChangeSet(nil, cs)
 	second := e.appendChangeSet(nil, cs) // by number only
-	d := dec[[]byte]{s: second}
+	d := dec[string]{s: string(second)}
 	var got model.ChangeSet
 	newCSDecoder().read(&d, &got)
 	if d.done() == nil {

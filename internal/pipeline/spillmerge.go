@@ -442,7 +442,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 						err = fmt.Errorf("%s: %w", path, err)
 					}
 				}
-				b[i] = planItem{refs: b[i].refs[:0]}
+				b[i] = planItem{set: model.ChangeSet{Attrs: b[i].set.Attrs[:0]}, refs: b[i].refs[:0]}
 			}
 			free <- b[:0]
 		}
@@ -476,7 +476,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 			it.refs = append(it.refs, OpRef{Bulk: BulkFileName(base[ph] + seq), Index: idx, Phase: ph,
 				Method: method, Path: opPath, BulkID: bulkID})
 		}
-		cd := dec[[]byte]{s: cs}
+		cd := dec[string]{s: string(cs)} // one copy: the values' strings are its substrings
 		if csds[st.part] == nil {
 			csds[st.part] = newCSDecoder()
 		}
