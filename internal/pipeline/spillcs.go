@@ -207,11 +207,30 @@ type csDecoder struct {
 	files           []string
 	origins         map[model.Position]*model.Origin // of the change set being decoded
 	last            *model.Origin                    // the last of origins found
+	shared          *siteTable
 }
 
-func newCSDecoder() *csDecoder {
-	return &csDecoder{origins: map[model.Position]*model.Origin{}}
+func newCSDecoder(shared *siteTable) *csDecoder {
+	if shared == nil {
+		shared = newSiteTable()
+	}
+	return &csDecoder{origins: map[model.Position]*model.Origin{}, shared: shared}
 }
+
+// siteTable shares one *Site per site among the decoders of a merge (each
+// section numbers its sites anew), so that what is keyed by the Site
+// pointer downstream (the lineage writer's cache) sees a few hundred.
+type siteTable struct {
+	sites, refSites map[string]*model.Site // by the site's encoded form
+}
+
+func newSiteTable() *siteTable {
+	return &siteTable{sites: map[string]*model.Site{}, refSites: map[string]*model.Site{}}
+}
+
+// maxSharedSites bounds each map of a siteTable; past it, sites are not
+// shared.
+const maxSharedSites = 1 << 14
 
 // entry reads an entry of a dictionary: its number, or its bytes and
 // whether the encoder numbered it (next).
@@ -322,10 +341,17 @@ func (c *csDecoder) site(d *dec[string], sites *[]*model.Site, attr bool) *model
 	if n >= 0 {
 		return (*sites)[n]
 	}
-	sd := dec[string]{s: b}
-	if isNew {
-		sd.s = strings.Clone(b)
+	table := c.shared.sites
+	if !attr {
+		table = c.shared.refSites
 	}
+	if s, ok := table[b]; ok {
+		if isNew {
+			*sites = append(*sites, s)
+		}
+		return s
+	}
+	sd := dec[string]{s: strings.Clone(b)}
 	s := &model.Site{}
 	if attr {
 		s.Schema, s.Path, s.Kind = sd.str(), sd.str(), model.AttrKind(sd.byte())
@@ -340,6 +366,9 @@ func (c *csDecoder) site(d *dec[string], sites *[]*model.Site, attr bool) *model
 	}
 	if isNew {
 		*sites = append(*sites, s)
+	}
+	if len(table) < maxSharedSites {
+		table[sd.s] = s
 	}
 	return s
 }

@@ -41,7 +41,7 @@ func TestChangeSetCodecMatchesJSON(t *testing.T) {
 					Attrs: []model.Attr{model.NewAttr("", "canPrepare", true, model.Source{File: "f", Line: 5, Field: "6"}, "r:9")}},
 			}})
 	sets[len(sets)-1].Refs[0].SetSource(model.Source{File: "f", Line: 7, Field: "3", Name: "Approver"}, "r:4")
-	e, c := newCSEncoder(), newCSDecoder()
+	e, c := newCSEncoder(), newCSDecoder(nil)
 	for _, cs := range sets {
 		var want model.ChangeSet
 		if err := json.Unmarshal(cs.AppendJSON(nil), &want); err != nil {
@@ -71,7 +71,7 @@ func TestChangeSetCodecCorrupt(t *testing.T) {
 	for n := range len(b) {
 		d := dec[string]{s: string(b[:n])}
 		var got model.ChangeSet
-		newCSDecoder().read(&d, &got)
+		newCSDecoder(nil).read(&d, &got)
 		if d.done() == nil {
 			t.Errorf("%d of %d bytes decode without an error", n, len(b))
 		}
@@ -83,7 +83,7 @@ func TestChangeSetCodecCorrupt(t *testing.T) {
 // are written whole each time and still decode to what was written, and
 // numbered sites keep their numbers.
 func TestChangeSetCodecFullDictionary(t *testing.T) {
-	e, c := newCSEncoder(), newCSDecoder()
+	e, c := newCSEncoder(), newCSDecoder(nil)
 	for i := range 3 {
 		cs := &model.ChangeSet{EmployeeID: fmt.Sprint("E", i)}
 		for j := range maxCSSites + 10 {
@@ -117,7 +117,7 @@ func TestChangeSetCodecUnknownEntry(t *testing.T) {
 	second := e.appendChangeSet(nil, cs) // by number only
 	d := dec[string]{s: string(second)}
 	var got model.ChangeSet
-	newCSDecoder().read(&d, &got)
+	newCSDecoder(nil).read(&d, &got)
 	if d.done() == nil {
 		t.Fatal("a change set naming entries its decoder never saw decodes without an error")
 	}

@@ -452,6 +452,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		written <- err
 	}()
 	csds := make([]*csDecoder, s.parts) // by partition: each section has its own numbering
+	shared := newSiteTable()
 	batch := <-free
 	send := func() {
 		batches <- batch
@@ -478,7 +479,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		}
 		cd := dec[string]{s: string(cs)} // one copy: the values' strings are its substrings
 		if csds[st.part] == nil {
-			csds[st.part] = newCSDecoder()
+			csds[st.part] = newCSDecoder(shared)
 		}
 		csds[st.part].read(&cd, &it.set)
 		if err := cd.done(); err != nil {
