@@ -15,8 +15,17 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
-// mergeBuf is the read buffer of each partition's stream in a merge.
+// mergeBuf is the read buffer of a stream read alone.
 const mergeBuf = 32 << 10
+
+// mergeBufs bounds the read buffers of one merge's streams together: two
+// merges run at once, over as many streams as partitions.
+const mergeBufs = 6 << 20
+
+// mergeBufOf is the read buffer of each of n streams merged.
+func mergeBufOf(n int) int {
+	return min(mergeBuf, max(4<<10, mergeBufs/max(n, 1)))
+}
 
 // stream is one section of spilled entries in a k-way merge: its current
 // entry, read past its key.
@@ -81,7 +90,7 @@ func newMerge(w *entryWriter, secs []section, records bool, less func(a, b *stre
 		if sec.n == 0 {
 			continue
 		}
-		st := &stream{r: w.reader(sec, mergeBuf), part: q}
+		st := &stream{r: w.reader(sec, mergeBufOf(len(secs))), part: q}
 		ok, err := st.load(records)
 		if err != nil {
 			return nil, err
