@@ -393,3 +393,41 @@ func TestSpillFailureLeavesNoTemporaryFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestSpiller checks that the background spills run one at a time, in
+// order, and that a failed spill stops the next from starting.
+func TestSpiller(t *testing.T) {
+	var sp spiller
+	var order []int
+	running := make(chan bool, 1)
+	job := func(i int, err error) func() error {
+		return func() error {
+			select {
+			case running <- true:
+			default:
+				t.Errorf("spill %d started while another ran", i)
+			}
+			order = append(order, i)
+			<-running
+			return err
+		}
+	}
+	boom := errors.New("disk full")
+	for i := range 3 {
+		if err := sp.start(job(i, nil)); err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+	}
+	if err := sp.start(job(3, boom)); err != nil {
+		t.Fatalf("start 3: %v", err)
+	}
+	if err := sp.start(job(4, nil)); !errors.Is(err, boom) {
+		t.Fatalf("start after a failed spill: %v, want %v", err, boom)
+	}
+	if err := sp.wait(); err != nil {
+		t.Fatalf("wait with nothing running: %v", err)
+	}
+	if want := []int{0, 1, 2, 3}; !slices.Equal(order, want) {
+		t.Fatalf("spills ran %v, want %v", order, want)
+	}
+}
