@@ -57,7 +57,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 	}
 	bw := hw{bufio.NewWriterSize(w, 256<<10)}
 	if err := hr.summary(bw, func(w hw) error {
-		return d.walk(func(e *Employee) error {
+		return d.walkAhead(func(e *Employee) error {
 			w.section(d, e, &hr.sum)
 			return nil
 		})
@@ -104,7 +104,7 @@ func WriteHTMLFile(path string, d *Data) (err error) {
 	var index *indexFile
 	var firstPage []*Employee // who is on the first page, for the index
 	inPage := 0
-	err = d.walk(func(e *Employee) error {
+	err = d.walkAhead(func(e *Employee) error {
 		if inPage == hr.lim.HTMLPage {
 			if page == nil { // a second page: the run is paged
 				var err error
