@@ -158,10 +158,15 @@ func (d *Data) EachOperation(fn func(*Operation) error) error {
 // the plan into the summary and notes; with a journal it also collects the
 // plan's operations and password values.
 func (d *Data) walk(fn func(*Employee) error) error {
+	var e Employee
+	return d.walkInto(func() (*Employee, error) { return &e, nil }, fn)
+}
+
+// walkInto is walk filling the Employee next returns for each employee.
+func (d *Data) walkInto(next func() (*Employee, error), fn func(*Employee) error) error {
 	first := !d.walked
 	d.warnings.clearSeen()
 	d.rejected.clearSeen()
-	var e Employee
 	atSubmit := d.atSubmitByReferrer()
 	nops := 0
 	tee, err := d.progressTee(d.planTee(first))
@@ -175,10 +180,14 @@ func (d *Data) walk(fn func(*Employee) error) error {
 		if fn == nil {
 			return nil
 		}
-		if err := d.employee(pl, &e, atSubmit); err != nil {
+		e, err := next()
+		if err != nil {
 			return err
 		}
-		return fn(&e)
+		if err := d.employee(pl, e, atSubmit); err != nil {
+			return err
+		}
+		return fn(e)
 	})
 	if err != nil {
 		return err
@@ -199,10 +208,14 @@ func (d *Data) walk(fn func(*Employee) error) error {
 	rest := d.rejected.unseen(nil, skip)
 	rest = d.warnings.unseen(rest, skip)
 	for _, id := range rest {
-		if err := d.outsider(id, &e); err != nil {
+		e, err := next()
+		if err != nil {
 			return err
 		}
-		if err := fn(&e); err != nil {
+		if err := d.outsider(id, e); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
 			return err
 		}
 	}

@@ -57,7 +57,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 	}
 	bw := hw{bufio.NewWriterSize(w, 256<<10)}
 	if err := hr.summary(bw, func(w hw) error {
-		return d.walk(func(e *Employee) error {
+		return d.walkAhead(func(e *Employee) error {
 			w.section(d, e, &hr.sum)
 			return nil
 		})
@@ -104,7 +104,7 @@ func WriteHTMLFile(path string, d *Data) (err error) {
 	var index *indexFile
 	var firstPage []*Employee // who is on the first page, for the index
 	inPage := 0
-	err = d.walk(func(e *Employee) error {
+	err = d.walkAhead(func(e *Employee) error {
 		if inPage == hr.lim.HTMLPage {
 			if page == nil { // a second page: the run is paged
 				var err error
@@ -159,7 +159,7 @@ func WriteHTMLFile(path string, d *Data) (err error) {
 	})
 	if err != nil {
 		if page != nil {
-			page.f.Close()
+			page.abort()
 		}
 		return err
 	}
@@ -262,6 +262,7 @@ func (hr *htmlReport) mkdir() error {
 // pageFile is one page in the folder.
 type pageFile struct {
 	f         *os.File
+	a         *asyncWriter // writes w's bytes to f
 	w         hw
 	employees int // the number of an employee page, 0 for a list page
 }
@@ -274,14 +275,21 @@ func (hr *htmlReport) openPage(name, title, nav string, search bool) (*pageFile,
 	if err != nil {
 		return nil, err
 	}
-	p := &pageFile{f: f, w: hw{bufio.NewWriterSize(f, 256<<10)}}
+	a := newAsyncWriter(f)
+	p := &pageFile{f: f, a: a, w: hw{bufio.NewWriterSize(a, 256<<10)}}
 	err = htmlTmpl.ExecuteTemplate(p.w, "page-head", map[string]any{"Title": title, "Report": hr.d.Title(), "Nav": template.HTML(nav),
 		"Search": search, "CSS": template.CSS(css)})
 	if err != nil {
-		f.Close()
+		p.abort()
 		return nil, err
 	}
 	return p, nil
+}
+
+// abort closes a page that is not complete.
+func (p *pageFile) abort() {
+	p.a.wait()
+	p.f.Close()
 }
 
 // closePage ends a page; next says there is a page after it (employee
@@ -294,6 +302,9 @@ func (hr *htmlReport) closePage(p *pageFile, next bool) error {
 	err := htmlTmpl.ExecuteTemplate(p.w, "page-tail", map[string]any{"Script": template.JS(script), "Next": nextPage})
 	if err == nil {
 		err = p.w.Flush()
+	}
+	if werr := p.a.wait(); err == nil {
+		err = werr
 	}
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
@@ -510,6 +521,9 @@ func (hr *htmlReport) list(w hw, l list) error {
 		return nil
 	})
 	if err != nil {
+		if page != nil {
+			page.abort()
+		}
 		return err
 	}
 	if page != nil {

@@ -22,6 +22,9 @@ func (w hw) s(s string) { w.WriteString(s) }
 func (w hw) esc(s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		if !htmlSpecial[s[i]] {
+			continue
+		}
 		var r string
 		switch s[i] {
 		case '&':
@@ -34,10 +37,8 @@ func (w hw) esc(s string) {
 			r = "&#34;"
 		case '\'':
 			r = "&#39;"
-		case 0:
+		default: // 0
 			r = "\uFFFD"
-		default:
-			continue
 		}
 		w.WriteString(s[last:i])
 		w.WriteString(r)
@@ -45,6 +46,14 @@ func (w hw) esc(s string) {
 	}
 	w.WriteString(s[last:])
 }
+
+// htmlSpecial marks the bytes esc replaces.
+var htmlSpecial = func() (t [256]bool) {
+	for _, c := range []byte("&<>\"'\x00") {
+		t[c] = true
+	}
+	return t
+}()
 
 // longToken is the length from which a token without spaces gets break
 // opportunities.
@@ -435,9 +444,9 @@ func (w hw) values(e *Employee, journal bool) {
 		w.s("<td>")
 		switch {
 		case v.File == cur.File && v.Line == cur.Line:
-			w.esc(fieldLabel(v.Field, v.Name))
+			w.fieldLabel(v.Field, v.Name)
 		case v.File == cur.File:
-			w.esc(fieldLabel(v.Field, v.Name))
+			w.fieldLabel(v.Field, v.Name)
 			w.s(" (line " + strconv.Itoa(v.Line) + ")")
 		default:
 			w.code(v.sourceText())
@@ -477,4 +486,19 @@ func fieldLabel(field, name string) string {
 		return name
 	}
 	return field + " (" + name + ")"
+}
+
+// fieldLabel writes fieldLabel(field, name), escaped.
+func (w hw) fieldLabel(field, name string) {
+	switch {
+	case name == "" || name == field:
+		w.esc(field)
+	case field == "":
+		w.esc(name)
+	default:
+		w.esc(field)
+		w.s(" (")
+		w.esc(name)
+		w.s(")")
+	}
 }

@@ -81,34 +81,30 @@ type planLine struct {
 
 // planLineOf converts a change set and its operations to a planLine.
 func planLineOf(cs *model.ChangeSet, ops []opRef) *planLine {
-	pl := &planLine{EmployeeID: cs.EmployeeID, Creates: cs.Creates, LeaveOut: cs.LeaveOut,
-		Records: cs.Records, Operations: ops}
+	pl := &planLine{}
+	pl.set(cs, ops)
+	return pl
+}
+
+// set makes pl the planLine of a change set and its operations, reusing
+// pl's slices: a walk converts every line of the plan into one planLine.
+func (pl *planLine) set(cs *model.ChangeSet, ops []opRef) {
+	*pl = planLine{EmployeeID: cs.EmployeeID, Creates: cs.Creates, LeaveOut: cs.LeaveOut,
+		Records: cs.Records, Operations: ops, Attrs: pl.Attrs[:0], Refs: pl.Refs[:0]}
 	if r := cs.Rename; r != nil {
 		pl.rename = planRename{From: r.From, NewEmployeeID: r.NewEmployeeID, NewLogin: r.NewLogin, Source: sourceOf(r.Source)}
 		pl.Rename = &pl.rename
 	}
-	attr := func(a *model.Attr) planAttr {
-		pa := planAttr{Schema: a.Site.Schema, Path: a.Site.Path, Source: sourceOf(a.Source()), Row: a.Site.Row}
-		switch {
-		case a.Site.Kind == model.AttrMember && a.Bool:
-			pa.Value = "add " + a.Member()
-		case a.Site.Kind == model.AttrMember:
-			pa.Value = "remove " + a.Member()
-		case a.Type == model.BoolValue:
-			pa.Value = strconv.FormatBool(a.Bool)
-		case a.Type == model.StringValue:
-			pa.Value = a.Str
-		default:
-			pa.Value = "null"
-		}
-		return pa
-	}
 	for i := range cs.Attrs {
-		pl.Attrs = append(pl.Attrs, attr(&cs.Attrs[i]))
+		pl.Attrs = append(pl.Attrs, planAttrOf(&cs.Attrs[i]))
 	}
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
-		pr := planRef{Kind: string(r.Kind), Schema: r.Schema, Path: r.Path, Target: r.Target, Source: sourceOf(r.Source()), Row: r.Row()}
+		var attrs []planAttr
+		if n := len(pl.Refs); n < cap(pl.Refs) {
+			attrs = pl.Refs[:n+1][n].Attrs[:0]
+		}
+		pr := planRef{Kind: string(r.Kind), Schema: r.Schema, Path: r.Path, Target: r.Target, Source: sourceOf(r.Source()), Row: r.Row(), Attrs: attrs}
 		if r.Primary != nil {
 			pr.Primary = 2
 			if *r.Primary {
@@ -116,11 +112,27 @@ func planLineOf(cs *model.ChangeSet, ops []opRef) *planLine {
 			}
 		}
 		for j := range r.Attrs {
-			pr.Attrs = append(pr.Attrs, attr(&r.Attrs[j]))
+			pr.Attrs = append(pr.Attrs, planAttrOf(&r.Attrs[j]))
 		}
 		pl.Refs = append(pl.Refs, pr)
 	}
-	return pl
+}
+
+func planAttrOf(a *model.Attr) planAttr {
+	pa := planAttr{Schema: a.Site.Schema, Path: a.Site.Path, Source: sourceOf(a.Source()), Row: a.Site.Row}
+	switch {
+	case a.Site.Kind == model.AttrMember && a.Bool:
+		pa.Value = "add " + a.Member()
+	case a.Site.Kind == model.AttrMember:
+		pa.Value = "remove " + a.Member()
+	case a.Type == model.BoolValue:
+		pa.Value = strconv.FormatBool(a.Bool)
+	case a.Type == model.StringValue:
+		pa.Value = a.Str
+	default:
+		pa.Value = "null"
+	}
+	return pa
 }
 
 func sourceOf(s model.Source) source {
@@ -143,6 +155,7 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 	r := planfmt.NewReader(in)
 	r.File = path
 	var ops []opRef
+	var pl planLine
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
@@ -159,7 +172,8 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 		for _, o := range l.Operations {
 			ops = append(ops, opRef{Bulk: o.Bulk, Index: o.Index, Phase: o.Phase, Method: o.Method, Path: o.Path})
 		}
-		if err := fn(planLineOf(l.ChangeSet, ops), l.N); err != nil {
+		pl.set(l.ChangeSet, ops)
+		if err := fn(&pl, l.N); err != nil {
 			return err
 		}
 	}

@@ -41,7 +41,7 @@ func newSpool[T any]() *spool[T] { return &spool[T]{byEmp: map[string]*empItems{
 // add appends an item, filed under the given employees (none: listed
 // only).
 func (s *spool[T]) add(item *T, employees ...string) error {
-	b, err := json.Marshal(item)
+	b, err := s.encode(item)
 	if err != nil {
 		return err
 	}
@@ -121,6 +121,22 @@ func (s *spool[T]) at(off int64, item *T) error {
 	if err := s.readAt(b, off+4); err != nil {
 		return err
 	}
+	return decodeItem(b, item)
+}
+
+// encode encodes an item into s.buf (spoolCodec, else JSON).
+func (s *spool[T]) encode(item *T) ([]byte, error) {
+	if c, ok := any(item).(spoolCodec); ok {
+		s.buf = c.appendSpool(s.buf[:0])
+		return s.buf, nil
+	}
+	return json.Marshal(item)
+}
+
+func decodeItem[T any](b []byte, item *T) error {
+	if c, ok := any(item).(spoolCodec); ok {
+		return c.readSpool(&spoolReader{b: b})
+	}
 	*item = *new(T)
 	return json.Unmarshal(b, item)
 }
@@ -164,8 +180,7 @@ func (s *spool[T]) each(fn func(*T) error) error {
 		if _, err := io.ReadFull(r, s.buf[:n]); err != nil {
 			return err
 		}
-		item = *new(T)
-		if err := json.Unmarshal(s.buf[:n], &item); err != nil {
+		if err := decodeItem(s.buf[:n], &item); err != nil {
 			return err
 		}
 		if err := fn(&item); err != nil {

@@ -212,7 +212,7 @@ func WriteXLSX(w io.Writer, d *Data) error {
 		return err
 	}
 
-	err = d.walk(func(e *Employee) error {
+	err = d.walkAhead(func(e *Employee) error {
 		if err := users.add(userRow(d, e)...); err != nil {
 			return err
 		}
