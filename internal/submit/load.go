@@ -100,7 +100,7 @@ func (r *Run) index() *index {
 }
 
 // chunkSize is how many change sets a pass over the run holds at a time.
-const chunkSize = 4096
+var chunkSize = 4096
 
 // eachChunk calls fn with the run's change sets in plan order, chunkSize
 // at a time; base is the position of the chunk's first set in the run.
