@@ -51,8 +51,8 @@ type simConfig struct {
 	latency    time.Duration
 	rtt        time.Duration
 	poll       time.Duration
-	paced      bool // Options.RequestRate = rate
-	concurrent int  // Options.Concurrency (0: default)
+	paced      bool   // Options.RequestRate = rate
+	concurrent int    // Options.Concurrency (0: default)
 	from       string // a convert output to submit instead of a generated feed
 }
 
@@ -190,6 +190,6 @@ func TestSubmitSimulated(t *testing.T) {
 		t.Logf("paced %v: %d employees, %d ops at %g req/s: %s virtual; ratio %.3f, useful %.3f, sending %.3f; %d 429s; %d requests answered, by kind %v; idle %.1f s, %.4f useful requests per employee; %s CPU (client, sandbox and conversion), peak RSS %d MB so far",
 			paced, c.employees, r.out.OpsSent, c.rate, r.elapsed.Round(time.Millisecond), r.ratio(c.rate),
 			float64(useful)/(c.rate*r.elapsed.Seconds()+c.rate), r.sending, r.throttled, r.answered, r.byKind, idle,
-			float64(useful)/float64(c.employees), (cpuTime()-cpu0).Round(time.Second), rss/1024)
+			float64(useful)/float64(c.employees), (cpuTime() - cpu0).Round(time.Second), rss/1024)
 	}
 }
