@@ -68,7 +68,7 @@ func Load(dir string) (*Run, error) {
 	}
 	idx := newIndex()
 	h := sha256.New()
-	err = r.readPlan(h, func(sets []*model.ChangeSet) error {
+	err = r.readPlan(h, chunkSize, func(sets []*model.ChangeSet) error {
 		for _, cs := range sets {
 			idx.add(cs)
 		}
@@ -106,25 +106,35 @@ var chunkSize = 4096
 // at a time; base is the position of the chunk's first set in the run.
 // The sets are fn's until it returns.
 func (r *Run) eachChunk(fn func(base int, sets []*model.ChangeSet) error) error {
+	return r.eachChunkOf(chunkSize, fn)
+}
+
+// roundChunk is the chunk of a round, which holds a few chunks at once
+// (one planned, one waiting, one sending, requests in flight): a quarter
+// of a pass's.
+func roundChunk() int { return max(1, chunkSize/4) }
+
+// eachChunkOf is eachChunk with chunks of size.
+func (r *Run) eachChunkOf(size int, fn func(base int, sets []*model.ChangeSet) error) error {
 	if r.Sets != nil || r.Dir == "" {
-		for lo := 0; lo < len(r.Sets); lo += chunkSize {
-			if err := fn(lo, r.Sets[lo:min(lo+chunkSize, len(r.Sets))]); err != nil {
+		for lo := 0; lo < len(r.Sets); lo += size {
+			if err := fn(lo, r.Sets[lo:min(lo+size, len(r.Sets))]); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	base := 0
-	return r.readPlan(nil, func(sets []*model.ChangeSet) error {
+	return r.readPlan(nil, size, func(sets []*model.ChangeSet) error {
 		err := fn(base, sets)
 		base += len(sets)
 		return err
 	})
 }
 
-// readPlan reads plan.jsonl's employees in chunks of chunkSize, hashing
+// readPlan reads plan.jsonl's employees in chunks of size, hashing
 // the file into h when not nil.
-func (r *Run) readPlan(h io.Writer, fn func(sets []*model.ChangeSet) error) error {
+func (r *Run) readPlan(h io.Writer, size int, fn func(sets []*model.ChangeSet) error) error {
 	path := r.planPath()
 	f, err := os.Open(path)
 	if err != nil {
@@ -137,7 +147,7 @@ func (r *Run) readPlan(h io.Writer, fn func(sets []*model.ChangeSet) error) erro
 	}
 	lr := lineage.NewReader(in)
 	lr.File = path
-	sets := make([]*model.ChangeSet, 0, chunkSize)
+	sets := make([]*model.ChangeSet, 0, size)
 	for {
 		l, err := lr.Next()
 		if err == io.EOF {
@@ -147,7 +157,7 @@ func (r *Run) readPlan(h io.Writer, fn func(sets []*model.ChangeSet) error) erro
 			return err
 		}
 		sets = append(sets, l.ChangeSet)
-		if len(sets) == chunkSize {
+		if len(sets) == size {
 			if err := fn(sets); err != nil {
 				return err
 			}
@@ -254,8 +264,7 @@ func readReport(path string, fn func(dec *json.Decoder, key string) (bool, error
 			return damaged(err)
 		}
 		if !read {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
+			if err := skipValue(dec); err != nil {
 				return damaged(err)
 			}
 		}
@@ -264,6 +273,33 @@ func readReport(path string, fn func(dec *json.Decoder, key string) (bool, error
 		return damaged(err)
 	}
 	return nil
+}
+
+// skipValue skips the value dec is at; an array or an object goes one
+// member at a time, not whole into memory (report.json's records are a
+// million of them).
+func skipValue(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	for dec.More() {
+		if d == '{' {
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	_, err = dec.Token()
+	return err
 }
 
 // eachElement calls fn for every element of the array dec is at (null is

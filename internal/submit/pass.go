@@ -28,7 +28,7 @@ func (e *engine) round(ctx context.Context, phase, round int) (sent bool, err er
 	ch := make(chan chunkTodo, 1)
 	go func() {
 		defer close(ch)
-		err := e.run.eachChunk(func(_ int, sets []*model.ChangeSet) error {
+		err := e.run.eachChunkOf(roundChunk(), func(_ int, sets []*model.ChangeSet) error {
 			if err := pctx.Err(); err != nil {
 				return err
 			}
