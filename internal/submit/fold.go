@@ -87,12 +87,13 @@ type folder struct {
 	run     *Run
 	ops     *opTable
 	files   map[string]uint32
-	results map[posKey]outcome
-	reasons map[string]string // the reasons of good outcomes, shared
+	results map[posKey]uint32 // index in outs
+	outs    []outcome
+	good    map[outcome]uint32 // the good outcomes' indexes: few, shared
 }
 
 func newFolder(run *Run, ops *opTable) *folder {
-	return &folder{run: run, ops: ops, files: map[string]uint32{}, results: map[posKey]outcome{}, reasons: map[string]string{}}
+	return &folder{run: run, ops: ops, files: map[string]uint32{}, results: map[posKey]uint32{}, good: map[outcome]uint32{}}
 }
 
 func (f *folder) key(p model.Position) posKey {
@@ -166,14 +167,19 @@ func (f *folder) foldSets() error {
 
 func (f *folder) put(k posKey, pos model.Position, ps []part) {
 	state, reason := fold(ps, f.ops, pos)
+	o := outcome{reason: reason, state: state}
 	if state == StateSuccess || state == StateSkipped {
-		if r, ok := f.reasons[reason]; ok {
-			reason = r
-		} else {
-			f.reasons[reason] = reason
+		i, ok := f.good[o]
+		if !ok {
+			i = uint32(len(f.outs))
+			f.outs = append(f.outs, o)
+			f.good[o] = i
 		}
+		f.results[k] = i
+		return
 	}
-	f.results[k] = outcome{reason: reason, state: state}
+	f.results[k] = uint32(len(f.outs))
+	f.outs = append(f.outs, o)
 }
 
 // posParts are the parts of one record.
@@ -231,7 +237,8 @@ func (f *folder) record(rec *model.RecordResult) journal.Record {
 		// Nothing was planned for the target yet.
 		jr.State, jr.Reason = StatePending, "converted, not submitted yet"
 	default:
-		if o, ok := f.results[f.key(rec.Pos)]; ok {
+		if i, ok := f.results[f.key(rec.Pos)]; ok {
+			o := f.outs[i]
 			jr.State, jr.Reason = o.state, o.reason
 			break
 		}

@@ -21,7 +21,7 @@ type resolver struct {
 	j       *journal.Journal // nil in dry runs: nothing is recorded
 	workers int              // concurrent lookups
 	idx     *index           // the run's employees: their IDs are shared, not copied
-	known   map[string]string
+	known   users
 	missing bits            // run keys looked up in this run and not found
 	others  map[string]bool // the same, of employees that are no run key
 	Lookups int             // employee numbers looked up
@@ -29,7 +29,7 @@ type resolver struct {
 
 // newResolver looks users up in t with up to workers concurrent calls.
 func newResolver(t target.Target, j *journal.Journal, workers int, idx *index) *resolver {
-	return &resolver{t: t, j: j, workers: workers, idx: idx, known: map[string]string{},
+	return &resolver{t: t, j: j, workers: workers, idx: idx, known: newUsers(),
 		missing: newBits(idx.nkeys), others: map[string]bool{}}
 }
 
@@ -41,9 +41,7 @@ func (r *resolver) seed(emp, id, _ string) {
 	if i, ok := r.idx.byID[emp]; ok {
 		emp = r.idx.emps[i].id
 	}
-	if old, ok := r.known[emp]; !ok || old != id {
-		r.known[emp] = id
-	}
+	r.known.put(emp, id)
 	r.setMissing(emp, false)
 }
 
@@ -89,7 +87,7 @@ func (r *resolver) ensure(ctx context.Context, emps []string) error {
 			continue
 		}
 		seen[e] = true
-		if _, ok := r.known[e]; ok || r.isMissing(e) {
+		if _, ok := r.known.get(e); ok || r.isMissing(e) {
 			continue
 		}
 		todo = append(todo, e)
@@ -129,7 +127,7 @@ func (r *resolver) lookup(ctx context.Context, emps []string, split bool) error 
 		u, ok := found[e]
 		if !ok || u.ID == "" {
 			r.setMissing(e, true)
-			delete(r.known, e)
+			r.known.del(e)
 			continue
 		}
 		r.seed(e, u.ID, u.UserName)
@@ -173,7 +171,7 @@ func (r *resolver) search(ctx context.Context, emps []string) (map[string]target
 }
 
 func (r *resolver) has(emp string) bool {
-	_, ok := r.known[emp]
+	_, ok := r.known.get(emp)
 	return ok
 }
 
@@ -184,9 +182,9 @@ func (r *resolver) has(emp string) bool {
 func (r *resolver) directory(emps []string) (*plan.Directory, error) {
 	entries := make([]plan.DirEntry, 0, len(emps))
 	for _, e := range emps {
-		id, ok := r.known[e]
+		id, ok := r.known.get(e)
 		if from := r.idx.renamedFrom(e); from != "" {
-			if fid, found := r.known[from]; found {
+			if fid, found := r.known.get(from); found {
 				id, ok = fid, true
 			}
 		}
