@@ -113,7 +113,10 @@ func loadStatus(dir string) (*Status, error) {
 			return nil, err
 		}
 	}
-	recs, counts := submit.Outcomes(run, ops)
+	recs, counts, err := submit.Outcomes(run, ops)
+	if err != nil {
+		return nil, err
+	}
 	st.Detail, st.Phases = recs, submit.CountOps(ops)
 	for _, s := range submit.States {
 		st.Totals[s] = counts[s]

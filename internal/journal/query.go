@@ -61,14 +61,20 @@ func (j *Journal) OpsIn(phase int, states ...string) ([]Op, error) {
 // their Extensions and Messages are nil. Every column of an operation
 // that is not final is read, so that it can be written back whole.
 func (j *Journal) OpsBrief(phase int) ([]Op, error) {
-	brief := `CASE WHEN state IN ('` + OpSuccess + `', '` + OpPartial + `', '` + OpFailed + `', '` + OpSkipped + `') THEN '' ELSE coalesce(%s, '') END`
-	cols := `phase, employee, method, path, kind, state, attempts, coalesce(request_id, 0), coalesce(idx, 0),
-		coalesce(user_id, ''), coalesce(code, ''), coalesce(message, ''), ` +
-		fmt.Sprintf(brief, "extensions") + `, ` + fmt.Sprintf(brief, "messages") + `, updated`
+	cols := briefCols()
 	if phase < 0 {
 		return j.opsCols("read operations", cols, `1 ORDER BY phase, employee`)
 	}
 	return j.opsCols("read operations", cols, `phase = ? ORDER BY employee`, phase)
+}
+
+// briefCols are OpsBrief's columns: those of an operation, with the
+// outcome details of final operations left out.
+func briefCols() string {
+	brief := `CASE WHEN state IN ('` + OpSuccess + `', '` + OpPartial + `', '` + OpFailed + `', '` + OpSkipped + `') THEN '' ELSE coalesce(%s, '') END`
+	return `phase, employee, method, path, kind, state, attempts, coalesce(request_id, 0), coalesce(idx, 0),
+		coalesce(user_id, ''), coalesce(code, ''), coalesce(message, ''), ` +
+		fmt.Sprintf(brief, "extensions") + `, ` + fmt.Sprintf(brief, "messages") + `, updated`
 }
 
 // OpsFailing returns the operations of a phase (all when phase < 0), like

@@ -1,6 +1,14 @@
 // Package submit takes a convert output directory to a target and brings
 // back a final outcome for every input record.
 //
+// A run of a million employees is not held in memory: Load keeps a
+// compact index of the employees (IDs, renames, a few flags), and every
+// step passes over plan.jsonl (and, for the outcomes, report.json) a chunk
+// of change sets at a time, planning, journaling and sending that chunk's
+// operations while the next chunk is planned. What a submission keeps per
+// employee is a few hundred bytes: the index, the users it knows, and at
+// the end each record's outcome.
+//
 // Before each phase it resolves who exists in the target (the journal's
 // users, --directory, then batched lookups by employeeNumber) and rebuilds
 // the phase's operations with plan.Build from the change sets of

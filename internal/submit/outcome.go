@@ -158,42 +158,6 @@ type opKey struct {
 	emp   string
 }
 
-// Outcomes folds the journal's operations back onto the input records of
-// the run: one journal.Record per input record, in input order, and the
-// counts per state (which add up to the records read).
-func Outcomes(r *Run, ops []journal.Op) ([]journal.Record, map[string]int) {
-	byKey := make(map[opKey]*journal.Op, len(ops))
-	for i := range ops {
-		byKey[opKey{ops[i].Phase, ops[i].Employee}] = &ops[i]
-	}
-	parts := recordParts(r)
-	counts := map[string]int{}
-	out := make([]journal.Record, 0, len(r.Records))
-	for _, rec := range r.Records {
-		jr := journal.Record{File: rec.Pos.File, Line: rec.Pos.Line, Type: rec.Type, Employee: rec.EmployeeID}
-		switch {
-		case rec.Status == model.StatusRejected:
-			jr.State, jr.Reason = StateRejected, firstMessage(rec.Messages, model.SevError)
-		case rec.Status == model.StatusSkipped:
-			jr.State, jr.Reason = StateSkipped, firstMessage(rec.Messages, "")
-		case len(ops) == 0:
-			// Nothing was planned for the target yet.
-			jr.State, jr.Reason = StatePending, "converted, not submitted yet"
-		default:
-			ps := parts[rec.Pos]
-			if len(ps) == 0 && rec.EmployeeID != "" {
-				// Its values folded into values of the employee's other
-				// records: it shares the fate of the employee's update.
-				ps = []part{{emp: rec.EmployeeID, phase: 1}}
-			}
-			jr.State, jr.Reason = fold(ps, byKey, rec.Pos)
-		}
-		counts[jr.State]++
-		out = append(out, jr)
-	}
-	return out, counts
-}
-
 func firstMessage(ds []model.Diagnostic, sev model.Severity) string {
 	for _, d := range ds {
 		if sev == "" || d.Severity == sev {
@@ -204,42 +168,6 @@ func firstMessage(ds []model.Diagnostic, sev model.Severity) string {
 		return ds[0].Message
 	}
 	return ""
-}
-
-// recordParts lists what every record contributed, by record position.
-func recordParts(r *Run) map[model.Position][]part {
-	parts := map[model.Position][]part{}
-	seen := map[model.Position]map[part]bool{}
-	var cs *model.ChangeSet
-	add := func(src model.Source, p part) {
-		pos := owner(cs, src)
-		if pos.File == "" {
-			return
-		}
-		if seen[pos] == nil {
-			seen[pos] = map[part]bool{}
-		}
-		if seen[pos][p] {
-			return
-		}
-		seen[pos][p] = true
-		parts[pos] = append(parts[pos], p)
-	}
-	for _, cs = range r.Sets {
-		if rn := cs.Rename; rn != nil {
-			add(rn.Source, part{emp: rn.From, phase: 0, schema: model.SchemaEnterprise, newEmp: cs.EmployeeID})
-		}
-		for i := range cs.Attrs {
-			a := &cs.Attrs[i]
-			add(a.Source(), part{emp: cs.EmployeeID, phase: 1, schema: a.Schema()})
-		}
-		for i := range cs.Refs {
-			ref := &cs.Refs[i]
-			src := ref.Source()
-			add(src, part{emp: cs.EmployeeID, phase: 2, schema: ref.Schema, field: src.Field})
-		}
-	}
-	return parts
 }
 
 // owner is the record a value came from: the employee's record in the
@@ -260,7 +188,7 @@ func owner(cs *model.ChangeSet, src model.Source) model.Position {
 }
 
 // fold decides a record's state from its parts.
-func fold(parts []part, ops map[opKey]*journal.Op, pos model.Position) (state, reason string) {
+func fold(parts []part, ops *opTable, pos model.Position) (state, reason string) {
 	if len(parts) == 0 {
 		return StateSkipped, "no value of this record needed sending"
 	}
@@ -307,12 +235,12 @@ func appendOnce(list []string, s string) []string {
 
 // judgePart says whether one part was written (good), is not final yet
 // (wait), and why.
-func judgePart(p part, ops map[opKey]*journal.Op, pos model.Position) (good, wait bool, msg string) {
-	op := ops[opKey{p.phase, p.emp}]
+func judgePart(p part, ops *opTable, pos model.Position) (good, wait bool, msg string) {
+	op := ops.get(p.phase, p.emp)
 	if op == nil && p.phase == 0 {
 		// No rename was sent: the employee did not exist, so the rename
 		// folded into the create under the new ID.
-		op = ops[opKey{1, p.newEmp}]
+		op = ops.get(1, p.newEmp)
 		p = part{emp: p.newEmp, phase: 1, schema: model.SchemaCore}
 	}
 	if op == nil {

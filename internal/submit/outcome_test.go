@@ -111,7 +111,10 @@ func TestOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			run := runOf()
-			recs, counts := Outcomes(run, tt.ops)
+			recs, counts, err := Outcomes(run, tt.ops)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(recs) != len(run.Records) {
 				t.Fatalf("%d records, want %d", len(recs), len(run.Records))
 			}

@@ -12,36 +12,6 @@ import (
 
 var phaseTitles = [3]string{"phase 0 (ID changes)", "phase 1 (identities)", "phase 2 (approvers, delegates, managers)"}
 
-// build rebuilds the plan with what the resolver knows. For phase 2 the
-// references to users nobody has are left out and returned as notes per
-// employee; anticipate counts the run's creates as users that will exist
-// (the preview, before phase 1).
-//
-// A build of phase 0 or 1 is kept for the next build of phase 0 or 1 while
-// the resolver learns nothing: it is the same plan (a plan of a million
-// employees takes most of a minute to build).
-func (e *engine) build(phase int) (*plan.Plan, map[string][]Note, error) {
-	if phase != plan.PhaseRefs && e.built != nil && e.builtAt == e.res.version {
-		return e.built, nil, nil
-	}
-	e.built = nil
-	dir, err := e.res.directory()
-	if err != nil {
-		return nil, nil, err
-	}
-	sets, notes := e.run.Sets, map[string][]Note(nil)
-	if phase == plan.PhaseRefs {
-		sets, notes = e.resolvableRefs(e.stoppedBefore(plan.PhaseRefs))
-	}
-	opts := e.popts
-	opts.Directory = dir
-	p, err := plan.Build(sets, opts)
-	if err == nil && phase != plan.PhaseRefs {
-		e.built, e.builtAt = p, e.res.version
-	}
-	return p, notes, err
-}
-
 // stoppedBefore reports whether phase has not started: the preview, where
 // the run's creates are counted as users that will exist.
 func (e *engine) stoppedBefore(phase int) bool {
@@ -63,10 +33,10 @@ func (e *engine) stoppedBefore(phase int) bool {
 // resolvableRefs returns the change sets with every reference to a user
 // that neither exists nor (anticipate) will be created left out, and a
 // note per left-out reference, keyed by the referring employee.
-func (e *engine) resolvableRefs(anticipate bool) ([]*model.ChangeSet, map[string][]Note) {
-	out := make([]*model.ChangeSet, len(e.run.Sets))
+func (e *engine) resolvableRefs(sets []*model.ChangeSet, anticipate bool) ([]*model.ChangeSet, map[string][]Note) {
+	out := make([]*model.ChangeSet, len(sets))
 	notes := map[string][]Note{}
-	for i, cs := range e.run.Sets {
+	for i, cs := range sets {
 		out[i] = cs
 		var keep []model.Ref
 		dropped := false
@@ -83,7 +53,7 @@ func (e *engine) resolvableRefs(anticipate bool) ([]*model.ChangeSet, map[string
 				what += " (" + r.Path + ")"
 			}
 			text := fmt.Sprintf("%s %s is neither in this run nor in the target: reference not set; check the Employee ID, or add the employee first", what, r.Target)
-			if other, ok := e.byEmp[r.Target]; ok && other.Creates {
+			if other, ok := e.idx.get(r.Target); ok && other.flags&empCreates != 0 {
 				text = fmt.Sprintf("%s %s was not created (see that employee's records): reference not set", what, r.Target)
 			} else if ok {
 				text = fmt.Sprintf("%s %s does not exist in the target, and no record of this run creates it: reference not set", what, r.Target)
@@ -103,13 +73,10 @@ func (e *engine) resolvable(emp string, anticipate bool) bool {
 	if e.res.has(emp) {
 		return true
 	}
-	if from, ok := e.renamed[emp]; ok && e.res.has(from) {
+	if from := e.idx.renamedFrom(emp); from != "" && e.res.has(from) {
 		return true
 	}
-	if cs, ok := e.byEmp[emp]; ok && anticipate && cs.Creates {
-		return true
-	}
-	return false
+	return anticipate && e.idx.creates(emp)
 }
 
 // runPhase sends the operations of one phase in rounds until each is
@@ -123,31 +90,13 @@ func (e *engine) runPhase(ctx context.Context, phase int) error {
 		if err := e.settle(ctx, phase); err != nil {
 			return err
 		}
-		pl, notes, err := e.build(phase)
+		sent, err := e.round(ctx, phase, round)
 		if err != nil {
 			return err
 		}
-		todo, err := e.pending(pl, phase, notes)
-		if err != nil {
-			return err
-		}
-		if len(todo) == 0 {
+		if !sent {
 			e.logPhase(phase)
 			return nil
-		}
-		e.o.Log("%s: sending %d operations (round %d)", phaseTitles[phase], len(todo), round)
-		canary := 0
-		if phase == plan.PhaseIdentity && e.o.Canary > 0 && len(todo) > e.o.Canary {
-			if fresh, err := e.neverSent(phase); err != nil {
-				return err
-			} else if fresh {
-				canary = e.o.Canary
-			}
-		}
-		err = e.sendAll(ctx, phase, round, todo, notes, canary)
-		e.window.close()
-		if err != nil {
-			return err
 		}
 		if e.stopped != "" {
 			return nil
@@ -157,7 +106,7 @@ func (e *engine) runPhase(ctx context.Context, phase int) error {
 			return err
 		}
 		// When every operation of the phase is final and none goes back
-		// to planned, another round would rebuild the plan to find
+		// to planned, another round would plan the run again to find
 		// nothing to send.
 		if !again {
 			if done, err := e.phaseFinal(phase); err != nil {
@@ -200,19 +149,38 @@ func (e *engine) neverSent(phase int) (bool, error) {
 	return !sent, err
 }
 
-// pending returns the phase's operations that are not final, and settles
-// those that cannot be sent: a user that does not exist, an operation sent
-// too often, references to nobody, work that is no longer needed.
-func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*plan.Operation, error) {
+// pending returns a chunk's operations of the phase that are not final,
+// and settles those that cannot be sent: a user that does not exist, an
+// operation sent too often, references to nobody, work that is no longer
+// needed. It marks the keys it settles or returns in built; the employees
+// phase 0 could not plan are returned, to be settled at the end of the
+// round (settleRest).
+func (e *engine) pending(sets []*model.ChangeSet, pl *plan.Plan, phase int, notes map[string][]Note, built bits) ([]item, []*plan.UserError, error) {
+	var keys []string
+	for _, req := range pl.Requests {
+		if req.Phase == phase {
+			for _, op := range req.Operations {
+				keys = append(keys, op.Employee)
+			}
+		}
+	}
+	if phase != plan.PhaseRename {
+		for _, ue := range pl.Rejected {
+			keys = append(keys, ue.Employee)
+		}
+	}
+	for emp := range notes {
+		keys = append(keys, emp)
+	}
 	// The outcome details of final operations are not needed: they are
 	// skipped, and what is not final is read whole.
-	jops, err := e.j.OpsBrief(phase)
+	state, err := e.opsByEmployee(phase, keys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	state := make(map[string]*journal.Op, len(jops))
-	for i := range jops {
-		state[jops[i].Employee] = &jops[i]
+	byEmp := make(map[string]*model.ChangeSet, len(sets))
+	for _, cs := range sets {
+		byEmp[cs.EmployeeID] = cs
 	}
 	// Phase 1's outcome decides about renames and about references of
 	// users whose create failed: read once, when first needed.
@@ -223,38 +191,29 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 	var idErr error
 	identity := func() map[string]*journal.Op {
 		if idOps == nil && idErr == nil {
-			var iops []journal.Op
-			if iops, idErr = e.j.OpsBrief(plan.PhaseIdentity); idErr == nil {
-				idOps = make(map[string]*journal.Op, len(iops))
-				for i := range iops {
-					idOps[iops[i].Employee] = &iops[i]
+			emps := make([]string, 0, len(sets))
+			for _, cs := range sets {
+				emps = append(emps, cs.EmployeeID)
+				if cs.Rename != nil {
+					if to, ok := e.idx.renameOf(cs.Rename.From); ok {
+						emps = append(emps, to.id)
+					}
 				}
 			}
+			idOps, idErr = e.opsByEmployee(plan.PhaseIdentity, emps)
 		}
 		return idOps
 	}
-	built := map[string]bool{}
-	var todo []*plan.Operation
+	var todo []item
 	var settled []journal.Op
-	fail := func(op *plan.Operation, emp string, ns ...Note) {
-		jo := journal.Op{Phase: phase, Employee: emp, State: journal.OpFailed, Messages: encodeJSON(ns)}
-		if op != nil {
-			jo.Method, jo.Path, jo.Kind = op.Method, op.Path, string(op.Kind)
-		}
-		if st := state[emp]; st != nil {
-			jo.Attempts, jo.RequestID, jo.Index = st.Attempts, st.RequestID, st.Index
-			if jo.Kind == "" {
-				jo.Method, jo.Path, jo.Kind = st.Method, st.Path, st.Kind
-			}
-		}
-		settled = append(settled, jo)
-	}
+	mark := func(emp string) { built.set(e.idx.key(emp)) }
+	isBuilt := func(emp string) bool { return built.has(e.idx.key(emp)) }
 	for _, req := range pl.Requests {
 		if req.Phase != phase {
 			continue
 		}
 		for _, op := range req.Operations {
-			built[op.Employee] = true
+			mark(op.Employee)
 			st := state[op.Employee]
 			if st != nil && isFinal(st.State) {
 				continue
@@ -270,62 +229,60 @@ func (e *engine) pending(pl *plan.Plan, phase int, notes map[string][]Note) ([]*
 					continue
 				}
 			}
-			if n := e.sends[opKey{phase, op.Employee}]; n >= e.o.MaxAttempts {
-				fail(op, op.Employee, Note{Code: "NO_FINAL_ANSWER", Text: fmt.Sprintf("sent %d times by this run without a final answer from the target", n)})
+			if n := e.sendCount(phase, op.Employee); n >= e.o.MaxAttempts {
+				settled = append(settled, failedOp(phase, op, op.Employee, st, Note{Code: "NO_FINAL_ANSWER", Text: fmt.Sprintf("sent %d times by this run without a final answer from the target", n)}))
 				continue
 			}
 			if op.Method != "POST" && strings.HasPrefix(op.Path, "/Users/bulkId:") {
-				fail(op, op.Employee, e.missingUser(op, identity()))
+				settled = append(settled, failedOp(phase, op, op.Employee, st, e.missingUser(op, byEmp[op.Employee], identity())))
 				continue
 			}
-			todo = append(todo, op)
+			todo = append(todo, item{op: op, notes: notes[op.Employee]})
 		}
 	}
+	var rejected []*plan.UserError
 	for _, ue := range pl.Rejected {
-		if st := state[ue.Employee]; (st == nil || !isFinal(st.State)) && !built[ue.Employee] {
+		if phase == plan.PhaseRename {
+			rejected = append(rejected, ue)
+			continue
+		}
+		if st := state[ue.Employee]; (st == nil || !isFinal(st.State)) && !isBuilt(ue.Employee) {
 			src := ue.Source
-			fail(nil, ue.Employee, Note{Code: "NOT_PLANNED", Text: ue.Err.Error(), Source: &src})
-			built[ue.Employee] = true
+			settled = append(settled, failedOp(phase, nil, ue.Employee, st, Note{Code: "NOT_PLANNED", Text: ue.Err.Error(), Source: &src}))
+			mark(ue.Employee)
 		}
 	}
 	for emp, ns := range notes {
-		if built[emp] {
+		if isBuilt(emp) {
 			continue
 		}
 		if st := state[emp]; st != nil && isFinal(st.State) {
 			continue
 		}
-		fail(nil, emp, ns...)
-		built[emp] = true
+		jo := failedOp(phase, nil, emp, state[emp], ns...)
 		if state[emp] == nil {
-			settled[len(settled)-1].Kind = string(plan.KindRefs)
+			jo.Kind = string(plan.KindRefs)
 		}
-	}
-	for emp, st := range state {
-		if !built[emp] && !isFinal(st.State) {
-			s := *st
-			s.State = journal.OpSkipped
-			s.Messages = encodeJSON([]Note{{Text: "nothing left to send for this employee in this phase"}})
-			settled = append(settled, s)
-		}
+		settled = append(settled, jo)
+		mark(emp)
 	}
 	if idErr != nil {
-		return nil, idErr
+		return nil, nil, idErr
 	}
 	if len(settled) > 0 {
 		if err := e.j.PutOps(settled); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return todo, nil
+	return todo, rejected, nil
 }
 
 // missingUser explains an operation on a user the target does not have;
 // identity holds phase 1's operations.
-func (e *engine) missingUser(op *plan.Operation, identity map[string]*journal.Op) Note {
+func (e *engine) missingUser(op *plan.Operation, cs *model.ChangeSet, identity map[string]*journal.Op) Note {
 	emp := op.Employee
 	src := model.Source{}
-	if cs := e.byEmp[emp]; cs != nil && len(cs.Records) > 0 {
+	if cs != nil && len(cs.Records) > 0 {
 		src = cs.Records[0].Source()
 	}
 	text := fmt.Sprintf("employee %s does not exist in the target, and no record of this run creates it", emp)
@@ -351,8 +308,8 @@ func (e *engine) settle(ctx context.Context, phase int) error {
 	var emps []string
 	for _, op := range doubt {
 		emps = append(emps, op.Employee)
-		if cs := e.renames[op.Employee]; phase == plan.PhaseRename && cs != nil {
-			emps = append(emps, cs.EmployeeID)
+		if to, ok := e.idx.renameOf(op.Employee); phase == plan.PhaseRename && ok {
+			emps = append(emps, to.id)
 		}
 	}
 	if len(doubt) == 0 {
@@ -407,15 +364,15 @@ func (e *engine) settle(ctx context.Context, phase int) error {
 // under the new ID by this run (identity holds phase 1's operations), or
 // the target already shows the new ID.
 func (e *engine) renameMoot(from string, identity map[string]*journal.Op) string {
-	cs := e.renames[from]
-	if cs == nil {
+	to, ok := e.idx.renameOf(from)
+	if !ok {
 		return ""
 	}
-	if op := identity[cs.EmployeeID]; op != nil && op.Kind == string(plan.KindCreate) &&
+	if op := identity[to.id]; op != nil && op.Kind == string(plan.KindCreate) &&
 		(op.State == journal.OpSuccess || op.State == journal.OpPartial) {
 		return "the user was created under the new ID by this run: the rename folded into the create"
 	}
-	if e.renameApplied(from) && cs.Rename.NewLogin == "" {
+	if e.renameApplied(from) && to.flags&empNewLogin == 0 {
 		return "the target already has the new Employee ID: the rename was applied"
 	}
 	return ""
@@ -428,11 +385,11 @@ const settleLookups = 2
 // renameApplied reports whether the rename of from is visible in the
 // target: its new Employee ID exists.
 func (e *engine) renameApplied(from string) bool {
-	cs := e.renames[from]
-	if cs == nil || cs.Rename.NewEmployeeID == "" || cs.Rename.NewEmployeeID == from {
+	to, ok := e.idx.renameOf(from)
+	if !ok || to.flags&empNewID == 0 {
 		return false
 	}
-	return e.res.has(cs.EmployeeID) && !e.res.has(from)
+	return e.res.has(to.id) && !e.res.has(from)
 }
 
 // retryConflicts looks up the users whose create met a conflict (409):
@@ -468,7 +425,7 @@ func (e *engine) retryConflicts(ctx context.Context, phase int) (again bool, err
 	}
 	var retry []journal.Op
 	for _, op := range ops {
-		if emp := op.Employee; conflicted[emp] && e.res.has(emp) && e.sends[opKey{phase, emp}] < e.o.MaxAttempts {
+		if emp := op.Employee; conflicted[emp] && e.res.has(emp) && e.sendCount(phase, emp) < e.o.MaxAttempts {
 			op.State = journal.OpPlanned
 			retry = append(retry, op)
 		}
@@ -484,11 +441,21 @@ func (e *engine) retryConflicts(ctx context.Context, phase int) (again bool, err
 func (e *engine) matchLogins(ctx context.Context, emps []string) error {
 	logins := map[string]string{}
 	var names []string
+	var unknown []string
 	for _, emp := range emps {
-		if e.res.has(emp) {
-			continue
+		if !e.res.has(emp) {
+			unknown = append(unknown, emp)
 		}
-		if cs := e.byEmp[emp]; cs != nil {
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sets, err := e.run.setsOf(unknown)
+	if err != nil {
+		return err
+	}
+	for _, emp := range unknown {
+		if cs := sets[emp]; cs != nil {
 			for i := range cs.Attrs {
 				if a := &cs.Attrs[i]; a.Schema() == model.SchemaCore && a.Path() == "userName" && a.Str != "" {
 					logins[strings.ToLower(a.Str)] = emp

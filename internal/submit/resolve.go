@@ -14,34 +14,58 @@ import (
 
 // resolver knows which employees exist in the target: from the journal
 // (users this run created or looked up before), from --directory, and from
-// lookups by employeeNumber, batched and cached for the run.
+// lookups by employeeNumber, batched and cached for the run. It keeps the
+// user id of each, no more: plans need nothing else.
 type resolver struct {
 	t       target.Target
 	j       *journal.Journal // nil in dry runs: nothing is recorded
 	workers int              // concurrent lookups
-	known   map[string]plan.DirEntry
-	missing map[string]bool // looked up in this run and not found
+	idx     *index           // the run's employees: their IDs are shared, not copied
+	known   users
+	missing bits            // run keys looked up in this run and not found
+	others  map[string]bool // the same, of employees that are no run key
 	Lookups int             // employee numbers looked up
-	// version counts the changes to known: a plan built at one version
-	// is the plan of any moment at the same version.
-	version int
 }
 
 // newResolver looks users up in t with up to workers concurrent calls.
-func newResolver(t target.Target, j *journal.Journal, workers int) *resolver {
-	return &resolver{t: t, j: j, workers: workers, known: map[string]plan.DirEntry{}, missing: map[string]bool{}}
+func newResolver(t target.Target, j *journal.Journal, workers int, idx *index) *resolver {
+	return &resolver{t: t, j: j, workers: workers, idx: idx, known: newUsers(),
+		missing: newBits(idx.nkeys), others: map[string]bool{}}
 }
 
 // seed adds users already known (journal, directory) without a lookup.
-func (r *resolver) seed(emp, id, userName string) {
+func (r *resolver) seed(emp, id, _ string) {
 	if emp == "" || id == "" {
 		return
 	}
-	if old, ok := r.known[emp]; !ok || old.ID != id || old.UserName != userName {
-		r.known[emp] = plan.DirEntry{EmployeeNumber: emp, ID: id, UserName: userName}
-		r.version++
+	if i, ok := r.idx.byID[emp]; ok {
+		emp = r.idx.emps[i].id
 	}
-	delete(r.missing, emp)
+	r.known.put(emp, id)
+	r.setMissing(emp, false)
+}
+
+func (r *resolver) isMissing(emp string) bool {
+	if k := r.idx.key(emp); k >= 0 {
+		return r.missing.has(k)
+	}
+	return r.others[emp]
+}
+
+func (r *resolver) setMissing(emp string, missing bool) {
+	if k := r.idx.key(emp); k >= 0 {
+		if missing {
+			r.missing.set(k)
+		} else {
+			r.missing.clear(k)
+		}
+		return
+	}
+	if missing {
+		r.others[emp] = true
+	} else {
+		delete(r.others, emp)
+	}
 }
 
 // learn records a user the run found or created, in memory and in the
@@ -63,7 +87,7 @@ func (r *resolver) ensure(ctx context.Context, emps []string) error {
 			continue
 		}
 		seen[e] = true
-		if _, ok := r.known[e]; ok || r.missing[e] {
+		if _, ok := r.known.get(e); ok || r.isMissing(e) {
 			continue
 		}
 		todo = append(todo, e)
@@ -76,7 +100,7 @@ func (r *resolver) ensure(ctx context.Context, emps []string) error {
 func (r *resolver) refresh(ctx context.Context, emps []string) error {
 	emps = slices.Compact(slices.Sorted(slices.Values(emps)))
 	for _, e := range emps {
-		delete(r.missing, e)
+		r.setMissing(e, false)
 	}
 	return r.lookup(target.Fresh(ctx), emps, false)
 }
@@ -102,11 +126,8 @@ func (r *resolver) lookup(ctx context.Context, emps []string, split bool) error 
 	for _, e := range emps {
 		u, ok := found[e]
 		if !ok || u.ID == "" {
-			r.missing[e] = true
-			if _, had := r.known[e]; had {
-				delete(r.known, e)
-				r.version++
-			}
+			r.setMissing(e, true)
+			r.known.del(e)
 			continue
 		}
 		r.seed(e, u.ID, u.UserName)
@@ -150,24 +171,26 @@ func (r *resolver) search(ctx context.Context, emps []string) (map[string]target
 }
 
 func (r *resolver) has(emp string) bool {
-	_, ok := r.known[emp]
+	_, ok := r.known.get(emp)
 	return ok
 }
 
-// directory is what is known, as the plan's directory.
-func (r *resolver) directory() (*plan.Directory, error) {
-	entries := make([]plan.DirEntry, 0, len(r.known))
-	for _, e := range r.known {
-		entries = append(entries, e)
+// directory is what is known of emps, as a plan's directory. An
+// employee this run renames is given the user of the ID before the rename
+// when that user is known, as plan.Build resolves it, so that a chunk of
+// the run's change sets is planned as the whole run would be.
+func (r *resolver) directory(emps []string) (*plan.Directory, error) {
+	entries := make([]plan.DirEntry, 0, len(emps))
+	for _, e := range emps {
+		id, ok := r.known.get(e)
+		if from := r.idx.renamedFrom(e); from != "" {
+			if fid, found := r.known.get(from); found {
+				id, ok = fid, true
+			}
+		}
+		if ok {
+			entries = append(entries, plan.DirEntry{EmployeeNumber: e, ID: id})
+		}
 	}
-	slices.SortFunc(entries, func(a, b plan.DirEntry) int {
-		if a.EmployeeNumber < b.EmployeeNumber {
-			return -1
-		}
-		if a.EmployeeNumber > b.EmployeeNumber {
-			return 1
-		}
-		return 0
-	})
 	return plan.NewDirectory(entries)
 }

@@ -145,7 +145,7 @@ func (l *lookupCounter) LookupEmployees(ctx context.Context, emps []string) (map
 func TestResolverLookupsConcurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		lc := &lookupCounter{}
-		r := newResolver(lc, nil, 4)
+		r := newResolver(lc, nil, 4, (&Run{}).index())
 		var emps []string
 		for i := range 1000 {
 			emps = append(emps, fmt.Sprintf("E%04d", i), fmt.Sprintf("X%04d", i))
@@ -163,12 +163,12 @@ func TestResolverLookupsConcurrent(t *testing.T) {
 			if e := fmt.Sprintf("E%04d", i); !r.has(e) {
 				t.Fatalf("%s not found", e)
 			}
-			if x := fmt.Sprintf("X%04d", i); r.has(x) || !r.missing[x] {
-				t.Fatalf("%s: known %v, missing %v", x, r.has(x), r.missing[x])
+			if x := fmt.Sprintf("X%04d", i); r.has(x) || !r.isMissing(x) {
+				t.Fatalf("%s: known %v, missing %v", x, r.has(x), r.isMissing(x))
 			}
 		}
 		lc2 := &lookupCounter{fail: "E0500"}
-		r2 := newResolver(lc2, nil, 4)
+		r2 := newResolver(lc2, nil, 4, (&Run{}).index())
 		if err := r2.ensure(context.Background(), emps); err == nil {
 			t.Error("a failed search did not fail the lookup")
 		}

@@ -80,35 +80,13 @@ func (p *pacer) release(throttled bool) {
 	}
 }
 
-// chunk splits ops into requests within the target's limits; the first
-// holds at most first operations when first > 0 (the canary).
-func (e *engine) chunk(ops []*plan.Operation, first int) [][]*plan.Operation {
-	frame := len(e.encode(nil))
-	var out [][]*plan.Operation
-	var cur []*plan.Operation
-	size := frame
-	for _, op := range ops {
-		limit := e.info.MaxOps
-		if len(out) == 0 && first > 0 {
-			limit = first
-		}
-		cost := op.Size() + 1
-		if len(cur) > 0 && (len(cur) >= limit || size+cost > e.info.MaxBytes) {
-			out = append(out, cur)
-			cur, size = nil, frame
-		}
-		cur = append(cur, op)
-		size += cost
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
 // encode is the BulkRequest of ops.
-func (e *engine) encode(ops []*plan.Operation) []byte {
-	b := make([]byte, 0, 256)
+func (e *engine) encode(ops []item) []byte {
+	n := 256
+	for _, it := range ops {
+		n += it.op.Size() + 1
+	}
+	b := make([]byte, 0, n)
 	b = append(b, `{"schemas":["`+scim.SchemaBulkRequest+`"],`...)
 	if f := e.run.Options.FailOnErrors; f != nil {
 		b = append(b, `"failOnErrors":`...)
@@ -116,63 +94,13 @@ func (e *engine) encode(ops []*plan.Operation) []byte {
 		b = append(b, ',')
 	}
 	b = append(b, `"Operations":[`...)
-	for i, op := range ops {
+	for i, it := range ops {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, op.Encoded()...)
+		b = append(b, it.op.Encoded()...)
 	}
 	return append(b, "]}"...)
-}
-
-// sendAll sends the operations of one round and tracks every request to
-// its end. With a canary, the first request goes alone; when most of it
-// fails the run stops.
-func (e *engine) sendAll(ctx context.Context, phase, round int, ops []*plan.Operation, notes map[string][]Note, canary int) error {
-	reqs := e.chunk(ops, canary)
-	if canary > 0 {
-		if err := e.pace.acquire(ctx, len(reqs[0])); err != nil {
-			return err
-		}
-		id, err := e.sendTracked(ctx, phase, round, reqs[0], notes)
-		if err != nil {
-			return err
-		}
-		if stop, why := e.canaryFailed(id); stop {
-			e.mu.Lock()
-			e.stopped = why
-			e.mu.Unlock()
-			e.o.Log("%s: %s", phaseTitles[phase], why)
-			return nil
-		}
-		reqs = reqs[1:]
-	}
-	var wg sync.WaitGroup
-	var errMu sync.Mutex
-	var errs []error
-	for _, r := range reqs {
-		if err := e.pace.acquire(ctx, len(r)); err != nil {
-			errs = append(errs, err)
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := e.sendTracked(ctx, phase, round, r, notes); err != nil {
-				errMu.Lock()
-				errs = append(errs, err)
-				errMu.Unlock()
-			}
-		}()
-		errMu.Lock()
-		stop := len(errs) > 0
-		errMu.Unlock()
-		if stop {
-			break
-		}
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // canaryFailed reports whether most operations of the canary request
@@ -201,13 +129,14 @@ func (e *engine) canaryFailed(reqID int64) (bool, string) {
 // sendTracked sends one request, journaled before and after, and tracks
 // it to its end. The pacer slot, when held, is released once the target
 // has answered.
-func (e *engine) sendTracked(ctx context.Context, phase, round int, ops []*plan.Operation, notes map[string][]Note) (int64, error) {
+func (e *engine) sendTracked(ctx context.Context, phase, round int, ops []item) (int64, error) {
 	body := e.encode(ops)
 	jr := &journal.Request{Phase: phase, Round: round, Ops: len(ops), Bytes: len(body)}
 	jops := make([]journal.Op, len(ops))
-	for i, op := range ops {
+	for i, it := range ops {
+		op := it.op
 		jops[i] = journal.Op{Phase: phase, Employee: op.Employee, Method: op.Method, Path: op.Path,
-			Kind: string(op.Kind), Messages: encodeJSON(notes[op.Employee])}
+			Kind: string(op.Kind), Messages: encodeJSON(it.notes)}
 	}
 	if err := e.j.BeginRequest(jr, jops); err != nil {
 		e.pace.release(false)
@@ -215,8 +144,8 @@ func (e *engine) sendTracked(ctx context.Context, phase, round int, ops []*plan.
 	}
 	e.mu.Lock()
 	e.sent++
-	for _, op := range ops {
-		e.sends[opKey{phase, op.Employee}]++
+	for _, it := range ops {
+		e.countSend(phase, it.op.Employee)
 	}
 	e.mu.Unlock()
 	start := time.Now()

@@ -3,9 +3,11 @@ package submit
 import (
 	"context"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -28,6 +30,7 @@ var (
 	simLatency   = flag.Duration("submit.sim.latency", 5*time.Second, "simulated provisioning latency per stage (identity, then extensions)")
 	simRTT       = flag.Duration("submit.sim.rtt", 200*time.Millisecond, "simulated delay of every answer")
 	simPoll      = flag.Duration("submit.sim.poll", 5*time.Second, "first status poll (UPS: at least 5s)")
+	simDir       = flag.String("submit.sim.dir", "", "convert output of the figures run (its plan.jsonl and report.json are copied; -submit.sim.employees is then its employee count): large runs are converted apart, with 'upsmigrate convert'")
 )
 
 // handlerTransport serves HTTP requests with a handler, in memory.
@@ -48,8 +51,27 @@ type simConfig struct {
 	latency    time.Duration
 	rtt        time.Duration
 	poll       time.Duration
-	paced      bool // Options.RequestRate = rate
-	concurrent int  // Options.Concurrency (0: default)
+	paced      bool   // Options.RequestRate = rate
+	concurrent int    // Options.Concurrency (0: default)
+	from       string // a convert output to submit instead of a generated feed
+}
+
+// copyFile copies a file, private to the user.
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // simResult is what a simulated submission did, in virtual time.
@@ -73,7 +95,13 @@ func (r simResult) ratio(rate float64) float64 {
 func simulate(t *testing.T, c simConfig) simResult {
 	t.Helper()
 	dir := t.TempDir()
-	if err := converted305(t, c.employees).Write(dir); err != nil {
+	if c.from != "" {
+		for _, name := range []string{"plan.jsonl", "report.json"} {
+			if err := copyFile(filepath.Join(c.from, name), filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	} else if err := converted305(t, c.employees).Write(dir); err != nil {
 		t.Fatal(err)
 	}
 	run, err := Load(dir)
@@ -149,7 +177,8 @@ func TestSubmitSimulated(t *testing.T) {
 		if m := os.Getenv("SUBMIT_SIM_MODE"); m != "" && m != map[bool]string{true: "paced", false: "unpaced"}[paced] {
 			continue
 		}
-		c := simConfig{employees: *simEmployees, rate: *simRate, latency: *simLatency, rtt: *simRTT, poll: *simPoll, paced: paced}
+		c := simConfig{employees: *simEmployees, rate: *simRate, latency: *simLatency, rtt: *simRTT, poll: *simPoll, paced: paced, from: *simDir}
+		cpu0 := cpuTime()
 		r := simulate(t, c)
 		// Status polls beyond one per Bulk request found a provision
 		// not complete: waste. The idle time is what the run took beyond
@@ -157,9 +186,10 @@ func TestSubmitSimulated(t *testing.T) {
 		// provisions of each phase, which do not grow with the run.
 		useful := r.answered - max(0, r.byKind[kindStatus]-r.byKind[kindBulk])
 		idle := r.elapsed.Seconds() - float64(useful)/c.rate
-		t.Logf("paced %v: %d employees, %d ops at %g req/s: %s virtual; ratio %.3f, useful %.3f, sending %.3f; %d 429s; %d requests answered, by kind %v; idle %.1f s, %.4f useful requests per employee",
+		rss, _ := peakRSS()
+		t.Logf("paced %v: %d employees, %d ops at %g req/s: %s virtual; ratio %.3f, useful %.3f, sending %.3f; %d 429s; %d requests answered, by kind %v; idle %.1f s, %.4f useful requests per employee; %s CPU (client, sandbox and conversion), peak RSS %d MB so far",
 			paced, c.employees, r.out.OpsSent, c.rate, r.elapsed.Round(time.Millisecond), r.ratio(c.rate),
 			float64(useful)/(c.rate*r.elapsed.Seconds()+c.rate), r.sending, r.throttled, r.answered, r.byKind, idle,
-			float64(useful)/float64(c.employees))
+			float64(useful)/float64(c.employees), (cpuTime() - cpu0).Round(time.Second), rss/1024)
 	}
 }

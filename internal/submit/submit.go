@@ -93,7 +93,10 @@ type Result struct {
 	Preview Preview
 	// Stopped says why the run stopped before the end (canary, declined);
 	// the records not sent stay pending and a re-run resumes.
-	Stopped  string
+	Stopped string
+	// Records lists the records that did not end well: failed, partial
+	// or pending (the journal holds every record's outcome, and Counts
+	// counts them all).
 	Records  []journal.Record
 	Counts   map[string]int
 	Phases   []PhaseCounts
@@ -118,23 +121,20 @@ var ErrDeclined = errors.New("not confirmed: nothing was sent")
 type engine struct {
 	o         Options
 	run       *Run
+	idx       *index
 	j         *journal.Journal
 	info      *target.Info
 	popts     plan.Options // the run's plan options (Submit); build adds the directory
 	res       *resolver
-	renamed   map[string]string           // new Employee ID → ID before the rename
-	byEmp     map[string]*model.ChangeSet // change sets by Employee ID
-	renames   map[string]*model.ChangeSet // ID before a rename → the renamed change set
 	pace      *pacer
 	polls     *pollClock
 	window    window
-	built     *plan.Plan // the last build of phase 0 or 1
-	builtAt   int        // the resolver's version it was built at
-	mu        sync.Mutex // guards the fields below
+	mu        sync.Mutex // guards the fields below, and res while requests are in flight
 	stopped   string
 	sent      int
 	conflicts []string      // employees whose create hit a 409
-	sends     map[opKey]int // operations sent by this run, per operation
+	sends     [3][]uint8    // operations sent by this run, per phase and key number
+	sendsElse map[opKey]int // the same, of employees that are no key of the run
 }
 
 // Submit sends a loaded convert run to the target and tracks it to a final
@@ -145,16 +145,10 @@ func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
 	if o.Journal == nil && !o.DryRun {
 		return nil, errors.New("submit: a journal is needed to send")
 	}
-	e := &engine{o: o, run: run, j: o.Journal, byEmp: map[string]*model.ChangeSet{}, renamed: map[string]string{},
-		renames: map[string]*model.ChangeSet{}, sends: map[opKey]int{}}
-	for _, cs := range run.Sets {
-		e.byEmp[cs.EmployeeID] = cs
-		if cs.Rename != nil && cs.Rename.From != "" {
-			e.renames[cs.Rename.From] = cs
-			if cs.Rename.From != cs.EmployeeID {
-				e.renamed[cs.EmployeeID] = cs.Rename.From
-			}
-		}
+	idx := run.index()
+	e := &engine{o: o, run: run, idx: idx, j: o.Journal, sendsElse: map[opKey]int{}}
+	for p := range e.sends {
+		e.sends[p] = make([]uint8, idx.nkeys)
 	}
 	info, err := o.Target.Prepare(ctx)
 	if err != nil {
@@ -186,7 +180,7 @@ func Submit(ctx context.Context, run *Run, o Options) (*Result, error) {
 	}
 	e.pace = newPacer(o.Concurrency, o.Rate, info.MaxOps)
 	e.polls = newPollClock(o.PollInterval, o.MaxPollInterval)
-	e.res = newResolver(o.Target, e.journalOrNil(), o.Concurrency)
+	e.res = newResolver(o.Target, e.journalOrNil(), o.Concurrency, idx)
 	if err := e.seed(); err != nil {
 		return nil, err
 	}
@@ -311,12 +305,12 @@ func (e *engine) seed() error {
 	if e.j == nil {
 		return nil
 	}
-	users, err := e.j.Users()
+	err := e.j.EachUser(func(u *journal.User) error {
+		e.res.seed(u.EmployeeNumber, u.ID, u.UserName)
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	for _, u := range users {
-		e.res.seed(u.EmployeeNumber, u.ID, u.UserName)
 	}
 	if e.o.DryRun {
 		return nil
@@ -331,91 +325,6 @@ func (e *engine) seed() error {
 		}
 	}
 	return nil
-}
-
-// employees lists every employee the plan addresses or references.
-func (e *engine) employees() []string {
-	var out []string
-	for _, cs := range e.run.Sets {
-		out = append(out, cs.EmployeeID)
-		if cs.Rename != nil && cs.Rename.From != "" {
-			out = append(out, cs.Rename.From)
-		}
-		for i := range cs.Refs {
-			out = append(out, cs.Refs[i].Target)
-		}
-	}
-	return out
-}
-
-// preview resolves who exists and counts what the run will send.
-func (e *engine) preview(ctx context.Context) (Preview, error) {
-	p := Preview{Target: e.info.BaseURL, Flavor: e.o.Target.Flavor(), Company: e.popts.CompanyID}
-	if err := e.res.ensure(ctx, e.employees()); err != nil {
-		return p, err
-	}
-	p.LookedUp = e.res.Lookups
-	pl, notes, err := e.build(2)
-	if err != nil {
-		return p, err
-	}
-	// The operations the journal holds: their keys and states, no more.
-	have := map[opKey]string{}
-	if e.j != nil {
-		existing, err := e.j.OpsBrief(-1)
-		if err != nil {
-			return p, err
-		}
-		for _, op := range existing {
-			have[opKey{op.Phase, op.Employee}] = op.State
-		}
-	}
-	for _, n := range notes {
-		p.Unresolved += len(n)
-	}
-	var planned []journal.Op
-	for _, req := range pl.Requests {
-		for _, op := range req.Operations {
-			k := opKey{op.Phase, op.Employee}
-			if op.Phase == plan.PhaseRefs {
-				p.References += refCount(e.byEmp[op.Employee])
-			}
-			if isFinal(have[k]) {
-				p.Done++
-				continue
-			}
-			p.Operations[op.Phase]++
-			switch op.Kind {
-			case plan.KindCreate:
-				p.Creates++
-			case plan.KindUpdate:
-				p.Updates++
-			case plan.KindReplace:
-				p.Replaces++
-			case plan.KindRename:
-				p.Renames++
-			}
-			// Creating an inactive user deactivates nobody.
-			if op.Phase == plan.PhaseIdentity && op.Kind != plan.KindCreate && deactivates(e.byEmp[op.Employee]) {
-				p.Deactivations++
-			}
-			planned = append(planned, journal.Op{Phase: op.Phase, Employee: op.Employee, Method: op.Method,
-				Path: op.Path, Kind: string(op.Kind), State: journal.OpPlanned})
-		}
-	}
-	p.References += p.Unresolved
-	if e.o.DryRun || e.j == nil {
-		return p, nil
-	}
-	// Every operation the run will send is journaled as planned, so that
-	// its records read pending until it is final.
-	var fresh []journal.Op
-	for _, op := range planned {
-		if _, ok := have[opKey{op.Phase, op.Employee}]; !ok {
-			fresh = append(fresh, op)
-		}
-	}
-	return p, e.j.PutOps(fresh)
 }
 
 func refCount(cs *model.ChangeSet) int {
@@ -452,6 +361,12 @@ func (e *engine) guard(p Preview) error {
 	return nil
 }
 
+// worthShowing reports whether a record of this state is one of
+// Result.Records.
+func worthShowing(state string) bool {
+	return state == StateFailed || state == StatePartial || state == StatePending
+}
+
 func isFinal(state string) bool {
 	switch state {
 	case journal.OpSuccess, journal.OpPartial, journal.OpFailed, journal.OpSkipped:
@@ -468,14 +383,42 @@ func (e *engine) finish(res *Result) error {
 	if e.j == nil {
 		return nil
 	}
-	// Outcomes reads the extension results that report a failure only.
-	ops, err := e.j.OpsFailing(-1)
+	// The outcomes read the extension results that report a failure only,
+	// row by row.
+	t := newOpTable(e.idx)
+	var phases [3]PhaseCounts
+	for i := range phases {
+		phases[i] = PhaseCounts{Phase: i, States: map[string]int{}}
+	}
+	err := e.j.EachOpFailing(func(op *journal.Op) error {
+		t.add(op)
+		if op.Phase >= 0 && op.Phase <= 2 {
+			phases[op.Phase].States[op.State]++
+			phases[op.Phase].Total++
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	res.Records, res.Counts = Outcomes(e.run, ops)
-	res.Phases = CountOps(ops)
-	if err := e.j.PutRecords(res.Records); err != nil {
+	res.Phases = phases[:]
+	f := newFolder(e.run, t)
+	if err := f.foldSets(); err != nil {
+		return err
+	}
+	res.Counts = map[string]int{}
+	res.Records = nil
+	err = e.j.PutRecordsFrom(func(put func(*journal.Record) error) error {
+		return e.run.eachRecord(func(rec *model.RecordResult) error {
+			jr := f.record(rec)
+			res.Counts[jr.State]++
+			if worthShowing(jr.State) {
+				res.Records = append(res.Records, jr)
+			}
+			return put(&jr)
+		})
+	})
+	if err != nil {
 		return err
 	}
 	res.JournalTime = e.j.Elapsed()
