@@ -241,26 +241,10 @@ type Record struct {
 
 // PutRecords replaces every stored record with recs, in one transaction.
 func (j *Journal) PutRecords(recs []Record) error {
-	for _, r := range recs {
-		if err := oneOf("record state", r.State, recordStates); err != nil {
-			return fmt.Errorf("journal %s: write records: %s:%d: %w", j.path, r.File, r.Line, err)
-		}
-		if len(r.Messages) > 0 && !json.Valid(r.Messages) {
-			return fmt.Errorf("journal %s: write records: %s:%d: messages are not JSON", j.path, r.File, r.Line)
-		}
-	}
-	return j.write("write records", func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`DELETE FROM records`); err != nil {
-			return err
-		}
-		st, err := tx.Prepare(`INSERT INTO records (file, line, type, employee, state, reason, messages) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, r := range recs {
-			if _, err := st.Exec(r.File, r.Line, r.Type, str(r.Employee), r.State, str(r.Reason), raw(r.Messages)); err != nil {
-				return fmt.Errorf("record %s:%d: %w", r.File, r.Line, err)
+	return j.PutRecordsFrom(func(put func(r *Record) error) error {
+		for i := range recs {
+			if err := put(&recs[i]); err != nil {
+				return err
 			}
 		}
 		return nil

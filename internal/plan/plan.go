@@ -308,10 +308,10 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 			return nil, fmt.Errorf("plan: change set %d is nil", i)
 		}
 		if cs.EmployeeID == "" {
-			return nil, fmt.Errorf("plan: %s: change set without an employee ID", firstPos(cs))
+			return nil, fmt.Errorf("plan: %s: change set without an employee ID", FirstPos(cs))
 		}
 		if j, dup := seen[cs.EmployeeID]; dup {
-			return nil, fmt.Errorf("plan: %s: employee %q has two change sets (the other starts at %s)", firstPos(cs), cs.EmployeeID, firstPos(sets[j]))
+			return nil, fmt.Errorf("plan: %s: employee %q has two change sets (the other starts at %s)", FirstPos(cs), cs.EmployeeID, FirstPos(sets[j]))
 		}
 		seen[cs.EmployeeID] = i
 		if cs.Rename != nil && cs.Rename.From != "" && cs.Rename.From != cs.EmployeeID {
@@ -417,7 +417,9 @@ func opCost(op *Operation, indent, first bool) int {
 	return n
 }
 
-func firstPos(cs *model.ChangeSet) string {
+// FirstPos is where a change set starts, for messages: its rename's
+// position, else its first record's, else its employee.
+func FirstPos(cs *model.ChangeSet) string {
 	if cs.Rename != nil && cs.Rename.Source.File != "" {
 		return cs.Rename.Source.Pos().String()
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // index is what a submission keeps of every employee between the passes
@@ -151,18 +152,7 @@ func (r *Run) dupError() error {
 	if first == nil || second == nil {
 		return fmt.Errorf("plan: employee %q has two change sets", x.emps[x.dup[0]].id)
 	}
-	return fmt.Errorf("plan: %s: employee %q has two change sets (the other starts at %s)", firstPos(second), second.EmployeeID, firstPos(first))
-}
-
-// firstPos is where plan.Build says a change set starts.
-func firstPos(cs *model.ChangeSet) string {
-	if cs.Rename != nil && cs.Rename.Source.File != "" {
-		return cs.Rename.Source.Pos().String()
-	}
-	if len(cs.Records) > 0 {
-		return cs.Records[0].String()
-	}
-	return "employee " + cs.EmployeeID
+	return fmt.Errorf("plan: %s: employee %q has two change sets (the other starts at %s)", plan.FirstPos(second), second.EmployeeID, plan.FirstPos(first))
 }
 
 // bits is a set of key numbers.
