@@ -71,9 +71,10 @@
 // input records (position → format, type and status) and puts the
 // warnings and rejected records in a spool — memory, then a temporary
 // file (0600, removed at once) — indexed by employee. The plan is never
-// held: each walk (Trace, the writers) streams plan.jsonl once, decoding
-// its lines on all cores and joining each employee with their items from
-// the spool; the first walk counts the plan into the summary (Count runs
+// held: each walk (Trace, the writers) streams plan.jsonl once, joining
+// each employee with their items from the spool; the HTML and XLSX
+// writers walk ahead (walkAhead): the plan is read and the employees put
+// together on a second goroutine while the writer renders; the first walk counts the plan into the summary (Count runs
 // one for a format that shows the summary first). A writer walks the plan
 // once, but WriteHTML (one document, its lists linked to the sections
 // that follow) twice. With a journal, Load reads the journal's records,
