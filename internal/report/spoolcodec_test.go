@@ -15,30 +15,30 @@ func TestSpoolCodec(t *testing.T) {
 			Operation: "bulk-0001.json #2", Message: "value <dropped> & \"quoted\" 'x'\n\tü€😀"},
 		{Employee: "bad\xffutf8\xc3", Message: "\xed\xa0\x80 surrogate, \x00 nul, \u2028 line"},
 	}
-	for i, w := range warnings {
-		var got, want Warning
-		jsonRoundTrip(t, &w, &want)
-		codecRoundTrip(t, &w, &got)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("warning %d: %+v, want %+v", i, got, want)
-		}
-	}
+	sameAsJSON(t, "warning", warnings)
 	rejected := []Rejected{
 		{},
 		{Pos: "in.csv:3", Format: "305", Type: "305", EmployeeID: "E2", Messages: []Message{}},
 		{Pos: "in\xfe.csv:4", Messages: []Message{{Severity: "error", Source: "in.csv:4:2", Row: "r:1", Message: "m\xff", Text: "t"}, {}}},
 	}
-	for i, r := range rejected {
-		var got, want Rejected
-		jsonRoundTrip(t, &r, &want)
-		codecRoundTrip(t, &r, &got)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("rejected %d: %+v, want %+v", i, got, want)
-		}
-	}
+	sameAsJSON(t, "rejected", rejected)
 	var w Warning
 	if err := w.readSpool(&spoolReader{b: []byte{5, 'a'}}); err == nil {
 		t.Error("a cut item reads without an error")
+	}
+}
+
+// sameAsJSON checks that each item comes back from the spool as from a
+// JSON round trip.
+func sameAsJSON[T any](t *testing.T, what string, items []T) {
+	t.Helper()
+	for i := range items {
+		var got, want T
+		jsonRoundTrip(t, &items[i], &want)
+		codecRoundTrip(t, &items[i], &got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %d: %+v, want %+v", what, i, got, want)
+		}
 	}
 }
 
