@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"encoding/json"
 	"testing"
 )
 
@@ -98,6 +99,22 @@ func BenchmarkFastOperationObject(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if fs := f.ValidateOperation("POST", "/Users", "emp-E00007", data); len(fs) > 0 {
 			b.Fatal(fs)
+		}
+	}
+}
+
+// BenchmarkDecodeBulk100 decodes a 100-operation bulk request as validate
+// reads it from a file.
+func BenchmarkDecodeBulk100(b *testing.B) {
+	data, err := json.Marshal(bulk100())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := decodeDoc(data); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -3,18 +3,26 @@ package schemas
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"unicode/utf8"
 )
 
-// decodeDoc decodes a document to validate: what decodeJSON gives (maps,
-// slices, json.Number, string, bool, nil), about three times faster on the
-// documents convert writes. It parses plain JSON itself and hands anything
-// else (an error, an escape or non-ASCII text in a string, deep nesting)
-// to decodeJSON, the reference, so that errors and edge cases are
-// exactly encoding/json's; a differential test and a fuzz target hold
-// the two equal.
+// decodeDoc decodes a document to validate: what decodeJSON gives, as a
+// tree the validators read alike (values.go): objects are Object, arrays
+// Array, strings *string, numbers json.Number, and true, false and null
+// bool and nil. It is several times faster than decodeJSON and allocates
+// a few arenas per document instead of a value per node.
+//
+// It parses plain JSON itself and hands anything else (an error, deep
+// nesting, an object of more than maxTreeMembers members) to decodeJSON,
+// the reference, so that errors and edge cases are exactly
+// encoding/json's; strings with escapes or invalid UTF-8 are decoded by
+// encoding/json one by one. A differential test and a fuzz target hold
+// plainValue of the tree equal to decodeJSON's result.
 func decodeDoc(data []byte) (any, error) {
-	p := fastJSON{s: data}
+	// One string copy: the strings and numbers decoded are substrings of it.
+	p := fastJSON{s: string(data)}
+	p.arenas()
 	v := p.value(0)
 	p.ws()
 	if p.err != nil || p.i != len(p.s) {
@@ -29,11 +37,162 @@ var errFallback = errors.New("schemas: left to encoding/json")
 // maxFastDepth is the nesting the fast parser follows.
 const maxFastDepth = 256
 
+// maxTreeMembers bounds an object's members: duplicate keys (the last
+// wins, as in encoding/json) are found by a linear scan.
+const maxTreeMembers = 64
+
 type fastJSON struct {
-	s   []byte
-	i   int
-	err error
+	s     string
+	i     int
+	err   error
+	shape docShape
+	k     int // the next container's index in shape.sizes
+
+	// Arenas the tree's nodes are cut from, sized by shape.
+	objs  []treeObject
+	arrs  []treeArray
+	keys  []string
+	vals  []any
+	elems []any
+	strs  []string
 }
+
+// arenas scans the document's shape and allocates the arenas.
+func (p *fastJSON) arenas() {
+	p.shape = shapeOf(p.s)
+	sh := &p.shape
+	p.objs = make([]treeObject, sh.objects)
+	p.arrs = make([]treeArray, sh.arrays)
+	p.keys = make([]string, sh.members)
+	p.vals = make([]any, sh.members)
+	p.elems = make([]any, sh.elements)
+	p.strs = make([]string, sh.strings)
+}
+
+// size is the member or element count shapeOf found for the container
+// that opens at p.i.
+func (p *fastJSON) size() int {
+	if p.k >= len(p.shape.sizes) {
+		return 0
+	}
+	p.k++
+	return int(p.shape.sizes[p.k-1])
+}
+
+// docShape is what one scan of a document finds: for each object and
+// array in the order they open, how many members or elements it holds,
+// and the totals. They only size the arenas: a damaged document gives
+// wrong counts, never an error.
+type docShape struct {
+	sizes                      []int32
+	objects, arrays            int
+	members, elements, strings int
+}
+
+// shapeOf scans s once.
+func shapeOf(s string) docShape {
+	type open struct {
+		at     int
+		object bool
+		seen   bool
+	}
+	var sh docShape
+	stack := make([]open, 0, 16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', '\r', ':':
+			continue
+		case ',':
+			if n := len(stack); n > 0 {
+				sh.sizes[stack[n-1].at]++
+			}
+			continue
+		case '}', ']':
+			if n := len(stack); n > 0 {
+				o := stack[n-1]
+				if o.object {
+					sh.members += int(sh.sizes[o.at])
+				} else {
+					sh.elements += int(sh.sizes[o.at])
+				}
+				stack = stack[:n-1]
+			}
+			continue
+		}
+		if n := len(stack); n > 0 && !stack[n-1].seen {
+			stack[n-1].seen = true
+			sh.sizes[stack[n-1].at]++
+		}
+		switch c {
+		case '{', '[':
+			stack = append(stack, open{at: len(sh.sizes), object: c == '{'})
+			sh.sizes = append(sh.sizes, 0)
+			if c == '{' {
+				sh.objects++
+			} else {
+				sh.arrays++
+			}
+		case '"':
+			i = stringEnd(s, i)
+			sh.strings++
+		}
+	}
+	return sh
+}
+
+// stringEnd is the index of the quote that closes the string opening at
+// s[i] (len(s) when none does).
+func stringEnd(s string, i int) int {
+	i++
+	if j := strings.IndexByte(s[i:], '"'); j >= 0 && strings.IndexByte(s[i:i+j], '\\') < 0 {
+		return i + j
+	}
+	for ; i < len(s) && s[i] != '"'; i++ {
+		if s[i] == '\\' {
+			i++
+		}
+	}
+	return min(i, len(s))
+}
+
+// treeObject is a decoded object: Object over its members in document
+// order, each key once.
+type treeObject struct {
+	keys []string
+	vals []any
+}
+
+func (o *treeObject) Len() int           { return len(o.keys) }
+func (o *treeObject) KeyAt(i int) string { return o.keys[i] }
+func (o *treeObject) ValueAt(i int) any  { return o.vals[i] }
+
+func (o *treeObject) Lookup(key string) (any, bool) {
+	for i, k := range o.keys {
+		if k == key {
+			return o.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+// put sets a member, replacing an earlier one of the same key.
+func (o *treeObject) put(key string, v any) {
+	for i, k := range o.keys {
+		if k == key {
+			o.vals[i] = v
+			return
+		}
+	}
+	o.keys = append(o.keys, key)
+	o.vals = append(o.vals, v)
+}
+
+// treeArray is a decoded array.
+type treeArray struct{ elems []any }
+
+func (a *treeArray) Len() int        { return len(a.elems) }
+func (a *treeArray) Index(i int) any { return a.elems[i] }
 
 func (p *fastJSON) fail() {
 	p.err = errFallback
@@ -63,7 +222,15 @@ func (p *fastJSON) value(depth int) any {
 	case c == '[':
 		return p.array(depth)
 	case c == '"':
-		return p.str()
+		if len(p.strs) == 0 {
+			v := new(string)
+			*v = p.str()
+			return v
+		}
+		p.strs[0] = p.str()
+		v := &p.strs[0]
+		p.strs = p.strs[1:]
+		return v
 	case c == 't':
 		return p.lit("true", true)
 	case c == 'f':
@@ -78,7 +245,7 @@ func (p *fastJSON) value(depth int) any {
 }
 
 func (p *fastJSON) lit(word string, v any) any {
-	if len(p.s)-p.i < len(word) || string(p.s[p.i:p.i+len(word)]) != word {
+	if len(p.s)-p.i < len(word) || p.s[p.i:p.i+len(word)] != word {
 		p.fail()
 		return nil
 	}
@@ -88,11 +255,25 @@ func (p *fastJSON) lit(word string, v any) any {
 
 func (p *fastJSON) object(depth int) any {
 	p.i++ // {
-	m := map[string]any{}
+	n := p.size()
+	if n > maxTreeMembers {
+		p.fail()
+		return nil
+	}
+	var o *treeObject
+	if len(p.objs) > 0 {
+		o, p.objs = &p.objs[0], p.objs[1:]
+	} else {
+		o = new(treeObject)
+	}
+	if n <= len(p.keys) {
+		o.keys, o.vals = p.keys[:0:n], p.vals[:0:n]
+		p.keys, p.vals = p.keys[n:], p.vals[n:]
+	}
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
-		return m
+		return o
 	}
 	for p.err == nil {
 		p.ws()
@@ -107,24 +288,36 @@ func (p *fastJSON) object(depth int) any {
 			break
 		}
 		p.i++
-		m[k] = p.value(depth + 1)
+		o.put(k, p.value(depth+1))
+		if len(o.keys) > maxTreeMembers {
+			p.fail()
+		}
 		if !p.next('}') {
 			break
 		}
 	}
-	return m
+	return o
 }
 
 func (p *fastJSON) array(depth int) any {
 	p.i++ // [
-	a := []any{}
+	n := p.size()
+	var a *treeArray
+	if len(p.arrs) > 0 {
+		a, p.arrs = &p.arrs[0], p.arrs[1:]
+	} else {
+		a = new(treeArray)
+	}
+	if n <= len(p.elems) {
+		a.elems, p.elems = p.elems[:0:n], p.elems[n:]
+	}
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
 		return a
 	}
 	for p.err == nil {
-		a = append(a, p.value(depth+1))
+		a.elems = append(a.elems, p.value(depth+1))
 		if !p.next(']') {
 			break
 		}
@@ -148,26 +341,53 @@ func (p *fastJSON) next(end byte) bool {
 	return false
 }
 
-// str reads a string; one with escapes or non-ASCII bytes is decoded by
-// encoding/json (its handling of invalid UTF-8 and surrogates).
+// str reads a string. A plain one (no escape, no control character,
+// valid UTF-8) is a substring of the document; others are decoded by
+// encoding/json (its handling of escapes, invalid UTF-8 and surrogates).
 func (p *fastJSON) str() string {
+	start := p.i + 1
+	if j := strings.IndexByte(p.s[start:], '"'); j >= 0 {
+		seg := p.s[start : start+j]
+		plain, ascii := true, true
+		for k := 0; k < len(seg); k++ {
+			switch c := seg[k]; {
+			case c < 0x20 || c == '\\':
+				plain = false
+			case c >= utf8.RuneSelf:
+				ascii = false
+			}
+			if !plain {
+				break
+			}
+		}
+		if plain && (ascii || utf8.ValidString(seg)) {
+			p.i = start + j + 1
+			return seg
+		}
+	}
+	return p.escapedStr()
+}
+
+// escapedStr reads the string str could not take as it is.
+func (p *fastJSON) escapedStr() string {
 	start := p.i
 	p.i++ // "
-	plain := true
+	plain, ascii := true, true
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch {
 		case c == '"':
 			p.i++
-			if plain {
-				return string(p.s[start+1 : p.i-1])
+			s := p.s[start+1 : p.i-1]
+			if plain && (ascii || utf8.ValidString(s)) {
+				return s
 			}
-			var s string
-			if err := json.Unmarshal(p.s[start:p.i], &s); err != nil {
+			var u string // not s: taking its address would move every s to the heap
+			if err := json.Unmarshal([]byte(p.s[start:p.i]), &u); err != nil {
 				p.fail()
 				return ""
 			}
-			return s
+			return u
 		case c == '\\':
 			plain = false
 			p.i += 2
@@ -176,7 +396,7 @@ func (p *fastJSON) str() string {
 			p.fail()
 			return ""
 		case c >= utf8.RuneSelf:
-			plain = false
+			ascii = false
 		}
 		p.i++
 	}

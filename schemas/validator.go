@@ -407,13 +407,13 @@ func DetectKind(name string, doc any) Kind {
 	if strings.EqualFold(filepath.Ext(name), ".jsonl") {
 		return KindPlan
 	}
-	m, ok := doc.(map[string]any)
-	if !ok {
+	if !isObject(doc) {
 		return KindUnknown
 	}
 	has := map[string]bool{}
-	for _, s := range asList(m["schemas"]) {
-		if s, ok := s.(string); ok {
+	list, _ := member(doc, "schemas")
+	for i := range max(arrayLen(list), 0) {
+		if s, ok := stringOf(arrayAt(list, i)); ok {
 			has[s] = true
 		}
 	}
@@ -425,16 +425,16 @@ func DetectKind(name string, doc any) Kind {
 	case has[model.SchemaCore]:
 		return KindUser
 	}
-	if ops := asList(m["Operations"]); len(ops) > 0 {
-		first, _ := ops[0].(map[string]any)
-		if _, ok := first["method"]; ok {
+	if ops, _ := member(doc, "Operations"); arrayLen(ops) > 0 {
+		first := arrayAt(ops, 0)
+		if _, ok := member(first, "method"); ok {
 			return KindBulk
 		}
-		if _, ok := first["op"]; ok {
+		if _, ok := member(first, "op"); ok {
 			return KindPatch
 		}
 	}
-	if _, ok := m["userName"]; ok {
+	if _, ok := member(doc, "userName"); ok {
 		return KindUser
 	}
 	return KindUnknown
