@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -85,13 +86,13 @@ func (c *config) has(stage string) bool {
 }
 
 // runOne generates the inputs of one run and measures its stages. Its
-// files are removed at the end unless cfg.Keep.
+// files stay until the whole benchmark ends (main removes cfg.Work): on
+// ext4, creating files is slow for minutes after thousands were deleted
+// (its inode allocator passes over recently freed inodes), so removing one
+// run's outputs would charge the next run's convert for them.
 func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 	name := sizeName(spec.Rows) + "-" + string(spec.Shape)
 	dir := filepath.Join(cfg.Work, name)
-	if !cfg.Keep {
-		defer os.RemoveAll(dir)
-	}
 	fmt.Fprintf(cfg.Log, "%s %s: generating the inputs\n", sizeName(spec.Rows), spec.Shape)
 	paths, err := gen.WriteFiles(filepath.Join(dir, "in"), spec.Shape, spec.Rows, cfg.Seed)
 	if err != nil {
@@ -130,7 +131,20 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 		if stage == stageFloor {
 			reps = max(reps, minFloorRuns)
 		}
-		o := measure(ctx, cfg.Limits, reps, args)
+		argsOf := func(int) []string { return args }
+		if stage == stageConvert {
+			// Each run of convert writes a directory of its own, as a user's
+			// first conversion does; the later stages read the first one's.
+			argsOf = func(rep int) []string {
+				if rep == 0 {
+					return args
+				}
+				a := slices.Clone(args)
+				a[slices.Index(a, out)] = fmt.Sprintf("%s-%d", out, rep+1)
+				return a
+			}
+		}
+		o := measure(ctx, cfg.Limits, reps, argsOf)
 		r.Wall, r.MaxRSS = o.Wall, o.MaxRSS
 		r.OK = o.Err == nil && (o.Exit == 0 || stage == stageConvert && o.Exit == 1)
 		switch {
@@ -173,12 +187,14 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 // so one run is mostly noise of the machine.
 const minFloorRuns = 3
 
-// measure runs a command reps times, or until a run fails, and returns
-// the run of median wall time with the highest peak RSS of all runs.
-func measure(ctx context.Context, lim limits, reps int, args []string) outcome {
+// measure runs a command (argsOf gives the arguments of each run) reps
+// times, or until a run fails, and returns the run of median wall time
+// with the highest peak RSS of all runs.
+func measure(ctx context.Context, lim limits, reps int, argsOf func(rep int) []string) outcome {
 	var runs []outcome
 	var peak int64
 	for i := 0; i < reps; i++ {
+		args := argsOf(i)
 		o := runChild(ctx, lim, args[0], args[1:]...)
 		if o.MaxRSS == 0 {
 			o.MaxRSS = o.Polled
