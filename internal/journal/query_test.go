@@ -2,6 +2,7 @@ package journal
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -178,5 +179,27 @@ func TestOpsFailing(t *testing.T) {
 	}
 	if one, err := j.OpsFailing(2); err != nil || len(one) != 1 || string(one[0].Extensions) != string(skipped) {
 		t.Errorf("OpsFailing(2) = %+v, %v", one, err)
+	}
+}
+
+// TestEachOp holds EachOp to what Ops(-1) reads, row for row, and checks
+// that an error of fn stops the read.
+func TestEachOp(t *testing.T) {
+	j := queryJournal(t)
+	want, err := j.Ops(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Op
+	if err := j.EachOp(func(op *Op) error { got = append(got, *op); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 5 || !reflect.DeepEqual(got, want) {
+		t.Errorf("EachOp read %+v\nOps(-1) reads %+v", got, want)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := j.EachOp(func(*Op) error { n++; return stop }); err != stop || n != 1 {
+		t.Errorf("fn's error: EachOp returned %v after %d calls", err, n)
 	}
 }

@@ -36,14 +36,26 @@ func (j *Journal) OpsOf(phase int, emps []string) ([]Op, error) {
 	return out, nil
 }
 
+// EachOp calls fn with every operation, ordered by phase and employee,
+// read whole (as Ops reads them). The Op is fn's only during the call; fn
+// must not use the journal.
+func (j *Journal) EachOp(fn func(op *Op) error) error {
+	return j.eachOp(opSelect, fn)
+}
+
 // EachOpFailing calls fn with every operation, ordered by phase and
 // employee, read like OpsFailing (extension results only where one
 // failed). The Op is fn's only during the call; fn must not use the
 // journal.
 func (j *Journal) EachOpFailing(fn func(op *Op) error) error {
+	return j.eachOp(strings.Replace(opSelect, `coalesce(extensions, '')`,
+		`CASE WHEN instr(extensions, '"error"') > 0 OR instr(extensions, '"not-processed"') > 0 THEN extensions ELSE '' END`, 1), fn)
+}
+
+// eachOp reads every operation with cols (opSelect's columns or
+// expressions in its order), row by row.
+func (j *Journal) eachOp(cols string, fn func(op *Op) error) error {
 	const what = "read operations"
-	cols := strings.Replace(opSelect, `coalesce(extensions, '')`,
-		`CASE WHEN instr(extensions, '"error"') > 0 OR instr(extensions, '"not-processed"') > 0 THEN extensions ELSE '' END`, 1)
 	rows, err := j.db.Query(`SELECT ` + cols + ` FROM ops ORDER BY phase, employee`)
 	if err != nil {
 		return j.errf(what, err)

@@ -253,6 +253,7 @@ type Operation struct {
 	Messages    []OpMessage `json:"messages,omitempty"`
 
 	newEmployee string // phase 0: the employee id after the rename
+	detail      int64  // 1 + the offset of its extensions and messages in the journal data's spool (0: none)
 	sentMethod  string // the journal's method for it, when it differs from the plan's (a create sent as an update)
 }
 
@@ -262,8 +263,18 @@ func OpKey(bulk string, index int) string { return bulk + " #" + strconv.Itoa(in
 // Operation returns the operation with the given key, nil when unknown or
 // when the run has no journal (Data.Operations). Load fills in a journal's
 // outcome; a caller may change it through the pointer, and every trace row
-// shows it.
+// shows it. Its Extensions and Messages are read from the spool into it.
 func (d *Data) Operation(key string) *Operation {
+	o := d.op(key)
+	if o != nil && o.Extensions == nil && o.Messages == nil {
+		_ = d.fillOp(o) // an error is kept for the walk to return
+	}
+	return o
+}
+
+// op is Operation without its Extensions and Messages read, as a walk
+// asks for every operation.
+func (d *Data) op(key string) *Operation {
 	if d.opIndex == nil {
 		d.opIndex = make(map[string]int, len(d.Operations))
 		for i, op := range d.Operations {
@@ -358,6 +369,9 @@ func (a Audit) Overridden() []MappingTable {
 func (d *Data) Close() error {
 	d.warnings.close()
 	d.rejected.close()
+	if d.jr != nil {
+		d.jr.details.close()
+	}
 	return nil
 }
 

@@ -136,7 +136,11 @@ func (d *Data) Count() error {
 func (d *Data) EachOperation(fn func(*Operation) error) error {
 	if d.jr != nil {
 		for i := range d.Operations {
-			if err := fn(&d.Operations[i]); err != nil {
+			o := d.Operations[i] // a copy that holds its Extensions and Messages for the call only
+			if err := d.fillOp(&o); err != nil {
+				return err
+			}
+			if err := fn(&o); err != nil {
 				return err
 			}
 		}
@@ -291,8 +295,11 @@ func (d *Data) employee(pl *planLine, e *Employee, atSubmit map[string][]int) er
 			continue
 		}
 		k := OpKey(o.Bulk, o.Index)
-		if op := d.Operation(k); op != nil {
+		if op := d.op(k); op != nil {
 			e.Operations = append(e.Operations, *op)
+			if err := d.fillOp(&e.Operations[len(e.Operations)-1]); err != nil {
+				return err
+			}
 		} else {
 			e.Operations = append(e.Operations, planOp(pl, o))
 		}
@@ -312,6 +319,9 @@ func (d *Data) employee(pl *planLine, e *Employee, atSubmit map[string][]int) er
 		}
 	}
 	if err := d.rows(pl, &e.Values); err != nil {
+		return err
+	}
+	if err := d.detailsErr(); err != nil {
 		return err
 	}
 	for i := range e.Values {
@@ -528,7 +538,7 @@ func (d *Data) outcome(r *TraceRow) {
 	if r.Operation == "" {
 		return
 	}
-	op := d.Operation(r.Operation)
+	op := d.op(r.Operation)
 	if op == nil {
 		r.OpStatus = StatusNotSubmitted
 		return
@@ -539,7 +549,9 @@ func (d *Data) outcome(r *TraceRow) {
 	}
 	if d.Run != nil {
 		r.ProvisionID, r.Code, r.UserID = op.ProvisionID, op.Code, op.UserID
-		r.Result, r.Message = valueResult(op, r)
+		full := *op
+		_ = d.fillOp(&full) // an error is kept for the walk to return
+		r.Result, r.Message = valueResult(&full, r)
 	}
 }
 

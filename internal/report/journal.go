@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -157,6 +158,7 @@ type journalData struct {
 	secrets  map[string][]string       // employee → password values in the plan
 	states   map[model.Position]string // input record → final state
 	reasons  map[model.Position]string // input record → why it did not succeed
+	details  *opDetails                // the operations' extension results and messages
 }
 
 // minSecret is the shortest password value redacted from the journal's
@@ -268,10 +270,6 @@ func (d *Data) loadJournal(rep *jsonReport) error {
 	if err != nil {
 		return err
 	}
-	ops, err := j.Ops(-1)
-	if err != nil {
-		return err
-	}
 	reqs, err := j.Requests()
 	if err != nil {
 		return err
@@ -287,9 +285,10 @@ func (d *Data) loadJournal(rep *jsonReport) error {
 			shortHash(meta.PlanHash), shortHash(sum)))
 	}
 	jd.planHash = nil
-	d.applyOps(ops, reqs)
+	if err := d.applyOps(j, reqs); err != nil {
+		return err
+	}
 	d.outcomes(rep, recs)
-	d.Summary.OperationStates = countOps(ops)
 	return nil
 }
 
@@ -298,77 +297,142 @@ type phaseEmp struct {
 	employee string
 }
 
-// applyOps sets every plan operation's outcome from the journal's
-// operation of the same (phase, employee), and lists the requests.
-func (d *Data) applyOps(ops []journal.Op, reqs []journal.Request) {
+// applyOps reads the journal's operations one by one: it sets every plan
+// operation's outcome from the journal's operation of the same (phase,
+// employee), spools their details, counts them by state, and lists the
+// requests.
+func (d *Data) applyOps(j *journal.Journal, reqs []journal.Request) error {
 	jd := d.jr
-	byKey := make(map[phaseEmp]*journal.Op, len(ops))
-	reqEmps := map[int64][]string{}
-	for i := range ops {
-		o := &ops[i]
-		byKey[phaseEmp{o.Phase, o.Employee}] = o
-		if o.RequestID != 0 {
-			reqEmps[o.RequestID] = append(reqEmps[o.RequestID], o.Employee)
+	jd.details = newOpDetails()
+	byKey := make(map[phaseEmp]int, len(d.Operations))
+	// Submit folds the rename of an employee nobody has into the create
+	// under the new id: new id → the rename's index.
+	folds := map[string]int{}
+	for i := range d.Operations {
+		o := &d.Operations[i]
+		byKey[phaseEmp{o.Phase, o.Employee}] = i
+		if o.Phase == 0 && o.newEmployee != "" && o.newEmployee != o.Employee {
+			folds[o.newEmployee] = i
 		}
 	}
-	provision := make(map[int64]string, len(reqs))
+	// The employees of each request whose message a report shows, whose
+	// password values are redacted from it.
+	reqEmps := map[int64][]string{}
+	for _, r := range reqs {
+		if r.Message != "" {
+			reqEmps[r.ID] = nil
+		}
+	}
+	matched := make([]bool, len(d.Operations))
+	type foldedOp struct {
+		op    journal.Op
+		named bool // the plan names it too
+	}
+	folded := map[int]foldedOp{} // rename index → the create it may be folded into
+	var extra []string             // journal operations the plan does not name
+	counts := map[int]map[string]int{0: {}, 1: {}, 2: {}}
+	bad := 0
+	err := j.EachOp(func(jo *journal.Op) error {
+		st := jo.State
+		if st == "" {
+			st = journal.OpPlanned
+		}
+		if counts[jo.Phase] == nil {
+			counts[jo.Phase] = map[string]int{}
+		}
+		counts[jo.Phase][st]++
+		if e, ok := reqEmps[jo.RequestID]; ok && jo.RequestID != 0 {
+			reqEmps[jo.RequestID] = append(e, jo.Employee)
+		}
+		i, ok := byKey[phaseEmp{jo.Phase, jo.Employee}]
+		if f, isFold := folds[jo.Employee]; isFold && jo.Phase == 1 && jo.Kind == "create" {
+			c := *jo
+			c.Extensions, c.Messages = slices.Clone(jo.Extensions), slices.Clone(jo.Messages)
+			folded[f] = foldedOp{op: c, named: ok}
+			if !ok {
+				return nil // extra only when the rename does not use it
+			}
+		}
+		if !ok {
+			extra = append(extra, fmt.Sprintf("phase %d %s", jo.Phase, jo.Employee))
+			return nil
+		}
+		matched[i] = true
+		good, err := d.applyOp(&d.Operations[i], jo, false)
+		if !good {
+			bad++
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, f := range folded {
+		if matched[i] {
+			if !f.named {
+				extra = append(extra, fmt.Sprintf("phase %d %s", f.op.Phase, f.op.Employee))
+			}
+			continue
+		}
+		good, err := d.applyOp(&d.Operations[i], &f.op, true)
+		if err != nil {
+			return err
+		}
+		if !good {
+			bad++
+		}
+	}
+	if err := jd.details.spool.done(); err != nil {
+		return err
+	}
 	d.Requests = make([]Request, 0, len(reqs))
 	for _, r := range reqs {
-		provision[r.ID] = r.ProvisionID
 		d.Requests = append(d.Requests, Request{ID: r.ID, Phase: r.Phase, Round: r.Round, Ops: r.Ops, Bytes: r.Bytes,
 			State: r.State, ProvisionID: r.ProvisionID, CorrelationID: r.CorrelationID, HTTPStatus: r.HTTPStatus,
 			Attempts: r.Attempts, Message: jd.redact(r.Message, reqEmps[r.ID]...), Created: r.Created, Sent: r.Sent, Done: r.Done})
 	}
-	matched := make(map[phaseEmp]bool, len(ops))
-	bad := 0
+	provision := make(map[int64]string, len(reqs))
+	for _, r := range reqs {
+		provision[r.ID] = r.ProvisionID
+	}
 	for i := range d.Operations {
-		o := &d.Operations[i]
-		jo, folded := byKey[phaseEmp{o.Phase, o.Employee}], false
-		if jo == nil && o.Phase == 0 && o.newEmployee != "" && o.newEmployee != o.Employee {
-			// Submit folds the rename of an employee nobody has into the
-			// create under the new id.
-			if c := byKey[phaseEmp{1, o.newEmployee}]; c != nil && c.Kind == "create" {
-				jo, folded = c, true
-			}
-		}
-		if jo == nil {
-			continue
-		}
-		matched[phaseEmp{jo.Phase, jo.Employee}] = true
-		emps := []string{jo.Employee, o.Employee}
-		o.Status = jo.State
-		if o.Status == "" {
-			o.Status = journal.OpPlanned
-		}
-		o.RequestID, o.ProvisionID = jo.RequestID, provision[jo.RequestID]
-		o.Code, o.UserID, o.Attempts = jo.Code, jo.UserID, jo.Attempts
-		if jo.Method != "" && jo.Method != o.Method {
-			o.sentMethod = jo.Method
-		}
-		o.Message = jd.redact(jo.Message, emps...)
-		if folded {
-			o.Message = strings.TrimSuffix(fmt.Sprintf("not sent as a rename: folded into the create of %s (phase 1); %s",
-				o.newEmployee, o.Message), "; ")
-		}
-		var ok bool
-		if o.Extensions, o.Messages, ok = decodeOp(jo, func(s string) string { return jd.redact(s, emps...) }); !ok {
-			bad++
+		if o := &d.Operations[i]; o.RequestID != 0 {
+			o.ProvisionID = provision[o.RequestID]
 		}
 	}
 	if bad > 0 {
 		d.Notes = append(d.Notes, fmt.Sprintf("journal.db: %s extension results or messages this report cannot read",
 			plural(bad, "operation has", "operations have")))
 	}
-	var extra []string
-	for _, o := range ops {
-		if !matched[phaseEmp{o.Phase, o.Employee}] {
-			extra = append(extra, fmt.Sprintf("phase %d %s", o.Phase, o.Employee))
-		}
-	}
 	if len(extra) > 0 {
 		d.Notes = append(d.Notes, fmt.Sprintf("journal.db holds %s plan.jsonl does not name (first: %s); they are counted by state",
 			plural(len(extra), "operation", "operations"), extra[0]))
 	}
+	d.Summary.OperationStates = phaseStates(counts)
+	return nil
+}
+
+// applyOp sets a plan operation's outcome from the journal's operation jo
+// (folded: the create a rename was folded into) and spools jo's details;
+// good is false when they are not the JSON the report reads.
+func (d *Data) applyOp(o *Operation, jo *journal.Op, folded bool) (good bool, err error) {
+	emps := []string{jo.Employee, o.Employee}
+	o.Status = jo.State
+	if o.Status == "" {
+		o.Status = journal.OpPlanned
+	}
+	o.RequestID = jo.RequestID
+	o.Code, o.UserID, o.Attempts = jo.Code, jo.UserID, jo.Attempts
+	if jo.Method != "" && jo.Method != o.Method {
+		o.sentMethod = jo.Method
+	}
+	o.Message = d.jr.redact(jo.Message, emps...)
+	if folded {
+		o.Message = strings.TrimSuffix(fmt.Sprintf("not sent as a rename: folded into the create of %s (phase 1); %s",
+			o.newEmployee, o.Message), "; ")
+	}
+	o.detail, good, err = d.jr.details.add(jo)
+	return good, err
 }
 
 // JSON shapes of the journal's extensions and messages columns.
@@ -397,13 +461,14 @@ func (m jsonOpMessage) message(redact func(string) string) OpMessage {
 	return out
 }
 
-// decodeOp decodes an operation's extension results and messages; ok is
-// false when either is not the JSON the report reads.
-func decodeOp(o *journal.Op, redact func(string) string) (exts []Extension, msgs []OpMessage, ok bool) {
+// decodeOp decodes an operation's extension results and messages (the
+// journal's columns); ok is false when either is not the JSON the report
+// reads.
+func decodeOp(extensions, messages json.RawMessage, redact func(string) string) (exts []Extension, msgs []OpMessage, ok bool) {
 	ok = true
 	var je []jsonExtension
-	if len(o.Extensions) > 0 && string(o.Extensions) != "null" {
-		if err := json.Unmarshal(o.Extensions, &je); err != nil {
+	if hasJSON(extensions) {
+		if err := json.Unmarshal(extensions, &je); err != nil {
 			ok = false
 		}
 	}
@@ -415,8 +480,8 @@ func decodeOp(o *journal.Op, redact func(string) string) (exts []Extension, msgs
 		exts = append(exts, x)
 	}
 	var jm []jsonOpMessage
-	if len(o.Messages) > 0 && string(o.Messages) != "null" {
-		if err := json.Unmarshal(o.Messages, &jm); err != nil {
+	if hasJSON(messages) {
+		if err := json.Unmarshal(messages, &jm); err != nil {
 			ok = false
 		}
 	}
@@ -559,21 +624,15 @@ func stateCounts(order []string, counts map[string]int) []StateCount {
 	return out
 }
 
-// countOps counts the operations of phases 0, 1, 2 (and any other) by
-// state; every phase lists the same states.
-func countOps(ops []journal.Op) []PhaseStates {
-	byPhase := map[int]map[string]int{0: {}, 1: {}, 2: {}}
+// phaseStates lists the operations of phases 0, 1, 2 (and any other)
+// counted by state (phase → state → count); every phase lists the same
+// states.
+func phaseStates(byPhase map[int]map[string]int) []PhaseStates {
 	all := map[string]int{}
-	for _, o := range ops {
-		st := o.State
-		if st == "" {
-			st = journal.OpPlanned
+	for _, c := range byPhase {
+		for st, n := range c {
+			all[st] += n
 		}
-		if byPhase[o.Phase] == nil {
-			byPhase[o.Phase] = map[string]int{}
-		}
-		byPhase[o.Phase][st]++
-		all[st]++
 	}
 	phases := make([]int, 0, len(byPhase))
 	for p := range byPhase {

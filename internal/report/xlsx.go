@@ -450,15 +450,15 @@ func (ls *listSheets) write(d *Data) error {
 	if err := ls.outcome.close(); err != nil {
 		return err
 	}
-	for _, o := range d.Operations {
+	if err := d.EachOperation(func(o *Operation) error {
 		req := any("")
 		if o.RequestID != 0 {
 			req = o.RequestID
 		}
-		if err := ls.ops.add(o.Bulk, o.Index, o.Phase, o.Method, o.Path, o.Employee, o.Status, o.Code, o.UserID,
-			req, o.ProvisionID, o.Attempts, o.Message, extensionsText(o.Extensions), messagesText(o.Messages)); err != nil {
-			return err
-		}
+		return ls.ops.add(o.Bulk, o.Index, o.Phase, o.Method, o.Path, o.Employee, o.Status, o.Code, o.UserID,
+			req, o.ProvisionID, o.Attempts, o.Message, extensionsText(o.Extensions), messagesText(o.Messages))
+	}); err != nil {
+		return err
 	}
 	if err := ls.ops.close(); err != nil {
 		return err
