@@ -329,7 +329,7 @@ func (d *Data) applyOps(j *journal.Journal, reqs []journal.Request) error {
 		named bool // the plan names it too
 	}
 	folded := map[int]foldedOp{} // rename index → the create it may be folded into
-	var extra []string             // journal operations the plan does not name
+	var extra []string           // journal operations the plan does not name
 	counts := map[int]map[string]int{0: {}, 1: {}, 2: {}}
 	bad := 0
 	err := j.EachOp(func(jo *journal.Op) error {
