@@ -431,7 +431,7 @@ func (d *Data) applyOp(o *Operation, jo *journal.Op, folded bool) (good bool, er
 		o.Message = strings.TrimSuffix(fmt.Sprintf("not sent as a rename: folded into the create of %s (phase 1); %s",
 			o.newEmployee, o.Message), "; ")
 	}
-	o.detail, good, err = d.jr.details.add(jo)
+	o.detail, good, err = d.jr.details.add(jo, func(s string) string { return d.jr.redact(s, emps...) })
 	return good, err
 }
 

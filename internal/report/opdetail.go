@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -15,23 +16,81 @@ import (
 // shows them, so that a report of a million operations does not hold
 // them all decoded (opDetails).
 
-// opDetail is what the spool keeps of one operation: the journal's raw
-// extensions and messages columns, and the journal's employee (whose
-// password values are redacted from them, with the plan's).
+// opDetail is what the spool keeps of one operation: its extension
+// results and messages, decoded and redacted when Load read the journal.
 type opDetail struct {
-	Employee string
-	Ext      string
-	Msgs     string
+	exts []Extension
+	msgs []OpMessage
+}
+
+// appendSpoolCount writes a list's length, + 1 (0: a nil list).
+func appendSpoolCount(b []byte, n int, isNil bool) []byte {
+	if isNil {
+		return binary.AppendUvarint(b, 0)
+	}
+	return binary.AppendUvarint(b, uint64(n)+1)
+}
+
+func appendSpoolMessages(b []byte, ms []OpMessage) []byte {
+	b = appendSpoolCount(b, len(ms), ms == nil)
+	for i := range ms {
+		m := &ms[i]
+		for _, s := range []string{m.Code, m.Message, m.SchemaPath, m.Type, m.Source, m.src.File, m.src.Field, m.src.Name} {
+			b = appendSpoolString(b, s)
+		}
+		b = binary.AppendUvarint(b, uint64(m.src.Line))
+	}
+	return b
 }
 
 func (x *opDetail) appendSpool(b []byte) []byte {
-	b = appendSpoolString(b, x.Employee)
-	b = appendSpoolString(b, x.Ext)
-	return appendSpoolString(b, x.Msgs)
+	b = appendSpoolCount(b, len(x.exts), x.exts == nil)
+	for i := range x.exts {
+		e := &x.exts[i]
+		b = appendSpoolString(appendSpoolString(appendSpoolString(b, e.Schema), e.Result), e.Code)
+		b = appendSpoolMessages(b, e.Messages)
+	}
+	return appendSpoolMessages(b, x.msgs)
+}
+
+// readSpoolCount reads what appendSpoolCount wrote: the length, and
+// whether the list is nil.
+func readSpoolCount(r *spoolReader) (int, bool) {
+	n := r.uvarint()
+	if n > uint64(len(r.b))+1 { // every item takes a byte at least
+		r.err = errSpoolItem
+		return 0, true
+	}
+	return int(n) - 1, n == 0
+}
+
+func readSpoolMessages(r *spoolReader) []OpMessage {
+	n, isNil := readSpoolCount(r)
+	if isNil || r.err != nil {
+		return nil
+	}
+	ms := make([]OpMessage, n)
+	for i := range ms {
+		m := &ms[i]
+		m.Code, m.Message, m.SchemaPath, m.Type, m.Source = r.str(), r.str(), r.str(), r.str(), r.str()
+		m.src.File, m.src.Field, m.src.Name = r.str(), r.str(), r.str()
+		m.src.Line = int(r.uvarint())
+	}
+	return ms
 }
 
 func (x *opDetail) readSpool(r *spoolReader) error {
-	x.Employee, x.Ext, x.Msgs = r.str(), r.str(), r.str()
+	x.exts, x.msgs = nil, nil
+	n, isNil := readSpoolCount(r)
+	if !isNil && r.err == nil {
+		x.exts = make([]Extension, n)
+		for i := range x.exts {
+			e := &x.exts[i]
+			e.Schema, e.Result, e.Code = r.str(), r.str(), r.str()
+			e.Messages = readSpoolMessages(r)
+		}
+	}
+	x.msgs = readSpoolMessages(r)
 	return r.err
 }
 
@@ -53,23 +112,25 @@ type decodedOp struct {
 
 func newOpDetails() *opDetails { return &opDetails{spool: newSpool[opDetail]()} }
 
-// add spools the details of a journal operation and returns the reference
-// Operation.detail keeps (0 when it has none); ok is false when they are
-// not the JSON the report reads.
-func (ds *opDetails) add(jo *journal.Op) (ref int64, ok bool, err error) {
+// add decodes the details of a journal operation, redacted, spools them
+// and returns the reference Operation.detail keeps (0 when it has none);
+// ok is false when they are not the JSON the report reads.
+func (ds *opDetails) add(jo *journal.Op, redact func(string) string) (ref int64, ok bool, err error) {
 	if !hasJSON(jo.Extensions) && !hasJSON(jo.Messages) {
 		return 0, true, nil
 	}
-	_, _, ok = decodeOp(jo.Extensions, jo.Messages, func(s string) string { return s })
+	var x opDetail
+	x.exts, x.msgs, ok = decodeOp(jo.Extensions, jo.Messages, redact)
+	if x.exts == nil && x.msgs == nil {
+		return 0, ok, nil
+	}
 	ref = ds.spool.size + 1
-	err = ds.spool.add(&opDetail{Employee: jo.Employee, Ext: string(jo.Extensions), Msgs: string(jo.Messages)})
-	return ref, ok, err
+	return ref, ok, ds.spool.add(&x)
 }
 
 func hasJSON(b json.RawMessage) bool { return len(b) > 0 && string(b) != "null" }
 
-// fillOp sets o's Extensions and Messages from the spool, redacted for the
-// journal's and the plan's employee.
+// fillOp sets o's Extensions and Messages from the spool.
 // Ones set already (by a caller of Operation) are kept. An error is also
 // kept, for detailsErr.
 func (d *Data) fillOp(o *Operation) error {
@@ -92,9 +153,7 @@ func (d *Data) fillOp(o *Operation) error {
 		}
 		return ds.err
 	}
-	emps := []string{x.Employee, o.Employee}
-	o.Extensions, o.Messages, _ = decodeOp(json.RawMessage(x.Ext), json.RawMessage(x.Msgs),
-		func(s string) string { return d.jr.redact(s, emps...) })
+	o.Extensions, o.Messages = x.exts, x.msgs
 	ds.cache[ds.next] = decodedOp{ref: o.detail, exts: o.Extensions, msgs: o.Messages}
 	ds.next = (ds.next + 1) % len(ds.cache)
 	return nil
