@@ -242,7 +242,7 @@ func (d *Data) countLine(pl *planLine, atSubmit map[string][]int, nops *int) {
 		}
 		*nops++
 		if d.jr != nil {
-			d.Operations = append(d.Operations, planOp(pl, o))
+			d.Operations = append(d.Operations, keptOp(pl, o))
 		}
 	}
 	if d.jr != nil {
@@ -259,6 +259,31 @@ func planOp(pl *planLine, o opRef) Operation {
 	return Operation{Key: OpKey(o.Bulk, o.Index), Bulk: o.Bulk, Index: o.Index, Phase: o.Phase,
 		Method: o.Method, Path: o.Path, Employee: emp, Status: StatusNotSubmitted, newEmployee: pl.EmployeeID}
 }
+
+// keptOp is planOp for Data.Operations, which outlives the walk: its
+// strings are copied out of the plan line, which they would keep whole.
+func keptOp(pl *planLine, o opRef) Operation {
+	op := planOp(pl, o)
+	op.Bulk = op.Key[:len(op.Bulk)] // OpKey starts with it
+	switch op.Method {
+	case "POST", "PATCH", "PUT":
+		op.Method = plainMethods[op.Method]
+	default:
+		op.Method = strings.Clone(op.Method)
+	}
+	op.Path = strings.Clone(op.Path)
+	emp, next := op.Employee, op.newEmployee
+	op.Employee = strings.Clone(emp)
+	if next == emp {
+		op.newEmployee = op.Employee
+	} else {
+		op.newEmployee = strings.Clone(next)
+	}
+	return op
+}
+
+// plainMethods holds one copy of each method of the plan.
+var plainMethods = map[string]string{"POST": "POST", "PATCH": "PATCH", "PUT": "PUT"}
 
 func sortOps(ops []Operation) {
 	sort.SliceStable(ops, func(i, j int) bool {
