@@ -39,6 +39,8 @@ type lineage struct {
 	cols    map[string]*linColumn
 	list    []*linColumn
 	spool   *rowSpool
+	pos     []int // spooled column → column in the sheet (write)
+	width   int   // the sheet's columns
 	journal bool
 	done    []bool      // per value of the employee: spooled
 	cells   []spoolCell // one row's cells
@@ -171,26 +173,50 @@ func (l *lineage) write() error {
 		header = append(header, h)
 		widths = append(widths, 18)
 	}
-	s := &sheet{b: l.b, name: "Lineage", header: header, widths: widths, part: 1, height: 48}
-	cells := make([]any, len(header))
-	err := l.spool.each(func(fixed []string, vals []spoolCell) error {
-		for i := range cells {
-			cells[i] = nil
+	l.pos, l.width = pos, len(header)
+	if !rawLineage { // the reference: every row through excelize
+		s := &sheet{b: l.b, name: "Lineage", header: header, widths: widths, part: 1, height: 48}
+		err := l.spool.each(func(fixed []string, vals []spoolCell) error { return s.add(l.rowCells(fixed, vals)...) })
+		if err != nil {
+			return err
 		}
-		for i, f := range fixed {
-			if f != "" {
-				cells[i] = f
-			}
+		return s.close()
+	}
+	// The rows go in while the workbook is zipped (xlsxraw.go): here the
+	// sheet only counts them into its parts.
+	s := &sheet{b: l.b, name: "Lineage", header: header, widths: widths, part: 1, height: 48, raw: true}
+	for range l.spool.n {
+		if err := s.skip(); err != nil {
+			return err
 		}
-		for _, v := range vals {
-			cells[pos[v.col]] = v.val
-		}
-		return s.add(cells...)
-	})
-	if err != nil {
+	}
+	if err := s.close(); err != nil {
 		return err
 	}
-	return s.close()
+	for _, p := range s.parts {
+		p := p
+		l.b.inject[p.path] = func(w io.Writer) error { return l.renderRows(w, p.first, p.rows, 2) }
+	}
+	return nil
+}
+
+// rawLineage renders the Lineage rows itself (xlsxraw.go); tests turn it
+// off to compare with excelize's rendering.
+var rawLineage = true
+
+// rowCells lays a spooled row out in the sheet's columns, as sheet.add cuts
+// them.
+func (l *lineage) rowCells(fixed []string, vals []spoolCell) []any {
+	cells := make([]any, l.width)
+	for i, f := range fixed {
+		if f != "" {
+			cells[i] = cellText(f)
+		}
+	}
+	for _, v := range vals {
+		cells[l.pos[v.col]] = cellText(v.val)
+	}
+	return cells
 }
 
 // splitRow splits a mapping row "file:line" for ordering.
@@ -213,6 +239,7 @@ type spoolCell struct {
 
 // rowSpool keeps rows in a temporary file (0600, removed at once).
 type rowSpool struct {
+	n   int // rows
 	f   *os.File
 	w   *bufio.Writer
 	buf []byte
@@ -240,6 +267,7 @@ func (s *rowSpool) put(fixed []string, cells []spoolCell) error {
 		b = append(b, c.val...)
 	}
 	s.buf = b
+	s.n++
 	_, err := s.w.Write(b)
 	return err
 }

@@ -27,11 +27,13 @@ type book struct {
 	wrap  int // wrapped header style
 	grey  int // a value not sent
 	notes []string
+	// inject holds, per zip part, what writes a raw sheet part's rows.
+	inject map[string]func(io.Writer) error
 }
 
 func newBook(max int) (*book, error) {
 	f := excelize.NewFile()
-	b := &book{f: f, max: max}
+	b := &book{f: f, max: max, inject: map[string]func(io.Writer) error{}}
 	var err error
 	fill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDDDDD"}}
 	if b.head, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill}); err != nil {
@@ -58,6 +60,8 @@ type sheet struct {
 	sw     *excelize.StreamWriter
 	rows   int // data rows in the current part
 	total  int
+	raw    bool      // the data rows are spliced in at zip time (skip, not add)
+	parts  []rawPart // raw: the parts and their rows
 }
 
 // sheet creates a worksheet (in tab order) to stream later.
@@ -109,12 +113,27 @@ func (s *sheet) start() error {
 		return err
 	}
 	s.sw, s.rows = sw, 0
+	if s.raw {
+		path, err := sheetPath(s.b.f, s.partName())
+		if err != nil {
+			return err
+		}
+		s.parts = append(s.parts, rawPart{path: path, first: s.total})
+	}
 	return nil
 }
 
-// add writes one row; a text cell longer than a cell holds is cut, with
-// "…".
-func (s *sheet) add(cells ...any) error {
+// skip counts one row of a raw sheet into its parts.
+func (s *sheet) skip() error {
+	if err := s.next(); err != nil {
+		return err
+	}
+	s.parts[len(s.parts)-1].rows++
+	return nil
+}
+
+// next readies the part the next row goes into and counts the row.
+func (s *sheet) next() error {
 	if s.sw == nil {
 		if err := s.start(); err != nil {
 			return err
@@ -129,13 +148,30 @@ func (s *sheet) add(cells ...any) error {
 			return err
 		}
 	}
-	for i, c := range cells {
-		if str, ok := c.(string); ok && len(str) > maxCell && utf8.RuneCountInString(str) > maxCell {
-			cells[i] = truncate(str, maxCell-1) + "…"
-		}
-	}
 	s.rows++
 	s.total++
+	return nil
+}
+
+// cellText is a text cut to what a cell holds, with "…".
+func cellText(str string) string {
+	if len(str) > maxCell && utf8.RuneCountInString(str) > maxCell {
+		return truncate(str, maxCell-1) + "…"
+	}
+	return str
+}
+
+// add writes one row; a text cell longer than a cell holds is cut, with
+// "…".
+func (s *sheet) add(cells ...any) error {
+	if err := s.next(); err != nil {
+		return err
+	}
+	for i, c := range cells {
+		if str, ok := c.(string); ok {
+			cells[i] = cellText(str)
+		}
+	}
 	return s.sw.SetRow("A"+strconv.Itoa(s.rows+1), cells)
 }
 
@@ -239,9 +275,12 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(out, xlsxCompression)
 	})
-	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
-	_, err = b.f.WriteTo(io.Discard)
-	return err
+	sz := &splicingZip{zw: zw, inject: b.inject, done: map[string]bool{}}
+	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return sz })
+	if _, err = b.f.WriteTo(io.Discard); err != nil {
+		return err
+	}
+	return sz.check()
 }
 
 // xlsxCompression is the deflate level of the workbook's parts: the

@@ -1,0 +1,336 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// The Lineage sheet is most of a workbook (a row per input record, a
+// column per mapping row), and excelize's StreamWriter renders a cell at
+// a time on one goroutine. Its rows are rendered here instead, as
+// StreamWriter.SetRow renders string cells, byte for byte, on every core,
+// and written into the sheet's part while the workbook is zipped: excelize
+// writes the part with its header row only, and the zip writer splices
+// the rows in before the part's </sheetData>. TestRawRowsMatchExcelize
+// holds the two renderings equal.
+
+// rawPart is one part of a sheet whose data rows are spliced in.
+type rawPart struct {
+	path  string // the part in the zip: xl/worksheets/sheetN.xml
+	first int    // the index of its first row among the sheet's rows
+	rows  int
+}
+
+// sheetPath is the zip part of a workbook's sheet.
+func sheetPath(f *excelize.File, name string) (string, error) {
+	for id, n := range f.GetSheetMap() {
+		if n == name {
+			return "xl/worksheets/sheet" + strconv.Itoa(id) + ".xml", nil
+		}
+	}
+	return "", fmt.Errorf("xlsx: no sheet %q", name)
+}
+
+// colNames caches column letters.
+type colNames []string
+
+func (c *colNames) name(i int) string { // 0-based
+	for len(*c) <= i {
+		n, _ := excelize.ColumnNumberToName(len(*c) + 1)
+		*c = append(*c, n)
+	}
+	return (*c)[i]
+}
+
+// appendRawRow renders row r (1-based) of string cells, nil cells left
+// out, as StreamWriter.SetRow does.
+func appendRawRow(dst []byte, cols *colNames, r int, cells []any) []byte {
+	dst = append(dst, `<row r="`...)
+	dst = strconv.AppendInt(dst, int64(r), 10)
+	dst = append(dst, `">`...)
+	for i, c := range cells {
+		if c == nil {
+			continue
+		}
+		dst = append(dst, `<c r="`...)
+		dst = append(dst, cols.name(i)...)
+		dst = strconv.AppendInt(dst, int64(r), 10)
+		dst = append(dst, `" t="inlineStr"><is><t`...)
+		dst = appendInlineText(dst, c.(string))
+		dst = append(dst, `</t></is></c>`...)
+	}
+	return append(dst, `</row>`...)
+}
+
+// maxCellUnits is the most UTF-16 code units a cell holds (excelize's
+// TotalCellChars).
+const maxCellUnits = 32767
+
+// appendInlineText renders what follows "<t" of an inline string: the
+// xml:space attribute when the text starts or ends with white space, ">"
+// and the escaped text.
+func appendInlineText(dst []byte, s string) []byte {
+	if utf16Len(s) > maxCellUnits {
+		s = truncateUnits(s, maxCellUnits)
+	}
+	if s != "" && (isXMLSpace(s[0]) || isXMLSpace(s[len(s)-1])) {
+		dst = append(dst, ` xml:space="preserve"`...)
+	}
+	dst = append(dst, '>')
+	if plainText(s) {
+		return append(dst, s...)
+	}
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return append(dst, bstr(strings.ReplaceAll(b.String(), "&#xA;", "\n"))...)
+}
+
+func isXMLSpace(c byte) bool { return c == '\t' || c == '\n' || c == '\r' || c == ' ' }
+
+// plainText reports whether s is printable ASCII that needs no escape.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\'', c == '&', c == '<', c == '>':
+			return false
+		case c == '_' && i+1 < len(s) && s[i+1] == 'x':
+			return false // maybe an _xHHHH_ escape
+		}
+	}
+	return true
+}
+
+func utf16Len(s string) int {
+	if len(s) <= maxCellUnits {
+		return len(s) // a byte is at most one unit
+	}
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+func truncateUnits(s string, max int) string {
+	n := 0
+	for i, r := range s {
+		if n += utf16.RuneLen(r); n > max {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+var (
+	bstrRe    = regexp.MustCompile(`_x[a-fA-F\d]{4}_`)
+	bstrEscRe = regexp.MustCompile(`x[a-fA-F\d]{4}_`)
+)
+
+// bstr escapes the text's _xHHHH_ sequences, which Excel would read as
+// characters, as excelize does (its bstrMarshal): "_x005F" before each,
+// and a sequence whose code point is not a character dropped.
+func bstr(s string) string {
+	if !strings.Contains(s, "_x") {
+		return s
+	}
+	var out strings.Builder
+	cursor := 0
+	for _, m := range bstrRe.FindAllStringIndex(s, -1) {
+		out.WriteString(s[cursor:m[0]])
+		seq := s[m[0]:m[1]]
+		cursor = m[1]
+		if seq == "_x005F_" {
+			if m[1]+6 <= len(s) && bstrEscRe.MatchString(s[m[1]:m[1]+6]) && isCodePoint(s[m[1]+1:m[1]+5]) {
+				out.WriteString(seq + "x005F" + seq)
+				continue
+			}
+			out.WriteString(seq + "x005F_")
+			continue
+		}
+		if isCodePoint(seq[2:6]) {
+			out.WriteString("_x005F" + seq)
+		}
+	}
+	out.WriteString(s[cursor:])
+	return out.String()
+}
+
+// isCodePoint reports whether the four hex digits name a character (not
+// a surrogate), as strconv.Unquote of "\uHHHH" decides.
+func isCodePoint(hex string) bool {
+	_, err := strconv.Unquote(`"\u` + hex + `"`)
+	return err == nil
+}
+
+// splicingZip is the zip writer excelize writes the workbook through; it
+// splices rendered rows into the parts that have them.
+type splicingZip struct {
+	zw     *zip.Writer
+	inject map[string]func(io.Writer) error
+	done   map[string]bool
+}
+
+func (z *splicingZip) Create(name string) (io.Writer, error) {
+	w, err := z.zw.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if fn := z.inject[name]; fn != nil {
+		return &splicer{w: w, fn: fn, done: func() { z.done[name] = true }}, nil
+	}
+	return w, nil
+}
+
+func (z *splicingZip) AddFS(fsys fs.FS) error { return z.zw.AddFS(fsys) }
+func (z *splicingZip) Close() error           { return z.zw.Close() }
+
+// check reports a part whose rows were not spliced in.
+func (z *splicingZip) check() error {
+	for name := range z.inject {
+		if !z.done[name] {
+			return fmt.Errorf("xlsx: %s: no </sheetData> to put the rows before", name)
+		}
+	}
+	return nil
+}
+
+var endSheetData = []byte("</sheetData>")
+
+// splicer passes a part through and calls fn before its </sheetData>.
+type splicer struct {
+	w      io.Writer
+	fn     func(io.Writer) error
+	done   func()
+	held   []byte // the end of what came, which may start the marker
+	passed bool
+}
+
+func (s *splicer) Write(p []byte) (int, error) {
+	if s.passed {
+		return s.w.Write(p)
+	}
+	b := append(s.held, p...)
+	if i := bytes.Index(b, endSheetData); i >= 0 {
+		if _, err := s.w.Write(b[:i]); err != nil {
+			return 0, err
+		}
+		if err := s.fn(s.w); err != nil {
+			return 0, err
+		}
+		s.passed, s.held = true, nil
+		s.done()
+		if _, err := s.w.Write(b[i:]); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	keep := min(len(b), len(endSheetData)-1)
+	if _, err := s.w.Write(b[:len(b)-keep]); err != nil {
+		return 0, err
+	}
+	s.held = append([]byte(nil), b[len(b)-keep:]...)
+	return len(p), nil
+}
+
+// errStopRender stops a spool read when the writer gave up.
+var errStopRender = errors.New("xlsx: rendering stopped")
+
+// rawBatch is rows rendered together.
+type rawBatch struct {
+	first int     // the row number (1-based) of rows[0]
+	rows  [][]any // their cells
+	out   []byte
+	done  chan struct{}
+}
+
+// rawBatchRows is the rows of a batch.
+const rawBatchRows = 256
+
+// renderRows writes rows [first, first+n) of the lineage spool, as rows
+// 2… of a sheet part, rendered by workers goroutines.
+func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
+	work := make(chan *rawBatch, 2*workers)
+	queue := make(chan *rawBatch, 2*workers)
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(work)
+		defer close(queue)
+		i := 0
+		var b *rawBatch
+		send := func() bool {
+			select {
+			case work <- b:
+			case <-stop:
+				return false
+			}
+			select {
+			case queue <- b:
+			case <-stop:
+				return false
+			}
+			b = nil
+			return true
+		}
+		err := l.spool.each(func(fixed []string, vals []spoolCell) error {
+			i++
+			if i <= first {
+				return nil
+			}
+			if i > first+n {
+				return errStopRender
+			}
+			if b == nil {
+				b = &rawBatch{first: i - first + 1, done: make(chan struct{})}
+			}
+			b.rows = append(b.rows, l.rowCells(fixed, vals))
+			if len(b.rows) == rawBatchRows && !send() {
+				return errStopRender
+			}
+			return nil
+		})
+		if errors.Is(err, errStopRender) {
+			err = nil
+		}
+		if err == nil && b != nil {
+			send()
+		}
+		readErr <- err
+	}()
+	for range workers {
+		go func() {
+			var cols colNames
+			for b := range work {
+				for k, cells := range b.rows {
+					b.out = appendRawRow(b.out, &cols, b.first+k, cells)
+				}
+				b.rows = nil
+				close(b.done)
+			}
+		}()
+	}
+	var werr error
+	for b := range queue {
+		<-b.done
+		if werr == nil {
+			if _, werr = w.Write(b.out); werr != nil {
+				close(stop)
+			}
+		}
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	return werr
+}

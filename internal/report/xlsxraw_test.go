@@ -1,0 +1,118 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/upsmigrate/upsmigrate/internal/gen"
+)
+
+// TestRawRowsMatchExcelize renders rows of awkward text with
+// appendRawRow and with excelize's StreamWriter.SetRow, and holds the
+// sheets' data equal byte for byte.
+func TestRawRowsMatchExcelize(t *testing.T) {
+	texts := []string{
+		"", "plain", " leading", "trailing ", "\ttab", "line\nbreak\r\n", `quote " and ' apostrophe`,
+		"a & b < c > d", "caf\u00e9 \u65e5\u672c \U0001F600", "bad \xff utf-8", "nul \x00 and \x1b esc",
+		"_x0041_", "a_x00e9_b", "_x005F_x0041_", "_x005F_", "_xD800_ surrogate", "_xZZZZ_ not hex", "_x12_ short",
+		"__x0041__", strings.Repeat("é", 40000), strings.Repeat("\U0001F600", 20000),
+		strings.Repeat("x", 32766) + "\U0001F600",
+	}
+	var rows [][]any
+	for i, s := range texts {
+		row := make([]any, 30)
+		row[0] = s
+		row[i%30] = s
+		row[29] = "end " + s
+		rows = append(rows, row)
+	}
+
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	must(t, err)
+	for i, row := range rows {
+		must(t, sw.SetRow("A"+strconv.Itoa(i+2), row))
+	}
+	must(t, sw.Flush())
+	var b bytes.Buffer
+	must(t, f.Write(&b))
+	sheet := string(unzip(t, b.Bytes(), "xl/worksheets/sheet1.xml"))
+	i, j := strings.Index(sheet, "<sheetData>"), strings.Index(sheet, "</sheetData>")
+	if i < 0 || j < i {
+		t.Fatalf("no sheetData in excelize's sheet: %.200s", sheet)
+	}
+	want := sheet[i+len("<sheetData>") : j]
+
+	var got []byte
+	var cols colNames
+	for i, row := range rows {
+		got = appendRawRow(got, &cols, i+2, row)
+	}
+	if string(got) != want {
+		g, w := string(got), want
+		k := 0
+		for k < len(g) && k < len(w) && g[k] == w[k] {
+			k++
+		}
+		t.Errorf("rows differ at byte %d:\n ours     %.160q\n excelize %.160q", k, g[k:], w[k:])
+	}
+}
+
+var stamp = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+
+// TestRawLineageMatchesExcelize writes whole workbooks with the Lineage
+// rows spliced in and with every row through excelize, on varied runs and
+// with the sheet split over several parts, and holds every part equal.
+func TestRawLineageMatchesExcelize(t *testing.T) {
+	mixed, err := gen.WriteFiles(t.TempDir(), gen.ShapeMixed, 60, 3)
+	must(t, err)
+	samples, err := filepath.Glob("../../samples/concur/*.csv")
+	must(t, err)
+	dirs := map[string]string{"mixed": convertRun(t, mixed), "samples": convertRun(t, samples), "journal": journalFixture(t)}
+	defer func(v bool) { rawLineage = v }(rawLineage)
+	for name, dir := range dirs {
+		for _, rowsPerSheet := range []int{0, 7} {
+			parts := func(raw bool) map[string][]byte {
+				rawLineage = raw
+				d, err := Load(dir)
+				must(t, err)
+				defer d.Close()
+				d.Limits.XLSXRows = rowsPerSheet
+				x := render(t, "xlsx", d)
+				zr, err := zip.NewReader(bytes.NewReader(x), int64(len(x)))
+				must(t, err)
+				out := map[string][]byte{}
+				for _, f := range zr.File {
+					out[f.Name] = unzip(t, x, f.Name)
+				}
+				return out
+			}
+			want, got := parts(false), parts(true)
+			if len(got) != len(want) {
+				t.Errorf("%s, %d rows a sheet: %d parts, excelize's way %d", name, rowsPerSheet, len(got), len(want))
+			}
+			lineageRows := 0
+			for k, w := range want {
+				g := got[k]
+				if k == "xl/worksheets/sheet1.xml" { // the Summary: stamped with the time
+					g, w = stamp.ReplaceAll(g, nil), stamp.ReplaceAll(w, nil)
+				}
+				if !bytes.Equal(g, w) {
+					t.Errorf("%s, %d rows a sheet: %s differs (%d bytes, excelize's way %d)", name, rowsPerSheet, k, len(g), len(w))
+				}
+				lineageRows += bytes.Count(w, []byte("<row "))
+			}
+			if lineageRows == 0 {
+				t.Errorf("%s: no rows", name)
+			}
+		}
+	}
+}
