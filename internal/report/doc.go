@@ -74,12 +74,17 @@
 // held: each walk (Trace, the writers) streams plan.jsonl once, joining
 // each employee with their items from the spool; the HTML and XLSX
 // writers walk ahead (walkAhead): the plan is read and the employees put
-// together on a second goroutine while the writer renders; the first walk counts the plan into the summary (Count runs
-// one for a format that shows the summary first). A writer walks the plan
-// once, but WriteHTML (one document, its lists linked to the sections
-// that follow) twice. With a journal, Load reads the journal's records,
-// operations and requests into memory (the journal package has no
-// streaming reader) and walks the plan once to match them.
+// together on a second goroutine while the writer renders; the first walk
+// counts the plan into the summary (Count runs one for a format that
+// shows the summary first). A writer walks the plan once, but WriteHTML
+// (one document, its lists linked to the sections that follow) twice.
+// The XLSX Lineage rows are rendered on every core as the workbook is
+// zipped (xlsxraw.go). With a journal, Load reads the journal's records
+// and requests, and streams its operations (journal.EachOp): the plan's
+// operations keep their journal columns, and their extension results and
+// messages go to a spool, read back per section (opdetail.go), so a
+// migration report holds about 1 kB per operation and record, not the
+// target's answers.
 //
 // planLines and decodePlanLine (plan.go) are the only code that knows the
 // format of plan.jsonl; planLineOf converts the change sets and operation

@@ -219,7 +219,9 @@ func truncate(s string, n int) string {
 // customer loses), Files, Resolved at submit (when convert left employees
 // to submit's lookup) and, with a journal, Outcome (every record with its
 // final state), Operations and Requests. It walks the plan once; the
-// Lineage rows wait in a temporary file until their columns are known.
+// Lineage rows wait in a temporary file until their columns are known,
+// and are rendered on every core while the workbook is zipped
+// (xlsxraw.go).
 func WriteXLSX(w io.Writer, d *Data) error {
 	l := d.Limits.withDefaults()
 	b, err := newBook(l.XLSXRows)
