@@ -255,12 +255,12 @@ type rawBatch struct {
 }
 
 // rawBatchRows is the rows of a batch.
-const rawBatchRows = 256
+const rawBatchRows = 64
 
 // renderRows writes rows [first, first+n) of the lineage spool, as rows
 // 2… of a sheet part, rendered by workers goroutines.
 func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
-	work := make(chan *rawBatch, 2*workers)
+	work := make(chan *rawBatch, workers)
 	queue := make(chan *rawBatch, 2*workers)
 	stop := make(chan struct{})
 	readErr := make(chan error, 1)
