@@ -3,6 +3,7 @@ package report
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -114,5 +115,38 @@ func TestRawLineageMatchesExcelize(t *testing.T) {
 				t.Errorf("%s: no rows", name)
 			}
 		}
+	}
+}
+
+// TestSplicer puts the rows before </sheetData> however the part's bytes
+// are cut into writes, and reports a part that had no </sheetData>.
+func TestSplicer(t *testing.T) {
+	part := `<worksheet><sheetData><row r="1"/></sheetData><autoFilter/></worksheet>`
+	want := strings.Replace(part, "</sheetData>", `<row r="2"/></sheetData>`, 1)
+	for size := 1; size <= len(part); size++ {
+		var out bytes.Buffer
+		calls := 0
+		s := &splicer{w: &out, fn: func(w io.Writer) error { calls++; _, err := io.WriteString(w, `<row r="2"/>`); return err }, done: func() {}}
+		for i := 0; i < len(part); i += size {
+			if n, err := s.Write([]byte(part[i:min(i+size, len(part))])); err != nil || n != min(size, len(part)-i) {
+				t.Fatalf("writes of %d: wrote %d, %v", size, n, err)
+			}
+		}
+		if out.String() != want || calls != 1 {
+			t.Fatalf("writes of %d bytes: %q (%d calls), want %q", size, out.String(), calls, want)
+		}
+	}
+
+	var b bytes.Buffer
+	z := &splicingZip{zw: zip.NewWriter(&b), inject: map[string]func(io.Writer) error{
+		"a.xml": func(io.Writer) error { return nil }, "b.xml": func(io.Writer) error { return nil }}, done: map[string]bool{}}
+	for name, body := range map[string]string{"a.xml": "<sheetData></sheetData>", "b.xml": "<sheetData/>"} {
+		w, err := z.Create(name)
+		must(t, err)
+		_, err = io.WriteString(w, body)
+		must(t, err)
+	}
+	if err := z.check(); err == nil || !strings.Contains(err.Error(), "b.xml") {
+		t.Errorf("a part with no </sheetData>: %v", err)
 	}
 }
