@@ -69,6 +69,27 @@ func (p *fastJSON) arenas() {
 	p.strs = make([]string, sh.strings)
 }
 
+// take returns the arena's next element, a new one when it is used up.
+func take[T any](arena *[]T) *T {
+	if len(*arena) == 0 {
+		return new(T)
+	}
+	v := &(*arena)[0]
+	*arena = (*arena)[1:]
+	return v
+}
+
+// cut returns room for n elements from the arena (nil, to grow by
+// append, when it has fewer left).
+func cut[T any](arena *[]T, n int) []T {
+	if n > len(*arena) {
+		return nil
+	}
+	s := (*arena)[:0:n]
+	*arena = (*arena)[n:]
+	return s
+}
+
 // size is the member or element count shapeOf found for the container
 // that opens at p.i.
 func (p *fastJSON) size() int {
@@ -222,14 +243,8 @@ func (p *fastJSON) value(depth int) any {
 	case c == '[':
 		return p.array(depth)
 	case c == '"':
-		if len(p.strs) == 0 {
-			v := new(string)
-			*v = p.str()
-			return v
-		}
-		p.strs[0] = p.str()
-		v := &p.strs[0]
-		p.strs = p.strs[1:]
+		v := take(&p.strs)
+		*v = p.str()
 		return v
 	case c == 't':
 		return p.lit("true", true)
@@ -260,16 +275,8 @@ func (p *fastJSON) object(depth int) any {
 		p.fail()
 		return nil
 	}
-	var o *treeObject
-	if len(p.objs) > 0 {
-		o, p.objs = &p.objs[0], p.objs[1:]
-	} else {
-		o = new(treeObject)
-	}
-	if n <= len(p.keys) {
-		o.keys, o.vals = p.keys[:0:n], p.vals[:0:n]
-		p.keys, p.vals = p.keys[n:], p.vals[n:]
-	}
+	o := take(&p.objs)
+	o.keys, o.vals = cut(&p.keys, n), cut(&p.vals, n)
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
@@ -302,15 +309,8 @@ func (p *fastJSON) object(depth int) any {
 func (p *fastJSON) array(depth int) any {
 	p.i++ // [
 	n := p.size()
-	var a *treeArray
-	if len(p.arrs) > 0 {
-		a, p.arrs = &p.arrs[0], p.arrs[1:]
-	} else {
-		a = new(treeArray)
-	}
-	if n <= len(p.elems) {
-		a.elems, p.elems = p.elems[:0:n], p.elems[n:]
-	}
+	a := take(&p.arrs)
+	a.elems = cut(&p.elems, n)
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
