@@ -33,7 +33,9 @@ import (
 //  3. Merge (spillmerge.go). The partitions' operations are merged in
 //     change-set order, phase by phase, and packed into requests as
 //     plan.Build packs them (plan.Packer); then the change sets into
-//     plan.jsonl and the records into report.json.
+//     plan.jsonl and the records into report.json. Each section is freed
+//     as its last reader goes (spillfree.go): the outputs take the pages
+//     the spill gives back.
 //
 // Couplings between employees are resolved so that a partition decides
 // what Convert decides:

@@ -83,14 +83,20 @@ func (m *merge) Pop() any {
 	return x
 }
 
-// newMerge starts a merge of the sections of sec that are not empty.
-func newMerge(w *entryWriter, secs []section, records bool, less func(a, b *stream) bool) (*merge, error) {
+// newMerge starts a merge of the sections of sec that are not empty; a
+// merge that consumes them frees them as it reads (they must not be read
+// again).
+func newMerge(w *entryWriter, secs []section, records, consume bool, less func(a, b *stream) bool) (*merge, error) {
 	m := &merge{less: less, records: records}
 	for q, sec := range secs {
 		if sec.n == 0 {
 			continue
 		}
-		st := &stream{r: w.reader(sec, mergeBufOf(len(secs))), part: q}
+		r := w.reader
+		if consume {
+			r = w.consumer
+		}
+		st := &stream{r: r(sec, mergeBufOf(len(secs))), part: q}
 		ok, err := st.load(records)
 		if err != nil {
 			return nil, err
@@ -308,7 +314,7 @@ func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings 
 		for q := range s.state {
 			secs[q] = s.state[q].ops[phase]
 		}
-		m, err := newMerge(s.out, secs, false, byKey)
+		m, err := newMerge(s.out, secs, false, true, byKey)
 		if err != nil {
 			return err
 		}
@@ -366,13 +372,14 @@ func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings 
 	return closeReq(pk.Size())
 }
 
-// setsMerge merges the partitions' change sets in change-set order.
-func (s *spillRun) setsMerge() (*merge, error) {
+// setsMerge merges the partitions' change sets in change-set order (the
+// last time, consuming them).
+func (s *spillRun) setsMerge(consume bool) (*merge, error) {
 	secs := make([]section, s.parts)
 	for q := range s.state {
 		secs[q] = s.state[q].sets
 	}
-	return newMerge(s.out, secs, false, byKey)
+	return newMerge(s.out, secs, false, consume, byKey)
 }
 
 // phaseBases packs the operations' sizes as writeBulk packs the
@@ -383,7 +390,7 @@ func (s *spillRun) phaseBases() (base [3]int, err error) {
 	for ph := range pks {
 		pks[ph] = plan.NewPacker(s.opts.Options)
 	}
-	m, err := s.setsMerge()
+	m, err := s.setsMerge(false)
 	if err != nil {
 		return base, err
 	}
@@ -429,7 +436,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 	for ph := range pks {
 		pks[ph] = plan.NewPacker(s.opts.Options)
 	}
-	m, err := s.setsMerge()
+	m, err := s.setsMerge(true)
 	if err != nil {
 		return err
 	}
@@ -560,12 +567,12 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 		secs[q] = s.state[q].recs
 	}
 	secs[s.parts] = section{0, s.rejs.off}
-	m, err := newMerge(s.out, secs[:s.parts], true, func(a, b *stream) bool { return s.cmpRec(a.rk, b.rk) < 0 })
+	m, err := newMerge(s.out, secs[:s.parts], true, true, func(a, b *stream) bool { return s.cmpRec(a.rk, b.rk) < 0 })
 	if err != nil {
 		return err
 	}
 	if secs[s.parts].n > 0 { // the reader's rejections: a stream of their own
-		st := &stream{r: s.rejs.reader(secs[s.parts], mergeBuf), part: s.parts}
+		st := &stream{r: s.rejs.consumer(secs[s.parts], mergeBuf), part: s.parts}
 		ok, err := st.load(true)
 		if err != nil {
 			return err
@@ -615,7 +622,7 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 			continue
 		}
 		bw.WriteString(arrayHeads[k])
-		if _, err := io.Copy(bw, io.NewSectionReader(a.w.f, 0, a.w.off)); err != nil {
+		if _, err := io.Copy(bw, newConsumer(a.w.f, section{0, a.w.off})); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		bw.WriteString(arrayEnd)
