@@ -24,9 +24,13 @@
 // version 2 too: version 3 without "pos".
 //
 // Dictionary lines come before the first line that uses them, numbered
-// from 1 in order of first use, each kind on its own: the dictionary is
-// the file's, built as employees are written, in whatever order they come
-// (no pass over the whole plan first).
+// from 1, each kind on its own: the dictionary is the file's, built as
+// employees are written, in whatever order they come (no pass over the
+// whole plan first). A plan written at once (Writer) defines each entry
+// just before the first line that uses it; a plan whose lines were
+// rendered apart, by partition of a large run (Lines), gives its whole
+// dictionary after the header, numbered in the order the partitions met
+// it. Both read back the same.
 //
 //   - file: an input file path.
 //   - site: a value's target and source field: the schema URN, the path in

@@ -194,6 +194,37 @@ func TestAnyOrder(t *testing.T) {
 	}
 }
 
+// TestLines: lines rendered apart in one order, their dictionary first,
+// then written in another order with their operations, read back as
+// written; each line's bytes are Writer's but for the dictionary numbers.
+func TestLines(t *testing.T) {
+	lines := sampleLines()
+	ls := NewLines()
+	heads := make([][]byte, len(lines))
+	for i := len(lines) - 1; i >= 0; i-- { // rendered in another order than written
+		heads[i] = ls.Append(nil, lines[i].ChangeSet)
+	}
+	plan := append([]byte(nil), ls.Dictionary()...)
+	if !bytes.HasPrefix(plan, []byte(`{"plan":"upsmigrate","version":3}`+"\n")) {
+		t.Fatalf("the dictionary does not begin with the header: %.80q", plan)
+	}
+	for i := range lines {
+		plan = AppendOps(append(plan, heads[i]...), lines[i].EmployeeID, lines[i].Operations)
+	}
+	got := decode(t, plan)
+	if len(got) != len(lines) {
+		t.Fatalf("%d lines back, %d written", len(got), len(lines))
+	}
+	for i := range lines {
+		if d := equal(got[i], &lines[i]); d != "" {
+			t.Errorf("line %d (%s): %s", i, lines[i].EmployeeID, d)
+		}
+	}
+	if a, b := len(plan), len(encode(t, lines)); a != b {
+		t.Errorf("%d bytes rendered apart, %d written at once", a, b)
+	}
+}
+
 func TestEmptyPlan(t *testing.T) {
 	plan := encode(t, nil)
 	if want := `{"plan":"upsmigrate","version":3}` + "\n"; string(plan) != want {

@@ -85,8 +85,22 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 	if w.err != nil {
 		return w.err
 	}
+	l := w.appendHead(w.line[:0], cs)
+	l = AppendOps(l, cs.EmployeeID, ops)
+	w.line = l
+	w.buf = append(w.buf, l...)
+	if len(w.buf) >= flushAt {
+		return w.Flush()
+	}
+	return nil
+}
+
+// appendHead appends the line of cs up to its operations, through
+// `"ops":[`, and adds what it is the first to use to the dictionary in
+// w.buf.
+func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 	w.positions(cs)
-	l := append(w.line[:0], `{"emp":`...)
+	l = append(l, `{"emp":`...)
 	l = jsonw.AppendString(l, cs.EmployeeID)
 	if cs.Creates {
 		l = append(l, `,"creates":true`...)
@@ -188,7 +202,12 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 		}
 		l = append(l, ']')
 	}
-	l = append(l, `,"ops":[`...)
+	return append(l, `,"ops":[`...)
+}
+
+// AppendOps ends the line of employee emp, begun by Lines.Append: its
+// operations, ops, and the line's end.
+func AppendOps(l []byte, emp string, ops []OpRef) []byte {
 	for i := range ops {
 		o := &ops[i]
 		if i > 0 {
@@ -206,7 +225,7 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 		l = jsonw.AppendInt(l, o.Phase)
 		l = append(l, ',')
 		l = jsonw.AppendString(l, o.Method)
-		if path, bulkID := usualAddress(cs.EmployeeID, o.Method); o.Path != path || o.BulkID != bulkID {
+		if path, bulkID := usualAddress(emp, o.Method); o.Path != path || o.BulkID != bulkID {
 			l = append(l, ',')
 			l = jsonw.AppendString(l, o.Path)
 			if o.BulkID != "" {
@@ -216,14 +235,31 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 		}
 		l = append(l, ']')
 	}
-	l = append(l, "]}\n"...)
-	w.line = l
-	w.buf = append(w.buf, l...)
-	if len(w.buf) >= flushAt {
-		return w.Flush()
-	}
-	return nil
+	return append(l, "]}\n"...)
 }
+
+// Lines renders employee lines apart from the plan they go to, for a plan
+// written in another order than its lines are made (by partition): each
+// line without its operations, which the plan's writer adds with
+// AppendOps once it knows where they land, and one dictionary for all the
+// lines, which such a plan gives whole after its header (Dictionary).
+// Lines is not safe for concurrent use.
+type Lines struct {
+	w *Writer
+}
+
+// NewLines returns a Lines with an empty dictionary.
+func NewLines() *Lines { return &Lines{w: NewWriter(nil)} }
+
+// Append appends the line of cs up to its operations (through `"ops":[`),
+// numbering what it is the first to use in the dictionary.
+func (ls *Lines) Append(dst []byte, cs *model.ChangeSet) []byte {
+	return ls.w.appendHead(dst, cs)
+}
+
+// Dictionary is the plan's header and every dictionary line the lines
+// appended so far use, in order: what comes before them in the plan.
+func (ls *Lines) Dictionary() []byte { return ls.w.buf }
 
 // positions fills w.pos with the positions of cs (its records, then the
 // other positions its values come from) and w.vpos with the position of

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/mapping"
@@ -17,7 +18,9 @@ import (
 
 // A conversion too large for memory runs by partition of employees,
 // spilled to disk, in three passes; its outputs are byte for byte those of
-// Convert and Write.
+// Convert and Write, but for the order of plan.jsonl's dictionary (all of
+// it after the header, numbered as the partitions met it), which reads
+// back the same.
 //
 //  1. Read (spillread.go). Every input is streamed through its reader;
 //     each record's employee key, new ID (320), logins and references are
@@ -28,12 +31,14 @@ import (
 //  2. Partition (spillpart.go). Each partition's records are mapped,
 //     planned and validated in input order by the rounds of Convert
 //     (settle), and what the merge needs is spilled: the operations per
-//     phase, the change sets and the record results, each with the key of
-//     its place in the run.
+//     phase, the change sets' lines of plan.jsonl (up to their operations:
+//     lineage.Lines, one dictionary for every partition) and the record
+//     results, each with the key of its place in the run.
 //  3. Merge (spillmerge.go). The partitions' operations are merged in
 //     change-set order, phase by phase, and packed into requests as
-//     plan.Build packs them (plan.Packer); then the change sets into
-//     plan.jsonl and the records into report.json. Each section is freed
+//     plan.Build packs them (plan.Packer); then the lines into plan.jsonl,
+//     each ended with where its operations landed, and the records into
+//     report.json. Each section is freed
 //     as its last reader goes (spillfree.go): the outputs take the pages
 //     the spill gives back.
 //
@@ -147,6 +152,9 @@ type spillRun struct {
 	fv    *schemas.FastValidator
 	out   *entryWriter // the partitions' outputs
 	state []partState
+	// lines renders the change sets' lines of plan.jsonl as the partitions
+	// spill them (one spill at a time), numbering one dictionary for all.
+	lines *lineage.Lines
 }
 
 // hashPair is two hashes: a login or a key, and the key it couples with.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
@@ -93,7 +95,10 @@ func checkSpillSame(t *testing.T, paths []string, opts Options) []spillSeen {
 }
 
 // sameFiles requires dirs a and b to hold the same files with the same
-// bytes.
+// bytes, but for plan.jsonl's dictionary: a spilled plan defines it all
+// first, numbered as the partitions met it, so the plans must hold the
+// same lines, each with the same values from the same sources and the
+// same operations (samePlan).
 func sameFiles(t *testing.T, a, b string, parts int) {
 	t.Helper()
 	names := func(dir string) []string {
@@ -120,9 +125,38 @@ func sameFiles(t *testing.T, a, b string, parts int) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if n == lineage.FileName {
+			samePlan(t, x, y, parts)
+			continue
+		}
 		if !bytes.Equal(x, y) {
 			t.Errorf("%d partitions: %s differs from the in-memory one:\n%s", parts, n, firstDiff(x, y))
 		}
+	}
+}
+
+// samePlan requires plans want and got to hold the same employee lines in
+// the same order, read back the same: change set (values, sources and
+// positions as its JSON form gives them) and operations.
+func samePlan(t *testing.T, want, got []byte, parts int) {
+	t.Helper()
+	read := func(b []byte) []byte {
+		r := lineage.NewReader(bytes.NewReader(b))
+		var out []byte
+		for {
+			l, err := r.Next()
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				t.Fatalf("%d partitions: %v", parts, err)
+			}
+			out = l.AppendJSON(out)
+			out = fmt.Appendf(out, " %+v\n", l.Operations)
+		}
+	}
+	if x, y := read(want), read(got); !bytes.Equal(x, y) {
+		t.Errorf("%d partitions: plan.jsonl reads back otherwise than the in-memory one:\n%s", parts, firstDiff(x, y))
 	}
 }
 

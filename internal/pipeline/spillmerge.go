@@ -397,6 +397,7 @@ func (s *spillRun) phaseBases() (base [3]int, err error) {
 	err = m.each(func(st *stream) error {
 		d := &st.d
 		d.raw()
+		d.raw()
 		for n := d.count(); n > 0; n-- {
 			ph := int(d.byte())
 			size := d.int()
@@ -440,48 +441,17 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 	if err != nil {
 		return err
 	}
-	// The change sets are decoded here and written by a goroutine of
-	// their own, a batch at a time: decoding and the lineage's encoding
-	// each take as long as the bulk files' merge.
-	lw := lineage.NewWriter(bw)
-	batches, free := make(chan []planItem, 2), make(chan []planItem, 3)
-	for range cap(free) {
-		free <- make([]planItem, 0, planBatch)
-	}
-	written := make(chan error, 1)
-	go func() {
-		var err error
-		for b := range batches {
-			for i := range b {
-				if err == nil {
-					if err = lw.Write(&b[i].set, b[i].refs); err != nil {
-						err = fmt.Errorf("%s: %w", path, err)
-					}
-				}
-				b[i] = planItem{set: model.ChangeSet{Attrs: b[i].set.Attrs[:0]}, refs: b[i].refs[:0]}
-			}
-			free <- b[:0]
-		}
-		if err == nil {
-			err = lw.Flush()
-		}
-		written <- err
-	}()
-	csds := make([]*csDecoder, s.parts) // by partition: each section has its own numbering
-	shared := newSiteTable()
-	batch := <-free
-	send := func() {
-		batches <- batch
-		batch = <-free
-	}
+	// The lines were rendered by the partitions, with the dictionary they
+	// share: it comes first, then each line with where its operations
+	// landed.
+	bw.Write(s.lines.Dictionary())
+	var refs []OpRef
+	var line []byte
 	err = m.each(func(st *stream) error {
 		d := &st.d
-		cs := d.raw()
-		if len(batch) == cap(batch) {
-			send()
-		}
-		batch = batch[:len(batch)+1]
-		it := &batch[len(batch)-1]
+		line = append(line[:0], d.raw()...)
+		emp := d.str()
+		refs = refs[:0]
 		for n := d.count(); n > 0; n-- {
 			ph := int(d.byte())
 			size := d.int()
@@ -490,16 +460,14 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 				return st.r.fail(errCorrupt)
 			}
 			seq, idx := pks[ph].Add(ph, size)
-			it.refs = append(it.refs, OpRef{Bulk: BulkFileName(base[ph] + seq), Index: idx, Phase: ph,
+			refs = append(refs, OpRef{Bulk: BulkFileName(base[ph] + seq), Index: idx, Phase: ph,
 				Method: method, Path: opPath, BulkID: bulkID})
 		}
-		cd := dec[string]{s: string(cs)} // one copy: the values' strings are its substrings
-		if csds[st.part] == nil {
-			csds[st.part] = newCSDecoder(shared)
-		}
-		csds[st.part].read(&cd, &it.set)
-		if err := cd.done(); err != nil {
-			return st.r.fail(err)
+		if d.err == nil {
+			line = lineage.AppendOps(line, emp, refs)
+			if _, err := bw.Write(line); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
 		}
 		for n := d.count(); n > 0; n-- {
 			if err := atSubmit.add(d.raw()); err != nil {
@@ -521,13 +489,6 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		}
 		return nil
 	})
-	if err == nil && len(batch) > 0 {
-		batches <- batch
-	}
-	close(batches)
-	if werr := <-written; err == nil {
-		err = werr
-	}
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -535,15 +496,6 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		err = fmt.Errorf("%s: %w", path, cerr)
 	}
 	return err
-}
-
-// planBatch is the number of change sets writePlan hands its writer at once.
-const planBatch = 256
-
-// planItem is one change set of plan.jsonl and the operations it became.
-type planItem struct {
-	set  model.ChangeSet
-	refs []OpRef
 }
 
 // writeReport writes report.json as writeReport does, streaming the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/mapping"
@@ -52,6 +53,7 @@ func (s *spillRun) partition() error {
 		return err
 	}
 	s.state = make([]partState, s.parts)
+	s.lines = lineage.NewLines()
 	assumed := s.keys
 	todo := make([]int, s.parts)
 	for p := range todo {
@@ -411,11 +413,11 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 		return (ok && sets[k].EmployeeID == emp) || elsewhere(emp)
 	}
 	start := s.out.off
-	enc := newCSEncoder()
 	for k, cs := range sets {
 		buf = binary.AppendUvarint(buf[:0], keys[k])
-		js = enc.appendChangeSet(js[:0], cs)
+		js = s.lines.Append(js[:0], cs)
 		buf = appendBytes(buf, js)
+		buf = appendString(buf, cs.EmployeeID)
 		buf = binary.AppendUvarint(buf, uint64(len(opsOf[k])))
 		for _, o := range opsOf[k] {
 			buf = append(buf, byte(o.phase))
