@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"fmt"
-	"math/rand/v2"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,7 +61,7 @@ import (
 //     an employee whose records all ended rejected runs again with the
 //     employees that are in the run, until nothing changes.
 //
-// Hashes are 64-bit (seeded per run): two keys with one hash
+// Hashes are 64-bit (seeded per input: newSeed): two keys with one hash
 // would only be partitioned together, or a reference to an employee
 // outside the run counted as in the run, with odds of about 2^-64 per pair.
 //
@@ -155,6 +155,9 @@ type spillRun struct {
 	// lines renders the change sets' lines of plan.jsonl as the partitions
 	// spill them (one spill at a time), numbering one dictionary for all.
 	lines *lineage.Lines
+	// slabs are the arrays the partitions' operations are encoded in,
+	// reused from one partition to the next once spilled.
+	slabs plan.Slabs
 }
 
 // hashPair is two hashes: a login or a key, and the key it couples with.
@@ -176,7 +179,7 @@ func cmpPair(x, y hashPair) int {
 	return 0
 }
 
-// hash is the hash of a key: FNV-1a from a per-run seed, mixed (the
+// hash is the hash of a key: FNV-1a from the run's seed, mixed (the
 // finalizer of splitmix64) so that its low bits spread keys evenly over the
 // partitions.
 func (s *spillRun) hash(key string) uint64 {
@@ -204,15 +207,40 @@ func (s *spillRun) hashLogin(login string) uint64 {
 }
 
 // spillSeed, when not 0, is the seed of every spilled conversion's hashes
-// (tests set it, for partitions that do not change from run to run).
+// (tests set it, for partitions chosen by the test).
 var spillSeed uint64
 
-// newSeed is the seed of a run's hashes.
-func newSeed() uint64 {
+// seedSample is how much of each input's start and end the seed hashes.
+const seedSample = 4 << 10
+
+// newSeed is the seed of a run's hashes: drawn from the inputs (their
+// sizes, starts and ends), so that a run over the same inputs partitions
+// them alike and writes the same bytes (plan.jsonl's dictionary is
+// numbered in the order the partitions meet it), while the keys of
+// different inputs meet different seeds.
+func newSeed(paths []string) uint64 {
 	if spillSeed != 0 {
 		return spillSeed
 	}
-	return 0xcbf29ce484222325 ^ rand.Uint64()
+	h := fnv.New64a()
+	buf := make([]byte, seedSample)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			continue // the read pass reports it
+		}
+		if st, err := f.Stat(); err == nil {
+			fmt.Fprintf(h, "%d\x00", st.Size())
+			n, _ := f.ReadAt(buf, 0)
+			h.Write(buf[:n])
+			if st.Size() > seedSample {
+				n, _ = f.ReadAt(buf, st.Size()-seedSample)
+				h.Write(buf[:n])
+			}
+		}
+		f.Close()
+	}
+	return 0xcbf29ce484222325 ^ h.Sum64()
 }
 
 // partOf is the partition of the records filed under hash h.
@@ -336,7 +364,7 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	s := &spillRun{namedRows: map[string]bool{}, opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(), parts: partitions(opts, n),
+	s := &spillRun{namedRows: map[string]bool{}, opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(paths), parts: partitions(opts, n),
 		codec: newRecordCodec(), order: make(map[string]int, len(paths))}
 	defer func() {
 		if cerr := s.close(); cerr != nil && err == nil {

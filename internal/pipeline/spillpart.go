@@ -176,6 +176,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	}
 	opts := s.opts
 	opts.Progress = nil
+	opts.Slabs = &s.slabs
 	st, err := settle(eng, opts, s.fv, s.dirByPart[p])
 	if err != nil {
 		return nil, err
@@ -195,6 +196,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 		if err := s.spillPartition(ps, st, keys, ords, elsewhere); err != nil {
 			return err
 		}
+		st.plan.Release() // its operations are spilled
 		asked = compactHashes(asked)
 		start := s.out.off
 		buf := make([]byte, 0, 8*len(asked))

@@ -18,10 +18,11 @@ type builder struct {
 	dir     *Directory
 	renamed map[string]string // new Employee ID → ID before this run's rename
 	paths   pathCache
-	track   bool   // collect lineage (rebuilds for Operation.Sources)
-	keep    bool   // keep data, do not encode (rebuilds for Operation.Data)
-	slab    []byte // arena the encoded operations are cut from
-	maxOp   int    // size of the largest operation encoded
+	track   bool     // collect lineage (rebuilds for Operation.Sources)
+	keep    bool     // keep data, do not encode (rebuilds for Operation.Data)
+	slab    []byte   // arena the encoded operations are cut from
+	slabs   [][]byte // with Options.Slabs: every slab taken
+	maxOp   int      // size of the largest operation encoded
 	enc     encoder
 
 	arena
@@ -331,7 +332,12 @@ func (b *builder) encode(op *Operation) error {
 	// started when what is left is less than the largest operation so far
 	// (and a quarter), so little of a slab is left unused.
 	if free := cap(b.slab) - len(b.slab); free == 0 || free < b.maxOp+b.maxOp/4 {
-		b.slab = make([]byte, 0, slabBytes)
+		if s := b.opts.Slabs; s != nil {
+			b.slab = s.get()
+			b.slabs = append(b.slabs, b.slab)
+		} else {
+			b.slab = make([]byte, 0, slabBytes)
+		}
 	}
 	start := len(b.slab)
 	if b.enc.orders == nil {

@@ -66,6 +66,10 @@ type Options struct {
 	// returns is kept as Operation.Flagged (e.g. "has findings") and
 	// changes nothing else: the output is the same with or without Check.
 	Check func(op *Operation, data any) bool
+	// Slabs, when set, is where Build takes the arrays it encodes the
+	// operations into; Plan.Release gives them back once the plan is
+	// no longer used.
+	Slabs *Slabs
 }
 
 // Recorded are the options that shape a plan's operations, as convert
@@ -257,6 +261,8 @@ type Plan struct {
 	WarningSets []int
 	// Rejected lists the employees left out of the plan, with the reason.
 	Rejected []*UserError
+
+	slabs *planSlabs // with Options.Slabs: what Release gives back
 }
 
 // SourceAt resolves a JSON pointer into the body of Requests[req] (0-based)
@@ -324,9 +330,16 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	// builders (their parsed paths, their arenas): one rebuild per
 	// operation with findings must not parse every path again.
 	rebuilders := new(sync.Pool)
+	var (
+		mu       sync.Mutex
+		builders []*builder
+	)
 	_ = pool.Run(context.Background(), len(sets), pool.Options{Workers: opts.Workers, Block: 128}, func() func(context.Context, int, int) error {
 		b := newBuilder(&opts, renamed)
 		b.rebuilders = rebuilders
+		mu.Lock()
+		builders = append(builders, b)
+		mu.Unlock()
 		return func(_ context.Context, lo, hi int) error {
 			for i := lo; i < hi; i++ {
 				results[i] = b.user(sets[i])
@@ -336,6 +349,12 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	})
 
 	p := &Plan{}
+	if opts.Slabs != nil {
+		p.slabs = &planSlabs{from: opts.Slabs}
+		for _, b := range builders {
+			p.slabs.used = append(p.slabs.used, b.slabs...)
+		}
+	}
 	frame := frameSize(opts.FailOnErrors, opts.Indent)
 	for i := range results {
 		res := &results[i]
