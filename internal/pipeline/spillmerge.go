@@ -372,8 +372,8 @@ func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings 
 	return closeReq(pk.Size())
 }
 
-// setsMerge merges the partitions' change sets in change-set order (the
-// last time, consuming them).
+// setsMerge merges the partitions' change sets in change-set order;
+// consume frees them as it goes (for their last reader, writePlan).
 func (s *spillRun) setsMerge(consume bool) (*merge, error) {
 	secs := make([]section, s.parts)
 	for q := range s.state {
@@ -446,10 +446,10 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 	// landed.
 	bw.Write(s.lines.Dictionary())
 	var refs []OpRef
-	var line []byte
+	var tail []byte
 	err = m.each(func(st *stream) error {
 		d := &st.d
-		line = append(line[:0], d.raw()...)
+		head := d.raw() // valid until the stream moves on
 		emp := d.str()
 		refs = refs[:0]
 		for n := d.count(); n > 0; n-- {
@@ -464,8 +464,9 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 				Method: method, Path: opPath, BulkID: bulkID})
 		}
 		if d.err == nil {
-			line = lineage.AppendOps(line, emp, refs)
-			if _, err := bw.Write(line); err != nil {
+			tail = lineage.AppendOps(tail[:0], emp, refs)
+			bw.Write(head)
+			if _, err := bw.Write(tail); err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
 		}
