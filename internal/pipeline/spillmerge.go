@@ -185,23 +185,25 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	// The bulk files and plan.jsonl are written at once, each by its own
 	// merge: the plan needs only how many requests each phase packs, which
 	// a pass over the operations' sizes tells before either starts.
-	base, err := s.phaseBases()
+	base, total, err := s.phaseBases()
 	if err != nil {
 		return nil, err
 	}
+	files := createAhead(dir, total)
+	defer files.stop()
 	planDone := make(chan error, 1)
 	go func() {
 		planDone <- s.writePlan(filepath.Join(dir, "plan.jsonl"), bufio.NewWriterSize(nil, 256<<10), o, base, arrays[1], arrays[2])
 	}()
 	bw := bufio.NewWriterSize(nil, 256<<10)
-	err = s.writeBulk(dir, bw, o, arrays[0])
+	err = s.writeBulk(files, bw, o, arrays[0])
 	if perr := <-planDone; err == nil {
 		err = perr
 	}
 	if err != nil {
 		return nil, err
 	}
-	if b := o.Plan.RequestsPerPhase; base[1] != b[0] || base[2] != b[0]+b[1] {
+	if b := o.Plan.RequestsPerPhase; base[1] != b[0] || base[2] != b[0]+b[1] || total != o.Plan.Requests {
 		return nil, fmt.Errorf("spill: the plan counted %v requests before each phase, the bulk files %v: %w", base, b, errCorrupt)
 	}
 	s.progress(int64(o.Plan.Requests), int64(o.Plan.Requests)+2)
@@ -275,7 +277,7 @@ func (s *spillRun) outcome() *Outcome {
 // change-set order and packs them into the bulk files as plan.Build packs
 // its requests. The findings go to findings with their request and
 // operation; the error findings to o.SchemaErrors too.
-func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
+func (s *spillRun) writeBulk(files *ahead, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
 	pk := plan.NewPacker(s.opts.Options)
 	stats := o.Plan
 	var f *os.File
@@ -327,9 +329,8 @@ func (s *spillRun) writeBulk(dir string, bw *bufio.Writer, o *Outcome, findings 
 					return err
 				}
 				s.progress(int64(seq-1), 0)
-				path = filepath.Join(dir, BulkFileName(seq))
 				var err error
-				if f, err = createOutput(path); err != nil {
+				if f, path, err = files.next(seq); err != nil {
 					return err
 				}
 				bw.Reset(f)
@@ -384,15 +385,15 @@ func (s *spillRun) setsMerge(consume bool) (*merge, error) {
 
 // phaseBases packs the operations' sizes as writeBulk packs the
 // operations, in change-set order phase by phase, and returns the number
-// of requests before each phase.
-func (s *spillRun) phaseBases() (base [3]int, err error) {
+// of requests before each phase, and in all.
+func (s *spillRun) phaseBases() (base [3]int, total int, err error) {
 	var pks [3]*plan.Packer
 	for ph := range pks {
 		pks[ph] = plan.NewPacker(s.opts.Options)
 	}
 	m, err := s.setsMerge(false)
 	if err != nil {
-		return base, err
+		return base, 0, err
 	}
 	err = m.each(func(st *stream) error {
 		d := &st.d
@@ -418,7 +419,7 @@ func (s *spillRun) phaseBases() (base [3]int, err error) {
 	})
 	base[1] = pks[0].Requests()
 	base[2] = base[1] + pks[1].Requests()
-	return base, err
+	return base, base[2] + pks[2].Requests(), err
 }
 
 // writePlan merges the partitions' change sets into plan.jsonl, each with
