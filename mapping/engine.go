@@ -24,6 +24,9 @@ type Options struct {
 	// set in the run; it is asked about reference targets this engine has
 	// no records of. nil: the run is the records added to this engine.
 	InRun func(employeeID string) bool
+	// Blocks, when set, gives the engine its arenas' blocks, and takes
+	// them back when the engine is released (Engine.Release).
+	Blocks *Blocks
 }
 
 // Engine maps records to change sets. Add records in input order, then call
@@ -43,11 +46,18 @@ type Engine struct {
 	dvals arena[cval]
 	refs  arena[cref]
 	orgs  arena[model.Origin] // the lineage origin of every record
-	dscr  []cval
-	rscr  []cref
-	cf    convFlags   // cfDayFirst when Options.DateOrder is DayFirst
-	fscr  []fieldRef  // the record's fields of forbid rows that carry a value
-	escr  []entryPart // the record's values of email_entry rows
+	// folded holds the blocks the change sets of Finish were folded into
+	// (the build workers' folders'), to release with the engine's.
+	folded struct {
+		attrs arena[model.Attr]
+		refs  arena[model.Ref]
+		recs  arena[model.Position]
+	}
+	dscr []cval
+	rscr []cref
+	cf   convFlags   // cfDayFirst when Options.DateOrder is DayFirst
+	fscr []fieldRef  // the record's fields of forbid rows that carry a value
+	escr []entryPart // the record's values of email_entry rows
 
 	refused map[*Table]*refusal // records refused by forbid rows, per table
 
@@ -137,13 +147,21 @@ type contrib struct {
 type contribs struct {
 	chunks [][]contrib
 	n      int32
+	from   *freeList[contrib] // where the chunks come from and go back to
 }
 
 const chunkBits = 10
 
 func (cs *contribs) add() *contrib {
 	if int(cs.n)>>chunkBits == len(cs.chunks) {
-		cs.chunks = append(cs.chunks, make([]contrib, 1<<chunkBits))
+		var c []contrib
+		if cs.from != nil {
+			c = cs.from.get()
+		}
+		if c == nil {
+			c = make([]contrib, 1<<chunkBits)
+		}
+		cs.chunks = append(cs.chunks, c[:1<<chunkBits])
 	}
 	c := &cs.chunks[cs.n>>chunkBits][cs.n&(1<<chunkBits-1)]
 	cs.n++
@@ -152,43 +170,32 @@ func (cs *contribs) add() *contrib {
 
 func (cs *contribs) at(i int32) *contrib { return &cs.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
-// arena hands out sub-slices of large shared blocks: one allocation per
-// block instead of one per record.
-type arena[T any] struct{ buf []T }
-
-// reserve makes room for n more elements in the current block.
-func (a *arena[T]) reserve(n int) {
-	if cap(a.buf)-len(a.buf) < n {
-		a.buf = make([]T, 0, max(4096, n))
+// Release gives the engine's blocks back to Options.Blocks: the records'
+// values and origins and the change sets Finish returned, which must no
+// longer be used; nor must the engine. Without Options.Blocks it only
+// drops them.
+func (e *Engine) Release() {
+	e.vals.release()
+	e.dvals.release()
+	e.refs.release()
+	e.orgs.release()
+	e.folded.attrs.release()
+	e.folded.refs.release()
+	e.folded.recs.release()
+	if e.cs.from != nil {
+		e.cs.from.put(e.cs.chunks)
 	}
-}
-
-// alloc returns a slice of length n and capacity c from the current block.
-func (a *arena[T]) alloc(n, c int) []T {
-	if cap(a.buf)-len(a.buf) < c {
-		a.buf = make([]T, 0, max(4096, c))
-	}
-	start := len(a.buf)
-	a.buf = a.buf[:start+c]
-	return a.buf[start : start+n : start+c]
-}
-
-func (a *arena[T]) take(src []T) []T {
-	if len(src) == 0 {
-		return nil
-	}
-	if cap(a.buf)-len(a.buf) < len(src) {
-		a.buf = make([]T, 0, max(4096, len(src)))
-	}
-	start := len(a.buf)
-	a.buf = append(a.buf, src...)
-	return a.buf[start:len(a.buf):len(a.buf)]
+	e.cs.chunks, e.cs.n = nil, 0
 }
 
 // NewEngine returns an engine mapping through the tables of set.
 func NewEngine(set *Set, opts Options) *Engine {
 	roles := roleCodes()
 	e := &Engine{set: set, opts: opts, roles: roles}
+	if b := opts.Blocks; b != nil {
+		e.vals.from, e.dvals.from, e.refs.from, e.orgs.from, e.cs.from = &b.vals, &b.vals, &b.refs, &b.orgs, &b.contribs
+		e.folded.attrs.from, e.folded.refs.from, e.folded.recs.from = &b.attrs, &b.mrefs, &b.recs
+	}
 	if opts.DateOrder == DayFirst {
 		e.cf = cfDayFirst
 	}

@@ -3,6 +3,7 @@ package mapping
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pool"
@@ -34,8 +35,12 @@ type folder struct {
 	recs  arena[model.Position]
 }
 
-func newFolder(n int) *folder {
-	return &folder{slot: make([]int32, n), gen: make([]int32, n)}
+func newFolder(n int, b *Blocks) *folder {
+	f := &folder{slot: make([]int32, n), gen: make([]int32, n)}
+	if b != nil {
+		f.attrs.from, f.refs.from, f.recs.from = &b.attrs, &b.mrefs, &b.recs
+	}
+	return f
 }
 
 // reset starts a new change set.
@@ -105,9 +110,22 @@ func (e *Engine) build(r *resolution) []*model.ChangeSet {
 	}
 	loginTarget := lookupTarget(model.SchemaCore + ":userName")
 	n := targetCount()
-	// Each worker folds with a folder of its own.
+	// Each worker folds with a folder of its own; the engine keeps the
+	// folders' blocks, which the change sets point into.
+	var mu sync.Mutex
+	var folders []*folder
+	defer func() {
+		for _, f := range folders {
+			e.folded.attrs.adopt(&f.attrs)
+			e.folded.refs.adopt(&f.refs)
+			e.folded.recs.adopt(&f.recs)
+		}
+	}()
 	_ = pool.Run(context.Background(), len(r.groups), pool.Options{Workers: e.workers, Block: buildBlock}, func() func(context.Context, int, int) error {
-		f := newFolder(n)
+		f := newFolder(n, e.opts.Blocks)
+		mu.Lock()
+		folders = append(folders, f)
+		mu.Unlock()
 		return func(_ context.Context, lo, hi int) error {
 			for gi := lo; gi < hi; gi++ {
 				e.buildGroup(f, r, gi, &css[gi], flags[gi], loginTarget)

@@ -57,7 +57,9 @@ func TestKeys(t *testing.T) {
 
 // TestKeysAgreeWithAdd reads every sample input and checks that Keys finds
 // the key Add files each record under, and the new ID of each rename.
-func TestKeysAgreeWithAdd(t *testing.T) {
+// sampleRecords reads every record of the samples, in order of path.
+func sampleRecords(t *testing.T) []*model.Record {
+	t.Helper()
 	var paths []string
 	for _, pat := range []string{"../samples/concur/*.csv", "../samples/legacy/*.xml", "../samples/legacy/*.json"} {
 		m, _ := filepath.Glob(pat)
@@ -67,28 +69,32 @@ func TestKeysAgreeWithAdd(t *testing.T) {
 	if len(paths) < 10 {
 		t.Fatalf("only %d samples", len(paths))
 	}
-	e := NewEngine(mustDefault(t), Options{})
-	var want []RecordKeys
-	var k RecordKeys
+	var all []*model.Record
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var recs []*model.Record
 		switch {
 		case strings.HasSuffix(p, ".xml"):
-			recs = readAll(t, v1xml.NewReader(strings.NewReader(string(data)), p))
+			all = append(all, readAll(t, v1xml.NewReader(strings.NewReader(string(data)), p))...)
 		case strings.HasSuffix(p, ".json"):
-			recs = readAll(t, v3json.NewReader(strings.NewReader(string(data)), p))
+			all = append(all, readAll(t, v3json.NewReader(strings.NewReader(string(data)), p))...)
 		default:
-			recs = readAll(t, concur.NewReader(strings.NewReader(string(data)), p))
+			all = append(all, readAll(t, concur.NewReader(strings.NewReader(string(data)), p))...)
 		}
-		for _, r := range recs {
-			e.Keys(r, &k)
-			want = append(want, RecordKeys{Key: k.Key, NewKey: k.NewKey})
-			e.Add(r)
-		}
+	}
+	return all
+}
+
+func TestKeysAgreeWithAdd(t *testing.T) {
+	e := NewEngine(mustDefault(t), Options{})
+	var want []RecordKeys
+	var k RecordKeys
+	for _, r := range sampleRecords(t) {
+		e.Keys(r, &k)
+		want = append(want, RecordKeys{Key: k.Key, NewKey: k.NewKey})
+		e.Add(r)
 	}
 	e.Finish()
 	if int(e.cs.n) != len(want) {

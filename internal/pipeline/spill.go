@@ -156,8 +156,10 @@ type spillRun struct {
 	// spill them (one spill at a time), numbering one dictionary for all.
 	lines *lineage.Lines
 	// slabs are the arrays the partitions' operations are encoded in,
-	// reused from one partition to the next once spilled.
-	slabs plan.Slabs
+	// reused from one partition to the next once spilled; blocks the
+	// arenas their records and change sets are mapped into.
+	slabs  plan.Slabs
+	blocks mapping.Blocks
 }
 
 // hashPair is two hashes: a login or a key, and the key it couples with.

@@ -161,7 +161,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	if dir := s.opts.Directory; dir != nil {
 		known = func(emp string) bool { _, ok := dir.Lookup(emp); return ok }
 	}
-	eng := mapping.NewEngine(s.set, mapping.Options{Known: known, DateOrder: s.opts.DateOrder, InRun: elsewhere})
+	eng := mapping.NewEngine(s.set, mapping.Options{Known: known, DateOrder: s.opts.DateOrder, InRun: elsewhere, Blocks: &s.blocks})
 	var ords []uint64
 	err := s.loadPartition(p, func(r *spilledRecord) {
 		eng.Add(&r.rec)
@@ -197,6 +197,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 			return err
 		}
 		st.plan.Release() // its operations are spilled
+		eng.Release()     // and its change sets and records
 		asked = compactHashes(asked)
 		start := s.out.off
 		buf := make([]byte, 0, 8*len(asked))
