@@ -130,3 +130,26 @@ func AppendBool(dst []byte, b bool) []byte {
 
 // AppendInt appends n in decimal.
 func AppendInt(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }
+
+// EscapeHTML escapes <, > and & in dst[start:] as encoding/json does with
+// HTML escaping on (\u003c, \u003e, \u0026): applied to JSON that the
+// appenders wrote, it gives json.Marshal's bytes.
+func EscapeHTML(dst []byte, start int) []byte {
+	i := start
+	for i < len(dst) && dst[i] != '<' && dst[i] != '>' && dst[i] != '&' {
+		i++
+	}
+	if i == len(dst) {
+		return dst
+	}
+	tail := append([]byte(nil), dst[i:]...)
+	dst = dst[:i]
+	for _, c := range tail {
+		if c == '<' || c == '>' || c == '&' {
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		} else {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}

@@ -100,3 +100,34 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// TestEscapeHTMLMatchesMarshal: AppendString then EscapeHTML writes what
+// json.Marshal writes (HTML escaping on), and leaves what comes before
+// start alone.
+func TestEscapeHTMLMatchesMarshal(t *testing.T) {
+	for _, s := range append(stringCases, "<<&&>>", "a<b", "&", "x>") {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := EscapeHTML(AppendString([]byte("<p>"), s), 3)
+		if !bytes.Equal(got, append([]byte("<p>"), want...)) {
+			t.Errorf("EscapeHTML(AppendString(%q)) = %s, want <p>%s", s, got, want)
+		}
+	}
+}
+
+func FuzzEscapeHTML(f *testing.F) {
+	for _, s := range stringCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := EscapeHTML(AppendString(nil, s), 0); !bytes.Equal(got, want) {
+			t.Fatalf("EscapeHTML(AppendString(%q)) = %s, want %s", s, got, want)
+		}
+	})
+}

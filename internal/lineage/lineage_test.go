@@ -3,6 +3,7 @@ package lineage
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -332,5 +333,41 @@ func TestItemRoundTrip(t *testing.T) {
 	}
 	if got := line.ChangeSet.Rename.Source; got != src {
 		t.Errorf("rename source %+v, want %+v", got, src)
+	}
+}
+
+// TestSitesByPlace: a value found by its place in the line before it
+// (Writer.memo) still gets a site of its own when its field key, name or
+// member differ under the same Site, or its Site does.
+func TestSitesByPlace(t *testing.T) {
+	xmlA := &model.Origin{Pos: model.Position{File: "in/a.xml", Line: 3}, Keys: []string{"Dept"}, Names: []string{"Department"}}
+	xmlB := &model.Origin{Pos: model.Position{File: "in/a.xml", Line: 9}, Keys: []string{"Division"}}
+	xmlC := &model.Origin{Pos: model.Position{File: "in/a.xml", Line: 12}, Keys: []string{"Dept"}}
+	dept := &model.Site{Schema: model.SchemaEnterprise, Path: "department", Row: "mapping/tables/v1.csv:12"}
+	var lines []Line
+	for i, v := range []struct {
+		o    *model.Origin
+		site *model.Site
+		str  string
+	}{
+		{xmlA, dept, "Finance"}, {xmlA, dept, "Legal"}, {xmlB, dept, "Sales"}, {xmlC, dept, "HR"},
+		{xmlA, rowEnt, "Travel"}, {xmlA, rowEnt, "Expense"}, {xmlA, rowRole, ""}, {xmlA, rowGiven, "Ann"}, {xmlA, dept, "Ops"},
+	} {
+		a := model.Attr{Site: v.site, Origin: v.o, Field: 1, Str: v.str}
+		if v.site.Kind != model.AttrMember {
+			a.Type = model.StringValue
+		}
+		lines = append(lines, Line{ChangeSet: &model.ChangeSet{EmployeeID: fmt.Sprintf("E%d", i),
+			Attrs:   []model.Attr{a},
+			Records: []model.Position{v.o.Pos}}})
+	}
+	got := decode(t, encode(t, lines))
+	if len(got) != len(lines) {
+		t.Fatalf("%d lines read back, %d written", len(got), len(lines))
+	}
+	for i := range lines {
+		if d := equal(got[i], &lines[i]); d != "" {
+			t.Errorf("line %d: %s", i+1, d)
+		}
 	}
 }

@@ -30,7 +30,19 @@ type Writer struct {
 
 	pos  []model.Position // positions of the current line: records, then at
 	vpos []int            // position of each value of the current line, in writing order
+	vsrc []model.Source   // the source of each value, in the same order
 	uses []int            // values by position, to choose the line's "pos"
+	// memo is the site of the value at each place of the last lines:
+	// employees mapped from like records have like lines, so most values
+	// are found by their place, then checked as bySite checks them.
+	memo []siteMemo
+}
+
+// siteMemo is the Site, field and site number of a value.
+type siteMemo struct {
+	site  *model.Site
+	field int32
+	hit   siteHit
 }
 
 // siteKey is a site's content: what a value shares with the values of
@@ -148,15 +160,15 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 		l = append(l, `,"pos":`...)
 		l = jsonw.AppendInt(l, dflt)
 	}
-	vpos := w.vpos
+	vi := 0 // the index of the next value in w.vpos and w.vsrc
 	if len(cs.Attrs) > 0 {
 		l = append(l, `,"attrs":[`...)
 		for i := range cs.Attrs {
 			if i > 0 {
 				l = append(l, ',')
 			}
-			l = w.appendAttr(l, &cs.Attrs[i], vpos[0], dflt)
-			vpos = vpos[1:]
+			l = w.appendAttr(l, &cs.Attrs[i], vi, dflt)
+			vi++
 		}
 		l = append(l, ']')
 	}
@@ -171,8 +183,8 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 			l = jsonw.AppendInt(l, w.ref(r))
 			l = append(l, ',')
 			l = jsonw.AppendString(l, r.Target)
-			p := vpos[0]
-			vpos = vpos[1:]
+			p := w.vpos[vi]
+			vi++
 			if p != dflt || len(r.Attrs) > 0 {
 				l = append(l, ',')
 				l = jsonw.AppendInt(l, p)
@@ -183,8 +195,8 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 					if j > 0 {
 						l = append(l, ',')
 					}
-					l = w.appendAttr(l, &r.Attrs[j], vpos[0], p) // an element's values default to its ref's position
-					vpos = vpos[1:]
+					l = w.appendAttr(l, &r.Attrs[j], vi, p) // an element's values default to its ref's position
+					vi++
 				}
 				l = append(l, ']')
 			}
@@ -266,17 +278,23 @@ func (ls *Lines) Dictionary() []byte { return ls.w.buf }
 // each value, in the order Write writes them.
 func (w *Writer) positions(cs *model.ChangeSet) {
 	w.pos = append(w.pos[:0], cs.Records...)
-	w.vpos = w.vpos[:0]
+	w.vpos, w.vsrc = w.vpos[:0], w.vsrc[:0]
 	for i := range cs.Attrs {
-		w.vpos = append(w.vpos, w.position(cs.Attrs[i].Source()))
+		w.value(cs.Attrs[i].Source())
 	}
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
-		w.vpos = append(w.vpos, w.position(r.Source()))
+		w.value(r.Source())
 		for j := range r.Attrs {
-			w.vpos = append(w.vpos, w.position(r.Attrs[j].Source()))
+			w.value(r.Attrs[j].Source())
 		}
 	}
+}
+
+// value adds the next value's source and position.
+func (w *Writer) value(src model.Source) {
+	w.vsrc = append(w.vsrc, src)
+	w.vpos = append(w.vpos, w.position(src))
 }
 
 // commonPosition is the position most values of the line have (the first
@@ -325,9 +343,10 @@ func (w *Writer) appendPositions(l []byte, ps []model.Position) []byte {
 
 // appendAttr appends [site, value], or [site, value, p] when p is not the
 // line's position dflt.
-func (w *Writer) appendAttr(l []byte, a *model.Attr, p, dflt int) []byte {
+func (w *Writer) appendAttr(l []byte, a *model.Attr, vi, dflt int) []byte {
+	p := w.vpos[vi]
 	l = append(l, '[')
-	l = jsonw.AppendInt(l, w.site(a))
+	l = jsonw.AppendInt(l, w.site(a, &w.vsrc[vi], vi))
 	l = append(l, ',')
 	switch {
 	case a.Kind() == model.AttrMember:
@@ -361,34 +380,48 @@ func (w *Writer) file(path string) int {
 	return n
 }
 
-// site is the number of a's site, written to the dictionary when new.
-func (w *Writer) site(a *model.Attr) int {
+// site is the number of the site of a, the value at index vi of the line
+// with source src, written to the dictionary when new.
+func (w *Writer) site(a *model.Attr, src *model.Source, vi int) int {
 	if a.Site == nil {
-		return w.siteOf(a)
+		return w.siteOf(a, src)
 	}
-	src := a.Source()
 	var member string
 	if a.Site.Kind == model.AttrMember {
 		member = a.Member()
 	}
+	if vi < len(w.memo) {
+		if m := &w.memo[vi]; m.site == a.Site && m.field == a.Field && m.hit.field == src.Field && m.hit.name == src.Name && m.hit.member == member {
+			return m.hit.n
+		}
+	}
 	k := model.SiteField{Site: a.Site, Field: a.Field}
-	if h, ok := w.bySite[k]; ok && h.field == src.Field && h.name == src.Name && h.member == member {
-		return h.n
+	h, ok := w.bySite[k]
+	if !ok || h.field != src.Field || h.name != src.Name || h.member != member {
+		h = siteHit{n: w.siteOf(a, src), field: src.Field, name: src.Name, member: member}
+		if len(w.bySite) < maxBySite {
+			w.bySite[k] = h
+		}
 	}
-	n := w.siteOf(a)
-	if len(w.bySite) < maxBySite {
-		w.bySite[k] = siteHit{n: n, field: src.Field, name: src.Name, member: member}
+	if vi < maxMemo {
+		for len(w.memo) <= vi {
+			w.memo = append(w.memo, siteMemo{})
+		}
+		w.memo[vi] = siteMemo{site: a.Site, field: a.Field, hit: h}
 	}
-	return n
+	return h.n
 }
+
+// maxMemo bounds Writer.memo: the values of a line past it are found by
+// bySite alone.
+const maxMemo = 1 << 10
 
 // maxBySite bounds Writer.bySite (Sites made per value, as NewAttr makes
 // them, would fill it).
 const maxBySite = 1 << 14
 
-// siteOf is the number of a's site by its content.
-func (w *Writer) siteOf(a *model.Attr) int {
-	src := a.Source()
+// siteOf is the number of the site of a, with source src, by its content.
+func (w *Writer) siteOf(a *model.Attr, src *model.Source) int {
 	k := siteKey{schema: a.Schema(), path: a.Path(), kind: a.Kind(), field: src.Field, name: src.Name, row: a.Row()}
 	if k.kind == model.AttrMember {
 		k.member = a.Member()

@@ -157,3 +157,45 @@ func (cs *ChangeSet) AppendJSON(dst []byte) []byte {
 	}
 	return append(dst, '}')
 }
+
+// AppendJSON appends d in its JSON form.
+func (d *Diagnostic) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"severity":`...)
+	dst = jsonw.AppendString(dst, string(d.Severity))
+	dst = append(dst, `,"source":`...)
+	dst = d.Source.AppendJSON(dst)
+	if d.Row != "" {
+		dst = append(dst, `,"row":`...)
+		dst = jsonw.AppendString(dst, d.Row)
+	}
+	dst = append(dst, `,"message":`...)
+	dst = jsonw.AppendString(dst, d.Message)
+	return append(dst, '}')
+}
+
+// AppendJSON appends r in its JSON form.
+func (r *RecordResult) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"pos":`...)
+	dst = r.Pos.AppendJSON(dst)
+	dst = append(dst, `,"format":`...)
+	dst = jsonw.AppendString(dst, r.Format)
+	dst = append(dst, `,"type":`...)
+	dst = jsonw.AppendString(dst, r.Type)
+	if r.EmployeeID != "" {
+		dst = append(dst, `,"employeeId":`...)
+		dst = jsonw.AppendString(dst, r.EmployeeID)
+	}
+	dst = append(dst, `,"status":`...)
+	dst = jsonw.AppendString(dst, string(r.Status))
+	if len(r.Messages) > 0 {
+		dst = append(dst, `,"messages":[`...)
+		for i := range r.Messages {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = r.Messages[i].AppendJSON(dst)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
+}

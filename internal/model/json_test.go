@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 )
 
 // The reference forms: what encoding/json writes from the tagged structs
@@ -127,4 +129,50 @@ func TestPositionJSON(t *testing.T) {
 	if want := referenceJSON(t, Position{File: "a.csv", Line: 3}); !bytes.Equal(got, want) || string(got) != `{"file":"a.csv","line":3}` {
 		t.Errorf("got %s, want %s", got, want)
 	}
+}
+
+func recordResults() []RecordResult {
+	src := Source{File: `C:\hr\feed "2024".csv`, Line: 7, Item: 2, Field: "5", Name: "Employee ID <key>"}
+	return []RecordResult{
+		{},
+		{Pos: Position{File: "in/305.csv", Line: 12}, Format: FormatConcur, Type: "305", EmployeeID: "E1", Status: StatusConverted},
+		{Pos: Position{File: "in/users.xml", Line: 3, Item: 4}, Format: "v1xml", Type: "User", Status: StatusRejected,
+			Messages: []Diagnostic{
+				{Severity: SevError, Source: src, Row: "mapping/tables/305.csv:6", Message: `bad value "x" & <y>` + "\u2028\xff"},
+				{Severity: SevWarning, Source: Source{File: "a.csv", Line: 1}, Message: ""},
+			}},
+		{Pos: Position{File: "b.csv", Line: 9}, Status: StatusSkipped, Messages: []Diagnostic{}},
+	}
+}
+
+// TestRecordResultJSON: AppendJSON, with jsonw.EscapeHTML, writes what
+// json.Marshal writes (report.json's entries).
+func TestRecordResultJSON(t *testing.T) {
+	for i, r := range recordResults() {
+		want, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jsonw.EscapeHTML(r.AppendJSON([]byte("x")), 1); !bytes.Equal(got[1:], want) || got[0] != 'x' {
+			t.Errorf("record %d:\n got %s\nwant x%s", i, got, want)
+		}
+	}
+}
+
+func FuzzRecordResultJSON(f *testing.F) {
+	f.Add("in/305.csv", 3, 0, "305", "E1", "converted", "5", "Employee ID", "305.csv:6", "bad & <worse>")
+	f.Add("", 0, 2, "", "", "", "", "", "", "\xff\u2028")
+	f.Fuzz(func(t *testing.T, file string, line, item int, typ, emp, status, field, name, row, msg string) {
+		r := RecordResult{Pos: Position{File: file, Line: line, Item: item}, Format: typ + "f", Type: typ, EmployeeID: emp, Status: Status(status)}
+		if msg != "" {
+			r.Messages = []Diagnostic{{Severity: Severity(status), Source: Source{File: file, Line: line, Item: item, Field: field, Name: name}, Row: row, Message: msg}}
+		}
+		want, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jsonw.EscapeHTML(r.AppendJSON(nil), 0); !bytes.Equal(got, want) {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	})
 }

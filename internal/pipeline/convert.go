@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/formats"
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 	"github.com/upsmigrate/upsmigrate/internal/pool"
@@ -263,6 +264,22 @@ type AtSubmit struct {
 	Kind     string       `json:"kind"`             // "update", or the reference: "report approver", "manager" …
 	From     string       `json:"from,omitempty"`   // references: the employee who refers
 	Source   model.Source `json:"source,omitempty"` // the record (and field) it comes from
+}
+
+// appendJSON appends a in the form json.Marshal writes with HTML escaping
+// off.
+func (a *AtSubmit) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"employee":`...)
+	dst = jsonw.AppendString(dst, a.Employee)
+	dst = append(dst, `,"kind":`...)
+	dst = jsonw.AppendString(dst, a.Kind)
+	if a.From != "" {
+		dst = append(dst, `,"from":`...)
+		dst = jsonw.AppendString(dst, a.From)
+	}
+	dst = append(dst, `,"source":`...)
+	dst = a.Source.AppendJSON(dst)
+	return append(dst, '}')
 }
 
 // atSubmit lists what submit resolves by lookup when convert had no

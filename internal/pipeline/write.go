@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -226,7 +227,15 @@ const (
 var arrayHeads = [3]string{",\n  \"findings\": [\n", ",\n  \"warnings\": [\n", ",\n  \"resolvedAtSubmit\": [\n"}
 
 // reportEntry is the JSON of one entry of report.json's long arrays.
-func reportEntry(v any) ([]byte, error) { return json.Marshal(v) }
+func reportEntry(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case *model.RecordResult: // one per record: without reflection
+		return jsonw.EscapeHTML(x.AppendJSON(make([]byte, 0, 256)), 0), nil
+	case *AtSubmit:
+		return jsonw.EscapeHTML(x.appendJSON(make([]byte, 0, 256)), 0), nil
+	}
+	return json.Marshal(v)
+}
 
 func writeEntry(bw *bufio.Writer, k int, v any) error {
 	js, err := reportEntry(v)

@@ -225,3 +225,27 @@ func TestProgress(t *testing.T) {
 		t.Errorf("last write event %+v, want %d of %d files", w, files, files)
 	}
 }
+
+// TestReportEntryMatchesMarshal: the entries written without reflection
+// are json.Marshal's bytes.
+func TestReportEntryMatchesMarshal(t *testing.T) {
+	src := model.Source{File: `in\a "b".csv`, Line: 4, Item: 1, Field: "41", Name: "Approver <ID>"}
+	values := []any{
+		&AtSubmit{Employee: "E1", Kind: "update", Source: model.Source{File: "a.csv", Line: 2}},
+		&AtSubmit{Employee: "E&2\u2028", Kind: "report approver", From: "E<1>", Source: src},
+		&AtSubmit{},
+		&model.RecordResult{Pos: model.Position{File: "a.csv", Line: 3}, Format: model.FormatConcur, Type: "305", EmployeeID: "E1", Status: model.StatusConverted},
+		&model.RecordResult{Pos: model.Position{File: "x.xml", Line: 3, Item: 2}, Status: model.StatusRejected,
+			Messages: []model.Diagnostic{{Severity: model.SevError, Source: src, Row: "305.csv:5", Message: "bad \xff & worse"}}},
+	}
+	for i, v := range values {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := reportEntry(v)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("value %d: got %s (%v)\nwant %s", i, got, err, want)
+		}
+	}
+}
