@@ -47,13 +47,22 @@ func (e *entryWriter) write(p []byte) error {
 	return nil
 }
 
-// entry appends payload as one entry.
-func (e *entryWriter) entry(payload []byte) error {
+// entry appends the parts of a payload as one entry.
+func (e *entryWriter) entry(parts ...[]byte) error {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
 	var lb [binary.MaxVarintLen64]byte
-	if err := e.write(lb[:binary.PutUvarint(lb[:], uint64(len(payload)))]); err != nil {
+	if err := e.write(lb[:binary.PutUvarint(lb[:], uint64(n))]); err != nil {
 		return err
 	}
-	return e.write(payload)
+	for _, p := range parts {
+		if err := e.write(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *entryWriter) flush() error {
@@ -103,11 +112,20 @@ func (r *entryReader) next() ([]byte, error) {
 	if err != nil {
 		return nil, r.fail(err)
 	}
-	if uint64(cap(r.buf)) < n {
-		r.buf = make([]byte, n)
+	var p []byte
+	if n <= uint64(r.r.Size()) {
+		// In the read buffer: returned from there, not copied.
+		if p, err = r.r.Peek(int(n)); err == nil {
+			_, err = r.r.Discard(int(n))
+		}
+	} else {
+		if uint64(cap(r.buf)) < n {
+			r.buf = make([]byte, n)
+		}
+		p = r.buf[:n]
+		_, err = io.ReadFull(r.r, p)
 	}
-	r.buf = r.buf[:n]
-	if _, err := io.ReadFull(r.r, r.buf); err != nil {
+	if err != nil {
 		return nil, r.fail(err)
 	}
 	used := int64(uvarintLen(n)) + int64(n)
@@ -116,7 +134,7 @@ func (r *entryReader) next() ([]byte, error) {
 	if r.left < 0 {
 		return nil, r.fail(errCorrupt)
 	}
-	return r.buf, nil
+	return p, nil
 }
 
 func (r *entryReader) fail(err error) error {

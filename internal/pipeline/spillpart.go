@@ -355,7 +355,7 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 	// Operations, phase by phase (the plan's requests are in phase order),
 	// with their findings (in plan order too).
 	opsOf := make([][]opSpill, len(sets))
-	var buf, js []byte
+	var head, buf, js []byte
 	fi := 0
 	for phase := range ps.ops {
 		start := s.out.off
@@ -369,8 +369,13 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 					return fmt.Errorf("convert: operation %d of request %d is about employee %s, who has no change set", oi, ri+1, op.Employee)
 				}
 				opsOf[k] = append(opsOf[k], opSpill{phase: phase, size: op.Size(), method: op.Method, path: op.Path, bulkID: op.BulkID})
-				buf = binary.AppendUvarint(buf[:0], keys[k])
-				buf = appendBytes(buf, op.Encoded())
+				// The entry is the key, the operation and its findings:
+				// the operation, the bulk of it, is written from where
+				// it was encoded, not copied into buf first.
+				enc := op.Encoded()
+				head = binary.AppendUvarint(head[:0], keys[k])
+				head = binary.AppendUvarint(head, uint64(len(enc)))
+				buf = buf[:0]
 				n := fi
 				for n < len(st.findings) && st.findings[n].Request == ri+1 && st.findings[n].Operation == oi {
 					n++
@@ -393,7 +398,7 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 					buf = appendBool(buf, isErr)
 					buf = appendBytes(buf, js[len(findingHead):])
 				}
-				if err := s.out.entry(buf); err != nil {
+				if err := s.out.entry(head, enc, buf); err != nil {
 					return err
 				}
 			}
