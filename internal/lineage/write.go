@@ -30,13 +30,16 @@ type Writer struct {
 
 	pos  []model.Position // positions of the current line: records, then at
 	vpos []int            // position of each value of the current line, in writing order
-	vsrc []model.Source   // the source of each value, in the same order
+	vsrc []fieldName      // the field of each value, in the same order
 	uses []int            // values by position, to choose the line's "pos"
 	// memo is the site of the value at each place of the last lines:
 	// employees mapped from like records have like lines, so most values
 	// are found by their place, then checked as bySite checks them.
 	memo []siteMemo
 }
+
+// fieldName is the field key and name of a value's Source.
+type fieldName struct{ field, name string }
 
 // siteMemo is the Site, field and site number of a value.
 type siteMemo struct {
@@ -293,7 +296,7 @@ func (w *Writer) positions(cs *model.ChangeSet) {
 
 // value adds the next value's source and position.
 func (w *Writer) value(src model.Source) {
-	w.vsrc = append(w.vsrc, src)
+	w.vsrc = append(w.vsrc, fieldName{src.Field, src.Name})
 	w.vpos = append(w.vpos, w.position(src))
 }
 
@@ -381,8 +384,8 @@ func (w *Writer) file(path string) int {
 }
 
 // site is the number of the site of a, the value at index vi of the line
-// with source src, written to the dictionary when new.
-func (w *Writer) site(a *model.Attr, src *model.Source, vi int) int {
+// with field src, written to the dictionary when new.
+func (w *Writer) site(a *model.Attr, src *fieldName, vi int) int {
 	if a.Site == nil {
 		return w.siteOf(a, src)
 	}
@@ -391,14 +394,14 @@ func (w *Writer) site(a *model.Attr, src *model.Source, vi int) int {
 		member = a.Member()
 	}
 	if vi < len(w.memo) {
-		if m := &w.memo[vi]; m.site == a.Site && m.field == a.Field && m.hit.field == src.Field && m.hit.name == src.Name && m.hit.member == member {
+		if m := &w.memo[vi]; m.site == a.Site && m.field == a.Field && m.hit.field == src.field && m.hit.name == src.name && m.hit.member == member {
 			return m.hit.n
 		}
 	}
 	k := model.SiteField{Site: a.Site, Field: a.Field}
 	h, ok := w.bySite[k]
-	if !ok || h.field != src.Field || h.name != src.Name || h.member != member {
-		h = siteHit{n: w.siteOf(a, src), field: src.Field, name: src.Name, member: member}
+	if !ok || h.field != src.field || h.name != src.name || h.member != member {
+		h = siteHit{n: w.siteOf(a, src), field: src.field, name: src.name, member: member}
 		if len(w.bySite) < maxBySite {
 			w.bySite[k] = h
 		}
@@ -420,9 +423,9 @@ const maxMemo = 1 << 10
 // them, would fill it).
 const maxBySite = 1 << 14
 
-// siteOf is the number of the site of a, with source src, by its content.
-func (w *Writer) siteOf(a *model.Attr, src *model.Source) int {
-	k := siteKey{schema: a.Schema(), path: a.Path(), kind: a.Kind(), field: src.Field, name: src.Name, row: a.Row()}
+// siteOf is the number of the site of a, with field src, by its content.
+func (w *Writer) siteOf(a *model.Attr, src *fieldName) int {
+	k := siteKey{schema: a.Schema(), path: a.Path(), kind: a.Kind(), field: src.field, name: src.name, row: a.Row()}
 	if k.kind == model.AttrMember {
 		k.member = a.Member()
 	}
