@@ -36,6 +36,15 @@ type Writer struct {
 	// employees mapped from like records have like lines, so most values
 	// are found by their place, then checked as bySite checks them.
 	memo []siteMemo
+	// refMemo is the same for the refs: the key and number of the ref at
+	// each place of the last lines.
+	refMemo []refHit
+}
+
+// refHit is a ref's content and number.
+type refHit struct {
+	k refKey
+	n int
 }
 
 // fieldName is the field key and name of a value's Source.
@@ -183,7 +192,7 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 				l = append(l, ',')
 			}
 			l = append(l, '[')
-			l = jsonw.AppendInt(l, w.ref(r))
+			l = jsonw.AppendInt(l, w.ref(r, i))
 			l = append(l, ',')
 			l = jsonw.AppendString(l, r.Target)
 			p := w.vpos[vi]
@@ -454,7 +463,7 @@ func (w *Writer) siteOf(a *model.Attr, src *fieldName) int {
 
 // ref is the number of r's slot and source, written to the dictionary
 // when new.
-func (w *Writer) ref(r *model.Ref) int {
+func (w *Writer) ref(r *model.Ref, i int) int {
 	src := r.Source()
 	k := refKey{kind: r.Kind, schema: r.Schema, path: r.Path, field: src.Field, name: src.Name, row: r.Row()}
 	if r.Primary != nil {
@@ -463,9 +472,24 @@ func (w *Writer) ref(r *model.Ref) int {
 			k.primary = 1
 		}
 	}
-	if n, ok := w.refs[k]; ok {
-		return n
+	if i < len(w.refMemo) && w.refMemo[i].k == k {
+		return w.refMemo[i].n
 	}
+	n, ok := w.refs[k]
+	if !ok {
+		n = w.newRef(k)
+	}
+	if i < maxMemo {
+		for len(w.refMemo) <= i {
+			w.refMemo = append(w.refMemo, refHit{})
+		}
+		w.refMemo[i] = refHit{k: k, n: n}
+	}
+	return n
+}
+
+// newRef numbers the ref k and writes it to the dictionary.
+func (w *Writer) newRef(k refKey) int {
 	n := len(w.refs) + 1
 	w.refs[k] = n
 	b := append(w.buf, `{"ref":`...)
