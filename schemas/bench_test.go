@@ -118,3 +118,35 @@ func BenchmarkDecodeBulk100(b *testing.B) {
 		}
 	}
 }
+
+// patchDoc is a PatchOp body like those convert writes for a changed
+// employee: replaced core, enterprise and spend attributes, an added email.
+func patchDoc() map[string]any {
+	return map[string]any{
+		"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{
+			map[string]any{"op": "replace", "path": "name.givenName", "value": "Janet"},
+			map[string]any{"op": "replace", "path": "active", "value": false},
+			map[string]any{"op": "replace", "path": "displayName", "value": "Janet Doe"},
+			map[string]any{"op": "add", "path": "emails", "value": []any{map[string]any{"value": "janet@example.com", "type": "work"}}},
+			map[string]any{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:terminationDate", "value": "2035-12-11T19:28:00Z"},
+			map[string]any{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", "value": "CC02"},
+			map[string]any{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:spend:2.0:User:locale", "value": "it-IT"},
+			map[string]any{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:spend:2.0:User:customData[id eq \"custom2\"].value", "value": "X"},
+		},
+	}
+}
+
+// BenchmarkFastOperationPatch is BenchmarkFastOperationObject for a
+// PATCH /Users/{id} operation.
+func BenchmarkFastOperationPatch(b *testing.B) {
+	v, _ := validators(b)
+	f := v.Fast()
+	data := wrap(patchDoc(), true)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if fs := f.ValidateOperation("PATCH", "/Users/5c7b1b0e-8a53-4c1f-9f4e-2d9f0a1b3c4d", "", data); len(fs) > 0 {
+			b.Fatal(fs)
+		}
+	}
+}
