@@ -64,7 +64,9 @@ type objGroup struct {
 	closed  []uint8 // per key: closedAll (bit 0) and closedQuiet (bit 1) schemas that lack it
 	unknown uint8   // the same for names not in tab
 	req     []reqName
-	lookup  bool // open and small: look the names up instead of walking the members
+	reqMask uint64 // the bits of every name in req
+	lookup  bool   // open and small: look the names up instead of walking the members
+	id      int    // this group's row in a walker's memo
 }
 
 func newNode(loc string) *node {
@@ -186,6 +188,10 @@ func (c *fastCompiler) group(n *node) []*node {
 		g.acts[j] = []act{{n: s, strict: as[0].strict}}
 	}
 	g.tab = newKeyTable(keys)
+	for _, r := range g.req {
+		g.reqMask |= 1 << r.idx
+	}
+	g.id = int(groupIDs.Add(1) - 1)
 	g.lookup = g.unknown == 0 && len(keys) <= 2
 	n.grp = g
 	return made
@@ -210,6 +216,9 @@ func (w *walker) groupMember(g *objGroup, k string, pv any, so bool) int {
 }
 
 func (w *walker) groupRequired(g *objGroup, seen uint64, so bool) {
+	if seen&g.reqMask == g.reqMask {
+		return
+	}
 	for _, r := range g.req {
 		if seen&(1<<r.idx) == 0 {
 			w.emit("required", r.param, r.name, so || r.strict)
@@ -240,7 +249,7 @@ func (w *walker) groupMap(g *objGroup, x map[string]any, so bool) {
 // groupValue checks the value of the i-th name of a group's table.
 func (w *walker) groupValue(g *objGroup, i int, k string, v any, so bool) {
 	if as := g.acts[i]; len(as) > 0 {
-		if len(as) == 1 && as[0].n.typeOnly && typeOK(as[0].n.types, v) {
+		if len(as) == 1 && as[0].n.leaf && w.leafOK(as[0].n, v) {
 			return
 		}
 		w.path = append(w.path, pathTok{key: k, idx: -1})
@@ -263,9 +272,20 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 		w.groupRequired(g, seen, so)
 		return
 	}
+	row := w.memoRow(g)
 	for j := range x.Len() {
 		k := x.KeyAt(j)
-		i := g.tab.find(k)
+		var i int
+		if j < len(row) {
+			if e := &row[j]; e.key == k {
+				i = int(e.idx)
+			} else {
+				i = g.tab.find(k)
+				*e = memoEnt{key: k, idx: int32(i)}
+			}
+		} else {
+			i = g.tab.find(k)
+		}
 		closed := g.unknown
 		if i >= 0 {
 			seen |= 1 << i

@@ -28,6 +28,7 @@ type walker struct {
 	base   string
 	path   []pathTok
 	out    []Finding
+	memo   [][]memoEnt // per group id: see memoRow
 }
 
 var walkerPool = sync.Pool{New: func() any { return &walker{path: make([]pathTok, 0, 16)} }}
