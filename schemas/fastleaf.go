@@ -72,7 +72,7 @@ func (w *walker) stringOK(n *node, s string) bool {
 			return false
 		}
 	}
-	if n.minLenK.has || n.minLenK.hasStrict || n.maxLenK.has || n.maxLenK.hasStrict {
+	if (n.minLenK.has || n.minLenK.hasStrict || n.maxLenK.has || n.maxLenK.hasStrict) && !lengthsPass(n, s) {
 		l := utf8.RuneCountInString(s)
 		if !w.keywordOK(&n.minLenK, l >= n.minLen, l >= n.sMin) || !w.keywordOK(&n.maxLenK, l <= n.maxLen, l <= n.sMax) {
 			return false
@@ -136,4 +136,64 @@ func (w *walker) memoRow(g *objGroup) []memoEnt {
 		w.memo[g.id] = row
 	}
 	return row
+}
+
+// lengthsPass reports whether s passes every length bound of n without
+// counting its runes: s has at most len(s) runes and at least a quarter as
+// many. False means it could not tell.
+func lengthsPass(n *node, s string) bool {
+	lo, hi := (len(s)+3)/4, len(s)
+	return lo >= n.minLen && lo >= n.sMin && (!n.maxLenK.has || hi <= n.maxLen) && (!n.maxLenK.hasStrict || hi <= n.sMax)
+}
+
+// condition is an "if" schema of the form {"properties": {name: leaf},
+// "required": [name]} (required optional): condOK decides it by one
+// lookup.
+type condition struct {
+	name     string
+	leaf     *node
+	required bool
+}
+
+// asCondition returns n as a condition, or nil when n has another form.
+func (n *node) asCondition() *condition {
+	if n.boolean != 0 || n.types != 0 || n.hasConst || n.hasEnum || n.strWork || n.arrWork || n.closed != open ||
+		n.ref != nil || len(n.allOf) > 0 || n.ifN != nil || len(n.props) != 1 || len(n.sprops) > 0 ||
+		len(n.srequired) > 0 || len(n.required) > 1 {
+		return nil
+	}
+	c := &condition{}
+	for k, p := range n.props {
+		c.name, c.leaf = k, p
+	}
+	if !c.leaf.filled || !c.leaf.leaf {
+		return nil
+	}
+	if len(n.required) == 1 {
+		if n.required[0] != c.name {
+			return nil
+		}
+		c.required = true
+	}
+	return c
+}
+
+// condOK is valid for a condition. plainCondition holds "if" schemas to
+// keywords that do not depend on the mode, so every finding check would
+// make is an error and leafOK's answer is valid's.
+func (w *walker) condOK(c *condition, v any) bool {
+	var e any
+	var ok bool
+	switch x := v.(type) {
+	case map[string]any:
+		e, ok = x[c.name]
+	case Object:
+		e, ok = x.Lookup(c.name)
+	default:
+		return true
+	}
+	if !ok {
+		return !c.required
+	}
+	return w.leafOK(c.leaf, e)
 }
