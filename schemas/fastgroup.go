@@ -12,10 +12,15 @@ type fastEngine struct {
 	strict bool
 	comp   *fastCompiler
 	cache  sync.Map // location → *node
+	recent recentNodes
 }
 
 func (e *fastEngine) node(loc string) (*node, error) {
+	if n := e.recent.get(loc); n != nil {
+		return n, nil
+	}
 	if n, ok := e.cache.Load(loc); ok {
+		e.recent.put(n.(*node))
 		return n.(*node), nil
 	}
 	n, err := e.comp.get(loc)
@@ -23,6 +28,7 @@ func (e *fastEngine) node(loc string) (*node, error) {
 		return nil, err
 	}
 	e.cache.Store(loc, n)
+	e.recent.put(n)
 	return n, nil
 }
 

@@ -197,3 +197,21 @@ func (w *walker) condOK(c *condition, v any) bool {
 	}
 	return w.leafOK(c.leaf, e)
 }
+
+// recentNodes is a small direct-mapped cache of nodes by their location,
+// in front of fastEngine's map: a slot is picked from a few sampled bytes
+// and confirmed by comparing the whole location, so it never returns
+// another location's node; the locations a run checks against (PATCH
+// targets) come back as the same strings and compare at once.
+type recentNodes [64]atomic.Pointer[node]
+
+func recentSlot(loc string) uint64 { return (keySample(loc) * keyMul) >> 58 }
+
+func (r *recentNodes) get(loc string) *node {
+	if n := r[recentSlot(loc)].Load(); n != nil && n.loc == loc {
+		return n
+	}
+	return nil
+}
+
+func (r *recentNodes) put(n *node) { r[recentSlot(n.loc)].Store(n) }

@@ -24,13 +24,15 @@ type pathIndex struct {
 	urns map[string]string // schema URN → location of its attributes
 	keys []string          // URNs, longest first
 
-	cache  sync.Map     // resolved paths: string → pathResult
+	cache  sync.Map     // resolved paths: string → *pathResult
 	cached atomic.Int32 // entries in cache, at most about maxCachedPaths
+	recent [64]atomic.Pointer[pathResult]
 }
 
 // pathResult is a resolved path, kept so that the paths a plan repeats on
 // every user are resolved once.
 type pathResult struct {
+	p   string
 	t   pathTarget
 	err error
 }
@@ -80,14 +82,23 @@ func (ix *pathIndex) deref(loc string) (string, map[string]any) {
 //	userName, name.givenName, emails[type eq "work"].value,
 //	urn:…:spend:2.0:User:locale, urn:…:spend:2.0:User (the extension).
 func (ix *pathIndex) resolve(p string) (pathTarget, error) {
+	// recent is a direct-mapped cache in front of cache, confirmed by
+	// comparing the whole path (see recentNodes).
+	slot := &ix.recent[recentSlot(p)]
+	if r := slot.Load(); r != nil && r.p == p {
+		return r.t, r.err
+	}
 	if r, ok := ix.cache.Load(p); ok {
 		r := r.(*pathResult)
+		slot.Store(r)
 		return r.t, r.err
 	}
 	t, err := ix.lookupPath(p)
 	if ix.cached.Load() < maxCachedPaths {
-		if _, loaded := ix.cache.LoadOrStore(p, &pathResult{t, err}); !loaded {
+		r := &pathResult{p, t, err}
+		if _, loaded := ix.cache.LoadOrStore(p, r); !loaded {
 			ix.cached.Add(1)
+			slot.Store(r)
 		}
 	}
 	return t, err
