@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"fmt"
 	"math/rand"
 	"reflect"
 	"sort"
@@ -128,6 +129,67 @@ func agreeShuffledOperations(t *testing.T, def, strict *Validator, doc any, rng 
 			if !reflect.DeepEqual(ref, fast) {
 				t.Fatalf("%s operation %d (strict=%v): ValidateOperation disagrees\nreference:\n%sfast:\n%s", label, i, v.Strict(), render("ref", ref), render("fast", fast))
 			}
+		}
+	}
+}
+
+// TestRecentCaches holds the direct-mapped caches in front of the node and
+// PATCH path maps to the uncached answers, over every compiled location
+// and many paths (copies, and names of the same length that differ in one
+// byte, so that slots collide and get overwritten) in random orders.
+func TestRecentCaches(t *testing.T) {
+	s, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(3))
+	var locs []string
+	s.fast.mu.Lock()
+	for loc := range s.fast.nodes {
+		locs = append(locs, loc, loc+"#")
+	}
+	s.fast.mu.Unlock()
+	sort.Strings(locs)
+	e := &fastEngine{comp: s.fast}
+	for i := 0; i < 20*len(locs); i++ {
+		loc := locs[rng.Intn(len(locs))]
+		if rng.Intn(2) == 0 {
+			loc = strings.Clone(loc)
+		}
+		got, err1 := e.node(loc)
+		want, err2 := s.fast.get(loc)
+		if got != want || (err1 == nil) != (err2 == nil) {
+			t.Fatalf("node(%q) = %p, want %p", loc, got, want)
+		}
+	}
+
+	paths := []string{"userName", "name.givenName", "name.familyName", "emails", "emails[type eq \"work\"].value",
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+		"urn:ietf:params:scim:schemas:extension:spend:2.0:User:locale",
+		"urn:ietf:params:scim:schemas:extension:spend:2.0:User:country",
+		"urn:ietf:params:scim:schemas:extension:spend:2.0:User:customData[id eq \"custom2\"].value",
+		"urn:ietf:params:scim:schemas:extension:spend:2.0:Role:roles", "active", "displayName", "nickName", "title"}
+	for _, p := range append([]string(nil), paths...) {
+		for j := 0; j < 3; j++ {
+			b := []byte(p)
+			b[rng.Intn(len(b))] = byte('a' + rng.Intn(26))
+			paths = append(paths, string(b))
+		}
+	}
+	ix, err := newPathIndex(makeVariant(s.src, variantDefault))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50*len(paths); i++ {
+		p := paths[rng.Intn(len(paths))]
+		if rng.Intn(2) == 0 {
+			p = strings.Clone(p)
+		}
+		got, err1 := ix.resolve(p)
+		want, err2 := ix.lookupPath(p)
+		if got != want || fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Fatalf("resolve(%q) = %+v, %v; want %+v, %v", p, got, err1, want, err2)
 		}
 	}
 }
