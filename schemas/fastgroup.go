@@ -66,9 +66,10 @@ type reqName struct {
 // up once.
 type objGroup struct {
 	tab     keyTable
-	acts    [][]act // per key
-	closed  []uint8 // per key: closedAll (bit 0) and closedQuiet (bit 1) schemas that lack it
-	unknown uint8   // the same for names not in tab
+	acts    [][]act    // per key
+	closed  []uint8    // per key: closedAll (bit 0) and closedQuiet (bit 1) schemas that lack it
+	info    []groupKey // per key: what groupObject reads, together
+	unknown uint8      // the same for names not in tab
 	req     []reqName
 	reqMask uint64 // the bits of every name in req
 	lookup  bool   // open and small: look the names up instead of walking the members
@@ -197,6 +198,13 @@ func (c *fastCompiler) group(n *node) []*node {
 	for _, r := range g.req {
 		g.reqMask |= 1 << r.idx
 	}
+	g.info = make([]groupKey, len(keys))
+	for j, as := range g.acts {
+		g.info[j] = groupKey{closed: g.closed[j], acts: len(as) > 0}
+		if len(as) == 1 && as[0].n.leaf {
+			g.info[j].leaf = as[0].n
+		}
+	}
 	g.id = int(groupIDs.Add(1) - 1)
 	g.lookup = g.unknown == 0 && len(keys) <= 2
 	n.grp = g
@@ -252,12 +260,24 @@ func (w *walker) groupMap(g *objGroup, x map[string]any, so bool) {
 	w.groupRequired(g, seen, so)
 }
 
+// groupKey is what groupObject reads of a name of a group's table.
+type groupKey struct {
+	leaf   *node // the name's only schema, when it is a leaf
+	closed uint8 // as objGroup.closed
+	acts   bool  // some schema applies to the name's value
+}
+
 // groupValue checks the value of the i-th name of a group's table.
 func (w *walker) groupValue(g *objGroup, i int, k string, v any, so bool) {
+	if ki := &g.info[i]; ki.leaf != nil && w.leafOK(ki.leaf, v) {
+		return
+	}
+	w.groupCheck(g, i, k, v, so)
+}
+
+// groupCheck is groupValue without the leaf shortcut.
+func (w *walker) groupCheck(g *objGroup, i int, k string, v any, so bool) {
 	if as := g.acts[i]; len(as) > 0 {
-		if len(as) == 1 && as[0].n.leaf && w.leafOK(as[0].n, v) {
-			return
-		}
 		w.path = append(w.path, pathTok{key: k, idx: -1})
 		for _, a := range as {
 			w.check(a.n, v, so || a.strict, false)
@@ -295,9 +315,14 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 		closed := g.unknown
 		if i >= 0 {
 			seen |= 1 << i
-			closed = g.closed[i]
-			if as := g.acts[i]; len(as) > 0 {
-				w.groupValue(g, i, k, x.ValueAt(j), so)
+			ki := &g.info[i]
+			closed = ki.closed
+			if ki.leaf != nil {
+				if v := x.ValueAt(j); !w.leafOK(ki.leaf, v) {
+					w.groupCheck(g, i, k, v, so)
+				}
+			} else if ki.acts {
+				w.groupCheck(g, i, k, x.ValueAt(j), so)
 			}
 		}
 		if closed != 0 {
