@@ -37,6 +37,13 @@ func (e *fastEngine) check(loc string, v any, base string, rel relPtr, out []Fin
 	if err != nil {
 		return append(out, Finding{Pointer: base + rel.String(), Keyword: "schema", Severity: model.SevError, Message: err.Error()})
 	}
+	n = target(n) // checks as n does
+	if n.leaf {
+		lw := walker{strict: e.strict}
+		if lw.leafOK(n, v) {
+			return out
+		}
+	}
 	w := walkerPool.Get().(*walker)
 	w.strict, w.base, w.out, w.path = e.strict, base, out, append(w.path[:0], rel.toks[:rel.n]...)
 	w.check(n, v, false, false)
