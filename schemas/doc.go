@@ -49,6 +49,14 @@
 // it allocates nothing. FuzzDifferential holds both to the same findings,
 // over decoded documents and over Object/Array wrappers of them.
 //
+// The walk's shortcuts live in fastleaf.go: leafOK and condOK decide
+// schemas that only check the value itself (and "if" conditions on one
+// member) without emitting, falling back to the plain walk whenever a
+// finding may follow; the walker's memo of member names by position and
+// the caches of recent nodes and PATCH paths are caches of pure functions,
+// confirmed by comparing whole strings. TestMemoDifferential and
+// TestRecentCaches hold them to the reference and the uncached answers.
+//
 // What no keyword says is shared Go code used by both: each PATCH
 // operation's value is checked against the schema of the attribute its path
 // names (an unknown path is a strict-only finding), bulkIds must be unique,

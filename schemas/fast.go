@@ -74,6 +74,8 @@ type node struct {
 	arrWork  bool // an array keyword applies
 	objWork  bool // an object keyword applies
 	typeOnly bool // the type is the only keyword
+	leaf     bool // only keywords on the value itself: leafOK decides it
+	cond     *condition
 	grp      *objGroup
 	ref      *node
 	allOf    []*node
@@ -225,6 +227,8 @@ func (n *node) finish() {
 	n.bits = len(keys) <= 64
 	n.typeOnly = n.boolean == 0 && n.types != 0 && !n.hasConst && !n.hasEnum && !n.strWork && !n.arrWork && !n.objWork &&
 		n.ref == nil && len(n.allOf) == 0 && n.ifN == nil
+	n.leaf = n.isLeaf()
+	n.cond = n.asCondition()
 	n.filled = true
 }
 

@@ -12,10 +12,15 @@ type fastEngine struct {
 	strict bool
 	comp   *fastCompiler
 	cache  sync.Map // location → *node
+	recent recentNodes
 }
 
 func (e *fastEngine) node(loc string) (*node, error) {
+	if n := e.recent.get(loc); n != nil {
+		return n, nil
+	}
 	if n, ok := e.cache.Load(loc); ok {
+		e.recent.put(n.(*node))
 		return n.(*node), nil
 	}
 	n, err := e.comp.get(loc)
@@ -23,6 +28,7 @@ func (e *fastEngine) node(loc string) (*node, error) {
 		return nil, err
 	}
 	e.cache.Store(loc, n)
+	e.recent.put(n)
 	return n, nil
 }
 
@@ -30,6 +36,13 @@ func (e *fastEngine) check(loc string, v any, base string, rel relPtr, out []Fin
 	n, err := e.node(loc)
 	if err != nil {
 		return append(out, Finding{Pointer: base + rel.String(), Keyword: "schema", Severity: model.SevError, Message: err.Error()})
+	}
+	n = target(n) // checks as n does
+	if n.leaf {
+		lw := walker{strict: e.strict}
+		if lw.leafOK(n, v) {
+			return out
+		}
 	}
 	w := walkerPool.Get().(*walker)
 	w.strict, w.base, w.out, w.path = e.strict, base, out, append(w.path[:0], rel.toks[:rel.n]...)
@@ -60,11 +73,14 @@ type reqName struct {
 // up once.
 type objGroup struct {
 	tab     keyTable
-	acts    [][]act // per key
-	closed  []uint8 // per key: closedAll (bit 0) and closedQuiet (bit 1) schemas that lack it
-	unknown uint8   // the same for names not in tab
+	acts    [][]act    // per key
+	closed  []uint8    // per key: closedAll (bit 0) and closedQuiet (bit 1) schemas that lack it
+	info    []groupKey // per key: what groupObject reads, together
+	unknown uint8      // the same for names not in tab
 	req     []reqName
-	lookup  bool // open and small: look the names up instead of walking the members
+	reqMask uint64 // the bits of every name in req
+	lookup  bool   // open and small: look the names up instead of walking the members
+	id      int    // this group's row in a walker's memo
 }
 
 func newNode(loc string) *node {
@@ -186,6 +202,17 @@ func (c *fastCompiler) group(n *node) []*node {
 		g.acts[j] = []act{{n: s, strict: as[0].strict}}
 	}
 	g.tab = newKeyTable(keys)
+	for _, r := range g.req {
+		g.reqMask |= 1 << r.idx
+	}
+	g.info = make([]groupKey, len(keys))
+	for j, as := range g.acts {
+		g.info[j] = groupKey{closed: g.closed[j], acts: len(as) > 0}
+		if len(as) == 1 && as[0].n.leaf {
+			g.info[j].leaf = as[0].n
+		}
+	}
+	g.id = int(groupIDs.Add(1) - 1)
 	g.lookup = g.unknown == 0 && len(keys) <= 2
 	n.grp = g
 	return made
@@ -210,6 +237,9 @@ func (w *walker) groupMember(g *objGroup, k string, pv any, so bool) int {
 }
 
 func (w *walker) groupRequired(g *objGroup, seen uint64, so bool) {
+	if seen&g.reqMask == g.reqMask {
+		return
+	}
 	for _, r := range g.req {
 		if seen&(1<<r.idx) == 0 {
 			w.emit("required", r.param, r.name, so || r.strict)
@@ -237,12 +267,24 @@ func (w *walker) groupMap(g *objGroup, x map[string]any, so bool) {
 	w.groupRequired(g, seen, so)
 }
 
+// groupKey is what groupObject reads of a name of a group's table.
+type groupKey struct {
+	leaf   *node // the name's only schema, when it is a leaf
+	closed uint8 // as objGroup.closed
+	acts   bool  // some schema applies to the name's value
+}
+
 // groupValue checks the value of the i-th name of a group's table.
 func (w *walker) groupValue(g *objGroup, i int, k string, v any, so bool) {
+	if ki := &g.info[i]; ki.leaf != nil && w.leafOK(ki.leaf, v) {
+		return
+	}
+	w.groupCheck(g, i, k, v, so)
+}
+
+// groupCheck is groupValue without the leaf shortcut.
+func (w *walker) groupCheck(g *objGroup, i int, k string, v any, so bool) {
 	if as := g.acts[i]; len(as) > 0 {
-		if len(as) == 1 && as[0].n.typeOnly && typeOK(as[0].n.types, v) {
-			return
-		}
 		w.path = append(w.path, pathTok{key: k, idx: -1})
 		for _, a := range as {
 			w.check(a.n, v, so || a.strict, false)
@@ -263,15 +305,31 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 		w.groupRequired(g, seen, so)
 		return
 	}
+	row := w.memoRow(g)
 	for j := range x.Len() {
 		k := x.KeyAt(j)
-		i := g.tab.find(k)
+		var i int
+		if j < len(row) {
+			if e := &row[j]; e.key == k {
+				i = int(e.idx)
+			} else {
+				i = g.tab.find(k)
+				*e = memoEnt{key: k, idx: int32(i)}
+			}
+		} else {
+			i = g.tab.find(k)
+		}
 		closed := g.unknown
 		if i >= 0 {
 			seen |= 1 << i
-			closed = g.closed[i]
-			if as := g.acts[i]; len(as) > 0 {
-				w.groupValue(g, i, k, x.ValueAt(j), so)
+			ki := &g.info[i]
+			closed = ki.closed
+			if ki.leaf != nil {
+				if v := x.ValueAt(j); !w.leafOK(ki.leaf, v) {
+					w.groupCheck(g, i, k, v, so)
+				}
+			} else if ki.acts {
+				w.groupCheck(g, i, k, x.ValueAt(j), so)
 			}
 		}
 		if closed != 0 {

@@ -28,6 +28,7 @@ type walker struct {
 	base   string
 	path   []pathTok
 	out    []Finding
+	memo   [][]memoEnt // per group id: see memoRow
 }
 
 var walkerPool = sync.Pool{New: func() any { return &walker{path: make([]pathTok, 0, 16)} }}
@@ -136,6 +137,9 @@ func (w *walker) check(n *node, v any, so, grouped bool) {
 				w.checkLen(n, len(x), v, so)
 				if n.items != nil {
 					for i, el := range x {
+						if n.items.leaf && w.leafOK(n.items, el) {
+							continue
+						}
 						w.path = append(w.path, pathTok{idx: i})
 						w.check(n.items, el, so, false)
 						w.path = w.path[:len(w.path)-1]
@@ -156,8 +160,12 @@ func (w *walker) check(n *node, v any, so, grouped bool) {
 				w.checkLen(n, l, v, so)
 				if n.items != nil {
 					for i := range l {
+						el := x.Index(i)
+						if n.items.leaf && w.leafOK(n.items, el) {
+							continue
+						}
 						w.path = append(w.path, pathTok{idx: i})
-						w.check(n.items, x.Index(i), so, false)
+						w.check(n.items, el, so, false)
 						w.path = w.path[:len(w.path)-1]
 					}
 				}
@@ -350,6 +358,9 @@ func (w *walker) keyword(k *strCheck, kw string, v any, so bool, base, strict bo
 // valid reports whether v passes n (used for "if"; such schemas do not
 // depend on the mode).
 func (w *walker) valid(n *node, v any) bool {
+	if n.cond != nil {
+		return w.condOK(n.cond, v)
+	}
 	silent, failed, path := w.silent, w.failed, len(w.path)
 	w.silent, w.failed = true, false
 	w.check(n, v, false, false)

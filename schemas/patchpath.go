@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
@@ -23,13 +24,15 @@ type pathIndex struct {
 	urns map[string]string // schema URN → location of its attributes
 	keys []string          // URNs, longest first
 
-	mu    sync.RWMutex
-	cache map[string]pathResult // resolved paths, at most maxCachedPaths
+	cache  sync.Map     // resolved paths: string → *pathResult
+	cached atomic.Int32 // entries in cache, at most about maxCachedPaths
+	recent [64]atomic.Pointer[pathResult]
 }
 
 // pathResult is a resolved path, kept so that the paths a plan repeats on
 // every user are resolved once.
 type pathResult struct {
+	p   string
 	t   pathTarget
 	err error
 }
@@ -39,7 +42,7 @@ type pathResult struct {
 const maxCachedPaths = 4096
 
 func newPathIndex(docs docSet) (*pathIndex, error) {
-	ix := &pathIndex{docs: docs, urns: map[string]string{}, cache: map[string]pathResult{}}
+	ix := &pathIndex{docs: docs, urns: map[string]string{}}
 	const core = "urn:ietf:params:scim:schemas:core:2.0:User"
 	ix.urns[core] = LocUserAttributes
 	raw, ok := docs.lookup(LocUserAttributes + "/properties")
@@ -79,18 +82,25 @@ func (ix *pathIndex) deref(loc string) (string, map[string]any) {
 //	userName, name.givenName, emails[type eq "work"].value,
 //	urn:…:spend:2.0:User:locale, urn:…:spend:2.0:User (the extension).
 func (ix *pathIndex) resolve(p string) (pathTarget, error) {
-	ix.mu.RLock()
-	r, ok := ix.cache[p]
-	ix.mu.RUnlock()
-	if ok {
+	// recent is a direct-mapped cache in front of cache, confirmed by
+	// comparing the whole path (see recentNodes).
+	slot := &ix.recent[recentSlot(p)]
+	if r := slot.Load(); r != nil && r.p == p {
+		return r.t, r.err
+	}
+	if r, ok := ix.cache.Load(p); ok {
+		r := r.(*pathResult)
+		slot.Store(r)
 		return r.t, r.err
 	}
 	t, err := ix.lookupPath(p)
-	ix.mu.Lock()
-	if len(ix.cache) < maxCachedPaths {
-		ix.cache[p] = pathResult{t, err}
+	if ix.cached.Load() < maxCachedPaths {
+		r := &pathResult{p, t, err}
+		if _, loaded := ix.cache.LoadOrStore(p, r); !loaded {
+			ix.cached.Add(1)
+			slot.Store(r)
+		}
 	}
-	ix.mu.Unlock()
 	return t, err
 }
 
