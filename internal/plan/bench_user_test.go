@@ -1,0 +1,69 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/model"
+)
+
+// shareSites makes the attributes at the same index of every change set
+// share one Site, as the mapping engine's do (one per mapping-table row).
+func shareSites(sets []*model.ChangeSet) {
+	var sites []*model.Site
+	for _, cs := range sets {
+		for i := range cs.Attrs {
+			a := &cs.Attrs[i]
+			if i == len(sites) {
+				sites = append(sites, a.Site)
+			}
+			if s := sites[i]; s.Schema == a.Site.Schema && s.Path == a.Site.Path && s.Kind == a.Site.Kind && s.Member == a.Site.Member {
+				a.Site = s
+			}
+		}
+	}
+}
+
+// benchUser measures builder.user alone: one builder, its arrays given
+// back after each pass over the sets.
+func benchUser(b *testing.B, sets []*model.ChangeSet, o Options) {
+	if o.MaxOps <= 0 {
+		o.MaxOps = DefaultMaxOps
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	o.Slabs = new(Slabs)
+	bl := newBuilder(&o, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, cs := range sets {
+			res := bl.user(cs)
+			if res.err != nil {
+				b.Fatal(res.err)
+			}
+			n++
+		}
+		o.Slabs.put(bl.slabs)
+		bl.slabs, bl.slab = bl.slabs[:0], nil
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/user")
+}
+
+// BenchmarkUser measures the per-user path (body, encoding, references)
+// over generated full 305 users, each attribute with a Site of its own.
+func BenchmarkUser(b *testing.B) { benchUser(b, genSets(2000), Options{CompanyID: "c0"}) }
+
+// BenchmarkUserSharedSites is BenchmarkUser with the Sites shared per
+// mapping row, as the mapping engine makes them.
+func BenchmarkUserSharedSites(b *testing.B) {
+	sets := genSets(2000)
+	shareSites(sets)
+	benchUser(b, sets, Options{CompanyID: "c0"})
+}
+
+// BenchmarkUserIndent is BenchmarkUser with indented output.
+func BenchmarkUserIndent(b *testing.B) {
+	benchUser(b, genSets(2000), Options{CompanyID: "c0", Indent: true})
+}
