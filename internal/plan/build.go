@@ -342,6 +342,9 @@ func (b *builder) encode(op *Operation) error {
 	start := len(b.slab)
 	if b.enc.orders == nil {
 		b.enc = encoder{indent: b.opts.Indent, orders: new([keyOrders]*keyOrder)}
+		if encTemplates {
+			b.enc.tmpls = new([numPhases]encTmpl)
+		}
 	}
 	enc, err := b.enc.operation(b.slab[start:start], op)
 	op.data = nil
