@@ -32,6 +32,7 @@ type builder struct {
 	slots      []slot       // scratch of rebuilt bodies
 	refGroup   []int        // scratch of refOps
 	refScratch []*model.Ref // scratch of refOps
+	joined     []joinedPath // PATCH paths of refOps
 	opSlab     []Operation  // operations are cut from slabs
 	lazySlab   []userLazy   // as are their lazy rebuilders
 
