@@ -6,18 +6,17 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
-// shareSites makes the attributes at the same index of every change set
-// share one Site, as the mapping engine's do (one per mapping-table row).
+// shareSites makes the attributes of the same target and mapping row
+// share one Site, as the mapping engine's do (one per row).
 func shareSites(sets []*model.ChangeSet) {
-	var sites []*model.Site
+	sites := map[model.Site]*model.Site{}
 	for _, cs := range sets {
 		for i := range cs.Attrs {
 			a := &cs.Attrs[i]
-			if i == len(sites) {
-				sites = append(sites, a.Site)
-			}
-			if s := sites[i]; s.Schema == a.Site.Schema && s.Path == a.Site.Path && s.Kind == a.Site.Kind && s.Member == a.Site.Member {
+			if s, ok := sites[*a.Site]; ok {
 				a.Site = s
+			} else {
+				sites[*a.Site] = a.Site
 			}
 		}
 	}

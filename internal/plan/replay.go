@@ -22,18 +22,34 @@ import (
 // shapeAttr is the shape of one attribute.
 type shapeAttr struct {
 	ap      *attrPath
+	site    *model.Site // the Site the shape was taken from
 	kind    model.AttrKind
 	typ     model.ValueType
 	present bool   // members
 	member  string // present members
+	empNo   bool   // the enterprise employeeNumber (isEmployeeNumber), not a member
 }
 
 func shapeOf(ap *attrPath, a *model.Attr) shapeAttr {
-	s := shapeAttr{ap: ap, kind: a.Kind(), typ: a.Type}
+	s := shapeAttr{ap: ap, site: a.Site, kind: a.Kind(), typ: a.Type}
 	if s.kind == model.AttrMember && a.Bool {
 		s.present, s.member = true, a.Member()
 	}
+	s.empNo = s.kind != model.AttrMember && ap.err == nil && isEmployeeNumber(ap)
 	return s
+}
+
+// sameSite reports whether a, whose Site is s.site, has the shape s: its
+// path is s.ap, since a Site is never modified and paths are parsed once
+// per schema and path (pathCache).
+func (s *shapeAttr) sameSite(a *model.Attr) bool {
+	if a.Type != s.typ {
+		return false
+	}
+	if s.kind != model.AttrMember {
+		return true
+	}
+	return a.Bool == s.present && (!a.Bool || sameString(a.Member(), s.member))
 }
 
 // is reports whether a, with the path ap, has the shape s.
@@ -66,8 +82,12 @@ func (b *builder) sameShape(cs *model.ChangeSet) bool {
 		return false
 	}
 	for i := range cs.Attrs {
-		a := &cs.Attrs[i]
-		if !t.shape[i].is(b.paths.at(i, a), a) {
+		a, s := &cs.Attrs[i], &t.shape[i]
+		if a.Site == s.site && a.Site != nil {
+			if !s.sameSite(a) {
+				return false
+			}
+		} else if !s.is(b.paths.at(i, a), a) {
 			return false
 		}
 	}
@@ -111,7 +131,7 @@ func (b *builder) replay(cs *model.ChangeSet, res *userResult) *obj {
 	t.ent.set("employeeNumber", &cs.EmployeeID)
 	for i := range cs.Attrs {
 		a, sh := &cs.Attrs[i], &t.shape[i]
-		if sh.kind != model.AttrMember && isEmployeeNumber(sh.ap) {
+		if sh.empNo {
 			b.checkEmployeeNumber(a, cs.EmployeeID, res)
 		}
 		s := t.slots[i]
