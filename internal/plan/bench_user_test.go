@@ -66,3 +66,23 @@ func BenchmarkUserSharedSites(b *testing.B) {
 func BenchmarkUserIndent(b *testing.B) {
 	benchUser(b, genSets(2000), Options{CompanyID: "c0", Indent: true})
 }
+
+// BenchmarkUserVaried is BenchmarkUser over users whose shapes change
+// every three users (variedSets), with shared Sites.
+func BenchmarkUserVaried(b *testing.B) {
+	sets := variedSets(2000)
+	shareSites(sets)
+	benchUser(b, sets, Options{CompanyID: "c0"})
+}
+
+// BenchmarkUserEachShape is BenchmarkUser where every user lacks an
+// attribute the previous one has: no body is replayed.
+func BenchmarkUserEachShape(b *testing.B) {
+	sets := genSets(2000)
+	for u, cs := range sets {
+		i := u % len(cs.Attrs)
+		cs.Attrs = append(cs.Attrs[:i:i], cs.Attrs[i+1:]...)
+	}
+	shareSites(sets)
+	benchUser(b, sets, Options{CompanyID: "c0"})
+}

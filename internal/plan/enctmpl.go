@@ -28,6 +28,9 @@ type encTmpl struct {
 	checks []tcheck // in preorder: a node is checked before its members
 	leaves []tleaf  // the values, in the order they are written
 	vary   []tloc   // places whose strings changed: values, not constants
+	used   int      // trees written by way of the template since compiled
+	skip   int      // misses to encode without compiling (the last templates went unused)
+	missed int      // misses since the last compile
 }
 
 // tloc is the place of a value: member or element i of a node.
@@ -234,6 +237,9 @@ func (t *encTmpl) write(dst []byte, e *encoder) ([]byte, bool, error) {
 	return append(dst, t.lits[start:]...), true, nil
 }
 
+// maxSkip bounds the misses encoded without compiling in a row.
+const maxSkip = 15
+
 // maxVary bounds the places a template takes for values after their
 // strings changed.
 const maxVary = 32
@@ -247,16 +253,29 @@ func (e *encoder) data(dst []byte, data any, phase, depth int) ([]byte, error) {
 		return e.member(dst, data, depth)
 	}
 	t := &e.tmpls[phase]
-	if t.depth == depth {
+	if t.depth == depth && t.root != nil {
 		ok, vary := t.match(root, e.indent)
 		if ok {
 			if out, ok, err := t.write(dst, e); ok {
+				t.used++
 				return out, err
 			}
 		} else if vary != nil && len(t.vary) < maxVary {
 			t.vary = append(t.vary, *vary)
 		}
 	}
+	// Trees whose structure changes from one to the next would be
+	// compiled for nothing: after a template that went unused, the next
+	// misses are encoded directly, twice as many each time, up to maxSkip.
+	if t.missed++; t.missed <= t.skip {
+		return e.member(dst, data, depth)
+	}
+	if t.root != nil && t.used == 0 {
+		t.skip = min(2*t.skip+1, maxSkip)
+	} else {
+		t.skip = 0
+	}
+	t.missed, t.used = 0, 0
 	t.compile(e, root, depth)
 	out, ok, err := t.write(dst, e)
 	if !ok { // not reached: compile leaves no node among the values
