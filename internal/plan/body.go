@@ -22,6 +22,7 @@ type slot struct {
 // each attribute's value went, one slot per attribute (the zero slot when
 // it stored no value of its own), and returns them with the tree.
 func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult, slots []slot) (*obj, []slot, *posError) {
+	b.bodyPaths = b.bodyPaths[:0]
 	root := b.newObj()
 	ent := b.newObj()
 	ent.set("employeeNumber", &cs.EmployeeID)
@@ -35,6 +36,7 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult, s
 		if ap.err != nil {
 			return nil, nil, &posError{a.Source(), ap.err}
 		}
+		b.bodyPaths = append(b.bodyPaths, ap)
 		cont, ptr := root, ""
 		if !ap.core {
 			cont = b.extension(root, ap.schema)

@@ -33,6 +33,7 @@ type builder struct {
 	refGroup   []int        // scratch of refOps
 	refScratch []*model.Ref // scratch of refOps
 	joined     []joinedPath // PATCH paths of refOps
+	bodyPaths  []*attrPath  // the paths of the attributes of the last userBody
 	opSlab     []Operation  // operations are cut from slabs
 	lazySlab   []userLazy   // as are their lazy rebuilders
 

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -30,13 +31,14 @@ type shapeAttr struct {
 	empNo   bool   // the enterprise employeeNumber (isEmployeeNumber), not a member
 }
 
-func shapeOf(ap *attrPath, a *model.Attr) shapeAttr {
-	s := shapeAttr{ap: ap, site: a.Site, kind: a.Kind(), typ: a.Type}
+// take makes s the shape of a, with the path ap.
+func (s *shapeAttr) take(ap *attrPath, a *model.Attr) {
+	s.ap, s.site, s.kind, s.typ = ap, a.Site, a.Kind(), a.Type
+	s.present, s.member = false, ""
 	if s.kind == model.AttrMember && a.Bool {
 		s.present, s.member = true, a.Member()
 	}
 	s.empNo = s.kind != model.AttrMember && ap.err == nil && isEmployeeNumber(ap)
-	return s
 }
 
 // sameSite reports whether a, whose Site is s.site, has the shape s: its
@@ -113,9 +115,9 @@ func (b *builder) body(cs *model.ChangeSet, res *userResult) (*obj, *posError) {
 	if err != nil {
 		return nil, err
 	}
-	t.shape = t.shape[:0]
+	t.shape = slices.Grow(t.shape[:0], len(cs.Attrs))[:len(cs.Attrs)]
 	for i := range cs.Attrs {
-		t.shape = append(t.shape, shapeOf(b.paths.at(i, &cs.Attrs[i]), &cs.Attrs[i]))
+		t.shape[i].take(b.bodyPaths[i], &cs.Attrs[i])
 	}
 	t.root, t.rootLen, t.slots, t.checked = root, len(root.keys), slots, false
 	t.ent, _ = root.get(model.SchemaEnterprise).(*obj)
