@@ -39,6 +39,28 @@ func (o *obj) find(k string) int {
 	return -1
 }
 
+// findAt is find trying *at first, the index k had in the object last
+// looked at: objects built for successive users tend to have their keys
+// in the same places. Keys of an object are unique.
+func (o *obj) findAt(k string, at *int) int {
+	if h := *at; h < len(o.keys) && sameString(o.keys[h], k) {
+		return h
+	}
+	i := o.find(k)
+	if i >= 0 {
+		*at = i
+	}
+	return i
+}
+
+// getAt is get by way of findAt.
+func (o *obj) getAt(k string, at *int) any {
+	if i := o.findAt(k, at); i >= 0 {
+		return o.vals[i]
+	}
+	return nil
+}
+
 func (o *obj) get(k string) any {
 	if i := o.find(k); i >= 0 {
 		return o.vals[i]

@@ -57,6 +57,7 @@ type segment struct {
 	filter []cond // nil: no filter
 	multi  int    // single, multiComplex or multiSimple
 	ptr    string // JSON pointer token of name (escaped)
+	at     int    // where name was found in its object last (obj.findAt)
 }
 
 // attrPath is a parsed Attr path inside its schema, cached per distinct
@@ -70,6 +71,7 @@ type attrPath struct {
 	segs      []segment
 	patchPath string // PATCH form: path for core, "<urn>:<path>" for extensions
 	extPtr    string // "/<urn>" for extensions, "" for core
+	extAt     int    // where schema was found in the root last (obj.findAt)
 	mem       memberInfo
 	removes   map[string]*string // member → remove path
 	err       error
