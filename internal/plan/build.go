@@ -38,6 +38,7 @@ type builder struct {
 	lazySlab   []userLazy   // as are their lazy rebuilders
 
 	rebuilders *sync.Pool // *builder: reused by the rebuilds of this plan's operations
+	env        *lazyEnv   // the users' lazy rebuilders share it
 	linHint    int        // tracking: the size of the user's lineage maps
 	want       []string   // tracking: only these pointers (Operation.SourcesAt)
 }
