@@ -36,6 +36,7 @@ func benchUser(b *testing.B, sets []*model.ChangeSet, o Options) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	n := 0
+	cpu0 := cpuTime()
 	for b.Loop() {
 		for _, cs := range sets {
 			res := bl.user(cs)
@@ -47,6 +48,7 @@ func benchUser(b *testing.B, sets []*model.ChangeSet, o Options) {
 		o.Slabs.put(bl.slabs)
 		bl.slabs, bl.slab = bl.slabs[:0], nil
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(n), "cpu-ns/user")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/user")
 }
 

@@ -346,7 +346,7 @@ func (b *builder) encode(op *Operation) error {
 	if b.enc.orders == nil {
 		b.enc = encoder{indent: b.opts.Indent, orders: new([keyOrders]*keyOrder)}
 		if encTemplates {
-			b.enc.tmpls = new([numPhases]encTmpl)
+			b.enc.tmpls = new([numPhases]tmplSet)
 		}
 	}
 	enc, err := b.enc.operation(b.slab[start:start], op)

@@ -22,7 +22,7 @@ import (
 type encoder struct {
 	indent bool
 	orders *[keyOrders]*keyOrder // nil: sort every object
-	tmpls  *[numPhases]encTmpl   // nil: no templates (enctmpl.go)
+	tmpls  *[numPhases]tmplSet   // nil: no templates (enctmpl.go)
 }
 
 // keyOrder is one remembered key set. It is never modified once made: the

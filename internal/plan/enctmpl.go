@@ -11,6 +11,11 @@ import "unsafe"
 // values in between. Encoding a tree of the same structure copies the
 // bytes and appends the values, instead of walking and sorting again.
 //
+// A builder keeps, per phase, a template of the last whole tree and one
+// per member key of the root ("name", an extension URN): bodies that differ
+// somewhere (an optional value left blank, other roles) still have most of
+// their members as before.
+//
 // The template holds what must be true of a tree for it to apply (checks):
 // every node at its place, with its keys or length, and every string folded
 // into the bytes unchanged. They are tested before anything is written; a
@@ -20,9 +25,9 @@ import "unsafe"
 // encTemplates turns templates on; tests compare with them off.
 var encTemplates = true
 
-// encTmpl is the template of one tree, for one depth.
+// encTmpl is the template of one tree (an *obj or *arr), for one depth.
 type encTmpl struct {
-	root   *obj
+	root   any // an *obj or *arr; nil: none
 	depth  int
 	lits   []byte   // the constant bytes
 	checks []tcheck // in preorder: a node is checked before its members
@@ -63,7 +68,7 @@ type tleaf struct {
 	depth int
 }
 
-func (l *tloc) get(root *obj) any {
+func (l *tloc) get(root any) any {
 	if l.vals == nil {
 		return root
 	}
@@ -72,7 +77,7 @@ func (l *tloc) get(root *obj) any {
 
 // match reports whether root has the structure of the template; when it
 // fails on a string, vary says where.
-func (t *encTmpl) match(root *obj, indent bool) (ok bool, vary *tloc) {
+func (t *encTmpl) match(root any, indent bool) (ok bool, vary *tloc) {
 	if t.root != root {
 		return false, nil
 	}
@@ -109,7 +114,7 @@ func (t *encTmpl) match(root *obj, indent bool) (ok bool, vary *tloc) {
 }
 
 // compile makes t the template of root written at depth.
-func (t *encTmpl) compile(e *encoder, root *obj, depth int) {
+func (t *encTmpl) compile(e *encoder, root any, depth int) {
 	if t.root != root {
 		t.vary = t.vary[:0]
 	}
@@ -244,42 +249,133 @@ const maxSkip = 15
 // strings changed.
 const maxVary = 32
 
-// data appends the data of an operation of phase at depth: by way of the
-// phase's template when the builder has templates (encoder.tmpls) and
-// data is an *obj, else by encoder.member.
+// data appends the data of an operation of phase at depth. With
+// templates (encoder.tmpls), an *obj is written by way of the phase's
+// template for whole trees when it has its structure; otherwise as
+// encoder.obj writes it, each member that is a node by way of the phase's
+// template for that member's key: the members of the bodies of successive
+// users often have the structure of the last even when the bodies do not.
+// Without templates, data is written by encoder.member.
 func (e *encoder) data(dst []byte, data any, phase, depth int) ([]byte, error) {
-	root, ok := data.(*obj)
+	o, ok := data.(*obj)
 	if !ok || e.tmpls == nil || phase < 0 || phase >= len(e.tmpls) {
 		return e.member(dst, data, depth)
 	}
-	t := &e.tmpls[phase]
-	if t.depth == depth && t.root != nil {
-		ok, vary := t.match(root, e.indent)
-		if ok {
-			if out, ok, err := t.write(dst, e); ok {
-				t.used++
-				return out, err
-			}
-		} else if vary != nil && len(t.vary) < maxVary {
-			t.vary = append(t.vary, *vary)
+	tm := &e.tmpls[phase]
+	w := &tm.whole
+	if out, ok, err := w.try(dst, e, o, depth); ok {
+		return out, err
+	}
+	if w.missed++; w.missed > w.skip {
+		return w.compileWrite(dst, e, o, depth)
+	}
+	n := len(o.keys)
+	if n == 0 {
+		return append(dst, "{}"...), nil
+	}
+	ko := o.ko
+	if ko == nil || !sameStrings(ko.keys, o.keys) {
+		ko = e.keyOrder(o.keys)
+		o.ko = ko
+	}
+	var err error
+	start := 0
+	for i, oi := range ko.order {
+		end := ko.fend[i]
+		if e.indent {
+			dst = append(dst, ko.frag[start])
+			dst = newline(dst, true, depth+1)
+			dst = append(dst, ko.frag[start+1:end]...)
+			dst = append(dst, ' ')
+		} else {
+			dst = append(dst, ko.frag[start:end]...)
+		}
+		start = end
+		switch v := o.vals[oi].(type) {
+		case *obj, *arr:
+			dst, err = e.sub(dst, tm.of(o.keys[oi]), v, depth+1)
+		default:
+			dst, err = e.member(dst, v, depth+1)
+		}
+		if err != nil {
+			return dst, err
 		}
 	}
-	// Trees whose structure changes from one to the next would be
-	// compiled for nothing: after a template that went unused, the next
-	// misses are encoded directly, twice as many each time, up to maxSkip.
-	if t.missed++; t.missed <= t.skip {
-		return e.member(dst, data, depth)
+	dst = newline(dst, e.indent, depth)
+	return append(dst, '}'), nil
+}
+
+// tmplSet is the templates of one phase: for whole trees, and by member
+// key for the members of trees that do not match the first.
+type tmplSet struct {
+	whole encTmpl
+	keys  []string
+	tmpls []*encTmpl
+}
+
+// maxTmpls bounds the templates of a phase.
+const maxTmpls = 64
+
+// of returns the template for the member key.
+func (s *tmplSet) of(key string) *encTmpl {
+	for i, k := range s.keys {
+		if sameString(k, key) {
+			return s.tmpls[i]
+		}
 	}
+	if len(s.keys) == maxTmpls {
+		s.keys, s.tmpls = s.keys[:0], s.tmpls[:0]
+	}
+	t := new(encTmpl)
+	s.keys, s.tmpls = append(s.keys, key), append(s.tmpls, t)
+	return t
+}
+
+// sub appends the node v at depth by way of t, compiling t for v when v
+// does not have its structure.
+func (e *encoder) sub(dst []byte, t *encTmpl, v any, depth int) ([]byte, error) {
+	if out, ok, err := t.try(dst, e, v, depth); ok {
+		return out, err
+	}
+	if t.missed++; t.missed > t.skip {
+		return t.compileWrite(dst, e, v, depth)
+	}
+	return e.member(dst, v, depth)
+}
+
+// try appends v by way of t when v has its structure. It is not tried
+// while t is backing off (after a miss, until it is compiled again).
+func (t *encTmpl) try(dst []byte, e *encoder, v any, depth int) ([]byte, bool, error) {
+	if t.root == nil || t.depth != depth || t.missed > 0 {
+		return dst, false, nil
+	}
+	ok, vary := t.match(v, e.indent)
+	if ok {
+		if out, ok, err := t.write(dst, e); ok {
+			t.used++
+			return out, true, err
+		}
+	} else if vary != nil && len(t.vary) < maxVary {
+		t.vary = append(t.vary, *vary)
+	}
+	return dst, false, nil
+}
+
+// compileWrite compiles t for v and appends v by way of it. Trees whose
+// structure changes from one user to the next would be compiled for
+// nothing: after a template that went unused, the next misses are not
+// compiled, twice as many each time, up to maxSkip.
+func (t *encTmpl) compileWrite(dst []byte, e *encoder, v any, depth int) ([]byte, error) {
 	if t.root != nil && t.used == 0 {
 		t.skip = min(2*t.skip+1, maxSkip)
 	} else {
 		t.skip = 0
 	}
 	t.missed, t.used = 0, 0
-	t.compile(e, root, depth)
+	t.compile(e, v, depth)
 	out, ok, err := t.write(dst, e)
 	if !ok { // not reached: compile leaves no node among the values
-		return e.member(dst, data, depth)
+		return e.member(dst, v, depth)
 	}
 	return out, err
 }

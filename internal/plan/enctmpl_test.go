@@ -115,7 +115,7 @@ func TestTemplateMatchesEncoder(t *testing.T) {
 		for seed := range uint64(300) {
 			r := rand.New(rand.NewPCG(seed, 7))
 			ref := encoder{indent: indent, orders: new([keyOrders]*keyOrder)}
-			fast := encoder{indent: indent, orders: new([keyOrders]*keyOrder), tmpls: new([numPhases]encTmpl)}
+			fast := encoder{indent: indent, orders: new([keyOrders]*keyOrder), tmpls: new([numPhases]tmplSet)}
 			root := randTree(r, 0)
 			for step := range 30 {
 				phase := r.IntN(numPhases)
