@@ -358,7 +358,7 @@ func (b *builder) encode(op *Operation) error {
 	if n > 0 && cap(enc) == cap(b.slab)-start && &enc[0] == &b.slab[:start+1][start] {
 		b.slab = b.slab[:start+n]
 	}
-	op.enc = enc[:n:n]
+	op.setEncoded(enc[:n:n])
 	b.maxOp = max(b.maxOp, n)
 	return nil
 }
