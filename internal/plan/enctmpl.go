@@ -18,7 +18,9 @@ import "unsafe"
 //
 // The template holds what must be true of a tree for it to apply (checks):
 // every node at its place, with its keys or length, and every string folded
-// into the bytes unchanged. They are tested before anything is written; a
+// into the bytes unchanged. The keys of an object are compared only when
+// its generation (obj.gen, changed by every change of its keys) is not the
+// one they were last compared at. They are tested before anything is written; a
 // tree that fails them is compiled again. encoder.obj and encoder.arr are
 // the reference: a template writes what they write (enctmpl_test.go).
 
@@ -59,6 +61,7 @@ type tcheck struct {
 	enc  unsafe.Pointer // chkEnc: the bytes of arr.enc
 	n    int            // elements, or bytes of the string or enc
 	keys []string       // chkObj: the keys in insertion order (a keyOrder's copy)
+	gen  uint64         // chkObj: obj.gen when keys were last compared
 }
 
 // tleaf is a value written between lits[:end] and what follows.
@@ -87,8 +90,14 @@ func (t *encTmpl) match(root any, indent bool) (ok bool, vary *tloc) {
 		switch c.kind {
 		case chkObj:
 			o, ok := v.(*obj)
-			if !ok || unsafe.Pointer(o) != c.ptr || len(o.vals) != c.n || !sameStrings(o.keys, c.keys) {
+			if !ok || unsafe.Pointer(o) != c.ptr || len(o.vals) != c.n {
 				return false, nil
+			}
+			if o.gen != c.gen { // keys changed: maybe back to the same
+				if !sameStrings(o.keys, c.keys) {
+					return false, nil
+				}
+				c.gen = o.gen
 			}
 		case chkArr:
 			a, ok := v.(*arr)
@@ -136,7 +145,7 @@ func (t *encTmpl) varies(l tloc) bool {
 func (t *encTmpl) value(e *encoder, l tloc, v any, depth int) {
 	switch x := v.(type) {
 	case *obj:
-		c := tcheck{tloc: l, kind: chkObj, ptr: unsafe.Pointer(x), n: len(x.vals)}
+		c := tcheck{tloc: l, kind: chkObj, ptr: unsafe.Pointer(x), n: len(x.vals), gen: x.gen}
 		ci := len(t.checks)
 		t.checks = append(t.checks, c)
 		t.checks[ci].keys = t.obj(e, x, depth)

@@ -129,7 +129,10 @@ func (b *builder) body(cs *model.ChangeSet, res *userResult) (*obj, *posError) {
 func (b *builder) replay(cs *model.ChangeSet, res *userResult) *obj {
 	t := &b.tmpl
 	root := t.root
-	root.keys, root.vals = root.keys[:t.rootLen], root.vals[:t.rootLen]
+	if len(root.keys) != t.rootLen {
+		root.keys, root.vals = root.keys[:t.rootLen], root.vals[:t.rootLen]
+		root.gen++
+	}
 	t.ent.set("employeeNumber", &cs.EmployeeID)
 	for i := range cs.Attrs {
 		a, sh := &cs.Attrs[i], &t.shape[i]
