@@ -22,6 +22,7 @@ type slot struct {
 // each attribute's value went, one slot per attribute (the zero slot when
 // it stored no value of its own), and returns them with the tree.
 func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult, slots []slot) (*obj, []slot, *posError) {
+	b.bodyPaths = b.bodyPaths[:0]
 	root := b.newObj()
 	ent := b.newObj()
 	ent.set("employeeNumber", &cs.EmployeeID)
@@ -35,9 +36,10 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult, s
 		if ap.err != nil {
 			return nil, nil, &posError{a.Source(), ap.err}
 		}
+		b.bodyPaths = append(b.bodyPaths, ap)
 		cont, ptr := root, ""
 		if !ap.core {
-			cont = b.extension(root, ap.schema)
+			cont = b.extension(root, ap.schema, &ap.extAt)
 			if lin != nil {
 				ptr = ap.extPtr
 			}
@@ -75,8 +77,8 @@ func (b *builder) userBody(cs *model.ChangeSet, lin *lineage, res *userResult, s
 
 // extension returns the object of the extension schema under root,
 // adding it when root has none.
-func (b *builder) extension(root *obj, schema string) *obj {
-	c, ok := root.get(schema).(*obj)
+func (b *builder) extension(root *obj, schema string, at *int) *obj {
+	c, ok := root.getAt(schema, at).(*obj)
 	if !ok {
 		c = b.newObj()
 		root.set(schema, c)
@@ -160,7 +162,7 @@ func (b *builder) descend(cont *obj, segs []segment, ptr string, lin *lineage, a
 		if lin != nil {
 			ptr += "/" + sg.ptr
 		}
-		next := cur.get(sg.name)
+		next := cur.getAt(sg.name, &sg.at)
 		if sg.filter != nil {
 			a, ok := next.(*arr)
 			if !ok {
@@ -230,7 +232,7 @@ func (b *builder) setPath(cont *obj, segs []segment, val any, ptr string, lin *l
 		return slot{}, err
 	}
 	_, valIsArr := val.(*arr)
-	at0 := holder.find(last.name)
+	at0 := holder.findAt(last.name, &last.at)
 	var cur any
 	if at0 >= 0 {
 		cur = holder.vals[at0]
@@ -285,7 +287,7 @@ func (b *builder) addMember(cont *obj, ap *attrPath, a *model.Attr, ptr string, 
 		return slot{}, err
 	}
 	arrSeg := &ap.segs[mi.n-1]
-	list, ok := holder.get(arrSeg.name).(*arr)
+	list, ok := holder.getAt(arrSeg.name, &arrSeg.at).(*arr)
 	if !ok {
 		if holder.get(arrSeg.name) != nil {
 			return slot{}, errAt(a.Source(), "%s is not multi-valued here", arrSeg.name)

@@ -32,10 +32,13 @@ type builder struct {
 	slots      []slot       // scratch of rebuilt bodies
 	refGroup   []int        // scratch of refOps
 	refScratch []*model.Ref // scratch of refOps
+	joined     []joinedPath // PATCH paths of refOps
+	bodyPaths  []*attrPath  // the paths of the attributes of the last userBody
 	opSlab     []Operation  // operations are cut from slabs
 	lazySlab   []userLazy   // as are their lazy rebuilders
 
 	rebuilders *sync.Pool // *builder: reused by the rebuilds of this plan's operations
+	env        *lazyEnv   // the users' lazy rebuilders share it
 	linHint    int        // tracking: the size of the user's lineage maps
 	want       []string   // tracking: only these pointers (Operation.SourcesAt)
 }
@@ -342,6 +345,9 @@ func (b *builder) encode(op *Operation) error {
 	start := len(b.slab)
 	if b.enc.orders == nil {
 		b.enc = encoder{indent: b.opts.Indent, orders: new([keyOrders]*keyOrder)}
+		if encTemplates {
+			b.enc.tmpls = new([numPhases]tmplSet)
+		}
 	}
 	enc, err := b.enc.operation(b.slab[start:start], op)
 	op.data = nil
@@ -352,7 +358,7 @@ func (b *builder) encode(op *Operation) error {
 	if n > 0 && cap(enc) == cap(b.slab)-start && &enc[0] == &b.slab[:start+1][start] {
 		b.slab = b.slab[:start+n]
 	}
-	op.enc = enc[:n:n]
+	op.setEncoded(enc[:n:n])
 	b.maxOp = max(b.maxOp, n)
 	return nil
 }

@@ -91,7 +91,7 @@ func TestCheck(t *testing.T) {
 			var mu sync.Mutex
 			seen := map[*Operation]any{}
 			o.Check = func(op *Operation, data any) bool {
-				if op.enc != nil {
+				if op.Encoded() != nil {
 					t.Error("Check called after encoding")
 				}
 				tree := plainOf(t, data)

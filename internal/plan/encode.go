@@ -22,6 +22,7 @@ import (
 type encoder struct {
 	indent bool
 	orders *[keyOrders]*keyOrder // nil: sort every object
+	tmpls  *[numPhases]tmplSet   // nil: no templates (enctmpl.go)
 }
 
 // keyOrder is one remembered key set. It is never modified once made: the
@@ -377,7 +378,7 @@ func (e *encoder) operation(dst []byte, op *Operation) ([]byte, error) {
 	if op.data != nil {
 		dst = e.nextKey(dst, `,"data":`, depth+1)
 		var err error
-		if dst, err = e.member(dst, op.data, depth+1); err != nil {
+		if dst, err = e.data(dst, op.data, op.Phase, depth+1); err != nil {
 			return dst, err
 		}
 	}

@@ -56,15 +56,26 @@ func (l *lineage) add(ptr string, s model.Source, row string) {
 }
 
 // userLazy rebuilds the operations of one employee; it is shared by them.
+// It is small: every employee of a plan has one.
 type userLazy struct {
-	once    sync.Once
-	cs      *model.ChangeSet
+	once sync.Once
+	done atomic.Bool // compute has run: lin is set
+	cs   *model.ChangeSet
+	env  *lazyEnv
+	lin  *userLineage // set by compute
+}
+
+// lazyEnv is what the rebuilders of the users of one builder share.
+type lazyEnv struct {
 	opts    *Options
 	renamed map[string]string
-	pool    *sync.Pool  // *builder: the builders of this plan's rebuilds
-	done    atomic.Bool // compute has run: src and row are filled
-	src     [numPhases]map[string]model.Source
-	row     [numPhases]map[string]string
+	pool    *sync.Pool // *builder: the builders of this plan's rebuilds
+}
+
+// userLineage is the lineage of an employee's operations, per phase.
+type userLineage struct {
+	src [numPhases]map[string]model.Source
+	row [numPhases]map[string]string
 }
 
 // setLineage keeps the lineage a tracking build collected for op.
@@ -79,8 +90,11 @@ func (b *builder) attachLineage(cs *model.ChangeSet, res *userResult) {
 	if b.track {
 		return
 	}
+	if b.env == nil || b.env.pool != b.rebuilders {
+		b.env = &lazyEnv{opts: b.opts, renamed: b.renamed, pool: b.rebuilders}
+	}
 	ll := b.newLazy()
-	ll.cs, ll.opts, ll.renamed, ll.pool = cs, b.opts, b.renamed, b.rebuilders
+	ll.cs, ll.env = cs, b.env
 	for _, op := range res.ops {
 		if op != nil {
 			op.lazy = ll
@@ -92,19 +106,20 @@ func (b *builder) attachLineage(cs *model.ChangeSet, res *userResult) {
 // used, with their parsed paths and its arenas' room, when there is one;
 // done gives it back, emptied.
 func (ll *userLazy) builder() (b *builder, done func()) {
-	if ll.pool == nil {
-		return newBuilder(ll.opts, ll.renamed), func() {}
+	env := ll.env
+	if env.pool == nil {
+		return newBuilder(env.opts, env.renamed), func() {}
 	}
-	b, ok := ll.pool.Get().(*builder)
+	b, ok := env.pool.Get().(*builder)
 	if !ok {
-		b = newBuilder(ll.opts, ll.renamed)
+		b = newBuilder(env.opts, env.renamed)
 	}
 	return b, func() {
 		// Nothing a rebuild returns points into the arenas: data is
 		// copied out (toAny), lineage holds strings and sources.
 		b.track, b.keep, b.want, b.linHint = false, false, nil, 0
 		b.arena.reset()
-		ll.pool.Put(b)
+		env.pool.Put(b)
 	}
 }
 
@@ -126,12 +141,14 @@ func (ll *userLazy) compute() {
 	defer done()
 	b.track = true
 	res := b.user(ll.cs)
+	lin := new(userLineage)
 	for phase, op := range res.ops {
 		if op != nil && op.tracked != nil {
-			ll.src[phase] = op.tracked.src
-			ll.row[phase] = op.tracked.row
+			lin.src[phase] = op.tracked.src
+			lin.row[phase] = op.tracked.row
 		}
 	}
+	ll.lin = lin
 }
 
 // Sources maps JSON pointers relative to Data ("/name/givenName",
@@ -143,7 +160,10 @@ func (op *Operation) Sources() map[string]model.Source {
 		return nil
 	}
 	op.lazy.once.Do(op.lazy.compute)
-	return op.lazy.src[op.Phase]
+	if lin := op.lazy.lin; lin != nil {
+		return lin.src[op.Phase]
+	}
+	return nil
 }
 
 // Rows maps the pointers of Sources to the mapping-table row of the value,
@@ -153,7 +173,10 @@ func (op *Operation) Rows() map[string]string {
 		return nil
 	}
 	op.lazy.once.Do(op.lazy.compute)
-	return op.lazy.row[op.Phase]
+	if lin := op.lazy.lin; lin != nil {
+		return lin.row[op.Phase]
+	}
+	return nil
 }
 
 // Resolved is the input value a pointer traces to, and its mapping row.

@@ -13,6 +13,7 @@ type obj struct {
 	keys []string
 	vals []any
 	ko   *keyOrder // the encoder's order of keys when last encoded
+	gen  uint64    // changes whenever keys do (enctmpl.go)
 }
 
 // arr is a JSON array. When every element was added for a one-term string
@@ -39,6 +40,28 @@ func (o *obj) find(k string) int {
 	return -1
 }
 
+// findAt is find trying *at first, the index k had in the object last
+// looked at: objects built for successive users tend to have their keys
+// in the same places. Keys of an object are unique.
+func (o *obj) findAt(k string, at *int) int {
+	if h := *at; h < len(o.keys) && sameString(o.keys[h], k) {
+		return h
+	}
+	i := o.find(k)
+	if i >= 0 {
+		*at = i
+	}
+	return i
+}
+
+// getAt is get by way of findAt.
+func (o *obj) getAt(k string, at *int) any {
+	if i := o.findAt(k, at); i >= 0 {
+		return o.vals[i]
+	}
+	return nil
+}
+
 func (o *obj) get(k string) any {
 	if i := o.find(k); i >= 0 {
 		return o.vals[i]
@@ -53,18 +76,21 @@ func (o *obj) set(k string, v any) {
 	}
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
+	o.gen++
 }
 
 // add appends member k, which o does not have.
 func (o *obj) add(k string, v any) {
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
+	o.gen++
 }
 
 func (o *obj) del(k string) {
 	if i := o.find(k); i >= 0 {
 		o.keys = append(o.keys[:i], o.keys[i+1:]...)
 		o.vals = append(o.vals[:i], o.vals[i+1:]...)
+		o.gen++
 	}
 }
 
@@ -114,6 +140,7 @@ func (ar *arena) newObj() *obj {
 		// Not cleared: the old values are overwritten as members are set,
 		// and whatever they point to lives as long as the Build anyway.
 		o.keys, o.vals = o.keys[:0], o.vals[:0]
+		o.gen++
 		return o
 	}
 	o := &obj{keys: make([]string, 0, 4), vals: make([]any, 0, 4)}

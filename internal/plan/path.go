@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/scim"
@@ -56,6 +57,7 @@ type segment struct {
 	filter []cond // nil: no filter
 	multi  int    // single, multiComplex or multiSimple
 	ptr    string // JSON pointer token of name (escaped)
+	at     int    // where name was found in its object last (obj.findAt)
 }
 
 // attrPath is a parsed Attr path inside its schema, cached per distinct
@@ -69,6 +71,7 @@ type attrPath struct {
 	segs      []segment
 	patchPath string // PATCH form: path for core, "<urn>:<path>" for extensions
 	extPtr    string // "/<urn>" for extensions, "" for core
+	extAt     int    // where schema was found in the root last (obj.findAt)
 	mem       memberInfo
 	removes   map[string]*string // member → remove path
 	err       error
@@ -187,7 +190,19 @@ type pathCache struct {
 	bySite map[*model.Site]*attrPath
 	hint   []*attrPath
 	names  map[string]string // interned names
+	direct *[siteSlots]sitePath
 }
+
+// sitePath is an entry of pathCache.direct, a cache of bySite indexed by
+// the Site's address: no hashing, and room for every Site.
+type sitePath struct {
+	site *model.Site
+	ap   *attrPath
+}
+
+const siteSlots = 1024
+
+func siteSlot(s *model.Site) int { return int(uintptr(unsafe.Pointer(s)) >> 4 % siteSlots) }
 
 // maxSites bounds bySite: attributes made one by one (decoded, say) have
 // sites of their own, which would only fill the map.
@@ -201,14 +216,29 @@ func (c *pathCache) at(i int, a *model.Attr) *attrPath {
 			return h
 		}
 	}
-	ap := c.bySite[a.Site]
-	if ap == nil || ap.rawPath != path || ap.rawSchema != schema {
-		ap = c.get(schema, path)
-		if a.Site != nil && len(c.bySite) < maxSites {
-			if c.bySite == nil {
-				c.bySite = make(map[*model.Site]*attrPath)
+	var d *sitePath
+	if a.Site != nil {
+		if c.direct == nil {
+			c.direct = new([siteSlots]sitePath)
+		}
+		d = &c.direct[siteSlot(a.Site)]
+	}
+	var ap *attrPath
+	if d != nil && d.site == a.Site && sameString(d.ap.rawPath, path) && sameString(d.ap.rawSchema, schema) {
+		ap = d.ap
+	} else {
+		ap = c.bySite[a.Site]
+		if ap == nil || ap.rawPath != path || ap.rawSchema != schema {
+			ap = c.get(schema, path)
+			if a.Site != nil && len(c.bySite) < maxSites {
+				if c.bySite == nil {
+					c.bySite = make(map[*model.Site]*attrPath)
+				}
+				c.bySite[a.Site] = ap
 			}
-			c.bySite[a.Site] = ap
+		}
+		if d != nil {
+			*d = sitePath{a.Site, ap}
 		}
 	}
 	if i < 1024 {

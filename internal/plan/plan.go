@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pool"
@@ -110,7 +111,8 @@ type Operation struct {
 	Kind     OpKind
 
 	flagged bool      // what Options.Check returned
-	enc     []byte    // encoded operation (compact or indented at depth 2)
+	encLen  int32     // size of the encoded operation (compact or indented at depth 2)
+	encPtr  *byte     // its first byte: not a slice, 16 bytes less per operation of a plan
 	data    any       // set in rebuilds only
 	lazy    *userLazy // how to rebuild data and lineage
 	tracked *lineage  // set by lineage rebuilds only
@@ -142,10 +144,24 @@ func (o *Operation) Flagged() bool { return o.flagged }
 // Encoded returns the encoded operation as it appears in the request
 // (indented for depth 2 when Options.Indent is set). It must not be
 // modified.
-func (o *Operation) Encoded() []byte { return o.enc }
+func (o *Operation) Encoded() []byte {
+	if o.encPtr == nil {
+		return nil
+	}
+	return unsafe.Slice(o.encPtr, o.encLen)
+}
+
+// setEncoded makes enc the encoded operation.
+func (o *Operation) setEncoded(enc []byte) {
+	if len(enc) == 0 {
+		o.encPtr, o.encLen = nil, 0
+		return
+	}
+	o.encPtr, o.encLen = &enc[0], int32(len(enc))
+}
 
 // Size is the encoded size of the operation in bytes.
-func (o *Operation) Size() int { return len(o.enc) }
+func (o *Operation) Size() int { return int(o.encLen) }
 
 // Request is one Bulk request of a plan: operations of one phase.
 type Request struct {
@@ -209,7 +225,7 @@ func (r *Request) appendTo(dst []byte) []byte {
 			dst = append(dst, ',')
 		}
 		dst = newline(dst, r.indent, 2)
-		dst = append(dst, op.enc...)
+		dst = append(dst, op.Encoded()...)
 	}
 	return requestTail(dst, r.indent)
 }
@@ -426,7 +442,7 @@ func frameSize(failOnErrors *int, indent bool) int {
 
 // opCost is what adding op to a request adds to its size.
 func opCost(op *Operation, indent, first bool) int {
-	n := len(op.enc)
+	n := int(op.encLen)
 	if !first {
 		n++ // comma
 	}

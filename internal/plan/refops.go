@@ -3,7 +3,6 @@ package plan
 import (
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/scim"
@@ -48,8 +47,11 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 		switch r.Kind {
 		case model.RefApprover, model.RefDelegate:
 			key = r.Path
-			if j := strings.IndexAny(key, "[."); j >= 0 {
-				key = key[:j]
+			for j := 0; j < len(key); j++ {
+				if key[j] == '[' || key[j] == '.' {
+					key = key[:j]
+					break
+				}
 			}
 			if key == "" {
 				return nil, errAt(r.Source(), "%s reference without an approval type or product", r.Kind)
@@ -128,7 +130,6 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 					hasS = true
 				}
 			}
-			base := model.SchemaApprover + ":" + g.key
 			if hasP && (hasS || primaryOnly[g.key]) {
 				list := b.newArr()
 				for j, r := range refs {
@@ -140,14 +141,14 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				if lin != nil {
 					lin.add(opPtr(len(ops.vals)), refs[0].Source(), refs[0].Row())
 				}
-				ops.add(b.patchOp(scim.OpReplace, base, list))
+				ops.add(b.patchOp(scim.OpReplace, b.joinedPath(model.SchemaApprover, g.key, ""), list))
 				continue
 			}
 			for j, r := range refs {
 				if lin != nil {
 					lin.add(opPtr(len(ops.vals)), r.Source(), r.Row())
 				}
-				ops.add(b.patchOp(scim.OpReplace, base+primaryFilter(isPrimary(r)), elems[j]))
+				ops.add(b.patchOp(scim.OpReplace, b.joinedPath(model.SchemaApprover, g.key, primaryFilter(isPrimary(r))), elems[j]))
 			}
 		case model.RefDelegate:
 			list := b.newArr()
@@ -166,17 +167,42 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 				}
 				list.add(e)
 			}
-			ops.add(b.patchOp(scim.OpAdd, model.SchemaDelegate+":"+g.key, list))
+			ops.add(b.patchOp(scim.OpAdd, b.joinedPath(model.SchemaDelegate, g.key, ""), list))
 		default:
 			r := g.refs[len(g.refs)-1]
 			if lin != nil {
 				lin.add(opPtr(len(ops.vals)), r.Source(), r.Row())
 			}
-			ops.add(b.patchOp(scim.OpReplace, g.schema+":"+g.key, b.userRef(&r.Target)))
+			ops.add(b.patchOp(scim.OpReplace, b.joinedPath(g.schema, g.key, ""), b.userRef(&r.Target)))
 		}
 	}
 	return ops, nil
 }
+
+// joinedPath is schema:key followed by suffix, boxed: the paths of
+// successive users are the same, and are made and boxed once.
+func (b *builder) joinedPath(schema, key, suffix string) any {
+	for i := range b.joined {
+		if p := &b.joined[i]; sameString(p.key, key) && sameString(p.schema, schema) && sameString(p.suffix, suffix) {
+			return p.path
+		}
+	}
+	if len(b.joined) == maxJoined {
+		b.joined = b.joined[:0]
+	}
+	var path any = schema + ":" + key + suffix
+	b.joined = append(b.joined, joinedPath{schema, key, suffix, path})
+	return path
+}
+
+// joinedPath is an entry of builder.joined.
+type joinedPath struct {
+	schema, key, suffix string
+	path                any
+}
+
+// maxJoined bounds builder.joined.
+const maxJoined = 64
 
 func refSchema(r *model.Ref) string {
 	if r.Schema != "" {

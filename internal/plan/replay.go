@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -22,18 +23,35 @@ import (
 // shapeAttr is the shape of one attribute.
 type shapeAttr struct {
 	ap      *attrPath
+	site    *model.Site // the Site the shape was taken from
 	kind    model.AttrKind
 	typ     model.ValueType
 	present bool   // members
 	member  string // present members
+	empNo   bool   // the enterprise employeeNumber (isEmployeeNumber), not a member
 }
 
-func shapeOf(ap *attrPath, a *model.Attr) shapeAttr {
-	s := shapeAttr{ap: ap, kind: a.Kind(), typ: a.Type}
+// take makes s the shape of a, with the path ap.
+func (s *shapeAttr) take(ap *attrPath, a *model.Attr) {
+	s.ap, s.site, s.kind, s.typ = ap, a.Site, a.Kind(), a.Type
+	s.present, s.member = false, ""
 	if s.kind == model.AttrMember && a.Bool {
 		s.present, s.member = true, a.Member()
 	}
-	return s
+	s.empNo = s.kind != model.AttrMember && ap.err == nil && isEmployeeNumber(ap)
+}
+
+// sameSite reports whether a, whose Site is s.site, has the shape s: its
+// path is s.ap, since a Site is never modified and paths are parsed once
+// per schema and path (pathCache).
+func (s *shapeAttr) sameSite(a *model.Attr) bool {
+	if a.Type != s.typ {
+		return false
+	}
+	if s.kind != model.AttrMember {
+		return true
+	}
+	return a.Bool == s.present && (!a.Bool || sameString(a.Member(), s.member))
 }
 
 // is reports whether a, with the path ap, has the shape s.
@@ -66,8 +84,12 @@ func (b *builder) sameShape(cs *model.ChangeSet) bool {
 		return false
 	}
 	for i := range cs.Attrs {
-		a := &cs.Attrs[i]
-		if !t.shape[i].is(b.paths.at(i, a), a) {
+		a, s := &cs.Attrs[i], &t.shape[i]
+		if a.Site == s.site && a.Site != nil {
+			if !s.sameSite(a) {
+				return false
+			}
+		} else if !s.is(b.paths.at(i, a), a) {
 			return false
 		}
 	}
@@ -93,9 +115,9 @@ func (b *builder) body(cs *model.ChangeSet, res *userResult) (*obj, *posError) {
 	if err != nil {
 		return nil, err
 	}
-	t.shape = t.shape[:0]
+	t.shape = slices.Grow(t.shape[:0], len(cs.Attrs))[:len(cs.Attrs)]
 	for i := range cs.Attrs {
-		t.shape = append(t.shape, shapeOf(b.paths.at(i, &cs.Attrs[i]), &cs.Attrs[i]))
+		t.shape[i].take(b.bodyPaths[i], &cs.Attrs[i])
 	}
 	t.root, t.rootLen, t.slots, t.checked = root, len(root.keys), slots, false
 	t.ent, _ = root.get(model.SchemaEnterprise).(*obj)
@@ -107,11 +129,14 @@ func (b *builder) body(cs *model.ChangeSet, res *userResult) (*obj, *posError) {
 func (b *builder) replay(cs *model.ChangeSet, res *userResult) *obj {
 	t := &b.tmpl
 	root := t.root
-	root.keys, root.vals = root.keys[:t.rootLen], root.vals[:t.rootLen]
+	if len(root.keys) != t.rootLen {
+		root.keys, root.vals = root.keys[:t.rootLen], root.vals[:t.rootLen]
+		root.gen++
+	}
 	t.ent.set("employeeNumber", &cs.EmployeeID)
 	for i := range cs.Attrs {
 		a, sh := &cs.Attrs[i], &t.shape[i]
-		if sh.kind != model.AttrMember && isEmployeeNumber(sh.ap) {
+		if sh.empNo {
 			b.checkEmployeeNumber(a, cs.EmployeeID, res)
 		}
 		s := t.slots[i]

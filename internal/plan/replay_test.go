@@ -64,7 +64,15 @@ func variedSets(n int) []*model.ChangeSet {
 // afresh: every user's operations and warnings are the same in one build
 // of all users as in a build of that user alone.
 func TestReplay(t *testing.T) {
-	sets := variedSets(300)
+	t.Run("own sites", func(t *testing.T) { testReplay(t, variedSets(300)) })
+	t.Run("shared sites", func(t *testing.T) {
+		sets := variedSets(300)
+		shareSites(sets)
+		testReplay(t, sets)
+	})
+}
+
+func testReplay(t *testing.T, sets []*model.ChangeSet) {
 	var ents []DirEntry
 	for u, cs := range sets {
 		if u%4 == 0 {
