@@ -54,7 +54,7 @@ func TestSlabs(t *testing.T) {
 			}
 		}
 		p.Release()
-		p.Release() // a second Release gives nothing back twice
+		p.Release()                         // a second Release gives nothing back twice
 		left := free - min(free, len(prev)) // free arrays the round did not take
 		if n, want := len(slabs.free), min(left+len(prev), maxFreeSlabs); n != want {
 			t.Errorf("round %d: %d arrays free after Release, want %d", round, n, want)
