@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -42,6 +43,7 @@ const maxFastDepth = 256
 const maxTreeMembers = 64
 
 type fastJSON struct {
+	set   *arenaSet // where the arenas come from, when reused
 	s     string
 	i     int
 	err   error
@@ -57,16 +59,74 @@ type fastJSON struct {
 	strs  []string
 }
 
-// arenas scans the document's shape and allocates the arenas.
+// arenas scans the document's shape and allocates the arenas, or takes
+// them from p.set.
 func (p *fastJSON) arenas() {
 	p.shape = shapeOf(p.s)
 	sh := &p.shape
+	if a := p.set; a != nil {
+		a.objs, a.arrs = sized(a.objs, sh.objects), sized(a.arrs, sh.arrays)
+		a.keys, a.vals = sized(a.keys, sh.members), sized(a.vals, sh.members)
+		a.elems, a.strs = sized(a.elems, sh.elements), sized(a.strs, sh.strings)
+		p.objs, p.arrs, p.keys, p.vals, p.elems, p.strs = a.objs, a.arrs, a.keys, a.vals, a.elems, a.strs
+		return
+	}
 	p.objs = make([]treeObject, sh.objects)
 	p.arrs = make([]treeArray, sh.arrays)
 	p.keys = make([]string, sh.members)
 	p.vals = make([]any, sh.members)
 	p.elems = make([]any, sh.elements)
 	p.strs = make([]string, sh.strings)
+}
+
+// sized is s with length n, reallocated when too small.
+func sized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// arenaSet holds the arenas of one document for the next: validate
+// decodes thousands of bulk files of one shape, and allocating their
+// arenas anew cost more than parsing them.
+type arenaSet struct {
+	objs  []treeObject
+	arrs  []treeArray
+	keys  []string
+	vals  []any
+	elems []any
+	strs  []string
+}
+
+var arenaSets = sync.Pool{New: func() any { return new(arenaSet) }}
+
+// put clears the arenas (the tree cut from them must no longer be used)
+// and keeps them for the next document.
+func (a *arenaSet) put() {
+	clear(a.objs)
+	clear(a.arrs)
+	clear(a.keys)
+	clear(a.vals)
+	clear(a.elems)
+	clear(a.strs)
+	arenaSets.Put(a)
+}
+
+// decodeDocReused is decodeDoc with arenas from the pool: release gives
+// them back once the document is no longer used.
+func decodeDocReused(data []byte) (doc any, release func(), err error) {
+	set := arenaSets.Get().(*arenaSet)
+	p := fastJSON{s: string(data), set: set}
+	p.arenas()
+	v := p.value(0)
+	p.ws()
+	if p.err != nil || p.i != len(p.s) {
+		set.put()
+		doc, err = decodeJSON(data)
+		return doc, func() {}, err
+	}
+	return v, set.put, nil
 }
 
 // take returns the arena's next element, a new one when it is used up.

@@ -65,6 +65,34 @@ func checkDecodeDoc(t *testing.T, data []byte) {
 	}
 }
 
+// TestDecodeDocReused: documents decoded one after another into the same
+// arenas (each released before the next, large and small in turn, damaged
+// ones among them) decode as encoding/json decodes them; a tree kept past
+// its release is what reuse must never allow, so none is.
+func TestDecodeDocReused(t *testing.T) {
+	docs := append([]string{}, jsonCases...)
+	for _, f := range []string{"testdata/valid/bulk-phases.json", "testdata/valid/patch-user.json"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(data), `{"a":[1,2]}`)
+	}
+	for round := range 3 {
+		for i, d := range docs {
+			want, werr := decodeJSON([]byte(d))
+			got, release, gerr := decodeDocReused([]byte(d))
+			if (werr == nil) != (gerr == nil) {
+				t.Fatalf("round %d, document %d: error %v, encoding/json's %v", round, i, gerr, werr)
+			}
+			if werr == nil && !reflect.DeepEqual(plainValue(got), want) {
+				t.Fatalf("round %d, document %d %.60q: decoded %#v, encoding/json %#v", round, i, d, plainValue(got), want)
+			}
+			release()
+		}
+	}
+}
+
 // TestDecodeDocFast checks that the fast path does decode plain documents
 // itself rather than leave everything to the reference.
 func TestDecodeDocFast(t *testing.T) {

@@ -606,10 +606,11 @@ func (v *Validator) ValidateFile(path string) ([]Finding, Kind, error) {
 	if err != nil {
 		return nil, KindUnknown, fmt.Errorf("schemas: %w", err)
 	}
-	doc, err := decodeDoc(data)
+	doc, release, err := decodeDocReused(data)
 	if err != nil {
 		return []Finding{jsonFinding(data, err)}, KindUnknown, nil
 	}
+	defer release()
 	kind := DetectKind(path, doc)
 	if kind == KindUnknown {
 		return nil, KindUnknown, fmt.Errorf("schemas: %s: %w", path, ErrUnknownKind)
