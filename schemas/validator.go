@@ -578,10 +578,11 @@ func (v *Validator) appendPlanLine(out []Finding, text []byte, line int) []Findi
 	if len(bytes.TrimSpace(text)) == 0 {
 		return out
 	}
-	doc, err := decodeDoc(text)
+	doc, release, err := decodeDocReused(text)
 	if err != nil {
 		return append(out, Finding{Keyword: "json", Severity: model.SevError, Line: line, Message: "not JSON: " + err.Error()})
 	}
+	defer release()
 	for _, f := range v.ValidatePlanLine(doc) {
 		f.Line = line
 		out = append(out, f)
