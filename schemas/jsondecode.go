@@ -3,6 +3,7 @@ package schemas
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -496,7 +497,43 @@ func (p *fastJSON) num() any {
 			return nil
 		}
 	}
+	if n := p.i - start; n <= smallDigits && p.s[start] != '-' {
+		if v, ok := smallNumber(p.s[start:p.i]); ok {
+			return v
+		}
+	}
 	return json.Number(p.s[start:p.i])
+}
+
+// smallDigits is the length of the numbers smallNumber has boxed.
+const smallDigits = 5
+
+// smallNumbers are the integers 0 to 99,999 boxed as json.Number: plan
+// lines are mostly such numbers (sites, lines), and boxing each anew
+// cost a tenth of validate.
+var smallNumbers = sync.OnceValue(func() []any {
+	t := make([]any, 100000)
+	for i := range t {
+		t[i] = json.Number(strconv.Itoa(i))
+	}
+	return t
+})
+
+// smallNumber is the boxed json.Number of s when s is an integer below
+// 100,000 written without leading zeros (the form strconv.Itoa writes).
+func smallNumber(s string) (any, bool) {
+	if len(s) > 1 && s[0] == '0' {
+		return nil, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return nil, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return smallNumbers()[n], true
 }
 
 // digits reads one or more digits; false when there is none.
