@@ -172,10 +172,12 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 		case stageHTML, stageXLSX:
 			if st, err := os.Stat(wrote); err == nil && r.OK {
 				r.Written = st.Size()
-				// The HTML report's per-employee pages are in a folder
-				// beside it: they count as written.
-				pages, _ := outputSizes(strings.TrimSuffix(wrote, filepath.Ext(wrote)) + "_files")
-				r.Written += pages
+				if stage == stageHTML {
+					// The HTML report's per-employee pages are in a folder
+					// beside it: they count as written.
+					pages, _ := outputSizes(strings.TrimSuffix(wrote, filepath.Ext(wrote)) + "_files")
+					r.Written += pages
+				}
 			}
 		}
 		fmt.Fprintf(cfg.Log, "%s %s: %-8s %s, %.2f s, peak RSS %s\n", sizeName(spec.Rows), spec.Shape, stage, r.Status, r.Wall.Seconds(), formatBytes(r.MaxRSS))
