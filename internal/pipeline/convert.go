@@ -142,6 +142,36 @@ type OpFinding struct {
 	Source    *model.Source   `json:"source,omitempty"`
 }
 
+// appendJSON appends f in the form json.Marshal writes with HTML escaping
+// off.
+func (f *OpFinding) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"request":`...)
+	dst = jsonw.AppendInt(dst, f.Request)
+	dst = append(dst, `,"operation":`...)
+	dst = jsonw.AppendInt(dst, f.Operation)
+	dst = append(dst, `,"employee":`...)
+	dst = jsonw.AppendString(dst, f.Employee)
+	g := &f.Finding
+	dst = append(dst, `,"finding":{"pointer":`...)
+	dst = jsonw.AppendString(dst, g.Pointer)
+	dst = append(dst, `,"message":`...)
+	dst = jsonw.AppendString(dst, g.Message)
+	dst = append(dst, `,"severity":`...)
+	dst = jsonw.AppendString(dst, string(g.Severity))
+	dst = append(dst, `,"keyword":`...)
+	dst = jsonw.AppendString(dst, g.Keyword)
+	if g.Line != 0 {
+		dst = append(dst, `,"line":`...)
+		dst = jsonw.AppendInt(dst, g.Line)
+	}
+	dst = append(dst, '}')
+	if f.Source != nil {
+		dst = append(dst, `,"source":`...)
+		dst = f.Source.AppendJSON(dst)
+	}
+	return append(dst, '}')
+}
+
 // maxRounds bounds the validate → reject → re-plan loop; a record rejected
 // in one round can only remove values, so a few rounds settle it (one more
 // when a login conflict is found after the schemas settle).

@@ -233,6 +233,8 @@ func reportEntry(v any) ([]byte, error) {
 		return jsonw.EscapeHTML(x.AppendJSON(make([]byte, 0, 256)), 0), nil
 	case *AtSubmit:
 		return jsonw.EscapeHTML(x.appendJSON(make([]byte, 0, 256)), 0), nil
+	case *OpFinding: // one per operation when every record has a warning
+		return jsonw.EscapeHTML(x.appendJSON(make([]byte, 0, 256)), 0), nil
 	}
 	return json.Marshal(v)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/schemas"
 )
 
 // TestWritePlanLinesInOrder converts a thousand employees and reads
@@ -235,6 +236,8 @@ func TestReportEntryMatchesMarshal(t *testing.T) {
 		&AtSubmit{Employee: "E&2\u2028", Kind: "report approver", From: "E<1>", Source: src},
 		&AtSubmit{},
 		&model.RecordResult{Pos: model.Position{File: "a.csv", Line: 3}, Format: model.FormatConcur, Type: "305", EmployeeID: "E1", Status: model.StatusConverted},
+		&OpFinding{Request: 3, Operation: 7, Employee: "E<1>", Finding: schemas.Finding{Pointer: "/data/name/givenName", Message: "must be at most 64 characters & more \u2028", Severity: model.SevWarning, Keyword: "maxLength", Line: 12}, Source: &src},
+		&OpFinding{Finding: schemas.Finding{Severity: model.SevError}},
 		&model.RecordResult{Pos: model.Position{File: "x.xml", Line: 3, Item: 2}, Status: model.StatusRejected,
 			Messages: []model.Diagnostic{{Severity: model.SevError, Source: src, Row: "305.csv:5", Message: "bad \xff & worse"}}},
 	}
