@@ -264,6 +264,10 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 	queue := make(chan *rawBatch, 2*workers)
 	stop := make(chan struct{})
 	readErr := make(chan error, 1)
+	// The batches' buffers go back to the workers once written: a batch
+	// renders a few hundred kilobytes, and growing a new buffer for each
+	// allocated gigabytes at 200k employees.
+	free := make(chan []byte, 3*workers+1)
 	go func() {
 		defer close(work)
 		defer close(queue)
@@ -312,6 +316,11 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 		go func() {
 			var cols colNames
 			for b := range work {
+				select {
+				case buf := <-free:
+					b.out = buf[:0]
+				default:
+				}
 				for k, cells := range b.rows {
 					b.out = appendRawRow(b.out, &cols, b.first+k, cells)
 				}
@@ -328,6 +337,11 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 				close(stop)
 			}
 		}
+		select {
+		case free <- b.out:
+		default:
+		}
+		b.out = nil
 	}
 	if err := <-readErr; err != nil {
 		return err
