@@ -21,7 +21,7 @@ func (w hw) s(s string) { w.WriteString(s) }
 // esc writes s as HTML text, escaped.
 func (w hw) esc(s string) {
 	last := 0
-	for i := 0; i < len(s); i++ {
+	for i := plainHTML(s); i < len(s); i++ {
 		if !htmlSpecial[s[i]] {
 			continue
 		}
@@ -45,6 +45,25 @@ func (w hw) esc(s string) {
 		last = i + 1
 	}
 	w.WriteString(s[last:])
+}
+
+// plainHTML is the length of the longest prefix of s, in whole words of
+// 8 bytes, holding no byte esc replaces (most texts are all of it).
+func plainHTML(s string) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; len(s)-i >= 8; i += 8 {
+		t := s[i : i+8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		// A byte of x equal to c makes the byte of x^(lo*c) zero: the
+		// word has one of them when any of these has a zero byte.
+		a, l, g, q, p := x^(lo*'&'), x^(lo*'<'), x^(lo*'>'), x^(lo*'"'), x^(lo*'\'')
+		if ((x-lo)&^x|(a-lo)&^a|(l-lo)&^l|(g-lo)&^g|(q-lo)&^q|(p-lo)&^p)&hi != 0 {
+			break
+		}
+	}
+	return i
 }
 
 // htmlSpecial marks the bytes esc replaces.
