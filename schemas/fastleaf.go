@@ -40,15 +40,7 @@ func (w *walker) leafOK(n *node, v any) bool {
 		}
 	}
 	if n.hasEnum {
-		k := &n.enumK
-		base, strict := true, true
-		if k.has && !(w.strict && k.hasStrict) {
-			base = inSet(n.enumSet, n.enum, v)
-		}
-		if k.hasStrict && (w.strict || base) {
-			strict = inSet(n.senumSet, n.senum, v)
-		}
-		if !w.keywordOK(k, base, strict) {
+		if base, strict := w.enumPasses(n, v); !w.keywordOK(&n.enumK, base, strict) {
 			return false
 		}
 	}
@@ -61,14 +53,7 @@ func (w *walker) leafOK(n *node, v any) bool {
 // stringOK is checkString without findings.
 func (w *walker) stringOK(n *node, s string) bool {
 	if k := &n.formatK; k.has || k.hasStrict {
-		base, strict := true, true
-		if k.has && !(w.strict && k.hasStrict) {
-			base = n.format.check(s)
-		}
-		if k.hasStrict && (w.strict || base) {
-			strict = n.sformat.check(s)
-		}
-		if !w.keywordOK(k, base, strict) {
+		if base, strict := w.formatPasses(n, s); !w.keywordOK(k, base, strict) {
 			return false
 		}
 	}
@@ -79,14 +64,7 @@ func (w *walker) stringOK(n *node, s string) bool {
 		}
 	}
 	if k := &n.patternK; k.has || k.hasStrict {
-		base, strict := true, true
-		if k.has && !(w.strict && k.hasStrict) {
-			base = n.pattern.MatchString(s)
-		}
-		if k.hasStrict && (w.strict || base) {
-			strict = n.spattern.MatchString(s)
-		}
-		if !w.keywordOK(k, base, strict) {
+		if base, strict := w.patternPasses(n, s); !w.keywordOK(k, base, strict) {
 			return false
 		}
 	}

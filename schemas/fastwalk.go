@@ -198,27 +198,55 @@ func inSet(set *valueSet, list []any, v any) bool {
 }
 
 func (w *walker) checkEnum(n *node, v any, so bool) {
+	base, strict := w.enumPasses(n, v)
+	w.keyword(&n.enumK, "enum", v, so, base, strict)
+}
+
+// The passes functions run a keyword's base and strict-only checks, each
+// only when the mode needs it (the base one unless strict mode overrides
+// it, the strict one in strict mode or when the base passes); a check not
+// run passes.
+
+func (w *walker) enumPasses(n *node, v any) (base, strict bool) {
 	k := &n.enumK
-	base, strict := true, true
+	base, strict = true, true
 	if k.has && !(w.strict && k.hasStrict) {
 		base = inSet(n.enumSet, n.enum, v)
 	}
 	if k.hasStrict && (w.strict || base) {
 		strict = inSet(n.senumSet, n.senum, v)
 	}
-	w.keyword(k, "enum", v, so, base, strict)
+	return base, strict
+}
+
+func (w *walker) formatPasses(n *node, s string) (base, strict bool) {
+	k := &n.formatK
+	base, strict = true, true
+	if k.has && !(w.strict && k.hasStrict) {
+		base = n.format.check(s)
+	}
+	if k.hasStrict && (w.strict || base) {
+		strict = n.sformat.check(s)
+	}
+	return base, strict
+}
+
+func (w *walker) patternPasses(n *node, s string) (base, strict bool) {
+	k := &n.patternK
+	base, strict = true, true
+	if k.has && !(w.strict && k.hasStrict) {
+		base = n.pattern.MatchString(s)
+	}
+	if k.hasStrict && (w.strict || base) {
+		strict = n.spattern.MatchString(s)
+	}
+	return base, strict
 }
 
 // checkString runs the string keywords on s, the string v holds.
 func (w *walker) checkString(n *node, s string, v any, so bool) {
 	if k := &n.formatK; k.has || k.hasStrict {
-		base, strict := true, true
-		if k.has && !(w.strict && k.hasStrict) {
-			base = n.format.check(s)
-		}
-		if k.hasStrict && (w.strict || base) {
-			strict = n.sformat.check(s)
-		}
+		base, strict := w.formatPasses(n, s)
 		w.keyword(k, "format", v, so, base, strict)
 	}
 	if n.minLenK.has || n.minLenK.hasStrict || n.maxLenK.has || n.maxLenK.hasStrict {
@@ -227,13 +255,7 @@ func (w *walker) checkString(n *node, s string, v any, so bool) {
 		w.keyword(&n.maxLenK, "maxLength", v, so, l <= n.maxLen, l <= n.sMax)
 	}
 	if k := &n.patternK; k.has || k.hasStrict {
-		base, strict := true, true
-		if k.has && !(w.strict && k.hasStrict) {
-			base = n.pattern.MatchString(s)
-		}
-		if k.hasStrict && (w.strict || base) {
-			strict = n.spattern.MatchString(s)
-		}
+		base, strict := w.patternPasses(n, s)
 		w.keyword(k, "pattern", v, so, base, strict)
 	}
 }

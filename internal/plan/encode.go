@@ -139,24 +139,11 @@ func (e *encoder) obj(dst []byte, o *obj, depth int) ([]byte, error) {
 		return append(dst, "{}"...), nil
 	}
 	if e.orders != nil {
-		ko := o.ko
-		if ko == nil || !sameStrings(ko.keys, o.keys) {
-			ko = e.keyOrder(o.keys)
-			o.ko = ko
-		}
+		ko := e.orderOf(o)
 		var err error
 		start := 0
 		for i, oi := range ko.order {
-			end := ko.fend[i]
-			if e.indent {
-				dst = append(dst, ko.frag[start])
-				dst = newline(dst, true, depth+1)
-				dst = append(dst, ko.frag[start+1:end]...)
-				dst = append(dst, ' ')
-			} else {
-				dst = append(dst, ko.frag[start:end]...)
-			}
-			start = end
+			dst, start = e.appendKey(dst, ko, i, start, depth)
 			if dst, err = e.member(dst, o.vals[oi], depth+1); err != nil {
 				return dst, err
 			}
@@ -253,6 +240,32 @@ func (e *encoder) arr(dst []byte, a *arr, depth int) ([]byte, error) {
 // keyOrder returns the remembered order of keys, computing it on a miss.
 // Keys of successive objects usually share their bytes, so they are
 // compared by address first.
+// orderOf is the order of o's keys, found again when they changed.
+func (e *encoder) orderOf(o *obj) *keyOrder {
+	ko := o.ko
+	if ko == nil || !sameStrings(ko.keys, o.keys) {
+		ko = e.keyOrder(o.keys)
+		o.ko = ko
+	}
+	return ko
+}
+
+// appendKey appends the i-th key of ko in its order, with what comes
+// before it (a comma, the line's indent) and its colon; its fragment
+// starts at start, and where it ends is returned.
+func (e *encoder) appendKey(dst []byte, ko *keyOrder, i, start, depth int) ([]byte, int) {
+	end := ko.fend[i]
+	if e.indent {
+		dst = append(dst, ko.frag[start])
+		dst = newline(dst, true, depth+1)
+		dst = append(dst, ko.frag[start+1:end]...)
+		dst = append(dst, ' ')
+	} else {
+		dst = append(dst, ko.frag[start:end]...)
+	}
+	return dst, end
+}
+
 func (e *encoder) keyOrder(keys []string) *keyOrder {
 	n := len(keys)
 	slot := &e.orders[keySlot(keys)]

@@ -176,11 +176,7 @@ func (t *encTmpl) obj(e *encoder, o *obj, depth int) []string {
 		t.lits = append(t.lits, "{}"...)
 		return nil
 	}
-	ko := o.ko
-	if ko == nil || !sameStrings(ko.keys, o.keys) {
-		ko = e.keyOrder(o.keys)
-		o.ko = ko
-	}
+	ko := e.orderOf(o)
 	start := 0
 	for i, oi := range ko.order {
 		end := ko.fend[i]
@@ -282,24 +278,11 @@ func (e *encoder) data(dst []byte, data any, phase, depth int) ([]byte, error) {
 	if n == 0 {
 		return append(dst, "{}"...), nil
 	}
-	ko := o.ko
-	if ko == nil || !sameStrings(ko.keys, o.keys) {
-		ko = e.keyOrder(o.keys)
-		o.ko = ko
-	}
+	ko := e.orderOf(o)
 	var err error
 	start := 0
 	for i, oi := range ko.order {
-		end := ko.fend[i]
-		if e.indent {
-			dst = append(dst, ko.frag[start])
-			dst = newline(dst, true, depth+1)
-			dst = append(dst, ko.frag[start+1:end]...)
-			dst = append(dst, ' ')
-		} else {
-			dst = append(dst, ko.frag[start:end]...)
-		}
-		start = end
+		dst, start = e.appendKey(dst, ko, i, start, depth)
 		switch v := o.vals[oi].(type) {
 		case *obj, *arr:
 			dst, err = e.sub(dst, tm.of(o.keys[oi]), v, depth+1)
