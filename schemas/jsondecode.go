@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // decodeDoc decodes a document to validate: what decodeJSON gives, as a
@@ -115,10 +116,19 @@ func (a *arenaSet) put() {
 }
 
 // decodeDocReused is decodeDoc with arenas from the pool: release gives
-// them back once the document is no longer used.
-func decodeDocReused(data []byte) (doc any, release func(), err error) {
+// them back once the document is no longer used. With owned, data is the
+// caller's to give: never modified after, so the tree's strings are cut
+// from it without the copy.
+func decodeDocReused(data []byte, owned bool) (doc any, release func(), err error) {
 	set := arenaSets.Get().(*arenaSet)
-	p := fastJSON{s: string(data), set: set}
+	text := ""
+	switch {
+	case owned && len(data) > 0:
+		text = unsafe.String(&data[0], len(data))
+	default:
+		text = string(data)
+	}
+	p := fastJSON{s: text, set: set}
 	p.arenas()
 	v := p.value(0)
 	p.ws()

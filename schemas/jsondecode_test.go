@@ -81,7 +81,7 @@ func TestDecodeDocReused(t *testing.T) {
 	for round := range 3 {
 		for i, d := range docs {
 			want, werr := decodeJSON([]byte(d))
-			got, release, gerr := decodeDocReused([]byte(d))
+			got, release, gerr := decodeDocReused([]byte(d), i%2 == 0)
 			if (werr == nil) != (gerr == nil) {
 				t.Fatalf("round %d, document %d: error %v, encoding/json's %v", round, i, gerr, werr)
 			}

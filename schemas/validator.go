@@ -578,7 +578,7 @@ func (v *Validator) appendPlanLine(out []Finding, text []byte, line int) []Findi
 	if len(bytes.TrimSpace(text)) == 0 {
 		return out
 	}
-	doc, release, err := decodeDocReused(text)
+	doc, release, err := decodeDocReused(text, false) // text is the reader's buffer
 	if err != nil {
 		return append(out, Finding{Keyword: "json", Severity: model.SevError, Line: line, Message: "not JSON: " + err.Error()})
 	}
@@ -607,7 +607,7 @@ func (v *Validator) ValidateFile(path string) ([]Finding, Kind, error) {
 	if err != nil {
 		return nil, KindUnknown, fmt.Errorf("schemas: %w", err)
 	}
-	doc, release, err := decodeDocReused(data)
+	doc, release, err := decodeDocReused(data, true) // read for this call alone
 	if err != nil {
 		return []Finding{jsonFinding(data, err)}, KindUnknown, nil
 	}
