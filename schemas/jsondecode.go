@@ -52,13 +52,9 @@ type fastJSON struct {
 	shape docShape
 	k     int // the next container's index in shape.sizes
 
-	// Arenas the tree's nodes are cut from, sized by shape.
-	objs  []treeObject
-	arrs  []treeArray
-	keys  []string
-	vals  []any
-	elems []any
-	strs  []string
+	// The arenas the tree's nodes are cut from, sized by shape (what is
+	// left of them).
+	arenaSet
 }
 
 // arenas scans the document's shape and allocates the arenas, or takes
@@ -70,15 +66,12 @@ func (p *fastJSON) arenas() {
 		a.objs, a.arrs = sized(a.objs, sh.objects), sized(a.arrs, sh.arrays)
 		a.keys, a.vals = sized(a.keys, sh.members), sized(a.vals, sh.members)
 		a.elems, a.strs = sized(a.elems, sh.elements), sized(a.strs, sh.strings)
-		p.objs, p.arrs, p.keys, p.vals, p.elems, p.strs = a.objs, a.arrs, a.keys, a.vals, a.elems, a.strs
+		p.arenaSet = *a
 		return
 	}
-	p.objs = make([]treeObject, sh.objects)
-	p.arrs = make([]treeArray, sh.arrays)
-	p.keys = make([]string, sh.members)
-	p.vals = make([]any, sh.members)
-	p.elems = make([]any, sh.elements)
-	p.strs = make([]string, sh.strings)
+	p.arenaSet = arenaSet{objs: make([]treeObject, sh.objects), arrs: make([]treeArray, sh.arrays),
+		keys: make([]string, sh.members), vals: make([]any, sh.members),
+		elems: make([]any, sh.elements), strs: make([]string, sh.strings)}
 }
 
 // sized is s with length n, reallocated when too small.
@@ -89,9 +82,9 @@ func sized[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// arenaSet holds the arenas of one document for the next: validate
-// decodes thousands of bulk files of one shape, and allocating their
-// arenas anew cost more than parsing them.
+// arenaSet is the arenas of one document; a pooled one serves the next
+// document once released: validate decodes thousands of bulk files of one
+// shape, and allocating their arenas anew cost more than parsing them.
 type arenaSet struct {
 	objs  []treeObject
 	arrs  []treeArray

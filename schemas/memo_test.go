@@ -2,8 +2,10 @@ package schemas
 
 import (
 	"fmt"
+	"maps"
 	"math/rand"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -29,11 +31,7 @@ func TestDaysIn(t *testing.T) {
 func wrapShuffled(v any, rng *rand.Rand, clone, rename bool) any {
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
 		o := &tObj{keys: make([]string, len(keys)), vals: make([]any, len(keys))}
 		for i, k := range keys {
@@ -108,16 +106,7 @@ func TestMemoDifferential(t *testing.T) {
 // wrapped by wrapShuffled.
 func agreeShuffledOperations(t *testing.T, def, strict *Validator, doc any, rng *rand.Rand, label string) {
 	t.Helper()
-	m, _ := doc.(map[string]any)
-	ops, _ := m["Operations"].([]any)
-	for i, o := range ops {
-		op, _ := o.(map[string]any)
-		method, ok1 := op["method"].(string)
-		path, ok2 := op["path"].(string)
-		if !ok1 || !ok2 {
-			continue
-		}
-		bulkID, _ := op["bulkId"].(string)
+	eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
 		w := wrapShuffled(op["data"], rng, rng.Intn(2) == 0, rng.Intn(3) == 0)
 		if op["data"] == nil {
 			w = nil
@@ -130,7 +119,7 @@ func agreeShuffledOperations(t *testing.T, def, strict *Validator, doc any, rng 
 				t.Fatalf("%s operation %d (strict=%v): ValidateOperation disagrees\nreference:\n%sfast:\n%s", label, i, v.Strict(), render("ref", ref), render("fast", fast))
 			}
 		}
-	}
+	})
 }
 
 // TestRecentCaches holds the direct-mapped caches in front of the node and

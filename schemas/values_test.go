@@ -94,6 +94,22 @@ func agreeWrapped(t *testing.T, def, strict *Validator, kind Kind, doc any, labe
 // request, plain on the reference and wrapped on the fast path.
 func agreeOperations(t *testing.T, def, strict *Validator, doc any, label string) {
 	t.Helper()
+	eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
+		data := op["data"]
+		for _, v := range []*Validator{def, strict} {
+			ref := v.ValidateOperation(method, path, bulkID, data)
+			fast := v.Fast().ValidateOperation(method, path, bulkID, wrap(data, true))
+			if !reflect.DeepEqual(ref, fast) {
+				b, _ := json.Marshal(op)
+				t.Fatalf("%s operation %d (strict=%v): ValidateOperation disagrees on %s\nreference:\n%sfast:\n%s", label, i, v.Strict(), b, render("ref", ref), render("fast", fast))
+			}
+		}
+	})
+}
+
+// eachOperation calls visit with each operation of a bulk request that has
+// a method and a path (as strings).
+func eachOperation(doc any, visit func(i int, op map[string]any, method, path, bulkID string)) {
 	m, _ := doc.(map[string]any)
 	ops, _ := m["Operations"].([]any)
 	for i, o := range ops {
@@ -104,15 +120,7 @@ func agreeOperations(t *testing.T, def, strict *Validator, doc any, label string
 			continue
 		}
 		bulkID, _ := op["bulkId"].(string)
-		data := op["data"]
-		for _, v := range []*Validator{def, strict} {
-			ref := v.ValidateOperation(method, path, bulkID, data)
-			fast := v.Fast().ValidateOperation(method, path, bulkID, wrap(data, true))
-			if !reflect.DeepEqual(ref, fast) {
-				b, _ := json.Marshal(op)
-				t.Fatalf("%s operation %d (strict=%v): ValidateOperation disagrees on %s\nreference:\n%sfast:\n%s", label, i, v.Strict(), b, render("ref", ref), render("fast", fast))
-			}
-		}
+		visit(i, op, method, path, bulkID)
 	}
 }
 
