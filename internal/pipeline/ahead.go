@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 )
@@ -15,9 +16,10 @@ const aheadFiles = 64
 // the last minutes (ext4 passes over each of them), up to a quarter of a
 // millisecond a file: taken off the merge, it runs beside it.
 type ahead struct {
-	files chan aheadFile
-	done  chan struct{}
-	ended chan struct{}
+	stopped bool
+	files   chan aheadFile
+	done    chan struct{}
+	ended   chan struct{}
 }
 
 type aheadFile struct {
@@ -26,34 +28,50 @@ type aheadFile struct {
 	err  error
 }
 
-// createAhead starts creating dir's bulk files 1 to n.
-func createAhead(dir string, n int) *ahead {
+// seqRange is the bulk files first to last (last noEnd: every one after
+// first, until stop).
+type seqRange struct{ first, last int }
+
+const noEnd = math.MaxInt
+
+// createAhead starts creating dir's bulk files of the ranges, in order.
+func createAhead(dir string, ranges ...seqRange) *ahead {
 	a := &ahead{files: make(chan aheadFile, aheadFiles), done: make(chan struct{}), ended: make(chan struct{})}
 	go func() {
 		defer close(a.ended)
 		defer close(a.files)
-		for seq := 1; seq <= n; seq++ {
-			select {
-			case <-a.done:
-				return
-			default:
-			}
-			path := filepath.Join(dir, BulkFileName(seq))
-			f, err := createOutput(path)
-			select {
-			case a.files <- aheadFile{f, path, err}:
-			case <-a.done:
-				if f != nil {
-					f.Close()
-				}
-				return
-			}
-			if err != nil {
+		for _, r := range ranges {
+			if !a.create(dir, r) {
 				return
 			}
 		}
 	}()
 	return a
+}
+
+// create creates the files of r; false once stopped or failed.
+func (a *ahead) create(dir string, r seqRange) bool {
+	for seq := r.first; seq <= r.last; seq++ {
+		select {
+		case <-a.done:
+			return false
+		default:
+		}
+		path := filepath.Join(dir, BulkFileName(seq))
+		f, err := createOutput(path)
+		select {
+		case a.files <- aheadFile{f, path, err}:
+		case <-a.done:
+			if f != nil {
+				f.Close()
+			}
+			return false
+		}
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // next returns bulk file seq, created; the files must be asked for in
@@ -69,8 +87,13 @@ func (a *ahead) next(seq int) (*os.File, string, error) {
 	return af.f, af.path, af.err
 }
 
-// stop ends the creation and closes the files created but not asked for.
+// stop ends the creation and closes the files created but not asked
+// for; once stopped, stop does nothing.
 func (a *ahead) stop() {
+	if a.stopped {
+		return
+	}
+	a.stopped = true
 	close(a.done)
 	for af := range a.files {
 		if af.f != nil {

@@ -12,7 +12,7 @@ import (
 // a file that cannot be created is the error of its turn.
 func TestCreateAhead(t *testing.T) {
 	dir := t.TempDir()
-	a := createAhead(dir, 5)
+	a := createAhead(dir, seqRange{1, 5})
 	for seq := 1; seq <= 2; seq++ {
 		f, path, err := a.next(seq)
 		if err != nil {
@@ -33,7 +33,7 @@ func TestCreateAhead(t *testing.T) {
 		}
 	}
 
-	b := createAhead(t.TempDir(), 1)
+	b := createAhead(t.TempDir(), seqRange{1, 1})
 	if f, _, err := b.next(1); err != nil {
 		t.Fatal(err)
 	} else {
@@ -44,7 +44,7 @@ func TestCreateAhead(t *testing.T) {
 	}
 	b.stop()
 
-	c := createAhead(filepath.Join(t.TempDir(), "missing"), 3)
+	c := createAhead(filepath.Join(t.TempDir(), "missing"), seqRange{1, 3})
 	if _, _, err := c.next(1); err == nil {
 		t.Error("a file in a folder that does not exist was created")
 	}

@@ -125,6 +125,14 @@ type spillRun struct {
 	tmp       string         // the temporary directory
 	seed      uint64         // of the hashes
 	parts     int
+	hashParts int // the partitions of a run by hash
+
+	// ranged: the partitions are ranges of the input, in order
+	// (spillrange.go), and phase 1 is written by direct.
+	ranged    bool
+	rg        ranges
+	rebuckets int
+	direct    *directWriter
 
 	codec *recordCodec
 	in    *blockStore  // the input records, by partition
@@ -245,8 +253,12 @@ func newSeed(paths []string) uint64 {
 	return 0xcbf29ce484222325 ^ h.Sum64()
 }
 
-// partOf is the partition of the records filed under hash h.
+// partOf is the partition of the records filed under hash h (by ranges:
+// -1 when no records are).
 func (s *spillRun) partOf(h uint64) int {
+	if s.ranged {
+		return s.rangePart(h)
+	}
 	if s.uf.has(h) {
 		h = s.uf.find(h)
 	}
@@ -366,8 +378,10 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	s := &spillRun{namedRows: map[string]bool{}, opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(paths), parts: partitions(opts, n),
-		codec: newRecordCodec(), order: make(map[string]int, len(paths))}
+	parts := partitions(opts, n)
+	s := &spillRun{namedRows: map[string]bool{}, opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(paths), parts: parts,
+		hashParts: parts, ranged: triesRanges(paths), codec: newRecordCodec(), order: make(map[string]int, len(paths))}
+	s.rg.target, s.rg.keysAt = max(n/int64(parts), 1), compactAt
 	defer func() {
 		if cerr := s.close(); cerr != nil && err == nil {
 			o, err = nil, cerr
@@ -407,6 +421,9 @@ var spillObserver func(*spillRun)
 // close closes the temporary files and removes the temporary directory.
 func (s *spillRun) close() error {
 	first := s.in.close()
+	if err := s.direct.close(); err != nil && first == nil {
+		first = err
+	}
 	for _, w := range []*entryWriter{s.rejs, s.refs, s.out} {
 		if err := w.close(); err != nil && first == nil {
 			first = err

@@ -27,8 +27,10 @@ func init() { spillSeed = 0x9e3779b97f4a7c15 }
 // spillSeen is what a spilled conversion of checkSpillSame did.
 type spillSeen struct {
 	parts  int
-	rounds int // partition rounds
-	moved  int // (from, to) partition pairs whose records moved
+	rounds int  // partition rounds
+	moved  int  // (from, to) partition pairs whose records moved
+	tried  bool // by ranges first
+	ranged bool // by ranges to the end (phase 1 written directly)
 }
 
 // checkSpillSame converts paths in memory (Convert and Write, the
@@ -39,7 +41,7 @@ func checkSpillSame(t *testing.T, paths []string, opts Options) []spillSeen {
 	t.Helper()
 	var seen []spillSeen
 	spillObserver = func(s *spillRun) {
-		sn := spillSeen{parts: s.parts, rounds: s.rounds}
+		sn := spillSeen{parts: s.parts, rounds: s.rounds, tried: s.ranged || s.rebuckets > 0, ranged: s.ranged}
 		for _, m := range s.movedFrom {
 			sn.moved += len(m)
 		}
@@ -51,7 +53,16 @@ func checkSpillSame(t *testing.T, paths []string, opts Options) []spillSeen {
 	if refErr == nil {
 		refErr = res.Write(ref)
 	}
-	for _, parts := range spillParts {
+	saved := spillRanges
+	defer func() { spillRanges = saved }()
+	for i := range 2 * len(spillParts) {
+		// Each partition count by hash, then by ranges (tried on any
+		// inputs: those not grouped by employee go on by hash).
+		parts := spillParts[i%len(spillParts)]
+		spillRanges = -1
+		if i >= len(spillParts) {
+			spillRanges = 1
+		}
 		o := opts
 		o.SpillAbove, o.Partitions = 1, parts
 		out := filepath.Join(t.TempDir(), fmt.Sprintf("spill-%d", parts))
@@ -267,11 +278,15 @@ func TestSpillMixed(t *testing.T) {
 	// The feed must exercise the couplings: with 7 partitions, records
 	// moved to the partition of their rename, login or reference, and
 	// partitions that ran again for an employee rejected elsewhere.
-	if len(seen) != len(spillParts) {
-		t.Fatalf("%d spilled conversions, want %d", len(seen), len(spillParts))
+	if len(seen) != 2*len(spillParts) {
+		t.Fatalf("%d spilled conversions, want %d", len(seen), 2*len(spillParts))
 	}
-	if last := seen[len(seen)-1]; last.moved == 0 || last.rounds < 2 {
+	if last := seen[len(spillParts)-1]; last.moved == 0 || last.rounds < 2 {
 		t.Errorf("7 partitions: %+v: want records moved and a second round", last)
+	}
+	// Not grouped by employee: tried by ranges, gone on by hash.
+	if last := seen[len(seen)-1]; !last.tried || last.ranged || last.moved == 0 {
+		t.Errorf("7 partitions, ranges tried: %+v: want the run by hash, records moved", last)
 	}
 }
 
@@ -301,8 +316,13 @@ func TestSpillDirectory(t *testing.T) {
 		row305("Dan", "D", "D", "en_US", "US", "", "USD", map[int]string{59: "C"}),
 	}, "\n") + "\n"})
 	seen := checkSpillSame(t, chain, Options{Options: plan.Options{CompanyID: companyID, Directory: dir}})
-	if last := seen[len(seen)-1]; last.rounds < 3 {
+	if last := seen[len(spillParts)-1]; last.rounds < 3 {
 		t.Errorf("7 partitions: %+v: want a round for each link of the chain", last)
+	}
+	// By ranges, each round takes phase 1 back to the first partition
+	// that runs again.
+	if last := seen[len(seen)-1]; !last.ranged || last.rounds < 3 {
+		t.Errorf("7 partitions by ranges: %+v: want the run by ranges, a round for each link", last)
 	}
 }
 

@@ -72,6 +72,22 @@ func (e *entryWriter) flush() error {
 	return nil
 }
 
+// truncate drops what was written past off.
+func (e *entryWriter) truncate(off int64) error {
+	err := e.flush()
+	if err == nil {
+		if err = e.f.Truncate(off); err == nil {
+			_, err = e.f.Seek(off, io.SeekStart)
+		}
+		if err != nil {
+			err = fmt.Errorf("spill: %s: %w", e.f.Name(), err)
+		}
+	}
+	e.w.Reset(e.f)
+	e.off = off
+	return err
+}
+
 func (e *entryWriter) close() error {
 	if e == nil || e.f == nil {
 		return nil
@@ -171,8 +187,12 @@ func newBlockStore(dir, name string, parts int) (*blockStore, error) {
 	return &blockStore{f: f, size: size, parts: make([]partBlocks, parts)}, nil
 }
 
-// add files an entry (bytes holding whole entries) under partition p.
+// add files an entry (bytes holding whole entries) under partition p;
+// a partition past the last is added.
 func (b *blockStore) add(p int, entry []byte) error {
+	for p >= len(b.parts) {
+		b.parts = append(b.parts, partBlocks{})
+	}
 	pb := &b.parts[p]
 	if pb.buf == nil {
 		pb.buf = make([]byte, 0, b.size+b.size/4)
@@ -196,6 +216,14 @@ func (b *blockStore) flush(p int) error {
 	b.off += int64(len(pb.buf))
 	pb.buf = pb.buf[:0]
 	return nil
+}
+
+// seal writes what partition p's buffer holds and frees it: p gets no
+// more entries.
+func (b *blockStore) seal(p int) error {
+	err := b.flush(p)
+	b.parts[p].buf = nil
+	return err
 }
 
 // finish writes what the buffers hold and frees them.

@@ -189,14 +189,21 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	if err != nil {
 		return nil, err
 	}
-	files := createAhead(dir, total)
+	created := []seqRange{{1, total}}
+	if s.direct != nil { // phase 1's requests are moved into place
+		if n := s.direct.requests(); base[2]-base[1] != n {
+			return nil, fmt.Errorf("spill: the plan counted %d requests in phase 1, the bulk files %d: %w", base[2]-base[1], n, errCorrupt)
+		}
+		created = []seqRange{{1, base[1]}, {base[2] + 1, total}}
+	}
+	files := createAhead(dir, created...)
 	defer files.stop()
 	planDone := make(chan error, 1)
 	go func() {
 		planDone <- s.writePlan(filepath.Join(dir, "plan.jsonl"), bufio.NewWriterSize(nil, 256<<10), o, base, arrays[1], arrays[2])
 	}()
 	bw := bufio.NewWriterSize(nil, 256<<10)
-	err = s.writeBulk(files, bw, o, arrays[0])
+	err = s.writeBulk(dir, files, bw, o, arrays[0])
 	if perr := <-planDone; err == nil {
 		err = perr
 	}
@@ -275,9 +282,10 @@ func (s *spillRun) outcome() *Outcome {
 
 // writeBulk merges the partitions' operations phase by phase in
 // change-set order and packs them into the bulk files as plan.Build packs
-// its requests. The findings go to findings with their request and
+// its requests (by ranges, phase 1's are written already: moved into
+// place). The findings go to findings with their request and
 // operation; the error findings to o.SchemaErrors too.
-func (s *spillRun) writeBulk(files *ahead, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
+func (s *spillRun) writeBulk(dir string, files *ahead, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
 	pk := plan.NewPacker(s.opts.Options)
 	stats := o.Plan
 	var f *os.File
@@ -312,7 +320,21 @@ func (s *spillRun) writeBulk(files *ahead, bw *bufio.Writer, o *Outcome, finding
 	}()
 	errAt := make([]int, s.parts)
 	secs := make([]section, s.parts)
+	moved := 0 // phase 1's requests, moved into place (direct)
 	for phase := range 3 {
+		if s.direct != nil && phase == plan.PhaseIdentity {
+			if err := closeReq(pk.Size()); err != nil {
+				return err
+			}
+			moved = s.direct.requests()
+			if err := s.direct.place(dir, stats.Requests, findings, s.state, errAt, o); err != nil {
+				return err
+			}
+			stats.Requests += moved
+			stats.RequestsPerPhase[phase] += moved
+			stats.Bytes += s.direct.bytes
+			continue
+		}
 		for q := range s.state {
 			secs[q] = s.state[q].ops[phase]
 		}
@@ -324,6 +346,7 @@ func (s *spillRun) writeBulk(files *ahead, bw *bufio.Writer, o *Outcome, finding
 			enc := st.d.raw()
 			size := pk.Size()
 			seq, idx := pk.Add(phase, len(enc))
+			seq += moved
 			if idx == 0 {
 				if err := closeReq(size); err != nil {
 					return err

@@ -54,6 +54,11 @@ func (s *spillRun) partition() error {
 	}
 	s.state = make([]partState, s.parts)
 	s.lines = lineage.NewLines()
+	if s.ranged {
+		if s.direct, err = newDirectWriter(s.tmp, s.opts.Options); err != nil {
+			return err
+		}
+	}
 	assumed := s.keys
 	todo := make([]int, s.parts)
 	for p := range todo {
@@ -101,12 +106,29 @@ func (s *spillRun) partition() error {
 		if len(todo) == 0 {
 			break
 		}
+		if s.direct != nil {
+			// The partitions from the first to run again on go again:
+			// their phase 1 follows its phase 1 in the bulk files.
+			first := todo[0]
+			todo = todo[:0]
+			for p := first; p < s.parts; p++ {
+				todo = append(todo, p)
+			}
+			if err := s.direct.truncate(first); err != nil {
+				return err
+			}
+		}
 		if round+1 == maxSpillRounds {
 			return fmt.Errorf("convert: employees still rejected after %d rounds over the partitions", maxSpillRounds)
 		}
 		assumed = actual
 	}
 	s.keys = nil
+	if s.direct != nil {
+		if err := s.direct.finish(); err != nil {
+			return err
+		}
+	}
 	return s.out.flush()
 }
 
@@ -193,7 +215,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	// (elsewhere appends to it) and the spill's writer.
 	return func() error {
 		*ps = partState{ran: true}
-		if err := s.spillPartition(ps, st, keys, ords, elsewhere); err != nil {
+		if err := s.spillPartition(p, st, keys, ords, elsewhere); err != nil {
 			return err
 		}
 		st.plan.Release() // its operations are spilled
@@ -301,7 +323,7 @@ func (c *blockCursor) advance() error {
 		if err != nil {
 			return fmt.Errorf("spill: partition %d: %w", c.part, err)
 		}
-		if c.s.partOf(h) != c.part {
+		if !c.s.ranged && c.s.partOf(h) != c.part {
 			continue
 		}
 		c.payload, c.ord, c.ok = payload, ord, true
@@ -321,11 +343,13 @@ type opSpill struct {
 // request and operation 0; the merge writes their numbers in.
 const findingHead = `{"request":0,"operation":0,`
 
-// spillPartition writes the outputs of a settled partition: its operations
-// per phase, its change sets and its record results, each with its place
-// in the run (keys: the ordinal of each change set's first record; ords:
-// of each record).
-func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint64, elsewhere func(string) bool) error {
+// spillPartition writes the outputs of settled partition p: its
+// operations per phase (by ranges, phase 1 into the bulk files: direct),
+// its change sets and its record results, each with its place in the run
+// (keys: the ordinal of each change set's first record; ords: of each
+// record).
+func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsewhere func(string) bool) error {
+	ps := &s.state[p]
 	sets, pl, records := st.sets, st.plan, st.records
 	rest := attachWarningsAt(records, pl.Warnings)
 	for _, r := range records {
@@ -357,7 +381,11 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 	opsOf := make([][]opSpill, len(sets))
 	var head, buf, js []byte
 	fi := 0
+	if s.direct != nil {
+		s.direct.begin(p)
+	}
 	for phase := range ps.ops {
+		direct := s.direct != nil && phase == plan.PhaseIdentity
 		start := s.out.off
 		for ri, req := range pl.Requests {
 			if req.Phase != phase {
@@ -376,7 +404,7 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 				head = binary.AppendUvarint(head[:0], keys[k])
 				head = binary.AppendUvarint(head, uint64(len(enc)))
 				buf = buf[:0]
-				n := fi
+				first, n := fi, fi
 				for n < len(st.findings) && st.findings[n].Request == ri+1 && st.findings[n].Operation == oi {
 					n++
 				}
@@ -398,7 +426,13 @@ func (s *spillRun) spillPartition(ps *partState, st *settled, keys, ords []uint6
 					buf = appendBool(buf, isErr)
 					buf = appendBytes(buf, js[len(findingHead):])
 				}
-				if err := s.out.entry(head, enc, buf); err != nil {
+				var err error
+				if direct {
+					err = s.direct.add(p, enc, n-first, buf)
+				} else {
+					err = s.out.entry(head, enc, buf)
+				}
+				if err != nil {
 					return err
 				}
 			}

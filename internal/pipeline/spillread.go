@@ -86,6 +86,18 @@ func (s *spillRun) read() error {
 			loginsAt = max(compactAt, 2*len(s.logins))
 		}
 		buf = s.codec.appendRecord(buf[:0], ord, h, rec)
+		if s.ranged {
+			p, err := s.rangeOf(h, k.Key != "", rec.Pos, len(buf))
+			if err != nil {
+				return err
+			}
+			if p >= 0 {
+				return s.in.add(p, buf)
+			}
+			if err := s.rebucket(); err != nil {
+				return err
+			}
+		}
 		return s.in.add(int(h%uint64(s.parts)), buf)
 	}
 	reject := func(r model.RecordResult) error {
@@ -109,8 +121,16 @@ func (s *spillRun) read() error {
 		s.files = append(s.files, fs)
 		s.notes = append(s.notes, notes)
 	}
+	if s.ranged && !s.rg.compact() {
+		if err := s.rebucket(); err != nil {
+			return err
+		}
+	}
 	if err := s.in.finish(); err != nil {
 		return err
+	}
+	if s.ranged {
+		s.parts = s.rg.cur + 1
 	}
 	if err := s.rejs.flush(); err != nil {
 		return err
@@ -175,6 +195,11 @@ func (s *spillRun) couple() error {
 		}
 		i = j
 	}
+	if s.ranged && !s.rangeUnions() {
+		if err := s.rebucket(); err != nil {
+			return err
+		}
+	}
 	// The directory entries whose logins a partition's employees may give,
 	// in the directory's order.
 	s.dirByPart = make([][]plan.DirEntry, s.parts)
@@ -187,8 +212,9 @@ func (s *spillRun) couple() error {
 		if !found {
 			continue
 		}
-		p := s.partOf(s.logins[lo].b)
-		s.dirByPart[p] = append(s.dirByPart[p], entries[i])
+		if p := s.partOf(s.logins[lo].b); p >= 0 {
+			s.dirByPart[p] = append(s.dirByPart[p], entries[i])
+		}
 	}
 	s.logins = nil
 	s.uf.freeze()
@@ -196,6 +222,9 @@ func (s *spillRun) couple() error {
 	// lives in another.
 	s.movedFrom = make([][]int, s.parts)
 	for h := range s.uf.parent {
+		if s.ranged {
+			break // a union's records are in one range
+		}
 		from, to := int(h%uint64(s.parts)), s.partOf(h)
 		if from != to && !slices.Contains(s.movedFrom[to], from) {
 			s.movedFrom[to] = append(s.movedFrom[to], from)

@@ -1,0 +1,250 @@
+package pipeline
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/upsmigrate/upsmigrate/internal/plan"
+)
+
+// directWriter writes the phase 1 operations of a run by ranges
+// (spillrange.go) straight into bulk files, packed as the merge packs
+// them, partition after partition in order, numbered from 1 in a folder of
+// the spill; the merge moves them into place after phase 0's requests
+// (place). A partition that runs again (a later round) first takes the
+// writer back to where the partition began (truncate): what it and the
+// partitions after it wrote goes, and they run again too.
+type directWriter struct {
+	dir   string // of the files, in the spill's folder
+	pk    *plan.Packer
+	files *ahead
+	f     *os.File // the open request's
+	path  string
+	bw    *bufio.Writer
+	off   int64 // bytes written to f, buffered included
+	bytes int64 // of the requests closed
+	// find holds the findings of its operations: partition, request,
+	// operation, then the findings as the spill holds them.
+	find    *entryWriter
+	marks   []directMark // by partition: the writer before its operations
+	scratch []byte
+}
+
+type directMark struct {
+	pk    plan.Packer
+	off   int64
+	bytes int64
+	find  int64
+}
+
+func newDirectWriter(tmp string, opts plan.Options) (*directWriter, error) {
+	dir := filepath.Join(tmp, "direct")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	find, err := newEntryWriter(tmp, "direct-findings")
+	if err != nil {
+		return nil, err
+	}
+	return &directWriter{dir: dir, pk: plan.NewPacker(opts), files: createAhead(dir, seqRange{1, noEnd}),
+		bw: bufio.NewWriterSize(nil, 256<<10), find: find}, nil
+}
+
+// begin marks where partition p's operations begin.
+func (d *directWriter) begin(p int) {
+	for len(d.marks) <= p {
+		d.marks = append(d.marks, directMark{})
+	}
+	d.marks[p] = directMark{pk: *d.pk, off: d.off, bytes: d.bytes, find: d.find.off}
+}
+
+func (d *directWriter) write(b []byte) error {
+	n, err := d.bw.Write(b)
+	d.off += int64(n)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
+	}
+	return nil
+}
+
+// add writes operation enc of partition p; findings are its n findings
+// as the spill holds them (their count first).
+func (d *directWriter) add(p int, enc []byte, n int, findings []byte) error {
+	size := d.pk.Size()
+	seq, idx := d.pk.Add(plan.PhaseIdentity, len(enc))
+	if idx == 0 {
+		if err := d.closeReq(size); err != nil {
+			return err
+		}
+		f, path, err := d.files.next(seq)
+		if err != nil {
+			return err
+		}
+		d.f, d.path, d.off = f, path, 0
+		d.bw.Reset(f)
+		d.write(d.pk.AppendHead(d.scratch[:0]))
+	}
+	d.write(d.pk.AppendOp(d.scratch[:0], idx, nil))
+	if err := d.write(enc); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	head := binary.AppendUvarint(d.scratch[:0], uint64(p))
+	head = binary.AppendUvarint(head, uint64(seq))
+	head = binary.AppendUvarint(head, uint64(idx))
+	return d.find.entry(head, findings)
+}
+
+// closeReq ends the open request, of size bytes.
+func (d *directWriter) closeReq(size int) error {
+	if d.f == nil {
+		return nil
+	}
+	d.write(d.pk.AppendTail(d.scratch[:0]))
+	err := d.bw.Flush()
+	if cerr := d.f.Close(); err == nil {
+		err = cerr
+	}
+	d.f = nil
+	d.bytes += int64(size)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
+	}
+	return nil
+}
+
+// finish ends the last request, once every partition is written.
+func (d *directWriter) finish() error {
+	err := d.closeReq(d.pk.Size())
+	d.files.stop()
+	if ferr := d.find.flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// requests is the number of requests written.
+func (d *directWriter) requests() int { return d.pk.Requests() }
+
+// truncate takes the writer back to where partition p began.
+func (d *directWriter) truncate(p int) error {
+	if p >= len(d.marks) {
+		return nil // p wrote nothing yet
+	}
+	m := d.marks[p]
+	if d.f != nil {
+		err := d.bw.Flush()
+		if cerr := d.f.Close(); err == nil {
+			err = cerr
+		}
+		d.f = nil
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.path, err)
+		}
+	}
+	d.files.stop()
+	for seq := m.pk.Requests() + 1; ; seq++ {
+		if err := os.Remove(filepath.Join(d.dir, BulkFileName(seq))); errors.Is(err, fs.ErrNotExist) {
+			break
+		} else if err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+	}
+	*d.pk, d.bytes, d.off = m.pk, m.bytes, m.off
+	if seq := m.pk.Requests(); seq > 0 {
+		d.path = filepath.Join(d.dir, BulkFileName(seq))
+		f, err := os.OpenFile(d.path, os.O_RDWR, 0)
+		if err == nil {
+			if err = f.Truncate(m.off); err == nil {
+				_, err = f.Seek(m.off, io.SeekStart)
+			}
+			if err != nil {
+				f.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		d.f = f
+		d.bw.Reset(f)
+	}
+	d.files = createAhead(d.dir, seqRange{m.pk.Requests() + 1, noEnd})
+	d.marks = d.marks[:p]
+	return d.find.truncate(m.find)
+}
+
+// place moves the requests into dir, numbered after base, and adds their
+// findings to findings, in order; the error findings (errs, by partition,
+// each taken at errAt) get their request and operation into o.
+func (d *directWriter) place(dir string, base int, findings *arrayWriter, state []partState, errAt []int, o *Outcome) error {
+	for seq := 1; seq <= d.requests(); seq++ {
+		if err := os.Rename(filepath.Join(d.dir, BulkFileName(seq)), filepath.Join(dir, BulkFileName(base+seq))); err != nil {
+			return err
+		}
+	}
+	if d.find.off == 0 {
+		return nil
+	}
+	rd := d.find.reader(section{0, d.find.off}, mergeBuf)
+	var scratch []byte
+	for {
+		p, err := rd.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		dc := dec[[]byte]{s: p}
+		part, seq, idx := dc.int(), dc.int()+base, dc.int()
+		for n := dc.count(); n > 0; n-- {
+			isErr, rest := dc.bool(), dc.raw()
+			if dc.err != nil {
+				break
+			}
+			head := append(scratch[:0], `{"request":`...)
+			head = strconv.AppendInt(head, int64(seq), 10)
+			head = append(head, `,"operation":`...)
+			head = strconv.AppendInt(head, int64(idx), 10)
+			head = append(head, ',')
+			scratch = head[:0]
+			if err := findings.add(head, rest); err != nil {
+				return err
+			}
+			if isErr {
+				if part >= len(state) || errAt[part] >= len(state[part].errs) {
+					return rd.fail(errCorrupt)
+				}
+				e := state[part].errs[errAt[part]]
+				errAt[part]++
+				e.Request, e.Operation = seq, idx
+				o.SchemaErrors = append(o.SchemaErrors, e)
+			}
+		}
+		if err := dc.done(); err != nil {
+			return rd.fail(err)
+		}
+	}
+}
+
+// close closes what is open; the spill's folder goes with the files.
+func (d *directWriter) close() error {
+	if d == nil {
+		return nil
+	}
+	if d.f != nil {
+		d.f.Close()
+		d.f = nil
+	}
+	d.files.stop()
+	return d.find.close()
+}
