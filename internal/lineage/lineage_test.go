@@ -336,10 +336,10 @@ func TestItemRoundTrip(t *testing.T) {
 	}
 }
 
-// TestSitesByPlace: a value found by its place in the line before it
-// (Writer.memo) still gets a site of its own when its field key, name or
-// member differ under the same Site, or its Site does.
-func TestSitesByPlace(t *testing.T) {
+// TestSitesMemo: a value whose Site and field are in Writer.memo still
+// gets a site of its own when its field key, name or member differ under
+// the same Site, or its Site does.
+func TestSitesMemo(t *testing.T) {
 	xmlA := &model.Origin{Pos: model.Position{File: "in/a.xml", Line: 3}, Keys: []string{"Dept"}, Names: []string{"Department"}}
 	xmlB := &model.Origin{Pos: model.Position{File: "in/a.xml", Line: 9}, Keys: []string{"Division"}}
 	xmlC := &model.Origin{Pos: model.Position{File: "in/a.xml", Line: 12}, Keys: []string{"Dept"}}

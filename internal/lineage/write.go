@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"io"
+	"unsafe"
 
 	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -32,10 +33,10 @@ type Writer struct {
 	vpos []int            // position of each value of the current line, in writing order
 	vsrc []fieldName      // the field of each value, in the same order
 	uses []int            // values by position, to choose the line's "pos"
-	// memo is the site of the value at each place of the last lines:
-	// employees mapped from like records have like lines, so most values
-	// are found by their place, then checked as bySite checks them.
-	memo []siteMemo
+	// memo holds the sites met last, direct-mapped by their Site and
+	// field (memoSlot): employees mapped from like records share Sites,
+	// so most values are found there, then checked as bySite checks them.
+	memo *[memoSlots]siteMemo
 	// refMemo is the same for the refs: the key and number of the ref at
 	// each place of the last lines.
 	refMemo []refHit
@@ -291,8 +292,23 @@ func (ls *Lines) Dictionary() []byte { return ls.w.buf }
 func (w *Writer) positions(cs *model.ChangeSet) {
 	w.pos = append(w.pos[:0], cs.Records...)
 	w.vpos, w.vsrc = w.vpos[:0], w.vsrc[:0]
+	// Values of one record (its Origin, read from one line) come together:
+	// they share its position.
+	var last *model.Origin
+	lastPos := 0
 	for i := range cs.Attrs {
-		w.value(cs.Attrs[i].Source())
+		a := &cs.Attrs[i]
+		if a.Origin != nil && a.Origin == last {
+			f, n := a.FieldName()
+			w.vsrc = append(w.vsrc, fieldName{f, n})
+			w.vpos = append(w.vpos, lastPos)
+			continue
+		}
+		w.value(a.Source())
+		last = nil
+		if a.Origin != nil && a.Origin.Lines == nil {
+			last, lastPos = a.Origin, w.vpos[len(w.vpos)-1]
+		}
 	}
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
@@ -358,7 +374,7 @@ func (w *Writer) appendPositions(l []byte, ps []model.Position) []byte {
 func (w *Writer) appendAttr(l []byte, a *model.Attr, vi, dflt int) []byte {
 	p := w.vpos[vi]
 	l = append(l, '[')
-	l = jsonw.AppendInt(l, w.site(a, &w.vsrc[vi], vi))
+	l = jsonw.AppendInt(l, w.site(a, &w.vsrc[vi]))
 	l = append(l, ',')
 	switch {
 	case a.Kind() == model.AttrMember:
@@ -392,9 +408,9 @@ func (w *Writer) file(path string) int {
 	return n
 }
 
-// site is the number of the site of a, the value at index vi of the line
-// with field src, written to the dictionary when new.
-func (w *Writer) site(a *model.Attr, src *fieldName, vi int) int {
+// site is the number of the site of a, a value with field src, written
+// to the dictionary when new.
+func (w *Writer) site(a *model.Attr, src *fieldName) int {
 	if a.Site == nil {
 		return w.siteOf(a, src)
 	}
@@ -402,10 +418,12 @@ func (w *Writer) site(a *model.Attr, src *fieldName, vi int) int {
 	if a.Site.Kind == model.AttrMember {
 		member = a.Member()
 	}
-	if vi < len(w.memo) {
-		if m := &w.memo[vi]; m.site == a.Site && m.field == a.Field && m.hit.field == src.field && m.hit.name == src.name && m.hit.member == member {
-			return m.hit.n
-		}
+	if w.memo == nil {
+		w.memo = new([memoSlots]siteMemo)
+	}
+	m := &w.memo[memoSlot(a.Site, a.Field)]
+	if m.site == a.Site && m.field == a.Field && m.hit.field == src.field && m.hit.name == src.name && m.hit.member == member {
+		return m.hit.n
 	}
 	k := model.SiteField{Site: a.Site, Field: a.Field}
 	h, ok := w.bySite[k]
@@ -415,18 +433,22 @@ func (w *Writer) site(a *model.Attr, src *fieldName, vi int) int {
 			w.bySite[k] = h
 		}
 	}
-	if vi < maxMemo {
-		for len(w.memo) <= vi {
-			w.memo = append(w.memo, siteMemo{})
-		}
-		w.memo[vi] = siteMemo{site: a.Site, field: a.Field, hit: h}
-	}
+	*m = siteMemo{site: a.Site, field: a.Field, hit: h}
 	return h.n
 }
 
-// maxMemo bounds Writer.memo: the values of a line past it are found by
-// bySite alone.
+// maxMemo bounds Writer.refMemo: the refs of a line past it are found by
+// their map alone.
 const maxMemo = 1 << 10
+
+// memoSlots is the size of Writer.memo.
+const memoSlots = 1 << 9
+
+// memoSlot is the slot of Writer.memo of Site s and field f.
+func memoSlot(s *model.Site, f int32) int {
+	x := uint64(uintptr(unsafe.Pointer(s))>>4) ^ uint64(uint32(f))*0x9e3779b97f4a7c15
+	return int((x ^ x>>29) & (memoSlots - 1))
+}
 
 // maxBySite bounds Writer.bySite (Sites made per value, as NewAttr makes
 // them, would fill it).

@@ -109,25 +109,31 @@ type Origin struct {
 // record o, read by s. o and s may be nil.
 func SourceAt(o *Origin, s *Site, f int32) Source {
 	var src Source
-	if s != nil {
-		src.Field, src.Name = s.Field, s.Name
-	}
+	src.Field, src.Name = FieldAt(o, s, f)
 	if o == nil {
 		return src
 	}
 	src.File, src.Line, src.Item = o.Pos.File, o.Pos.Line, o.Pos.Item
-	if i := int(f) - 1; i >= 0 {
-		if i < len(o.Keys) {
-			src.Field = o.Keys[i]
-		}
-		if i < len(o.Names) && o.Names[i] != "" {
-			src.Name = o.Names[i]
-		}
-		if i < len(o.Lines) && o.Lines[i] > 0 {
-			src.Line = o.Lines[i]
-		}
+	if i := int(f) - 1; i >= 0 && i < len(o.Lines) && o.Lines[i] > 0 {
+		src.Line = o.Lines[i]
 	}
 	return src
+}
+
+// FieldAt is the Field and Name of SourceAt(o, s, f), without the rest.
+func FieldAt(o *Origin, s *Site, f int32) (field, name string) {
+	if s != nil {
+		field, name = s.Field, s.Name
+	}
+	if i := int(f) - 1; o != nil && i >= 0 {
+		if i < len(o.Keys) {
+			field = o.Keys[i]
+		}
+		if i < len(o.Names) && o.Names[i] != "" {
+			name = o.Names[i]
+		}
+	}
+	return field, name
 }
 
 var noSite Site
@@ -198,6 +204,9 @@ func (a *Attr) Value() any {
 
 // Source is the input value the Attr came from.
 func (a *Attr) Source() Source { return SourceAt(a.Origin, a.Site, a.Field) }
+
+// FieldName is the Field and Name of a's Source.
+func (a *Attr) FieldName() (field, name string) { return FieldAt(a.Origin, a.Site, a.Field) }
 
 // Row is the mapping-table row that mapped the value, "" when unknown.
 func (a *Attr) Row() string { return a.site().Row }

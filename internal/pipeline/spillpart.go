@@ -171,13 +171,21 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	}
 	ps := &s.state[p]
 	var asked []uint64
+	// The answer for the employee asked last is kept: an employee's
+	// references are mostly to one manager.
+	var lastEmp string
+	var lastIn, lastSet bool
 	elsewhere := func(emp string) bool {
-		h := s.hash(emp)
-		if s.partOf(h) == p || !containsHash(assumed, h) {
-			return false
+		if lastSet && emp == lastEmp {
+			return lastIn
 		}
-		asked = append(asked, h)
-		return true
+		h := s.hash(emp)
+		in := s.partOf(h) != p && containsHash(assumed, h)
+		if in {
+			asked = append(asked, h)
+		}
+		lastEmp, lastIn, lastSet = emp, in, true
+		return in
 	}
 	var known func(string) bool
 	if dir := s.opts.Directory; dir != nil {
