@@ -128,11 +128,11 @@ type spillRun struct {
 	hashParts int // the partitions of a run by hash
 
 	// ranged: the partitions are ranges of the input, in order
-	// (spillrange.go), and phase 1 is written by direct.
+	// (spillrange.go), and their operations are written by direct.
 	ranged    bool
 	rg        ranges
 	rebuckets int
-	direct    *directWriter
+	direct    *directPhases
 
 	codec *recordCodec
 	in    *blockStore  // the input records, by partition

@@ -14,17 +14,105 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
-// directWriter writes the phase 1 operations of a run by ranges
-// (spillrange.go) straight into bulk files, packed as the merge packs
-// them, partition after partition in order, numbered from 1 in a folder of
-// the spill; the merge moves them into place after phase 0's requests
-// (place). A partition that runs again (a later round) first takes the
-// writer back to where the partition began (truncate): what it and the
-// partitions after it wrote goes, and they run again too.
+// directPhases writes the operations of a run by ranges (spillrange.go)
+// straight into bulk files, one directWriter per phase: partitions come in
+// change-set order, so the requests are those the merge of a run by hash
+// packs. The merge moves them into place, phase by phase (place).
+type directPhases [3]*directWriter
+
+func newDirectPhases(tmp string, opts plan.Options) (*directPhases, error) {
+	var d directPhases
+	for ph := range d {
+		var err error
+		if d[ph], err = newDirectWriter(tmp, ph, opts); err != nil {
+			d.close()
+			return nil, err
+		}
+	}
+	return &d, nil
+}
+
+// begin marks where partition p's operations begin.
+func (d *directPhases) begin(p int) {
+	for _, w := range d {
+		w.begin(p)
+	}
+}
+
+// truncate takes every phase back to where partition p began.
+func (d *directPhases) truncate(p int) error {
+	for _, w := range d {
+		if err := w.truncate(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish ends every phase's last request.
+func (d *directPhases) finish() error {
+	for _, w := range d {
+		if err := w.finish(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bases are the requests before each phase, and in all.
+func (d *directPhases) bases() (base [3]int, total int) {
+	for ph, w := range d {
+		base[ph] = total
+		total += w.requests()
+	}
+	return base, total
+}
+
+// place moves every phase's requests into dir, in order, with their
+// findings (see directWriter.place), and counts them into o.
+func (s *spillRun) placeDirect(dir string, o *Outcome, findings *arrayWriter) error {
+	errAt := make([]int, s.parts)
+	stats := o.Plan
+	for ph, w := range s.direct {
+		if err := w.place(dir, stats.Requests, findings, s.state, errAt, o); err != nil {
+			return err
+		}
+		n := w.requests()
+		stats.Requests += n
+		stats.RequestsPerPhase[ph] += n
+		stats.Bytes += w.bytes
+		s.progress(int64(stats.Requests), 0)
+		if interrupted(s.opts.Context) {
+			return ErrInterrupted
+		}
+	}
+	return nil
+}
+
+func (d *directPhases) close() error {
+	if d == nil {
+		return nil
+	}
+	var first error
+	for _, w := range d {
+		if err := w.close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// directWriter writes the operations of one phase of a run by ranges
+// into bulk files, packed as the merge packs them, partition after
+// partition in order, numbered from 1 in a folder of the spill. A
+// partition that runs again (a later round) first takes the writer back
+// to where the partition began (truncate): what it and the partitions
+// after it wrote goes, and they run again too.
 type directWriter struct {
 	dir   string // of the files, in the spill's folder
+	phase int
 	pk    *plan.Packer
-	files *ahead
+	files *ahead // created at the first request
 	f     *os.File // the open request's
 	path  string
 	bw    *bufio.Writer
@@ -44,17 +132,16 @@ type directMark struct {
 	find  int64
 }
 
-func newDirectWriter(tmp string, opts plan.Options) (*directWriter, error) {
-	dir := filepath.Join(tmp, "direct")
+func newDirectWriter(tmp string, phase int, opts plan.Options) (*directWriter, error) {
+	dir := filepath.Join(tmp, fmt.Sprintf("direct-%d", phase))
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	find, err := newEntryWriter(tmp, "direct-findings")
+	find, err := newEntryWriter(tmp, fmt.Sprintf("direct-%d-findings", phase))
 	if err != nil {
 		return nil, err
 	}
-	return &directWriter{dir: dir, pk: plan.NewPacker(opts), files: createAhead(dir, seqRange{1, noEnd}),
-		bw: bufio.NewWriterSize(nil, 256<<10), find: find}, nil
+	return &directWriter{dir: dir, phase: phase, pk: plan.NewPacker(opts), bw: bufio.NewWriterSize(nil, 256<<10), find: find}, nil
 }
 
 // begin marks where partition p's operations begin.
@@ -78,10 +165,13 @@ func (d *directWriter) write(b []byte) error {
 // as the spill holds them (their count first).
 func (d *directWriter) add(p int, enc []byte, n int, findings []byte) error {
 	size := d.pk.Size()
-	seq, idx := d.pk.Add(plan.PhaseIdentity, len(enc))
+	seq, idx := d.pk.Add(d.phase, len(enc))
 	if idx == 0 {
 		if err := d.closeReq(size); err != nil {
 			return err
+		}
+		if d.files == nil {
+			d.files = createAhead(d.dir, seqRange{seq, noEnd})
 		}
 		f, path, err := d.files.next(seq)
 		if err != nil {
@@ -125,7 +215,7 @@ func (d *directWriter) closeReq(size int) error {
 // finish ends the last request, once every partition is written.
 func (d *directWriter) finish() error {
 	err := d.closeReq(d.pk.Size())
-	d.files.stop()
+	d.stopFiles()
 	if ferr := d.find.flush(); err == nil {
 		err = ferr
 	}
@@ -151,7 +241,7 @@ func (d *directWriter) truncate(p int) error {
 			return fmt.Errorf("%s: %w", d.path, err)
 		}
 	}
-	d.files.stop()
+	d.stopFiles()
 	for seq := m.pk.Requests() + 1; ; seq++ {
 		if err := os.Remove(filepath.Join(d.dir, BulkFileName(seq))); errors.Is(err, fs.ErrNotExist) {
 			break
@@ -177,7 +267,6 @@ func (d *directWriter) truncate(p int) error {
 		d.f = f
 		d.bw.Reset(f)
 	}
-	d.files = createAhead(d.dir, seqRange{m.pk.Requests() + 1, noEnd})
 	d.marks = d.marks[:p]
 	return d.find.truncate(m.find)
 }
@@ -238,13 +327,22 @@ func (d *directWriter) place(dir string, base int, findings *arrayWriter, state 
 
 // close closes what is open; the spill's folder goes with the files.
 func (d *directWriter) close() error {
-	if d == nil {
+	if d == nil || d.find == nil {
 		return nil
 	}
 	if d.f != nil {
 		d.f.Close()
 		d.f = nil
 	}
-	d.files.stop()
+	d.stopFiles()
 	return d.find.close()
+}
+
+// stopFiles stops the creation of files ahead; the next request starts
+// it again.
+func (d *directWriter) stopFiles() {
+	if d.files != nil {
+		d.files.stop()
+		d.files = nil
+	}
 }

@@ -184,26 +184,30 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	}
 	// The bulk files and plan.jsonl are written at once, each by its own
 	// merge: the plan needs only how many requests each phase packs, which
-	// a pass over the operations' sizes tells before either starts.
-	base, total, err := s.phaseBases()
-	if err != nil {
-		return nil, err
-	}
-	created := []seqRange{{1, total}}
-	if s.direct != nil { // phase 1's requests are moved into place
-		if n := s.direct.requests(); base[2]-base[1] != n {
-			return nil, fmt.Errorf("spill: the plan counted %d requests in phase 1, the bulk files %d: %w", base[2]-base[1], n, errCorrupt)
+	// a pass over the operations' sizes tells before either starts. By
+	// ranges, the requests are written already: they are moved into place.
+	var base [3]int
+	var total int
+	var files *ahead
+	if s.direct != nil {
+		base, total = s.direct.bases()
+	} else {
+		if base, total, err = s.phaseBases(); err != nil {
+			return nil, err
 		}
-		created = []seqRange{{1, base[1]}, {base[2] + 1, total}}
+		files = createAhead(dir, seqRange{1, total})
+		defer files.stop()
 	}
-	files := createAhead(dir, created...)
-	defer files.stop()
 	planDone := make(chan error, 1)
 	go func() {
-		planDone <- s.writePlan(filepath.Join(dir, "plan.jsonl"), bufio.NewWriterSize(nil, 256<<10), o, base, arrays[1], arrays[2])
+		planDone <- s.writePlan(filepath.Join(dir, "plan.jsonl"), bufio.NewWriterSize(nil, 256<<10), o, base, total, arrays[1], arrays[2])
 	}()
 	bw := bufio.NewWriterSize(nil, 256<<10)
-	err = s.writeBulk(dir, files, bw, o, arrays[0])
+	if s.direct != nil {
+		err = s.placeDirect(dir, o, arrays[0])
+	} else {
+		err = s.writeBulk(files, bw, o, arrays[0])
+	}
 	if perr := <-planDone; err == nil {
 		err = perr
 	}
@@ -282,10 +286,9 @@ func (s *spillRun) outcome() *Outcome {
 
 // writeBulk merges the partitions' operations phase by phase in
 // change-set order and packs them into the bulk files as plan.Build packs
-// its requests (by ranges, phase 1's are written already: moved into
-// place). The findings go to findings with their request and
+// its requests. The findings go to findings with their request and
 // operation; the error findings to o.SchemaErrors too.
-func (s *spillRun) writeBulk(dir string, files *ahead, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
+func (s *spillRun) writeBulk(files *ahead, bw *bufio.Writer, o *Outcome, findings *arrayWriter) (err error) {
 	pk := plan.NewPacker(s.opts.Options)
 	stats := o.Plan
 	var f *os.File
@@ -320,21 +323,7 @@ func (s *spillRun) writeBulk(dir string, files *ahead, bw *bufio.Writer, o *Outc
 	}()
 	errAt := make([]int, s.parts)
 	secs := make([]section, s.parts)
-	moved := 0 // phase 1's requests, moved into place (direct)
 	for phase := range 3 {
-		if s.direct != nil && phase == plan.PhaseIdentity {
-			if err := closeReq(pk.Size()); err != nil {
-				return err
-			}
-			moved = s.direct.requests()
-			if err := s.direct.place(dir, stats.Requests, findings, s.state, errAt, o); err != nil {
-				return err
-			}
-			stats.Requests += moved
-			stats.RequestsPerPhase[phase] += moved
-			stats.Bytes += s.direct.bytes
-			continue
-		}
 		for q := range s.state {
 			secs[q] = s.state[q].ops[phase]
 		}
@@ -346,7 +335,6 @@ func (s *spillRun) writeBulk(dir string, files *ahead, bw *bufio.Writer, o *Outc
 			enc := st.d.raw()
 			size := pk.Size()
 			seq, idx := pk.Add(phase, len(enc))
-			seq += moved
 			if idx == 0 {
 				if err := closeReq(size); err != nil {
 					return err
@@ -450,7 +438,7 @@ func (s *spillRun) phaseBases() (base [3]int, total int, err error) {
 // is found again by packing their sizes, phase by phase, in the same
 // order. What submit resolves by lookup and the plan warnings no record
 // holds go to atSubmit and warnings.
-func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]int, warnings, atSubmit *arrayWriter) error {
+func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]int, total int, warnings, atSubmit *arrayWriter) error {
 	f, err := createOutput(path)
 	if err != nil {
 		return err
@@ -519,6 +507,13 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", path, cerr)
+	}
+	if err == nil {
+		for ph, pk := range pks {
+			if end := append(base[1:], total)[ph]; base[ph]+pk.Requests() != end {
+				return fmt.Errorf("spill: the plan packs %d requests in phase %d, the bulk files %d: %w", pk.Requests(), ph, end-base[ph], errCorrupt)
+			}
+		}
 	}
 	return err
 }

@@ -55,7 +55,7 @@ func (s *spillRun) partition() error {
 	s.state = make([]partState, s.parts)
 	s.lines = lineage.NewLines()
 	if s.ranged {
-		if s.direct, err = newDirectWriter(s.tmp, s.opts.Options); err != nil {
+		if s.direct, err = newDirectPhases(s.tmp, s.opts.Options); err != nil {
 			return err
 		}
 	}
@@ -108,7 +108,7 @@ func (s *spillRun) partition() error {
 		}
 		if s.direct != nil {
 			// The partitions from the first to run again on go again:
-			// their phase 1 follows its phase 1 in the bulk files.
+			// their requests follow its requests in the bulk files.
 			first := todo[0]
 			todo = todo[:0]
 			for p := first; p < s.parts; p++ {
@@ -352,7 +352,7 @@ type opSpill struct {
 const findingHead = `{"request":0,"operation":0,`
 
 // spillPartition writes the outputs of settled partition p: its
-// operations per phase (by ranges, phase 1 into the bulk files: direct),
+// operations per phase (by ranges, into the bulk files: direct),
 // its change sets and its record results, each with its place in the run
 // (keys: the ordinal of each change set's first record; ords: of each
 // record).
@@ -393,7 +393,6 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 		s.direct.begin(p)
 	}
 	for phase := range ps.ops {
-		direct := s.direct != nil && phase == plan.PhaseIdentity
 		start := s.out.off
 		for ri, req := range pl.Requests {
 			if req.Phase != phase {
@@ -435,8 +434,8 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 					buf = appendBytes(buf, js[len(findingHead):])
 				}
 				var err error
-				if direct {
-					err = s.direct.add(p, enc, n-first, buf)
+				if s.direct != nil {
+					err = s.direct[phase].add(p, enc, n-first, buf)
 				} else {
 					err = s.out.entry(head, enc, buf)
 				}
