@@ -112,7 +112,7 @@ type directWriter struct {
 	dir   string // of the files, in the spill's folder
 	phase int
 	pk    *plan.Packer
-	files *ahead // created at the first request
+	files *ahead   // created at the first request
 	f     *os.File // the open request's
 	path  string
 	bw    *bufio.Writer
