@@ -63,29 +63,33 @@ func checkSpillSame(t *testing.T, paths []string, opts Options) []spillSeen {
 		if i >= len(spillParts) {
 			spillRanges = 1
 		}
+		what := fmt.Sprintf("%d partitions", parts)
+		if spillRanges > 0 {
+			what += ", ranges tried"
+		}
 		o := opts
 		o.SpillAbove, o.Partitions = 1, parts
 		out := filepath.Join(t.TempDir(), fmt.Sprintf("spill-%d", parts))
 		got, err := ConvertTo(paths, o, out)
 		if (err != nil) != (refErr != nil) {
-			t.Fatalf("%d partitions: error %v, in memory %v", parts, err, refErr)
+			t.Fatalf("%s: error %v, in memory %v", what, err, refErr)
 		}
 		if err != nil {
 			if err.Error() != refErr.Error() {
-				t.Errorf("%d partitions: error %q, in memory %q", parts, err, refErr)
+				t.Errorf("%s: error %q, in memory %q", what, err, refErr)
 			}
 			continue
 		}
-		sameFiles(t, ref, out, parts)
+		sameFiles(t, ref, out, what)
 		want := res.Outcome()
 		if g, w := got.Summary(), want.Summary(); g != w {
-			t.Errorf("%d partitions: summary\n%s\nin memory\n%s", parts, g, w)
+			t.Errorf("%s: summary\n%s\nin memory\n%s", what, g, w)
 		}
 		if !reflect.DeepEqual(got.Kinds, want.Kinds) {
-			t.Errorf("%d partitions: warning kinds %+v, in memory %+v", parts, got.Kinds, want.Kinds)
+			t.Errorf("%s: warning kinds %+v, in memory %+v", what, got.Kinds, want.Kinds)
 		}
 		if !reflect.DeepEqual(got.Files, want.Files) {
-			t.Errorf("%d partitions: files %+v, in memory %+v", parts, got.Files, want.Files)
+			t.Errorf("%s: files %+v, in memory %+v", what, got.Files, want.Files)
 		}
 		for _, c := range []struct {
 			name      string
@@ -95,11 +99,11 @@ func checkSpillSame(t *testing.T, paths []string, opts Options) []spillSeen {
 			{"schema errors", got.SchemaErrors, want.SchemaErrors}, {"number of warnings", got.NumWarnings, want.NumWarnings},
 		} {
 			if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
-				t.Errorf("%d partitions: %s %v, in memory %v", parts, c.name, c.got, c.want)
+				t.Errorf("%s: %s %v, in memory %v", what, c.name, c.got, c.want)
 			}
 		}
 		if left, _ := filepath.Glob(filepath.Join(out, spillDirPrefix+"*")); len(left) > 0 {
-			t.Errorf("%d partitions: temporary files left: %v", parts, left)
+			t.Errorf("%s: temporary files left: %v", what, left)
 		}
 	}
 	return seen
@@ -110,7 +114,7 @@ func checkSpillSame(t *testing.T, paths []string, opts Options) []spillSeen {
 // first, numbered as the partitions met it, so the plans must hold the
 // same lines, each with the same values from the same sources and the
 // same operations (samePlan).
-func sameFiles(t *testing.T, a, b string, parts int) {
+func sameFiles(t *testing.T, a, b string, what string) {
 	t.Helper()
 	names := func(dir string) []string {
 		es, err := os.ReadDir(dir)
@@ -125,7 +129,7 @@ func sameFiles(t *testing.T, a, b string, parts int) {
 	}
 	na, nb := names(a), names(b)
 	if !slices.Equal(na, nb) {
-		t.Fatalf("%d partitions: files %v, in memory %v", parts, nb, na)
+		t.Fatalf("%s: files %v, in memory %v", what, nb, na)
 	}
 	for _, n := range na {
 		x, err := os.ReadFile(filepath.Join(a, n))
@@ -137,11 +141,11 @@ func sameFiles(t *testing.T, a, b string, parts int) {
 			t.Fatal(err)
 		}
 		if n == lineage.FileName {
-			samePlan(t, x, y, parts)
+			samePlan(t, x, y, what)
 			continue
 		}
 		if !bytes.Equal(x, y) {
-			t.Errorf("%d partitions: %s differs from the in-memory one:\n%s", parts, n, firstDiff(x, y))
+			t.Errorf("%s: %s differs from the in-memory one:\n%s", what, n, firstDiff(x, y))
 		}
 	}
 }
@@ -149,7 +153,7 @@ func sameFiles(t *testing.T, a, b string, parts int) {
 // samePlan requires plans want and got to hold the same employee lines in
 // the same order, read back the same: change set (values, sources and
 // positions as its JSON form gives them) and operations.
-func samePlan(t *testing.T, want, got []byte, parts int) {
+func samePlan(t *testing.T, want, got []byte, what string) {
 	t.Helper()
 	read := func(b []byte) []byte {
 		r := lineage.NewReader(bytes.NewReader(b))
@@ -160,14 +164,14 @@ func samePlan(t *testing.T, want, got []byte, parts int) {
 				return out
 			}
 			if err != nil {
-				t.Fatalf("%d partitions: %v", parts, err)
+				t.Fatalf("%s: %v", what, err)
 			}
 			out = l.AppendJSON(out)
 			out = fmt.Appendf(out, " %+v\n", l.Operations)
 		}
 	}
 	if x, y := read(want), read(got); !bytes.Equal(x, y) {
-		t.Errorf("%d partitions: plan.jsonl reads back otherwise than the in-memory one:\n%s", parts, firstDiff(x, y))
+		t.Errorf("%s: plan.jsonl reads back otherwise than the in-memory one:\n%s", what, firstDiff(x, y))
 	}
 }
 

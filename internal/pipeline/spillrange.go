@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"cmp"
+	"container/heap"
 	"fmt"
 	"os"
 	"slices"
@@ -9,36 +10,28 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
-// Ranges. An input grouped by employee (each employee's records next to
-// each other, as a nightly feed writes them) is partitioned by ranges of
-// the input, in order, rather than by hash: every change set of
-// partition p then comes before those of partition p+1, so the merge
-// order of their operations is the partitions' order, and phase 1 (the
-// bulk of what is written) goes from each partition straight into the
-// bulk files (spilldirect.go), not through the spill and a k-way merge.
+// Ranges. A spilled conversion partitions its records by ranges of the
+// employees in the order they first appear, rather than by hash: a record
+// goes to the range its employee first appeared in, and a range is cut
+// when it holds the bytes a partition is made for. Every change set of
+// partition p then comes before those of partition p+1 (change sets are
+// ordered by their first record), so the merge order of their operations
+// is the partitions' order, and each partition writes its operations
+// straight into the bulk files (spilldirect.go) instead of through the
+// spill and a k-way merge. This holds for any order of the records: a
+// feed grouped by employee fills one range at a time, a 350 file after a
+// 305 file adds to the ranges the 305 file opened.
 //
-// A range is cut between two employees once it holds the bytes of records
-// a partition is made for. A key met in two ranges (the input is not
-// grouped), or a coupling (spill.go) between employees of two ranges,
-// ends it: the records read so far are filed again by hash (rebucket)
-// and the run goes on by hash, with the same outputs.
+// A coupling (spill.go) between employees of two ranges, or records of
+// one position in two, ends it: the records read so far are filed again
+// by hash (rebucket) and the run goes on by hash, with the same outputs.
 
 // spillRanges, set by tests, decides whether a spilled conversion tries
-// ranges: 0 when it has one input, 1 always, -1 never.
+// ranges: 0 or 1 yes, -1 no.
 var spillRanges = 0
 
-// triesRanges reports whether a spilled conversion of paths starts by
-// ranges: inputs of several files (a 305 file and a 350 file, say) hold
-// one employee's records in each, so only one input is tried.
-func triesRanges(paths []string) bool {
-	switch spillRanges {
-	case 1:
-		return true
-	case -1:
-		return false
-	}
-	return len(paths) == 1
-}
+// triesRanges reports whether a spilled conversion starts by ranges.
+func triesRanges() bool { return spillRanges >= 0 }
 
 // rangeKey files a key under the range its records are in.
 type rangeKey struct {
@@ -55,64 +48,99 @@ func cmpRangeKey(a, b rangeKey) int {
 
 // ranges is the state of a read by ranges.
 type ranges struct {
-	target  int64 // bytes of records a range is made for
-	cur     int   // the range being filled
-	size    int64 // bytes in it
-	started bool
-	lastKey uint64
-	lastPos model.Position
-	// keys are the (key, range) pairs of the keyed records, sorted and
-	// compacted now and then (at keysAt) and at the end of the read.
+	target   int64 // bytes of records a range is made for
+	cur      int   // the range being filled
+	size     int64 // bytes in it
+	started  bool
+	lastKey  uint64
+	lastIn   int // the range of lastKey
+	lastPos  model.Position
+	posRange int // the range of lastPos's records
+	// keys are the (key, range) pairs of the employees, sorted; recent
+	// holds those met since keys was last merged with it.
 	keys   []rangeKey
-	keysAt int
+	recent map[uint64]int
 	// rootRange is the range of each union of coupled keys (couple).
 	rootRange map[uint64]int
 }
 
+// recentMax is the size of ranges.recent past which it is merged into
+// keys.
+const recentMax = 1 << 16
+
 // rangeOf files a record of n bytes, of key hash h (keyed: of an
-// employee) at pos, under its range; -1 when the input turns out not to be
-// grouped by employee.
+// employee) at pos, under its range; -1 when records of one position
+// would be in two ranges.
 func (s *spillRun) rangeOf(h uint64, keyed bool, pos model.Position, n int) (int, error) {
 	rg := &s.rg
-	if rg.started && rg.size >= rg.target && keyed && h != rg.lastKey && pos != rg.lastPos {
-		if err := s.in.seal(rg.cur); err != nil {
-			return 0, err
+	known := -1
+	if keyed {
+		if rg.started && h == rg.lastKey {
+			known = rg.lastIn
+		} else {
+			known = rg.find(h)
 		}
-		rg.cur++
-		rg.size = 0
 	}
-	rg.started = true
-	rg.size += int64(n)
-	rg.lastPos = pos
-	if !keyed {
-		return rg.cur, nil
-	}
-	rg.lastKey = h
-	if k := (rangeKey{h, rg.cur}); len(rg.keys) == 0 || rg.keys[len(rg.keys)-1] != k {
-		rg.keys = append(rg.keys, k)
-	}
-	if len(rg.keys) >= rg.keysAt {
-		if !rg.compact() {
+	var r int
+	switch {
+	case rg.started && pos == rg.lastPos: // records of one position stay together
+		if known >= 0 && known != rg.posRange {
 			return -1, nil
 		}
-		rg.keysAt = max(compactAt, 2*len(rg.keys))
+		r = rg.posRange
+	case known >= 0:
+		r = known
+	default:
+		if rg.started && rg.size >= rg.target {
+			if err := s.in.seal(rg.cur); err != nil {
+				return 0, err
+			}
+			rg.cur++
+			rg.size = 0
+		}
+		r = rg.cur
 	}
-	return rg.cur, nil
+	if keyed && known < 0 {
+		rg.add(h, r)
+	}
+	if r == rg.cur {
+		rg.size += int64(n)
+	}
+	rg.started, rg.lastPos, rg.posRange = true, pos, r
+	if keyed {
+		rg.lastKey, rg.lastIn = h, r
+	}
+	return r, nil
 }
 
-// compact sorts and compacts the keys; false when one is in two ranges.
-func (rg *ranges) compact() bool {
+// find is the range of key hash h, -1 when it has none yet.
+func (rg *ranges) find(h uint64) int {
+	if r, ok := rg.recent[h]; ok {
+		return r
+	}
+	return rg.keyRange(h)
+}
+
+func (rg *ranges) add(h uint64, r int) {
+	if rg.recent == nil {
+		rg.recent = map[uint64]int{}
+	}
+	rg.recent[h] = r
+	if len(rg.recent) >= recentMax {
+		rg.merge()
+	}
+}
+
+// merge moves recent into keys.
+func (rg *ranges) merge() {
+	if len(rg.recent) == 0 {
+		return
+	}
+	for h, r := range rg.recent {
+		rg.keys = append(rg.keys, rangeKey{h, r})
+	}
 	slices.SortFunc(rg.keys, cmpRangeKey)
-	rg.keys = slices.Compact(rg.keys)
-	for i := 1; i < len(rg.keys); i++ {
-		if rg.keys[i].h == rg.keys[i-1].h {
-			return false
-		}
-	}
-	if cap(rg.keys) > 2*len(rg.keys)+1024 {
-		rg.keys = slices.Clone(rg.keys)
-	}
-	return true
+	clear(rg.recent)
 }
 
 // keyRange is the range of the records of key hash h; -1 when none is.
@@ -166,31 +194,37 @@ func (s *spillRun) rebucket() error {
 	if err != nil {
 		return err
 	}
+	// Each range holds its records in input order: merged by ordinal,
+	// every partition gets its records in input order too.
+	var curs cursorHeap
+	for r, pb := range old.parts {
+		c := &blockCursor{s: s, part: r, blocks: pb.blocks}
+		if err := c.advance(); err != nil {
+			nw.close()
+			return err
+		}
+		if c.ok {
+			curs = append(curs, c)
+		}
+	}
+	heap.Init(&curs)
 	var buf []byte
-	for _, pb := range old.parts {
-		for _, sec := range pb.blocks {
-			b, err := old.block(sec)
-			if err != nil {
-				nw.close()
-				return err
-			}
-			d := dec[string]{s: b}
-			for d.i < len(d.s) && d.err == nil {
-				payload := d.raw()
-				_, h, err := recordHead(payload)
-				if err == nil {
-					err = d.err
-				}
-				if err != nil {
-					nw.close()
-					return fmt.Errorf("spill: %s: %w", old.f.Name(), err)
-				}
-				buf = appendString(buf[:0], payload)
-				if err := nw.add(int(h%uint64(s.hashParts)), buf); err != nil {
-					nw.close()
-					return err
-				}
-			}
+	for len(curs) > 0 {
+		c := curs[0]
+		_, h, _ := recordHead(c.payload) // read by advance
+		buf = appendString(buf[:0], c.payload)
+		if err := nw.add(int(h%uint64(s.hashParts)), buf); err != nil {
+			nw.close()
+			return err
+		}
+		if err := c.advance(); err != nil {
+			nw.close()
+			return err
+		}
+		if c.ok {
+			heap.Fix(&curs, 0)
+		} else {
+			heap.Pop(&curs)
 		}
 	}
 	if err := nw.finish(); err != nil { // a read that goes on fills them again
@@ -202,4 +236,18 @@ func (s *spillRun) rebucket() error {
 	os.Remove(name)
 	s.in, s.parts, s.ranged, s.rg = nw, s.hashParts, false, ranges{}
 	return nil
+}
+
+// cursorHeap orders block cursors by the ordinal of their record.
+type cursorHeap []*blockCursor
+
+func (h cursorHeap) Len() int           { return len(h) }
+func (h cursorHeap) Less(i, j int) bool { return h[i].ord < h[j].ord }
+func (h cursorHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *cursorHeap) Push(x any)        { *h = append(*h, x.(*blockCursor)) }
+func (h *cursorHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

@@ -20,12 +20,13 @@ func byRanges(seen []spillSeen) (n int) {
 	return n
 }
 
-// TestSpillRanges: a file grouped by employee runs by ranges, phase 1
-// written straight into the bulk files, with the outputs of Convert:
-// with a finding on every operation (no company ID), with small requests,
-// and when partitions run again (a forward reference to an employee that
-// ends rejected takes phase 1 back to the first of them, in the middle
-// of an open request).
+// TestSpillRanges: a file grouped by employee, and files of other record
+// types for its employees, run by ranges, the operations written straight
+// into the bulk files, with the outputs of Convert: with a finding on
+// every operation (no company ID), with small requests, and when
+// partitions run again (a forward reference to an employee that ends
+// rejected takes the writers back to the first of them, in the middle of
+// an open request).
 func TestSpillRanges(t *testing.T) {
 	var b bytes.Buffer
 	if err := gen.Write305(&b, 300, 8); err != nil {
@@ -40,6 +41,17 @@ func TestSpillRanges(t *testing.T) {
 		if n := byRanges(seen); n != len(spillParts) {
 			t.Errorf("%+v: %d runs by ranges, want %d: %+v", opts.Options, n, len(spillParts), seen)
 		}
+	}
+
+	// The benchmark's mixed shape: 305, 350, 400 and 500 records in files
+	// of their own, not grouped by employee, by ranges all the same.
+	mixed, err := gen.WriteFiles(t.TempDir(), gen.ShapeMixed, 400, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := checkSpillSame(t, mixed, Options{Options: plan.Options{CompanyID: companyID}})
+	if n := byRanges(seen); n != len(spillParts) {
+		t.Errorf("mixed files: %d runs by ranges, want %d: %+v", n, len(spillParts), seen)
 	}
 
 	rows := []string{"100,0,SSO,UPDATE,EN,N,N"}
@@ -58,7 +70,7 @@ func TestSpillRanges(t *testing.T) {
 		rows = append(rows, row305("First"+emp, "Last", emp, "en_US", "US", "", "USD", extra))
 	}
 	forward := write(t, map[string]string{"in.csv": strings.Join(rows, "\n") + "\n"})
-	seen := checkSpillSame(t, forward, Options{Options: plan.Options{CompanyID: companyID, MaxOps: 3}})
+	seen = checkSpillSame(t, forward, Options{Options: plan.Options{CompanyID: companyID, MaxOps: 3}})
 	last := seen[len(seen)-1]
 	if !last.ranged || last.rounds < 2 {
 		t.Errorf("7 partitions by ranges: %+v: want the run by ranges and a second round", last)

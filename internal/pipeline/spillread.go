@@ -121,10 +121,9 @@ func (s *spillRun) read() error {
 		s.files = append(s.files, fs)
 		s.notes = append(s.notes, notes)
 	}
-	if s.ranged && !s.rg.compact() {
-		if err := s.rebucket(); err != nil {
-			return err
-		}
+	if s.ranged {
+		s.rg.merge()
+		s.rg.recent = nil
 	}
 	if err := s.in.finish(); err != nil {
 		return err
