@@ -381,14 +381,6 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	parts := partitions(opts, n)
 	s := &spillRun{namedRows: map[string]bool{}, opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(paths), parts: parts,
 		hashParts: parts, ranged: triesRanges(), codec: newRecordCodec(), order: make(map[string]int, len(paths))}
-	// Ranges are cut by the bytes of the employees that first appear in
-	// them; those of a first file (305 records) gather the records of the
-	// next files (350, 400, 500) as those come.
-	first, err := inputBytes(paths[:min(len(paths), 1)])
-	if err != nil {
-		return nil, err
-	}
-	s.rg.target = max(first/int64(parts), 1)
 	defer func() {
 		if cerr := s.close(); cerr != nil && err == nil {
 			o, err = nil, cerr

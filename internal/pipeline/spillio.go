@@ -173,7 +173,11 @@ type blockStore struct {
 type partBlocks struct {
 	buf    []byte
 	blocks []section
+	sealed bool // gets entries now and then (ranges): a small buffer
 }
+
+// sealedBuf is the buffer of a sealed partition.
+const sealedBuf = 4 << 10
 
 // blockBudget bounds the memory of all partitions' buffers together.
 const blockBudget = 16 << 20
@@ -194,11 +198,15 @@ func (b *blockStore) add(p int, entry []byte) error {
 		b.parts = append(b.parts, partBlocks{})
 	}
 	pb := &b.parts[p]
+	size := b.size
+	if pb.sealed {
+		size = min(size, sealedBuf)
+	}
 	if pb.buf == nil {
-		pb.buf = make([]byte, 0, b.size+b.size/4)
+		pb.buf = make([]byte, 0, size+size/4)
 	}
 	pb.buf = append(pb.buf, entry...)
-	if len(pb.buf) >= b.size {
+	if len(pb.buf) >= size {
 		return b.flush(p)
 	}
 	return nil
@@ -218,11 +226,11 @@ func (b *blockStore) flush(p int) error {
 	return nil
 }
 
-// seal writes what partition p's buffer holds and frees it: p gets no
-// more entries.
+// seal writes what partition p's buffer holds and frees it: p gets
+// entries now and then from here on, into a small buffer.
 func (b *blockStore) seal(p int) error {
 	err := b.flush(p)
-	b.parts[p].buf = nil
+	b.parts[p].buf, b.parts[p].sealed = nil, true
 	return err
 }
 

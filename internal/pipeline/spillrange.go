@@ -1,11 +1,9 @@
 package pipeline
 
 import (
-	"cmp"
 	"container/heap"
 	"fmt"
 	"os"
-	"slices"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -33,40 +31,38 @@ var spillRanges = 0
 // triesRanges reports whether a spilled conversion starts by ranges.
 func triesRanges() bool { return spillRanges >= 0 }
 
-// rangeKey files a key under the range its records are in.
-type rangeKey struct {
-	h uint64
-	r int
-}
-
-func cmpRangeKey(a, b rangeKey) int {
-	if c := cmp.Compare(a.h, b.h); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.r, b.r)
-}
-
 // ranges is the state of a read by ranges.
 type ranges struct {
-	target   int64 // bytes of records a range is made for
+	target   int64 // bytes of the current input a range is cut at (forInput)
 	cur      int   // the range being filled
 	size     int64 // bytes in it
 	started  bool
 	lastKey  uint64
 	lastIn   int // the range of lastKey
 	lastPos  model.Position
-	posRange int // the range of lastPos's records
-	// keys are the (key, range) pairs of the employees, sorted; recent
-	// holds those met since keys was last merged with it.
-	keys   []rangeKey
-	recent map[uint64]int
+	posRange int      // the range of lastPos's records
+	keys     keyTable // the range of each employee
 	// rootRange is the range of each union of coupled keys (couple).
 	rootRange map[uint64]int
 }
 
-// recentMax is the size of ranges.recent past which it is merged into
-// keys.
-const recentMax = 1 << 16
+// forInput sets the bytes a range is cut at for the input at path, of
+// parts partitions: a partition's share of that input. An employee's
+// records in other inputs join the range later, so the range ends near a
+// partition's share of all inputs whether the input holds every employee
+// (a 305 file) or a few (a 500 file read first: its ranges hold fewer
+// bytes of it, for more bytes of the others).
+func (rg *ranges) forInput(path string, parts int) {
+	n, err := inputBytes([]string{path})
+	if err != nil {
+		n = rg.target * int64(parts) // the read reports it
+	}
+	target := max(n/int64(max(parts, 1)), 1)
+	if rg.target > 0 {
+		rg.size = rg.size * target / rg.target
+	}
+	rg.target = target
+}
 
 // rangeOf files a record of n bytes, of key hash h (keyed: of an
 // employee) at pos, under its range; -1 when records of one position
@@ -114,42 +110,58 @@ func (s *spillRun) rangeOf(h uint64, keyed bool, pos model.Position, n int) (int
 }
 
 // find is the range of key hash h, -1 when it has none yet.
-func (rg *ranges) find(h uint64) int {
-	if r, ok := rg.recent[h]; ok {
-		return r
-	}
-	return rg.keyRange(h)
-}
+func (rg *ranges) find(h uint64) int { return rg.keys.get(h) }
 
-func (rg *ranges) add(h uint64, r int) {
-	if rg.recent == nil {
-		rg.recent = map[uint64]int{}
-	}
-	rg.recent[h] = r
-	if len(rg.recent) >= recentMax {
-		rg.merge()
-	}
-}
-
-// merge moves recent into keys.
-func (rg *ranges) merge() {
-	if len(rg.recent) == 0 {
-		return
-	}
-	for h, r := range rg.recent {
-		rg.keys = append(rg.keys, rangeKey{h, r})
-	}
-	slices.SortFunc(rg.keys, cmpRangeKey)
-	clear(rg.recent)
-}
+func (rg *ranges) add(h uint64, r int) { rg.keys.put(h, r) }
 
 // keyRange is the range of the records of key hash h; -1 when none is.
-func (rg *ranges) keyRange(h uint64) int {
-	i, ok := slices.BinarySearchFunc(rg.keys, h, func(k rangeKey, h uint64) int { return cmp.Compare(k.h, h) })
-	if !ok {
+func (rg *ranges) keyRange(h uint64) int { return rg.keys.get(h) }
+
+// keyTable maps key hashes (well mixed already) to ranges: open
+// addressing, linear probing, 12 bytes a slot, at most 3/4 full.
+type keyTable struct {
+	hs   []uint64
+	rs   []int32 // range+1; 0: the slot is empty
+	n    int
+	mask uint64
+}
+
+func (t *keyTable) get(h uint64) int {
+	if t.n == 0 {
 		return -1
 	}
-	return rg.keys[i].r
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		switch {
+		case t.rs[i] == 0:
+			return -1
+		case t.hs[i] == h:
+			return int(t.rs[i]) - 1
+		}
+	}
+}
+
+// put files h under r; h must not be in t.
+func (t *keyTable) put(h uint64, r int) {
+	if 4*(t.n+1) > 3*len(t.hs) {
+		t.grow()
+	}
+	i := h & t.mask
+	for t.rs[i] != 0 {
+		i = (i + 1) & t.mask
+	}
+	t.hs[i], t.rs[i] = h, int32(r+1)
+	t.n++
+}
+
+func (t *keyTable) grow() {
+	old := *t
+	size := max(2*len(old.hs), 1<<12)
+	*t = keyTable{hs: make([]uint64, size), rs: make([]int32, size), mask: uint64(size - 1)}
+	for i, r := range old.rs {
+		if r != 0 {
+			t.put(old.hs[i], int(r)-1)
+		}
+	}
 }
 
 // rangeUnions finds the range of each union of coupled keys; false when

@@ -76,3 +76,32 @@ func TestSpillRanges(t *testing.T) {
 		t.Errorf("7 partitions by ranges: %+v: want the run by ranges and a second round", last)
 	}
 }
+
+// TestKeyTable compares keyTable with a map, through its growths, with
+// hashes that collide in their low bits.
+func TestKeyTable(t *testing.T) {
+	var kt keyTable
+	want := map[uint64]int{}
+	for i := range 20000 {
+		h := uint64(i) << 20 // one slot for all but the high bits
+		if i%3 == 0 {
+			h = uint64(i)*0x9e3779b97f4a7c15 + 1
+		}
+		if got := kt.get(h); got != -1 {
+			t.Fatalf("get(%#x) = %d before put", h, got)
+		}
+		kt.put(h, i%700)
+		want[h] = i % 700
+	}
+	if kt.n != len(want) {
+		t.Errorf("%d keys, want %d", kt.n, len(want))
+	}
+	for h, r := range want {
+		if got := kt.get(h); got != r {
+			t.Fatalf("get(%#x) = %d, want %d", h, got, r)
+		}
+	}
+	if got := kt.get(12345); got != -1 {
+		t.Errorf("a key never put: %d", got)
+	}
+}

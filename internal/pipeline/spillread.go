@@ -114,16 +114,15 @@ func (s *spillRun) read() error {
 		return s.rejs.entry(buf)
 	}
 	for _, path := range s.paths {
+		if s.ranged {
+			s.rg.forInput(path, s.hashParts)
+		}
 		fs, notes, err := scanInput(path, s.opts, add, reject)
 		if err != nil {
 			return err
 		}
 		s.files = append(s.files, fs)
 		s.notes = append(s.notes, notes)
-	}
-	if s.ranged {
-		s.rg.merge()
-		s.rg.recent = nil
 	}
 	if err := s.in.finish(); err != nil {
 		return err
