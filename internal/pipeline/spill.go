@@ -254,7 +254,7 @@ func newSeed(paths []string) uint64 {
 }
 
 // partOf is the partition of the records filed under hash h (by ranges:
-// -1 when no records are).
+// -1 when no records are; only while the read and couple run).
 func (s *spillRun) partOf(h uint64) int {
 	if s.ranged {
 		return s.rangePart(h)

@@ -170,6 +170,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 		return nil, ErrInterrupted
 	}
 	ps := &s.state[p]
+	var own []uint64 // by ranges: the hashes of the partition's records
 	var asked []uint64
 	// The answer for the employee asked last is kept: an employee's
 	// references are mostly to one manager.
@@ -180,7 +181,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 			return lastIn
 		}
 		h := s.hash(emp)
-		in := s.partOf(h) != p && containsHash(assumed, h)
+		in := !s.inPartition(p, h, own) && containsHash(assumed, h)
 		if in {
 			asked = append(asked, h)
 		}
@@ -196,10 +197,14 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	err := s.loadPartition(p, func(r *spilledRecord) {
 		eng.Add(&r.rec)
 		ords = append(ords, r.ord)
+		if s.ranged {
+			own = append(own, r.hash)
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
+	own = compactHashes(own) // asked for once every record is added
 	if !ps.ran {
 		s.tally.Absorb(eng)
 		ps.ran = true
@@ -240,6 +245,20 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 		ps.asked = section{start, s.out.off - start}
 		return nil
 	}, nil
+}
+
+// inPartition reports whether the records of key hash h are filed under
+// partition p; own are the hashes of p's records (by ranges, where the
+// table of every key's range is gone once the partitions are known).
+func (s *spillRun) inPartition(p int, h uint64, own []uint64) bool {
+	if !s.ranged {
+		return s.partOf(h) == p
+	}
+	if s.uf.has(h) {
+		r, ok := s.rg.rootRange[s.uf.find(h)]
+		return ok && r == p
+	}
+	return containsHash(own, h)
 }
 
 // askedOutside reports whether partition p counted as in the run an

@@ -216,6 +216,9 @@ func (s *spillRun) couple() error {
 	}
 	s.logins = nil
 	s.uf.freeze()
+	// By ranges, a partition knows its own keys (inPartition): the table
+	// of every key's range goes before the partitions start.
+	s.rg.keys = keyTable{}
 	// Records written to the partition of their own hash whose union
 	// lives in another.
 	s.movedFrom = make([][]int, s.parts)
