@@ -42,6 +42,13 @@ import (
 //     as its last reader goes (spillfree.go): the outputs take the pages
 //     the spill gives back.
 //
+// Partitions are first tried as ranges of the employees in the order they
+// first appear (spillrange.go): then the change sets of one partition all
+// come before the next partition's, each partition writes its operations
+// straight into the bulk files (spilldirect.go), and the merge only moves
+// them into place; steps 2 and 3 spill and merge no operation. A coupling
+// across two ranges files the records by hash again, as above.
+//
 // Couplings between employees are resolved so that a partition decides
 // what Convert decides:
 //
