@@ -60,9 +60,14 @@ type fastJSON struct {
 // arenas scans the document's shape and allocates the arenas, or takes
 // them from p.set.
 func (p *fastJSON) arenas() {
-	p.shape = shapeOf(p.s)
+	var sizes []int32
+	if p.set != nil {
+		sizes = p.set.sizes[:0]
+	}
+	p.shape = shapeOf(p.s, sizes)
 	sh := &p.shape
 	if a := p.set; a != nil {
+		a.sizes = sh.sizes
 		a.objs, a.arrs = sized(a.objs, sh.objects), sized(a.arrs, sh.arrays)
 		a.keys, a.vals = sized(a.keys, sh.members), sized(a.vals, sh.members)
 		a.elems, a.strs = sized(a.elems, sh.elements), sized(a.strs, sh.strings)
@@ -92,6 +97,7 @@ type arenaSet struct {
 	vals  []any
 	elems []any
 	strs  []string
+	sizes []int32 // shapeOf's, reused
 }
 
 var arenaSets = sync.Pool{New: func() any { return new(arenaSet) }}
@@ -174,14 +180,14 @@ type docShape struct {
 	members, elements, strings int
 }
 
-// shapeOf scans s once.
-func shapeOf(s string) docShape {
+// shapeOf scans s once; sizes is where the container sizes go (reused).
+func shapeOf(s string, sizes []int32) docShape {
 	type open struct {
 		at     int
 		object bool
 		seen   bool
 	}
-	var sh docShape
+	sh := docShape{sizes: sizes}
 	stack := make([]open, 0, 16)
 	for i := 0; i < len(s); i++ {
 		c := s[i]

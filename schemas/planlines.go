@@ -4,14 +4,30 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
-var bulkName = regexp.MustCompile(`^bulk-[0-9]{4}\.json$`)
+// isBulkName reports whether name is a bulk file's: bulk-NNNN.json, four
+// digits or more.
+func isBulkName(name string) bool {
+	digits, ok := strings.CutPrefix(name, "bulk-")
+	if !ok {
+		return false
+	}
+	if digits, ok = strings.CutSuffix(digits, ".json"); !ok || len(digits) < 4 {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // checkPlanLines reads a plan with its reader (package lineage) and adds
 // the findings no per-line schema can give: the header and its version,
@@ -22,6 +38,7 @@ var bulkName = regexp.MustCompile(`^bulk-[0-9]{4}\.json$`)
 // has that one finding only.
 func checkPlanLines(r io.Reader, out []Finding) []Finding {
 	lr := lineage.NewReader(r)
+	lr.Shared = true // only the operations are checked
 	for {
 		l, err := lr.Next()
 		if err == io.EOF {
@@ -53,7 +70,7 @@ func checkPlanLines(r io.Reader, out []Finding) []Finding {
 				out = append(out, Finding{Pointer: ptr + "/" + strconv.Itoa(field), Keyword: "lineage", Severity: model.SevError,
 					Line: l.N, Message: fmt.Sprintf(format, args...)})
 			}
-			if !bulkName.MatchString(o.Bulk) {
+			if !isBulkName(o.Bulk) {
 				bad(0, "%q is not a bulk file name (bulk-NNNN.json)", o.Bulk)
 			}
 			if o.Index < 0 {

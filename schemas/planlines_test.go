@@ -73,3 +73,17 @@ func TestValidatePlanFileStreams(t *testing.T) {
 		t.Errorf("streamed: %d findings, whole: %d\n%v\n%v", len(got), len(want), got, want)
 	}
 }
+
+// TestIsBulkName: a plan of 10,000 requests or more names bulk files of
+// five digits (lineage.BulkName), which are bulk file names too.
+func TestIsBulkName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"bulk-0001.json": true, "bulk-9999.json": true, "bulk-20000.json": true, "bulk-123456.json": true,
+		"bulk-001.json": false, "bulk-00a1.json": false, "bulk-0001.jsonl": false, "Bulk-0001.json": false,
+		"bulk-.json": false, "0001.json": false, "bulk-0001": false, "": false,
+	} {
+		if got := isBulkName(name); got != want {
+			t.Errorf("isBulkName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -371,3 +371,30 @@ func TestSitesMemo(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedReader: a Shared reader gives each line as a copying one
+// does, read before the next call; its arrays are reused from line to
+// line.
+func TestSharedReader(t *testing.T) {
+	want := decode(t, encode(t, sampleLines()))
+	r := NewReader(bytes.NewReader(encode(t, sampleLines())))
+	r.Shared = true
+	for i := 0; ; i++ {
+		l, err := r.Next()
+		if err == io.EOF {
+			if i != len(want) {
+				t.Fatalf("%d lines, want %d", i, len(want))
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := equal(l, want[i]); d != "" {
+			t.Errorf("line %d: %s", i, d)
+		}
+		if len(l.ChangeSet.Attrs) > 0 && &l.ChangeSet.Attrs[0] != &r.attrs[0] {
+			t.Errorf("line %d: the values were copied", i)
+		}
+	}
+}

@@ -18,6 +18,10 @@ import (
 type Reader struct {
 	// File names the plan in errors; FileName unless set.
 	File string
+	// Shared, when set, gives each line's Attrs and Refs in the Reader's
+	// own arrays, valid until the next call of Next: no copy, for a caller
+	// that keeps nothing of a line.
+	Shared bool
 
 	br     *bufio.Reader
 	long   []byte // a line longer than br's buffer
@@ -297,7 +301,10 @@ func (r *Reader) employee(p *parser) *Line {
 				r.attrs = append(r.attrs, model.Attr{})
 				r.attr(p, &r.attrs[len(r.attrs)-1])
 			})
-			cs.Attrs = slices.Clone(r.attrs)
+			cs.Attrs = r.attrs
+			if !r.Shared {
+				cs.Attrs = slices.Clone(r.attrs)
+			}
 		case "refs":
 			valued = true
 			r.refList = r.refList[:0]
@@ -305,7 +312,10 @@ func (r *Reader) employee(p *parser) *Line {
 				r.refList = append(r.refList, model.Ref{})
 				r.ref(p, &r.refList[len(r.refList)-1])
 			})
-			cs.Refs = slices.Clone(r.refList)
+			cs.Refs = r.refList
+			if !r.Shared {
+				cs.Refs = slices.Clone(r.refList)
+			}
 		case "leaveOut":
 			p.array(func(int) { cs.LeaveOut = append(cs.LeaveOut, p.str()) })
 		case "ops":
