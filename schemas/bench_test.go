@@ -160,3 +160,22 @@ func BenchmarkFastOperationPatch(b *testing.B) {
 	f := v.Fast()
 	benchOperation(b, f, "PATCH", "/Users/5c7b1b0e-8a53-4c1f-9f4e-2d9f0a1b3c4d", "", wrap(patchDoc(), true))
 }
+
+// BenchmarkDecodeBulk100Reused is BenchmarkDecodeBulk100 with the arenas
+// of the document before, as validate decodes bulk files one after the
+// other.
+func BenchmarkDecodeBulk100Reused(b *testing.B) {
+	data, err := json.Marshal(bulk100())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_, release, err := decodeDocReused(data, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		release()
+	}
+}

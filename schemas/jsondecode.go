@@ -13,8 +13,9 @@ import (
 // decodeDoc decodes a document to validate: what decodeJSON gives, as a
 // tree the validators read alike (values.go): objects are Object, arrays
 // Array, strings *string, numbers json.Number, and true, false and null
-// bool and nil. It is several times faster than decodeJSON and allocates
-// a few arenas per document instead of a value per node.
+// bool and nil. It is several times faster than decodeJSON and cuts the
+// nodes from arenas (a set from a pool, kept with the tree) instead of
+// allocating a value per node.
 //
 // It parses plain JSON itself and hands anything else (an error, deep
 // nesting, an object of more than maxTreeMembers members) to decodeJSON,
@@ -23,15 +24,8 @@ import (
 // encoding/json one by one. A differential test and a fuzz target hold
 // plainValue of the tree equal to decodeJSON's result.
 func decodeDoc(data []byte) (any, error) {
-	// One string copy: the strings and numbers decoded are substrings of it.
-	p := fastJSON{s: string(data)}
-	p.arenas()
-	v := p.value(0)
-	p.ws()
-	if p.err != nil || p.i != len(p.s) {
-		return decodeJSON(data)
-	}
-	return v, nil
+	doc, _, err := decodeDocReused(data, false) // the arenas stay with the tree
+	return doc, err
 }
 
 // errFallback says the fast parser leaves a document to decodeJSON.
@@ -45,46 +39,29 @@ const maxFastDepth = 256
 const maxTreeMembers = 64
 
 type fastJSON struct {
-	set   *arenaSet // where the arenas come from, when reused
-	s     string
-	i     int
-	err   error
-	shape docShape
-	k     int // the next container's index in shape.sizes
+	set  *arenaSet // where the arenas come from, when reused
+	s    string
+	i    int
+	err  error
+	need demand // what the document took of the arenas
 
-	// The arenas the tree's nodes are cut from, sized by shape (what is
-	// left of them).
+	// The arenas the tree's nodes are cut from (what is left of them),
+	// and the members and elements of the containers being read.
 	arenaSet
 }
 
-// arenas scans the document's shape and allocates the arenas, or takes
-// them from p.set.
-func (p *fastJSON) arenas() {
-	var sizes []int32
-	if p.set != nil {
-		sizes = p.set.sizes[:0]
-	}
-	p.shape = shapeOf(p.s, sizes)
-	sh := &p.shape
-	if a := p.set; a != nil {
-		a.sizes = sh.sizes
-		a.objs, a.arrs = sized(a.objs, sh.objects), sized(a.arrs, sh.arrays)
-		a.keys, a.vals = sized(a.keys, sh.members), sized(a.vals, sh.members)
-		a.elems, a.strs = sized(a.elems, sh.elements), sized(a.strs, sh.strings)
-		p.arenaSet = *a
-		return
-	}
-	p.arenaSet = arenaSet{objs: make([]treeObject, sh.objects), arrs: make([]treeArray, sh.arrays),
-		keys: make([]string, sh.members), vals: make([]any, sh.members),
-		elems: make([]any, sh.elements), strs: make([]string, sh.strings)}
-}
+// demand counts what a document takes of the arenas, so that the set
+// gives the next document room for as much.
+type demand struct{ objs, arrs, members, elements, strs int }
 
-// sized is s with length n, reallocated when too small.
-func sized[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
+// arenas takes the arenas from p.set. A document that needs more than
+// they hold takes the rest from the heap; the set grows for the next one
+// (put).
+func (p *fastJSON) arenas() {
+	a := p.set
+	p.arenaSet = arenaSet{objs: a.objs[:cap(a.objs)], arrs: a.arrs[:cap(a.arrs)], keys: a.keys[:cap(a.keys)],
+		vals: a.vals[:cap(a.vals)], elems: a.elems[:cap(a.elems)], strs: a.strs[:cap(a.strs)],
+		sk: a.sk[:0], sv: a.sv[:0], se: a.se[:0]}
 }
 
 // arenaSet is the arenas of one document; a pooled one serves the next
@@ -97,7 +74,12 @@ type arenaSet struct {
 	vals  []any
 	elems []any
 	strs  []string
-	sizes []int32 // shapeOf's, reused
+	// The members and elements of the open containers: a container's are
+	// cut from the arenas, as many as it has, once it closes.
+	sk   []string
+	sv   []any
+	se   []any
+	need demand // the last document's
 }
 
 var arenaSets = sync.Pool{New: func() any { return new(arenaSet) }}
@@ -105,13 +87,26 @@ var arenaSets = sync.Pool{New: func() any { return new(arenaSet) }}
 // put clears the arenas (the tree cut from them must no longer be used)
 // and keeps them for the next document.
 func (a *arenaSet) put() {
-	clear(a.objs)
-	clear(a.arrs)
-	clear(a.keys)
-	clear(a.vals)
-	clear(a.elems)
-	clear(a.strs)
+	clear(a.objs[:cap(a.objs)])
+	clear(a.arrs[:cap(a.arrs)])
+	clear(a.keys[:cap(a.keys)])
+	clear(a.vals[:cap(a.vals)])
+	clear(a.elems[:cap(a.elems)])
+	clear(a.strs[:cap(a.strs)])
+	clear(a.sv[:cap(a.sv)])
+	clear(a.se[:cap(a.se)])
+	a.objs, a.arrs = room(a.objs, a.need.objs), room(a.arrs, a.need.arrs)
+	a.keys, a.vals = room(a.keys, a.need.members), room(a.vals, a.need.members)
+	a.elems, a.strs = room(a.elems, a.need.elements), room(a.strs, a.need.strs)
 	arenaSets.Put(a)
+}
+
+// room is s, or a larger one when n do not fit: a quarter more than n.
+func room[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s
+	}
+	return make([]T, n+n/4)
 }
 
 // decodeDocReused is decodeDoc with arenas from the pool: release gives
@@ -131,6 +126,7 @@ func decodeDocReused(data []byte, owned bool) (doc any, release func(), err erro
 	p.arenas()
 	v := p.value(0)
 	p.ws()
+	set.sk, set.sv, set.se, set.need = p.sk[:0], p.sv[:0], p.se[:0], p.need
 	if p.err != nil || p.i != len(p.s) {
 		set.put()
 		doc, err = decodeJSON(data)
@@ -139,97 +135,31 @@ func decodeDocReused(data []byte, owned bool) (doc any, release func(), err erro
 	return v, set.put, nil
 }
 
-// take returns the arena's next element, a new one when it is used up.
+// arenaChunk is how many elements an arena that runs out takes more.
+const arenaChunk = 512
+
+// take returns the arena's next element; an arena used up gets a chunk
+// more.
 func take[T any](arena *[]T) *T {
 	if len(*arena) == 0 {
-		return new(T)
+		*arena = make([]T, arenaChunk)
 	}
 	v := &(*arena)[0]
 	*arena = (*arena)[1:]
 	return v
 }
 
-// cut returns room for n elements from the arena (nil, to grow by
-// append, when it has fewer left).
-func cut[T any](arena *[]T, n int) []T {
+// cutCopy returns src's elements in room cut from the arena; an arena
+// with too little left gets a chunk more.
+func cutCopy[T any](arena *[]T, src []T) []T {
+	n := len(src)
 	if n > len(*arena) {
-		return nil
+		*arena = make([]T, max(n, arenaChunk))
 	}
-	s := (*arena)[:0:n]
+	dst := (*arena)[:n:n]
 	*arena = (*arena)[n:]
-	return s
-}
-
-// size is the member or element count shapeOf found for the container
-// that opens at p.i.
-func (p *fastJSON) size() int {
-	if p.k >= len(p.shape.sizes) {
-		return 0
-	}
-	p.k++
-	return int(p.shape.sizes[p.k-1])
-}
-
-// docShape is what one scan of a document finds: for each object and
-// array in the order they open, how many members or elements it holds,
-// and the totals. They only size the arenas: a damaged document gives
-// wrong counts, never an error.
-type docShape struct {
-	sizes                      []int32
-	objects, arrays            int
-	members, elements, strings int
-}
-
-// shapeOf scans s once; sizes is where the container sizes go (reused).
-func shapeOf(s string, sizes []int32) docShape {
-	type open struct {
-		at     int
-		object bool
-		seen   bool
-	}
-	sh := docShape{sizes: sizes}
-	stack := make([]open, 0, 16)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case ' ', '\t', '\n', '\r', ':':
-			continue
-		case ',':
-			if n := len(stack); n > 0 {
-				sh.sizes[stack[n-1].at]++
-			}
-			continue
-		case '}', ']':
-			if n := len(stack); n > 0 {
-				o := stack[n-1]
-				if o.object {
-					sh.members += int(sh.sizes[o.at])
-				} else {
-					sh.elements += int(sh.sizes[o.at])
-				}
-				stack = stack[:n-1]
-			}
-			continue
-		}
-		if n := len(stack); n > 0 && !stack[n-1].seen {
-			stack[n-1].seen = true
-			sh.sizes[stack[n-1].at]++
-		}
-		switch c {
-		case '{', '[':
-			stack = append(stack, open{at: len(sh.sizes), object: c == '{'})
-			sh.sizes = append(sh.sizes, 0)
-			if c == '{' {
-				sh.objects++
-			} else {
-				sh.arrays++
-			}
-		case '"':
-			i = stringEnd(s, i)
-			sh.strings++
-		}
-	}
-	return sh
+	copy(dst, src)
+	return dst
 }
 
 // stringEnd is the index of the quote that closes the string opening at
@@ -267,18 +197,6 @@ func (o *treeObject) Lookup(key string) (any, bool) {
 	return nil, false
 }
 
-// put sets a member, replacing an earlier one of the same key.
-func (o *treeObject) put(key string, v any) {
-	for i, k := range o.keys {
-		if k == key {
-			o.vals[i] = v
-			return
-		}
-	}
-	o.keys = append(o.keys, key)
-	o.vals = append(o.vals, v)
-}
-
 // treeArray is a decoded array.
 type treeArray struct{ elems []any }
 
@@ -314,6 +232,7 @@ func (p *fastJSON) value(depth int) any {
 		return p.array(depth)
 	case c == '"':
 		v := take(&p.strs)
+		p.need.strs++
 		*v = p.str()
 		return v
 	case c == 't':
@@ -340,16 +259,13 @@ func (p *fastJSON) lit(word string, v any) any {
 
 func (p *fastJSON) object(depth int) any {
 	p.i++ // {
-	n := p.size()
-	if n > maxTreeMembers {
-		p.fail()
-		return nil
-	}
 	o := take(&p.objs)
-	o.keys, o.vals = cut(&p.keys, n), cut(&p.vals, n)
+	p.need.objs++
+	start := len(p.sk)
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
+		o.keys, o.vals = cutCopy(&p.keys, p.sk[:0]), cutCopy(&p.vals, p.sv[:0])
 		return o
 	}
 	for p.err == nil {
@@ -365,33 +281,54 @@ func (p *fastJSON) object(depth int) any {
 			break
 		}
 		p.i++
-		o.put(k, p.value(depth+1))
-		if len(o.keys) > maxTreeMembers {
+		p.member(start, k, p.value(depth+1))
+		if len(p.sk)-start > maxTreeMembers {
 			p.fail()
 		}
 		if !p.next('}') {
 			break
 		}
 	}
+	o.keys, o.vals = cutCopy(&p.keys, p.sk[start:]), cutCopy(&p.vals, p.sv[start:])
+	p.need.members += len(o.keys)
+	p.sk, p.sv = p.sk[:start], p.sv[:start]
 	return o
+}
+
+// member adds a member to the object whose members begin at start: a
+// duplicate key takes the last value, as in encoding/json.
+func (p *fastJSON) member(start int, key string, v any) {
+	for i := start; i < len(p.sk); i++ {
+		if p.sk[i] == key {
+			p.sv[i] = v
+			return
+		}
+	}
+	p.sk = append(p.sk, key)
+	p.sv = append(p.sv, v)
 }
 
 func (p *fastJSON) array(depth int) any {
 	p.i++ // [
-	n := p.size()
 	a := take(&p.arrs)
-	a.elems = cut(&p.elems, n)
+	p.need.arrs++
+	start := len(p.se)
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
+		a.elems = cutCopy(&p.elems, p.se[:0])
 		return a
 	}
 	for p.err == nil {
-		a.elems = append(a.elems, p.value(depth+1))
+		v := p.value(depth + 1)
+		p.se = append(p.se, v)
 		if !p.next(']') {
 			break
 		}
 	}
+	a.elems = cutCopy(&p.elems, p.se[start:])
+	p.need.elements += len(a.elems)
+	p.se = p.se[:start]
 	return a
 }
 

@@ -448,10 +448,11 @@ func (v *Validator) ValidateBytes(kind Kind, data []byte) ([]Finding, error) {
 	if kind == KindPlan {
 		return v.validatePlan(data), nil
 	}
-	doc, err := decodeDoc(data)
+	doc, release, err := decodeDocReused(data, false)
 	if err != nil {
 		return []Finding{jsonFinding(data, err)}, nil
 	}
+	defer release()
 	return v.validateDoc(kind, data, doc)
 }
 
