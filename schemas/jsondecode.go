@@ -87,12 +87,13 @@ var arenaSets = sync.Pool{New: func() any { return new(arenaSet) }}
 // put clears the arenas (the tree cut from them must no longer be used)
 // and keeps them for the next document.
 func (a *arenaSet) put() {
-	clear(a.objs[:cap(a.objs)])
-	clear(a.arrs[:cap(a.arrs)])
-	clear(a.keys[:cap(a.keys)])
-	clear(a.vals[:cap(a.vals)])
-	clear(a.elems[:cap(a.elems)])
-	clear(a.strs[:cap(a.strs)])
+	n := a.need // what the document took comes first in each arena
+	clear(a.objs[:min(n.objs, cap(a.objs))])
+	clear(a.arrs[:min(n.arrs, cap(a.arrs))])
+	clear(a.keys[:min(n.members, cap(a.keys))])
+	clear(a.vals[:min(n.members, cap(a.vals))])
+	clear(a.elems[:min(n.elements, cap(a.elems))])
+	clear(a.strs[:min(n.strs, cap(a.strs))])
 	clear(a.sv[:cap(a.sv)])
 	clear(a.se[:cap(a.se)])
 	a.objs, a.arrs = room(a.objs, a.need.objs), room(a.arrs, a.need.arrs)
