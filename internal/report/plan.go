@@ -154,6 +154,7 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 	}
 	r := planfmt.NewReader(in)
 	r.File = path
+	r.Shared = true // set copies what it keeps of a line
 	var ops []opRef
 	var pl planLine
 	for {
