@@ -27,7 +27,14 @@ type spool[T any] struct {
 	byEmp map[string]*empItems
 	emps  []string // the employees of byEmp, in first-seen order
 	buf   []byte
+	// win holds the file from winOff on, as last read: one employee's
+	// items are mostly next to each other, read in one go.
+	win    []byte
+	winOff int64
 }
+
+// spoolWindow is how much of the file readAt reads at a time.
+const spoolWindow = 64 << 10
 
 // empItems are the offsets of one employee's items; seen marks an
 // employee a walk has shown.
@@ -149,8 +156,23 @@ func (s *spool[T]) readAt(b []byte, off int64) error {
 		copy(b, s.mem[off:])
 		return nil
 	}
-	_, err := s.f.ReadAt(b, off)
-	return err
+	if off < s.winOff || off+int64(len(b)) > s.winOff+int64(len(s.win)) {
+		n := min(max(int64(len(b)), spoolWindow), s.size-off)
+		if n < int64(len(b)) {
+			return io.ErrUnexpectedEOF
+		}
+		if int64(cap(s.win)) < n {
+			s.win = make([]byte, n)
+		}
+		s.win = s.win[:n]
+		if _, err := s.f.ReadAt(s.win, off); err != nil {
+			s.win = s.win[:0]
+			return err
+		}
+		s.winOff = off
+	}
+	copy(b, s.win[off-s.winOff:])
+	return nil
 }
 
 // each calls fn with every item in order; the item is reused.
