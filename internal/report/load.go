@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -218,11 +217,15 @@ func (d *Data) readReport(path string) (*jsonReport, error) {
 			}
 			return d.addFiles(st, rep.Files)
 		case "records":
-			return readRecords(dec, func(r *jsonRecord) error {
-				if d.jr != nil {
-					rep.Records = append(rep.Records, *r)
+			return readArray(dec, func() error {
+				var r jsonRecord
+				if err := decodeAt(dec, &r); err != nil {
+					return err
 				}
-				return d.addRecord(st, r)
+				if d.jr != nil {
+					rep.Records = append(rep.Records, r)
+				}
+				return d.addRecord(st, &r)
 			})
 		case "findings":
 			return readArray(dec, func() error {
@@ -257,83 +260,6 @@ func (d *Data) readReport(path string) (*jsonReport, error) {
 	}
 	d.finishReport(st, rep)
 	return rep, nil
-}
-
-// recordBatch is how many records of report.json a goroutine decodes at
-// a time.
-const recordBatch = 512
-
-// recordBatchOf is a batch of records: their JSON and where each began,
-// then, once done is closed, the records or the first error.
-type recordBatchOf struct {
-	raws  []json.RawMessage
-	bases []int64
-	recs  []jsonRecord
-	err   error
-	done  chan struct{}
-}
-
-// readRecords reads the records array: the decoder cuts each record's
-// JSON, goroutines decode batches of them on every core, and add gets
-// them in order (on a goroutine of its own, while the reading goes on).
-func readRecords(dec *json.Decoder, add func(*jsonRecord) error) error {
-	pending := make(chan *recordBatchOf, runtime.GOMAXPROCS(0)+1)
-	var addErr error
-	added := make(chan struct{})
-	go func() {
-		defer close(added)
-		for b := range pending {
-			<-b.done
-			if addErr == nil {
-				addErr = b.err
-			}
-			for i := 0; addErr == nil && i < len(b.recs); i++ {
-				addErr = add(&b.recs[i])
-			}
-		}
-	}()
-	cur := &recordBatchOf{}
-	flush := func() {
-		b := cur
-		b.done = make(chan struct{})
-		pending <- b
-		go func() {
-			defer close(b.done)
-			b.recs = make([]jsonRecord, len(b.raws))
-			for i, raw := range b.raws {
-				if err := json.Unmarshal(raw, &b.recs[i]); err != nil {
-					var te *json.UnmarshalTypeError
-					if errors.As(err, &te) {
-						te.Offset += b.bases[i]
-					}
-					b.recs, b.err = b.recs[:i], err
-					return
-				}
-			}
-		}()
-		cur = &recordBatchOf{}
-	}
-	err := readArray(dec, func() error {
-		base := dec.InputOffset()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
-		}
-		cur.raws, cur.bases = append(cur.raws, raw), append(cur.bases, base)
-		if len(cur.raws) == recordBatch {
-			flush()
-		}
-		return nil
-	})
-	if len(cur.raws) > 0 {
-		flush()
-	}
-	close(pending)
-	<-added
-	if err != nil {
-		return err
-	}
-	return addErr
 }
 
 // decodeAt decodes the next value; a type error's offset, relative to the
