@@ -353,9 +353,9 @@ func describeMachine(cfg *config) string {
 	case cfg.Limits.MaxRSS > 0:
 		lim += ", memory " + formatBytes(cfg.Limits.MaxRSS)
 	}
-	reps := fmt.Sprintf("each stage once, the floor the median of %d runs", minFloorRuns)
+	reps := fmt.Sprintf("each stage once, the floor the median of %d runs and one before each convert", minFloorRuns)
 	if cfg.Count > 1 {
-		reps = fmt.Sprintf("each stage the median of %d runs (the floor of %d)", cfg.Count, max(cfg.Count, minFloorRuns))
+		reps = fmt.Sprintf("each stage the median of %d runs (the floor of %d, and one before each convert)", cfg.Count, max(cfg.Count, minFloorRuns))
 	}
 	return fmt.Sprintf("Measured %s on %s; %s; %s; seed %d.", time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.Join(parts, ", "), reps, lim, cfg.Seed)
 }

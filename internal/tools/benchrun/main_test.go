@@ -331,3 +331,17 @@ func TestUpdateSection(t *testing.T) {
 		t.Error("file without markers: want an error")
 	}
 }
+
+// TestMeasureBefore: the hook runs before each run (the floor before each
+// convert), the wall times of every run come back, the median is the
+// middle one.
+func TestMeasureBefore(t *testing.T) {
+	calls := 0
+	o, walls := measure(context.Background(), limits{}, 3, func(int) []string { return []string{"true"} }, func() { calls++ })
+	if o.Err != nil || o.Exit != 0 || calls != 3 || len(walls) != 3 {
+		t.Fatalf("outcome %+v, %d hook calls, %d walls; want ok, 3, 3", o, calls, len(walls))
+	}
+	if m := median([]time.Duration{3, 1, 2}); m != 2 {
+		t.Errorf("median = %v, want 2", m)
+	}
+}

@@ -107,6 +107,8 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 	out := filepath.Join(dir, "out")
 	var results []result
 	converted := false
+	floorAt := -1 // the floor's result
+	var floorWalls []time.Duration
 	for _, stage := range cfg.Stages {
 		r := result{Run: spec, Stage: stage, Input: input, Written: -1}
 		var args []string
@@ -144,7 +146,24 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 				return a
 			}
 		}
-		o := measure(ctx, cfg.Limits, reps, argsOf)
+		var before func()
+		if stage == stageConvert && floorAt >= 0 {
+			// The floor runs again before each convert: the ratio is to
+			// the floor of the same minutes (the machine's speed drifts).
+			floorArgs := append([]string{cfg.Floor}, paths...)
+			before = func() {
+				if f := runChild(ctx, cfg.Limits, floorArgs[0], floorArgs[1:]...); f.Err == nil && f.Exit == 0 {
+					floorWalls = append(floorWalls, f.Wall)
+				}
+			}
+		}
+		o, walls := measure(ctx, cfg.Limits, reps, argsOf, before)
+		if stage == stageFloor {
+			floorAt, floorWalls = len(results), walls
+		}
+		if len(floorWalls) > 0 && floorAt >= 0 && stage == stageConvert {
+			results[floorAt].Wall = median(floorWalls)
+		}
 		r.Wall, r.MaxRSS = o.Wall, o.MaxRSS
 		r.OK = o.Err == nil && (o.Exit == 0 || stage == stageConvert && o.Exit == 1)
 		switch {
@@ -195,11 +214,16 @@ const minFloorRuns = 3
 
 // measure runs a command (argsOf gives the arguments of each run) reps
 // times, or until a run fails, and returns the run of median wall time
-// with the highest peak RSS of all runs.
-func measure(ctx context.Context, lim limits, reps int, argsOf func(rep int) []string) outcome {
+// with the highest peak RSS of all runs, and the wall times of the runs.
+// before, when set, runs before each run.
+func measure(ctx context.Context, lim limits, reps int, argsOf func(rep int) []string, before func()) (outcome, []time.Duration) {
 	var runs []outcome
+	var walls []time.Duration
 	var peak int64
 	for i := 0; i < reps; i++ {
+		if before != nil {
+			before()
+		}
 		args := argsOf(i)
 		o := runChild(ctx, lim, args[0], args[1:]...)
 		if o.MaxRSS == 0 {
@@ -208,14 +232,22 @@ func measure(ctx context.Context, lim limits, reps int, argsOf func(rep int) []s
 		peak = max(peak, o.MaxRSS)
 		if o.Err != nil || o.Exit != 0 {
 			o.MaxRSS = peak
-			return o
+			return o, walls
 		}
 		runs = append(runs, o)
+		walls = append(walls, o.Wall)
 	}
 	sort.Slice(runs, func(a, b int) bool { return runs[a].Wall < runs[b].Wall })
 	o := runs[len(runs)/2]
 	o.MaxRSS = peak
-	return o
+	return o, walls
+}
+
+// median is the median of ws (the upper one of an even count).
+func median(ws []time.Duration) time.Duration {
+	s := slices.Clone(ws)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // total adds up the stages after the floor; it is complete only when
