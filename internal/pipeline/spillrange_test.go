@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
+	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
@@ -103,5 +104,47 @@ func TestKeyTable(t *testing.T) {
 	}
 	if got := kt.get(12345); got != -1 {
 		t.Errorf("a key never put: %d", got)
+	}
+}
+
+// TestRangeOf: a new employee joins the current range, cut once it holds
+// its share; an employee met before goes back to its range; records of
+// one position stay together, and one that would split them (an
+// employee of another range on the line) ends the ranges (-1).
+func TestRangeOf(t *testing.T) {
+	in, err := newBlockStore(t.TempDir(), "records", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.close()
+	s := &spillRun{in: in, ranged: true}
+	s.rg.target = 100
+	at := func(line int) model.Position { return model.Position{File: "in.csv", Line: line} }
+	for i, tc := range []struct {
+		h     uint64
+		keyed bool
+		pos   model.Position
+		want  int
+	}{
+		{1, true, at(2), 0},
+		{1, true, at(3), 0},  // 120 bytes in range 0 now
+		{2, true, at(4), 1},  // new employee, range 0 full: cut
+		{1, true, at(5), 0},  // back to its range
+		{9, false, at(6), 1}, // no employee: the current range
+		{3, true, at(6), 1},  // one position: with the record before
+		{4, true, at(7), 2},  // range 1 full: cut
+		{5, true, at(7), 2},  // one position, a new employee: together
+		{1, true, at(7), -1}, // one position, an employee of range 0
+	} {
+		got, err := s.rangeOf(tc.h, tc.keyed, tc.pos, 60)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Fatalf("record %d (key %d, %v): range %d, want %d", i, tc.h, tc.pos, got, tc.want)
+		}
+		if got >= 0 {
+			in.add(got, []byte{0})
+		}
 	}
 }
