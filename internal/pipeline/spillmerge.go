@@ -509,9 +509,10 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		err = fmt.Errorf("%s: %w", path, cerr)
 	}
 	if err == nil {
+		ends := [3]int{base[1], base[2], total}
 		for ph, pk := range pks {
-			if end := append(base[1:], total)[ph]; base[ph]+pk.Requests() != end {
-				return fmt.Errorf("spill: the plan packs %d requests in phase %d, the bulk files %d: %w", pk.Requests(), ph, end-base[ph], errCorrupt)
+			if n := ends[ph] - base[ph]; pk.Requests() != n {
+				return fmt.Errorf("spill: the plan packs %d requests in phase %d, the bulk files %d: %w", pk.Requests(), ph, n, errCorrupt)
 			}
 		}
 	}

@@ -427,8 +427,6 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 				// the operation, the bulk of it, is written from where
 				// it was encoded, not copied into buf first.
 				enc := op.Encoded()
-				head = binary.AppendUvarint(head[:0], keys[k])
-				head = binary.AppendUvarint(head, uint64(len(enc)))
 				buf = buf[:0]
 				first, n := fi, fi
 				for n < len(st.findings) && st.findings[n].Request == ri+1 && st.findings[n].Operation == oi {
@@ -456,6 +454,8 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 				if s.direct != nil {
 					err = s.direct[phase].add(p, enc, n-first, buf)
 				} else {
+					head = binary.AppendUvarint(head[:0], keys[k])
+					head = binary.AppendUvarint(head, uint64(len(enc)))
 					err = s.out.entry(head, enc, buf)
 				}
 				if err != nil {

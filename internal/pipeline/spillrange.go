@@ -74,7 +74,7 @@ func (s *spillRun) rangeOf(h uint64, keyed bool, pos model.Position, n int) (int
 		if rg.started && h == rg.lastKey {
 			known = rg.lastIn
 		} else {
-			known = rg.find(h)
+			known = rg.keyRange(h)
 		}
 	}
 	var r int
@@ -97,7 +97,7 @@ func (s *spillRun) rangeOf(h uint64, keyed bool, pos model.Position, n int) (int
 		r = rg.cur
 	}
 	if keyed && known < 0 {
-		rg.add(h, r)
+		rg.keys.put(h, r)
 	}
 	if r == rg.cur {
 		rg.size += int64(n)
@@ -109,12 +109,8 @@ func (s *spillRun) rangeOf(h uint64, keyed bool, pos model.Position, n int) (int
 	return r, nil
 }
 
-// find is the range of key hash h, -1 when it has none yet.
-func (rg *ranges) find(h uint64) int { return rg.keys.get(h) }
-
-func (rg *ranges) add(h uint64, r int) { rg.keys.put(h, r) }
-
-// keyRange is the range of the records of key hash h; -1 when none is.
+// keyRange is the range of the records of key hash h; -1 when none is
+// (yet).
 func (rg *ranges) keyRange(h uint64) int { return rg.keys.get(h) }
 
 // keyTable maps key hashes (well mixed already) to ranges: open
