@@ -68,20 +68,28 @@ func (d *directPhases) bases() (base [3]int, total int) {
 	return base, total
 }
 
-// place moves every phase's requests into dir, in order, with their
-// findings (see directWriter.place), and counts them into o.
-func (s *spillRun) placeDirect(dir string, o *Outcome, findings *arrayWriter) error {
-	errAt := make([]int, s.parts)
-	stats := o.Plan
+// countDirect counts every phase's requests into stats: they are known
+// before they are placed.
+func (s *spillRun) countDirect(stats *plan.Stats) {
 	for ph, w := range s.direct {
-		if err := w.place(dir, stats.Requests, findings, s.state, errAt, o); err != nil {
-			return err
-		}
 		n := w.requests()
 		stats.Requests += n
 		stats.RequestsPerPhase[ph] += n
 		stats.Bytes += w.bytes
-		s.progress(int64(stats.Requests), 0)
+	}
+}
+
+// placeDirect moves every phase's requests into dir, in order, with their
+// findings (see directWriter.place).
+func (s *spillRun) placeDirect(dir string, o *Outcome, findings *arrayWriter) error {
+	errAt := make([]int, s.parts)
+	base := 0
+	for _, w := range s.direct {
+		if err := w.place(dir, base, findings, s.state, errAt, o); err != nil {
+			return err
+		}
+		base += w.requests()
+		s.progress(int64(base), 0)
 		if interrupted(s.opts.Context) {
 			return ErrInterrupted
 		}

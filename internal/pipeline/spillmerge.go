@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"container/heap"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -159,6 +160,10 @@ func (a *arrayWriter) add(parts ...[]byte) error {
 
 // write writes the outputs into dir (the merge pass), removing those of
 // an earlier run first, and what it wrote when it fails.
+// errAborted ends a writer whose run failed elsewhere; that failure is
+// the one reported.
+var errAborted = errors.New("aborted: the run failed")
+
 func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, err
@@ -202,11 +207,33 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	go func() {
 		planDone <- s.writePlan(filepath.Join(dir, "plan.jsonl"), bufio.NewWriterSize(nil, 256<<10), o, base, total, arrays[1], arrays[2])
 	}()
-	bw := bufio.NewWriterSize(nil, 256<<10)
-	if s.direct != nil {
+	// report.json's records stream meanwhile, once the plan's figures in
+	// its head are final: only the arrays after them wait for the bulk
+	// files' findings and the plan's warnings.
+	arraysReady := make(chan bool, 1)
+	var reportDone chan error
+	startReport := func() {
+		reportDone = make(chan error, 1)
+		go func(o *Outcome) {
+			reportDone <- s.writeReport(filepath.Join(dir, reportTemp), bufio.NewWriterSize(nil, 256<<10), o, arrays, arraysReady)
+		}(o)
+	}
+	ready := false
+	defer func() {
+		if !ready && reportDone != nil {
+			arraysReady <- false
+			<-reportDone
+		}
+	}()
+	if s.direct != nil { // by ranges the bulk files are counted already
+		s.countDirect(o.Plan)
+		startReport()
 		err = s.placeDirect(dir, o, arrays[0])
 	} else {
-		err = s.writeBulk(files, bw, o, arrays[0])
+		err = s.writeBulk(files, bufio.NewWriterSize(nil, 256<<10), o, arrays[0])
+		if err == nil {
+			startReport()
+		}
 	}
 	if perr := <-planDone; err == nil {
 		err = perr
@@ -230,7 +257,9 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	if interrupted(s.opts.Context) {
 		return nil, ErrInterrupted
 	}
-	if err := s.writeReport(filepath.Join(dir, reportTemp), bw, o, arrays); err != nil {
+	ready = true
+	arraysReady <- true
+	if err := <-reportDone; err != nil {
 		return nil, err
 	}
 	if err := os.Rename(filepath.Join(dir, reportTemp), filepath.Join(dir, "report.json")); err != nil {
@@ -521,8 +550,9 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 
 // writeReport writes report.json as writeReport does, streaming the
 // records (merged from the partitions and the reader's rejections) and
-// copying the arrays in place.
-func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays [3]*arrayWriter) error {
+// copying the arrays in place once ready says they are complete (false:
+// the run failed, and it stops).
+func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays [3]*arrayWriter, ready <-chan bool) error {
 	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts), mapping: s.set, namedRows: s.namedRows}
 	head, i, err := reportHead(res.Report())
 	if err != nil {
@@ -585,6 +615,9 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 		return err
 	}
 	o.Kinds = kinds.kinds()
+	if !<-ready {
+		return errAborted
+	}
 	if n == 0 {
 		bw.WriteString("[]")
 	} else {
