@@ -6,22 +6,25 @@
 // of many employees share is written once, in dictionary lines, and each
 // employee's line refers to it by number.
 //
-// # Format (version 3)
+// # Format (version 4)
 //
 // One JSON object a line; the first key says what the line is. Blank
 // lines are ignored.
 //
-//	{"plan":"upsmigrate","version":3}
+//	{"plan":"upsmigrate","version":4,"requests":[1,0,0]}
 //	{"file":1,"path":"in/feed.csv"}
 //	{"site":1,"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"name.givenName","field":"2","name":"First Name","row":"mapping/tables/305.csv:3"}
 //	{"site":2,"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Role","path":"roles","kind":1,"member":"EXP_APPROVER","field":"64","name":"Approver","row":"mapping/tables/305.csv:65"}
 //	{"ref":1,"kind":"approver","schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Approver","path":"report","primary":true,"field":"59","name":"Report approver","row":"mapping/tables/305.csv:60"}
 //	{"emp":"E1","creates":true,"records":[[1,2]],"attrs":[[1,"Dana"],[2,true]],"refs":[[1,"E7"]],"ops":[[1,0,1,"POST"]]}
 //
-// The first line is the header: the format and its version. A reader
-// refuses a file without it (written by an upsmigrate before this format)
-// or of a version it does not know, saying to run convert again. It reads
-// version 2 too: version 3 without "pos".
+// The first line is the header: the format, its version and how many
+// requests each phase packs (identity, references, other updates). It is
+// padded with spaces to HeaderSize bytes, so that a plan written before
+// its requests are all counted (by ranges of a large run) can have it
+// written over at the end. A reader refuses a file without it (written by
+// an upsmigrate before this format) or of a version it does not know,
+// saying to run convert again. It reads versions 2 and 3 too (see below).
 //
 // Dictionary lines come before the first line that uses them, numbered
 // from 1, each kind on its own: the dictionary is the file's, built as
@@ -68,16 +71,20 @@
 //   - leaveOut: the extensions (URNs) left out of the user when it is
 //     created.
 //   - ops: the operations, [bulk, index, phase, method, path] and the
-//     bulkId when there is one; bulk is the file's name, or n for
-//     "bulk-000n.json" (four digits at least). Path and bulkId are left out
+//     bulkId when there is one; bulk is the file's name, or n for the nth
+//     request of the operation's phase: "bulk-000m.json" (four digits at
+//     least), m being n plus the requests of the phases before (the
+//     header's "requests"). Path and bulkId are left out
 //     when they are the usual ones of an employee addressed by bulkId: a
 //     POST to "/Users" with the bulkId "emp-" and the path-escaped ID, any
 //     other method to "/Users/bulkId:emp-" and the path-escaped ID
 //     (plan.BulkID, plan.BulkIDPath).
 //
-// Version 2 had no pos (values without a position are at the first), gave
-// the element values of refs the same default, and wrote every operation
-// whole.
+// Version 3 numbered requests from the first of the run, not of their
+// phase, and had no "requests": a plan's lines could not be written before
+// the phases were all packed. Version 2 had no pos either (values without
+// a position are at the first), gave the element values of refs the same
+// default, and wrote every operation whole.
 //
 // Everything else a value has in memory (the record's other fields, the
 // mapping engine's shared parts) was never part of the lineage: Writer

@@ -6,18 +6,60 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
 // Format and Version are the header's "plan" and "version": the format
 // this package writes. It reads Version and the versions from
-// OldestVersion on (version 2 is version 3 without "pos").
+// OldestVersion on (version 2 is version 3 without "pos"; version 3
+// numbers requests from the first of the run, not of their phase, and has
+// no "requests").
 const (
 	Format        = "upsmigrate"
-	Version       = 3
+	Version       = 4
 	OldestVersion = 2
 )
+
+// HeaderSize is the length of the header line (AppendHeader), newline
+// included: fixed, so that a plan written before its requests are counted
+// can have its header written over at the end.
+const HeaderSize = 96
+
+// Phases is how many phases a plan's requests come in (plan.Phase).
+const Phases = 3
+
+// AppendHeader appends the header line of a plan whose phases pack
+// requests[p] requests each, padded with spaces to HeaderSize.
+func AppendHeader(dst []byte, requests [Phases]int) []byte {
+	start := len(dst)
+	dst = append(dst, `{"plan":`...)
+	dst = jsonw.AppendString(dst, Format)
+	dst = append(dst, `,"version":`...)
+	dst = jsonw.AppendInt(dst, Version)
+	dst = append(dst, `,"requests":[`...)
+	for p, n := range requests {
+		if p > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonw.AppendInt(dst, n)
+	}
+	dst = append(dst, "]}"...)
+	for len(dst)-start < HeaderSize-1 {
+		dst = append(dst, ' ')
+	}
+	return append(dst, '\n')
+}
+
+// firsts is the number each phase's requests follow: the requests of the
+// phases before it.
+func firsts(requests [Phases]int) (f [Phases]int) {
+	for p := 1; p < Phases; p++ {
+		f[p] = f[p-1] + requests[p-1]
+	}
+	return f
+}
 
 // FileName is the name of the plan in a convert output directory.
 const FileName = "plan.jsonl"

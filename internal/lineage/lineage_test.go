@@ -89,11 +89,16 @@ func sampleLines() []Line {
 	}
 }
 
+// sampleRequests are requests per phase that number some of
+// sampleLines' requests within their phase and leave others, before their
+// phase's first, written by name.
+var sampleRequests = [Phases]int{1, 12344, 5}
+
 // encode writes lines as a plan.
 func encode(t *testing.T, lines []Line) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w := NewWriter(&b)
+	w := NewWriter(&b, sampleRequests)
 	for _, l := range lines {
 		if err := w.Write(l.ChangeSet, l.Operations); err != nil {
 			t.Fatal(err)
@@ -159,26 +164,59 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("re-encoding differs:\n%s\n%s", b, plan)
 	}
 	golden.Check(t, filepath.Join("testdata", "sample.jsonl"), plan)
-	// A plan of version 2 (no "pos": a value without a position is at the
-	// first) reads back to the same lines.
-	v2, err := os.ReadFile(filepath.Join("testdata", "sample-v2.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := decode(t, v2)
-	if len(old) != 4 {
-		t.Fatalf("%d lines back from version 2, want the first 4 samples", len(old))
-	}
+	// Plans of version 2 (no "pos": a value without a position is at the
+	// first) and 3 (requests numbered within the run) read back to the
+	// same lines.
 	byID := map[string]*Line{}
 	for i := range want {
 		byID[want[i].EmployeeID] = &want[i]
 	}
-	for i, l := range old {
-		if w := byID[l.EmployeeID]; w == nil {
-			t.Errorf("version 2, line %d: employee %q is not a sample", i, l.EmployeeID)
-		} else if d := equal(l, w); d != "" {
-			t.Errorf("version 2, line %d (%s): %s", i, l.EmployeeID, d)
+	for _, v := range []struct {
+		file  string
+		lines int
+	}{{"sample-v2.jsonl", 4}, {"sample-v3.jsonl", len(want)}} {
+		b, err := os.ReadFile(filepath.Join("testdata", v.file))
+		if err != nil {
+			t.Fatal(err)
 		}
+		old := decode(t, b)
+		if len(old) != v.lines {
+			t.Fatalf("%s: %d lines back, want the first %d samples", v.file, len(old), v.lines)
+		}
+		for i, l := range old {
+			if w := byID[l.EmployeeID]; w == nil {
+				t.Errorf("%s, line %d: employee %q is not a sample", v.file, i, l.EmployeeID)
+			} else if d := equal(l, w); d != "" {
+				t.Errorf("%s, line %d (%s): %s", v.file, i, l.EmployeeID, d)
+			}
+		}
+	}
+}
+
+// TestHeader: the header has its fixed size whatever the counts, and a
+// plan's requests are numbered within their phase from its counts.
+func TestHeader(t *testing.T) {
+	for _, req := range [][Phases]int{{}, {1, 2, 3}, {999999999, 999999999, 999999999}} {
+		h := AppendHeader([]byte("x"), req)
+		if len(h) != 1+HeaderSize || h[len(h)-1] != '\n' {
+			t.Errorf("header of %v: %d bytes %q, want %d ending in a newline", req, len(h)-1, h[1:], HeaderSize)
+		}
+	}
+	line := `{"emp":"E1","ops":[[2,0,0,"POST"],[1,3,1,"PATCH"],[3,1,2,"PATCH"],["other.json",0,1,"PUT","/Users/x"]]}` + "\n"
+	got := decode(t, append(AppendHeader(nil, [Phases]int{2, 4, 3}), line...))
+	if len(got) != 1 {
+		t.Fatalf("%d lines", len(got))
+	}
+	var names []string
+	for _, o := range got[0].Operations {
+		names = append(names, o.Bulk)
+	}
+	if want := "bulk-0002.json bulk-0003.json bulk-0009.json other.json"; strings.Join(names, " ") != want {
+		t.Errorf("requests %q, want %q", names, want)
+	}
+	// Written back with the same counts, the same numbers.
+	if b := AppendOps(nil, "E1", got[0].Operations, firsts([Phases]int{2, 4, 3})); !strings.HasSuffix(line, string(b)) {
+		t.Errorf("operations written back as %s, want the end of %s", b, line)
 	}
 }
 
@@ -205,12 +243,12 @@ func TestLines(t *testing.T) {
 	for i := len(lines) - 1; i >= 0; i-- { // rendered in another order than written
 		heads[i] = ls.Append(nil, lines[i].ChangeSet)
 	}
-	plan := append([]byte(nil), ls.Dictionary()...)
-	if !bytes.HasPrefix(plan, []byte(`{"plan":"upsmigrate","version":3}`+"\n")) {
-		t.Fatalf("the dictionary does not begin with the header: %.80q", plan)
+	if d := ls.Dictionary(); bytes.Contains(d, []byte(`"plan"`)) {
+		t.Fatalf("the dictionary holds a header: %.80q", d)
 	}
+	plan := append(AppendHeader(nil, sampleRequests), ls.Dictionary()...)
 	for i := range lines {
-		plan = AppendOps(append(plan, heads[i]...), lines[i].EmployeeID, lines[i].Operations)
+		plan = AppendOps(append(plan, heads[i]...), lines[i].EmployeeID, lines[i].Operations, firsts(sampleRequests))
 	}
 	got := decode(t, plan)
 	if len(got) != len(lines) {
@@ -228,7 +266,7 @@ func TestLines(t *testing.T) {
 
 func TestEmptyPlan(t *testing.T) {
 	plan := encode(t, nil)
-	if want := `{"plan":"upsmigrate","version":3}` + "\n"; string(plan) != want {
+	if want := string(AppendHeader(nil, sampleRequests)); string(plan) != want {
 		t.Errorf("empty plan %q, want %q", plan, want)
 	}
 	if got := decode(t, plan); len(got) != 0 {
@@ -237,15 +275,18 @@ func TestEmptyPlan(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	head := `{"plan":"upsmigrate","version":3}` + "\n"
+	head := `{"plan":"upsmigrate","version":4,"requests":[1,1,1]}` + "\n"
 	dict := head + `{"file":1,"path":"a.csv"}` + "\n" + `{"site":1,"schema":"s","path":"p"}` + "\n"
 	for _, tc := range []struct {
 		name, plan string
 		version    bool   // an ErrVersion
 		want       string // in the message
 	}{
-		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 3: run 'upsmigrate convert' again to rewrite it"},
-		{"newer version", `{"plan":"upsmigrate","version":4}` + "\n", true, "plan.jsonl:1: plan format 4, of another upsmigrate; this upsmigrate reads plan formats 2 to 3"},
+		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 4: run 'upsmigrate convert' again to rewrite it"},
+		{"newer version", `{"plan":"upsmigrate","version":5}` + "\n", true, "plan.jsonl:1: plan format 5, of another upsmigrate; this upsmigrate reads plan formats 2 to 4"},
+		{"no request counts", `{"plan":"upsmigrate","version":4}` + "\n", false, `plan.jsonl:1: the header has no "requests"`},
+		{"request past the count", dict + `{"emp":"E1","records":[[1,2]],"ops":[[2,1,1,"POST"]]}` + "\n", false, "plan.jsonl:4:39: request 2 of phase 1: the header counts 1"},
+		{"phase out of range", dict + `{"emp":"E1","records":[[1,2]],"ops":[[1,1,3,"POST"]]}` + "\n", false, "plan.jsonl:4:43: phase 3: a plan has phases 0 to 2"},
 		{"older version", `{"plan":"upsmigrate","version":1}` + "\n", true, "plan.jsonl:1: plan format 1, of another upsmigrate"},
 		{"no version", `{"plan":"upsmigrate"}` + "\n", true, "a format header without a version;"},
 		{"other format", `{"plan":"other","version":2}` + "\n", true, `not an upsmigrate plan (format "other");`},
@@ -313,7 +354,7 @@ func TestItemRoundTrip(t *testing.T) {
 		Attrs:   []model.Attr{model.NewAttr(model.SchemaCore, "name.givenName", "Ann", src, "v3.1.csv:5")},
 		Rename:  &model.Rename{From: "L0", NewEmployeeID: "L3", Source: src}}
 	var buf bytes.Buffer
-	w := NewWriter(&buf)
+	w := NewWriter(&buf, [Phases]int{})
 	if err := w.Write(cs, nil); err != nil {
 		t.Fatal(err)
 	}

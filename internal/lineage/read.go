@@ -35,6 +35,9 @@ type Reader struct {
 	pos     []model.Position
 	dflt    int // the position of values that name none ("pos")
 	version int // the header's
+	// first is the number each phase's requests follow (version 4 on:
+	// from the header's "requests"); requests is how many each packs.
+	first, requests [Phases]int
 	origins []*model.Origin
 	attrs   []model.Attr // the current line's, copied out at its end
 	refList []model.Ref
@@ -183,12 +186,27 @@ func (r *Reader) parse(p *parser) (*Line, error) {
 func (r *Reader) parseHeader(p *parser) error {
 	format := p.str()
 	version := -1
+	var requests [Phases]int
+	counted := false
 	for p.more(1, '}') {
 		k := p.str()
 		p.expect(':')
-		if k == "version" {
+		switch k {
+		case "version":
 			version = p.num()
-		} else {
+		case "requests":
+			counted = true
+			p.expect('[')
+			for ph := range requests {
+				if ph > 0 {
+					p.expect(',')
+				}
+				if requests[ph] = p.num(); requests[ph] < 0 && p.err == nil {
+					p.fail("%d requests in phase %d", requests[ph], ph+1)
+				}
+			}
+			p.expect(']')
+		default:
 			p.skip()
 		}
 	}
@@ -202,8 +220,11 @@ func (r *Reader) parseHeader(p *parser) error {
 		return r.errorAt(0, versionError("a format header without a version"))
 	case version < OldestVersion || version > Version:
 		return r.errorAt(0, versionError("plan format "+strconv.Itoa(version)+", of another upsmigrate"))
+	case version >= 4 && !counted:
+		return r.errorAt(0, errors.New(`the header has no "requests" (the file is damaged: run 'upsmigrate convert' again)`))
 	}
 	r.header, r.version = true, version
+	r.requests, r.first = requests, firsts(requests)
 	return nil
 }
 
@@ -494,16 +515,16 @@ func (r *Reader) ref(p *parser, ref *model.Ref) {
 
 // op reads [bulk, index, phase, method, path] with an optional bulkId, or
 // [bulk, index, phase, method] for the usual address of emp
-// (usualAddress); bulk is a name or the number of one (BulkName).
+// (usualAddress); bulk is a name or the number of one: from version 4 on,
+// its number within its phase (see AppendOps), before, within the run.
 func (r *Reader) op(p *parser, emp string) OpRef {
 	var o OpRef
 	p.expect('[')
+	n, nAt := 0, -1
 	if c := p.peek(); c >= '0' && c <= '9' {
-		at := p.i
-		if n := p.num(); n >= 1 {
-			o.Bulk = BulkName(n)
-		} else if p.err == nil {
-			p.i = at
+		nAt = p.i
+		if n = p.num(); n < 1 && p.err == nil {
+			p.i = nAt
 			p.fail("bulk %d: bulk files are numbered from 1", n)
 		}
 	} else {
@@ -512,7 +533,22 @@ func (r *Reader) op(p *parser, emp string) OpRef {
 	p.expect(',')
 	o.Index = p.num()
 	p.expect(',')
+	phaseAt := p.i
 	o.Phase = p.num()
+	if nAt >= 0 && p.err == nil {
+		switch {
+		case r.version < 4:
+			o.Bulk = BulkName(n)
+		case o.Phase < 0 || o.Phase >= Phases:
+			p.i = phaseAt
+			p.fail("phase %d: a plan has phases 0 to %d", o.Phase, Phases-1)
+		case n > r.requests[o.Phase]:
+			p.i = nAt
+			p.fail("request %d of phase %d: the header counts %d", n, o.Phase, r.requests[o.Phase])
+		default:
+			o.Bulk = BulkName(r.first[o.Phase] + n)
+		}
+	}
 	p.expect(',')
 	o.Method = p.str()
 	if p.peek() == ',' {

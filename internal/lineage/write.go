@@ -40,6 +40,8 @@ type Writer struct {
 	// refMemo is the same for the refs: the key and number of the ref at
 	// each place of the last lines.
 	refMemo []refHit
+	// first is the number each phase's requests follow (firsts).
+	first [Phases]int
 }
 
 // refHit is a ref's content and number.
@@ -81,16 +83,18 @@ type refKey struct {
 	field, name, row string
 }
 
-// NewWriter returns a Writer to w; the header is written with the first
-// employee or by Flush.
-func NewWriter(w io.Writer) *Writer {
-	lw := &Writer{w: w, files: map[string]int{}, sites: map[siteKey]int{}, refs: map[refKey]int{}, bySite: map[model.SiteField]siteHit{}}
-	lw.buf = append(lw.buf, `{"plan":`...)
-	lw.buf = jsonw.AppendString(lw.buf, Format)
-	lw.buf = append(lw.buf, `,"version":`...)
-	lw.buf = jsonw.AppendInt(lw.buf, Version)
-	lw.buf = append(lw.buf, "}\n"...)
+// NewWriter returns a Writer to w of a plan whose phases pack requests[p]
+// requests each; the header is written with the first employee or by
+// Flush.
+func NewWriter(w io.Writer, requests [Phases]int) *Writer {
+	lw := newWriter(w)
+	lw.buf = AppendHeader(lw.buf, requests)
+	lw.first = firsts(requests)
 	return lw
+}
+
+func newWriter(w io.Writer) *Writer {
+	return &Writer{w: w, files: map[string]int{}, sites: map[siteKey]int{}, refs: map[refKey]int{}, bySite: map[model.SiteField]siteHit{}}
 }
 
 // Flush writes what is buffered.
@@ -111,7 +115,7 @@ func (w *Writer) Write(cs *model.ChangeSet, ops []OpRef) error {
 		return w.err
 	}
 	l := w.appendHead(w.line[:0], cs)
-	l = AppendOps(l, cs.EmployeeID, ops)
+	l = AppendOps(l, cs.EmployeeID, ops, w.first)
 	w.line = l
 	w.buf = append(w.buf, l...)
 	if len(w.buf) >= flushAt {
@@ -231,16 +235,18 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 }
 
 // AppendOps ends the line of employee emp, begun by Lines.Append: its
-// operations, ops, and the line's end.
-func AppendOps(l []byte, emp string, ops []OpRef) []byte {
+// operations, ops, and the line's end. A plan numbers each request within
+// its phase: the request of ops[i] is written as its number less
+// first[ops[i].Phase], the number of the requests of the phases before.
+func AppendOps(l []byte, emp string, ops []OpRef, first [Phases]int) []byte {
 	for i := range ops {
 		o := &ops[i]
 		if i > 0 {
 			l = append(l, ',')
 		}
 		l = append(l, '[')
-		if n, ok := bulkNumber(o.Bulk); ok {
-			l = jsonw.AppendInt(l, n)
+		if n, ok := bulkNumber(o.Bulk); ok && o.Phase >= 0 && o.Phase < Phases && n > first[o.Phase] {
+			l = jsonw.AppendInt(l, n-first[o.Phase])
 		} else {
 			l = jsonw.AppendString(l, o.Bulk)
 		}
@@ -264,17 +270,19 @@ func AppendOps(l []byte, emp string, ops []OpRef) []byte {
 }
 
 // Lines renders employee lines apart from the plan they go to, for a plan
-// written in another order than its lines are made (by partition): each
-// line without its operations, which the plan's writer adds with
-// AppendOps once it knows where they land, and one dictionary for all the
-// lines, which such a plan gives whole after its header (Dictionary).
+// written in another order than its lines are made (by partition), or
+// before its requests are counted: each line without its operations,
+// which the plan's writer adds with AppendOps once it knows where they
+// land, and one dictionary for all the lines (Dictionary), which such a
+// plan gives whole after its header, or a part before each line: what
+// that line was the first to use.
 // Lines is not safe for concurrent use.
 type Lines struct {
 	w *Writer
 }
 
 // NewLines returns a Lines with an empty dictionary.
-func NewLines() *Lines { return &Lines{w: NewWriter(nil)} }
+func NewLines() *Lines { return &Lines{w: newWriter(nil)} }
 
 // Append appends the line of cs up to its operations (through `"ops":[`),
 // numbering what it is the first to use in the dictionary.
@@ -282,8 +290,9 @@ func (ls *Lines) Append(dst []byte, cs *model.ChangeSet) []byte {
 	return ls.w.appendHead(dst, cs)
 }
 
-// Dictionary is the plan's header and every dictionary line the lines
-// appended so far use, in order: what comes before them in the plan.
+// Dictionary is every dictionary line the lines appended so far use, in
+// order: what comes before them in the plan, after the header. It grows
+// at its end only.
 func (ls *Lines) Dictionary() []byte { return ls.w.buf }
 
 // positions fills w.pos with the positions of cs (its records, then the

@@ -140,6 +140,8 @@ type spillRun struct {
 	rg        ranges
 	rebuckets int
 	direct    *directPhases
+	// planOut is plan.jsonl by ranges, written as the partitions spill.
+	planOut *directPlan
 
 	codec *recordCodec
 	in    *blockStore  // the input records, by partition
@@ -428,6 +430,9 @@ var spillObserver func(*spillRun)
 func (s *spillRun) close() error {
 	first := s.in.close()
 	if err := s.direct.close(); err != nil && first == nil {
+		first = err
+	}
+	if err := s.planOut.close(); err != nil && first == nil {
 		first = err
 	}
 	for _, w := range []*entryWriter{s.rejs, s.refs, s.out} {

@@ -170,20 +170,21 @@ func (d *directWriter) write(b []byte) error {
 }
 
 // add writes operation enc of partition p; findings are its n findings
-// as the spill holds them (their count first).
-func (d *directWriter) add(p int, enc []byte, n int, findings []byte) error {
+// as the spill holds them (their count first). It returns the request the
+// operation is in, numbered within the phase, and its place in it.
+func (d *directWriter) add(p int, enc []byte, n int, findings []byte) (seq, idx int, err error) {
 	size := d.pk.Size()
-	seq, idx := d.pk.Add(d.phase, len(enc))
+	seq, idx = d.pk.Add(d.phase, len(enc))
 	if idx == 0 {
 		if err := d.closeReq(size); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if d.files == nil {
 			d.files = createAhead(d.dir, seqRange{seq, noEnd})
 		}
 		f, path, err := d.files.next(seq)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		d.f, d.path, d.off = f, path, 0
 		d.bw.Reset(f)
@@ -191,15 +192,15 @@ func (d *directWriter) add(p int, enc []byte, n int, findings []byte) error {
 	}
 	d.write(d.pk.AppendOp(d.scratch[:0], idx, nil))
 	if err := d.write(enc); err != nil {
-		return err
+		return 0, 0, err
 	}
 	if n == 0 {
-		return nil
+		return seq, idx, nil
 	}
 	head := binary.AppendUvarint(d.scratch[:0], uint64(p))
 	head = binary.AppendUvarint(head, uint64(seq))
 	head = binary.AppendUvarint(head, uint64(idx))
-	return d.find.entry(head, findings)
+	return seq, idx, d.find.entry(head, findings)
 }
 
 // closeReq ends the open request, of size bytes.

@@ -468,12 +468,23 @@ func (s *spillRun) phaseBases() (base [3]int, total int, err error) {
 // order. What submit resolves by lookup and the plan warnings no record
 // holds go to atSubmit and warnings.
 func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]int, total int, warnings, atSubmit *arrayWriter) error {
-	f, err := createOutput(path)
-	if err != nil {
-		return err
+	requests := [lineage.Phases]int{base[1] - base[0], base[2] - base[1], total - base[2]}
+	var f *os.File
+	if s.planOut != nil { // by ranges the lines are written: the header is all they lack
+		if err := s.planOut.place(filepath.Dir(path), requests); err != nil {
+			return err
+		}
+		bw.Reset(io.Discard)
+	} else {
+		var err error
+		if f, err = createOutput(path); err != nil {
+			return err
+		}
+		defer f.Close()
+		bw.Reset(f)
+		bw.Write(lineage.AppendHeader(nil, requests))
+		bw.Write(s.lines.Dictionary())
 	}
-	defer f.Close()
-	bw.Reset(f)
 	var pks [3]*plan.Packer
 	for ph := range pks {
 		pks[ph] = plan.NewPacker(s.opts.Options)
@@ -484,8 +495,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 	}
 	// The lines were rendered by the partitions, with the dictionary they
 	// share: it comes first, then each line with where its operations
-	// landed.
-	bw.Write(s.lines.Dictionary())
+	// landed (by ranges, the spill holds what follows the lines only).
 	var refs []OpRef
 	var tail []byte
 	err = m.each(func(st *stream) error {
@@ -504,8 +514,8 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 			refs = append(refs, OpRef{Bulk: BulkFileName(base[ph] + seq), Index: idx, Phase: ph,
 				Method: method, Path: opPath, BulkID: bulkID})
 		}
-		if d.err == nil {
-			tail = lineage.AppendOps(tail[:0], emp, refs)
+		if d.err == nil && s.planOut == nil {
+			tail = lineage.AppendOps(tail[:0], emp, refs, base)
 			bw.Write(head)
 			if _, err := bw.Write(tail); err != nil {
 				return fmt.Errorf("%s: %w", path, err)
@@ -534,8 +544,10 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 	if err == nil {
 		err = bw.Flush()
 	}
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("%s: %w", path, cerr)
+	if f != nil {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("%s: %w", path, cerr)
+		}
 	}
 	if err == nil {
 		ends := [3]int{base[1], base[2], total}

@@ -58,6 +58,9 @@ func (s *spillRun) partition() error {
 		if s.direct, err = newDirectPhases(s.tmp, s.opts.Options); err != nil {
 			return err
 		}
+		if s.planOut, err = newDirectPlan(s.tmp); err != nil {
+			return err
+		}
 	}
 	assumed := s.keys
 	todo := make([]int, s.parts)
@@ -115,6 +118,9 @@ func (s *spillRun) partition() error {
 				todo = append(todo, p)
 			}
 			if err := s.direct.truncate(first); err != nil {
+				return err
+			}
+			if err := s.planOut.truncate(first, s.lines.Dictionary()); err != nil {
 				return err
 			}
 		}
@@ -364,6 +370,7 @@ type opSpill struct {
 	phase                int
 	size                 int
 	method, path, bulkID string
+	seq, idx             int // by ranges: its request within the phase, and its place in it
 }
 
 // findingHead is how every finding's JSON in report.json begins, with the
@@ -406,10 +413,11 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 	// Operations, phase by phase (the plan's requests are in phase order),
 	// with their findings (in plan order too).
 	opsOf := make([][]opSpill, len(sets))
-	var head, buf, js []byte
+	var head, buf, js, tail []byte
 	fi := 0
 	if s.direct != nil {
 		s.direct.begin(p)
+		s.planOut.begin(p)
 	}
 	for phase := range ps.ops {
 		start := s.out.off
@@ -423,6 +431,7 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 					return fmt.Errorf("convert: operation %d of request %d is about employee %s, who has no change set", oi, ri+1, op.Employee)
 				}
 				opsOf[k] = append(opsOf[k], opSpill{phase: phase, size: op.Size(), method: op.Method, path: op.Path, bulkID: op.BulkID})
+				o := &opsOf[k][len(opsOf[k])-1]
 				// The entry is the key, the operation and its findings:
 				// the operation, the bulk of it, is written from where
 				// it was encoded, not copied into buf first.
@@ -452,7 +461,7 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 				}
 				var err error
 				if s.direct != nil {
-					err = s.direct[phase].add(p, enc, n-first, buf)
+					o.seq, o.idx, err = s.direct[phase].add(p, enc, n-first, buf)
 				} else {
 					head = binary.AppendUvarint(head[:0], keys[k])
 					head = binary.AppendUvarint(head, uint64(len(enc)))
@@ -481,9 +490,22 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 		return (ok && sets[k].EmployeeID == emp) || elsewhere(emp)
 	}
 	start := s.out.off
+	var refs []lineage.OpRef
 	for k, cs := range sets {
 		buf = binary.AppendUvarint(buf[:0], keys[k])
 		js = s.lines.Append(js[:0], cs)
+		if s.planOut != nil { // the line goes to the plan, not the spill
+			refs = refs[:0]
+			for _, o := range opsOf[k] {
+				refs = append(refs, lineage.OpRef{Bulk: BulkFileName(o.seq), Index: o.idx, Phase: o.phase,
+					Method: o.method, Path: o.path, BulkID: o.bulkID})
+			}
+			tail = lineage.AppendOps(tail[:0], cs.EmployeeID, refs, [lineage.Phases]int{})
+			if err := s.planOut.line(s.lines.Dictionary(), js, tail); err != nil {
+				return err
+			}
+			js = js[:0]
+		}
 		buf = appendBytes(buf, js)
 		buf = appendString(buf, cs.EmployeeID)
 		buf = binary.AppendUvarint(buf, uint64(len(opsOf[k])))

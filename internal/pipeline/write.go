@@ -271,7 +271,11 @@ func (r *Result) Report() Report {
 // writePlan writes plan.jsonl in the compact lineage encoding (package
 // lineage), one line per change set in plan order.
 func (r *Result) writePlan(w io.Writer, ops map[string][]OpRef) error {
-	lw := lineage.NewWriter(w)
+	var requests [lineage.Phases]int
+	if r.Plan != nil {
+		requests = r.Plan.Stats.RequestsPerPhase
+	}
+	lw := lineage.NewWriter(w, requests)
 	for _, cs := range r.ChangeSets {
 		if err := lw.Write(cs, lineOps(cs, ops)); err != nil {
 			return err

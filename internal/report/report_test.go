@@ -493,7 +493,7 @@ func TestXLSXNoFormula(t *testing.T) {
 	dir := runDir(t)
 	values := []string{"=1+2", "@SUM(A1)", "+1-2", "-3+4", "=HYPERLINK(\"http://x\")", "\t=1"}
 	var plan bytes.Buffer
-	pw := planfmt.NewWriter(&plan)
+	pw := planfmt.NewWriter(&plan, [planfmt.Phases]int{1, 1, 0})
 	for i, v := range values {
 		src := model.Source{File: "in/feed.csv", Line: i + 2, Field: "9", Name: "=Name"}
 		cs := &model.ChangeSet{EmployeeID: fmt.Sprintf("F%d", i), Creates: true,
