@@ -38,9 +38,9 @@ type Reader struct {
 	// first is the number each phase's requests follow (version 4 on:
 	// from the header's "requests"); requests is how many each packs.
 	first, requests [Phases]int
-	origins []*model.Origin
-	attrs   []model.Attr // the current line's, copied out at its end
-	refList []model.Ref
+	origins         []*model.Origin
+	attrs           []model.Attr // the current line's, copied out at its end
+	refList         []model.Ref
 }
 
 // refEntry is a decoded ref dictionary line.
