@@ -45,9 +45,16 @@ import (
 // Partitions are first tried as ranges of the employees in the order they
 // first appear (spillrange.go): then the change sets of one partition all
 // come before the next partition's, each partition writes its operations
-// straight into the bulk files (spilldirect.go), and the merge only moves
-// them into place; steps 2 and 3 spill and merge no operation. A coupling
-// across two ranges files the records by hash again, as above.
+// straight into the bulk files (spilldirect.go) and its lines straight
+// into plan.jsonl (spillplan.go: the plan numbers requests within their
+// phase, and its header, counting them, is written last), and the merge
+// only moves them into place; steps 2 and 3 spill and merge no operation
+// and no line, only the record results and what report.json lists of
+// each change set. A coupling across two ranges files the records by hash
+// again, as above.
+//
+// The merge writes report.json's records while it writes plan.jsonl;
+// only the arrays after them wait for it.
 //
 // Couplings between employees are resolved so that a partition decides
 // what Convert decides:
