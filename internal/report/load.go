@@ -155,13 +155,21 @@ func (m Message) text() string {
 // the report is a dry run's; with one, Run, Outcomes, Requests, Operations
 // and the summary's state counts are filled in from it.
 func Load(dir string) (*Data, error) {
+	d, err := loadDir(dir, recordsFast)
+	if errors.Is(err, errNotLaidOut) { // read again, all by encoding/json
+		d, err = loadDir(dir, false)
+	}
+	return d, err
+}
+
+func loadDir(dir string, fast bool) (*Data, error) {
 	d := &Data{Dir: dir, planPath: filepath.Join(dir, "plan.jsonl"), recs: map[uint64]uint16{},
 		fileIdx: map[string]uint32{}, warnings: newSpool[Warning](), rejected: newSpool[Rejected](), lost: newLostSet()}
 	var err error
 	if d.jr, err = probeJournal(dir); err != nil {
 		return nil, err
 	}
-	rep, err := d.readReport(filepath.Join(dir, "report.json"))
+	rep, err := d.readReport(filepath.Join(dir, "report.json"), fast)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -196,7 +204,7 @@ func Load(dir string) (*Data, error) {
 
 // readReport streams report.json: its records and schema findings one at a
 // time into the record index and the spools, the rest whole.
-func (d *Data) readReport(path string) (*jsonReport, error) {
+func (d *Data) readReport(path string, fast bool) (*jsonReport, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -204,7 +212,16 @@ func (d *Data) readReport(path string) (*jsonReport, error) {
 	defer f.Close()
 	rep := &jsonReport{}
 	st := &loadState{files: map[string]*File{}, counted: map[string]int{}}
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	cut, laidOut, err := findRecords(f)
+	if err != nil {
+		return nil, err
+	}
+	fast = fast && laidOut
+	src := io.Reader(f)
+	if fast {
+		src = cut.reader(f)
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(src, 1<<20))
 	err = readObject(dec, func(key string) error {
 		switch key {
 		case "totals":
@@ -217,6 +234,18 @@ func (d *Data) readReport(path string) (*jsonReport, error) {
 			}
 			return d.addFiles(st, rep.Files)
 		case "records":
+			if fast { // the array is read here; the decoder sees "[]"
+				in := interner{}
+				err := cut.eachRecord(f, &in, func(r *jsonRecord) error {
+					if d.jr != nil {
+						rep.Records = append(rep.Records, *r)
+					}
+					return d.addRecord(st, r)
+				})
+				if err != nil {
+					return err
+				}
+			}
 			return readArray(dec, func() error {
 				var r jsonRecord
 				if err := decodeAt(dec, &r); err != nil {
@@ -256,7 +285,14 @@ func (d *Data) readReport(path string) (*jsonReport, error) {
 		return dec.Decode(&skip)
 	})
 	if err != nil {
-		return nil, positioned(path, dec, err)
+		var re *recordError
+		if errors.As(err, &re) { // not one record a line after all
+			return nil, fmt.Errorf("%w: %w", errNotLaidOut, err)
+		}
+		if fast {
+			return nil, positioned(path, dec, err, cut.fileOffset)
+		}
+		return nil, positioned(path, dec, err, nil)
 	}
 	d.finishReport(st, rep)
 	return rep, nil
@@ -327,8 +363,13 @@ func delim(dec *json.Decoder, want json.Delim) error {
 	return nil
 }
 
-// positioned names the line of report.json a decoding error is on.
-func positioned(path string, dec *json.Decoder, err error) error {
+// recordsFast says whether report.json's records are read by parseRecord
+// when the file is laid out as convert writes it (tests turn it off).
+var recordsFast = true
+
+// positioned names the line of report.json a decoding error is on;
+// fileOffset, when not nil, maps the decoder's offsets to the file's.
+func positioned(path string, dec *json.Decoder, err error, fileOffset func(int64) int64) error {
 	off := dec.InputOffset()
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -341,6 +382,14 @@ func positioned(path string, dec *json.Decoder, err error) error {
 	if te != nil && te.Type == nil {
 		err = fmt.Errorf("want an array, got %s", te.Value)
 	}
+	if fileOffset != nil {
+		off = fileOffset(off)
+	}
+	return atOffset(path, off, err)
+}
+
+// atOffset names the line of report.json byte off is on.
+func atOffset(path string, off int64, err error) error {
 	if line, lerr := lineAt(path, off); lerr == nil {
 		return fmt.Errorf("%s:%d: %w", path, line, err)
 	}
