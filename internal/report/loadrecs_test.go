@@ -185,4 +185,3 @@ func TestRecordsFastErrors(t *testing.T) {
 		}
 	}
 }
-
