@@ -496,14 +496,34 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 			whole = m == "POST" || m == "PUT"
 		}
 	}
+	// The record of the last source line, and its status: most values
+	// of an employee come from one record.
+	var at struct {
+		file       string
+		line       int
+		pos        model.Position
+		ok, listed bool
+		status     string
+	}
+	at.line = -1
 	emit := func(src source, row, schema, path, value string, phase int, out bool) {
 		*dst = append(*dst, TraceRow{Employee: pl.EmployeeID, File: src.File, Line: src.Line, Field: src.Field,
 			Name: src.Name, Row: row, Schema: ShortSchema(schema), Path: path, Value: value, Phase: phase})
 		r := &(*dst)[len(*dst)-1]
-		if pos, ok := d.recordPos(pl, src); ok {
+		if src.Line != at.line || src.File != at.file {
+			at.file, at.line = src.File, src.Line
+			at.pos, at.ok = d.recordPos(pl, src)
+			at.listed = false
+			if at.ok {
+				var k recKind
+				k, at.listed = d.record(at.pos.File, at.pos.Line)
+				at.status = k.status
+			}
+		}
+		if pos, ok := at.pos, at.ok; ok {
 			r.record = pos
-			if k, ok := d.record(pos.File, pos.Line); ok {
-				r.Status = k.status
+			if at.listed {
+				r.Status = at.status
 			}
 			if d.jr != nil {
 				r.RecordState = d.jr.recordState(pos)

@@ -113,8 +113,8 @@ func (l *lineage) add(e *Employee) error {
 			if !merged {
 				cells = append(cells, spoolCell{col: col, val: val})
 			}
-			if op := v.Operation + " " + v.Method; v.Operation != "" && !contains(opList, op) {
-				opList = append(opList, op)
+			if v.Operation != "" && !containsPair(opList, v.Operation, v.Method) {
+				opList = append(opList, v.Operation+" "+v.Method)
 			}
 			if v.LeftOut {
 				leftOut = append(leftOut, v.Schema+" "+v.Path)

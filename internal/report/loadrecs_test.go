@@ -185,3 +185,22 @@ func TestRecordsFastErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestContainsPair(t *testing.T) {
+	list := []string{"bulk-0001.json #2 POST", "bulk-0002.json #0 PATCH"}
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"bulk-0001.json #2", "POST", true},
+		{"bulk-0002.json #0", "PATCH", true},
+		{"bulk-0001.json #2", "PATCH", false},
+		{"bulk-0001.json", "#2 POST", true}, // as contains(list, a+" "+b) says
+		{"bulk-0001.json #2 POST", "", false},
+		{"", "", false},
+	} {
+		if got := containsPair(list, tc.a, tc.b); got != tc.want || got != contains(list, tc.a+" "+tc.b) {
+			t.Errorf("containsPair(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

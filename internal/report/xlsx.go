@@ -365,6 +365,16 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// containsPair is contains(list, a+" "+b), without making that string.
+func containsPair(list []string, a, b string) bool {
+	for _, x := range list {
+		if len(x) == len(a)+1+len(b) && x[len(a)] == ' ' && x[:len(a)] == a && x[len(a)+1:] == b {
+			return true
+		}
+	}
+	return false
+}
+
 // listSheets are the sheets written after the walk, created now for their
 // place in the tab order.
 type listSheets struct {
