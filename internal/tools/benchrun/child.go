@@ -58,8 +58,12 @@ func (l limits) effective() limits {
 // the timeout, or whose resident set exceeds the memory limit (read from
 // /proc every pollEvery, where there is one), is killed and reported as
 // stopped; so is one whose parent context ends (an interrupted run).
+// What earlier stages wrote is flushed to disk first (flushWrites): the
+// gigabytes a report writes would otherwise be written back during the
+// next stage, on its cores.
 func runChild(ctx context.Context, lim limits, name string, args ...string) outcome {
 	o := outcome{Exit: -1}
+	flushWrites()
 	lim = lim.effective()
 	cctx, cancel := ctx, context.CancelFunc(func() {})
 	if lim.Timeout > 0 {

@@ -24,3 +24,7 @@ func maxRSS(ps *os.ProcessState) int64 {
 	}
 	return int64(ru.Maxrss) << 10
 }
+
+// flushWrites writes what the system holds of earlier stages' files to
+// disk (sync), so that a stage does not pay for their write-back.
+func flushWrites() { syscall.Sync() }
