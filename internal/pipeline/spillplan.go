@@ -55,11 +55,8 @@ func (d *directPlan) begin(p int) {
 // line writes a line, head then tail, after what of dict (the whole
 // dictionary so far) is not written yet.
 func (d *directPlan) line(dict, head, tail []byte) error {
-	if len(dict) > d.dict {
-		if err := d.w.write(dict[d.dict:]); err != nil {
-			return err
-		}
-		d.dict = len(dict)
+	if err := d.dictionary(dict); err != nil {
+		return err
 	}
 	if err := d.w.write(head); err != nil {
 		return err
@@ -80,6 +77,11 @@ func (d *directPlan) truncate(p int, dict []byte) error {
 		return err
 	}
 	d.dict = m.dict
+	return d.dictionary(dict)
+}
+
+// dictionary writes what of dict is not written yet.
+func (d *directPlan) dictionary(dict []byte) error {
 	if len(dict) > d.dict {
 		if err := d.w.write(dict[d.dict:]); err != nil {
 			return err

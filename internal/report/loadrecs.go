@@ -91,12 +91,7 @@ func (c recordsCut) fileOffset(off int64) int64 {
 // line by parseRecord, or encoding/json when it does not take it. An error
 // is at the record's offset in the file.
 func (c recordsCut) eachRecord(f *os.File, in *interner, visit func(*jsonRecord) error) error {
-	_, err := c.records(f, in, visit)
-	return err
-}
-
-func (c recordsCut) records(f *os.File, in *interner, visit func(*jsonRecord) error) (off int64, err error) {
-	off = c.start + 2 // after "[\n"
+	off := c.start + 2 // after "[\n"
 	br := bufio.NewReaderSize(io.NewSectionReader(f, off, c.end-len64(recordsEnd)-off), 1<<20)
 	var long []byte
 	for {
@@ -110,7 +105,7 @@ func (c recordsCut) records(f *os.File, in *interner, visit func(*jsonRecord) er
 			line = long
 		}
 		if rerr != nil && rerr != io.EOF {
-			return off, &recordError{Off: off, Err: rerr}
+			return &recordError{Off: off, Err: rerr}
 		}
 		n := len(line)
 		entry := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte(","))
@@ -119,16 +114,16 @@ func (c recordsCut) records(f *os.File, in *interner, visit func(*jsonRecord) er
 			if !parseRecord(entry, &r, in) {
 				r = jsonRecord{}
 				if err := json.Unmarshal(entry, &r); err != nil {
-					return off, &recordError{Off: off, Err: err}
+					return &recordError{Off: off, Err: err}
 				}
 			}
 			if err := visit(&r); err != nil {
-				return off, err
+				return err
 			}
 		}
 		off += int64(n)
 		if rerr == io.EOF {
-			return off, nil
+			return nil
 		}
 	}
 }
@@ -165,7 +160,9 @@ type recParser struct {
 func parseRecord(b []byte, r *jsonRecord, in *interner) bool {
 	p := recParser{b: b, ok: true}
 	p.lit(`{"pos":`)
-	p.pos(&r.Pos.File, &r.Pos.Line, in)
+	var pos jsonSource // a Position is a Source without field and name
+	p.source(&pos, in)
+	r.Pos.File, r.Pos.Line = pos.File, pos.Line
 	p.lit(`,"format":`)
 	r.Format = p.istr(in)
 	p.lit(`,"type":`)
@@ -280,19 +277,8 @@ func (p *recParser) num() int {
 	return n
 }
 
-// pos reads {"file":…,"line":…} with an optional "item" (not kept).
-func (p *recParser) pos(file *string, line *int, in *interner) {
-	p.lit(`{"file":`)
-	*file = p.istr(in)
-	p.lit(`,"line":`)
-	*line = p.num()
-	if p.maybe(`,"item":`) {
-		p.num()
-	}
-	p.lit(`}`)
-}
-
-// source reads a Source as Source.AppendJSON writes it.
+// source reads a Source as Source.AppendJSON writes it (its item is not
+// kept: the report's sources have none).
 func (p *recParser) source(s *jsonSource, in *interner) {
 	p.lit(`{"file":`)
 	s.File = p.istr(in)
