@@ -123,7 +123,24 @@ func (e versionError) Error() string {
 func (e versionError) Is(target error) bool { return target == ErrVersion }
 
 // BulkName is the name of the n-th bulk request file of a convert output.
-func BulkName(n int) string { return fmt.Sprintf("bulk-%04d.json", n) }
+func BulkName(n int) string {
+	var b [32]byte
+	return string(AppendBulkName(b[:0], n))
+}
+
+// AppendBulkName appends BulkName(n): "bulk-%04d.json", without fmt (a
+// plan names two files for each of its operations).
+func AppendBulkName(dst []byte, n int) []byte {
+	if n < 0 {
+		return fmt.Appendf(dst, "bulk-%04d.json", n)
+	}
+	dst = append(dst, "bulk-"...)
+	for d := 1000; d > n && d > 1; d /= 10 {
+		dst = append(dst, '0')
+	}
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, ".json"...)
+}
 
 // bulkNumber is n when name is BulkName(n).
 func bulkNumber(name string) (int, bool) {

@@ -439,3 +439,20 @@ func TestSharedReader(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkName: BulkName is "bulk-%04d.json", and bulkNumber its inverse.
+func TestBulkName(t *testing.T) {
+	for _, n := range []int{-12345, -1, 0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 12345, 1 << 40} {
+		if got, want := BulkName(n), fmt.Sprintf("bulk-%04d.json", n); got != want {
+			t.Errorf("BulkName(%d) = %q, want %q", n, got, want)
+		}
+		if got, ok := bulkNumber(BulkName(n)); (n >= 1) != ok || ok && got != n {
+			t.Errorf("bulkNumber(BulkName(%d)) = %d, %v", n, got, ok)
+		}
+	}
+	for _, name := range []string{"bulk-001.json", "bulk-00001.json", "bulk-0001.JSON", "custom.json"} {
+		if n, ok := bulkNumber(name); ok {
+			t.Errorf("bulkNumber(%q) = %d, want none", name, n)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	planfmt "github.com/upsmigrate/upsmigrate/internal/lineage"
 	"io"
 	"os"
 	"path/filepath"
@@ -545,7 +546,7 @@ func (d *Data) addWarning(w *Warning) error {
 }
 
 func (d *Data) addFinding(f *jsonFinding) error {
-	w := Warning{Origin: OriginSchema, Employee: f.Employee, Operation: OpKey(fmt.Sprintf("bulk-%04d.json", f.Request), f.Operation),
+	w := Warning{Origin: OriginSchema, Employee: f.Employee, Operation: OpKey(planfmt.BulkName(f.Request), f.Operation),
 		Message: f.Finding.Message}
 	if f.Finding.Pointer != "" {
 		w.Message = f.Finding.Pointer + ": " + w.Message
