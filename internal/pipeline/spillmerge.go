@@ -158,12 +158,12 @@ func (a *arrayWriter) add(parts ...[]byte) error {
 	return nil
 }
 
-// write writes the outputs into dir (the merge pass), removing those of
-// an earlier run first, and what it wrote when it fails.
 // errAborted ends a writer whose run failed elsewhere; that failure is
 // the one reported.
 var errAborted = errors.New("aborted: the run failed")
 
+// write writes the outputs into dir (the merge pass), removing those of
+// an earlier run first, and what it wrote when it fails.
 func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, err

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	planfmt "github.com/upsmigrate/upsmigrate/internal/lineage"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	planfmt "github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
