@@ -92,7 +92,7 @@ func (c recordsCut) fileOffset(off int64) int64 {
 // is at the record's offset in the file.
 func (c recordsCut) eachRecord(f *os.File, in *interner, visit func(*jsonRecord) error) error {
 	off := c.start + 2 // after "[\n"
-	br := bufio.NewReaderSize(io.NewSectionReader(f, off, c.end-len64(recordsEnd)-off), 1<<20)
+	br := bufio.NewReaderSize(io.NewSectionReader(f, off, c.end-int64(len(recordsEnd))-off), 1<<20)
 	var long []byte
 	for {
 		line, rerr := br.ReadSlice('\n')
@@ -127,8 +127,6 @@ func (c recordsCut) eachRecord(f *os.File, in *interner, visit func(*jsonRecord)
 		}
 	}
 }
-
-func len64(b []byte) int64 { return int64(len(b)) }
 
 // interner keeps one copy of the strings records repeat (paths, formats,
 // types, statuses, severities).
