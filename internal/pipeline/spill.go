@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -184,6 +185,9 @@ type spillRun struct {
 	// arenas their records and change sets are mapped into.
 	slabs  plan.Slabs
 	blocks mapping.Blocks
+	// drop takes the outputs (bulk files, plan.jsonl, report.json) out of
+	// the page cache once written.
+	drop *dropbehind.Dropper
 }
 
 // hashPair is two hashes: a login or a key, and the key it couples with.
@@ -396,7 +400,8 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	}
 	parts := partitions(opts, n)
 	s := &spillRun{namedRows: map[string]bool{}, opts: opts, set: set, paths: paths, tmp: tmp, seed: newSeed(paths), parts: parts,
-		hashParts: parts, ranged: triesRanges(), codec: newRecordCodec(), order: make(map[string]int, len(paths))}
+		hashParts: parts, ranged: triesRanges(), codec: newRecordCodec(), order: make(map[string]int, len(paths)),
+		drop: dropbehind.New()}
 	defer func() {
 		if cerr := s.close(); cerr != nil && err == nil {
 			o, err = nil, cerr
@@ -435,7 +440,10 @@ var spillObserver func(*spillRun)
 
 // close closes the temporary files and removes the temporary directory.
 func (s *spillRun) close() error {
-	first := s.in.close()
+	first := s.drop.Close()
+	if err := s.in.close(); err != nil && first == nil {
+		first = err
+	}
 	if err := s.direct.close(); err != nil && first == nil {
 		first = err
 	}

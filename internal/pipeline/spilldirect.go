@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
 )
 
@@ -20,11 +21,11 @@ import (
 // packs. The merge moves them into place, phase by phase (place).
 type directPhases [3]*directWriter
 
-func newDirectPhases(tmp string, opts plan.Options) (*directPhases, error) {
+func newDirectPhases(tmp string, opts plan.Options, drop *dropbehind.Dropper) (*directPhases, error) {
 	var d directPhases
 	for ph := range d {
 		var err error
-		if d[ph], err = newDirectWriter(tmp, ph, opts); err != nil {
+		if d[ph], err = newDirectWriter(tmp, ph, opts, drop); err != nil {
 			d.close()
 			return nil, err
 		}
@@ -131,6 +132,7 @@ type directWriter struct {
 	find    *entryWriter
 	marks   []directMark // by partition: the writer before its operations
 	scratch []byte
+	drop    *dropbehind.Dropper // takes each request once written
 }
 
 type directMark struct {
@@ -140,7 +142,7 @@ type directMark struct {
 	find  int64
 }
 
-func newDirectWriter(tmp string, phase int, opts plan.Options) (*directWriter, error) {
+func newDirectWriter(tmp string, phase int, opts plan.Options, drop *dropbehind.Dropper) (*directWriter, error) {
 	dir := filepath.Join(tmp, fmt.Sprintf("direct-%d", phase))
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
@@ -149,7 +151,7 @@ func newDirectWriter(tmp string, phase int, opts plan.Options) (*directWriter, e
 	if err != nil {
 		return nil, err
 	}
-	return &directWriter{dir: dir, phase: phase, pk: plan.NewPacker(opts), bw: bufio.NewWriterSize(nil, 256<<10), find: find}, nil
+	return &directWriter{dir: dir, phase: phase, pk: plan.NewPacker(opts), bw: bufio.NewWriterSize(nil, 256<<10), find: find, drop: drop}, nil
 }
 
 // begin marks where partition p's operations begin.
@@ -210,6 +212,9 @@ func (d *directWriter) closeReq(size int) error {
 	}
 	d.write(d.pk.AppendTail(d.scratch[:0]))
 	err := d.bw.Flush()
+	if err == nil {
+		d.drop.Finished(d.f)
+	}
 	if cerr := d.f.Close(); err == nil {
 		err = cerr
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"unsafe"
+
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 )
 
 // createTemp creates the temporary file name in dir, readable by its
@@ -24,9 +26,10 @@ func createTemp(dir, name string) (*os.File, error) {
 // entryWriter appends entries to a temporary file and reads sections of
 // it back.
 type entryWriter struct {
-	f   *os.File
-	w   *bufio.Writer
-	off int64 // bytes written
+	f    *os.File
+	w    *bufio.Writer
+	off  int64               // bytes written
+	drop *dropbehind.Dropper // of an output, not read back (dropBehind)
 }
 
 func newEntryWriter(dir, name string) (*entryWriter, error) {
@@ -35,6 +38,13 @@ func newEntryWriter(dir, name string) (*entryWriter, error) {
 		return nil, err
 	}
 	return &entryWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// dropBehind hands what e writes, as it goes, to drop: e is an output
+// the run does not read back.
+func (e *entryWriter) dropBehind(drop *dropbehind.Dropper) {
+	e.drop = drop
+	e.w.Reset(drop.Writer(e.f))
 }
 
 // write appends bytes (whole entries).
@@ -83,7 +93,7 @@ func (e *entryWriter) truncate(off int64) error {
 			err = fmt.Errorf("spill: %s: %w", e.f.Name(), err)
 		}
 	}
-	e.w.Reset(e.f)
+	e.w.Reset(e.drop.Writer(e.f))
 	e.off = off
 	return err
 }

@@ -332,6 +332,9 @@ func (s *spillRun) writeBulk(files *ahead, bw *bufio.Writer, o *Outcome, finding
 		if err == nil {
 			err = bw.Flush()
 		}
+		if err == nil {
+			s.drop.Finished(f)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -481,7 +484,7 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 			return err
 		}
 		defer f.Close()
-		bw.Reset(f)
+		bw.Reset(s.drop.Writer(f))
 		bw.Write(lineage.AppendHeader(nil, requests))
 		bw.Write(s.lines.Dictionary())
 	}
@@ -545,6 +548,9 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 		err = bw.Flush()
 	}
 	if f != nil {
+		if err == nil {
+			s.drop.Finished(f)
+		}
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("%s: %w", path, cerr)
 		}
@@ -575,7 +581,7 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 		return err
 	}
 	defer f.Close()
-	bw.Reset(f)
+	bw.Reset(s.drop.Writer(f))
 	bw.Write(head[:i])
 	secs := make([]section, s.parts+1)
 	for q := range s.state {
@@ -650,6 +656,7 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	s.drop.Finished(f)
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

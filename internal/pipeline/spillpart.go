@@ -55,10 +55,10 @@ func (s *spillRun) partition() error {
 	s.state = make([]partState, s.parts)
 	s.lines = lineage.NewLines()
 	if s.ranged {
-		if s.direct, err = newDirectPhases(s.tmp, s.opts.Options); err != nil {
+		if s.direct, err = newDirectPhases(s.tmp, s.opts.Options, s.drop); err != nil {
 			return err
 		}
-		if s.planOut, err = newDirectPlan(s.tmp); err != nil {
+		if s.planOut, err = newDirectPlan(s.tmp, s.drop); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 )
 
@@ -31,11 +32,12 @@ type planMark struct {
 // planTemp is the plan's name in the spill folder.
 const planTemp = "plan.jsonl"
 
-func newDirectPlan(tmp string) (*directPlan, error) {
+func newDirectPlan(tmp string, drop *dropbehind.Dropper) (*directPlan, error) {
 	w, err := newEntryWriter(tmp, planTemp)
 	if err != nil {
 		return nil, err
 	}
+	w.dropBehind(drop)
 	d := &directPlan{w: w}
 	if err := w.write(lineage.AppendHeader(nil, [lineage.Phases]int{})); err != nil {
 		w.close()
@@ -101,6 +103,7 @@ func (d *directPlan) place(dir string, requests [lineage.Phases]int) error {
 	if _, err := d.w.f.WriteAt(lineage.AppendHeader(nil, requests), 0); err != nil {
 		return fmt.Errorf("spill: %s: %w", path, err)
 	}
+	d.w.drop.Finished(d.w.f)
 	if err := d.w.close(); err != nil {
 		return fmt.Errorf("spill: %s: %w", path, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -104,6 +105,12 @@ func (r *Result) Write(dir string) (err error) {
 			removeOutputs(dir)
 		}
 	}()
+	drop := dropbehind.New()
+	defer func() {
+		if derr := drop.Close(); err == nil {
+			err = derr
+		}
+	}()
 	ops := map[string][]OpRef{}
 	bw := bufio.NewWriterSize(nil, 256*1024) // one buffer for every file
 	files := int64(len(r.Plan.Requests) + 2)
@@ -118,7 +125,7 @@ func (r *Result) Write(dir string) (err error) {
 		}
 		progress(int64(i))
 		name := BulkFileName(req.Seq)
-		if err := writeFile(filepath.Join(dir, name), bw, func(w *bufio.Writer) error { return req.Encode(w) }); err != nil {
+		if err := writeFile(drop, filepath.Join(dir, name), bw, func(w *bufio.Writer) error { return req.Encode(w) }); err != nil {
 			return err
 		}
 		for i, op := range req.Operations {
@@ -130,7 +137,7 @@ func (r *Result) Write(dir string) (err error) {
 	if interrupted(r.ctx) {
 		return ErrInterrupted
 	}
-	err = writeFile(filepath.Join(dir, "plan.jsonl"), bw, func(w *bufio.Writer) error {
+	err = writeFile(drop, filepath.Join(dir, "plan.jsonl"), bw, func(w *bufio.Writer) error {
 		return r.writePlan(w, ops)
 	})
 	if err != nil {
@@ -140,7 +147,7 @@ func (r *Result) Write(dir string) (err error) {
 	if interrupted(r.ctx) {
 		return ErrInterrupted
 	}
-	if err := writeFile(filepath.Join(dir, reportTemp), bw, func(w *bufio.Writer) error {
+	if err := writeFile(drop, filepath.Join(dir, reportTemp), bw, func(w *bufio.Writer) error {
 		return writeReport(w, r.Report())
 	}); err != nil {
 		return err
@@ -294,13 +301,14 @@ func lineOps(cs *model.ChangeSet, ops map[string][]OpRef) []OpRef {
 	return refs
 }
 
-// writeFile creates path and fills it through w, reset onto the file.
-func writeFile(path string, w *bufio.Writer, fill func(*bufio.Writer) error) error {
+// writeFile creates path and fills it through w, reset onto the file,
+// dropped behind by drop.
+func writeFile(drop *dropbehind.Dropper, path string, w *bufio.Writer, fill func(*bufio.Writer) error) error {
 	f, err := createOutput(path)
 	if err != nil {
 		return err
 	}
-	w.Reset(f)
+	w.Reset(drop.Writer(f))
 	if err := fill(w); err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", path, err)
@@ -309,6 +317,7 @@ func writeFile(path string, w *bufio.Writer, fill func(*bufio.Writer) error) err
 		f.Close()
 		return err
 	}
+	drop.Finished(f)
 	return f.Close()
 }
 

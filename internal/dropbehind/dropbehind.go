@@ -1,0 +1,131 @@
+package dropbehind
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// Chunk is how much of a long file Writer hands over at a time.
+const Chunk = 8 << 20
+
+// queued bounds the regions waiting for their write-back: past it, the
+// writer waits for the disk, as the page cache's dirty limits would make
+// it wait.
+const queued = 64
+
+// region is a part of a file, final, to write back and drop (n 0: to the
+// end of the file), by a descriptor of its own, closed after.
+type region struct {
+	fd     int
+	name   string
+	off, n int64
+}
+
+// A Dropper drops the regions handed to it behind the writes, in the
+// background, until Close. Its methods may be called from several
+// goroutines.
+type Dropper struct {
+	ch   chan region
+	done chan struct{}
+	once sync.Once
+
+	mu  sync.Mutex
+	err error
+}
+
+// New starts a Dropper; where the system cannot drop pages it returns nil,
+// which does nothing.
+func New() *Dropper {
+	if !supported {
+		return nil
+	}
+	d := &Dropper{ch: make(chan region, queued), done: make(chan struct{})}
+	go d.run()
+	return d
+}
+
+func (d *Dropper) run() {
+	defer close(d.done)
+	for r := range d.ch {
+		if err := drop(r.fd, r.off, r.n); err != nil {
+			d.fail(fmt.Errorf("%s: write-back: %w", r.name, err))
+		}
+		closeFD(r.fd)
+	}
+}
+
+func (d *Dropper) fail(err error) {
+	d.mu.Lock()
+	if d.err == nil {
+		d.err = err
+	}
+	d.mu.Unlock()
+}
+
+// Finished hands over the whole of f, whose writing is done (its
+// buffers flushed): call it just before f.Close. f's descriptor is
+// duplicated, so f may be closed, renamed or removed at once.
+func (d *Dropper) Finished(f *os.File) {
+	if d == nil || f == nil {
+		return
+	}
+	d.hand(f, 0, 0)
+}
+
+// hand hands over [off, off+n) of f (n 0: to its end) by a duplicate of
+// its descriptor, its write-back started.
+func (d *Dropper) hand(f *os.File, off, n int64) {
+	fd, ok := dupFD(f)
+	if !ok {
+		return
+	}
+	start(fd, off, n)
+	d.ch <- region{fd: fd, name: f.Name(), off: off, n: n}
+}
+
+// Writer returns a writer to f that hands over each Chunk of f as it is
+// written past it, from f's current offset; Finished hands over the
+// rest. Writes at other offsets (WriteAt) are not followed: the pages
+// they touch are read back when needed.
+func (d *Dropper) Writer(f *os.File) io.Writer {
+	if d == nil {
+		return f
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return f
+	}
+	return &writer{d: d, f: f, off: off, from: off}
+}
+
+type writer struct {
+	d         *Dropper
+	f         *os.File
+	off, from int64 // written up to; handed over up to
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.from >= Chunk {
+		size := (w.off - w.from) / Chunk * Chunk
+		w.d.hand(w.f, w.from, size)
+		w.from += size
+	}
+	return n, err
+}
+
+// Close waits for every region handed over and returns the first error of
+// their write-back. The Dropper takes no more regions.
+func (d *Dropper) Close() error {
+	if d == nil {
+		return nil
+	}
+	d.once.Do(func() { close(d.ch) })
+	<-d.done
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.err
+}

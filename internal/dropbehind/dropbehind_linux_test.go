@@ -1,0 +1,145 @@
+//go:build linux
+
+package dropbehind
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// resident counts the pages of path in the page cache.
+func resident(t *testing.T, path string) (in, all int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	m, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	vec := make([]byte, (len(m)+os.Getpagesize()-1)/os.Getpagesize())
+	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
+		t.Fatal(errno)
+	}
+	for _, v := range vec {
+		if v&1 != 0 {
+			in++
+		}
+	}
+	return in, len(vec)
+}
+
+// dropsPages reports whether the file system of dir drops clean pages
+// (tmpfs keeps them: they are its storage).
+func dropsPages(t *testing.T, dir string) bool {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Type != unix.TMPFS_MAGIC && st.Type != unix.RAMFS_MAGIC
+}
+
+func TestDropBehind(t *testing.T) {
+	dir := t.TempDir()
+	d := New()
+	if d == nil {
+		t.Fatal("New returned nil on Linux")
+	}
+	var want [][]byte
+	for i, size := range []int{3*Chunk + 12345, 200 << 10, 0} {
+		data := bytes.Repeat([]byte{byte('a' + i)}, size)
+		want = append(want, data)
+		f, err := os.Create(filepath.Join(dir, "out"+string(rune('0'+i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w io.Writer = f
+		if i == 0 { // a long file: by chunks, through a buffer
+			w = d.Writer(f)
+		}
+		bw := bufio.NewWriterSize(w, 64<<10)
+		if _, err := bw.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		if err := bw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		d.Finished(f)
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for i, data := range want {
+		path := filepath.Join(dir, "out"+string(rune('0'+i)))
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, data) {
+			t.Errorf("%s: %d bytes read back, want the %d written", path, len(got), len(data))
+		}
+	}
+	if !dropsPages(t, dir) {
+		t.Skipf("%s keeps its pages (tmpfs)", dir)
+	}
+	// Read back above, so drop again to see the Dropper do it.
+	d = New()
+	for i := range want[:2] {
+		f, err := os.OpenFile(filepath.Join(dir, "out"+string(rune('0'+i))), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Finished(f)
+		f.Close()
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want[:2] {
+		in, all := resident(t, filepath.Join(dir, "out"+string(rune('0'+i))))
+		if in*10 > all {
+			t.Errorf("out%d: %d of %d pages still cached after Close, want at most a tenth", i, in, all)
+		}
+	}
+}
+
+func TestChunksDroppedWhileWriting(t *testing.T) {
+	dir := t.TempDir()
+	if !dropsPages(t, dir) {
+		t.Skipf("%s keeps its pages (tmpfs)", dir)
+	}
+	d := New()
+	path := filepath.Join(dir, "long")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := d.Writer(f)
+	block := bytes.Repeat([]byte("x"), 1<<20)
+	for range 4 * Chunk / len(block) {
+		if _, err := w.Write(block); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Close(); err != nil { // every chunk handed over, none left
+		t.Fatal(err)
+	}
+	f.Close()
+	if in, all := resident(t, path); in*10 > all {
+		t.Errorf("%d of %d pages cached after the chunks were handed over, want at most a tenth", in, all)
+	}
+}

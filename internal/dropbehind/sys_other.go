@@ -1,0 +1,12 @@
+//go:build !linux
+
+package dropbehind
+
+import "os"
+
+const supported = false
+
+func dupFD(*os.File) (int, bool)   { return 0, false }
+func closeFD(int)                  {}
+func start(int, int64, int64)      {}
+func drop(int, int64, int64) error { return nil }
