@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/pool"
 )
@@ -517,7 +518,9 @@ func (v *Validator) validatePlanFile(path string) ([]Finding, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	return sortedPlanFindings(checkPlanLines(f, out)), nil
+	found := sortedPlanFindings(checkPlanLines(f, out))
+	dropbehind.Read(f)
+	return found, nil
 }
 
 func sortedPlanFindings(out []Finding) []Finding {
@@ -604,10 +607,21 @@ func (v *Validator) ValidateFile(path string) ([]Finding, Kind, error) {
 	if isReport(path) {
 		return nil, KindUnknown, fmt.Errorf("schemas: %s: %w", path, ErrUnknownKind)
 	}
-	data, err := os.ReadFile(path)
+	bp := fileBufs.Get().(*[]byte)
+	data, err := dropbehind.ReadFile(path, *bp) // read once: its pages serve the next file
 	if err != nil {
+		fileBufs.Put(bp)
 		return nil, KindUnknown, fmt.Errorf("schemas: %w", err)
 	}
+	// The document's strings are data's bytes: data is reused when no
+	// finding can hold one.
+	reuse := false
+	defer func() {
+		if reuse {
+			*bp = data
+			fileBufs.Put(bp)
+		}
+	}()
 	doc, release, err := decodeDocReused(data, true) // read for this call alone
 	if err != nil {
 		return []Finding{jsonFinding(data, err)}, KindUnknown, nil
@@ -621,8 +635,12 @@ func (v *Validator) ValidateFile(path string) ([]Finding, Kind, error) {
 	if err != nil {
 		return nil, kind, fmt.Errorf("schemas: %s: %w", path, err)
 	}
+	reuse = len(fs) == 0
 	return fs, kind, nil
 }
+
+// fileBufs are the buffers ValidateFile reads files into.
+var fileBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // isReport reports whether path names a report convert or report writes
 // (report.json, report-full.json), which no schema describes: they are

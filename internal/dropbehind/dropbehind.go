@@ -75,13 +75,12 @@ func (d *Dropper) Finished(f *os.File) {
 }
 
 // hand hands over [off, off+n) of f (n 0: to its end) by a duplicate of
-// its descriptor, its write-back started.
+// its descriptor.
 func (d *Dropper) hand(f *os.File, off, n int64) {
 	fd, ok := dupFD(f)
 	if !ok {
 		return
 	}
-	start(fd, off, n)
 	d.ch <- region{fd: fd, name: f.Name(), off: off, n: n}
 }
 

@@ -143,3 +143,36 @@ func TestChunksDroppedWhileWriting(t *testing.T) {
 		t.Errorf("%d of %d pages cached after the chunks were handed over, want at most a tenth", in, all)
 	}
 }
+
+func TestReadFileDrops(t *testing.T) {
+	dir := t.TempDir()
+	if !dropsPages(t, dir) {
+		t.Skipf("%s keeps its pages (tmpfs)", dir)
+	}
+	for _, size := range []int{0, 1, 4096, 3<<20 + 7} {
+		path := filepath.Join(dir, "in")
+		data := bytes.Repeat([]byte("yz"), size/2+size%2)[:size]
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, _ := os.Open(path)
+		f.Sync() // written back: clean pages can go
+		f.Close()
+		got, err := ReadFile(path, make([]byte, 5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, data) {
+			t.Fatalf("%d bytes: read %d bytes, not what was written", size, len(got))
+		}
+		if size == 0 {
+			continue
+		}
+		if in, all := resident(t, path); in*10 > all {
+			t.Errorf("%d bytes: %d of %d pages cached after ReadFile, want at most a tenth", size, in, all)
+		}
+	}
+	if _, err := ReadFile(filepath.Join(dir, "missing"), nil); !os.IsNotExist(err) {
+		t.Errorf("a missing file: %v, want not-exist", err)
+	}
+}

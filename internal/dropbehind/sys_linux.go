@@ -25,9 +25,6 @@ func dupFD(f *os.File) (int, bool) {
 
 func closeFD(fd int) { unix.Close(fd) }
 
-// start starts the write-back of a region, without waiting.
-func start(fd int, off, n int64) { unix.SyncFileRange(fd, off, n, unix.SYNC_FILE_RANGE_WRITE) }
-
 // drop waits for a region's write-back and drops its pages. A file
 // system or file that cannot (a pipe, a device) is no error: its pages
 // stay.
@@ -42,4 +39,11 @@ func drop(fd int, off, n int64) error {
 	}
 	unix.Fadvise(fd, off, n, unix.FADV_DONTNEED)
 	return nil
+}
+
+// dropClean drops f's clean cached pages.
+func dropClean(f *os.File) {
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { unix.Fadvise(int(fd), 0, 0, unix.FADV_DONTNEED) })
+	}
 }
