@@ -87,3 +87,51 @@ func TestIsBulkName(t *testing.T) {
 		}
 	}
 }
+
+// TestValidatePlanLinesReference checks the batched, buffer-reusing read
+// of plan lines against the lines validated one by one, each from a copy
+// of its own: lines longer than the reader's buffer, bad lines whose
+// findings quote their values in early batches, good lines after them
+// (whose chunks' buffers are reused), no newline at the end.
+func TestValidatePlanLinesReference(t *testing.T) {
+	v, err := New(Options{Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	long := strings.Repeat("x", 300<<10)
+	for i := range planBatch*planChunk*3 + 11 {
+		switch {
+		case i == 5:
+			lines = append(lines, `{"emp":"`+long+`","records":[[1,2]],"ops":[["bulk-1.json",-1,5,"PUT","/Users"]]}`)
+		case i == 6:
+			lines = append(lines, `{"emp":"`+long+`","records":[[1,2]]}`)
+		case i%977 == 3:
+			lines = append(lines, fmt.Sprintf(`{"emp":"BAD%d","records":[["one",2]],"ops":[["bulk-0001.json",0,9,"PATCH%d","/Users"]]}`, i, i))
+		case i%1301 == 4:
+			lines = append(lines, "{not json")
+		default:
+			lines = append(lines, fmt.Sprintf(`{"emp":"E%d","records":[[1,%d]],"ops":[["bulk-0001.json",%d,1,"POST","/Users"]]}`, i, i+2, i%100))
+		}
+	}
+	var want []Finding
+	for i, l := range lines {
+		want = v.appendPlanLine(want, []byte(strings.Clone(l)), i+1)
+	}
+	if len(want) < 10 {
+		t.Fatalf("the reference found %d findings: the test's bad lines are not bad", len(want))
+	}
+	got, err := v.validatePlanLines(strings.NewReader(strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %d findings, the reference %d", len(got), len(want))
+		for i := range min(len(got), len(want)) {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("first difference, finding %d:\n got %+v\nwant %+v", i, got[i], want[i])
+				break
+			}
+		}
+	}
+}

@@ -531,29 +531,47 @@ func sortedPlanFindings(out []Finding) []Finding {
 // validatePlanLines validates every line r holds against plan-line.json,
 // planBatch chunks of planChunk lines at a time.
 func (v *Validator) validatePlanLines(r io.Reader) ([]Finding, error) {
+	// A chunk's lines are read into one buffer, which the decoded lines'
+	// strings point into: it is reused unless a finding may hold one.
 	type chunk struct {
-		first int // line number of lines[0]
-		lines [][]byte
+		first int // line number of the first line
+		buf   []byte
+		ends  []int // of each line in buf
 		out   []Finding
 	}
 	var out []Finding
-	var chunks []*chunk
+	var chunks, free []*chunk
 	flush := func() {
 		_ = pool.Each(context.Background(), len(chunks), 0, func(_ context.Context, k int) error {
 			c := chunks[k]
-			for n, text := range c.lines {
-				c.out = v.appendPlanLine(c.out, text, c.first+n)
+			start := 0
+			for n, end := range c.ends {
+				c.out = v.appendPlanLine(c.out, c.buf[start:end], c.first+n)
+				start = end
 			}
 			return nil
 		})
 		for _, c := range chunks {
-			out = append(out, c.out...)
+			if len(c.out) > 0 {
+				out = append(out, c.out...)
+				continue
+			}
+			c.buf, c.ends = c.buf[:0], c.ends[:0]
+			free = append(free, c)
 		}
 		chunks = chunks[:0]
 	}
 	br := bufio.NewReaderSize(r, 256<<10)
 	for line := 1; ; line++ {
-		text, err := br.ReadBytes('\n')
+		text, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull { // a line longer than the buffer: in parts
+			long := append([]byte(nil), text...)
+			for err == bufio.ErrBufferFull {
+				text, err = br.ReadSlice('\n')
+				long = append(long, text...)
+			}
+			text = long
+		}
 		if len(text) == 0 && err == io.EOF {
 			break
 		}
@@ -561,14 +579,20 @@ func (v *Validator) validatePlanLines(r io.Reader) ([]Finding, error) {
 			return nil, err
 		}
 		text = bytes.TrimSuffix(text, []byte("\n"))
-		if len(chunks) == 0 || len(chunks[len(chunks)-1].lines) == planChunk {
+		if len(chunks) == 0 || len(chunks[len(chunks)-1].ends) == planChunk {
 			if len(chunks) == planBatch {
 				flush()
 			}
-			chunks = append(chunks, &chunk{first: line})
+			c := &chunk{}
+			if n := len(free); n > 0 {
+				c, free = free[n-1], free[:n-1]
+			}
+			c.first = line
+			chunks = append(chunks, c)
 		}
 		c := chunks[len(chunks)-1]
-		c.lines = append(c.lines, text)
+		c.buf = append(c.buf, text...)
+		c.ends = append(c.ends, len(c.buf))
 		if err == io.EOF {
 			break
 		}
@@ -582,7 +606,7 @@ func (v *Validator) appendPlanLine(out []Finding, text []byte, line int) []Findi
 	if len(bytes.TrimSpace(text)) == 0 {
 		return out
 	}
-	doc, release, err := decodeDocReused(text, false) // text is the reader's buffer
+	doc, release, err := decodeDocReused(text, true) // text is the chunk's, kept while a finding may hold it
 	if err != nil {
 		return append(out, Finding{Keyword: "json", Severity: model.SevError, Line: line, Message: "not JSON: " + err.Error()})
 	}
