@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 )
 
 // File makes path a private file: created empty (0600) when missing, made
@@ -67,13 +69,20 @@ func WriteFile(path string, fill func(io.Writer) error) (err error) {
 	if err := tmp.Chmod(0o600); err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(tmp, 64<<10)
+	drop := dropbehind.New() // a report is written, not read back
+	defer func() {
+		if derr := drop.Close(); err == nil {
+			err = derr
+		}
+	}()
+	w := bufio.NewWriterSize(drop.Writer(tmp), 64<<10)
 	if err := fill(w); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	drop.Finished(tmp)
 	if err := tmp.Close(); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 	"github.com/upsmigrate/upsmigrate/internal/private"
 )
 
@@ -33,6 +34,7 @@ type htmlReport struct {
 	pages  links  // employee links from a page in the folder
 	npages int    // employee pages written
 	ranges []pageRange
+	drop   *dropbehind.Dropper // takes each page once written
 }
 
 // pageRange is one page of employee sections.
@@ -80,7 +82,12 @@ func WriteHTML(w io.Writer, d *Data) error {
 // pages are written into a hidden folder beside it and the summary into a
 // temporary file, both put in place once complete.
 func WriteHTMLFile(path string, d *Data) (err error) {
-	hr := &htmlReport{d: d, lim: d.Limits.withDefaults()}
+	hr := &htmlReport{d: d, lim: d.Limits.withDefaults(), drop: dropbehind.New()}
+	defer func() {
+		if derr := hr.drop.Close(); err == nil {
+			err = derr
+		}
+	}()
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	hr.folder = base + "_files"
 	// The pages are written into a hidden folder beside it, and replace
@@ -305,6 +312,9 @@ func (hr *htmlReport) closePage(p *pageFile, next bool) error {
 	}
 	if werr := p.a.wait(); err == nil {
 		err = werr
+	}
+	if err == nil {
+		hr.drop.Finished(p.f)
 	}
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
