@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -314,7 +315,13 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 				i = int(e.idx)
 			} else {
 				i = g.tab.find(k)
-				*e = memoEnt{key: k, idx: int32(i)}
+				// The memo outlives the document, whose buffer may be
+				// reused: it keeps the table's own key, or a copy.
+				mk := strings.Clone(k)
+				if i >= 0 {
+					mk = g.tab.keys[i]
+				}
+				*e = memoEnt{key: mk, idx: int32(i)}
 			}
 		} else {
 			i = g.tab.find(k)

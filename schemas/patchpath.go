@@ -95,6 +95,7 @@ func (ix *pathIndex) resolve(p string) (pathTarget, error) {
 	}
 	t, err := ix.lookupPath(p)
 	if ix.cached.Load() < maxCachedPaths {
+		p := strings.Clone(p) // the cache outlives the document, whose buffer may be reused
 		r := &pathResult{p, t, err}
 		if _, loaded := ix.cache.LoadOrStore(p, r); !loaded {
 			ix.cached.Add(1)

@@ -174,7 +174,7 @@ func (l *lineage) write() error {
 		widths = append(widths, 18)
 	}
 	l.pos, l.width = pos, len(header)
-	if !rawLineage { // the reference: every row through excelize
+	if !rawRows { // the reference: every row through excelize
 		s := &sheet{b: l.b, name: "Lineage", header: header, widths: widths, part: 1, height: 48}
 		err := l.spool.each(func(fixed []string, vals []spoolCell) error { return s.add(l.rowCells(fixed, vals)...) })
 		if err != nil {
@@ -200,9 +200,10 @@ func (l *lineage) write() error {
 	return nil
 }
 
-// rawLineage renders the Lineage rows itself (xlsxraw.go); tests turn it
-// off to compare with excelize's rendering.
-var rawLineage = true
+// rawRows renders the data rows of every sheet but Summary itself
+// (xlsxraw.go, xlsxrows.go); tests turn it off to compare with excelize's
+// rendering.
+var rawRows = true
 
 // rowCells lays a spooled row out in the sheet's columns, as sheet.add cuts
 // them.

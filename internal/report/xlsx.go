@@ -29,6 +29,8 @@ type book struct {
 	notes []string
 	// inject holds, per zip part, what writes a raw sheet part's rows.
 	inject map[string]func(io.Writer) error
+	// rendered are the sheets' rendered rows, released with the book.
+	rendered []*rowFile
 }
 
 func newBook(max int) (*book, error) {
@@ -62,6 +64,10 @@ type sheet struct {
 	total  int
 	raw    bool      // the data rows are spliced in at zip time (skip, not add)
 	parts  []rawPart // raw: the parts and their rows
+	// rendered, when set, takes the rows add renders (xlsxrows.go);
+	// sec is the current part's.
+	rendered *rowFile
+	sec      *rowSection
 }
 
 // sheet creates a worksheet (in tab order) to stream later.
@@ -71,7 +77,12 @@ func (b *book) sheet(name string, header []string, widths []float64) (*sheet, er
 			return nil, err
 		}
 	}
-	return &sheet{b: b, name: name, header: header, widths: widths, part: 1}, nil
+	s := &sheet{b: b, name: name, header: header, widths: widths, part: 1}
+	if rawRows && name != "Summary" {
+		s.rendered = &rowFile{}
+		b.rendered = append(b.rendered, s.rendered)
+	}
+	return s, nil
 }
 
 func (s *sheet) partName() string {
@@ -113,6 +124,15 @@ func (s *sheet) start() error {
 		return err
 	}
 	s.sw, s.rows = sw, 0
+	if s.rendered != nil {
+		path, err := sheetPath(s.b.f, s.partName())
+		if err != nil {
+			return err
+		}
+		rf, sec := s.rendered, s.rendered.section()
+		s.sec = sec
+		s.b.inject[path] = func(w io.Writer) error { return rf.copyTo(w, sec) }
+	}
 	if s.raw {
 		path, err := sheetPath(s.b.f, s.partName())
 		if err != nil {
@@ -172,6 +192,9 @@ func (s *sheet) add(cells ...any) error {
 			cells[i] = cellText(str)
 		}
 	}
+	if s.rendered != nil {
+		return s.rendered.add(s.sec, s.rows+1, cells)
+	}
 	return s.sw.SetRow("A"+strconv.Itoa(s.rows+1), cells)
 }
 
@@ -229,6 +252,11 @@ func WriteXLSX(w io.Writer, d *Data) error {
 		return err
 	}
 	defer b.f.Close()
+	defer func() {
+		for _, rf := range b.rendered {
+			rf.close()
+		}
+	}()
 	if err := b.f.SetSheetName("Sheet1", "Summary"); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
@@ -53,8 +54,12 @@ func (c *colNames) name(i int) string { // 0-based
 	return (*c)[i]
 }
 
-// appendRawRow renders row r (1-based) of string cells, nil cells left
-// out, as StreamWriter.SetRow does.
+// appendRawRow renders row r (1-based), nil cells left out, as
+// StreamWriter.SetRow does (on a sheet with no cell styles): integers as
+// numbers, booleans as booleans, anything else as the text fmt.Sprint
+// gives. It panics on the types excelize renders otherwise (floats,
+// times, durations, byte slices, excelize.Cell, rich text), which no
+// sheet of the report has.
 func appendRawRow(dst []byte, cols *colNames, r int, cells []any) []byte {
 	dst = append(dst, `<row r="`...)
 	dst = strconv.AppendInt(dst, int64(r), 10)
@@ -66,11 +71,53 @@ func appendRawRow(dst []byte, cols *colNames, r int, cells []any) []byte {
 		dst = append(dst, `<c r="`...)
 		dst = append(dst, cols.name(i)...)
 		dst = strconv.AppendInt(dst, int64(r), 10)
-		dst = append(dst, `" t="inlineStr"><is><t`...)
-		dst = appendInlineText(dst, c.(string))
-		dst = append(dst, `</t></is></c>`...)
+		var n int64
+		switch v := c.(type) {
+		case string:
+			dst = appendInlineCell(dst, v)
+			continue
+		case int:
+			n = int64(v)
+		case int64:
+			n = v
+		case int32:
+			n = int64(v)
+		case int16:
+			n = int64(v)
+		case int8:
+			n = int64(v)
+		case uint, uint8, uint16, uint32, uint64:
+			dst = append(dst, `"><v>`...)
+			dst = append(dst, fmt.Sprint(v)...)
+			dst = append(dst, `</v></c>`...)
+			continue
+		case bool:
+			dst = append(dst, `" t="b"><v>`...)
+			if v {
+				dst = append(dst, '1')
+			} else {
+				dst = append(dst, '0')
+			}
+			dst = append(dst, `</v></c>`...)
+			continue
+		case float32, float64, []byte, time.Time, time.Duration, excelize.Cell, *excelize.Cell, []excelize.RichTextRun:
+			panic(fmt.Sprintf("xlsx: a %T cell is not rendered raw", c))
+		default:
+			dst = appendInlineCell(dst, fmt.Sprint(v))
+			continue
+		}
+		dst = append(dst, `"><v>`...)
+		dst = strconv.AppendInt(dst, n, 10)
+		dst = append(dst, `</v></c>`...)
 	}
 	return append(dst, `</row>`...)
+}
+
+// appendInlineCell ends a cell of text, after its reference.
+func appendInlineCell(dst []byte, s string) []byte {
+	dst = append(dst, `" t="inlineStr"><is><t`...)
+	dst = appendInlineText(dst, s)
+	return append(dst, `</t></is></c>`...)
 }
 
 // maxCellUnits is the most UTF-16 code units a cell holds (excelize's

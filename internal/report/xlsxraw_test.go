@@ -78,11 +78,11 @@ func TestRawLineageMatchesExcelize(t *testing.T) {
 	samples, err := filepath.Glob("../../samples/concur/*.csv")
 	must(t, err)
 	dirs := map[string]string{"mixed": convertRun(t, mixed), "samples": convertRun(t, samples), "journal": journalFixture(t)}
-	defer func(v bool) { rawLineage = v }(rawLineage)
+	defer func(v bool) { rawRows = v }(rawRows)
 	for name, dir := range dirs {
 		for _, rowsPerSheet := range []int{0, 7} {
 			parts := func(raw bool) map[string][]byte {
-				rawLineage = raw
+				rawRows = raw
 				d, err := Load(dir)
 				must(t, err)
 				defer d.Close()
