@@ -117,7 +117,8 @@ func (w *writer) Write(p []byte) (int, error) {
 }
 
 // Close waits for every region handed over and returns the first error of
-// their write-back. The Dropper takes no more regions.
+// their write-back. The Dropper takes no more regions: every file handed
+// to it (Finished, a Writer's chunks) must be handed before Close.
 func (d *Dropper) Close() error {
 	if d == nil {
 		return nil
