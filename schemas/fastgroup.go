@@ -317,9 +317,11 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 				i = g.tab.find(k)
 				// The memo outlives the document, whose buffer may be
 				// reused: it keeps the table's own key, or a copy.
-				mk := strings.Clone(k)
+				var mk string
 				if i >= 0 {
 					mk = g.tab.keys[i]
+				} else {
+					mk = strings.Clone(k)
 				}
 				*e = memoEnt{key: mk, idx: int32(i)}
 			}
