@@ -7,7 +7,7 @@ DEMO    := out/demo
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -X github.com/upsmigrate/upsmigrate/internal/version.linked=$(VERSION)
 
-.PHONY: build install test lint bench bench-whole bench-quick demo golden fuzz soak clean
+.PHONY: build install test lint bench bench-whole bench-quick pgo demo golden fuzz soak clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/upsmigrate
@@ -53,6 +53,13 @@ bench: build
 bench-whole: build
 	$(GO) build -o bin/csvfloor ./internal/tools/csvfloor
 	$(GO) run ./internal/tools/benchrun -bin $(BIN) -floor bin/csvfloor $(BENCH_FLAGS) | tee bench-whole.txt
+
+# The profile `go build` optimizes the binary with (profile-guided
+# optimization: cmd/upsmigrate/default.pgo): convert, validate and report
+# of the benchmark's generated inputs, profiled in one process. Refresh it
+# when the hot paths change; a stale profile costs speed, not correctness.
+pgo:
+	$(GO) run ./internal/tools/pgoprof -out cmd/upsmigrate/default.pgo
 
 # A quick check of the whole-command benchmark: 10k and 50k employees.
 bench-quick: build
