@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // The Lineage sheet: one row per employee and input record, one column per
@@ -238,7 +239,8 @@ type spoolCell struct {
 	val string
 }
 
-// rowSpool keeps rows in a temporary file (0600, removed at once).
+// rowSpool keeps rows in a temporary file (0600, removed at once), each
+// with its length before it.
 type rowSpool struct {
 	n   int // rows
 	f   *os.File
@@ -255,7 +257,19 @@ func (s *rowSpool) put(fixed []string, cells []spoolCell) error {
 		os.Remove(f.Name())
 		s.f, s.w = f, bufio.NewWriterSize(f, 256<<10)
 	}
-	b := s.buf[:0]
+	b := encodeRow(s.buf[:0], fixed, cells)
+	s.buf = b
+	s.n++
+	var hdr [binary.MaxVarintLen64]byte
+	if _, err := s.w.Write(hdr[:binary.PutUvarint(hdr[:], uint64(len(b)))]); err != nil {
+		return err
+	}
+	_, err := s.w.Write(b)
+	return err
+}
+
+// encodeRow appends a row's spool encoding (decodeRow reads it) to b.
+func encodeRow(b []byte, fixed []string, cells []spoolCell) []byte {
 	b = binary.AppendUvarint(b, uint64(len(fixed)))
 	for _, f := range fixed {
 		b = binary.AppendUvarint(b, uint64(len(f)))
@@ -267,13 +281,11 @@ func (s *rowSpool) put(fixed []string, cells []spoolCell) error {
 		b = binary.AppendUvarint(b, uint64(len(c.val)))
 		b = append(b, c.val...)
 	}
-	s.buf = b
-	s.n++
-	_, err := s.w.Write(b)
-	return err
+	return b
 }
 
-func (s *rowSpool) each(fn func(fixed []string, cells []spoolCell) error) error {
+// records calls fn with every row's encoding in order; rec is reused.
+func (s *rowSpool) records(fn func(rec []byte) error) error {
 	if s.f == nil {
 		return nil
 	}
@@ -284,17 +296,7 @@ func (s *rowSpool) each(fn func(fixed []string, cells []spoolCell) error) error 
 		return err
 	}
 	r := bufio.NewReaderSize(s.f, 256<<10)
-	str := func() (string, error) {
-		n, err := binary.ReadUvarint(r)
-		if err != nil {
-			return "", err
-		}
-		b := make([]byte, n)
-		_, err = io.ReadFull(r, b)
-		return string(b), err
-	}
-	var fixed []string
-	var cells []spoolCell
+	var rec []byte
 	for {
 		n, err := binary.ReadUvarint(r)
 		if errors.Is(err, io.EOF) {
@@ -303,34 +305,62 @@ func (s *rowSpool) each(fn func(fixed []string, cells []spoolCell) error) error 
 		if err != nil {
 			return err
 		}
-		fixed = fixed[:0]
-		for i := uint64(0); i < n; i++ {
-			v, err := str()
-			if err != nil {
-				return err
-			}
-			fixed = append(fixed, v)
+		if uint64(cap(rec)) < n {
+			rec = make([]byte, n)
 		}
-		m, err := binary.ReadUvarint(r)
-		if err != nil {
+		rec = rec[:n]
+		if _, err := io.ReadFull(r, rec); err != nil {
 			return err
 		}
-		cells = cells[:0]
-		for i := uint64(0); i < m; i++ {
-			col, err := binary.ReadUvarint(r)
-			if err != nil {
-				return err
-			}
-			v, err := str()
-			if err != nil {
-				return err
-			}
-			cells = append(cells, spoolCell{col: int(col), val: v})
-		}
-		if err := fn(fixed, cells); err != nil {
+		if err := fn(rec); err != nil {
 			return err
 		}
 	}
+}
+
+func (s *rowSpool) each(fn func(fixed []string, cells []spoolCell) error) error {
+	var fixed []string
+	var cells []spoolCell
+	return s.records(func(rec []byte) error {
+		var err error
+		if fixed, cells, err = decodeRow(rec, fixed[:0], cells[:0], false); err != nil {
+			return err
+		}
+		return fn(fixed, cells)
+	})
+}
+
+var errSpoolRow = errors.New("lineage spool: malformed row")
+
+// decodeRow appends a spooled row's fixed texts and cells to fixed and
+// cells. With alias, the strings share rec's bytes (no copy): they hold
+// only while rec is not changed.
+func decodeRow(rec []byte, fixed []string, cells []spoolCell, alias bool) ([]string, []spoolCell, error) {
+	r := spoolReader{b: rec}
+	str := func() string {
+		n := r.uvarint()
+		if r.err != nil || n > uint64(len(r.b)) {
+			r.err = errSpoolRow
+			return ""
+		}
+		b := r.b[:n]
+		r.b = r.b[n:]
+		if alias {
+			return unsafe.String(unsafe.SliceData(b), len(b))
+		}
+		return string(b)
+	}
+	for n := r.uvarint(); n > 0 && r.err == nil; n-- {
+		fixed = append(fixed, str())
+	}
+	for n := r.uvarint(); n > 0 && r.err == nil; n-- {
+		col := r.uvarint()
+		cells = append(cells, spoolCell{col: int(col), val: str()})
+	}
+	if r.err == nil && len(r.b) > 0 {
+		r.err = errSpoolRow
+	}
+	return fixed, cells, r.err
 }
 
 func (s *rowSpool) close() {

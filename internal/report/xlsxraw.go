@@ -61,8 +61,10 @@ func (c *colNames) name(i int) string { // 0-based
 // times, durations, byte slices, excelize.Cell, rich text), which no
 // sheet of the report has.
 func appendRawRow(dst []byte, cols *colNames, r int, cells []any) []byte {
+	var num [20]byte
+	rn := strconv.AppendInt(num[:0], int64(r), 10)
 	dst = append(dst, `<row r="`...)
-	dst = strconv.AppendInt(dst, int64(r), 10)
+	dst = append(dst, rn...)
 	dst = append(dst, `">`...)
 	for i, c := range cells {
 		if c == nil {
@@ -70,7 +72,7 @@ func appendRawRow(dst []byte, cols *colNames, r int, cells []any) []byte {
 		}
 		dst = append(dst, `<c r="`...)
 		dst = append(dst, cols.name(i)...)
-		dst = strconv.AppendInt(dst, int64(r), 10)
+		dst = append(dst, rn...)
 		var n int64
 		switch v := c.(type) {
 		case string:
@@ -295,9 +297,11 @@ var errStopRender = errors.New("xlsx: rendering stopped")
 
 // rawBatch is rows rendered together.
 type rawBatch struct {
-	first int     // the row number (1-based) of rows[0]
-	rows  [][]any // their cells
+	first int    // the row number (1-based) of its first row
+	in    []byte // the rows' spool encodings, one after the other
+	ends  []int  // where each ends in in
 	out   []byte
+	err   error
 	done  chan struct{}
 }
 
@@ -311,10 +315,10 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 	queue := make(chan *rawBatch, 2*workers)
 	stop := make(chan struct{})
 	readErr := make(chan error, 1)
-	// The batches' buffers go back to the workers once written: a batch
-	// renders a few hundred kilobytes, and growing a new buffer for each
-	// allocated gigabytes at 200k employees.
-	free := make(chan []byte, 3*workers+1)
+	// The batches go back to the reader once written, with their buffers:
+	// a batch renders a few hundred kilobytes, and growing new buffers for
+	// each allocated gigabytes at 200k employees.
+	free := make(chan *rawBatch, 3*workers+1)
 	go func() {
 		defer close(work)
 		defer close(queue)
@@ -334,7 +338,7 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 			b = nil
 			return true
 		}
-		err := l.spool.each(func(fixed []string, vals []spoolCell) error {
+		err := l.spool.records(func(rec []byte) error {
 			i++
 			if i <= first {
 				return nil
@@ -343,10 +347,17 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 				return errStopRender
 			}
 			if b == nil {
-				b = &rawBatch{first: i - first + 1, done: make(chan struct{})}
+				select {
+				case b = <-free:
+					b.in, b.ends, b.out, b.err = b.in[:0], b.ends[:0], b.out[:0], nil
+				default:
+					b = &rawBatch{}
+				}
+				b.first, b.done = i-first+1, make(chan struct{})
 			}
-			b.rows = append(b.rows, l.rowCells(fixed, vals))
-			if len(b.rows) == rawBatchRows && !send() {
+			b.in = append(b.in, rec...)
+			b.ends = append(b.ends, len(b.in))
+			if len(b.ends) == rawBatchRows && !send() {
 				return errStopRender
 			}
 			return nil
@@ -361,17 +372,15 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 	}()
 	for range workers {
 		go func() {
-			var cols colNames
+			lr := l.rowRenderer()
 			for b := range work {
-				select {
-				case buf := <-free:
-					b.out = buf[:0]
-				default:
+				start := 0
+				for k, end := range b.ends {
+					if b.out, b.err = lr.appendSpooled(b.out, b.first+k, b.in[start:end]); b.err != nil {
+						break
+					}
+					start = end
 				}
-				for k, cells := range b.rows {
-					b.out = appendRawRow(b.out, &cols, b.first+k, cells)
-				}
-				b.rows = nil
 				close(b.done)
 			}
 		}()
@@ -380,18 +389,76 @@ func (l *lineage) renderRows(w io.Writer, first, n, workers int) error {
 	for b := range queue {
 		<-b.done
 		if werr == nil {
-			if _, werr = w.Write(b.out); werr != nil {
+			werr = b.err
+			if werr == nil {
+				_, werr = w.Write(b.out)
+			}
+			if werr != nil {
 				close(stop)
 			}
 		}
 		select {
-		case free <- b.out:
+		case free <- b:
 		default:
 		}
-		b.out = nil
 	}
 	if err := <-readErr; err != nil {
 		return err
 	}
 	return werr
+}
+
+// rowRenderer renders spooled Lineage rows straight to bytes: what
+// appendRawRow renders of rowCells' cells, without making them.
+// TestRowRendererMatchesRawRow holds the two equal.
+type rowRenderer struct {
+	pos   []int // spooled column → column in the sheet
+	cols  colNames
+	text  []string // the row's texts by column in the sheet
+	set   []bool   // the columns that have a cell
+	fixed []string
+	vals  []spoolCell
+}
+
+func (l *lineage) rowRenderer() *rowRenderer {
+	return &rowRenderer{pos: l.pos, text: make([]string, l.width), set: make([]bool, l.width)}
+}
+
+// appendSpooled renders row r (1-based) from its spool encoding.
+func (lr *rowRenderer) appendSpooled(dst []byte, r int, rec []byte) ([]byte, error) {
+	var err error
+	if lr.fixed, lr.vals, err = decodeRow(rec, lr.fixed[:0], lr.vals[:0], true); err != nil {
+		return dst, err
+	}
+	return lr.appendRow(dst, r, lr.fixed, lr.vals), nil
+}
+
+// appendRow renders row r (1-based) of a spooled row's fixed texts and
+// values, as appendRawRow renders rowCells(fixed, vals).
+func (lr *rowRenderer) appendRow(dst []byte, r int, fixed []string, vals []spoolCell) []byte {
+	for i, f := range fixed {
+		if f != "" {
+			lr.text[i], lr.set[i] = f, true
+		}
+	}
+	for _, v := range vals {
+		p := lr.pos[v.col]
+		lr.text[p], lr.set[p] = v.val, true
+	}
+	var num [20]byte
+	rn := strconv.AppendInt(num[:0], int64(r), 10)
+	dst = append(dst, `<row r="`...)
+	dst = append(dst, rn...)
+	dst = append(dst, `">`...)
+	for i, ok := range lr.set {
+		if !ok {
+			continue
+		}
+		dst = append(dst, `<c r="`...)
+		dst = append(dst, lr.cols.name(i)...)
+		dst = append(dst, rn...)
+		dst = appendInlineCell(dst, cellText(lr.text[i]))
+		lr.text[i], lr.set[i] = "", false
+	}
+	return append(dst, `</row>`...)
 }

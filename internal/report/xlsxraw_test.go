@@ -150,3 +150,51 @@ func TestSplicer(t *testing.T) {
 		t.Errorf("a part with no </sheetData>: %v", err)
 	}
 }
+
+// TestRowRendererMatchesRawRow renders spooled Lineage rows of awkward
+// text with the rowRenderer, from their spool encoding, and with
+// appendRawRow of rowCells, and holds the two equal.
+func TestRowRendererMatchesRawRow(t *testing.T) {
+	texts := []string{
+		"", "plain", " lead", "trail\n", `a "b" & <c>`, "_x0041_", "caf\u00e9 \U0001F600", "bad \xff", "nul \x00",
+		strings.Repeat("é", 40000), strings.Repeat("x", 32766) + "\U0001F600",
+	}
+	const ncols = 40
+	l := &lineage{width: len(linFixed) + ncols, pos: make([]int, ncols)}
+	for c := range l.pos {
+		l.pos[c] = len(linFixed) + (c*7)%ncols // every column, not in order
+	}
+	lr := l.rowRenderer()
+	var got, want, rec []byte
+	var cols colNames
+	for r := range 200 {
+		fixed := make([]string, len(linFixed))
+		for i := range fixed {
+			if (r+i)%3 != 0 {
+				fixed[i] = texts[(r*5+i)%len(texts)]
+			}
+		}
+		var vals []spoolCell
+		for c := range ncols {
+			if (r*c+r)%4 != 1 {
+				vals = append(vals, spoolCell{col: (c + r) % ncols, val: texts[(r+c)%len(texts)]})
+			}
+		}
+		rec = encodeRow(rec[:0], fixed, vals)
+		var err error
+		if got, err = lr.appendSpooled(got, r+2, rec); err != nil {
+			t.Fatal(err)
+		}
+		want = appendRawRow(want, &cols, r+2, l.rowCells(fixed, vals))
+	}
+	if string(got) != string(want) {
+		k := 0
+		for k < len(got) && k < len(want) && got[k] == want[k] {
+			k++
+		}
+		t.Errorf("rows differ at byte %d:\n renderer %.160q\n raw      %.160q", k, got[k:], want[k:])
+	}
+	if _, err := lr.appendSpooled(nil, 2, rec[:len(rec)-1]); err == nil {
+		t.Error("a cut row: no error")
+	}
+}
