@@ -45,6 +45,15 @@ type lineage struct {
 	journal bool
 	done    []bool      // per value of the employee: spooled
 	cells   []spoolCell // one row's cells
+	at      []int       // per column: 1 + its index in cells, 0 when not there
+	// hints are the column keys of the last employee's values, by index:
+	// employees mostly have the values of the same mapping rows, in order.
+	hints []linHint
+}
+
+type linHint struct {
+	key string
+	col int
 }
 
 func newLineage(b *book, d *Data) (*lineage, error) {
@@ -54,8 +63,23 @@ func newLineage(b *book, d *Data) (*lineage, error) {
 	return &lineage{b: b, d: d, cols: map[string]*linColumn{}, spool: &rowSpool{}, journal: d.Run != nil}, nil
 }
 
-// column returns the column of a value, creating it.
-func (l *lineage) column(v *TraceRow) int {
+// column returns the column of the employee's value j, creating it.
+func (l *lineage) column(v *TraceRow, j int) int {
+	if j < len(l.hints) && v.Row != "" && l.hints[j].key == v.Row {
+		return l.hints[j].col
+	}
+	col := l.lookup(v)
+	if v.Row != "" {
+		for len(l.hints) <= j {
+			l.hints = append(l.hints, linHint{col: -1})
+		}
+		l.hints[j] = linHint{key: v.Row, col: col}
+	}
+	return col
+}
+
+// lookup returns the column of a value, creating it.
+func (l *lineage) lookup(v *TraceRow) int {
 	key := v.Row
 	if key == "" {
 		key = v.Schema + " " + v.Path + "\x00" + v.Field
@@ -99,20 +123,19 @@ func (l *lineage) add(e *Employee) error {
 				continue
 			}
 			done[j] = true
-			col := l.column(v)
+			col := l.column(v, j)
 			val := v.Value
 			if v.File != rec.File || v.Line != rec.Line {
 				val += " (" + v.sourceText() + ")"
 			}
-			merged := false
-			for k := range cells {
-				if cells[k].col == col {
-					cells[k].val += "\n" + val
-					merged = true
-				}
+			for len(l.at) <= col {
+				l.at = append(l.at, 0)
 			}
-			if !merged {
+			if k := l.at[col]; k > 0 {
+				cells[k-1].val += "\n" + val
+			} else {
 				cells = append(cells, spoolCell{col: col, val: val})
+				l.at[col] = len(cells)
 			}
 			if v.Operation != "" && !containsPair(opList, v.Operation, v.Method) {
 				opList = append(opList, v.Operation+" "+v.Method)
@@ -125,6 +148,9 @@ func (l *lineage) add(e *Employee) error {
 			}
 		}
 		l.cells = cells
+		for _, c := range cells {
+			l.at[c.col] = 0
+		}
 		status, typ, state := "", "", ""
 		for _, r := range e.Records {
 			if r.File == rec.File && r.Line == rec.Line {
