@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -137,28 +138,59 @@ func appendInlineText(dst []byte, s string) []byte {
 		dst = append(dst, ` xml:space="preserve"`...)
 	}
 	dst = append(dst, '>')
-	if plainText(s) {
-		return append(dst, s...)
+	if !strings.Contains(s, "_x") {
+		return appendEscaped(dst, s)
 	}
 	var b bytes.Buffer
 	_ = xml.EscapeText(&b, []byte(s))
 	return append(dst, bstr(strings.ReplaceAll(b.String(), "&#xA;", "\n"))...)
 }
 
-func isXMLSpace(c byte) bool { return c == '\t' || c == '\n' || c == '\r' || c == ' ' }
-
-// plainText reports whether s is printable ASCII that needs no escape.
-func plainText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c >= 0x7f, c == '"', c == '\'', c == '&', c == '<', c == '>':
-			return false
-		case c == '_' && i+1 < len(s) && s[i+1] == 'x':
-			return false // maybe an _xHHHH_ escape
+// appendEscaped appends s escaped as xml.EscapeText escapes it, but for
+// its new lines, which stay (as excelize writes a cell's text).
+func appendEscaped(dst []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			if esc := asciiEscapes[c]; esc != "" {
+				dst = append(dst, s[last:i-1]...)
+				dst = append(dst, esc...)
+				last = i
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r == utf8.RuneError && n == 1 || !isXMLChar(r) {
+			dst = append(dst, s[last:i-n]...)
+			dst = append(dst, "\uFFFD"...)
+			last = i
 		}
 	}
-	return true
+	return append(dst, s[last:]...)
 }
+
+// asciiEscapes are xml.EscapeText's escapes of ASCII characters, but for
+// the new line's.
+var asciiEscapes = func() (e [utf8.RuneSelf]string) {
+	for c := range rune(0x20) {
+		if c != '\t' && c != '\n' && c != '\r' {
+			e[c] = "\uFFFD"
+		}
+	}
+	e['"'], e['\''], e['&'], e['<'], e['>'] = "&#34;", "&#39;", "&amp;", "&lt;", "&gt;"
+	e['\t'], e['\r'] = "&#x9;", "&#xD;"
+	return e
+}()
+
+// isXMLChar is encoding/xml's isInCharacterRange.
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+func isXMLSpace(c byte) bool { return c == '\t' || c == '\n' || c == '\r' || c == ' ' }
 
 func utf16Len(s string) int {
 	if len(s) <= maxCellUnits {

@@ -3,7 +3,9 @@ package report
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"io"
+	"math/rand/v2"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,6 +27,8 @@ func TestRawRowsMatchExcelize(t *testing.T) {
 		"_x0041_", "a_x00e9_b", "_x005F_x0041_", "_x005F_", "_xD800_ surrogate", "_xZZZZ_ not hex", "_x12_ short",
 		"__x0041__", strings.Repeat("é", 40000), strings.Repeat("\U0001F600", 20000),
 		strings.Repeat("x", 32766) + "\U0001F600",
+		"a\nb\tc\rd", "\x7f del", "\x01\x08\x0b\x0c\x1f", "\ufffd real", "\uffff \ufffe nonchar", "\xed\xa0\x80 surrogate",
+		"\xf4\x90\x80\x80 too big", "cut \xe2\x82", "\u00a0nbsp\u00a0", "line\n_x0041_\n\"", "&#xA; literal",
 	}
 	var rows [][]any
 	for i, s := range texts {
@@ -196,5 +200,25 @@ func TestRowRendererMatchesRawRow(t *testing.T) {
 	}
 	if _, err := lr.appendSpooled(nil, 2, rec[:len(rec)-1]); err == nil {
 		t.Error("a cut row: no error")
+	}
+}
+
+// TestAppendEscaped holds appendEscaped to xml.EscapeText with the new
+// lines put back, on random text.
+func TestAppendEscaped(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"a", "Z", " ", "\n", "\r", "\t", "\x00", "\x1f", "\x7f", "\x80", "\xff", "\"", "'", "&", "<", ">",
+		"é", "\u2028", "\ufffd", "\uffff", "\U0001F600", "\xed\xa0\x80", "\xe2\x82", "&#xA;", "_"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		var want bytes.Buffer
+		must(t, xml.EscapeText(&want, []byte(s)))
+		if got := string(appendEscaped([]byte("<"), s)); got != "<"+strings.ReplaceAll(want.String(), "&#xA;", "\n") {
+			t.Fatalf("%q: %q, want %q", s, got, want.String())
+		}
 	}
 }
