@@ -303,7 +303,7 @@ func WriteXLSX(w io.Writer, d *Data) error {
 	// elsewhere: straight to w. Summary, the first sheet, is the active one.
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, xlsxCompression)
+		return newParallelDeflate(out, xlsxCompression), nil
 	})
 	sz := &splicingZip{zw: zw, inject: b.inject, done: map[string]bool{}}
 	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return sz })

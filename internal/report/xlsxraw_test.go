@@ -83,6 +83,8 @@ func TestRawLineageMatchesExcelize(t *testing.T) {
 	must(t, err)
 	dirs := map[string]string{"mixed": convertRun(t, mixed), "samples": convertRun(t, samples), "journal": journalFixture(t)}
 	defer func(v bool) { rawRows = v }(rawRows)
+	defer func(n int) { deflateChunk = n }(deflateChunk)
+	deflateChunk = 4096 // parts of several chunks
 	for name, dir := range dirs {
 		for _, rowsPerSheet := range []int{0, 7} {
 			parts := func(raw bool) map[string][]byte {

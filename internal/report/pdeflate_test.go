@@ -1,0 +1,55 @@
+package report
+
+import (
+	"bytes"
+	"compress/flate"
+	"io"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestParallelDeflate deflates text of several lengths, in writes of
+// several sizes, with parallelDeflate and with flate.Writer: the stream
+// decompresses to the text, and a text of one chunk is compressed byte for
+// byte as flate.Writer compresses it.
+func TestParallelDeflate(t *testing.T) {
+	defer func(n int) { deflateChunk = n }(deflateChunk)
+	deflateChunk = 1000
+	rng := rand.New(rand.NewPCG(3, 4))
+	words := []string{"<row r=\"", "\">", "<c r=\"A", "\" t=\"inlineStr\"><is><t>", "</t></is></c>", "é", "\n"}
+	var text []byte
+	for len(text) < 20*deflateChunk {
+		if rng.IntN(4) == 0 {
+			text = append(text, byte(rng.Uint32()))
+		} else {
+			text = append(text, words[rng.IntN(len(words))]...)
+		}
+	}
+	for _, n := range []int{0, 1, 999, 1000, 1001, 2500, 7 * 1000, 20 * 1000} {
+		for _, step := range []int{1, 7, 1000, 4096, n + 1} {
+			in := text[:n]
+			var got bytes.Buffer
+			z := newParallelDeflate(&got, flate.BestSpeed)
+			for i := 0; i < len(in); i += step {
+				if k, err := z.Write(in[i:min(i+step, len(in))]); err != nil || k != min(step, len(in)-i) {
+					t.Fatalf("%d bytes in writes of %d: wrote %d, %v", n, step, k, err)
+				}
+			}
+			must(t, z.Close())
+			out, err := io.ReadAll(flate.NewReader(bytes.NewReader(got.Bytes())))
+			must(t, err)
+			if !bytes.Equal(out, in) {
+				t.Fatalf("%d bytes in writes of %d: decompressed to %d bytes, not the text", n, step, len(out))
+			}
+			if n <= deflateChunk {
+				var want bytes.Buffer
+				fw, _ := flate.NewWriter(&want, flate.BestSpeed)
+				fw.Write(in)
+				must(t, fw.Close())
+				if !bytes.Equal(got.Bytes(), want.Bytes()) {
+					t.Errorf("%d bytes: compressed otherwise than flate.Writer", n)
+				}
+			}
+		}
+	}
+}
