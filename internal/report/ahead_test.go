@@ -14,10 +14,10 @@ import (
 )
 
 // TestWalkAhead: the HTML (one document, and paged) and XLSX reports and
-// the employees a walk gives are the same whether the plan is walked on
-// the writer's goroutine or ahead of it, on runs of many varied employees
-// (renames, delegates, rejected records, findings on every record) and
-// with a journal.
+// the employees a walk gives are the same whether the plan is read and
+// walked on the writer's goroutine or ahead of it (planAhead,
+// aheadEmployees), on runs of many varied employees (renames, delegates,
+// rejected records, findings on every record) and with a journal.
 func TestWalkAhead(t *testing.T) {
 	runs := map[string]func(t *testing.T) string{
 		"samples": func(t *testing.T) string {
@@ -37,14 +37,14 @@ func TestWalkAhead(t *testing.T) {
 		},
 		"journal": journalFixture,
 	}
-	defer func(n int) { aheadEmployees = n }(aheadEmployees)
+	defer func(n, p int) { aheadEmployees, planAhead = n, p }(aheadEmployees, planAhead)
 	for name, run := range runs {
 		t.Run(name, func(t *testing.T) {
 			dir := run(t)
-			aheadEmployees = 0
+			aheadEmployees, planAhead = 0, 0
 			want := renderAll(t, dir)
 			for _, n := range []int{1, 3, 64} {
-				aheadEmployees = n
+				aheadEmployees, planAhead = n, n
 				got := renderAll(t, dir)
 				if len(got) != len(want) {
 					t.Fatalf("ahead %d: %d outputs, want %d", n, len(got), len(want))
@@ -55,9 +55,9 @@ func TestWalkAhead(t *testing.T) {
 					}
 				}
 			}
-			aheadEmployees = 0
+			aheadEmployees, planAhead = 0, 0
 			wantEmps := employees(t, dir)
-			aheadEmployees = 3
+			aheadEmployees, planAhead = 3, 2
 			if got := employees(t, dir); !reflect.DeepEqual(got, wantEmps) {
 				t.Error("walkAhead gives other employees than walk")
 			}

@@ -141,8 +141,90 @@ func sourceOf(s model.Source) source {
 
 // planLines streams the plan at path (package lineage's format), calling
 // fn with every change set in file order and its line number; pl is valid
-// until fn returns. When tee is not nil it receives every byte read.
+// until fn returns. When tee is not nil it receives every byte read. The
+// plan is read and parsed on a goroutine of its own, up to planAhead
+// lines ahead of fn (below 1: on the caller's, as tests compare); tee is
+// written on that goroutine, and done with when planLines returns.
 func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) error {
+	if planAhead < 1 {
+		var pl aheadLine
+		return readPlan(path, tee, func(l *planfmt.Line) error {
+			pl.set(l)
+			return fn(&pl.pl, l.N)
+		})
+	}
+	ready := make(chan *aheadLine, planAhead)
+	free := make(chan *aheadLine, planAhead)
+	stop := make(chan struct{})
+	var rerr error
+	go func() {
+		defer close(ready)
+		made := 0
+		rerr = readPlan(path, tee, func(l *planfmt.Line) error {
+			select {
+			case <-stop:
+				return errStop
+			default:
+			}
+			var a *aheadLine
+			if made < planAhead {
+				made++
+				a = new(aheadLine)
+			} else {
+				select {
+				case a = <-free:
+				case <-stop:
+					return errStop
+				}
+			}
+			a.set(l)
+			select {
+			case ready <- a:
+				return nil
+			case <-stop:
+				return errStop
+			}
+		})
+	}()
+	var err error
+	for a := range ready {
+		if err = fn(&a.pl, a.n); err != nil {
+			break
+		}
+		free <- a
+	}
+	close(stop)
+	for range ready { // drained: the reader is done once ready is closed
+	}
+	if err != nil {
+		return err
+	}
+	return rerr
+}
+
+// planAhead is how many plan lines planLines reads ahead of its caller.
+var planAhead = 16
+
+// aheadLine is a plan line with the storage of its operations.
+type aheadLine struct {
+	pl  planLine
+	ops []opRef
+	n   int
+}
+
+// set makes a the planLine of l.
+func (a *aheadLine) set(l *planfmt.Line) {
+	a.ops = a.ops[:0]
+	for _, o := range l.Operations {
+		a.ops = append(a.ops, opRef{Bulk: o.Bulk, Index: o.Index, Phase: o.Phase, Method: o.Method, Path: o.Path})
+	}
+	a.pl.set(l.ChangeSet, a.ops)
+	a.n = l.N
+}
+
+// readPlan calls fn with every line of the plan at path, in order; l is
+// valid until fn returns.
+func readPlan(path string, tee io.Writer, fn func(l *planfmt.Line) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -155,8 +237,6 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 	r := planfmt.NewReader(in)
 	r.File = path
 	r.Shared = true // set copies what it keeps of a line
-	var ops []opRef
-	var pl planLine
 	for {
 		l, err := r.Next()
 		if err == io.EOF {
@@ -169,12 +249,7 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 		if err != nil {
 			return err
 		}
-		ops = ops[:0]
-		for _, o := range l.Operations {
-			ops = append(ops, opRef{Bulk: o.Bulk, Index: o.Index, Phase: o.Phase, Method: o.Method, Path: o.Path})
-		}
-		pl.set(l.ChangeSet, ops)
-		if err := fn(&pl, l.N); err != nil {
+		if err := fn(l); err != nil {
 			return err
 		}
 	}

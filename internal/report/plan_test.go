@@ -2,11 +2,15 @@ package report
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/gen"
 )
 
 // TestSpool: items go to a temporary file once they outgrow memory, and
@@ -148,6 +152,66 @@ func TestAnchorAndBreaks(t *testing.T) {
 		w.Flush()
 		if b.String() != tt.want {
 			t.Errorf("code(%q) = %q, want %q", tt.in, b.String(), tt.want)
+		}
+	}
+}
+
+// TestPlanLinesAhead: planLines gives the same lines, and the same
+// error, reading ahead of fn as on its goroutine; it stops when fn fails
+// and when the plan is malformed.
+func TestPlanLinesAhead(t *testing.T) {
+	files, err := gen.WriteFiles(t.TempDir(), gen.ShapeMixed, 80, 5)
+	must(t, err)
+	dir := convertRun(t, files)
+	plan, err := os.ReadFile(filepath.Join(dir, "plan.jsonl"))
+	must(t, err)
+	bad := filepath.Join(t.TempDir(), "plan.jsonl")
+	must(t, os.WriteFile(bad, append(plan, "{\"emp\":\"x\",\"attrs\":[[99999,\"v\"]]}\n"...), 0o600))
+	defer func(n int) { planAhead = n }(planAhead)
+	read := func(path string, ahead, failAt int) ([]planLine, []int, error) {
+		planAhead = ahead
+		var lines []planLine
+		var ns []int
+		err := planLines(path, nil, func(pl *planLine, n int) error {
+			if len(lines) == failAt {
+				return errors.New("fn failed")
+			}
+			c := *pl
+			c.Attrs = append([]planAttr(nil), pl.Attrs...)
+			c.Refs = nil
+			for _, r := range pl.Refs {
+				r.Attrs = append([]planAttr(nil), r.Attrs...)
+				c.Refs = append(c.Refs, r)
+			}
+			c.Operations = append([]opRef(nil), pl.Operations...)
+			if pl.Rename != nil {
+				rn := *pl.Rename
+				c.Rename = &rn
+			}
+			c.rename = planRename{}
+			lines, ns = append(lines, c), append(ns, n)
+			return nil
+		})
+		return lines, ns, err
+	}
+	for _, path := range []string{filepath.Join(dir, "plan.jsonl"), bad} {
+		for _, failAt := range []int{-1, 0, 5} {
+			want, wantN, wantErr := read(path, 0, failAt)
+			for _, ahead := range []int{1, 4, 16} {
+				got, gotN, gotErr := read(path, ahead, failAt)
+				if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+					t.Errorf("%s, fn failing at %d, %d ahead: %v, want %v", filepath.Base(filepath.Dir(path)), failAt, ahead, gotErr, wantErr)
+				}
+				if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotN, wantN) {
+					t.Errorf("%s, fn failing at %d, %d ahead: %d lines, other than the %d on fn's goroutine", path, failAt, ahead, len(got), len(want))
+				}
+			}
+			if failAt < 0 && len(want) < 80 {
+				t.Errorf("%s: %d lines", path, len(want))
+			}
+			if (path == bad || failAt >= 0) != (wantErr != nil) {
+				t.Errorf("%s, fn failing at %d: error %v", path, failAt, wantErr)
+			}
 		}
 	}
 }
