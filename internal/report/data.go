@@ -305,6 +305,9 @@ func isPassword(field, name string) bool {
 // any case, without allocating.
 func containsFold(s, w string) bool {
 	for i := 0; i+len(w) <= len(s); i++ {
+		if c := s[i]; c != w[0] && c|0x20 != w[0] {
+			continue // the common case, first
+		}
 		j := 0
 		for ; j < len(w); j++ {
 			c := s[i+j]

@@ -507,9 +507,19 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 	}
 	at.line = -1
 	emit := func(src source, row, schema, path, value string, phase int, out bool) {
-		*dst = append(*dst, TraceRow{Employee: pl.EmployeeID, File: src.File, Line: src.Line, Field: src.Field,
-			Name: src.Name, Row: row, Schema: ShortSchema(schema), Path: path, Value: value, Phase: phase})
-		r := &(*dst)[len(*dst)-1]
+		// The row is filled where it lies: TraceRow is large, and a walk
+		// makes millions.
+		n := len(*dst)
+		if n == cap(*dst) {
+			*dst = append(*dst, TraceRow{})
+		}
+		*dst = (*dst)[:n+1]
+		r := &(*dst)[n]
+		r.Employee, r.Source, r.File, r.Line, r.Field, r.Name = pl.EmployeeID, "", src.File, src.Line, src.Field, src.Name
+		r.Row, r.Schema, r.Path, r.Value, r.Phase = row, ShortSchema(schema), path, value, phase
+		r.Operation, r.Method, r.Status, r.OpStatus, r.LeftOut = "", "", "", "", false
+		r.RecordState, r.ProvisionID, r.Code, r.UserID, r.Result, r.Message = "", "", "", "", "", ""
+		r.record = model.Position{}
 		if src.Line != at.line || src.File != at.file {
 			at.file, at.line = src.File, src.Line
 			at.pos, at.ok = d.recordPos(pl, src)
