@@ -349,8 +349,8 @@ func userRow(d *Data, e *Employee) []any {
 	for i, o := range e.Operations {
 		ops[i] = o.Key + " " + o.Method
 	}
-	row := []any{e.ID, e.Name, e.Login, change(e), e.RenamedFrom, len(e.Records), len(e.Values), len(e.Warnings),
-		len(e.Rejected), strings.Join(e.LeftOut, ", "), strings.Join(ops, "\n")}
+	row := append(make([]any, 0, 15), e.ID, e.Name, e.Login, change(e), e.RenamedFrom, len(e.Records), len(e.Values), len(e.Warnings),
+		len(e.Rejected), strings.Join(e.LeftOut, ", "), strings.Join(ops, "\n")) // room for the state columns
 	if d.Run == nil {
 		state := StatusNotSubmitted
 		switch {
