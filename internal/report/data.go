@@ -54,7 +54,8 @@ type Data struct {
 	// Progress, when set, is told as a walk of the plan (every writer
 	// makes one or more) reads plan.jsonl: done bytes of total, from 0
 	// again at each walk. An error it returns stops the walk, and the
-	// writer fails with it (a command interrupted, say).
+	// writer fails with it (a command interrupted, say). It is called on
+	// the goroutine that reads the plan, not the writer's.
 	Progress func(done, total int64) error `json:"-"`
 
 	planPath string

@@ -39,8 +39,13 @@ type parallelDeflate struct {
 	err     error
 }
 
+// deflateWorkers is the most chunks compressed at once: a chunk in
+// flight holds its input, its output and a flate.Writer, some 2.5 MiB.
+const deflateWorkers = 4
+
 func newParallelDeflate(out io.Writer, level int) *parallelDeflate {
-	return &parallelDeflate{out: out, level: level, writers: make(chan *flate.Writer, runtime.GOMAXPROCS(0))}
+	n := min(runtime.GOMAXPROCS(0), deflateWorkers)
+	return &parallelDeflate{out: out, level: level, writers: make(chan *flate.Writer, n)}
 }
 
 func (z *parallelDeflate) Write(p []byte) (int, error) {
