@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"compress/flate"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"testing"
@@ -50,6 +51,47 @@ func TestParallelDeflate(t *testing.T) {
 					t.Errorf("%d bytes: compressed otherwise than flate.Writer", n)
 				}
 			}
+		}
+	}
+}
+
+// failAfter accepts n writes, then fails every one.
+type failAfter struct {
+	n   int
+	err error
+}
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		return 0, w.err
+	}
+	w.n--
+	return len(p), nil
+}
+
+// TestParallelDeflateWriteError: a failing destination's error comes back
+// from Write or Close, and stays: nothing after it is reported written.
+func TestParallelDeflateWriteError(t *testing.T) {
+	defer func(n int) { deflateChunk = n }(deflateChunk)
+	deflateChunk = 100
+	boom := errors.New("disk full")
+	for _, ok := range []int{0, 1, 3} {
+		dst := &failAfter{n: ok, err: boom}
+		z := newParallelDeflate(dst, flate.BestSpeed)
+		in := bytes.Repeat([]byte("<row r=\"1\"><c r=\"A1\"/></row>\n"), 200) // 60 chunks
+		var werr error
+		for i := 0; i < len(in) && werr == nil; i += 37 {
+			_, werr = z.Write(in[i:min(i+37, len(in))])
+		}
+		cerr := z.Close()
+		if !errors.Is(werr, boom) && !errors.Is(cerr, boom) {
+			t.Fatalf("after %d good writes: Write %v, Close %v; want %v", ok, werr, cerr, boom)
+		}
+		if werr != nil && !errors.Is(cerr, boom) {
+			t.Errorf("after %d good writes: Close = %v after Write failed; want the same error", ok, cerr)
+		}
+		if k, err := z.Write([]byte("more")); k != 0 || !errors.Is(err, boom) {
+			t.Errorf("after %d good writes: a later Write = %d, %v; want 0, %v", ok, k, err, boom)
 		}
 	}
 }
