@@ -5,9 +5,11 @@ package dropbehind
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -174,5 +176,42 @@ func TestReadFileDrops(t *testing.T) {
 	}
 	if _, err := ReadFile(filepath.Join(dir, "missing"), nil); !os.IsNotExist(err) {
 		t.Errorf("a missing file: %v, want not-exist", err)
+	}
+}
+
+// TestWriteBackError: a region whose write-back fails (EIO from the disk)
+// makes Close return that error, naming the file, and the regions after it
+// are still dropped, each by an open descriptor of its own.
+func TestWriteBackError(t *testing.T) {
+	var dropped []int64
+	defer func(f func(int, int64, int64) error) { dropRegion = f }(dropRegion)
+	dropRegion = func(fd int, off, n int64) error {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			t.Errorf("the region's descriptor is not open: %v", err)
+		}
+		dropped = append(dropped, st.Size)
+		if st.Size == 2 {
+			return unix.EIO
+		}
+		return nil
+	}
+	dir := t.TempDir()
+	d := New()
+	for i, size := range []int{1, 2, 3} {
+		f, err := os.Create(filepath.Join(dir, []string{"a", "b", "c"}[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(bytes.Repeat([]byte{'x'}, size))
+		d.Finished(f)
+		f.Close()
+	}
+	err := d.Close()
+	if !errors.Is(err, unix.EIO) || !strings.Contains(err.Error(), filepath.Join(dir, "b")) || !strings.Contains(err.Error(), "write-back") {
+		t.Fatalf("Close = %v; want the write-back error of %s", err, filepath.Join(dir, "b"))
+	}
+	if len(dropped) != 3 || dropped[2] != 3 {
+		t.Errorf("regions dropped (by size): %v; want all three, the one after the failure too", dropped)
 	}
 }
