@@ -1,7 +1,5 @@
 package report
 
-import "sync"
-
 // walkAhead is walk with the plan read and each employee put together on
 // a second goroutine, up to aheadEmployees ahead of fn, which runs on the
 // caller's goroutine and sees the same employees in the same order. fn
@@ -12,30 +10,44 @@ func (d *Data) walkAhead(fn func(*Employee) error) error {
 	if aheadEmployees < 1 {
 		return d.walk(fn)
 	}
-	free := make(chan *Employee, aheadEmployees)
-	ready := make(chan *Employee, aheadEmployees)
+	return runAhead(aheadEmployees, func(get func() (*Employee, error), put func(*Employee) error) error {
+		return d.walkInto(get, put)
+	}, fn)
+}
+
+// runAhead runs produce on a goroutine of its own and consume on the
+// caller's, on the same items in the same order, with up to n items in
+// flight (n ≥ 1). produce takes each item to fill from get (new ones until
+// n exist, then those consume is done with) and hands it over with put;
+// once consume fails, both return errStop and produce should return. It
+// returns consume's error, else produce's.
+func runAhead[T any](n int, produce func(get func() (*T, error), put func(*T) error) error, consume func(*T) error) error {
+	free := make(chan *T, n)
+	ready := make(chan *T, n)
 	stop := make(chan struct{})
-	var werr error
-	var wg sync.WaitGroup
-	wg.Add(1)
+	var perr error
 	go func() {
-		defer wg.Done()
 		defer close(ready)
 		made := 0
-		werr = d.walkInto(func() (*Employee, error) {
-			if made < aheadEmployees {
+		perr = produce(func() (*T, error) {
+			select {
+			case <-stop:
+				return nil, errStop
+			default:
+			}
+			if made < n {
 				made++
-				return new(Employee), nil
+				return new(T), nil
 			}
 			select {
-			case e := <-free:
-				return e, nil
+			case it := <-free:
+				return it, nil
 			case <-stop:
 				return nil, errStop
 			}
-		}, func(e *Employee) error {
+		}, func(it *T) error {
 			select {
-			case ready <- e:
+			case ready <- it:
 				return nil
 			case <-stop:
 				return errStop
@@ -43,18 +55,19 @@ func (d *Data) walkAhead(fn func(*Employee) error) error {
 		})
 	}()
 	var err error
-	for e := range ready {
-		if err = fn(e); err != nil {
+	for it := range ready {
+		if err = consume(it); err != nil {
 			break
 		}
-		free <- e
+		free <- it
 	}
 	close(stop)
-	wg.Wait()
+	for range ready { // drained: produce has returned once ready is closed
+	}
 	if err != nil {
 		return err
 	}
-	return werr
+	return perr
 }
 
 // aheadEmployees is how many employees walkAhead puts together before fn

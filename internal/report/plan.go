@@ -153,53 +153,16 @@ func planLines(path string, tee io.Writer, fn func(pl *planLine, n int) error) e
 			return fn(&pl.pl, l.N)
 		})
 	}
-	ready := make(chan *aheadLine, planAhead)
-	free := make(chan *aheadLine, planAhead)
-	stop := make(chan struct{})
-	var rerr error
-	go func() {
-		defer close(ready)
-		made := 0
-		rerr = readPlan(path, tee, func(l *planfmt.Line) error {
-			select {
-			case <-stop:
-				return errStop
-			default:
-			}
-			var a *aheadLine
-			if made < planAhead {
-				made++
-				a = new(aheadLine)
-			} else {
-				select {
-				case a = <-free:
-				case <-stop:
-					return errStop
-				}
+	return runAhead(planAhead, func(get func() (*aheadLine, error), put func(*aheadLine) error) error {
+		return readPlan(path, tee, func(l *planfmt.Line) error {
+			a, err := get()
+			if err != nil {
+				return err
 			}
 			a.set(l)
-			select {
-			case ready <- a:
-				return nil
-			case <-stop:
-				return errStop
-			}
+			return put(a)
 		})
-	}()
-	var err error
-	for a := range ready {
-		if err = fn(&a.pl, a.n); err != nil {
-			break
-		}
-		free <- a
-	}
-	close(stop)
-	for range ready { // drained: the reader is done once ready is closed
-	}
-	if err != nil {
-		return err
-	}
-	return rerr
+	}, func(a *aheadLine) error { return fn(&a.pl, a.n) })
 }
 
 // planAhead is how many plan lines planLines reads ahead of its caller.
