@@ -1,9 +1,9 @@
 // Package dropbehind keeps the large files a command writes (bulk
 // requests, plan.jsonl, report.json, the HTML report) out of the page
 // cache once they are written: each finished region is handed to a
-// background goroutine that waits for its write-back
-// (sync_file_range) and then drops its pages (posix_fadvise
-// POSIX_FADV_DONTNEED).
+// background goroutine that starts its write-back (sync_file_range), and
+// a few regions later waits for it and drops its pages (posix_fadvise
+// POSIX_FADV_DONTNEED), so that the wait is mostly over before it begins.
 //
 // Why: a run writes gigabytes it does not read again, and on the machines
 // it runs on (virtual machines above all) filling the page cache with them

@@ -41,6 +41,12 @@ func drop(fd int, off, n int64) error {
 	return nil
 }
 
+// startWriteBack starts the write-back of a region without waiting for
+// it; drop waits for it later. An error shows again in drop.
+func startWriteBack(fd int, off, n int64) {
+	unix.SyncFileRange(fd, off, n, unix.SYNC_FILE_RANGE_WRITE)
+}
+
 // dropClean drops f's clean cached pages.
 func dropClean(f *os.File) {
 	if rc, err := f.SyscallConn(); err == nil {
