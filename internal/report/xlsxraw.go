@@ -64,16 +64,12 @@ func (c *colNames) name(i int) string { // 0-based
 func appendRawRow(dst []byte, cols *colNames, r int, cells []any) []byte {
 	var num [20]byte
 	rn := strconv.AppendInt(num[:0], int64(r), 10)
-	dst = append(dst, `<row r="`...)
-	dst = append(dst, rn...)
-	dst = append(dst, `">`...)
+	dst = appendRowStart(dst, rn)
 	for i, c := range cells {
 		if c == nil {
 			continue
 		}
-		dst = append(dst, `<c r="`...)
-		dst = append(dst, cols.name(i)...)
-		dst = append(dst, rn...)
+		dst = appendCellStart(dst, cols.name(i), rn)
 		var n int64
 		switch v := c.(type) {
 		case string:
@@ -114,6 +110,21 @@ func appendRawRow(dst []byte, cols *colNames, r int, cells []any) []byte {
 		dst = append(dst, `</v></c>`...)
 	}
 	return append(dst, `</row>`...)
+}
+
+// appendRowStart opens row rn (its number, formatted).
+func appendRowStart(dst, rn []byte) []byte {
+	dst = append(dst, `<row r="`...)
+	dst = append(dst, rn...)
+	return append(dst, `">`...)
+}
+
+// appendCellStart opens the cell of column col in row rn, up to the end
+// of its reference; the cell's type and value follow.
+func appendCellStart(dst []byte, col string, rn []byte) []byte {
+	dst = append(dst, `<c r="`...)
+	dst = append(dst, col...)
+	return append(dst, rn...)
 }
 
 // appendInlineCell ends a cell of text, after its reference.
@@ -479,16 +490,12 @@ func (lr *rowRenderer) appendRow(dst []byte, r int, fixed []string, vals []spool
 	}
 	var num [20]byte
 	rn := strconv.AppendInt(num[:0], int64(r), 10)
-	dst = append(dst, `<row r="`...)
-	dst = append(dst, rn...)
-	dst = append(dst, `">`...)
+	dst = appendRowStart(dst, rn)
 	for i, ok := range lr.set {
 		if !ok {
 			continue
 		}
-		dst = append(dst, `<c r="`...)
-		dst = append(dst, lr.cols.name(i)...)
-		dst = append(dst, rn...)
+		dst = appendCellStart(dst, lr.cols.name(i), rn)
 		dst = appendInlineCell(dst, cellText(lr.text[i]))
 		lr.text[i], lr.set[i] = "", false
 	}
