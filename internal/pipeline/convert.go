@@ -505,8 +505,8 @@ type opChecker struct {
 
 // check is the plan.Options.Check hook; it reports whether op has
 // findings.
-func (c *opChecker) check(op *plan.Operation, data any) bool {
-	fs := c.fv.ValidateOperation(op.Method, op.Path, op.BulkID, data)
+func (c *opChecker) check(op *plan.Operation, data any, dataJSON []byte) bool {
+	fs := c.fv.ValidateOperationEncoded(op.Method, op.Path, op.BulkID, data, dataJSON)
 	if len(fs) == 0 {
 		return false
 	}

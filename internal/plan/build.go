@@ -327,9 +327,6 @@ func (b *builder) encode(op *Operation) error {
 	if b.track || b.keep {
 		return nil // a rebuild for lineage or data
 	}
-	if b.opts.Check != nil {
-		op.flagged = b.opts.Check(op, op.data)
-	}
 	// Encode straight into the slab; an operation that does not fit in
 	// what is left gets an array of its own from append. A new slab is
 	// started when what is left is less than the largest operation so far
@@ -350,6 +347,9 @@ func (b *builder) encode(op *Operation) error {
 		}
 	}
 	enc, err := b.enc.operation(b.slab[start:start], op)
+	if err == nil && b.opts.Check != nil {
+		op.flagged = b.opts.Check(op, op.data, enc[b.enc.dataAt[0]:b.enc.dataAt[1]])
+	}
 	op.data = nil
 	if err != nil {
 		return err

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -60,8 +62,9 @@ func plainOf(t *testing.T, v any) any {
 }
 
 // TestCheck runs a Check hook on the golden cases and on generated users:
-// it sees every operation once, before encoding, with the data Data
-// rebuilds; Flagged keeps its answer; the output is unchanged.
+// it sees every operation once, with the data Data rebuilds and that
+// data's encoding, as the operation's encoding holds it; Flagged keeps its
+// answer; the output is unchanged.
 func TestCheck(t *testing.T) {
 	type input struct {
 		name string
@@ -90,17 +93,34 @@ func TestCheck(t *testing.T) {
 			}
 			var mu sync.Mutex
 			seen := map[*Operation]any{}
-			o.Check = func(op *Operation, data any) bool {
+			encs := map[*Operation][]byte{}
+			o.Check = func(op *Operation, data any, dataJSON []byte) bool {
 				if op.Encoded() != nil {
-					t.Error("Check called after encoding")
+					t.Error("Check called after the operation was kept")
 				}
 				tree := plainOf(t, data)
+				// The encoding given is the data's.
+				if data == nil {
+					if dataJSON != nil {
+						t.Errorf("operation of %s: an encoding %q without data", op.Employee, dataJSON)
+					}
+				} else {
+					d := json.NewDecoder(bytes.NewReader(dataJSON))
+					d.UseNumber()
+					var dec any
+					if err := d.Decode(&dec); err != nil || d.More() {
+						t.Errorf("operation of %s: the data's encoding %q: %v", op.Employee, dataJSON, err)
+					} else if !reflect.DeepEqual(dec, tree) {
+						t.Errorf("operation of %s: the data's encoding %s is not its data", op.Employee, dataJSON)
+					}
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if _, dup := seen[op]; dup {
 					t.Errorf("operation of %s checked twice", op.Employee)
 				}
 				seen[op] = tree
+				encs[op] = bytes.Clone(dataJSON)
 				return op.Kind == KindCreate || op.Phase == PhaseRename
 			}
 			checked, err := Build(sets, o)
@@ -121,6 +141,11 @@ func TestCheck(t *testing.T) {
 					}
 					if !reflect.DeepEqual(tree, op.Data()) {
 						t.Errorf("request %d: operation of %s: checked data differs from Data()", r.Seq, op.Employee)
+					}
+					enc := encs[op]
+					at := bytes.Index(op.Encoded(), enc)
+					if at < 0 || !bytes.HasSuffix(bytes.TrimRight(op.Encoded()[:at], " "), []byte(`"data":`)) {
+						t.Errorf("request %d: operation of %s: the data's encoding given to Check is not in the operation's:\n%s\n%s", r.Seq, op.Employee, enc, op.Encoded())
 					}
 					if want := op.Kind == KindCreate || op.Phase == PhaseRename; op.Flagged() != want {
 						t.Errorf("Flagged = %v, want %v", op.Flagged(), want)

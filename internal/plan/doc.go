@@ -63,8 +63,9 @@
 // # Data, encoding and lineage
 //
 // Build keeps only the encoded operations: the data trees of 100k users
-// would take gigabytes. Options.Check sees each tree just before it is
-// encoded, on the worker that built it (for validation without a rebuild). Operation.Data and Request.Tree rebuild the data on
+// would take gigabytes. Options.Check sees each tree with its encoding
+// once it is encoded, on the worker that built it (for validation without
+// a rebuild). Operation.Data and Request.Tree rebuild the data on
 // demand as map[string]any, []any, string, bool and json.Number, with the
 // content that was encoded. The encoder writes object keys sorted, compact
 // by default (Options.Indent for two-space indentation), byte for byte as

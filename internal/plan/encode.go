@@ -23,6 +23,9 @@ type encoder struct {
 	indent bool
 	orders *[keyOrders]*keyOrder // nil: sort every object
 	tmpls  *[numPhases]tmplSet   // nil: no templates (enctmpl.go)
+	// dataAt is where the last operation's data is in what operation
+	// returned: [dataAt[0], dataAt[1]) (empty without data).
+	dataAt [2]int
 }
 
 // keyOrder is one remembered key set. It is never modified once made: the
@@ -388,12 +391,15 @@ func (e *encoder) operation(dst []byte, op *Operation) ([]byte, error) {
 		dst = e.nextKey(dst, `,"path":`, depth+1)
 		dst = appendString(dst, op.Path)
 	}
+	e.dataAt = [2]int{}
 	if op.data != nil {
 		dst = e.nextKey(dst, `,"data":`, depth+1)
+		start := len(dst)
 		var err error
 		if dst, err = e.data(dst, op.data, op.Phase, depth+1); err != nil {
 			return dst, err
 		}
+		e.dataAt = [2]int{start, len(dst)}
 	}
 	dst = newline(dst, indent, depth)
 	return append(dst, '}'), nil

@@ -56,17 +56,20 @@ type Options struct {
 	// 0 means GOMAXPROCS.
 	Workers int
 	// Check, when set, is called for every operation Build encodes, on the
-	// worker goroutine that built it, just before it is encoded, with the
-	// operation (Method, BulkID, Path, Employee, Phase and Kind set) and its
-	// data: the PatchOp or User tree the encoding is made of. Objects in the
+	// worker goroutine that built it, once it is encoded, with the
+	// operation (Method, BulkID, Path, Employee, Phase and Kind set), its
+	// data: the PatchOp or User tree the encoding is made of, and the
+	// data's encoding (nil without data), as written in the request
+	// (compact, or indented at its depth with Indent). Objects in the
 	// tree have the methods Len, KeyAt, ValueAt and Lookup and arrays Len
 	// and Index (schemas.Object and schemas.Array); other values are
 	// string, *string, bool, json.Number and nil. The tree is read-only and
-	// valid only during the call (its nodes are reused for the next user).
+	// valid only during the call (its nodes are reused for the next user),
+	// and so is the encoding.
 	// Calls run concurrently; the hook must be safe for that. What it
 	// returns is kept as Operation.Flagged (e.g. "has findings") and
 	// changes nothing else: the output is the same with or without Check.
-	Check func(op *Operation, data any) bool
+	Check func(op *Operation, data any, dataJSON []byte) bool
 	// Slabs, when set, is where Build takes the arrays it encodes the
 	// operations into; Plan.Release gives them back once the plan is
 	// no longer used.

@@ -1,0 +1,160 @@
+package schemas
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"reflect"
+	"testing"
+)
+
+// freshFast is a FastValidator of v's mode with an empty data memo.
+func freshFast(v *Validator) *FastValidator { return &FastValidator{c: v.Fast().c} }
+
+// TestDataMemoDifferential runs every operation of the golden bulk
+// requests and of mutations of them through ValidateOperationEncoded twice
+// (the second run finds what passed in the memo), then again with the same
+// data under every other method, path and bulkId (the memo answers for the
+// data, the operation's own fields are checked anew), and requires the
+// reference's findings every time.
+func TestDataMemoDifferential(t *testing.T) {
+	def, strict := validators(t)
+	rng := rand.New(rand.NewSource(11))
+	methods := []string{"POST", "PUT", "PATCH", "DELETE", "GET"}
+	hits := 0
+	for _, v := range []*Validator{def, strict} {
+		f := freshFast(v)
+		for _, d := range corpus(t) {
+			if d.kind != KindBulk {
+				continue
+			}
+			docs := []any{d.doc}
+			for n := 0; n < 6; n++ {
+				script := make([]byte, 3*(1+rng.Intn(4)))
+				rng.Read(script)
+				docs = append(docs, mutate(d.doc, script))
+			}
+			for _, doc := range docs {
+				eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
+					data := op["data"]
+					if data == nil {
+						return
+					}
+					enc, err := json.Marshal(data)
+					if err != nil {
+						t.Fatal(err)
+					}
+					check := func(method, path, bulkID string) {
+						t.Helper()
+						ref := v.ValidateOperation(method, path, bulkID, data)
+						before := f.memo.methods
+						fast := f.ValidateOperationEncoded(method, path, bulkID, wrap(data, true), enc)
+						if !reflect.DeepEqual(ref, fast) {
+							t.Fatalf("%s operation %d as %s %q bulkId %q (strict=%v): the memo disagrees\nreference:\n%sfast:\n%s",
+								d.name, i, method, path, bulkID, v.Strict(), render("ref", ref), render("fast", fast))
+						}
+						if i := methodIndex(method); i >= 0 && f.memo.methods[i].hits > before[i].hits {
+							hits++
+						}
+					}
+					check(method, path, bulkID)
+					check(method, path, bulkID)
+					for _, m := range methods {
+						for _, p := range []string{path, "/Users", "", "Users/x", "/Users/bulkId:emp-1"} {
+							for _, b := range []string{bulkID, "", "emp-9"} {
+								check(m, p, b)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+	if hits == 0 {
+		t.Fatal("the memo never answered")
+	}
+}
+
+// TestDataMemoTrusts shows that an answer comes from the memo: data that
+// would fail, given with the encoding of data that passed, passes; given
+// with its own encoding, it fails. The operation's own fields are still
+// checked on an answer from the memo.
+func TestDataMemoTrusts(t *testing.T) {
+	def, _ := validators(t)
+	f := freshFast(def)
+	good := map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": true}}}
+	bad := map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": "yes"}}}
+	goodJSON, _ := json.Marshal(good)
+	badJSON, _ := json.Marshal(bad)
+	if fs := f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u1", "", wrap(good, true), goodJSON); len(fs) != 0 {
+		t.Fatalf("good data: %v", fs)
+	}
+	if fs := f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u2", "", wrap(bad, true), goodJSON); len(fs) != 0 {
+		t.Fatalf("an answer from the memo walked the data: %v", fs)
+	}
+	if fs := f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u3", "", wrap(bad, true), badJSON); len(fs) == 0 {
+		t.Fatal("bad data under its own encoding passed")
+	}
+	if fs := f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u4", "", wrap(bad, true), badJSON); len(fs) == 0 {
+		t.Fatal("data that failed was kept in the memo")
+	}
+	if fs := f.ValidateOperationEncoded("POST", "/Users/bulkId:u5", "", wrap(good, true), goodJSON); len(fs) == 0 {
+		t.Fatal("the memo answered for another method")
+	}
+	fs := f.ValidateOperationEncoded("PATCH", "no path", "", wrap(good, true), goodJSON)
+	if want := def.ValidateOperation("PATCH", "no path", "", good); len(fs) == 0 || !reflect.DeepEqual(fs, want) {
+		t.Fatalf("the operation's path on an answer from the memo: got %v, want %v", fs, want)
+	}
+}
+
+// TestDataMemoBounds holds the memo to its budget and turns it off for a
+// method whose data does not repeat.
+func TestDataMemoBounds(t *testing.T) {
+	def, _ := validators(t)
+	f := freshFast(def)
+	data := func(i int) (any, []byte) {
+		d := map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "replace", "path": "displayName", "value": fmt.Sprintf("user %06d", i)}}}
+		b, _ := json.Marshal(d)
+		return wrap(d, true), b
+	}
+	for i := 0; i < memoSample+10; i++ {
+		d, b := data(i)
+		if fs := f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u", "", d, b); len(fs) != 0 {
+			t.Fatalf("data %d: %v", i, fs)
+		}
+		if mm := &f.memo.methods[2]; mm.bytes > memoBudget {
+			t.Fatalf("the memo holds %d bytes, past its budget of %d", mm.bytes, memoBudget)
+		}
+	}
+	mm := f.memo.methods[2]
+	if !mm.off || mm.seen != nil || mm.lookups != memoSample {
+		t.Fatalf("unique data: off %v, %d entries, %d lookups; want off after %d lookups", mm.off, len(mm.seen), mm.lookups, memoSample)
+	}
+
+	// Repeated data keeps it on, within the budget.
+	f = freshFast(def)
+	big := make([]byte, memoMaxKey)
+	for i := 0; i < 3*memoSample; i++ {
+		d, b := data(i % 64)
+		f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u", "", d, b)
+		if i%7 == 0 { // too big to keep: not looked up
+			f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u", "", d, append(big, byte(i)))
+		}
+	}
+	mm = f.memo.methods[2]
+	if mm.off || mm.hits != 3*memoSample-64 || len(mm.seen) != 64 {
+		t.Fatalf("repeated data: off %v, %d hits, %d entries; want on, %d hits, 64 entries", mm.off, mm.hits, len(mm.seen), 3*memoSample-64)
+	}
+	var m dataMemo
+	for i := 0; m.methods[0].bytes+memoMaxKey <= memoBudget; i++ {
+		m.add("POST", append(big[:memoMaxKey-8], fmt.Sprintf("%08d", i)...))
+	}
+	n := len(m.methods[0].seen)
+	m.add("POST", big)
+	if got := len(m.methods[0].seen); got != 1 || m.methods[0].bytes != len(big) {
+		t.Fatalf("past the budget (%d entries): %d entries, %d bytes; want it cleared and the new one kept", n, got, m.methods[0].bytes)
+	}
+}
