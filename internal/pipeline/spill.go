@@ -80,12 +80,11 @@ import (
 // would only be partitioned together, or a reference to an employee
 // outside the run counted as in the run, with odds of about 2^-64 per pair.
 //
-// The partitions run as a pipeline (runRound): while one is planned and
-// validated on the plan's workers, the next is read and mapped and the one
-// before spills in the background (spiller). Mapping is serial, and so is
-// most of the spill: the three stages share the cores.
+// A settled partition spills in the background while the next one is
+// read, mapped and planned (spiller): mapping is serial, and so is most
+// of the spill, so the two share the cores.
 //
-// Memory holds, besides three partitions at a time, only the key hashes of
+// Memory holds, besides two partitions at a time, only the key hashes of
 // the run (8 bytes per employee), the logins' (16 bytes per login, while
 // partitioning) and the couplings (few); the partition's size is chosen
 // from the size of the inputs (PartitionBytes).

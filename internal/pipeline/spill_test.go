@@ -8,12 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
@@ -530,43 +527,5 @@ func TestSpillSameTwice(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs between two runs:\n%s", n.Name(), firstDiff(a, b))
 		}
-	}
-}
-
-// TestRunRoundMapError: a partition whose mapping fails ends the run with
-// its error once the partition before it has spilled; no partition after
-// it is mapped, and no goroutine is left behind.
-func TestRunRoundMapError(t *testing.T) {
-	in := writeVaried(t, 60, 3)
-	boom := errors.New("unreadable partition")
-	before := runtime.NumGoroutine()
-	var mu sync.Mutex
-	var mappedParts []int
-	mapObserver = func(p int) error {
-		mu.Lock()
-		defer mu.Unlock()
-		mappedParts = append(mappedParts, p)
-		if p == 2 {
-			return boom
-		}
-		return nil
-	}
-	defer func() { mapObserver = nil }()
-	opts := Options{Options: plan.Options{CompanyID: companyID}, SpillAbove: 1, Partitions: 5}
-	if _, err := ConvertTo([]string{in}, opts, filepath.Join(t.TempDir(), "out")); !errors.Is(err, boom) {
-		t.Fatalf("err = %v, want %v", err, boom)
-	}
-	mu.Lock()
-	got := slices.Clone(mappedParts)
-	mu.Unlock()
-	if want := []int{0, 1, 2}; !slices.Equal(got, want) {
-		t.Fatalf("partitions mapped: %v, want %v", got, want)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Fatalf("%d goroutines left running, %d before", n, before)
 	}
 }

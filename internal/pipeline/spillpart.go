@@ -69,7 +69,21 @@ func (s *spillRun) partition() error {
 	}
 	for round := 0; ; round++ {
 		s.rounds++
-		if err := s.runRound(todo, assumed); err != nil {
+		var sp spiller
+		for i, p := range todo {
+			if s.opts.Progress != nil {
+				s.opts.Progress(Progress{Stage: StagePlan, Done: int64(i), Total: int64(len(todo))})
+			}
+			job, err := s.runPartition(p, assumed)
+			if err == nil {
+				err = sp.start(job)
+			}
+			if err != nil {
+				sp.wait()
+				return err
+			}
+		}
+		if err := sp.wait(); err != nil {
 			return err
 		}
 		var actual []uint64
@@ -125,9 +139,9 @@ func (s *spillRun) partition() error {
 }
 
 // spiller writes one settled partition's outputs at a time, in the
-// background, while the next partition is planned and the one after it
-// mapped (runRound): the spill is mostly serial work, and mapping too. At
-// most one spill runs, so memory holds three partitions at most.
+// background, while the next partition is mapped and planned: the spill is
+// mostly serial work, and the next partition's mapping too. At most one
+// spill runs, so memory holds two partitions at most.
 type spiller struct {
 	done chan error // the running spill's; nil when none runs
 }
@@ -153,80 +167,15 @@ func (sp *spiller) wait() error {
 	return err
 }
 
-// runRound runs the partitions todo, in order, as a pipeline of three
-// stages: while partition i is planned and validated (on the plan's
-// workers), partition i+1 is read and mapped (mapping is serial) and the
-// outputs of partition i-1 spill (spiller), so that each stage's serial
-// work fills the cores the others leave. Memory holds three partitions
-// at most. assumed are the hashes of the employees counted as in the run.
-func (s *spillRun) runRound(todo []int, assumed []uint64) error {
-	type result struct {
-		m   *mapped
-		err error
-	}
-	load := func(p int) chan result {
-		ch := make(chan result, 1)
-		go func() {
-			m, err := s.mapPartition(p, assumed)
-			ch <- result{m, err}
-		}()
-		return ch
-	}
-	var sp spiller
-	var next chan result
-	if len(todo) > 0 {
-		next = load(todo[0])
-	}
-	for i := range todo {
-		if s.opts.Progress != nil {
-			s.opts.Progress(Progress{Stage: StagePlan, Done: int64(i), Total: int64(len(todo))})
-		}
-		r := <-next
-		next = nil
-		if r.err == nil && i+1 < len(todo) {
-			next = load(todo[i+1])
-		}
-		err := r.err
-		var job func() error
-		if err == nil {
-			job, err = s.settlePartition(r.m)
-		}
-		if err == nil {
-			err = sp.start(job)
-		}
-		if err != nil {
-			if next != nil {
-				<-next // the next partition's mapping ends before the run does
-			}
-			sp.wait()
-			return err
-		}
-	}
-	return sp.wait()
-}
-
-// mapped is a partition read and mapped, to be settled.
-type mapped struct {
-	p         int
-	eng       *mapping.Engine
-	ords      []uint64 // of its records, in the order added
-	elsewhere func(emp string) bool
-	asked     *[]uint64 // what elsewhere counted as in the run
-}
-
-// mapPartition reads the records of partition p and maps them. It runs
-// beside the settling of the partition before (runRound): it touches
-// nothing shared but what is read only while partitions run, and the
-// mapping's free lists (Blocks), which are safe for concurrent use.
-func (s *spillRun) mapPartition(p int, assumed []uint64) (*mapped, error) {
+// runPartition maps, plans and validates the records of partition p, and
+// returns the job that spills its outputs (run after the spill of the
+// partition before it). assumed are the hashes of the employees counted
+// as in the run.
+func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	if interrupted(s.opts.Context) {
 		return nil, ErrInterrupted
 	}
-	if mapObserver != nil {
-		if err := mapObserver(p); err != nil {
-			return nil, err
-		}
-	}
+	ps := &s.state[p]
 	var own []uint64 // by ranges: the hashes of the partition's records
 	var asked []uint64
 	// The answer for the employee asked last is kept: an employee's
@@ -262,19 +211,6 @@ func (s *spillRun) mapPartition(p int, assumed []uint64) (*mapped, error) {
 		return nil, err
 	}
 	own = compactHashes(own) // asked for once every record is added
-	return &mapped{p: p, eng: eng, ords: ords, elsewhere: elsewhere, asked: &asked}, nil
-}
-
-// mapObserver, set by tests, is called as the mapping of each partition
-// begins; an error it returns is the mapping's.
-var mapObserver func(p int) error
-
-// settlePartition plans and validates a mapped partition, and returns the
-// job that spills its outputs (run after the spill of the partition
-// before it).
-func (s *spillRun) settlePartition(m *mapped) (func() error, error) {
-	p, eng, ords, elsewhere := m.p, m.eng, m.ords, m.elsewhere
-	ps := &s.state[p]
 	if !ps.ran {
 		s.tally.Absorb(eng)
 		ps.ran = true
@@ -303,7 +239,7 @@ func (s *spillRun) settlePartition(m *mapped) (func() error, error) {
 		}
 		st.plan.Release() // its operations are spilled
 		eng.Release()     // and its change sets and records
-		asked := compactHashes(*m.asked)
+		asked = compactHashes(asked)
 		start := s.out.off
 		buf := make([]byte, 0, 8*len(asked))
 		for _, h := range asked {
