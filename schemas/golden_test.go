@@ -225,3 +225,24 @@ func TestRequestSizeFinding(t *testing.T) {
 		t.Errorf("got %+v", f)
 	}
 }
+
+// TestReferenceCompiles compiles every schema validation starts from, in
+// both variants, with jsonschema/v5 (which checks each against the draft's
+// metaschema): New leaves that to the reference's first use.
+func TestReferenceCompiles(t *testing.T) {
+	s, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*refCompiled{s.refDef, s.refStr} {
+		for _, loc := range mainLocs {
+			if _, err := r.schema(loc); err != nil {
+				t.Errorf("%s: %v", loc, err)
+			}
+		}
+	}
+	broken := newRefCompiled(docSet{"https://upsmigrate.local/schemas/x.json": map[string]any{"type": 12}}, nil)
+	if _, err := broken.schema("https://upsmigrate.local/schemas/x.json"); err == nil {
+		t.Error("a schema that breaks its metaschema compiled")
+	}
+}

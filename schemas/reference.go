@@ -15,15 +15,25 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
-// refCompiled holds one variant of the schemas compiled by jsonschema/v5.
+// refCompiled holds one variant of the schemas compiled by jsonschema/v5,
+// on first use: convert and validate run the fast path only, and compiling
+// the reference (the schemas checked against their metaschema, then
+// compiled) would be half of their start-up.
 type refCompiled struct {
-	docs  docSet
-	mu    sync.Mutex
-	comp  *jsonschema.Compiler
-	cache map[string]*jsonschema.Schema
+	docs    docSet
+	formats map[string]*format
+	once    sync.Once
+	err     error // of the compiler's set-up
+	mu      sync.Mutex
+	comp    *jsonschema.Compiler
+	cache   map[string]*jsonschema.Schema
 }
 
-func newRefCompiled(docs docSet, formats map[string]*format) (*refCompiled, error) {
+func newRefCompiled(docs docSet, formats map[string]*format) *refCompiled {
+	return &refCompiled{docs: docs, formats: formats, cache: map[string]*jsonschema.Schema{}}
+}
+
+func newCompiler(docs docSet, formats map[string]*format) (*jsonschema.Compiler, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	c.AssertFormat = true
@@ -46,10 +56,14 @@ func newRefCompiled(docs docSet, formats map[string]*format) (*refCompiled, erro
 			return nil, fmt.Errorf("schemas: %s: %w", u, err)
 		}
 	}
-	return &refCompiled{docs: docs, comp: c, cache: map[string]*jsonschema.Schema{}}, nil
+	return c, nil
 }
 
 func (r *refCompiled) schema(loc string) (*jsonschema.Schema, error) {
+	r.once.Do(func() { r.comp, r.err = newCompiler(r.docs, r.formats) })
+	if r.err != nil {
+		return nil, r.err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s, ok := r.cache[loc]; ok {
