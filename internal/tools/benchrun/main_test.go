@@ -345,3 +345,30 @@ func TestMeasureBefore(t *testing.T) {
 		t.Errorf("median = %v, want 2", m)
 	}
 }
+
+// TestRunWalls: the log lists each run of a repeated stage, and beside
+// convert's the floor's.
+func TestRunWalls(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		var ws []time.Duration
+		for _, n := range ns {
+			ws = append(ws, time.Duration(n)*time.Millisecond)
+		}
+		return ws
+	}
+	tests := []struct {
+		walls, floors []time.Duration
+		convert       bool
+		want          string
+	}{
+		{ms(3500), nil, false, ""},
+		{ms(3500, 3600), nil, false, " (runs 3.50 3.60 s)"},
+		{ms(3500, 3600, 4010), ms(550, 560, 570), true, " (runs 3.50 3.60 4.01 s; floor 0.55 0.56 0.57 s)"},
+		{ms(550, 560, 570), ms(550), false, " (runs 0.55 0.56 0.57 s)"},
+	}
+	for _, tt := range tests {
+		if got := runWalls(tt.walls, tt.convert, tt.floors); got != tt.want {
+			t.Errorf("runWalls(%v, %v, %v) = %q, want %q", tt.walls, tt.convert, tt.floors, got, tt.want)
+		}
+	}
+}

@@ -204,13 +204,33 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 				}
 			}
 		}
-		fmt.Fprintf(cfg.Log, "%s %s: %-8s %s, %.2f s, peak RSS %s\n", sizeName(spec.Rows), spec.Shape, stage, r.Status, r.Wall.Seconds(), formatBytes(r.MaxRSS))
+		fmt.Fprintf(cfg.Log, "%s %s: %-8s %s, %.2f s, peak RSS %s%s\n", sizeName(spec.Rows), spec.Shape, stage, r.Status, r.Wall.Seconds(), formatBytes(r.MaxRSS), runWalls(walls, stage == stageConvert, floorWalls))
 		results = append(results, r)
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	return append(results, total(spec, input, results))
+}
+
+// runWalls lists the wall time of each run of a stage measured more than
+// once, and for convert the floor's runs beside it, for the log.
+func runWalls(walls []time.Duration, convert bool, floors []time.Duration) string {
+	if len(walls) < 2 {
+		return ""
+	}
+	list := func(ws []time.Duration) string {
+		s := make([]string, len(ws))
+		for i, w := range ws {
+			s[i] = fmt.Sprintf("%.2f", w.Seconds())
+		}
+		return strings.Join(s, " ")
+	}
+	out := " (runs " + list(walls) + " s"
+	if convert && len(floors) > 0 {
+		out += "; floor " + list(floors) + " s"
+	}
+	return out + ")"
 }
 
 // minFloorRuns is how many times the floor runs at least: it is short,
