@@ -67,17 +67,13 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 func splitLine(s string, comma byte, dst []string) ([]string, bool) {
 	q := strings.IndexByte(s, '"')
 	if q < 0 {
-		from := 0
-		for i := 0; i < len(s); i++ {
-			if s[i] == comma {
-				dst = append(dst, s[from:i])
-				from = i + 1
-			}
-		}
-		return append(dst, s[from:]), true
+		return splitPlain(s, comma, dst), true
 	}
 	from := 0
 	for {
+		if q > len(s) { // no quote left: the rest is plain
+			return splitPlain(s[from:], comma, dst), true
+		}
 		if from == q {
 			j := strings.IndexByte(s[from+1:], '"')
 			if j < 0 {
@@ -112,6 +108,18 @@ func splitLine(s string, comma byte, dst []string) ([]string, bool) {
 		}
 		from = end + 1
 	}
+}
+
+// splitPlain appends the fields of s, which holds no quote.
+func splitPlain(s string, comma byte, dst []string) []string {
+	from := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == comma {
+			dst = append(dst, s[from:i])
+			from = i + 1
+		}
+	}
+	return append(dst, s[from:])
 }
 
 // plainColumn is the 1-based byte column at which field i of the plain

@@ -267,6 +267,8 @@ func TestSplitLine(t *testing.T) {
 		{`"a,b",c`, []string{"a,b", "c"}, []int{1, 7}},
 		{`x,"",y,""`, []string{"x", "", "y", ""}, []int{1, 3, 6, 8}},
 		{`"a",`, []string{"a", ""}, []int{1, 5}},
+		{`"a",b,,c,`, []string{"a", "b", "", "c", ""}, []int{1, 5, 7, 8, 10}},
+		{`x,"y",z,"w",v`, []string{"x", "y", "z", "w", "v"}, []int{1, 3, 7, 9, 13}},
 		{`"é",ü,"ß"`, []string{"é", "ü", "ß"}, []int{1, 6, 9}},
 		{`a"b`, nil, nil},
 		{`a,b"`, nil, nil},

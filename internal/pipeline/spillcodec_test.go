@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,4 +118,41 @@ func FuzzRecordDecode(f *testing.F) {
 			t.Fatalf("re-encoded payload is longer: %q, was %q", again, payload)
 		}
 	})
+}
+
+// TestAppendInPlace holds appendInPlace to appendBytes for lengths on
+// both sides of each uvarint size, after something and after nothing.
+func TestAppendInPlace(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 129, 16383, 16384, 2097151, 2097152} {
+		b := bytes.Repeat([]byte{'x'}, n)
+		for i := range b {
+			b[i] = byte('a' + i%26)
+		}
+		for _, prefix := range [][]byte{nil, []byte("head")} {
+			want := appendBytes(slices.Clone(prefix), b)
+			got := appendInPlace(slices.Clone(prefix), func(dst []byte) []byte { return append(dst, b...) })
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d bytes after %q: got %d bytes, want %d", n, prefix, len(got), len(want))
+			}
+		}
+	}
+}
+
+// TestAppendRecordResultJSON: the record's JSON in a spilled result is
+// report.json's entry for it, HTML characters escaped.
+func TestAppendRecordResultJSON(t *testing.T) {
+	r := model.RecordResult{Pos: model.Position{File: "in/<a&b>.csv", Line: 7}, Status: model.StatusConverted, EmployeeID: "E<1>",
+		Messages: []model.Diagnostic{{Severity: model.SevWarning, Message: "value <x> & more dropped"}}}
+	enc := appendRecordResult(nil, recKey{file: 1, line: 7, ord: 3}, &r)
+	want, err := reportEntry(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(enc, want) || !bytes.Contains(want, []byte(`\u003c`)) {
+		t.Fatalf("spilled result %q does not end with the report's entry %q", enc, want)
+	}
+	d := dec[[]byte]{s: enc[len(enc)-len(want)-2:]}
+	if l := d.uvarint(); int(l) != len(want) {
+		t.Fatalf("length prefix %d, want %d", l, len(want))
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -557,10 +558,7 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 	slices.SortFunc(idx, func(a, b int) int { return s.cmpRec(rks[a], rks[b]) })
 	start = s.out.off
 	for _, i := range idx {
-		var err error
-		if buf, err = appendRecordResult(buf[:0], rks[i], &records[i]); err != nil {
-			return err
-		}
+		buf = appendRecordResult(buf[:0], rks[i], &records[i])
 		if err := s.out.entry(buf); err != nil {
 			return err
 		}
@@ -597,7 +595,7 @@ func (s *spillRun) cmpRec(a, b recKey) int {
 
 // appendRecordResult appends the payload of a record result: its place,
 // status, warnings (kind and field, for WarningKinds) and JSON.
-func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) ([]byte, error) {
+func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) []byte {
 	dst = binary.AppendUvarint(dst, uint64(k.file))
 	dst = binary.AppendUvarint(dst, uint64(max(k.line, 0)))
 	dst = appendBool(dst, k.reader)
@@ -616,11 +614,23 @@ func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) ([]byte, er
 			dst = appendString(dst, warningField(m))
 		}
 	}
-	js, err := reportEntry(r)
-	if err != nil {
-		return nil, err
-	}
-	return appendBytes(dst, js), nil
+	return appendInPlace(dst, func(b []byte) []byte {
+		return jsonw.EscapeHTML(r.AppendJSON(b), len(b)) // as reportEntry writes it
+	})
+}
+
+// appendInPlace appends what render appends, preceded by its length as
+// appendBytes writes it, rendering straight into dst: behind room for the
+// longest length, into which it is moved once its length is known.
+func appendInPlace(dst []byte, render func([]byte) []byte) []byte {
+	at := len(dst)
+	dst = render(append(dst, make([]byte, binary.MaxVarintLen64)...))
+	n := len(dst) - at - binary.MaxVarintLen64
+	var lb [binary.MaxVarintLen64]byte
+	l := binary.PutUvarint(lb[:], uint64(n))
+	copy(dst[at:], lb[:l])
+	copy(dst[at+l:], dst[at+binary.MaxVarintLen64:])
+	return dst[:at+l+n]
 }
 
 // subset reports whether every hash of sorted a is in sorted b.

@@ -106,11 +106,7 @@ func (s *spillRun) read() error {
 		ord := s.nextOrd
 		s.nextOrd++
 		rk := recKey{file: s.order[r.Pos.File], line: r.Pos.Line, reader: true, ord: ord}
-		var err error
-		buf, err = appendRecordResult(buf[:0], rk, &r)
-		if err != nil {
-			return err
-		}
+		buf = appendRecordResult(buf[:0], rk, &r)
 		return s.rejs.entry(buf)
 	}
 	for _, path := range s.paths {
