@@ -57,6 +57,17 @@
 // confirmed by comparing whole strings. TestMemoDifferential and
 // TestRecentCaches hold them to the reference and the uncached answers.
 //
+// ValidateOperationEncoded adds a memo of whole data (opmemo.go): given
+// the data's JSON encoding, an operation whose method and encoded data
+// equal those of an earlier one that passed has only its method, path and
+// bulkId checked, the data standing in as valid. The PATCH of each report
+// of one manager repeats byte for byte; a method whose data does not
+// repeat stops using the memo after a sample. TestDataMemoDifferential
+// holds it to the reference under every method, path and bulkId.
+//
+// The reference compiles on first use: convert and validate run the fast
+// path only.
+//
 // What no keyword says is shared Go code used by both: each PATCH
 // operation's value is checked against the schema of the attribute its path
 // names (an unknown path is a strict-only finding), bulkIds must be unique,
