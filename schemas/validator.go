@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -705,12 +706,16 @@ type FileResult struct {
 // cannot be walked.
 func (v *Validator) ValidateDir(dir string) ([]FileResult, error) {
 	var paths []string
+	sizes := map[string]int64{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if ext := strings.ToLower(filepath.Ext(p)); !d.IsDir() && (ext == ".json" || ext == ".jsonl") {
 			paths = append(paths, p)
+			if info, err := d.Info(); err == nil {
+				sizes[p] = info.Size()
+			}
 		}
 		return nil
 	})
@@ -718,6 +723,15 @@ func (v *Validator) ValidateDir(dir string) ([]FileResult, error) {
 		return nil, fmt.Errorf("schemas: %w", err)
 	}
 	sort.Strings(paths)
+	// The largest files go first (a convert's plan.jsonl is a third of
+	// the bytes, and would otherwise be checked alone at the end), on
+	// twice as many workers as cores: the files are mostly read from
+	// disk, so a worker waiting for one leaves its core to another.
+	order := make([]int, len(paths))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sizes[paths[order[a]]] > sizes[paths[order[b]]] })
 	// Progress is called from one goroutine at a time, with done rising.
 	var mu sync.Mutex
 	done := 0
@@ -730,13 +744,16 @@ func (v *Validator) ValidateDir(dir string) ([]FileResult, error) {
 		mu.Unlock()
 	}
 	report(0)
-	results, _ := pool.Map(context.Background(), len(paths), 0, func(_ context.Context, i int) (FileResult, error) {
+	results := make([]FileResult, len(paths))
+	pool.Each(context.Background(), len(paths), 2*runtime.GOMAXPROCS(0), func(_ context.Context, j int) error {
+		i := order[j]
 		fs, kind, err := v.ValidateFile(paths[i])
 		if errors.Is(err, ErrUnknownKind) {
 			err = nil
 		}
 		report(1)
-		return FileResult{Path: paths[i], Kind: kind, Findings: fs, Err: err}, nil
+		results[i] = FileResult{Path: paths[i], Kind: kind, Findings: fs, Err: err}
+		return nil
 	})
 	return results, nil
 }
