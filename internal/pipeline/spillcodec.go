@@ -27,6 +27,20 @@ func appendBytes(dst, b []byte) []byte {
 	return append(dst, b...)
 }
 
+// appendInPlace appends what render appends, preceded by its length as
+// appendBytes writes it, rendering straight into dst: behind room for the
+// longest length, into which it is moved once its length is known.
+func appendInPlace(dst []byte, render func([]byte) []byte) []byte {
+	at := len(dst)
+	dst = render(append(dst, make([]byte, binary.MaxVarintLen64)...))
+	n := len(dst) - at - binary.MaxVarintLen64
+	var lb [binary.MaxVarintLen64]byte
+	l := binary.PutUvarint(lb[:], uint64(n))
+	copy(dst[at:], lb[:l])
+	copy(dst[at+l:], dst[at+binary.MaxVarintLen64:])
+	return dst[:at+l+n]
+}
+
 func appendBool(dst []byte, b bool) []byte {
 	if b {
 		return append(dst, 1)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 
-	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -614,23 +613,7 @@ func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) []byte {
 			dst = appendString(dst, warningField(m))
 		}
 	}
-	return appendInPlace(dst, func(b []byte) []byte {
-		return jsonw.EscapeHTML(r.AppendJSON(b), len(b)) // as reportEntry writes it
-	})
-}
-
-// appendInPlace appends what render appends, preceded by its length as
-// appendBytes writes it, rendering straight into dst: behind room for the
-// longest length, into which it is moved once its length is known.
-func appendInPlace(dst []byte, render func([]byte) []byte) []byte {
-	at := len(dst)
-	dst = render(append(dst, make([]byte, binary.MaxVarintLen64)...))
-	n := len(dst) - at - binary.MaxVarintLen64
-	var lb [binary.MaxVarintLen64]byte
-	l := binary.PutUvarint(lb[:], uint64(n))
-	copy(dst[at:], lb[:l])
-	copy(dst[at+l:], dst[at+binary.MaxVarintLen64:])
-	return dst[:at+l+n]
+	return appendInPlace(dst, func(b []byte) []byte { return appendRecordJSON(b, r) })
 }
 
 // subset reports whether every hash of sorted a is in sorted b.

@@ -237,13 +237,18 @@ var arrayHeads = [3]string{",\n  \"findings\": [\n", ",\n  \"warnings\": [\n", "
 func reportEntry(v any) ([]byte, error) {
 	switch x := v.(type) {
 	case *model.RecordResult: // one per record: without reflection
-		return jsonw.EscapeHTML(x.AppendJSON(make([]byte, 0, 256)), 0), nil
+		return appendRecordJSON(make([]byte, 0, 256), x), nil
 	case *AtSubmit:
 		return jsonw.EscapeHTML(x.appendJSON(make([]byte, 0, 256)), 0), nil
 	case *OpFinding: // one per operation when every record has a warning
 		return jsonw.EscapeHTML(x.appendJSON(make([]byte, 0, 256)), 0), nil
 	}
 	return json.Marshal(v)
+}
+
+// appendRecordJSON appends r's entry of report.json's records.
+func appendRecordJSON(dst []byte, r *model.RecordResult) []byte {
+	return jsonw.EscapeHTML(r.AppendJSON(dst), len(dst))
 }
 
 func writeEntry(bw *bufio.Writer, k int, v any) error {
