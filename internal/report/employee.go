@@ -506,6 +506,9 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 		status     string
 	}
 	at.line = -1
+	// Each phase's operation, looked up once: a walk makes millions of rows.
+	var phaseOp [3]*Operation
+	var looked [3]bool
 	emit := func(src source, row, schema, path, value string, phase int, out bool) {
 		// The row is filled where it lies: TraceRow is large, and a walk
 		// makes millions.
@@ -549,7 +552,10 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 			r.Operation, r.Method = keys[phase], pl.Operations[i-1].Method
 		}
 		r.LeftOut = out
-		d.outcome(r)
+		if r.Operation != "" && !looked[phase] {
+			looked[phase], phaseOp[phase] = true, d.op(r.Operation)
+		}
+		d.outcome(r, phaseOp[phase])
 	}
 	if rn := pl.Rename; rn != nil {
 		if rn.NewEmployeeID != "" && rn.NewEmployeeID != rn.From {
@@ -587,13 +593,12 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 }
 
 // outcome fills in the operation's status and, with a journal, its
-// outcome for the row's value.
-func (d *Data) outcome(r *TraceRow) {
+// outcome for the row's value; op is d.op(r.Operation).
+func (d *Data) outcome(r *TraceRow, op *Operation) {
 	r.OpStatus = ""
 	if r.Operation == "" {
 		return
 	}
-	op := d.op(r.Operation)
 	if op == nil {
 		r.OpStatus = StatusNotSubmitted
 		return

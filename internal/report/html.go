@@ -35,6 +35,7 @@ type htmlReport struct {
 	npages int    // employee pages written
 	ranges []pageRange
 	drop   *dropbehind.Dropper // takes each page once written
+	cells  *cellMemo           // value rows' first cells, rendered once
 }
 
 // pageRange is one page of employee sections.
@@ -57,7 +58,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 	if err := d.walk(func(e *Employee) error { hr.sum.pages[e.ID] = 0; return nil }); err != nil {
 		return err
 	}
-	bw := hw{bufio.NewWriterSize(w, 256<<10)}
+	bw := hw{Writer: bufio.NewWriterSize(w, 256<<10), cells: newCellMemo()}
 	if err := hr.summary(bw, func(w hw) error {
 		return d.walkAhead(func(e *Employee) error {
 			w.section(d, e, &hr.sum)
@@ -106,7 +107,8 @@ func WriteHTMLFile(path string, d *Data) (err error) {
 	// The first page's sections wait in memory: a run that fits one page
 	// is written as one document.
 	var first bytes.Buffer
-	fw := hw{bufio.NewWriterSize(&first, 64<<10)}
+	hr.cells = newCellMemo()
+	fw := hw{Writer: bufio.NewWriterSize(&first, 64<<10), cells: hr.cells}
 	var page *pageFile
 	var index *indexFile
 	var firstPage []*Employee // who is on the first page, for the index
@@ -183,7 +185,7 @@ func WriteHTMLFile(path string, d *Data) (err error) {
 	// The summary is written last, whole or not at all: an interrupted
 	// report leaves the one before it (or none), never half a file.
 	return private.WriteFile(path, func(w io.Writer) error {
-		bw := hw{bufio.NewWriterSize(w, 256<<10)}
+		bw := hw{Writer: bufio.NewWriterSize(w, 256<<10)}
 		if err := hr.summary(bw, func(w hw) error {
 			_, err := w.Write(first.Bytes())
 			return err
@@ -283,7 +285,7 @@ func (hr *htmlReport) openPage(name, title, nav string, search bool) (*pageFile,
 		return nil, err
 	}
 	a := newAsyncWriter(f)
-	p := &pageFile{f: f, a: a, w: hw{bufio.NewWriterSize(a, 256<<10)}}
+	p := &pageFile{f: f, a: a, w: hw{Writer: bufio.NewWriterSize(a, 256<<10), cells: hr.cells}}
 	err = htmlTmpl.ExecuteTemplate(p.w, "page-head", map[string]any{"Title": title, "Report": hr.d.Title(), "Nav": template.HTML(nav),
 		"Search": search, "CSS": template.CSS(css)})
 	if err != nil {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 // hw writes HTML.
 type hw struct {
 	*bufio.Writer
+	cells *cellMemo // nil: value rows rendered each time
 }
 
 func (w hw) s(s string) { w.WriteString(s) }
@@ -455,30 +457,30 @@ func (w hw) values(e *Employee, journal bool) {
 			}
 			w.s("</th></tr>\n")
 		}
+		// A value row's cells are written without end tags (HTML lets a
+		// cell end where the next begins, a row where the next row does):
+		// a large report has millions of them.
 		if v.LeftOut {
 			w.s(`<tr class="out">`)
 		} else {
 			w.s("<tr>")
 		}
-		w.s("<td>")
 		switch {
 		case v.File == cur.File && v.Line == cur.Line:
-			w.fieldLabel(v.Field, v.Name)
+			w.valueCells(v)
 		case v.File == cur.File:
+			w.s("<td>")
 			w.fieldLabel(v.Field, v.Name)
 			w.s(" (line " + strconv.Itoa(v.Line) + ")")
+			w.attrCells(v)
 		default:
+			w.s("<td>")
 			w.code(v.sourceText())
+			w.attrCells(v)
 		}
-		w.s("</td><td>")
-		w.code(v.Row)
-		w.s("</td><td>")
-		w.esc(v.Schema)
-		w.s(" ")
-		w.code(v.Path)
-		w.s("</td>")
-		w.td("", v.Value, false)
-		w.s(`<td>`)
+		w.s("<td>")
+		w.esc(v.Value)
+		w.s("<td>")
 		if v.Operation == "" {
 			w.s("none")
 		} else {
@@ -487,13 +489,89 @@ func (w hw) values(e *Employee, journal bool) {
 		if v.LeftOut {
 			w.esc(leftOutNote)
 		}
-		w.s("</td>")
 		if journal {
-			w.td(stateClass(v.OpStatus), finalStatus(*v), false)
+			if c := stateClass(v.OpStatus); c != "" {
+				w.s(`<td class="` + c + `">`)
+			} else {
+				w.s("<td>")
+			}
+			w.esc(finalStatus(*v))
 		}
-		w.s("</tr>\n")
+		w.s("\n")
 	}
 	w.s("</tbody></table>\n")
+}
+
+// valueCells writes the first three cells of a value row from its own
+// input record: the input field, the mapping row and the UPS attribute,
+// each opened by <td>. They are the same for every value of one mapping
+// row, so w.cells keeps them rendered by mapping row.
+func (w hw) valueCells(v *TraceRow) {
+	m := w.cells
+	if m == nil || v.Row == "" {
+		w.s("<td>")
+		w.fieldLabel(v.Field, v.Name)
+		w.attrCells(v)
+		return
+	}
+	if c, ok := m.rows[v.Row]; ok {
+		if c.field == v.Field && c.name == v.Name && c.schema == v.Schema && c.path == v.Path {
+			w.s(c.html)
+			return
+		}
+		w.s("<td>")
+		w.fieldLabel(v.Field, v.Name)
+		w.attrCells(v)
+		return
+	}
+	m.buf.Reset()
+	r := hw{Writer: m.scratch()}
+	r.s("<td>")
+	r.fieldLabel(v.Field, v.Name)
+	r.attrCells(v)
+	r.Flush()
+	html := m.buf.String()
+	if len(m.rows) < maxCellMemo {
+		m.rows[v.Row] = memoCells{field: v.Field, name: v.Name, schema: v.Schema, path: v.Path, html: html}
+	}
+	w.s(html)
+}
+
+// attrCells writes a value row's mapping row and UPS attribute cells.
+func (w hw) attrCells(v *TraceRow) {
+	w.s("<td>")
+	w.code(v.Row)
+	w.s("<td>")
+	w.esc(v.Schema)
+	w.s(" ")
+	w.code(v.Path)
+}
+
+// maxCellMemo bounds a cellMemo: mapping tables have a few hundred rows.
+const maxCellMemo = 4096
+
+// cellMemo holds the rendered first cells of value rows, by mapping row
+// (hw.valueCells).
+type cellMemo struct {
+	rows map[string]memoCells
+	buf  bytes.Buffer
+	bw   *bufio.Writer
+}
+
+// memoCells is one mapping row's cells and what they were rendered from.
+type memoCells struct {
+	field, name, schema, path string
+	html                      string
+}
+
+func newCellMemo() *cellMemo { return &cellMemo{rows: map[string]memoCells{}} }
+
+func (m *cellMemo) scratch() *bufio.Writer {
+	if m.bw == nil {
+		m.bw = bufio.NewWriterSize(&m.buf, 512)
+	}
+	m.bw.Reset(&m.buf)
+	return m.bw
 }
 
 // fieldLabel is "12 (Ledger Code)", or the name alone when it is the key.

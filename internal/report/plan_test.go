@@ -147,7 +147,7 @@ func TestAnchorAndBreaks(t *testing.T) {
 	}
 	for _, tt := range codes {
 		var b strings.Builder
-		w := hw{bufio.NewWriter(&b)}
+		w := hw{Writer: bufio.NewWriter(&b)}
 		w.code(tt.in)
 		w.Flush()
 		if b.String() != tt.want {
