@@ -22,10 +22,18 @@ type asyncWriter struct {
 // asyncBuffers is the number of buffers an asyncWriter has in flight.
 const asyncBuffers = 4
 
+// asyncBufs holds the buffers of asyncWriters done with, for the next: a
+// report writes hundreds of pages, each through an asyncWriter.
+var asyncBufs sync.Pool
+
 func newAsyncWriter(w io.Writer) *asyncWriter {
 	a := &asyncWriter{w: w, full: make(chan []byte, asyncBuffers), free: make(chan []byte, asyncBuffers), done: make(chan struct{})}
 	for range asyncBuffers {
-		a.free <- nil
+		var b []byte
+		if p, ok := asyncBufs.Get().(*[]byte); ok {
+			b = (*p)[:0]
+		}
+		a.free <- b
 	}
 	go a.run()
 	return a
@@ -67,7 +75,15 @@ func (a *asyncWriter) Write(p []byte) (int, error) {
 // wait writes what is queued and stops the goroutine; it returns the
 // first error of w.
 func (a *asyncWriter) wait() error {
-	a.close.Do(func() { close(a.full) })
+	a.close.Do(func() {
+		close(a.full)
+		<-a.done
+		for range asyncBuffers {
+			if b := <-a.free; cap(b) > 0 {
+				asyncBufs.Put(&b)
+			}
+		}
+	})
 	<-a.done
 	return a.error()
 }

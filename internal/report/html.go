@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
@@ -285,7 +286,12 @@ func (hr *htmlReport) openPage(name, title, nav string, search bool) (*pageFile,
 		return nil, err
 	}
 	a := newAsyncWriter(f)
-	p := &pageFile{f: f, a: a, w: hw{Writer: bufio.NewWriterSize(a, 256<<10), cells: hr.cells}}
+	bw, _ := pageWriters.Get().(*bufio.Writer)
+	if bw == nil {
+		bw = bufio.NewWriterSize(a, 256<<10)
+	}
+	bw.Reset(a)
+	p := &pageFile{f: f, a: a, w: hw{Writer: bw, cells: hr.cells}}
 	err = htmlTmpl.ExecuteTemplate(p.w, "page-head", map[string]any{"Title": title, "Report": hr.d.Title(), "Nav": template.HTML(nav),
 		"Search": search, "CSS": template.CSS(css)})
 	if err != nil {
@@ -295,10 +301,20 @@ func (hr *htmlReport) openPage(name, title, nav string, search bool) (*pageFile,
 	return p, nil
 }
 
+// pageWriters holds the buffered writers of pages closed, for the next.
+var pageWriters sync.Pool
+
 // abort closes a page that is not complete.
 func (p *pageFile) abort() {
 	p.a.wait()
+	p.release()
 	p.f.Close()
+}
+
+// release gives the page's writer back once the page is done with.
+func (p *pageFile) release() {
+	p.w.Reset(nil)
+	pageWriters.Put(p.w.Writer)
 }
 
 // closePage ends a page; next says there is a page after it (employee
@@ -315,6 +331,7 @@ func (hr *htmlReport) closePage(p *pageFile, next bool) error {
 	if werr := p.a.wait(); err == nil {
 		err = werr
 	}
+	p.release()
 	if err == nil {
 		hr.drop.Finished(p.f)
 	}
