@@ -505,36 +505,36 @@ func (w hw) values(e *Employee, journal bool) {
 // valueCells writes the first three cells of a value row from its own
 // input record: the input field, the mapping row and the UPS attribute,
 // each opened by <td>. They are the same for every value of one mapping
-// row, so w.cells keeps them rendered by mapping row.
+// row, so w.cells keeps them rendered by mapping row (with what they were
+// rendered from: a reference's attributes share a row and differ by
+// path).
 func (w hw) valueCells(v *TraceRow) {
 	m := w.cells
 	if m == nil || v.Row == "" {
-		w.s("<td>")
-		w.fieldLabel(v.Field, v.Name)
-		w.attrCells(v)
+		w.firstCells(v)
 		return
 	}
-	if c, ok := m.rows[v.Row]; ok {
-		if c.field == v.Field && c.name == v.Name && c.schema == v.Schema && c.path == v.Path {
-			w.s(c.html)
-			return
-		}
-		w.s("<td>")
-		w.fieldLabel(v.Field, v.Name)
-		w.attrCells(v)
+	c, ok := m.rows[v.Row]
+	if !ok && len(m.rows) < maxCellMemo {
+		m.buf.Reset()
+		r := hw{Writer: m.scratch()}
+		r.firstCells(v)
+		r.Flush()
+		c = memoCells{field: v.Field, name: v.Name, schema: v.Schema, path: v.Path, html: m.buf.String()}
+		m.rows[v.Row], ok = c, true
+	}
+	if ok && c.field == v.Field && c.name == v.Name && c.schema == v.Schema && c.path == v.Path {
+		w.s(c.html)
 		return
 	}
-	m.buf.Reset()
-	r := hw{Writer: m.scratch()}
-	r.s("<td>")
-	r.fieldLabel(v.Field, v.Name)
-	r.attrCells(v)
-	r.Flush()
-	html := m.buf.String()
-	if len(m.rows) < maxCellMemo {
-		m.rows[v.Row] = memoCells{field: v.Field, name: v.Name, schema: v.Schema, path: v.Path, html: html}
-	}
-	w.s(html)
+	w.firstCells(v)
+}
+
+// firstCells writes valueCells' cells, rendered now.
+func (w hw) firstCells(v *TraceRow) {
+	w.s("<td>")
+	w.fieldLabel(v.Field, v.Name)
+	w.attrCells(v)
 }
 
 // attrCells writes a value row's mapping row and UPS attribute cells.
