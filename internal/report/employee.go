@@ -473,12 +473,14 @@ func rowCount(pl *planLine) int {
 
 // rows appends the trace rows of one plan line (rowCount of them) to dst.
 func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
-	var ops [3]int     // index+1 into pl.Operations of each phase's first operation
-	var keys [3]string // their keys
+	var ops [3]int            // index+1 into pl.Operations of each phase's first operation
+	var keys [3]string        // their keys
+	var phaseOp [3]*Operation // and what the run says of them, looked up once
 	for i, o := range pl.Operations {
 		if o.Phase >= 0 && o.Phase < 3 && ops[o.Phase] == 0 {
 			ops[o.Phase] = i + 1
 			keys[o.Phase] = OpKey(o.Bulk, o.Index)
+			phaseOp[o.Phase] = d.op(keys[o.Phase])
 		}
 	}
 	// The values of an extension left out (pl.LeaveOut) are not in a
@@ -506,9 +508,6 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 		status     string
 	}
 	at.line = -1
-	// Each phase's operation, looked up once: a walk makes millions of rows.
-	var phaseOp [3]*Operation
-	var looked [3]bool
 	emit := func(src source, row, schema, path, value string, phase int, out bool) {
 		// The row is filled where it lies: TraceRow is large, and a walk
 		// makes millions.
@@ -552,9 +551,6 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 			r.Operation, r.Method = keys[phase], pl.Operations[i-1].Method
 		}
 		r.LeftOut = out
-		if r.Operation != "" && !looked[phase] {
-			looked[phase], phaseOp[phase] = true, d.op(r.Operation)
-		}
 		d.outcome(r, phaseOp[phase])
 	}
 	if rn := pl.Rename; rn != nil {
