@@ -476,11 +476,18 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 	var ops [3]int            // index+1 into pl.Operations of each phase's first operation
 	var keys [3]string        // their keys
 	var phaseOp [3]*Operation // and what the run says of them, looked up once
+	var filled [3]Operation   // with a journal, with their results read back
 	for i, o := range pl.Operations {
 		if o.Phase >= 0 && o.Phase < 3 && ops[o.Phase] == 0 {
 			ops[o.Phase] = i + 1
 			keys[o.Phase] = OpKey(o.Bulk, o.Index)
-			phaseOp[o.Phase] = d.op(keys[o.Phase])
+			if op := d.op(keys[o.Phase]); op != nil && d.Run != nil {
+				filled[o.Phase] = *op
+				_ = d.fillOp(&filled[o.Phase]) // an error is kept for the walk to return
+				phaseOp[o.Phase] = &filled[o.Phase]
+			} else {
+				phaseOp[o.Phase] = op
+			}
 		}
 	}
 	// The values of an extension left out (pl.LeaveOut) are not in a
@@ -589,7 +596,8 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 }
 
 // outcome fills in the operation's status and, with a journal, its
-// outcome for the row's value; op is d.op(r.Operation).
+// outcome for the row's value; op is d.op(r.Operation), with a journal
+// filled in (fillOp).
 func (d *Data) outcome(r *TraceRow, op *Operation) {
 	r.OpStatus = ""
 	if r.Operation == "" {
@@ -605,9 +613,7 @@ func (d *Data) outcome(r *TraceRow, op *Operation) {
 	}
 	if d.Run != nil {
 		r.ProvisionID, r.Code, r.UserID = op.ProvisionID, op.Code, op.UserID
-		full := *op
-		_ = d.fillOp(&full) // an error is kept for the walk to return
-		r.Result, r.Message = valueResult(&full, r)
+		r.Result, r.Message = valueResult(op, r)
 	}
 }
 
