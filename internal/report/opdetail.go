@@ -102,7 +102,18 @@ type opDetails struct {
 	spool *spool[opDetail]
 	cache [4]decodedOp
 	next  int
+	// same maps the journal's extension results of an operation without
+	// any message to the spooled details of the first operation that had
+	// them: most operations of a run succeed alike, and decoding their
+	// JSON again is most of a journal's load.
+	same map[string]int64
 }
+
+// maxSame bounds opDetails.same; maxSameLen the results it keeps.
+const (
+	maxSame    = 1024
+	maxSameLen = 4 << 10
+)
 
 type decodedOp struct {
 	ref  int64 // Operation.detail
@@ -110,7 +121,9 @@ type decodedOp struct {
 	msgs []OpMessage
 }
 
-func newOpDetails() *opDetails { return &opDetails{spool: newSpool[opDetail]()} }
+func newOpDetails() *opDetails {
+	return &opDetails{spool: newSpool[opDetail](), same: map[string]int64{}}
+}
 
 // add decodes the details of a journal operation, redacted, spools them
 // and returns the reference Operation.detail keeps (0 when it has none);
@@ -119,13 +132,36 @@ func (ds *opDetails) add(jo *journal.Op, redact func(string) string) (ref int64,
 	if !hasJSON(jo.Extensions) && !hasJSON(jo.Messages) {
 		return 0, true, nil
 	}
+	alike := !hasJSON(jo.Messages) && len(jo.Extensions) <= maxSameLen
+	if alike {
+		if ref, found := ds.same[string(jo.Extensions)]; found {
+			return ref, true, nil
+		}
+	}
 	var x opDetail
 	x.exts, x.msgs, ok = decodeOp(jo.Extensions, jo.Messages, redact)
 	if x.exts == nil && x.msgs == nil {
 		return 0, ok, nil
 	}
 	ref = ds.spool.size + 1
-	return ref, ok, ds.spool.add(&x)
+	if err := ds.spool.add(&x); err != nil {
+		return 0, ok, err
+	}
+	// Only results without a message: nothing in them is redacted, so
+	// they read the same for every operation.
+	if alike && ok && x.msgs == nil && !hasMessages(x.exts) && len(ds.same) < maxSame {
+		ds.same[string(jo.Extensions)] = ref
+	}
+	return ref, ok, nil
+}
+
+func hasMessages(exts []Extension) bool {
+	for i := range exts {
+		if len(exts[i].Messages) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func hasJSON(b json.RawMessage) bool { return len(b) > 0 && string(b) != "null" }

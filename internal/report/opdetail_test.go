@@ -1,8 +1,12 @@
 package report
 
 import (
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/upsmigrate/upsmigrate/internal/journal"
 )
 
 // TestOpDetailCodec round-trips an operation's details through the
@@ -53,4 +57,78 @@ func FuzzOpDetailDecode(f *testing.F) {
 			t.Errorf("%x read back as %+v, which encodes to %x, read back as %+v (%v)", b, x, enc, y, err)
 		}
 	})
+}
+
+// TestOpDetailsAlike: operations whose extension results are the same
+// bytes and carry no message share the details spooled for the first,
+// and read back what decoding each would give; results with a message
+// (redacted per operation), messages of the operation, bad JSON and
+// results past the bound are decoded and spooled each time.
+func TestOpDetailsAlike(t *testing.T) {
+	ok := json.RawMessage(`[{"schema":"urn:ietf:params:scim:schemas:core:2.0:User","result":"success","code":"201"},` +
+		`{"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:User","result":"success"}]`)
+	withMsg := json.RawMessage(`[{"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:User","result":"error",` +
+		`"messages":[{"code":"INVALID","message":"secret-E1 is wrong"}]}]`)
+	opMsgs := json.RawMessage(`[{"code":"X","message":"secret-E1 again"}]`)
+	long := json.RawMessage(`[{"schema":"s","result":"success","code":"` + strings.Repeat("x", maxSameLen) + `"}]`)
+	ops := []struct {
+		emp        string
+		exts, msgs json.RawMessage
+		shared     int // index of the op whose ref it shares, -1: its own
+	}{
+		{"E1", ok, nil, -1},
+		{"E2", ok, nil, 0},
+		{"E1", withMsg, nil, -1},
+		{"E2", withMsg, nil, -1}, // same bytes, redacted for another employee
+		{"E1", ok, opMsgs, -1},
+		{"E2", ok, opMsgs, -1},
+		{"E3", json.RawMessage(`[{"schema":`), nil, -1},
+		{"E3", json.RawMessage(`[{"schema":`), nil, -1},
+		{"E4", long, nil, -1},
+		{"E5", long, nil, -1},
+		{"E6", ok, nil, 0},
+	}
+	ds := newOpDetails()
+	refs := make([]int64, len(ops))
+	for i, o := range ops {
+		redact := func(s string) string { return strings.ReplaceAll(s, "secret-"+o.emp, "[redacted]") }
+		ref, good, err := ds.add(&journal.Op{Extensions: o.exts, Messages: o.msgs}, redact)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs[i] = ref
+		var want opDetail
+		var wantOK bool
+		want.exts, want.msgs, wantOK = decodeOp(o.exts, o.msgs, redact)
+		if good != wantOK {
+			t.Errorf("op %d: ok %v, decoding says %v", i, good, wantOK)
+		}
+		if want.exts == nil && want.msgs == nil {
+			if ref != 0 {
+				t.Errorf("op %d: ref %d for no details", i, ref)
+			}
+			continue
+		}
+		o := Operation{detail: ref}
+		d := &Data{jr: &journalData{details: ds}}
+		if err := d.fillOp(&o); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(o.Extensions, want.exts) || !reflect.DeepEqual(o.Messages, want.msgs) {
+			t.Errorf("op %d reads back %+v %+v, want %+v %+v", i, o.Extensions, o.Messages, want.exts, want.msgs)
+		}
+	}
+	for i, o := range ops {
+		if o.shared >= 0 && refs[i] != refs[o.shared] {
+			t.Errorf("op %d: ref %d, want op %d's %d", i, refs[i], o.shared, refs[o.shared])
+		}
+		for j := range i {
+			if o.shared < 0 && refs[i] != 0 && refs[i] == refs[j] {
+				t.Errorf("op %d shares op %d's details (ref %d)", i, j, refs[i])
+			}
+		}
+	}
+	if len(ds.same) != 1 {
+		t.Errorf("%d results kept alike, want 1", len(ds.same))
+	}
 }
