@@ -63,6 +63,7 @@ type Data struct {
 	recs     map[uint64]uint16 // input record (fileKey) → index in kinds
 	fileIdx  map[string]uint32
 	warnings *spool[Warning]
+	warnFeed *spoolFeed[Warning] // while Load reads report.json: adds to warnings
 	rejected *spool[Rejected]
 	lost     *lostSet
 	mapRows  map[string]mappingRow // the mapping rows messages name (report.json's audit)

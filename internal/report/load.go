@@ -170,7 +170,12 @@ func loadDir(dir string, fast bool) (*Data, error) {
 	if d.jr, err = probeJournal(dir); err != nil {
 		return nil, err
 	}
+	d.warnFeed = newSpoolFeed(func(w *Warning, emp string) error { return d.warnings.add(w, emp) })
 	rep, err := d.readReport(filepath.Join(dir, "report.json"), fast)
+	if ferr := d.warnFeed.close(); err == nil {
+		err = ferr
+	}
+	d.warnFeed = nil
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -542,6 +547,9 @@ func (d *Data) addRecord(st *loadState, r *jsonRecord) error {
 
 func (d *Data) addWarning(w *Warning) error {
 	d.Summary.Warnings++
+	if d.warnFeed != nil {
+		return d.warnFeed.add(w, w.Employee)
+	}
 	return d.warnings.add(w, w.Employee)
 }
 
