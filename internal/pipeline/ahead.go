@@ -8,7 +8,7 @@ import (
 )
 
 // aheadFiles is how many bulk files ahead creates before the writer asks.
-const aheadFiles = 64
+const aheadFiles = 8
 
 // ahead creates the bulk files of a spilled conversion, in order, on a
 // goroutine of its own, ahead of the merge that writes them. Creating a

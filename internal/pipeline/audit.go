@@ -68,7 +68,7 @@ func (r *Result) audit(rep *Report) *Audit {
 	a := &Audit{ToolVersion: toolVersion(), Inputs: []InputAudit{}}
 	for _, f := range r.Files {
 		in := InputAudit{Path: f.Path}
-		in.Bytes, in.SHA256 = fileHash(f.Path)
+		in.Bytes, in.SHA256 = r.hashes.get(f.Path)
 		a.Inputs = append(a.Inputs, in)
 	}
 	if r.mapping == nil {
@@ -134,6 +134,47 @@ func writeCSV(h hash.Hash, cells []string) {
 	w := csv.NewWriter(h)
 	w.Write(cells)
 	w.Flush()
+}
+
+// inputHashes are the sizes and SHA-256 digests of a run's inputs, taken
+// on a goroutine of its own: a spilled run starts it after its read pass,
+// so that the digests are ready when report.json's audit asks for them
+// instead of being taken, alone on the cores, at the end.
+type inputHashes struct {
+	done chan struct{}
+	sums []inputHash
+}
+
+type inputHash struct {
+	path string
+	n    int64
+	sum  string
+}
+
+// hashInputs starts taking the digests of paths.
+func hashInputs(paths []string) *inputHashes {
+	h := &inputHashes{done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		for _, p := range paths {
+			n, sum := fileHash(p)
+			h.sums = append(h.sums, inputHash{p, n, sum})
+		}
+	}()
+	return h
+}
+
+// get is fileHash(path), taken beforehand when h holds it.
+func (h *inputHashes) get(path string) (int64, string) {
+	if h != nil {
+		<-h.done
+		for _, s := range h.sums {
+			if s.path == path {
+				return s.n, s.sum
+			}
+		}
+	}
+	return fileHash(path)
 }
 
 // fileHash is the size and sha256 of a file, 0 and "" when it cannot be

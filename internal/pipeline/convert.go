@@ -131,6 +131,9 @@ type Result struct {
 	// namedRows are the mapping rows the messages of a spilled run's
 	// records name (its Records are not in memory), for the audit.
 	namedRows map[string]bool
+	// hashes, when set, are the inputs' sizes and digests, taken by a
+	// spilled run beside its partitions (else the audit takes them).
+	hashes *inputHashes
 }
 
 // OpFinding is a schema finding on one operation of the plan.
@@ -349,9 +352,11 @@ func appendAtSubmit(out []AtSubmit, cs *model.ChangeSet, inRun func(string) bool
 // a time.
 const readBatch = 256
 
-// readItem is a batch of records, or one reader error, in input order.
-type readItem struct {
+// readItem is a batch of records, with what prep made of them, or one
+// reader error, in input order.
+type readItem[P any] struct {
 	recs []*model.Record
+	prep *P
 	err  error
 }
 
@@ -377,6 +382,15 @@ func readInput(path string, opts Options, eng *mapping.Engine) (FileSummary, []m
 // concur reader reuses it). The summary's warnings are the reader's; the
 // mapping's date hints go after them, and notes after those.
 func scanInput(path string, opts Options, add func(*model.Record) error, reject func(model.RecordResult) error) (fs FileSummary, notes []model.Diagnostic, err error) {
+	return scanPrepared(path, opts, nil, func(rec *model.Record, _ *struct{}, _ int) error { return add(rec) }, reject)
+}
+
+// scanPrepared is scanInput with a first look at the records on the
+// reading goroutine: prep (nil: none) fills a P from each batch there,
+// and add is given the batch's P and the record's index in it, so that
+// work that needs no state of the run is taken off the goroutine that
+// adds. A P is reused once its batch is added.
+func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *P), add func(*model.Record, *P, int) error, reject func(model.RecordResult) error) (fs FileSummary, notes []model.Diagnostic, err error) {
 	fs = FileSummary{Path: path}
 	var read atomic.Int64
 	in, err := formats.Open(path, formats.Options{Format: opts.Format, Encoding: opts.Encoding, Read: &read})
@@ -391,12 +405,21 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 	report()
 	defer in.Close()
 	fs.Format = in.Format
-	items := make(chan readItem, 8)
+	items := make(chan readItem[P], 8)
+	free := make(chan *P, cap(items)+2)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
 		defer close(items)
-		send := func(it readItem) bool {
+		send := func(it readItem[P]) bool {
+			if prep != nil && len(it.recs) > 0 {
+				select {
+				case it.prep = <-free:
+				default:
+					it.prep = new(P)
+				}
+				prep(it.recs, it.prep)
+			}
 			select {
 			case items <- it:
 				return true
@@ -407,14 +430,14 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 		defer func() {
 			// A reader bug must not take the process down without a position.
 			if v := recover(); v != nil {
-				send(readItem{err: &model.ParseError{File: path, Line: 1, Fatal: true,
+				send(readItem[P]{err: &model.ParseError{File: path, Line: 1, Fatal: true,
 					Err: fmt.Errorf("internal error in the %s reader: %v", in.Format, v)}})
 			}
 		}()
 		recs := make([]*model.Record, 0, readBatch)
 		for n := 0; ; n++ {
 			if n%readBatch == 0 && interrupted(opts.Context) {
-				items <- readItem{err: ErrInterrupted}
+				items <- readItem[P]{err: ErrInterrupted}
 				return
 			}
 			rec, err := in.Next()
@@ -423,12 +446,12 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 			}
 			if err != nil {
 				if len(recs) > 0 {
-					if !send(readItem{recs: recs}) {
+					if !send(readItem[P]{recs: recs}) {
 						return
 					}
 					recs = make([]*model.Record, 0, readBatch)
 				}
-				if !send(readItem{err: err}) {
+				if !send(readItem[P]{err: err}) {
 					return
 				}
 				var pe *model.ParseError
@@ -439,14 +462,14 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 			}
 			recs = append(recs, rec)
 			if len(recs) == readBatch {
-				if !send(readItem{recs: recs}) {
+				if !send(readItem[P]{recs: recs}) {
 					return
 				}
 				recs = make([]*model.Record, 0, readBatch)
 			}
 		}
 		if len(recs) > 0 {
-			send(readItem{recs: recs})
+			send(readItem[P]{recs: recs})
 		}
 	}()
 	// The engine keeps nothing of a record's Values slice, so the concur
@@ -454,14 +477,20 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 	cr, _ := in.Reader.(formats.Recycler)
 	var fatal error
 	for it := range items {
-		for _, rec := range it.recs {
+		for i, rec := range it.recs {
 			fs.Records++
-			if err := add(rec); err != nil {
+			if err := add(rec, it.prep, i); err != nil {
 				return fs, nil, err
 			}
 		}
 		if cr != nil && len(it.recs) > 0 {
 			cr.Recycle(it.recs)
+		}
+		if it.prep != nil {
+			select {
+			case free <- it.prep:
+			default:
+			}
 		}
 		report()
 		if it.err == nil {

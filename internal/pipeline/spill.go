@@ -188,6 +188,9 @@ type spillRun struct {
 	// drop takes the outputs (bulk files, plan.jsonl, report.json) out of
 	// the page cache once written.
 	drop *dropbehind.Dropper
+	// hashes are the inputs' digests for report.json's audit, taken after
+	// the read pass beside the partitions.
+	hashes *inputHashes
 }
 
 // hashPair is two hashes: a login or a key, and the key it couples with.
@@ -413,6 +416,7 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	if err := s.read(); err != nil {
 		return nil, err
 	}
+	s.hashes = hashInputs(paths)
 	if err := s.couple(); err != nil {
 		return nil, err
 	}

@@ -571,7 +571,8 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 // copying the arrays in place once ready says they are complete (false:
 // the run failed, and it stops).
 func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays [3]*arrayWriter, ready <-chan bool) error {
-	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts), mapping: s.set, namedRows: s.namedRows}
+	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts), mapping: s.set, namedRows: s.namedRows,
+		hashes: s.hashes}
 	head, i, err := reportHead(res.Report())
 	if err != nil {
 		return err

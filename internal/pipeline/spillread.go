@@ -29,48 +29,71 @@ func (s *spillRun) read() error {
 		return err
 	}
 	keng := mapping.NewEngine(s.set, mapping.Options{DateOrder: s.opts.DateOrder})
+	var k mapping.RecordKeys
+	// prep runs on the reading goroutine: the keys and their hashes need
+	// nothing of the run but the seed.
+	prep := func(recs []*model.Record, b *keyBatch) {
+		b.recs, b.hs = b.recs[:0], b.hs[:0]
+		for _, rec := range recs {
+			keng.Keys(rec, &k)
+			var pk preKeys
+			if k.Key == "" {
+				// A record of no employee (settings, or rejected for its key) is
+				// partitioned by its position.
+				pk.h = s.hash(fmt.Sprintf("\x00%s\x00%d", rec.Pos.File, rec.Pos.Line))
+				b.recs = append(b.recs, pk)
+				continue
+			}
+			pk.keyed = true
+			pk.h = s.hash(k.Key)
+			if k.NewKey != "" {
+				pk.renamed, pk.nh = true, s.hash(k.NewKey)
+			}
+			pk.logins.from = int32(len(b.hs))
+			for _, l := range k.Logins {
+				b.hs = append(b.hs, s.hashLogin(l))
+			}
+			pk.logins.to = int32(len(b.hs))
+			pk.refs.from = pk.logins.to
+			for _, r := range k.Refs {
+				if rh := s.hash(r); rh != pk.h && !slices.Contains(b.hs[pk.refs.from:], rh) {
+					b.hs = append(b.hs, rh)
+				}
+			}
+			pk.refs.to = int32(len(b.hs))
+			b.recs = append(b.recs, pk)
+		}
+	}
 	var (
-		k       mapping.RecordKeys
 		buf     []byte
-		refs    []uint64
 		last    model.Position
 		lastH   uint64
 		lastSet bool
 	)
 	keysAt, loginsAt := compactAt, compactAt
-	add := func(rec *model.Record) error {
+	add := func(rec *model.Record, b *keyBatch, i int) error {
 		ord := s.nextOrd
 		s.nextOrd++
 		if ord%1024 == 0 && interrupted(s.opts.Context) {
 			return ErrInterrupted
 		}
-		keng.Keys(rec, &k)
-		var h uint64
-		if k.Key != "" {
-			h = s.hash(k.Key)
+		pk := &b.recs[i]
+		h := pk.h
+		if pk.keyed {
 			s.keys = append(s.keys, h)
-			if k.NewKey != "" {
-				nh := s.hash(k.NewKey)
-				s.keys = append(s.keys, nh)
-				s.renames = append(s.renames, hashPair{h, nh})
+			if pk.renamed {
+				s.keys = append(s.keys, pk.nh)
+				s.renames = append(s.renames, hashPair{h, pk.nh})
 			}
-			for _, l := range k.Logins {
-				s.logins = append(s.logins, hashPair{s.hashLogin(l), h})
+			for _, lh := range b.hs[pk.logins.from:pk.logins.to] {
+				s.logins = append(s.logins, hashPair{lh, h})
 			}
-			refs = refs[:0]
-			for _, r := range k.Refs {
-				if rh := s.hash(r); rh != h && !slices.Contains(refs, rh) {
-					refs = append(refs, rh)
-					buf = appendU64(appendU64(buf[:0], rh), h)
-					if err := s.refs.write(buf); err != nil {
-						return err
-					}
+			for _, rh := range b.hs[pk.refs.from:pk.refs.to] {
+				buf = appendU64(appendU64(buf[:0], rh), h)
+				if err := s.refs.write(buf); err != nil {
+					return err
 				}
 			}
-		} else {
-			// A record of no employee (settings, or rejected for its key) is
-			// partitioned by its position.
-			h = s.hash(fmt.Sprintf("\x00%s\x00%d", rec.Pos.File, rec.Pos.Line))
 		}
 		if lastSet && rec.Pos == last && h != lastH {
 			s.joins = append(s.joins, hashPair{lastH, h})
@@ -87,7 +110,7 @@ func (s *spillRun) read() error {
 		}
 		buf = s.codec.appendRecord(buf[:0], ord, h, rec)
 		if s.ranged {
-			p, err := s.rangeOf(h, k.Key != "", rec.Pos, len(buf))
+			p, err := s.rangeOf(h, pk.keyed, rec.Pos, len(buf))
 			if err != nil {
 				return err
 			}
@@ -113,7 +136,7 @@ func (s *spillRun) read() error {
 		if s.ranged {
 			s.rg.forInput(path, s.hashParts)
 		}
-		fs, notes, err := scanInput(path, s.opts, add, reject)
+		fs, notes, err := scanPrepared(path, s.opts, prep, add, reject)
 		if err != nil {
 			return err
 		}
@@ -132,6 +155,27 @@ func (s *spillRun) read() error {
 	s.keys = compactHashes(s.keys)
 	return s.refs.flush()
 }
+
+// keyBatch is what the read pass's reading goroutine makes of a batch of
+// records (prep in read): per record, the hashes of its keys, logins and
+// references, the last two as spans of hs.
+type keyBatch struct {
+	recs []preKeys
+	hs   []uint64
+}
+
+// preKeys is one record's part of a keyBatch: the hash it is filed
+// under (its key's, or its position's when unkeyed), its new key's (a
+// rename), and its logins' and references' (distinct, its own key left
+// out).
+type preKeys struct {
+	h, nh          uint64
+	keyed, renamed bool
+	logins, refs   hashSpan
+}
+
+// hashSpan is hs[from:to] of a keyBatch.
+type hashSpan struct{ from, to int32 }
 
 // couple partitions coupled employees together: renames, shared logins,
 // references to renamed employees and records sharing a position (see
