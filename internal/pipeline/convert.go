@@ -406,22 +406,21 @@ func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *
 	defer in.Close()
 	fs.Format = in.Format
 	items := make(chan readItem[P], 8)
-	free := make(chan *P, cap(items)+2)
+	free := make(chan *P, 2*cap(items)+2)
 	done := make(chan struct{})
 	defer close(done)
+	// With prep, a third goroutine between the reading one and this one
+	// runs it: the three stages share the cores.
+	parsed := items
+	if prep != nil {
+		parsed = make(chan readItem[P], cap(items))
+		go prepare(path, parsed, items, free, done, prep)
+	}
 	go func() {
-		defer close(items)
+		defer close(parsed)
 		send := func(it readItem[P]) bool {
-			if prep != nil && len(it.recs) > 0 {
-				select {
-				case it.prep = <-free:
-				default:
-					it.prep = new(P)
-				}
-				prep(it.recs, it.prep)
-			}
 			select {
-			case items <- it:
+			case parsed <- it:
 				return true
 			case <-done:
 				return false
@@ -437,7 +436,7 @@ func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *
 		recs := make([]*model.Record, 0, readBatch)
 		for n := 0; ; n++ {
 			if n%readBatch == 0 && interrupted(opts.Context) {
-				items <- readItem[P]{err: ErrInterrupted}
+				send(readItem[P]{err: ErrInterrupted})
 				return
 			}
 			rec, err := in.Next()
@@ -519,6 +518,39 @@ func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *
 		notes = append(notes, fs.Settings.ConvertNotes(path, opts.Replace)...)
 	}
 	return fs, notes, nil
+}
+
+// prepare runs prep on every batch from in, in order, into a P taken from
+// free (or new), and hands it on to out, until in closes or done does.
+func prepare[P any](path string, in <-chan readItem[P], out chan<- readItem[P], free chan *P, done <-chan struct{}, prep func([]*model.Record, *P)) {
+	defer close(out)
+	send := func(it readItem[P]) bool {
+		select {
+		case out <- it:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			send(readItem[P]{err: &model.ParseError{File: path, Line: 1, Fatal: true,
+				Err: fmt.Errorf("internal error preparing the records: %v", v)}})
+		}
+	}()
+	for it := range in {
+		if len(it.recs) > 0 {
+			select {
+			case it.prep = <-free:
+			default:
+				it.prep = new(P)
+			}
+			prep(it.recs, it.prep)
+		}
+		if !send(it) {
+			return
+		}
+	}
 }
 
 // interrupted reports whether ctx (nil: never) has ended.
