@@ -289,10 +289,8 @@ func (d *directWriter) truncate(p int) error {
 // findings to findings, in order; the error findings (errs, by partition,
 // each taken at errAt) get their request and operation into o.
 func (d *directWriter) place(dir string, base int, findings *arrayWriter, state []partState, errAt []int, o *Outcome) error {
-	for seq := 1; seq <= d.requests(); seq++ {
-		if err := os.Rename(filepath.Join(d.dir, BulkFileName(seq)), filepath.Join(dir, BulkFileName(base+seq))); err != nil {
-			return err
-		}
+	if err := moveBulk(d.dir, dir, base, d.requests()); err != nil {
+		return err
 	}
 	if d.find.off == 0 {
 		return nil
