@@ -376,9 +376,9 @@ func describeMachine(cfg *config) string {
 	case cfg.Limits.MaxRSS > 0:
 		lim += ", memory " + formatBytes(cfg.Limits.MaxRSS)
 	}
-	reps := fmt.Sprintf("each stage once, the floor the median of %d runs and one before each convert", minFloorRuns)
+	reps := fmt.Sprintf("each stage once; the floor run %d times first and once just before convert, which is divided by that run", minFloorRuns)
 	if cfg.Count > 1 {
-		reps = fmt.Sprintf("each stage the median of %d runs (the floor of %d, and one before each convert)", cfg.Count, max(cfg.Count, minFloorRuns))
+		reps = fmt.Sprintf("each stage the median of %d runs; the floor run %d times first and once just before each convert, the floor's row the median of the latter, convert's × floor the median of each run over the floor run just before it", cfg.Count, max(cfg.Count, minFloorRuns))
 	}
 	return fmt.Sprintf("Measured %s on %s; %s; %s; seed %d.", time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.Join(parts, ", "), reps, lim, cfg.Seed)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -291,7 +292,8 @@ func fixedResults() ([]result, []runSpec) {
 	b := runSpec{1000000, gen.ShapeMixed}
 	rs := []result{
 		{Run: a, Stage: stageFloor, Input: 90 << 20, OK: true, Status: "ok", Wall: 800 * time.Millisecond, MaxRSS: 8 << 20, Written: -1},
-		{Run: a, Stage: stageConvert, Input: 90 << 20, OK: true, Status: "ok", Wall: 4 * time.Second, MaxRSS: 200 << 20, Written: 300 << 20, Bulk: 250 << 20, Note: "200001 records: 0 rejected, 0 warnings"},
+		{Run: a, Stage: stageConvert, Input: 90 << 20, OK: true, Status: "ok", Wall: 4 * time.Second, MaxRSS: 200 << 20, Written: 300 << 20, Bulk: 250 << 20, Note: "200001 records: 0 rejected, 0 warnings",
+			PerFloor: 5.25}, // its runs over the floor runs beside them, not 4 s / 0.8 s
 		{Run: a, Stage: stageValidate, Input: 90 << 20, OK: true, Status: "ok", Wall: 3 * time.Second, MaxRSS: 100 << 20, Written: -1},
 		{Run: a, Stage: stageHTML, Input: 90 << 20, OK: true, Status: "ok", Wall: 9 * time.Second, MaxRSS: 300 << 20, Written: 40 << 20},
 		{Run: a, Stage: stageXLSX, Input: 90 << 20, OK: true, Status: "ok", Wall: 7 * time.Second, MaxRSS: 250 << 20, Written: 30 << 20},
@@ -349,13 +351,6 @@ func TestMeasureBefore(t *testing.T) {
 // TestRunWalls: the log lists each run of a repeated stage, and beside
 // convert's the floor's.
 func TestRunWalls(t *testing.T) {
-	ms := func(ns ...int) []time.Duration {
-		var ws []time.Duration
-		for _, n := range ns {
-			ws = append(ws, time.Duration(n)*time.Millisecond)
-		}
-		return ws
-	}
 	tests := []struct {
 		walls, floors []time.Duration
 		convert       bool
@@ -371,4 +366,47 @@ func TestRunWalls(t *testing.T) {
 			t.Errorf("runWalls(%v, %v, %v) = %q, want %q", tt.walls, tt.convert, tt.floors, got, tt.want)
 		}
 	}
+}
+
+// TestPairedRatio: convert's ratio to the floor is the median of each run
+// over the floor run just before it, pairs with a failed floor left out;
+// the floor reported is the median of the floors paired.
+func TestPairedRatio(t *testing.T) {
+	for _, tt := range []struct {
+		walls, floors []time.Duration
+		x             float64
+		floor         time.Duration
+		ok            bool
+	}{
+		// The drift the pairs are for: a slow minute slows both.
+		{ms(3180, 3740, 3330), ms(600, 530, 540), 6.17, 540 * time.Millisecond, true},
+		{ms(3000), ms(500), 6, 500 * time.Millisecond, true},
+		{ms(3000, 4000, 9000), ms(500, 0, 1000), 9, 1000 * time.Millisecond, true},
+		{ms(3000), ms(0), 0, 0, false},
+		{ms(3000, 3000), ms(600), 5, 600 * time.Millisecond, true}, // convert stopped the floor's runs short
+		{nil, nil, 0, 0, false},
+	} {
+		x, f, ok := pairedRatio(tt.walls, tt.floors)
+		if ok != tt.ok || math.Abs(x-tt.x) > 0.005 || f != tt.floor {
+			t.Errorf("pairedRatio(%v, %v) = %.3f, %v, %v; want %.2f, %v, %v", tt.walls, tt.floors, x, f, ok, tt.x, tt.floor, tt.ok)
+		}
+	}
+	conv := result{Stage: stageConvert, OK: true, Wall: 4 * time.Second, PerFloor: 6.17}
+	floor := result{Stage: stageFloor, OK: true, Wall: time.Second}
+	if x, ok := ratio(conv, floor, true, true); !ok || x != 6.17 {
+		t.Errorf("ratio(convert, floor) = %v, %v; want its paired 6.17", x, ok)
+	}
+	conv.PerFloor = 0
+	if x, ok := ratio(conv, floor, true, true); !ok || x != 4 {
+		t.Errorf("ratio(convert unpaired, floor) = %v, %v; want 4", x, ok)
+	}
+}
+
+// ms lists durations given in milliseconds.
+func ms(ns ...int) []time.Duration {
+	var ws []time.Duration
+	for _, n := range ns {
+		ws = append(ws, time.Duration(n)*time.Millisecond)
+	}
+	return ws
 }

@@ -59,6 +59,10 @@ type result struct {
 	Written int64 // bytes of the files it wrote; -1: none
 	Bulk    int64 // convert: bytes of the bulk requests
 	Note    string
+	// PerFloor is convert's ratio to the floor: the median, over its
+	// runs, of each run's wall time over that of the floor run just
+	// before it (0: not measured so).
+	PerFloor float64
 }
 
 // config is what the command line asks for.
@@ -113,7 +117,7 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 	var results []result
 	converted := false
 	floorAt := -1 // the floor's result
-	var floorWalls []time.Duration
+	var paired []time.Duration // the floor run before each run of convert (0: failed)
 	for _, stage := range cfg.Stages {
 		r := result{Run: spec, Stage: stage, Input: input, Written: -1}
 		var args []string
@@ -157,17 +161,28 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 			// the floor of the same minutes (the machine's speed drifts).
 			floorArgs := append([]string{cfg.Floor}, paths...)
 			before = func() {
+				var w time.Duration
 				if f := runChild(ctx, cfg.Limits, floorArgs[0], floorArgs[1:]...); f.Err == nil && f.Exit == 0 {
-					floorWalls = append(floorWalls, f.Wall)
+					w = f.Wall
 				}
+				paired = append(paired, w)
 			}
 		}
 		o, walls := measure(ctx, cfg.Limits, reps, argsOf, before)
 		if stage == stageFloor {
-			floorAt, floorWalls = len(results), walls
+			floorAt = len(results)
 		}
-		if len(floorWalls) > 0 && floorAt >= 0 && stage == stageConvert {
-			results[floorAt].Wall = median(floorWalls)
+		if stage == stageConvert && floorAt >= 0 {
+			// Each run of convert over the floor run just before it: the
+			// machine's speed drifts over minutes (the floor's first runs,
+			// after the inputs are written and the bench has waited, took
+			// 1.0 s one evening and 0.54 s beside the converts), so the
+			// ratio is taken pair by pair, and the floor's row gives the
+			// floors beside the converts.
+			if x, f, ok := pairedRatio(walls, paired); ok {
+				r.PerFloor = x
+				results[floorAt].Wall = f
+			}
 		}
 		r.Wall, r.MaxRSS = o.Wall, o.MaxRSS
 		r.OK = o.Err == nil && (o.Exit == 0 || stage == stageConvert && o.Exit == 1)
@@ -204,7 +219,7 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 				}
 			}
 		}
-		fmt.Fprintf(cfg.Log, "%s %s: %-8s %s, %.2f s, peak RSS %s%s\n", sizeName(spec.Rows), spec.Shape, stage, r.Status, r.Wall.Seconds(), formatBytes(r.MaxRSS), runWalls(walls, stage == stageConvert, floorWalls))
+		fmt.Fprintf(cfg.Log, "%s %s: %-8s %s, %.2f s, peak RSS %s%s\n", sizeName(spec.Rows), spec.Shape, stage, r.Status, r.Wall.Seconds(), formatBytes(r.MaxRSS), runWalls(walls, stage == stageConvert, paired))
 		results = append(results, r)
 		if ctx.Err() != nil {
 			break
@@ -231,6 +246,25 @@ func runWalls(walls []time.Duration, convert bool, floors []time.Duration) strin
 		out += "; floor " + list(floors) + " s"
 	}
 	return out + ")"
+}
+
+// pairedRatio is the median over convert's runs of each one's wall time
+// over that of the floor run before it, and the median of those floors;
+// false when no pair is whole (a floor run failed, or convert stopped).
+func pairedRatio(walls, floors []time.Duration) (float64, time.Duration, bool) {
+	var xs []float64
+	var fs []time.Duration
+	for i, w := range walls {
+		if i < len(floors) && floors[i] > 0 {
+			xs = append(xs, w.Seconds()/floors[i].Seconds())
+			fs = append(fs, floors[i])
+		}
+	}
+	if len(xs) == 0 {
+		return 0, 0, false
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2], median(fs), true
 }
 
 // minFloorRuns is how many times the floor runs at least: it is short,

@@ -62,10 +62,15 @@ func find(rs []result, spec runSpec, stage string) (result, bool) {
 	return result{}, false
 }
 
-// ratio is a.Wall / b.Wall when both stages ran to their end.
+// ratio is a.Wall / b.Wall when both stages ran to their end; convert's
+// ratio to the floor is its runs' ratios to the floor runs beside them
+// (result.PerFloor), when measured so.
 func ratio(a, b result, okA, okB bool) (float64, bool) {
 	if !okA || !okB || !a.OK || !b.OK || b.Wall <= 0 {
 		return 0, false
+	}
+	if a.Stage == stageConvert && b.Stage == stageFloor && a.PerFloor > 0 {
+		return a.PerFloor, true
 	}
 	return a.Wall.Seconds() / b.Wall.Seconds(), true
 }
