@@ -116,7 +116,7 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 	out := filepath.Join(dir, "out")
 	var results []result
 	converted := false
-	floorAt := -1 // the floor's result
+	floorAt := -1              // the floor's result
 	var paired []time.Duration // the floor run before each run of convert (0: failed)
 	for _, stage := range cfg.Stages {
 		r := result{Run: spec, Stage: stage, Input: input, Written: -1}
