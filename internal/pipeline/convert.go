@@ -418,21 +418,9 @@ func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *
 	}
 	go func() {
 		defer close(parsed)
-		send := func(it readItem[P]) bool {
-			select {
-			case parsed <- it:
-				return true
-			case <-done:
-				return false
-			}
-		}
-		defer func() {
-			// A reader bug must not take the process down without a position.
-			if v := recover(); v != nil {
-				send(readItem[P]{err: &model.ParseError{File: path, Line: 1, Fatal: true,
-					Err: fmt.Errorf("internal error in the %s reader: %v", in.Format, v)}})
-			}
-		}()
+		send := func(it readItem[P]) bool { return sendItem(parsed, done, it) }
+		// A reader bug must not take the process down without a position.
+		defer recoverItem(parsed, done, path, "in the "+in.Format+" reader")
 		recs := make([]*model.Record, 0, readBatch)
 		for n := 0; ; n++ {
 			if n%readBatch == 0 && interrupted(opts.Context) {
@@ -524,20 +512,7 @@ func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *
 // free (or new), and hands it on to out, until in closes or done does.
 func prepare[P any](path string, in <-chan readItem[P], out chan<- readItem[P], free chan *P, done <-chan struct{}, prep func([]*model.Record, *P)) {
 	defer close(out)
-	send := func(it readItem[P]) bool {
-		select {
-		case out <- it:
-			return true
-		case <-done:
-			return false
-		}
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			send(readItem[P]{err: &model.ParseError{File: path, Line: 1, Fatal: true,
-				Err: fmt.Errorf("internal error preparing the records: %v", v)}})
-		}
-	}()
+	defer recoverItem(out, done, path, "preparing the records")
 	for it := range in {
 		if len(it.recs) > 0 {
 			select {
@@ -547,9 +522,28 @@ func prepare[P any](path string, in <-chan readItem[P], out chan<- readItem[P], 
 			}
 			prep(it.recs, it.prep)
 		}
-		if !send(it) {
+		if !sendItem(out, done, it) {
 			return
 		}
+	}
+}
+
+// sendItem hands it on to ch; false when done closed first.
+func sendItem[P any](ch chan<- readItem[P], done <-chan struct{}, it readItem[P]) bool {
+	select {
+	case ch <- it:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// recoverItem, deferred by a goroutine of scanPrepared, turns its panic
+// into a fatal error of the file at path, handed on to ch.
+func recoverItem[P any](ch chan<- readItem[P], done <-chan struct{}, path, where string) {
+	if v := recover(); v != nil {
+		sendItem(ch, done, readItem[P]{err: &model.ParseError{File: path, Line: 1, Fatal: true,
+			Err: fmt.Errorf("internal error %s: %v", where, v)}})
 	}
 }
 
