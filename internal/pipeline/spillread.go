@@ -30,8 +30,9 @@ func (s *spillRun) read() error {
 	}
 	keng := mapping.NewEngine(s.set, mapping.Options{DateOrder: s.opts.DateOrder})
 	var k mapping.RecordKeys
-	// prep runs on the reading goroutine: the keys and their hashes need
-	// nothing of the run but the seed.
+	// prep runs on a goroutine of its own, between the reading one and
+	// this one (scanPrepared): the keys and their hashes need nothing of
+	// the run but the seed, and keng is used by prep alone.
 	prep := func(recs []*model.Record, b *keyBatch) {
 		b.recs, b.hs = b.recs[:0], b.hs[:0]
 		for _, rec := range recs {
@@ -156,8 +157,8 @@ func (s *spillRun) read() error {
 	return s.refs.flush()
 }
 
-// keyBatch is what the read pass's reading goroutine makes of a batch of
-// records (prep in read): per record, the hashes of its keys, logins and
+// keyBatch is what the read pass's prep makes of a batch of
+// records: per record, the hashes of its keys, logins and
 // references, the last two as spans of hs.
 type keyBatch struct {
 	recs []preKeys
