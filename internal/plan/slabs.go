@@ -12,8 +12,8 @@ type Slabs struct {
 	free [][]byte
 }
 
-// maxFreeSlabs bounds the arrays a Slabs keeps.
-const maxFreeSlabs = 32
+// maxFreeSlabs bounds the arrays a Slabs keeps: 32 MiB.
+const maxFreeSlabs = 32 << 20 / slabBytes
 
 func (s *Slabs) get() []byte {
 	s.mu.Lock()
