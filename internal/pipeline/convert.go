@@ -385,11 +385,12 @@ func scanInput(path string, opts Options, add func(*model.Record) error, reject 
 	return scanPrepared(path, opts, nil, func(rec *model.Record, _ *struct{}, _ int) error { return add(rec) }, reject)
 }
 
-// scanPrepared is scanInput with a first look at the records on the
-// reading goroutine: prep (nil: none) fills a P from each batch there,
-// and add is given the batch's P and the record's index in it, so that
-// work that needs no state of the run is taken off the goroutine that
-// adds. A P is reused once its batch is added.
+// scanPrepared is scanInput with a first look at the records on a
+// goroutine between the reading one and the one that adds: prep (nil:
+// none) fills a P from each batch there, and add is given the batch's P
+// and the record's index in it, so that work that needs no state of the
+// run is taken off the goroutine that adds. A P is reused once its batch
+// is added.
 func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *P), add func(*model.Record, *P, int) error, reject func(model.RecordResult) error) (fs FileSummary, notes []model.Diagnostic, err error) {
 	fs = FileSummary{Path: path}
 	var read atomic.Int64
@@ -406,13 +407,14 @@ func scanPrepared[P any](path string, opts Options, prep func([]*model.Record, *
 	defer in.Close()
 	fs.Format = in.Format
 	items := make(chan readItem[P], 8)
-	free := make(chan *P, 2*cap(items)+2)
 	done := make(chan struct{})
 	defer close(done)
 	// With prep, a third goroutine between the reading one and this one
 	// runs it: the three stages share the cores.
 	parsed := items
+	var free chan *P // the Ps of batches added, for prepare to reuse
 	if prep != nil {
+		free = make(chan *P, 2*cap(items)+2)
 		parsed = make(chan readItem[P], cap(items))
 		go prepare(path, parsed, items, free, done, prep)
 	}
