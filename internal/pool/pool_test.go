@@ -94,19 +94,30 @@ func TestFirstErrorWins(t *testing.T) {
 	}
 }
 
+// TestContextDone: once ctx is cancelled no index is handed out. An
+// index a worker took before it saw the cancel may still run (one per
+// worker); counting every index handled instead made the test fail when
+// the cancelling worker was descheduled between its count and its
+// cancel while the other ran on.
 func TestContextDone(t *testing.T) {
+	const workers = 2
 	ctx, cancel := context.WithCancel(context.Background())
-	var handled atomic.Int32
-	err := Each(ctx, 1000, 2, func(context.Context, int) error {
+	var handled, after atomic.Int32
+	var cancelled atomic.Bool
+	err := Each(ctx, 1000, workers, func(context.Context, int) error {
+		if cancelled.Load() {
+			after.Add(1)
+		}
 		if handled.Add(1) == 5 {
 			cancel()
+			cancelled.Store(true)
 		}
 		return nil
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	if n := handled.Load(); n > 10 {
-		t.Errorf("%d indexes handled after cancel", n)
+	if n := after.Load(); n > workers {
+		t.Errorf("%d indexes begun after cancel returned, want at most one per worker (%d)", n, workers)
 	}
 }
