@@ -65,20 +65,6 @@ func env(name, def string) string {
 	return def
 }
 
-// defaultSettle is how long the bench waits before its first stage.
-// ext4 without a journal (as on the machine of BENCHMARKS.md) skips, when it
-// creates a file, every inode of the group freed in the last minute (five
-// more while its inode table is not yet written): creating the 4,000 bulk
-// files of 200k employees right after deleting an earlier run's took a
-// second more of system time, 15% of convert's CPU (measured with perf;
-// kernel: fs/ext4/ialloc.c, recently_deleted). The bench deletes
-// nothing until it ends, so one wait after a sync covers the deletions
-// made before it.
-const defaultSettle = 65 * time.Second
-
-// settleNote says why the bench waits, as it prints it.
-const settleNote = "files deleted in the last minute slow the creation of new ones on some file systems"
-
 func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("benchrun", flag.ContinueOnError)
 	fl.SetOutput(stderr)
@@ -95,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	maxRSS := fl.String("max-rss", env("BENCH_MAX_RSS", "auto"), "kill a stage whose resident set exceeds this (e.g. 8GiB; 0: no limit; auto: 3/4 of the machine's memory, or what is available when the stage starts less 1 GiB if that is less) (env BENCH_MAX_RSS)")
 	tmp := fl.String("tmp", "", "where the work directory is made (default: the system's temporary directory)")
 	keep := fl.Bool("keep", false, "keep the generated inputs and outputs (prints where)")
-	settle := fl.Duration("settle", durationEnv("BENCH_SETTLE", defaultSettle), "wait this long, after a sync, before the first stage: see settleNote (env BENCH_SETTLE)")
+	settleMax := fl.Duration("settle", durationEnv("BENCH_SETTLE", defaultSettle), "before the first stage, wait at most this long after a sync "+settleNote+" (0: no wait; env BENCH_SETTLE)")
 	markdown := fl.Bool("markdown", false, "print the tables as Markdown")
 	update := fl.String("update", "", "also write the Markdown tables into FILE between "+beginMarker+" and "+endMarker)
 	if err := fl.Parse(args); err != nil {
@@ -154,15 +140,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	if *settle > 0 {
-		fmt.Fprintf(stderr, "benchrun: settling for %s (%s)\n", *settle, settleNote)
+	var created time.Duration
+	if *settleMax > 0 {
 		flushWrites()
-		select {
-		case <-time.After(*settle):
-		case <-ctx.Done():
-		}
+		created = settle(ctx, stderr, *settleMax, settleEvery, settleFast, func() (time.Duration, error) {
+			return probeCreate(cfg.Work, settleProbeFiles)
+		}, sleepCtx)
 	}
-	machine := describeMachine(cfg)
+	machine := describeMachine(cfg, created)
 	var results []result
 	for _, spec := range cfg.Runs {
 		if ctx.Err() != nil {
@@ -350,7 +335,7 @@ func memInfo() (total, available int64) {
 }
 
 // describeMachine is the line that heads the tables: what ran where.
-func describeMachine(cfg *config) string {
+func describeMachine(cfg *config, created time.Duration) string {
 	parts := []string{runtime.GOOS + "/" + runtime.GOARCH, strconv.Itoa(runtime.NumCPU()) + " CPUs"}
 	if m, _ := memInfo(); m > 0 {
 		parts = append(parts, formatBytes(m)+" memory")
@@ -363,6 +348,9 @@ func describeMachine(cfg *config) string {
 	}
 	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
 		parts = append(parts, "commit "+strings.TrimSpace(string(out)))
+	}
+	if created > 0 {
+		parts = append(parts, fmt.Sprintf("a file created in %s at start", created.Round(time.Microsecond)))
 	}
 	for _, v := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"} {
 		if x := os.Getenv(v); x != "" {
