@@ -14,7 +14,10 @@
 // behind (BENCHMARKS.md). It also leaves the user's cache to the user.
 //
 // What is written is unchanged; a write-back error, which the page cache
-// would only report at fsync, is reported by Dropper.Close. Where the
+// would only report at fsync, is reported by Dropper.Close, which waits
+// for every region, or by Dropper.Release (how commands end), which
+// reports those already waited for and leaves the last ones to the kernel
+// rather than hold the command for the disk. Where the
 // system offers neither call (other than Linux), the Dropper does
 // nothing; a nil *Dropper does nothing either.
 package dropbehind

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // Chunk is how much of a long file Writer hands over at a time.
@@ -27,9 +28,10 @@ type region struct {
 // background, until Close. Its methods may be called from several
 // goroutines.
 type Dropper struct {
-	ch   chan region
-	done chan struct{}
-	once sync.Once
+	ch     chan region
+	done   chan struct{}
+	once   sync.Once
+	nowait atomic.Bool // Release: what is left is not waited for
 
 	mu  sync.Mutex
 	err error
@@ -72,12 +74,25 @@ func (d *Dropper) run() {
 		startWriteBack(r.fd, r.off, r.n)
 		started = append(started, r)
 		if len(started) > lag {
-			finish()
+			d.finishOne(&started, finish)
 		}
 	}
 	for len(started) > 0 {
-		finish()
+		d.finishOne(&started, finish)
 	}
+}
+
+// finishOne waits for the oldest region and drops it (finish), or, once
+// released, drops what of it is written and leaves the rest to the kernel.
+func (d *Dropper) finishOne(started *[]region, finish func()) {
+	if !d.nowait.Load() {
+		finish()
+		return
+	}
+	r := (*started)[0]
+	*started = (*started)[1:]
+	dropWritten(r.fd, r.off, r.n)
+	closeFD(r.fd)
 }
 
 func (d *Dropper) fail(err error) {
@@ -138,6 +153,21 @@ func (w *writer) Write(p []byte) (int, error) {
 		w.from += size
 	}
 	return n, err
+}
+
+// Release ends the Dropper as a command ends: the regions handed over
+// whose write-back is not yet waited for have it started and their pages
+// already written dropped, and the rest is left to the kernel, as for any
+// file written without fsync. It returns the first write-back error of
+// the regions waited for. Waiting for the disk at the end, as Close does,
+// held a 200k-employee convert 0.3 s with its cores idle (a runtime
+// trace, 2-core VM): the last tens of megabytes written.
+func (d *Dropper) Release() error {
+	if d == nil {
+		return nil
+	}
+	d.nowait.Store(true)
+	return d.Close()
 }
 
 // Close waits for every region handed over and returns the first error of

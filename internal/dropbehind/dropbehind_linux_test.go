@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -214,4 +215,77 @@ func TestWriteBackError(t *testing.T) {
 	if len(dropped) != 3 || dropped[2] != 3 {
 		t.Errorf("regions dropped (by size): %v; want all three, the one after the failure too", dropped)
 	}
+}
+
+// TestRelease: Release waits for no region beyond those already past the
+// lag, yet reports their errors, and every region's descriptor is closed.
+func TestRelease(t *testing.T) {
+	for _, tt := range []struct {
+		files, fail int // files handed over; the size of the one that fails (0: none)
+		waited      int // regions waited for at most
+		wantErr     bool
+	}{
+		{files: 3, waited: 0},
+		{files: lag + 4, fail: 2, waited: 4, wantErr: true},
+	} {
+		var waited []int64
+		calls := make(chan bool, 64)
+		dropRegion = func(fd int, off, n int64) error {
+			var st unix.Stat_t
+			if err := unix.Fstat(fd, &st); err != nil {
+				t.Errorf("the region's descriptor is not open: %v", err)
+			}
+			waited = append(waited, st.Size)
+			calls <- true
+			if st.Size == int64(tt.fail) {
+				return unix.EIO
+			}
+			return nil
+		}
+		dir := t.TempDir()
+		d := New()
+		before := openFDs(t)
+		for i := 1; i <= tt.files; i++ {
+			f, err := os.Create(filepath.Join(dir, "f"+strings.Repeat("x", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write(bytes.Repeat([]byte{'x'}, i))
+			d.Finished(f)
+			f.Close()
+		}
+		for range tt.waited { // the regions past the lag are waited for before Release
+			select {
+			case <-calls:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the regions past the lag were not waited for")
+			}
+		}
+		err := d.Release()
+		dropRegion = drop
+		if len(waited) > tt.waited {
+			t.Errorf("%d files: %d regions waited for (%v), want at most %d", tt.files, len(waited), waited, tt.waited)
+		}
+		if (err != nil) != tt.wantErr || tt.wantErr && !errors.Is(err, unix.EIO) {
+			t.Errorf("%d files: Release = %v, want an error: %v", tt.files, err, tt.wantErr)
+		}
+		if after := openFDs(t); after != before {
+			t.Errorf("%d files: %d descriptors open after Release, %d before", tt.files, after, before)
+		}
+		for i := 1; i <= tt.files; i++ {
+			if b, err := os.ReadFile(filepath.Join(dir, "f"+strings.Repeat("x", i))); err != nil || len(b) != i {
+				t.Errorf("file %d: %d bytes, %v", i, len(b), err)
+			}
+		}
+	}
+}
+
+// openFDs counts the process's open descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(entries)
 }

@@ -444,7 +444,7 @@ var spillObserver func(*spillRun)
 
 // close closes the temporary files and removes the temporary directory.
 func (s *spillRun) close() error {
-	first := s.drop.Close()
+	first := s.drop.Release()
 	if err := s.in.close(); err != nil && first == nil {
 		first = err
 	}

@@ -107,7 +107,7 @@ func (r *Result) Write(dir string) (err error) {
 	}()
 	drop := dropbehind.New()
 	defer func() {
-		if derr := drop.Close(); err == nil {
+		if derr := drop.Release(); err == nil {
 			err = derr
 		}
 	}()

@@ -71,7 +71,7 @@ func WriteFile(path string, fill func(io.Writer) error) (err error) {
 	}
 	drop := dropbehind.New() // a report is written, not read back
 	defer func() {
-		if derr := drop.Close(); err == nil {
+		if derr := drop.Release(); err == nil {
 			err = derr
 		}
 	}()

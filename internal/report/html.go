@@ -86,7 +86,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 func WriteHTMLFile(path string, d *Data) (err error) {
 	hr := &htmlReport{d: d, lim: d.Limits.withDefaults(), drop: dropbehind.New()}
 	defer func() {
-		if derr := hr.drop.Close(); err == nil {
+		if derr := hr.drop.Release(); err == nil {
 			err = derr
 		}
 	}()
