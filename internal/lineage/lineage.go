@@ -153,7 +153,8 @@ func bulkNumber(name string) (int, bool) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(digits)
-	if err != nil || n < 1 || BulkName(n) != name {
+	var b [32]byte
+	if err != nil || n < 1 || string(AppendBulkName(b[:0], n)) != name {
 		return 0, false
 	}
 	return n, true
@@ -170,4 +171,14 @@ func usualAddress(emp, method string) (path, bulkID string) {
 		return "/Users", plan.BulkID(emp)
 	}
 	return plan.BulkIDPath(emp), ""
+}
+
+// isUsualAddress reports whether path and bulkID are usualAddress(emp,
+// method), without building them (the writer asks for every operation).
+func isUsualAddress(emp, method, path, bulkID string) bool {
+	if method == "POST" {
+		return path == "/Users" && plan.IsBulkID(bulkID, emp)
+	}
+	rest, ok := strings.CutPrefix(path, "/Users/bulkId:")
+	return ok && bulkID == "" && plan.IsBulkID(rest, emp)
 }

@@ -456,3 +456,31 @@ func TestBulkName(t *testing.T) {
 		}
 	}
 }
+
+// TestIsUsualAddress: isUsualAddress agrees with usualAddress, escaped IDs
+// included, and refuses any other address.
+func TestIsUsualAddress(t *testing.T) {
+	emps := []string{"E1", "a b", "x/y", "ü%", "emp-E1"}
+	for _, emp := range emps {
+		for _, method := range []string{"POST", "PATCH", "PUT", "DELETE"} {
+			path, bulkID := usualAddress(emp, method)
+			if !isUsualAddress(emp, method, path, bulkID) {
+				t.Errorf("%s %s: usualAddress %q %q not recognised", emp, method, path, bulkID)
+			}
+			for _, other := range emps {
+				if other == emp {
+					continue
+				}
+				op, ob := usualAddress(other, method)
+				if isUsualAddress(emp, method, op, ob) {
+					t.Errorf("%s %s: the address of %s (%q %q) taken as usual", emp, method, other, op, ob)
+				}
+			}
+			for _, bad := range [][2]string{{"/Users/0b6f8a4e-1d2c-4f7e-9a51-3c2d1e0f9a8b", ""}, {path, bulkID + "x"}, {path + "x", bulkID}, {"/Users", ""}} {
+				if isUsualAddress(emp, method, bad[0], bad[1]) {
+					t.Errorf("%s %s: %q %q taken as usual", emp, method, bad[0], bad[1])
+				}
+			}
+		}
+	}
+}

@@ -256,7 +256,7 @@ func AppendOps(l []byte, emp string, ops []OpRef, first [Phases]int) []byte {
 		l = jsonw.AppendInt(l, o.Phase)
 		l = append(l, ',')
 		l = jsonw.AppendString(l, o.Method)
-		if path, bulkID := usualAddress(emp, o.Method); o.Path != path || o.BulkID != bulkID {
+		if !isUsualAddress(emp, o.Method, o.Path, o.BulkID) {
 			l = append(l, ',')
 			l = jsonw.AppendString(l, o.Path)
 			if o.BulkID != "" {

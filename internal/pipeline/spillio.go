@@ -30,6 +30,7 @@ type entryWriter struct {
 	w    *bufio.Writer
 	off  int64               // bytes written
 	drop *dropbehind.Dropper // of an output, not read back (dropBehind)
+	lb   [binary.MaxVarintLen64]byte
 }
 
 func newEntryWriter(dir, name string) (*entryWriter, error) {
@@ -63,8 +64,7 @@ func (e *entryWriter) entry(parts ...[]byte) error {
 	for _, p := range parts {
 		n += len(p)
 	}
-	var lb [binary.MaxVarintLen64]byte
-	if err := e.write(lb[:binary.PutUvarint(lb[:], uint64(n))]); err != nil {
+	if err := e.write(e.lb[:binary.PutUvarint(e.lb[:], uint64(n))]); err != nil {
 		return err
 	}
 	for _, p := range parts {

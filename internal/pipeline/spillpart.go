@@ -370,7 +370,40 @@ type opSpill struct {
 	phase                int
 	size                 int
 	method, path, bulkID string
-	seq, idx             int // by ranges: its request within the phase, and its place in it
+	seq, idx             int   // by ranges: its request within the phase, and its place in it
+	next                 int32 // the change set's next operation in setOps.all (-1: none)
+}
+
+// setOps lists the operations of each change set of a partition, in plan
+// order, in one array (a slice per change set cost an allocation each).
+type setOps struct {
+	all        []opSpill
+	head, tail []int32 // each change set's first and last operation (-1: none)
+	n          []int32 // each change set's operations
+}
+
+func newSetOps(sets, ops int) *setOps {
+	so := &setOps{all: make([]opSpill, 0, ops), head: make([]int32, sets), tail: make([]int32, sets), n: make([]int32, sets)}
+	for k := range so.head {
+		so.head[k], so.tail[k] = -1, -1
+	}
+	return so
+}
+
+// add appends an operation of change set k; the pointer is good until
+// the next add.
+func (so *setOps) add(k int, o opSpill) *opSpill {
+	i := int32(len(so.all))
+	o.next = -1
+	so.all = append(so.all, o)
+	if so.tail[k] >= 0 {
+		so.all[so.tail[k]].next = i
+	} else {
+		so.head[k] = i
+	}
+	so.tail[k] = i
+	so.n[k]++
+	return &so.all[i]
 }
 
 // findingHead is how every finding's JSON in report.json begins, with the
@@ -412,8 +445,13 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 	}
 	// Operations, phase by phase (the plan's requests are in phase order),
 	// with their findings (in plan order too).
-	opsOf := make([][]opSpill, len(sets))
+	nops := 0
+	for _, req := range pl.Requests {
+		nops += len(req.Operations)
+	}
+	opsOf := newSetOps(len(sets), nops)
 	var head, buf, js, tail []byte
+	var f OpFinding
 	fi := 0
 	if s.direct != nil {
 		s.direct.begin(p)
@@ -430,8 +468,7 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 				if !ok {
 					return fmt.Errorf("convert: operation %d of request %d is about employee %s, who has no change set", oi, ri+1, op.Employee)
 				}
-				opsOf[k] = append(opsOf[k], opSpill{phase: phase, size: op.Size(), method: op.Method, path: op.Path, bulkID: op.BulkID})
-				o := &opsOf[k][len(opsOf[k])-1]
+				o := opsOf.add(k, opSpill{phase: phase, size: op.Size(), method: op.Method, path: op.Path, bulkID: op.BulkID})
 				// The entry is the key, the operation and its findings:
 				// the operation, the bulk of it, is written from where
 				// it was encoded, not copied into buf first.
@@ -443,7 +480,7 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 				}
 				buf = binary.AppendUvarint(buf, uint64(n-fi))
 				for ; fi < n; fi++ {
-					f := st.findings[fi]
+					f = st.findings[fi]
 					isErr := f.Finding.IsError()
 					if isErr {
 						ps.errs = append(ps.errs, f)
@@ -491,13 +528,19 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 	}
 	start := s.out.off
 	var refs []lineage.OpRef
+	var name string
+	nameSeq := -1
 	for k, cs := range sets {
 		buf = binary.AppendUvarint(buf[:0], keys[k])
 		js = s.lines.Append(js[:0], cs)
 		if s.planOut != nil { // the line goes to the plan, not the spill
 			refs = refs[:0]
-			for _, o := range opsOf[k] {
-				refs = append(refs, lineage.OpRef{Bulk: BulkFileName(o.seq), Index: o.idx, Phase: o.phase,
+			for i := opsOf.head[k]; i >= 0; i = opsOf.all[i].next {
+				o := &opsOf.all[i]
+				if o.seq != nameSeq { // a request's operations are many
+					name, nameSeq = BulkFileName(o.seq), o.seq
+				}
+				refs = append(refs, lineage.OpRef{Bulk: name, Index: o.idx, Phase: o.phase,
 					Method: o.method, Path: o.path, BulkID: o.bulkID})
 			}
 			tail = lineage.AppendOps(tail[:0], cs.EmployeeID, refs, [lineage.Phases]int{})
@@ -508,8 +551,9 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 		}
 		buf = appendBytes(buf, js)
 		buf = appendString(buf, cs.EmployeeID)
-		buf = binary.AppendUvarint(buf, uint64(len(opsOf[k])))
-		for _, o := range opsOf[k] {
+		buf = binary.AppendUvarint(buf, uint64(opsOf.n[k]))
+		for i := opsOf.head[k]; i >= 0; i = opsOf.all[i].next {
+			o := &opsOf.all[i]
 			buf = append(buf, byte(o.phase))
 			buf = binary.AppendUvarint(buf, uint64(o.size))
 			buf = appendString(buf, o.method)

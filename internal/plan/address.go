@@ -15,6 +15,12 @@ func BulkID(employeeID string) string {
 	return bulkIDPrefix + url.PathEscape(employeeID)
 }
 
+// IsBulkID reports whether id is BulkID(employeeID), without building it.
+func IsBulkID(id, employeeID string) bool {
+	rest, ok := strings.CutPrefix(id, bulkIDPrefix)
+	return ok && rest == url.PathEscape(employeeID)
+}
+
 // BulkIDPath is the operation path that addresses an employee by bulkId:
 // "/Users/bulkId:emp-<id>". Submit resolves it to the user's UUID.
 func BulkIDPath(employeeID string) string {
