@@ -25,8 +25,12 @@ import (
 // not convert. The bench deletes nothing until it ends, so one wait
 // covers what was deleted before it.
 
-// settleProbeFiles is how many files each probe creates.
-const settleProbeFiles = 256
+// settleProbeFiles is how many files each probe creates: as many as a
+// convert of 200k employees, which fill the groups the outputs' folders
+// start in. A probe of 256 files, in one group, found creation fast while
+// the converts after it passed over thousands of freed inodes in the next
+// groups. Kept, the probe's files take those inodes, as the outputs would.
+const settleProbeFiles = 4096
 
 // settleFast is the mean creation time of a file that ends the wait: a
 // file system at rest creates one in about 20 µs on that machine; past
