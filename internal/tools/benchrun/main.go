@@ -364,9 +364,9 @@ func describeMachine(cfg *config, created time.Duration) string {
 	case cfg.Limits.MaxRSS > 0:
 		lim += ", memory " + formatBytes(cfg.Limits.MaxRSS)
 	}
-	reps := fmt.Sprintf("each stage once; the floor run %d times first and once just before convert, which is divided by that run", minFloorRuns)
+	reps := fmt.Sprintf("each stage once; the floor run %d times first and once just before and once after convert, which is divided by the mean of those two", minFloorRuns)
 	if cfg.Count > 1 {
-		reps = fmt.Sprintf("each stage the median of %d runs; the floor run %d times first and once just before each convert, the floor's row the median of the latter, convert's × floor the median of each run over the floor run just before it", cfg.Count, max(cfg.Count, minFloorRuns))
+		reps = fmt.Sprintf("each stage the median of %d runs; the floor run %d times first, then before each convert and after the last, the floor's row the median of the floors of the converts, convert's × floor the median of each run over its floor: the mean of the floor runs just before and just after it", cfg.Count, max(cfg.Count, minFloorRuns))
 	}
 	return fmt.Sprintf("Measured %s on %s; %s; %s; seed %d.", time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.Join(parts, ", "), reps, lim, cfg.Seed)
 }

@@ -381,7 +381,10 @@ func TestPairedRatio(t *testing.T) {
 		// The drift the pairs are for: a slow minute slows both.
 		{ms(3180, 3740, 3330), ms(600, 530, 540), 6.17, 540 * time.Millisecond, true},
 		{ms(3000), ms(500), 6, 500 * time.Millisecond, true},
-		{ms(3000, 4000, 9000), ms(500, 0, 1000), 9, 1000 * time.Millisecond, true},
+		{ms(3000, 4000, 9000), ms(500, 0, 1000), 6, 1000 * time.Millisecond, true},
+		// Bracketed: each run over the mean of the floors before and after it.
+		{ms(3000, 3300, 3600), ms(500, 700, 500, 600), 5.5, 600 * time.Millisecond, true},
+		{ms(3000, 3000, 3000), ms(500, 500, 500, 1000), 6, 500 * time.Millisecond, true},
 		{ms(3000), ms(0), 0, 0, false},
 		{ms(3000, 3000), ms(600), 5, 600 * time.Millisecond, true}, // convert stopped the floor's runs short
 		{nil, nil, 0, 0, false},

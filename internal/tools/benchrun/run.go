@@ -157,8 +157,9 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 		}
 		var before func()
 		if stage == stageConvert && floorAt >= 0 {
-			// The floor runs again before each convert: the ratio is to
-			// the floor of the same minutes (the machine's speed drifts).
+			// The floor runs again before each convert, and once after
+			// the last: the ratio is to the floor of the same minutes
+			// (the machine's speed drifts).
 			floorArgs := append([]string{cfg.Floor}, paths...)
 			before = func() {
 				var w time.Duration
@@ -169,6 +170,9 @@ func runOne(ctx context.Context, cfg *config, spec runSpec) []result {
 			}
 		}
 		o, walls := measure(ctx, cfg.Limits, reps, argsOf, before)
+		if before != nil && ctx.Err() == nil {
+			before() // the floor after the last convert: each is bracketed
+		}
 		if stage == stageFloor {
 			floorAt = len(results)
 		}
@@ -249,16 +253,31 @@ func runWalls(walls []time.Duration, convert bool, floors []time.Duration) strin
 }
 
 // pairedRatio is the median over convert's runs of each one's wall time
-// over that of the floor run before it, and the median of those floors;
+// over that of the floor runs beside it, and the median of those floors;
 // false when no pair is whole (a floor run failed, or convert stopped).
+// floors holds the floor run before each run of convert and, when run,
+// one after the last: each run's floor is the mean of the one before it
+// and the one after it (the next run's), so that a floor run in a slow or
+// quick moment of the machine weighs on two ratios by half, not on one
+// in full.
 func pairedRatio(walls, floors []time.Duration) (float64, time.Duration, bool) {
 	var xs []float64
 	var fs []time.Duration
 	for i, w := range walls {
-		if i < len(floors) && floors[i] > 0 {
-			xs = append(xs, w.Seconds()/floors[i].Seconds())
-			fs = append(fs, floors[i])
+		var sum time.Duration
+		n := 0
+		for _, j := range []int{i, i + 1} {
+			if j < len(floors) && floors[j] > 0 {
+				sum += floors[j]
+				n++
+			}
 		}
+		if n == 0 {
+			continue
+		}
+		f := sum / time.Duration(n)
+		xs = append(xs, w.Seconds()/f.Seconds())
+		fs = append(fs, f)
 	}
 	if len(xs) == 0 {
 		return 0, 0, false
