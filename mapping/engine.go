@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -468,11 +469,14 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 // fitsLen checks the maximum length in characters (the caller has seen
 // that the byte length exceeds it) and rejects the record when it does not.
 func (c *contrib) fitsLen(cr *crow, f int32, v string) bool {
+	if len(v) <= cr.maxLen { // no more characters than bytes
+		return true
+	}
 	n := utf8.RuneCountInString(v)
 	if n <= cr.maxLen {
 		return true
 	}
-	msg := fmt.Sprintf("value is %d characters long; at most %d allowed", n, cr.maxLen)
+	msg := "value is " + strconv.Itoa(n) + " characters long; at most " + strconv.Itoa(cr.maxLen) + " allowed"
 	if cr.op == opSet {
 		// A value UPS cannot hold costs that value, not the record.
 		c.warn(cr, f, msg+": value dropped")

@@ -624,3 +624,17 @@ func TestAddNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxLenCountsCharacters: the length limit counts characters, not
+// bytes: 32 two-byte characters fit a 32-character field, 33 do not.
+func TestMaxLenCountsCharacters(t *testing.T) {
+	for _, tt := range []struct {
+		n     int
+		warns bool
+	}{{31, false}, {32, false}, {33, true}} {
+		_, res := run(t, Options{}, flat("e.csv", 1, "305", map[int]string{5: "E1", 2: strings.Repeat("é", tt.n)}))
+		if got := len(res[0].Messages) > 0; got != tt.warns || res[0].Status != model.StatusConverted {
+			t.Errorf("%d × é: %s %v; want a warning: %v", tt.n, res[0].Status, res[0].Messages, tt.warns)
+		}
+	}
+}

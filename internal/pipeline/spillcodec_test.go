@@ -143,7 +143,7 @@ func TestAppendInPlace(t *testing.T) {
 func TestAppendRecordResultJSON(t *testing.T) {
 	r := model.RecordResult{Pos: model.Position{File: "in/<a&b>.csv", Line: 7}, Status: model.StatusConverted, EmployeeID: "E<1>",
 		Messages: []model.Diagnostic{{Severity: model.SevWarning, Message: "value <x> & more dropped"}}}
-	enc := appendRecordResult(nil, recKey{file: 1, line: 7, ord: 3}, &r)
+	enc := appendRecordResult(nil, recKey{file: 1, line: 7, ord: 3}, &r, &kindMemo{})
 	want, err := reportEntry(&r)
 	if err != nil {
 		t.Fatal(err)

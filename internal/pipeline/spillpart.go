@@ -600,8 +600,9 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 	}
 	slices.SortFunc(idx, func(a, b int) int { return s.cmpRec(rks[a], rks[b]) })
 	start = s.out.off
+	var kinds kindMemo
 	for _, i := range idx {
-		buf = appendRecordResult(buf[:0], rks[i], &records[i])
+		buf = appendRecordResult(buf[:0], rks[i], &records[i], &kinds)
 		if err := s.out.entry(buf); err != nil {
 			return err
 		}
@@ -638,7 +639,7 @@ func (s *spillRun) cmpRec(a, b recKey) int {
 
 // appendRecordResult appends the payload of a record result: its place,
 // status, warnings (kind and field, for WarningKinds) and JSON.
-func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) []byte {
+func appendRecordResult(dst []byte, k recKey, r *model.RecordResult, kinds *kindMemo) []byte {
 	dst = binary.AppendUvarint(dst, uint64(k.file))
 	dst = binary.AppendUvarint(dst, uint64(max(k.line, 0)))
 	dst = appendBool(dst, k.reader)
@@ -653,7 +654,7 @@ func appendRecordResult(dst []byte, k recKey, r *model.RecordResult) []byte {
 	dst = binary.AppendUvarint(dst, uint64(n))
 	for _, m := range r.Messages {
 		if m.Severity == model.SevWarning {
-			dst = binary.AppendUvarint(dst, uint64(kindIndex(m.Message)))
+			dst = binary.AppendUvarint(dst, uint64(kinds.index(m.Message)))
 			dst = appendString(dst, warningField(m))
 		}
 	}

@@ -130,7 +130,7 @@ func (s *spillRun) read() error {
 		ord := s.nextOrd
 		s.nextOrd++
 		rk := recKey{file: s.order[r.Pos.File], line: r.Pos.Line, reader: true, ord: ord}
-		buf = appendRecordResult(buf[:0], rk, &r)
+		buf = appendRecordResult(buf[:0], rk, &r, &kindMemo{})
 		return s.rejs.entry(buf)
 	}
 	for _, path := range s.paths {

@@ -52,6 +52,23 @@ func kindIndex(msg string) int {
 	return len(warningKinds)
 }
 
+// kindMemo remembers the kind of the last message it was asked about: a
+// run's warnings repeat a few texts (every record of a feed with one
+// overlong field says the same), and kindIndex tries every rule in turn.
+type kindMemo struct {
+	msg string
+	idx int
+	ok  bool
+}
+
+// index is kindIndex(msg).
+func (m *kindMemo) index(msg string) int {
+	if !m.ok || msg != m.msg {
+		m.msg, m.idx, m.ok = msg, kindIndex(msg), true
+	}
+	return m.idx
+}
+
 // kindName is the kind at index i of warningKinds ("other" past its end).
 func kindName(i int) string {
 	if i >= 0 && i < len(warningKinds) {
