@@ -179,6 +179,5 @@ func isUsualAddress(emp, method, path, bulkID string) bool {
 	if method == "POST" {
 		return path == "/Users" && plan.IsBulkID(bulkID, emp)
 	}
-	rest, ok := strings.CutPrefix(path, "/Users/bulkId:")
-	return ok && bulkID == "" && plan.IsBulkID(rest, emp)
+	return bulkID == "" && plan.IsBulkIDPath(path, emp)
 }

@@ -21,6 +21,13 @@ func IsBulkID(id, employeeID string) bool {
 	return ok && rest == url.PathEscape(employeeID)
 }
 
+// IsBulkIDPath reports whether path is BulkIDPath(employeeID), without
+// building it.
+func IsBulkIDPath(path, employeeID string) bool {
+	rest, ok := strings.CutPrefix(path, bulkIDPathPrefix)
+	return ok && IsBulkID(rest, employeeID)
+}
+
 // BulkIDPath is the operation path that addresses an employee by bulkId:
 // "/Users/bulkId:emp-<id>". Submit resolves it to the user's UUID.
 func BulkIDPath(employeeID string) string {
