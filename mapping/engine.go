@@ -469,9 +469,6 @@ func (e *Engine) field(c *contrib, cr *crow, f int32, raw string, dTarget *strin
 // fitsLen checks the maximum length in characters (the caller has seen
 // that the byte length exceeds it) and rejects the record when it does not.
 func (c *contrib) fitsLen(cr *crow, f int32, v string) bool {
-	if len(v) <= cr.maxLen { // no more characters than bytes
-		return true
-	}
 	n := utf8.RuneCountInString(v)
 	if n <= cr.maxLen {
 		return true
