@@ -63,7 +63,9 @@
 // bulkId checked, the data standing in as valid. The PATCH of each report
 // of one manager repeats byte for byte; a method whose data does not
 // repeat stops using the memo after a sample. TestDataMemoDifferential
-// holds it to the reference under every method, path and bulkId.
+// holds it to the reference under every method, path and bulkId. A
+// Session (FastValidator.Session) is the same with a memo of its own,
+// for one goroutine: convert's workers take one each, and no lock.
 //
 // The reference compiles on first use: convert and validate run the fast
 // path only.

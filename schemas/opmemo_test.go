@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -47,13 +48,13 @@ func TestDataMemoDifferential(t *testing.T) {
 					check := func(method, path, bulkID string) {
 						t.Helper()
 						ref := v.ValidateOperation(method, path, bulkID, data)
-						before := f.memo.methods
+						before := f.memo.m.methods
 						fast := f.ValidateOperationEncoded(method, path, bulkID, wrap(data, true), enc)
 						if !reflect.DeepEqual(ref, fast) {
 							t.Fatalf("%s operation %d as %s %q bulkId %q (strict=%v): the memo disagrees\nreference:\n%sfast:\n%s",
 								d.name, i, method, path, bulkID, v.Strict(), render("ref", ref), render("fast", fast))
 						}
-						if i := methodIndex(method); i >= 0 && f.memo.methods[i].hits > before[i].hits {
+						if i := methodIndex(method); i >= 0 && f.memo.m.methods[i].hits > before[i].hits {
 							hits++
 						}
 					}
@@ -125,11 +126,11 @@ func TestDataMemoBounds(t *testing.T) {
 		if fs := f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u", "", d, b); len(fs) != 0 {
 			t.Fatalf("data %d: %v", i, fs)
 		}
-		if mm := &f.memo.methods[2]; mm.bytes > memoBudget {
+		if mm := &f.memo.m.methods[2]; mm.bytes > memoBudget {
 			t.Fatalf("the memo holds %d bytes, past its budget of %d", mm.bytes, memoBudget)
 		}
 	}
-	mm := f.memo.methods[2]
+	mm := f.memo.m.methods[2]
 	if !mm.off || mm.seen != nil || mm.lookups != memoSample {
 		t.Fatalf("unique data: off %v, %d entries, %d lookups; want off after %d lookups", mm.off, len(mm.seen), mm.lookups, memoSample)
 	}
@@ -144,7 +145,7 @@ func TestDataMemoBounds(t *testing.T) {
 			f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u", "", d, append(big, byte(i)))
 		}
 	}
-	mm = f.memo.methods[2]
+	mm = f.memo.m.methods[2]
 	if mm.off || mm.hits != 3*memoSample-64 || len(mm.seen) != 64 {
 		t.Fatalf("repeated data: off %v, %d hits, %d entries; want on, %d hits, 64 entries", mm.off, mm.hits, len(mm.seen), 3*memoSample-64)
 	}
@@ -156,5 +157,62 @@ func TestDataMemoBounds(t *testing.T) {
 	m.add("POST", big)
 	if got := len(m.methods[0].seen); got != 1 || m.methods[0].bytes != len(big) {
 		t.Fatalf("past the budget (%d entries): %d entries, %d bytes; want it cleared and the new one kept", n, got, m.methods[0].bytes)
+	}
+}
+
+// TestSessionMemo holds a Session to what ValidateOperationEncoded
+// answers (it trusts only data that passed in it or in a Session closed
+// before), to its share of the budget, and to handing its memo on: a
+// Session opened after another closed finds what the first kept, while
+// one open beside it does not.
+func TestSessionMemo(t *testing.T) {
+	def, _ := validators(t)
+	f := freshFast(def)
+	good := map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": true}}}
+	bad := map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": "yes"}}}
+	goodJSON, _ := json.Marshal(good)
+	badJSON, _ := json.Marshal(bad)
+
+	s1, s2 := f.Session(), f.Session()
+	if s1.memo == s2.memo {
+		t.Fatal("two open Sessions share a memo")
+	}
+	if want := max(memoBudget/runtime.GOMAXPROCS(0), 64<<10); s1.memo.budget != want {
+		t.Fatalf("a Session's budget is %d, want %d", s1.memo.budget, want)
+	}
+	if fs := s1.ValidateOperationEncoded("PATCH", "/Users/bulkId:u1", "", wrap(good, true), goodJSON); len(fs) != 0 {
+		t.Fatalf("good data: %v", fs)
+	}
+	if fs := s1.ValidateOperationEncoded("PATCH", "/Users/bulkId:u2", "", wrap(bad, true), goodJSON); len(fs) != 0 {
+		t.Fatalf("the Session's memo did not answer: %v", fs)
+	}
+	if fs := s2.ValidateOperationEncoded("PATCH", "/Users/bulkId:u2", "", wrap(bad, true), goodJSON); len(fs) == 0 {
+		t.Fatal("a Session answered from another open Session's memo")
+	}
+	if fs := f.ValidateOperationEncoded("PATCH", "/Users/bulkId:u2", "", wrap(bad, true), goodJSON); len(fs) == 0 {
+		t.Fatal("the validator's own memo answered from a Session's")
+	}
+	if fs, want := s1.ValidateOperationEncoded("PATCH", "/Users/bulkId:u3", "", wrap(bad, true), badJSON), def.ValidateOperation("PATCH", "/Users/bulkId:u3", "", bad); !reflect.DeepEqual(fs, want) {
+		t.Fatalf("bad data in a Session: got %v, want the reference's %v", fs, want)
+	}
+	m1 := s1.memo
+	s1.Close()
+	s1.Close() // a second Close does nothing
+	s3 := f.Session()
+	if s3.memo != m1 {
+		t.Fatal("a new Session did not take the memo of the one closed")
+	}
+	if fs := s3.ValidateOperationEncoded("PATCH", "/Users/bulkId:u4", "", wrap(bad, true), goodJSON); len(fs) != 0 {
+		t.Fatalf("the memo handed on did not answer: %v", fs)
+	}
+	if n := len(f.idle); n != 0 {
+		t.Fatalf("%d idle memos while every memo is in use", n)
+	}
+	s2.Close()
+	s3.Close()
+	if n := len(f.idle); n != 2 {
+		t.Fatalf("%d idle memos after closing two Sessions, want 2", n)
 	}
 }

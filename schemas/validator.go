@@ -52,7 +52,10 @@ type Validator struct {
 // that) at a fraction of the cost. It is safe for concurrent use.
 type FastValidator struct {
 	c    checker
-	memo dataMemo
+	memo lockedMemo
+	// idle are the memos of the Sessions closed (opmemo.go).
+	idleMu sync.Mutex
+	idle   []*dataMemo
 }
 
 // ErrUnknownKind is returned for a file that is neither a bulk request, a
@@ -199,18 +202,7 @@ func (f *FastValidator) ValidateOperation(method, path, bulkID string, data any)
 // its method, path and bulkId checked (the data memo, opmemo.go). The
 // findings are those of ValidateOperation.
 func (f *FastValidator) ValidateOperationEncoded(method, path, bulkID string, data any, dataJSON []byte) []Finding {
-	if data == nil {
-		return f.c.operation(method, path, bulkID, nil)
-	}
-	found, keep := f.memo.has(method, dataJSON)
-	if found {
-		return f.c.operation(method, path, bulkID, trustedData)
-	}
-	out := f.c.operation(method, path, bulkID, data)
-	if keep && len(out) == 0 {
-		f.memo.add(method, dataJSON)
-	}
-	return out
+	return f.validate(&f.memo, method, path, bulkID, data, dataJSON)
 }
 
 // engine validates a value against the schema at a location and appends

@@ -560,17 +560,21 @@ type opChecker struct {
 	found map[*plan.Operation][]schemas.Finding
 }
 
-// check is the plan.Options.Check hook; it reports whether op has
+// newCheck is the plan.Options.NewCheck hook: each worker validates by
+// way of a schemas.Session of its own. Its check reports whether op has
 // findings.
-func (c *opChecker) check(op *plan.Operation, data any, dataJSON []byte) bool {
-	fs := c.fv.ValidateOperationEncoded(op.Method, op.Path, op.BulkID, data, dataJSON)
-	if len(fs) == 0 {
-		return false
-	}
-	c.mu.Lock()
-	c.found[op] = fs
-	c.mu.Unlock()
-	return true
+func (c *opChecker) newCheck() (func(op *plan.Operation, data any, dataJSON []byte) bool, func()) {
+	s := c.fv.Session()
+	return func(op *plan.Operation, data any, dataJSON []byte) bool {
+		fs := s.ValidateOperationEncoded(op.Method, op.Path, op.BulkID, data, dataJSON)
+		if len(fs) == 0 {
+			return false
+		}
+		c.mu.Lock()
+		c.found[op] = fs
+		c.mu.Unlock()
+		return true
+	}, s.Close
 }
 
 // findings returns the findings in plan order (request, operation, then

@@ -46,7 +46,7 @@ func fastValidator(opts Options) (*schemas.FastValidator, error) {
 func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLogins []plan.DirEntry) (*settled, error) {
 	st := &settled{}
 	popts := opts.Options
-	popts.Check = nil // set below to the schema check, when there is one
+	popts.NewCheck = nil // set below to the schema check, when there is one
 	for round := 0; ; round++ {
 		if interrupted(opts.Context) {
 			return nil, ErrInterrupted
@@ -62,7 +62,7 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLog
 		var chk *opChecker
 		if fv != nil {
 			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
-			popts.Check = chk.check
+			popts.NewCheck = chk.newCheck
 		}
 		p, err := plan.Build(sets, popts)
 		if err != nil {

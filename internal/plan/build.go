@@ -24,6 +24,9 @@ type builder struct {
 	slabs   [][]byte // with Options.Slabs: every slab taken
 	maxOp   int      // size of the largest operation encoded
 	enc     encoder
+	// check is the worker's Options.NewCheck, checkDone its done.
+	check     func(op *Operation, data any, dataJSON []byte) bool
+	checkDone func()
 
 	arena
 	bodyArena  arena        // nodes of the remembered body
@@ -347,8 +350,8 @@ func (b *builder) encode(op *Operation) error {
 		}
 	}
 	enc, err := b.enc.operation(b.slab[start:start], op)
-	if err == nil && b.opts.Check != nil {
-		op.flagged = b.opts.Check(op, op.data, enc[b.enc.dataAt[0]:b.enc.dataAt[1]])
+	if err == nil && b.check != nil {
+		op.flagged = b.check(op, op.data, enc[b.enc.dataAt[0]:b.enc.dataAt[1]])
 	}
 	op.data = nil
 	if err != nil {

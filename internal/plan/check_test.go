@@ -8,12 +8,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
 
-// objectLike and arrayLike are the read-only interfaces Options.Check
+// objectLike and arrayLike are the read-only interfaces Options.NewCheck
 // documents (schemas.Object and schemas.Array, which plan does not import).
 type objectLike interface {
 	Len() int
@@ -61,7 +62,8 @@ func plainOf(t *testing.T, v any) any {
 	return v
 }
 
-// TestCheck runs a Check hook on the golden cases and on generated users:
+// TestCheck runs a NewCheck hook (a check per worker, each called by
+// one goroutine at a time and ended by its done) on the golden cases and on generated users:
 // it sees every operation once, with the data Data rebuilds and that
 // data's encoding, as the operation's encoding holds it; Flagged keeps its
 // answer; the output is unchanged.
@@ -92,11 +94,32 @@ func TestCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			var mu sync.Mutex
+			var check func(*Operation, any, []byte) bool
 			seen := map[*Operation]any{}
 			encs := map[*Operation][]byte{}
-			o.Check = func(op *Operation, data any, dataJSON []byte) bool {
+			var made, done atomic.Int32
+			newCheck := func() (func(*Operation, any, []byte) bool, func()) {
+				made.Add(1)
+				var busy, ended atomic.Bool
+				return func(op *Operation, data any, dataJSON []byte) bool {
+						if ended.Load() {
+							t.Error("a check called after its done")
+						}
+						if !busy.CompareAndSwap(false, true) {
+							t.Error("one worker's check called by two goroutines at once")
+						}
+						defer busy.Store(false)
+						return check(op, data, dataJSON)
+					}, func() {
+						if !ended.CompareAndSwap(false, true) {
+							t.Error("done called twice")
+						}
+						done.Add(1)
+					}
+			}
+			check = func(op *Operation, data any, dataJSON []byte) bool {
 				if op.Encoded() != nil {
-					t.Error("Check called after the operation was kept")
+					t.Error("check called after the operation was kept")
 				}
 				tree := plainOf(t, data)
 				// The encoding given is the data's.
@@ -123,9 +146,16 @@ func TestCheck(t *testing.T) {
 				encs[op] = bytes.Clone(dataJSON)
 				return op.Kind == KindCreate || op.Phase == PhaseRename
 			}
+			o.NewCheck = newCheck
 			checked, err := Build(sets, o)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if made.Load() == 0 || done.Load() != made.Load() {
+				t.Errorf("%d checks made, %d done: want as many, at least one", made.Load(), done.Load())
+			}
+			if w := o.Workers; w > 0 && int(made.Load()) > w {
+				t.Errorf("%d checks made for %d workers", made.Load(), w)
 			}
 			a, b := encodeAll(t, plain), encodeAll(t, checked)
 			if !reflect.DeepEqual(a, b) {

@@ -63,7 +63,7 @@
 // # Data, encoding and lineage
 //
 // Build keeps only the encoded operations: the data trees of 100k users
-// would take gigabytes. Options.Check sees each tree with its encoding
+// would take gigabytes. Options.NewCheck sees each tree with its encoding
 // once it is encoded, on the worker that built it (for validation without
 // a rebuild). Operation.Data and Request.Tree rebuild the data on
 // demand as map[string]any, []any, string, bool and json.Number, with the

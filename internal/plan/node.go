@@ -96,7 +96,7 @@ func (o *obj) del(k string) {
 
 func (a *arr) add(v any) { a.vals = append(a.vals, v) }
 
-// Read-only access for Options.Check: obj has the methods of a
+// Read-only access for Options.NewCheck: obj has the methods of a
 // schemas.Object and arr those of a schemas.Array (structurally; plan does
 // not import schemas). Values are string, *string, bool, json.Number, nil,
 // *obj, *arr, map[string]any and []any.

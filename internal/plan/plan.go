@@ -55,21 +55,25 @@ type Options struct {
 	// Workers bounds the goroutines building and encoding operations;
 	// 0 means GOMAXPROCS.
 	Workers int
-	// Check, when set, is called for every operation Build encodes, on the
-	// worker goroutine that built it, once it is encoded, with the
-	// operation (Method, BulkID, Path, Employee, Phase and Kind set), its
-	// data: the PatchOp or User tree the encoding is made of, and the
-	// data's encoding (nil without data), as written in the request
-	// (compact, or indented at its depth with Indent). Objects in the
-	// tree have the methods Len, KeyAt, ValueAt and Lookup and arrays Len
-	// and Index (schemas.Object and schemas.Array); other values are
-	// string, *string, bool, json.Number and nil. The tree is read-only and
-	// valid only during the call (its nodes are reused for the next user),
-	// and so is the encoding.
-	// Calls run concurrently; the hook must be safe for that. What it
-	// returns is kept as Operation.Flagged (e.g. "has findings") and
-	// changes nothing else: the output is the same with or without Check.
-	Check func(op *Operation, data any, dataJSON []byte) bool
+	// NewCheck, when set, is called once for each of Build's worker
+	// goroutines; the check it returns is called for every operation that
+	// worker encodes, once it is encoded, with the operation (Method,
+	// BulkID, Path, Employee, Phase and Kind set), its data: the PatchOp or
+	// User tree the encoding is made of, and the data's encoding (nil
+	// without data), as written in the request (compact, or indented at
+	// its depth with Indent). Objects in the tree have the methods Len,
+	// KeyAt, ValueAt and Lookup and arrays Len and Index (schemas.Object
+	// and schemas.Array); other values are string, *string, bool,
+	// json.Number and nil. The tree is read-only and valid only during the
+	// call (its nodes are reused for the next user), and so is the
+	// encoding.
+	// Each worker calls its own check, so a check may keep state of its
+	// own without a lock (a schemas.Session); the checks of different
+	// workers run concurrently. done, when not nil, is called once the
+	// workers have ended. What check returns is kept as
+	// Operation.Flagged (e.g. "has findings") and changes nothing else:
+	// the output is the same with or without NewCheck.
+	NewCheck func() (check func(op *Operation, data any, dataJSON []byte) bool, done func())
 	// Slabs, when set, is where Build takes the arrays it encodes the
 	// operations into; Plan.Release gives them back once the plan is
 	// no longer used.
@@ -113,7 +117,7 @@ type Operation struct {
 	Phase    int
 	Kind     OpKind
 
-	flagged bool      // what Options.Check returned
+	flagged bool      // what Options.NewCheck's check returned
 	encLen  int32     // size of the encoded operation (compact or indented at depth 2)
 	encPtr  *byte     // its first byte: not a slice, 16 bytes less per operation of a plan
 	data    any       // set in rebuilds only
@@ -140,8 +144,8 @@ func (o *Operation) BulkOperation() scim.BulkOperation {
 	return scim.BulkOperation{Method: o.Method, BulkID: o.BulkID, Path: o.Path, Data: o.Data()}
 }
 
-// Flagged reports what Options.Check returned for the operation (false
-// without a Check).
+// Flagged reports what Options.NewCheck's check returned for the
+// operation (false without NewCheck).
 func (o *Operation) Flagged() bool { return o.flagged }
 
 // Encoded returns the encoded operation as it appears in the request
@@ -356,6 +360,9 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	_ = pool.Run(context.Background(), len(sets), pool.Options{Workers: opts.Workers, Block: 128}, func() func(context.Context, int, int) error {
 		b := newBuilder(&opts, renamed)
 		b.rebuilders = rebuilders
+		if opts.NewCheck != nil {
+			b.check, b.checkDone = opts.NewCheck()
+		}
 		mu.Lock()
 		builders = append(builders, b)
 		mu.Unlock()
@@ -367,6 +374,11 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 		}
 	})
 
+	for _, b := range builders {
+		if b.checkDone != nil {
+			b.checkDone()
+		}
+	}
 	p := &Plan{}
 	if opts.Slabs != nil {
 		p.slabs = &planSlabs{from: opts.Slabs}
