@@ -185,6 +185,9 @@ type spillRun struct {
 	// arenas their records and change sets are mapped into.
 	slabs  plan.Slabs
 	blocks mapping.Blocks
+	// builders are the plan's builders, lent from one partition to the
+	// next with what they learned.
+	builders plan.Builders
 	// drop takes the outputs (bulk files, plan.jsonl, report.json) out of
 	// the page cache once written.
 	drop *dropbehind.Dropper

@@ -218,6 +218,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 	opts := s.opts
 	opts.Progress = nil
 	opts.Slabs = &s.slabs
+	opts.Builders = &s.builders
 	st, err := settle(eng, opts, s.fv, s.dirByPart[p])
 	if err != nil {
 		return nil, err

@@ -78,6 +78,10 @@ type Options struct {
 	// operations into; Plan.Release gives them back once the plan is
 	// no longer used.
 	Slabs *Slabs
+	// Builders, when set, lends Build's workers builders that built
+	// earlier plans, and takes them back once this one is built: they
+	// keep what they learned (Builders).
+	Builders *Builders
 }
 
 // Recorded are the options that shape a plan's operations, as convert
@@ -358,7 +362,7 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 		builders []*builder
 	)
 	_ = pool.Run(context.Background(), len(sets), pool.Options{Workers: opts.Workers, Block: 128}, func() func(context.Context, int, int) error {
-		b := newBuilder(&opts, renamed)
+		b := opts.Builders.take(&opts, renamed)
 		b.rebuilders = rebuilders
 		if opts.NewCheck != nil {
 			b.check, b.checkDone = opts.NewCheck()
@@ -379,6 +383,15 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 			b.checkDone()
 		}
 	}
+	p, err := assemble(sets, opts, results, builders)
+	for _, b := range builders {
+		opts.Builders.give(b)
+	}
+	return p, err
+}
+
+// assemble makes the plan of what Build's workers built.
+func assemble(sets []*model.ChangeSet, opts Options, results []userResult, builders []*builder) (*Plan, error) {
 	p := &Plan{}
 	if opts.Slabs != nil {
 		p.slabs = &planSlabs{from: opts.Slabs}
