@@ -93,6 +93,10 @@ type compiled struct {
 	byKey    map[string]*crow // keyed tables
 	patterns []*crow          // keyed rows whose source_field has [*]
 	keys     []*crow          // key rows; none = settings table (records skipped)
+	// keyIdx are the positions (numbered tables) of the rows Engine.Keys
+	// reads (readsKey), in order: a record's other fields are not looked
+	// at.
+	keyIdx   []int
 	mode     int
 	createIf []*crow
 	delegate *crow
@@ -273,6 +277,14 @@ func compile(t *Table) (*compiled, error) {
 	tableChecks(v, t, c)
 	if len(v.errs) > 0 {
 		return nil, errors.Join(v.errs...)
+	}
+	if c.numbered {
+		login := loginTarget()
+		for i := range c.rows {
+			if readsKey(&c.rows[i], login) {
+				c.keyIdx = append(c.keyIdx, i)
+			}
+		}
 	}
 	return c, nil
 }

@@ -52,13 +52,16 @@ func (e *Engine) Keys(rec *model.Record, k *RecordKeys) {
 	if len(tc.keys) == 0 {
 		return // a settings record: Add files it under no employee
 	}
-	login := lookupTarget(model.SchemaCore + ":userName")
+	login := loginTarget()
 	if tc.numbered {
 		if len(rec.Values) > len(tc.rows) {
 			return // rejected before any field is read
 		}
-		for i, raw := range rec.Values {
-			if raw != "" {
+		for _, i := range tc.keyIdx {
+			if i >= len(rec.Values) {
+				break
+			}
+			if raw := rec.Values[i]; raw != "" {
 				e.keyField(k, &tc.rows[i], raw, login)
 			}
 		}
@@ -80,14 +83,25 @@ func (e *Engine) Keys(rec *model.Record, k *RecordKeys) {
 	}
 }
 
+// readsKey reports whether Keys reads the field of row cr: a key, a new
+// key, a reference, a new login, or a login set (login is the target of
+// userName).
+func readsKey(cr *crow, login int32) bool {
+	switch cr.op {
+	case opKey, opNewEmployeeID, opRef, opNewLogin:
+		return true
+	case opSet:
+		return login >= 0 && cr.target == login
+	}
+	return false
+}
+
+// loginTarget is the fold target of userName (-1 while no table maps it).
+func loginTarget() int32 { return lookupTarget(model.SchemaCore + ":userName") }
+
 // keyField reads one value as field does, for its keys only.
 func (e *Engine) keyField(k *RecordKeys, cr *crow, raw string, login int32) {
-	switch cr.op {
-	case opKey, opNewEmployeeID, opRef, opNewLogin, opSet:
-	default:
-		return
-	}
-	if cr.op == opSet && (cr.target != login || login < 0) {
+	if !readsKey(cr, login) {
 		return
 	}
 	v := trim(raw)
