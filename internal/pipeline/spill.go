@@ -90,8 +90,13 @@ import (
 // from the size of the inputs (PartitionBytes).
 
 // PartitionBytes is the input size a partition of a spilled conversion
-// is made for (Options.Partitions overrides the number).
-const PartitionBytes = 1 << 20
+// is made for (Options.Partitions overrides the number). Smaller
+// partitions fit the caches better and hold less memory; what each costs
+// besides its records (the plan's builders learning again) is spared by
+// plan.Builders. In alternated runs on the 2-core VM, half a MiB and
+// 256 KiB both took 3–8% less CPU than 1 MiB; at 1M employees of the
+// mixed shape, 256 KiB held 23 MB more at its peak, half a MiB 9 MB.
+const PartitionBytes = 512 << 10
 
 // maxPartitions bounds the number of partitions.
 const maxPartitions = 4096
