@@ -46,8 +46,11 @@
 // both modes, with no encoding, and as well any tree exposed through the
 // read-only Object and Array interfaces (and *string for string), so a
 // caller validates its own tree without converting it; on a valid document
-// it allocates nothing. FuzzDifferential holds both to the same findings,
-// over decoded documents and over Object/Array wrappers of them.
+// it allocates nothing. A tree whose nodes also give their slices
+// (Members, Elements) is read without a method call per member.
+// FuzzDifferential holds both to the same findings, over decoded
+// documents and over Object/Array wrappers of them (every other one with
+// Members or Elements).
 //
 // The walk's shortcuts live in fastleaf.go: leafOK and condOK decide
 // schemas that only check the value itself (and "if" conditions on one

@@ -307,8 +307,18 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 		return
 	}
 	row := w.memoRow(g)
+	var keys []string
+	var vals []any
+	if m, ok := x.(Members); ok {
+		keys, vals = m.Members()
+	}
 	for j := range x.Len() {
-		k := x.KeyAt(j)
+		var k string
+		if keys != nil {
+			k = keys[j]
+		} else {
+			k = x.KeyAt(j)
+		}
 		var i int
 		if j < len(row) {
 			if e := &row[j]; e.key == k {
@@ -334,11 +344,11 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 			ki := &g.info[i]
 			closed = ki.closed
 			if ki.leaf != nil {
-				if v := x.ValueAt(j); !w.leafOK(ki.leaf, v) {
+				if v := valueAt(x, vals, j); !w.leafOK(ki.leaf, v) {
 					w.groupCheck(g, i, k, v, so)
 				}
 			} else if ki.acts {
-				w.groupCheck(g, i, k, x.ValueAt(j), so)
+				w.groupCheck(g, i, k, valueAt(x, vals, j), so)
 			}
 		}
 		if closed != 0 {
@@ -351,4 +361,12 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 		}
 	}
 	w.groupRequired(g, seen, so)
+}
+
+// valueAt is x.ValueAt(j), read from vals when x gave its Members.
+func valueAt(x Object, vals []any, j int) any {
+	if vals != nil {
+		return vals[j]
+	}
+	return x.ValueAt(j)
 }

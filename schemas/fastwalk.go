@@ -162,8 +162,17 @@ func (w *walker) check(n *node, v any, so, grouped bool) {
 				l := x.Len()
 				w.checkLen(n, l, v, so)
 				if n.items != nil {
+					var els []any
+					if e, ok := x.(Elements); ok {
+						els = e.Elements()
+					}
 					for i := range l {
-						el := x.Index(i)
+						var el any
+						if els != nil {
+							el = els[i]
+						} else {
+							el = x.Index(i)
+						}
 						if n.items.leaf && w.leafOK(n.items, el) {
 							continue
 						}

@@ -19,6 +19,19 @@ type Object interface {
 	Lookup(key string) (any, bool)
 }
 
+// Members is what an Object may have besides: its keys and values as two
+// slices, in the order of KeyAt and ValueAt, read only and only during
+// the validation. The fast validator then reads the members without a
+// method call each.
+type Members interface {
+	Members() (keys []string, vals []any)
+}
+
+// Elements is Members for an Array: its elements as a slice.
+type Elements interface {
+	Elements() []any
+}
+
 // Array is a read-only JSON array that both validators accept wherever a
 // []any is accepted; its elements are read as Object's values are.
 type Array interface {

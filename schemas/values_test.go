@@ -32,6 +32,17 @@ type tArr []any
 func (a tArr) Len() int        { return len(a) }
 func (a tArr) Index(i int) any { return a[i] }
 
+// tObjM and tArrE are tObj and tArr with the slices of Members and
+// Elements: wrap makes every other object and array one of them, so that
+// the tests walk both.
+type tObjM struct{ tObj }
+
+func (o *tObjM) Members() ([]string, []any) { return o.keys, o.vals }
+
+type tArrE struct{ tArr }
+
+func (a tArrE) Elements() []any { return a.tArr }
+
 // wrap returns doc with every object an Object, every array an Array and,
 // when ptrs is set, every other string a *string.
 func wrap(v any, ptrs bool) any {
@@ -49,11 +60,17 @@ func wrap(v any, ptrs bool) any {
 			for i, k := range keys {
 				o.vals[i] = rec(x[k])
 			}
+			if n++; n%2 == 0 {
+				return &tObjM{*o}
+			}
 			return o
 		case []any:
 			a := make(tArr, len(x))
 			for i, e := range x {
 				a[i] = rec(e)
+			}
+			if n++; n%2 == 0 {
+				return tArrE{a}
 			}
 			return a
 		case string:

@@ -15,17 +15,20 @@ import (
 )
 
 // objectLike and arrayLike are the read-only interfaces Options.NewCheck
-// documents (schemas.Object and schemas.Array, which plan does not import).
+// documents (schemas.Object and Members, schemas.Array and Elements,
+// which plan does not import).
 type objectLike interface {
 	Len() int
 	KeyAt(i int) string
 	ValueAt(i int) any
 	Lookup(key string) (any, bool)
+	Members() ([]string, []any) // schemas.Members
 }
 
 type arrayLike interface {
 	Len() int
 	Index(i int) any
+	Elements() []any // schemas.Elements
 }
 
 // plainOf converts a tree through the read-only interfaces only, as a
@@ -34,6 +37,15 @@ func plainOf(t *testing.T, v any) any {
 	switch x := v.(type) {
 	case objectLike:
 		m := make(map[string]any, x.Len())
+		if keys, vals := x.Members(); len(keys) != x.Len() || len(vals) != x.Len() {
+			t.Errorf("Members gives %d keys and %d values of %d", len(keys), len(vals), x.Len())
+		} else {
+			for i := range keys {
+				if keys[i] != x.KeyAt(i) || !reflect.DeepEqual(vals[i], x.ValueAt(i)) {
+					t.Errorf("member %d: Members differs from KeyAt and ValueAt", i)
+				}
+			}
+		}
 		for i := range x.Len() {
 			k := x.KeyAt(i)
 			if _, dup := m[k]; dup {
@@ -50,6 +62,15 @@ func plainOf(t *testing.T, v any) any {
 		return m
 	case arrayLike:
 		s := make([]any, x.Len())
+		if els := x.Elements(); len(els) != len(s) {
+			t.Errorf("Elements gives %d of %d", len(els), len(s))
+		} else {
+			for i := range els {
+				if !reflect.DeepEqual(els[i], x.Index(i)) {
+					t.Errorf("element %d: Elements differs from Index", i)
+				}
+			}
+		}
 		for i := range s {
 			s[i] = plainOf(t, x.Index(i))
 		}

@@ -97,8 +97,8 @@ func (o *obj) del(k string) {
 func (a *arr) add(v any) { a.vals = append(a.vals, v) }
 
 // Read-only access for Options.NewCheck: obj has the methods of a
-// schemas.Object and arr those of a schemas.Array (structurally; plan does
-// not import schemas). Values are string, *string, bool, json.Number, nil,
+// schemas.Object and schemas.Members, arr those of a schemas.Array and
+// schemas.Elements (structurally; plan does not import schemas). Values are string, *string, bool, json.Number, nil,
 // *obj, *arr, map[string]any and []any.
 
 // Len is the number of members.
@@ -118,8 +118,14 @@ func (o *obj) Lookup(k string) (any, bool) {
 	return nil, false
 }
 
+// Members gives the keys and values, in insertion order (schemas.Members).
+func (o *obj) Members() ([]string, []any) { return o.keys, o.vals }
+
 // Len is the number of elements.
 func (a *arr) Len() int { return len(a.vals) }
+
+// Elements gives the elements (schemas.Elements).
+func (a *arr) Elements() []any { return a.vals }
 
 // Index is the i-th element.
 func (a *arr) Index(i int) any { return a.vals[i] }

@@ -62,8 +62,9 @@ type Options struct {
 	// User tree the encoding is made of, and the data's encoding (nil
 	// without data), as written in the request (compact, or indented at
 	// its depth with Indent). Objects in the tree have the methods Len,
-	// KeyAt, ValueAt and Lookup and arrays Len and Index (schemas.Object
-	// and schemas.Array); other values are string, *string, bool,
+	// KeyAt, ValueAt, Lookup and Members and arrays Len, Index and
+	// Elements (schemas.Object and Members, schemas.Array and Elements);
+	// other values are string, *string, bool,
 	// json.Number and nil. The tree is read-only and valid only during the
 	// call (its nodes are reused for the next user), and so is the
 	// encoding.
