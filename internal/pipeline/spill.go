@@ -80,11 +80,12 @@ import (
 // would only be partitioned together, or a reference to an employee
 // outside the run counted as in the run, with odds of about 2^-64 per pair.
 //
-// A settled partition spills in the background while the next one is
+// A settled partition spills in the background while the next ones are
 // read, mapped and planned (spiller): mapping is serial, and so is most
-// of the spill, so the two share the cores.
+// of the spill, so the two share the cores; a spill that waits for the
+// one before it lets the next partition go on.
 //
-// Memory holds, besides two partitions at a time, only the key hashes of
+// Memory holds, besides three partitions at a time, only the key hashes of
 // the run (8 bytes per employee), the logins' (16 bytes per login, while
 // partitioning) and the couplings (few); the partition's size is chosen
 // from the size of the inputs (PartitionBytes).

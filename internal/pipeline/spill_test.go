@@ -10,7 +10,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
@@ -453,40 +455,91 @@ func TestSpillFailureLeavesNoTemporaryFiles(t *testing.T) {
 }
 
 // TestSpiller checks that the background spills run one at a time, in
-// order, and that a failed spill stops the next from starting.
+// order; that up to maxSpills are started without waiting, the next
+// start waiting for the oldest; and that a failed spill keeps those after
+// it from running and is reported by a start that waits for it or by
+// wait.
 func TestSpiller(t *testing.T) {
 	var sp spiller
+	var mu sync.Mutex
 	var order []int
 	running := make(chan bool, 1)
-	job := func(i int, err error) func() error {
+	job := func(i int, err error, hold chan bool) func() error {
 		return func() error {
 			select {
 			case running <- true:
 			default:
 				t.Errorf("spill %d started while another ran", i)
 			}
+			if hold != nil {
+				<-hold
+			}
+			mu.Lock()
 			order = append(order, i)
+			mu.Unlock()
 			<-running
 			return err
 		}
 	}
-	boom := errors.New("disk full")
-	for i := range 3 {
-		if err := sp.start(job(i, nil)); err != nil {
+	ran := func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(order)
+	}
+
+	// The first spill holds: maxSpills start at once, the next waits.
+	hold := make(chan bool)
+	if err := sp.start(job(0, nil, hold)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < maxSpills; i++ {
+		if err := sp.start(job(i, nil, nil)); err != nil {
 			t.Fatalf("start %d: %v", i, err)
 		}
 	}
-	if err := sp.start(job(3, boom)); err != nil {
-		t.Fatalf("start 3: %v", err)
+	next := make(chan error, 1)
+	go func() { next <- sp.start(job(maxSpills, nil, nil)) }()
+	select {
+	case err := <-next:
+		t.Fatalf("start %d returned (%v) with %d spills started and the oldest held", maxSpills, err, maxSpills)
+	case <-time.After(50 * time.Millisecond):
 	}
-	if err := sp.start(job(4, nil)); !errors.Is(err, boom) {
-		t.Fatalf("start after a failed spill: %v, want %v", err, boom)
+	close(hold)
+	if err := <-next; err != nil {
+		t.Fatalf("start %d: %v", maxSpills, err)
 	}
 	if err := sp.wait(); err != nil {
-		t.Fatalf("wait with nothing running: %v", err)
+		t.Fatal(err)
 	}
-	if want := []int{0, 1, 2, 3}; !slices.Equal(order, want) {
-		t.Fatalf("spills ran %v, want %v", order, want)
+	want := []int{}
+	for i := 0; i <= maxSpills; i++ {
+		want = append(want, i)
+	}
+	if got := ran(); !slices.Equal(got, want) {
+		t.Fatalf("spills ran %v, want %v", got, want)
+	}
+
+	// A failed spill: those after it do not run; it is reported.
+	order = nil
+	boom := errors.New("disk full")
+	if err := sp.start(job(10, boom, nil)); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	for i := 11; i < 11+maxSpills && err == nil; i++ {
+		err = sp.start(job(i, nil, nil))
+	}
+	if werr := sp.wait(); err == nil {
+		err = werr
+	}
+	if !errors.Is(err, boom) {
+		t.Fatalf("after a failed spill: %v, want %v", err, boom)
+	}
+	if got := ran(); !slices.Equal(got, []int{10}) {
+		t.Fatalf("spills ran %v after one failed, want only it", got)
+	}
+	if err := sp.wait(); err != nil {
+		t.Fatalf("wait with nothing started: %v", err)
 	}
 }
 

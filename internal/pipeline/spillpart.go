@@ -138,33 +138,70 @@ func (s *spillRun) partition() error {
 	return s.out.flush()
 }
 
-// spiller writes one settled partition's outputs at a time, in the
-// background, while the next partition is mapped and planned: the spill is
-// mostly serial work, and the next partition's mapping too. At most one
-// spill runs, so memory holds two partitions at most.
+// spiller writes the settled partitions' outputs in the background, one
+// at a time and in order, while the next partitions are mapped and
+// planned: the spill is mostly serial work, and the mapping too. A spill
+// may wait for the one before it: the partition after it is then mapped
+// and planned meanwhile, instead of waiting with a core idle (the spill of
+// a partition takes longer than its mapping). At most maxSpills are
+// started and not done, so memory holds maxSpills+1 partitions at most.
 type spiller struct {
-	done chan error // the running spill's; nil when none runs
+	started []*spill // oldest first
 }
 
-// start waits for the running spill and starts job, unless the one it
-// waited for failed.
+// maxSpills bounds the spills started and not done.
+const maxSpills = 2
+
+// spill is one started spill; err is set before finished is closed.
+type spill struct {
+	finished chan struct{}
+	err      error
+}
+
+// start starts job once the spills started before it are done, unless
+// one of them failed; with maxSpills started, it first waits for the
+// oldest.
 func (sp *spiller) start(job func() error) error {
-	if err := sp.wait(); err != nil {
-		return err
+	for len(sp.started) >= maxSpills {
+		if err := sp.waitOldest(); err != nil {
+			return err
+		}
 	}
-	sp.done = make(chan error, 1)
-	go func() { sp.done <- job() }()
+	var prev *spill
+	if n := len(sp.started); n > 0 {
+		prev = sp.started[n-1]
+	}
+	s := &spill{finished: make(chan struct{})}
+	sp.started = append(sp.started, s)
+	go func() {
+		defer close(s.finished)
+		if prev != nil {
+			if <-prev.finished; prev.err != nil {
+				s.err = prev.err
+				return
+			}
+		}
+		s.err = job()
+	}()
 	return nil
 }
 
-// wait waits for the running spill, if any, and returns its error.
+func (sp *spiller) waitOldest() error {
+	s := sp.started[0]
+	sp.started = sp.started[1:]
+	<-s.finished
+	return s.err
+}
+
+// wait waits for every spill started and returns the first error.
 func (sp *spiller) wait() error {
-	if sp.done == nil {
-		return nil
+	var first error
+	for len(sp.started) > 0 {
+		if err := sp.waitOldest(); err != nil && first == nil {
+			first = err
+		}
 	}
-	err := <-sp.done
-	sp.done = nil
-	return err
+	return first
 }
 
 // runPartition maps, plans and validates the records of partition p, and
