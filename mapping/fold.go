@@ -80,8 +80,10 @@ const (
 	flagNew                // a new user: defaults apply
 )
 
-// buildBlock is the number of groups a build worker takes at a time.
-const buildBlock = 256
+// buildBlock is the number of groups a build worker takes at a time:
+// small, so that the workers end together (a partition of a spilled
+// conversion has about a thousand employees).
+const buildBlock = 64
 
 // build folds every group into its change set, on all cores: workers take
 // blocks of groups; each change set depends only on its own contributions,

@@ -85,6 +85,12 @@ type Options struct {
 	Builders *Builders
 }
 
+// buildBlock is how many change sets a worker of Build takes at a time:
+// small, so that the workers end a plan of a partition (about a thousand
+// users) at nearly the same time, the last block being the only work
+// left to one of them.
+const buildBlock = 32
+
 // Recorded are the options that shape a plan's operations, as convert
 // records them in report.json, so that submit rebuilds the same
 // operations once it knows who exists in the target.
@@ -362,7 +368,7 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 		mu       sync.Mutex
 		builders []*builder
 	)
-	_ = pool.Run(context.Background(), len(sets), pool.Options{Workers: opts.Workers, Block: 128}, func() func(context.Context, int, int) error {
+	_ = pool.Run(context.Background(), len(sets), pool.Options{Workers: opts.Workers, Block: buildBlock}, func() func(context.Context, int, int) error {
 		b := opts.Builders.take(&opts, renamed)
 		b.rebuilders = rebuilders
 		if opts.NewCheck != nil {
