@@ -2,9 +2,10 @@ package report
 
 import (
 	"bytes"
-	"compress/flate"
 	"io"
 	"runtime"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // A workbook is mostly its Lineage part, a gigabyte of XML at 200k
