@@ -57,7 +57,9 @@
 //     Files, Resolved at submit, and after submit Outcome, Operations and
 //     Requests. Every sheet is streamed (excelize StreamWriter) with a
 //     frozen header and an autofilter, and continues in "NAME 2" … past
-//     Limits.XLSXRows rows; cells are values, never formulas.
+//     Limits.XLSXRows rows; cells are values, never formulas. The parts
+//     are deflated in chunks on every core (pdeflate.go) with
+//     klauspost/compress's deflater.
 //   - JSON (WriteJSON): everything, the long lists streamed one entry per
 //     line.
 //   - Markdown (WriteMarkdown): the summary, what is lost, and the lists
