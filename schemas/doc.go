@@ -60,15 +60,15 @@
 // confirmed by comparing whole strings. TestMemoDifferential and
 // TestRecentCaches hold them to the reference and the uncached answers.
 //
-// ValidateOperationEncoded adds a memo of whole data (opmemo.go): given
-// the data's JSON encoding, an operation whose method and encoded data
-// equal those of an earlier one that passed has only its method, path and
-// bulkId checked, the data standing in as valid. The PATCH of each report
-// of one manager repeats byte for byte; a method whose data does not
-// repeat stops using the memo after a sample. TestDataMemoDifferential
-// holds it to the reference under every method, path and bulkId. A
-// Session (FastValidator.Session) is the same with a memo of its own,
-// for one goroutine: convert's workers take one each, and no lock.
+// A Session (FastValidator.Session), for one goroutine, adds a memo of
+// whole data (opmemo.go): given the data's JSON encoding, an operation
+// whose method and encoded data equal those of an earlier one that passed
+// has only its method, path and bulkId checked, the data standing in as
+// valid (ValidateOperationEncoded). The PATCH of each report of one
+// manager repeats byte for byte; a method whose data does not repeat
+// stops using the memo after a sample. convert's workers take a Session
+// each: no lock. TestDataMemoDifferential holds it to the reference under
+// every method, path and bulkId.
 //
 // The reference compiles on first use: convert and validate run the fast
 // path only.

@@ -1,9 +1,6 @@
 package schemas
 
-import (
-	"runtime"
-	"sync"
-)
+import "runtime"
 
 // The data memo. A conversion validates hundreds of thousands of
 // operations whose data often repeats byte for byte: the PATCH of each
@@ -21,13 +18,12 @@ import (
 // the memo after a sample of lookups, so it costs nothing more than the
 // sample.
 //
-// A FastValidator's own memo (ValidateOperationEncoded) is shared by its
-// callers under a lock. A Session has a memo of its own, without a lock:
-// the workers of a conversion, one Session each, do not take turns at one
-// lock (on two cores, that lock cost as much as the lookups). A Session's
-// budget is the validator's divided among the cores, so that the memos of
-// all workers together hold no more than one; Close hands the memo,
-// still filled, to the next Session.
+// Each Session (FastValidator.Session) has a memo of its own, without a
+// lock: the workers of a conversion, one Session each, do not take turns
+// at one lock (on two cores, a shared memo's lock cost as much as the
+// lookups). A Session's budget is the validator's divided among the
+// cores, so that the memos of all workers together hold no more than
+// one; Close hands the memo, still filled, to the next Session.
 
 // memoMaxKey is the largest encoding the memo keeps.
 const memoMaxKey = 4 << 10
@@ -115,32 +111,8 @@ func (m *dataMemo) add(method string, enc []byte) {
 	mm.bytes += len(enc)
 }
 
-// memoer is what validate asks of a memo.
-type memoer interface {
-	has(method string, enc []byte) (found, keep bool)
-	add(method string, enc []byte)
-}
-
-// lockedMemo is a FastValidator's own memo, shared by its callers.
-type lockedMemo struct {
-	mu sync.Mutex
-	m  dataMemo
-}
-
-func (l *lockedMemo) has(method string, enc []byte) (found, keep bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.m.has(method, enc)
-}
-
-func (l *lockedMemo) add(method string, enc []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.m.add(method, enc)
-}
-
-// validate is ValidateOperationEncoded by way of memo m.
-func (f *FastValidator) validate(m memoer, method, path, bulkID string, data any, dataJSON []byte) []Finding {
+// validate is Session.ValidateOperationEncoded by way of memo m.
+func (f *FastValidator) validate(m *dataMemo, method, path, bulkID string, data any, dataJSON []byte) []Finding {
 	if data == nil {
 		return f.c.operation(method, path, bulkID, nil)
 	}
@@ -176,8 +148,13 @@ func (f *FastValidator) Session() *Session {
 	return &Session{f: f, memo: &dataMemo{budget: max(memoBudget/runtime.GOMAXPROCS(0), 64<<10)}}
 }
 
-// ValidateOperationEncoded is FastValidator.ValidateOperationEncoded by
-// way of the Session's own memo.
+// ValidateOperationEncoded is ValidateOperation given also dataJSON, the
+// JSON encoding of data (compact or indented, the same way every time):
+// once an operation passed with no finding, a later one of the same method
+// whose data has the same encoding has its data taken as valid, and only
+// its method, path and bulkId checked (the data memo, above; the
+// Session's own, or one a closed Session handed on). The findings are
+// those of ValidateOperation.
 func (s *Session) ValidateOperationEncoded(method, path, bulkID string, data any, dataJSON []byte) []Finding {
 	return s.f.validate(s.memo, method, path, bulkID, data, dataJSON)
 }

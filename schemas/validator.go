@@ -51,8 +51,7 @@ type Validator struct {
 // same findings as the Validator it came from (FuzzDifferential holds it to
 // that) at a fraction of the cost. It is safe for concurrent use.
 type FastValidator struct {
-	c    checker
-	memo lockedMemo
+	c checker
 	// idle are the memos of the Sessions closed (opmemo.go).
 	idleMu sync.Mutex
 	idle   []*dataMemo
@@ -193,16 +192,6 @@ func (f *FastValidator) ValidatePlanLine(doc any) []Finding { return f.c.planLin
 // convert calls for every operation it writes.
 func (f *FastValidator) ValidateOperation(method, path, bulkID string, data any) []Finding {
 	return f.c.operation(method, path, bulkID, data)
-}
-
-// ValidateOperationEncoded is ValidateOperation given also dataJSON, the
-// JSON encoding of data (compact or indented, the same way every time):
-// once an operation passed with no finding, a later one of the same method
-// whose data has the same encoding has its data taken as valid, and only
-// its method, path and bulkId checked (the data memo, opmemo.go). The
-// findings are those of ValidateOperation.
-func (f *FastValidator) ValidateOperationEncoded(method, path, bulkID string, data any, dataJSON []byte) []Finding {
-	return f.validate(&f.memo, method, path, bulkID, data, dataJSON)
 }
 
 // engine validates a value against the schema at a location and appends
