@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"hash"
 	"io"
 	"os"
 	"strconv"
@@ -82,24 +81,28 @@ func (r *Result) audit(rep *Report) *Audit {
 	rows := map[string]RowAudit{}
 	for _, t := range r.mapping.Tables() {
 		h := sha256.New()
-		writeCSV(h, mapping.Columns)
+		w := csv.NewWriter(h)
+		w.Write(mapping.Columns)
 		for _, row := range t.Rows() {
-			writeCSV(h, row.Values())
+			w.Write(row.Values())
 			rows[t.RowRef(row)] = RowAudit{Transform: row.Transform, Note: row.Note, Lost: row.Lost}
 		}
+		w.Flush()
 		add(TableAudit{Name: t.Name, File: t.File, Embedded: embedded(t.File), Rows: len(t.Rows()), SHA256: hex.EncodeToString(h.Sum(nil))})
 	}
 	if d := r.mapping.Defaults(); d != nil {
 		h := sha256.New()
-		writeCSV(h, mapping.DefaultsColumns)
+		w := csv.NewWriter(h)
+		w.Write(mapping.DefaultsColumns)
 		for _, row := range d.Rows() {
-			writeCSV(h, []string{row.TargetSchema, row.TargetPath, row.Value, row.Transform, row.Applies, row.Note})
+			w.Write([]string{row.TargetSchema, row.TargetPath, row.Value, row.Transform, row.Applies, row.Note})
 			file := row.File
 			if file == "" {
 				file = d.File
 			}
 			rows[file+":"+strconv.Itoa(row.Line)] = RowAudit{Transform: row.Transform, Note: row.Note}
 		}
+		w.Flush()
 		add(TableAudit{Name: "defaults", File: d.File, Embedded: embedded(d.File), Rows: d.Len(), SHA256: hex.EncodeToString(h.Sum(nil))})
 	}
 	a.Mapping.SHA256 = hex.EncodeToString(all.Sum(nil))
@@ -129,12 +132,6 @@ func (r *Result) audit(rep *Report) *Audit {
 }
 
 func embedded(file string) bool { return strings.HasPrefix(file, mapping.EmbeddedDir+"/") }
-
-func writeCSV(h hash.Hash, cells []string) {
-	w := csv.NewWriter(h)
-	w.Write(cells)
-	w.Flush()
-}
 
 // inputHashes are the sizes and SHA-256 digests of a run's inputs, taken
 // on a goroutine of its own: a spilled run starts it after its read pass,
