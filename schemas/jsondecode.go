@@ -356,18 +356,7 @@ func (p *fastJSON) str() string {
 	start := p.i + 1
 	if j := strings.IndexByte(p.s[start:], '"'); j >= 0 {
 		seg := p.s[start : start+j]
-		plain, ascii := true, true
-		for k := 0; k < len(seg); k++ {
-			switch c := seg[k]; {
-			case c < 0x20 || c == '\\':
-				plain = false
-			case c >= utf8.RuneSelf:
-				ascii = false
-			}
-			if !plain {
-				break
-			}
-		}
+		plain, ascii := scanPlain(seg)
 		if plain && (ascii || utf8.ValidString(seg)) {
 			p.i = start + j + 1
 			return seg
