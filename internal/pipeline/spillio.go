@@ -193,7 +193,7 @@ type partBlocks struct {
 // its own. When the partitions are few enough for each to have the
 // largest buffer (64 KiB) within blockBudget, a sealed one keeps it:
 // alternated runs of 200k employees of the mixed shape (256 partitions)
-// took 2-3% less CPU than with 4 KiB buffers, while 16 KiB gained
+// took 1.5-2.5% less CPU than with 4 KiB buffers, while 16 KiB gained
 // nothing measurable. Otherwise it has sealedBuf: at 1M employees (1,250
 // partitions) buffers of each partition's share (13 KiB) raised the peak
 // of the read pass, which is the run's peak, by 20 MB.
