@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -149,6 +150,17 @@ func (t *keyTable) put(h uint64, r int) {
 	t.n++
 }
 
+// appendHashes appends every hash t holds to dst.
+func (t *keyTable) appendHashes(dst []uint64) []uint64 {
+	dst = slices.Grow(dst, t.n)
+	for i, r := range t.rs {
+		if r != 0 {
+			dst = append(dst, t.hs[i])
+		}
+	}
+	return dst
+}
+
 func (t *keyTable) grow() {
 	old := *t
 	size := max(2*len(old.hs), 1<<12)
@@ -242,6 +254,9 @@ func (s *spillRun) rebucket() error {
 	name := old.f.Name()
 	old.close()
 	os.Remove(name)
+	// By hash, s.keys holds every key: those of the ranges' table join it
+	// (once more when the read pass is over and they are in it already).
+	s.keys = compactHashes(s.rg.keys.appendHashes(s.keys))
 	s.in, s.parts, s.ranged, s.rg = nw, s.hashParts, false, ranges{}
 	return nil
 }

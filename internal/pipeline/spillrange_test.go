@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,5 +147,36 @@ func TestRangeOf(t *testing.T) {
 		if got >= 0 {
 			in.add(got, []byte{0})
 		}
+	}
+}
+
+// TestRebucketKeys: by ranges the keys read are in the ranges' table, not
+// in s.keys; going on by hash, during the read pass or after it (when
+// s.keys holds them already), leaves s.keys every key once, sorted.
+func TestRebucketKeys(t *testing.T) {
+	for _, after := range []bool{false, true} {
+		dir := t.TempDir()
+		in, err := newBlockStore(dir, "records", 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &spillRun{in: in, ranged: true, tmp: dir, hashParts: 4}
+		s.rg.target = 100
+		keys := []uint64{42, 7, 19, 7, 3}
+		for i, h := range keys {
+			if _, err := s.rangeOf(h, true, model.Position{File: "in.csv", Line: i + 2}, 60); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if after { // the read pass over: s.keys from the table (read)
+			s.keys = compactHashes(s.rg.keys.appendHashes(s.keys))
+		}
+		if err := s.rebucket(); err != nil {
+			t.Fatal(err)
+		}
+		if want := []uint64{3, 7, 19, 42}; !slices.Equal(s.keys, want) {
+			t.Errorf("after the read pass %v: s.keys = %v, want %v", after, s.keys, want)
+		}
+		s.in.close()
 	}
 }

@@ -81,7 +81,9 @@ func (s *spillRun) read() error {
 		pk := &b.recs[i]
 		h := pk.h
 		if pk.keyed {
-			s.keys = append(s.keys, h)
+			if !s.ranged { // by ranges, the ranges' table holds the keys (rangeOf)
+				s.keys = append(s.keys, h)
+			}
 			if pk.renamed {
 				s.keys = append(s.keys, pk.nh)
 				s.renames = append(s.renames, hashPair{h, pk.nh})
@@ -149,6 +151,7 @@ func (s *spillRun) read() error {
 	}
 	if s.ranged {
 		s.parts = s.rg.cur + 1
+		s.keys = s.rg.keys.appendHashes(s.keys)
 	}
 	if err := s.rejs.flush(); err != nil {
 		return err
