@@ -168,7 +168,7 @@ type spillRun struct {
 	anyRejects bool
 	nrejects   int // records the readers rejected
 
-	keys    []uint64   // hashes of every key and new key read (sorted and compacted now and then)
+	keys    []uint64   // hashes of every key and new key read (sorted and compacted now and then); by ranges, while reading, the new keys only: the others are in rg.keys until the read ends
 	logins  []hashPair // (login, key)
 	renames []hashPair // (key, new key)
 	joins   []hashPair // keys to partition together (records sharing one position)

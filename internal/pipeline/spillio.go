@@ -198,7 +198,8 @@ type partBlocks struct {
 // partitions) buffers of each partition's share (13 KiB) raised the peak
 // of the read pass, which is the run's peak, by 20 MB.
 const (
-	sealedBuf = 4 << 10
+	sealedBuf = minBuf
+	minBuf    = 4 << 10
 	maxBuf    = 64 << 10
 )
 
@@ -210,7 +211,7 @@ func newBlockStore(dir, name string, parts int) (*blockStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := min(max(blockBudget/parts, 4<<10), maxBuf)
+	size := min(max(blockBudget/parts, minBuf), maxBuf)
 	sealed := sealedBuf
 	if parts*maxBuf <= blockBudget {
 		sealed = maxBuf
