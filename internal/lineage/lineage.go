@@ -15,10 +15,10 @@ import (
 // this package writes. It reads Version and the versions from
 // OldestVersion on (version 2 is version 3 without "pos"; version 3
 // numbers requests from the first of the run, not of their phase, and has
-// no "requests").
+// no "requests"; version 4 writes a site's number with each value).
 const (
 	Format        = "upsmigrate"
-	Version       = 4
+	Version       = 5
 	OldestVersion = 2
 )
 

@@ -165,8 +165,8 @@ func TestRoundTrip(t *testing.T) {
 	}
 	golden.Check(t, filepath.Join("testdata", "sample.jsonl"), plan)
 	// Plans of version 2 (no "pos": a value without a position is at the
-	// first) and 3 (requests numbered within the run) read back to the
-	// same lines.
+	// first), 3 (requests numbered within the run) and 4 (a site's number
+	// with each value) read back to the same lines.
 	byID := map[string]*Line{}
 	for i := range want {
 		byID[want[i].EmployeeID] = &want[i]
@@ -174,7 +174,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, v := range []struct {
 		file  string
 		lines int
-	}{{"sample-v2.jsonl", 4}, {"sample-v3.jsonl", len(want)}} {
+	}{{"sample-v2.jsonl", 4}, {"sample-v3.jsonl", len(want)}, {"sample-v4.jsonl", len(want)}} {
 		b, err := os.ReadFile(filepath.Join("testdata", v.file))
 		if err != nil {
 			t.Fatal(err)
@@ -277,13 +277,14 @@ func TestEmptyPlan(t *testing.T) {
 func TestReadErrors(t *testing.T) {
 	head := `{"plan":"upsmigrate","version":4,"requests":[1,1,1]}` + "\n"
 	dict := head + `{"file":1,"path":"a.csv"}` + "\n" + `{"site":1,"schema":"s","path":"p"}` + "\n"
+	dict5 := `{"plan":"upsmigrate","version":5,"requests":[1,1,1]}` + "\n" + `{"file":1,"path":"a.csv"}` + "\n" + `{"site":1,"schema":"s","path":"p"}` + "\n"
 	for _, tc := range []struct {
 		name, plan string
 		version    bool   // an ErrVersion
 		want       string // in the message
 	}{
-		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 4: run 'upsmigrate convert' again to rewrite it"},
-		{"newer version", `{"plan":"upsmigrate","version":5}` + "\n", true, "plan.jsonl:1: plan format 5, of another upsmigrate; this upsmigrate reads plan formats 2 to 4"},
+		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 5: run 'upsmigrate convert' again to rewrite it"},
+		{"newer version", `{"plan":"upsmigrate","version":6}` + "\n", true, "plan.jsonl:1: plan format 6, of another upsmigrate; this upsmigrate reads plan formats 2 to 5"},
 		{"no request counts", `{"plan":"upsmigrate","version":4}` + "\n", false, `plan.jsonl:1: the header has no "requests"`},
 		{"request past the count", dict + `{"emp":"E1","records":[[1,2]],"ops":[[2,1,1,"POST"]]}` + "\n", false, "plan.jsonl:4:39: request 2 of phase 1: the header counts 1"},
 		{"phase out of range", dict + `{"emp":"E1","records":[[1,2]],"ops":[[1,1,3,"POST"]]}` + "\n", false, "plan.jsonl:4:43: phase 3: a plan has phases 0 to 2"},
@@ -298,6 +299,14 @@ func TestReadErrors(t *testing.T) {
 		{"pos after values", dict + `{"emp":"E1","records":[[1,2],[1,3]],"attrs":[[1,"x"]],"pos":1}` + "\n", false, "plan.jsonl:4:61: \"pos\" after the values it is the position of"},
 		{"bulk number 0", dict + `{"emp":"E1","records":[[1,2]],"ops":[[0,1,1,"POST"]]}` + "\n", false, "plan.jsonl:4:39: bulk 0: bulk files are numbered from 1"},
 		{"undefined site", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[2,"x"]]}` + "\n", false, "plan.jsonl:4:41: site 2 is not defined above"},
+		{"v5 value before a site", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":["x"]}` + "\n", false, "plan.jsonl:4:40: a value before any site number"},
+		{"v5 two site numbers", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":[1,1,"x"]}` + "\n", false, "plan.jsonl:4:42: two site numbers in a row"},
+		{"v5 site number last", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":[1,"x",1]}` + "\n", false, "a site number without a value at the end of the values"},
+		{"v5 next site undefined", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":[1,"x","y"]}` + "\n", false, "plan.jsonl:4:46: site 2 (the one after the value before) is not defined above"},
+		{"v5 undefined site", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":[2,"x"]}` + "\n", false, "plan.jsonl:4:40: site 2 is not defined above"},
+		{"v5 position out of range", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":[1,["x",1]]}` + "\n", false, "plan.jsonl:4:47: position 1 is not among the 1 of the employee"},
+		{"v5 no position", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":[1,["x"]]}` + "\n", false, "plan.jsonl:4:46: expected the value's position after it"},
+		{"v5 not a value", dict5 + `{"emp":"E1","records":[[1,2]],"attrs":[1,{}]}` + "\n", false, "plan.jsonl:4:42: expected a string, true, false or null"},
 		{"undefined file", head + `{"emp":"E1","records":[[1,2]]}` + "\n", false, "plan.jsonl:2:25: file 1 is not defined above"},
 		{"position out of range", dict + `{"emp":"E1","records":[[1,2]],"attrs":[[1,"x",1]]}` + "\n", false, "position 1 is not among the 1 of the employee"},
 		{"no position", dict + `{"emp":"E1","attrs":[[1,"x"]]}` + "\n", false, "a value without a position"},

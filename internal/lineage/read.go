@@ -317,11 +317,7 @@ func (r *Reader) employee(p *parser) *Line {
 			}
 		case "attrs":
 			valued = true
-			r.attrs = r.attrs[:0]
-			p.array(func(int) {
-				r.attrs = append(r.attrs, model.Attr{})
-				r.attr(p, &r.attrs[len(r.attrs)-1])
-			})
+			r.attrs = r.values(p, r.attrs[:0])
 			cs.Attrs = r.attrs
 			if !r.Shared {
 				cs.Attrs = slices.Clone(r.attrs)
@@ -430,12 +426,17 @@ func (r *Reader) origin(p *parser) (*model.Origin, int) {
 			return nil, 0
 		}
 	}
+	return r.originAt(p, i), i
+}
+
+// originAt is the Origin of position i of the line.
+func (r *Reader) originAt(p *parser, i int) *model.Origin {
 	if p.err != nil {
-		return nil, 0
+		return nil
 	}
 	if i >= len(r.pos) {
 		p.fail("a value without a position (no records or at before it)")
-		return nil, 0
+		return nil
 	}
 	for len(r.origins) <= i {
 		r.origins = append(r.origins, nil)
@@ -443,7 +444,7 @@ func (r *Reader) origin(p *parser) (*model.Origin, int) {
 	if r.origins[i] == nil {
 		r.origins[i] = &model.Origin{Pos: r.pos[i]}
 	}
-	return r.origins[i], i
+	return r.origins[i]
 }
 
 // entry reads the number of a dictionary entry of the kind named, of
@@ -461,7 +462,66 @@ func entry(p *parser, kind string, defined int) int {
 	return n - 1
 }
 
-// attr reads [site, value] or [site, value, position] into a, a zero Attr.
+// values reads an array of values, appending them to dst. From version
+// 5 on the array is flat (Writer.appendAttrs): a site's number, then the
+// value of that site, each further value being of the site after the one
+// before it, and at the position of the one before it (the first at the
+// default, r.dflt) unless written [value, position]; before, each value
+// was [site, value] or [site, value, position].
+func (r *Reader) values(p *parser, dst []model.Attr) []model.Attr {
+	if r.version < 5 {
+		p.array(func(int) {
+			dst = append(dst, model.Attr{})
+			r.attr(p, &dst[len(dst)-1])
+		})
+		return dst
+	}
+	next := -1        // the index of the next value's site; -1: none named yet
+	numbered := false // the element before was a site's number
+	cur := r.dflt     // the position of a value without one
+	p.array(func(int) {
+		if c := p.peek(); c == '-' || c >= '0' && c <= '9' {
+			if numbered {
+				p.fail("two site numbers in a row: a site's number is followed by its value")
+				return
+			}
+			next, numbered = entry(p, "site", len(r.sites)), true
+			return
+		}
+		numbered = false
+		switch {
+		case next < 0:
+			p.fail("a value before any site number: the values start with the number of the first one's site")
+			return
+		case next >= len(r.sites):
+			p.fail("site %d (the one after the value before) is not defined above", next+1)
+			return
+		}
+		dst = append(dst, model.Attr{Site: r.sites[next]})
+		a := &dst[len(dst)-1]
+		next++
+		if p.peek() != '[' {
+			r.value(p, a)
+			a.Origin = r.originAt(p, cur)
+			return
+		}
+		p.i++
+		r.value(p, a)
+		if p.peek() != ',' {
+			p.fail("expected the value's position after it, found %s", p.what())
+			return
+		}
+		a.Origin, cur = r.origin(p)
+		p.expect(']')
+	})
+	if numbered {
+		p.fail("a site number without a value at the end of the values")
+	}
+	return dst
+}
+
+// attr reads [site, value] or [site, value, position] into a, a zero Attr
+// (before version 5).
 func (r *Reader) attr(p *parser, a *model.Attr) {
 	p.expect('[')
 	n := entry(p, "site", len(r.sites))
@@ -470,6 +530,14 @@ func (r *Reader) attr(p *parser, a *model.Attr) {
 	}
 	a.Site = r.sites[n]
 	p.expect(',')
+	r.value(p, a)
+	a.Origin, _ = r.origin(p)
+	p.expect(']')
+}
+
+// value reads the value of a, whose Site is set: true or false for a
+// member, else a string, true, false or null.
+func (r *Reader) value(p *parser, a *model.Attr) {
 	switch c := p.peek(); {
 	case a.Site.Kind == model.AttrMember:
 		a.Bool = p.boolean()
@@ -480,8 +548,6 @@ func (r *Reader) attr(p *parser, a *model.Attr) {
 	case !p.null():
 		p.fail("expected a string, true, false or null, found %s", p.what())
 	}
-	a.Origin, _ = r.origin(p)
-	p.expect(']')
 }
 
 // ref reads [ref, target], optionally followed by the position and the
@@ -504,10 +570,7 @@ func (r *Reader) ref(p *parser, ref *model.Ref) {
 		if r.version >= 3 {
 			r.dflt = at // the element's values default to the ref's position
 		}
-		p.array(func(int) {
-			ref.Attrs = append(ref.Attrs, model.Attr{})
-			r.attr(p, &ref.Attrs[len(ref.Attrs)-1])
-		})
+		ref.Attrs = r.values(p, nil)
 		r.dflt = dflt
 	}
 	p.expect(']')

@@ -179,15 +179,8 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 	}
 	vi := 0 // the index of the next value in w.vpos and w.vsrc
 	if len(cs.Attrs) > 0 {
-		l = append(l, `,"attrs":[`...)
-		for i := range cs.Attrs {
-			if i > 0 {
-				l = append(l, ',')
-			}
-			l = w.appendAttr(l, &cs.Attrs[i], vi, dflt)
-			vi++
-		}
-		l = append(l, ']')
+		l = w.appendAttrs(append(l, `,"attrs":`...), cs.Attrs, vi, dflt)
+		vi += len(cs.Attrs)
 	}
 	if len(cs.Refs) > 0 {
 		l = append(l, `,"refs":[`...)
@@ -207,15 +200,9 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 				l = jsonw.AppendInt(l, p)
 			}
 			if len(r.Attrs) > 0 {
-				l = append(l, ",["...)
-				for j := range r.Attrs {
-					if j > 0 {
-						l = append(l, ',')
-					}
-					l = w.appendAttr(l, &r.Attrs[j], vi, p) // an element's values default to its ref's position
-					vi++
-				}
-				l = append(l, ']')
+				// An element's values default to its ref's position.
+				l = w.appendAttrs(append(l, ','), r.Attrs, vi, p)
+				vi += len(r.Attrs)
 			}
 			l = append(l, ']')
 		}
@@ -378,26 +365,43 @@ func (w *Writer) appendPositions(l []byte, ps []model.Position) []byte {
 	return append(l, ']')
 }
 
-// appendAttr appends [site, value], or [site, value, p] when p is not the
-// line's position dflt.
-func (w *Writer) appendAttr(l []byte, a *model.Attr, vi, dflt int) []byte {
-	p := w.vpos[vi]
+// appendAttrs appends the values attrs, the first the value vi of
+// w.vpos and w.vsrc, as an array: each value is preceded by its site's
+// number unless its site follows the one of the value before it, and is
+// written [value, p] when its position p is not the one of the value
+// before it (for the first, dflt).
+func (w *Writer) appendAttrs(l []byte, attrs []model.Attr, vi, dflt int) []byte {
 	l = append(l, '[')
-	l = jsonw.AppendInt(l, w.site(a, &w.vsrc[vi]))
-	l = append(l, ',')
-	switch {
-	case a.Kind() == model.AttrMember:
-		l = jsonw.AppendBool(l, a.Bool)
-	case a.Type == model.StringValue:
-		l = jsonw.AppendString(l, a.Str)
-	case a.Type == model.BoolValue:
-		l = jsonw.AppendBool(l, a.Bool)
-	default:
-		l = append(l, "null"...)
-	}
-	if p != dflt {
-		l = append(l, ',')
-		l = jsonw.AppendInt(l, p)
+	next := 0   // the site a value without a number has
+	cur := dflt // the position a value without one has
+	for i := range attrs {
+		a := &attrs[i]
+		if i > 0 {
+			l = append(l, ',')
+		}
+		if n := w.site(a, &w.vsrc[vi+i]); n != next {
+			l = append(jsonw.AppendInt(l, n), ',')
+			next = n
+		}
+		next++
+		p := w.vpos[vi+i]
+		if p != cur {
+			l = append(l, '[')
+		}
+		switch {
+		case a.Kind() == model.AttrMember:
+			l = jsonw.AppendBool(l, a.Bool)
+		case a.Type == model.StringValue:
+			l = jsonw.AppendString(l, a.Str)
+		case a.Type == model.BoolValue:
+			l = jsonw.AppendBool(l, a.Bool)
+		default:
+			l = append(l, "null"...)
+		}
+		if p != cur {
+			l = append(jsonw.AppendInt(append(l, ','), p), ']')
+			cur = p
+		}
 	}
 	return append(l, ']')
 }
