@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/upsmigrate/upsmigrate/internal/asyncw"
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -215,7 +216,7 @@ func (s *spillRun) write(dir string) (o *Outcome, err error) {
 	startReport := func() {
 		reportDone = make(chan error, 1)
 		go func(o *Outcome) {
-			reportDone <- s.writeReport(filepath.Join(dir, reportTemp), bufio.NewWriterSize(nil, 256<<10), o, arrays, arraysReady)
+			reportDone <- s.writeReport(filepath.Join(dir, reportTemp), o, arrays, arraysReady)
 		}(o)
 	}
 	ready := false
@@ -570,7 +571,11 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 // records (merged from the partitions and the reader's rejections) and
 // copying the arrays in place once ready says they are complete (false:
 // the run failed, and it stops).
-func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays [3]*arrayWriter, ready <-chan bool) error {
+// report.json is written through an asyncw.Writer: the merge of the
+// records is the last work of the run, when little else runs, and the
+// write system calls (report.json is 100 MB at 200k employees, a warning
+// on every record) take as long as the merge itself.
+func (s *spillRun) writeReport(path string, o *Outcome, arrays [3]*arrayWriter, ready <-chan bool) error {
 	res := &Result{Files: o.Files, Totals: o.Totals, Plan: &plan.Plan{Stats: *o.Plan}, options: recordedOptions(s.opts), mapping: s.set, namedRows: s.namedRows,
 		hashes: s.hashes}
 	head, i, err := reportHead(res.Report())
@@ -582,7 +587,8 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 		return err
 	}
 	defer f.Close()
-	bw.Reset(s.drop.Writer(f))
+	bw := asyncw.New(s.drop.Writer(f), 256<<10)
+	defer bw.Close()
 	bw.Write(head[:i])
 	secs := make([]section, s.parts+1)
 	for q := range s.state {
@@ -654,7 +660,7 @@ func (s *spillRun) writeReport(path string, bw *bufio.Writer, o *Outcome, arrays
 	}
 	bw.Write(head[i+len("null"):])
 	bw.WriteString("\n")
-	if err := bw.Flush(); err != nil {
+	if err := bw.Close(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	s.drop.Finished(f)
