@@ -2,6 +2,7 @@ package concur
 
 import (
 	"bytes"
+	"math/bits"
 	"strings"
 )
 
@@ -110,8 +111,46 @@ func splitLine(s string, comma byte, dst []string) ([]string, bool) {
 	}
 }
 
-// splitPlain appends the fields of s, which holds no quote.
+// splitPlain appends the fields of s, which holds no quote. It looks for
+// the separator eight bytes at a time: a 305 line is about 140 fields in
+// 420 bytes, and splitting lines was a third of the reading goroutine's
+// time, the busiest of the read pass. splitPlainRef is the reference.
 func splitPlain(s string, comma byte, dst []string) []string {
+	from, i := 0, 0
+	pat := uint64(comma) * lows
+	for ; i+8 <= len(s); i += 8 {
+		t := s[i : i+8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		for m := zeroBytes(x ^ pat); m != 0; m &= m - 1 {
+			j := i + bits.TrailingZeros64(m)/8
+			dst = append(dst, s[from:j])
+			from = j + 1
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] == comma {
+			dst = append(dst, s[from:i])
+			from = i + 1
+		}
+	}
+	return append(dst, s[from:])
+}
+
+const (
+	lows  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// zeroBytes has the high bit of each byte of x that is 0 set, and no
+// other bit (exact: no borrow runs from one byte into the next).
+func zeroBytes(x uint64) uint64 {
+	const low7 = ^uint64(highs)
+	return ^((x&low7 + low7) | x | low7)
+}
+
+// splitPlainRef is splitPlain a byte at a time.
+func splitPlainRef(s string, comma byte, dst []string) []string {
 	from := 0
 	for i := 0; i < len(s); i++ {
 		if s[i] == comma {

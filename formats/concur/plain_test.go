@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -315,4 +316,46 @@ func TestSplitLine(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSplitPlain holds splitPlain to splitPlainRef: a separator (and a
+// byte one off it, which a borrowing zero-byte test would take for one)
+// at every position of lines up to three words long, under both
+// separators.
+func TestSplitPlain(t *testing.T) {
+	for _, comma := range []byte{',', '|'} {
+		for n := 0; n <= 25; n++ {
+			for i := 0; i < n; i++ {
+				for j := i; j < n; j++ {
+					for _, near := range []byte{comma - 1, comma + 1, 0, 0x80} {
+						b := []byte(strings.Repeat("a", n))
+						b[i] = comma
+						if j > i {
+							b[j] = near
+						}
+						if j+1 < n {
+							b[j+1] = comma
+						}
+						s := string(b)
+						got, want := splitPlain(s, comma, nil), splitPlainRef(s, comma, nil)
+						if !slices.Equal(got, want) {
+							t.Fatalf("splitPlain(%q, %q) = %q, want %q", s, comma, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzSplitPlain: splitPlain splits every line as splitPlainRef does.
+func FuzzSplitPlain(f *testing.F) {
+	f.Add("305,Kwame,,Okafor,EMP000001,kwame@example.com,,,,,,-,,", byte(','))
+	f.Add(",,,,,,,,,,,,,,,,", byte(','))
+	f.Add("a|b|-|c", byte('|'))
+	f.Fuzz(func(t *testing.T, s string, comma byte) {
+		if got, want := splitPlain(s, comma, nil), splitPlainRef(s, comma, nil); !slices.Equal(got, want) {
+			t.Fatalf("splitPlain(%q, %q) = %q, want %q", s, comma, got, want)
+		}
+	})
 }
