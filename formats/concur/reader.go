@@ -241,13 +241,22 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 		}
 	}
 	rec := r.newRecord(len(fields))
+	// A plain line's fields (readPlain) become the record's values as
+	// they are: the record takes the slice, and the reader the record's
+	// old one to split the next line into, once nothing can fail (an
+	// error's column is found in r.fields).
+	vals, old := fields, rec.Values[:0]
+	plain := len(fields) > 0 && len(r.fields) > 0 && &fields[0] == &r.fields[0]
+	if !plain {
+		vals = append(old, fields...)
+	}
 	*rec = model.Record{
 		Format: model.FormatConcur,
 		Type:   rt.Code,
 		Pos:    model.Position{File: r.name, Line: line},
 		Keys:   rt.keys,
 		Names:  rt.names,
-		Values: append(rec.Values[:0], fields...),
+		Values: vals,
 	}
 	if lastLine != line {
 		rec.Lines = make([]int, len(fields))
@@ -260,6 +269,9 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 		if err := r.settingsRecord(rec); err != nil {
 			return nil, err
 		}
+	}
+	if plain {
+		r.fields = old
 	}
 	return rec, nil
 }

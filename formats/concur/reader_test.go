@@ -405,7 +405,7 @@ func TestRecycle(t *testing.T) {
 	}
 	r := NewReader(bytes.NewReader(buf.Bytes()), "gen.csv")
 	var kept []string // one value of every record, taken when it was read
-	var batch []*model.Record
+	var batch, held []*model.Record
 	reused := 0
 	seen := map[*string]bool{}
 	for i := 0; ; i++ {
@@ -430,9 +430,21 @@ func TestRecycle(t *testing.T) {
 		kept = append(kept, rec.Values[len(rec.Values)-1])
 		batch = append(batch, rec)
 		if len(batch) == 16 {
-			r.Recycle(batch)
+			if i%32 < 16 {
+				r.Recycle(batch)
+			} else {
+				held = append(held, batch...) // never handed back: must not change
+			}
 			batch = nil
 		}
+	}
+	for _, rec := range held {
+		if w := want[rec.Pos.Line-1]; strings.Join(rec.Values, "\x1f") != strings.Join(w, "\x1f") {
+			t.Fatalf("record of line %d, never recycled, changed: %q, want %q", rec.Pos.Line, rec.Values, w)
+		}
+	}
+	if len(held) == 0 {
+		t.Fatal("no record held")
 	}
 	if reused == 0 {
 		t.Error("no record reused a recycled array")
