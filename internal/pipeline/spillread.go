@@ -89,6 +89,11 @@ func (s *spillRun) read() error {
 				s.renames = append(s.renames, hashPair{h, pk.nh})
 			}
 			for _, lh := range b.hs[pk.logins.from:pk.logins.to] {
+				if len(s.logins) == cap(s.logins) {
+					// Doubled, not the quarter append grows a large slice
+					// by: each growth copies every pair into fresh memory.
+					s.logins = slices.Grow(s.logins, max(len(s.logins), 1024))
+				}
 				s.logins = append(s.logins, hashPair{lh, h})
 			}
 			for _, rh := range b.hs[pk.refs.from:pk.refs.to] {
