@@ -23,15 +23,27 @@ type Writer struct {
 // filled while the others wait to be written or are being written.
 const Buffers = 3
 
+// bufs holds the buffers of Writers closed, for the next: a report
+// writes hundreds of pages, each through a Writer.
+var bufs sync.Pool
+
+// buffer is a pooled buffer of at least size bytes, or a new one.
+func buffer(size int) []byte {
+	if p, ok := bufs.Get().(*[]byte); ok && cap(*p) >= size {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
 // New returns a Writer that writes to w in buffers of size bytes (at
 // least 4 KiB).
 func New(w io.Writer, size int) *Writer {
 	size = max(size, 4<<10)
 	aw := &Writer{w: w, size: size, full: make(chan []byte, Buffers), free: make(chan []byte, Buffers)}
 	for range Buffers - 1 {
-		aw.free <- make([]byte, 0, size)
+		aw.free <- buffer(size)
 	}
-	aw.buf = make([]byte, 0, size)
+	aw.buf = buffer(size)
 	aw.wg.Add(1)
 	go aw.run()
 	return aw
@@ -133,5 +145,24 @@ func (aw *Writer) Close() error {
 	aw.closed = true
 	close(aw.full)
 	aw.wg.Wait()
+	// Every buffer is back: the one being filled and the free ones.
+	for _, b := range append([][]byte{aw.buf}, drain(aw.free)...) {
+		b = b[:0]
+		bufs.Put(&b)
+	}
+	aw.buf = nil
 	return err
+}
+
+// drain takes what is in c without waiting.
+func drain(c chan []byte) [][]byte {
+	var out [][]byte
+	for {
+		select {
+		case b := <-c:
+			out = append(out, b)
+		default:
+			return out
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/upsmigrate/upsmigrate/internal/asyncw"
 	"github.com/upsmigrate/upsmigrate/internal/dropbehind"
 	"github.com/upsmigrate/upsmigrate/internal/private"
 )
@@ -272,7 +273,7 @@ func (hr *htmlReport) mkdir() error {
 // pageFile is one page in the folder.
 type pageFile struct {
 	f         *os.File
-	a         *asyncWriter // writes w's bytes to f
+	a         *asyncw.Writer // writes w's bytes to f
 	w         hw
 	employees int // the number of an employee page, 0 for a list page
 }
@@ -285,7 +286,7 @@ func (hr *htmlReport) openPage(name, title, nav string, search bool) (*pageFile,
 	if err != nil {
 		return nil, err
 	}
-	a := newAsyncWriter(f)
+	a := asyncw.New(f, 256<<10)
 	bw, _ := pageWriters.Get().(*bufio.Writer)
 	if bw == nil {
 		bw = bufio.NewWriterSize(a, 256<<10)
@@ -306,7 +307,7 @@ var pageWriters sync.Pool
 
 // abort closes a page that is not complete.
 func (p *pageFile) abort() {
-	p.a.wait()
+	p.a.Close()
 	p.release()
 	p.f.Close()
 }
@@ -328,7 +329,7 @@ func (hr *htmlReport) closePage(p *pageFile, next bool) error {
 	if err == nil {
 		err = p.w.Flush()
 	}
-	if werr := p.a.wait(); err == nil {
+	if werr := p.a.Close(); err == nil {
 		err = werr
 	}
 	p.release()
