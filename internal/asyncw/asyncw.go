@@ -70,7 +70,12 @@ func (aw *Writer) error() error {
 }
 
 // Write takes p; it fails only with an earlier write's error.
-func (aw *Writer) Write(p []byte) (int, error) {
+func (aw *Writer) Write(p []byte) (int, error) { return write(aw, p) }
+
+// WriteString is Write of s.
+func (aw *Writer) WriteString(s string) (int, error) { return write(aw, s) }
+
+func write[T string | []byte](aw *Writer, p T) (int, error) {
 	if aw.closed {
 		return 0, io.ErrClosedPipe
 	}
@@ -82,26 +87,6 @@ func (aw *Writer) Write(p []byte) (int, error) {
 		k := copy(aw.buf[len(aw.buf):cap(aw.buf)], p)
 		aw.buf = aw.buf[:len(aw.buf)+k]
 		p = p[k:]
-		if len(aw.buf) == cap(aw.buf) {
-			aw.send()
-		}
-	}
-	return n, nil
-}
-
-// WriteString is Write of s.
-func (aw *Writer) WriteString(s string) (int, error) {
-	if aw.closed {
-		return 0, io.ErrClosedPipe
-	}
-	if err := aw.error(); err != nil {
-		return 0, err
-	}
-	n := len(s)
-	for len(s) > 0 {
-		k := copy(aw.buf[len(aw.buf):cap(aw.buf)], s)
-		aw.buf = aw.buf[:len(aw.buf)+k]
-		s = s[k:]
 		if len(aw.buf) == cap(aw.buf) {
 			aw.send()
 		}
