@@ -125,6 +125,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cfg.Work, err = os.MkdirTemp(*tmp, "upsmigrate-bench-"); err != nil {
 		return usage(err)
 	}
+	if w := diskWarning(cfg, freeBytes(cfg.Work)); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
 	if cfg.Keep {
 		fmt.Fprintln(stderr, "benchrun: keeping the files in", cfg.Work)
 	} else {

@@ -413,3 +413,27 @@ func ms(ns ...int) []time.Duration {
 	}
 	return ws
 }
+
+// TestDiskWarning: the runs' need is counted per stage, size and
+// count, and a file system with less room is warned of; more room, or
+// none known, says nothing.
+func TestDiskWarning(t *testing.T) {
+	cfg := &config{Work: "/w", Count: 5, Stages: []string{stageFloor, stageConvert, stageValidate, stageHTML, stageXLSX},
+		Runs: []runSpec{{Rows: 200000}, {Rows: 200000}, {Rows: 200000}}}
+	need := diskNeeded(cfg)
+	if want := int64(3 * 200000 * (inputPerEmployee + 5*(5600+14600+800))); need != want {
+		t.Fatalf("diskNeeded = %d, want %d", need, want)
+	}
+	if w := diskWarning(cfg, need-1); !strings.Contains(w, "warning") || !strings.Contains(w, "/w holds") {
+		t.Errorf("one byte short: %q, want a warning naming the directory", w)
+	}
+	for _, free := range []int64{need, -1} {
+		if w := diskWarning(cfg, free); w != "" {
+			t.Errorf("free %d: %q, want nothing", free, w)
+		}
+	}
+	cfg.Stages = []string{stageFloor, stageValidate}
+	if n := diskNeeded(cfg); n != 3*200000*inputPerEmployee {
+		t.Errorf("floor and validate only: %d, want the inputs alone", n)
+	}
+}
