@@ -9,7 +9,6 @@ import (
 // concurrent use. Close (or Flush) before using what was written.
 type Writer struct {
 	w      io.Writer
-	size   int
 	buf    []byte      // being filled
 	full   chan []byte // filled, to write, in order
 	free   chan []byte // written, to fill again
@@ -39,7 +38,7 @@ func buffer(size int) []byte {
 // least 4 KiB).
 func New(w io.Writer, size int) *Writer {
 	size = max(size, 4<<10)
-	aw := &Writer{w: w, size: size, full: make(chan []byte, Buffers), free: make(chan []byte, Buffers)}
+	aw := &Writer{w: w, full: make(chan []byte, Buffers), free: make(chan []byte, Buffers)}
 	for range Buffers - 1 {
 		aw.free <- buffer(size)
 	}
@@ -110,9 +109,9 @@ func (aw *Writer) Flush() error {
 		aw.send()
 	}
 	// Every buffer back in the free list (or being filled) is written.
-	held := make([][]byte, 0, Buffers-1)
-	for len(held) < Buffers-1 {
-		held = append(held, <-aw.free)
+	var held [Buffers - 1][]byte
+	for i := range held {
+		held[i] = <-aw.free
 	}
 	for _, b := range held {
 		aw.free <- b
