@@ -422,6 +422,37 @@ func TestSitesMemo(t *testing.T) {
 	}
 }
 
+// TestSitesMemoHolds: the sites of a line, Sites of one array as the
+// mapping tables' rows are, with fields and role members, stay in
+// Writer.memo from one employee to the next: only the first employee's
+// values miss it.
+func TestSitesMemoHolds(t *testing.T) {
+	rows := make([]model.Site, 120)
+	o := &model.Origin{Pos: model.Position{File: "in/a.csv", Line: 2}}
+	var attrs []model.Attr
+	for i := range rows {
+		rows[i] = model.Site{Schema: model.SchemaCore, Path: fmt.Sprintf("p%d", i), Field: fmt.Sprint(i), Row: fmt.Sprintf("t.csv:%d", i)}
+		attrs = append(attrs, model.Attr{Site: &rows[i], Origin: o, Field: int32(i % 7), Type: model.StringValue, Str: "v"})
+	}
+	roles := &model.Site{Schema: model.SchemaRole, Path: "roles", Kind: model.AttrMember, Row: "t.csv:200"}
+	for _, role := range []string{"EXP_APPROVER", "REQ_APPROVER", "TRAVEL_USER", "INV_RECEIPT_USER", "EXP_PROCESSOR"} {
+		attrs = append(attrs, model.Attr{Site: roles, Origin: o, Field: 3, Str: role, Bool: true})
+	}
+	w := NewWriter(io.Discard, [3]int{})
+	for i := range 3 {
+		cs := &model.ChangeSet{EmployeeID: fmt.Sprintf("E%d", i), Attrs: attrs, Records: []model.Position{o.Pos}}
+		if err := w.Write(cs, nil); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			continue
+		}
+		if w.memoMisses != len(attrs) {
+			t.Fatalf("after %d employees of %d values: %d missed the memo, want %d (the first employee's)", i+1, len(attrs), w.memoMisses, len(attrs))
+		}
+	}
+}
+
 // TestSharedReader: a Shared reader gives each line as a copying one
 // does, read before the next call; its arrays are reused from line to
 // line.
