@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 )
@@ -134,5 +135,36 @@ func TestBulkIDs(t *testing.T) {
 	}
 	if got := UUIDPath("0d9c6a42-0000-4000-8000-000000000200"); got != "/Users/0d9c6a42-0000-4000-8000-000000000200" {
 		t.Errorf("UUIDPath = %q", got)
+	}
+}
+
+// TestSiteSlotSpread: the Sites of mapping rows, a stride apart in one
+// array, take different slots of pathCache.direct, whatever the stride.
+func TestSiteSlotSpread(t *testing.T) {
+	type row1k struct {
+		site model.Site
+		_    [1024 - unsafe.Sizeof(model.Site{})]byte
+	}
+	type row256 struct {
+		site model.Site
+		_    [256 - unsafe.Sizeof(model.Site{})]byte
+	}
+	rows1k, rows256, plain := make([]row1k, 120), make([]row256, 120), make([]model.Site, 120)
+	for name, site := range map[string]func(i int) *model.Site{
+		"1 KiB apart":    func(i int) *model.Site { return &rows1k[i].site },
+		"256 B apart":    func(i int) *model.Site { return &rows256[i].site },
+		"a []model.Site": func(i int) *model.Site { return &plain[i] },
+	} {
+		slots := map[int]bool{}
+		for i := range 120 {
+			s := siteSlot(site(i))
+			if s < 0 || s >= siteSlots {
+				t.Fatalf("%s: slot %d out of range", name, s)
+			}
+			slots[s] = true
+		}
+		if len(slots) < 100 {
+			t.Errorf("%s: 120 Sites took %d slots of %d, want at least 100", name, len(slots), siteSlots)
+		}
 	}
 }
