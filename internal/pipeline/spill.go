@@ -381,6 +381,57 @@ func containsHash(hs []uint64, h uint64) bool {
 	return ok
 }
 
+// hashSet is a sorted set of key hashes (compactHashes) indexed by their
+// top bits: where the hashes of each bucket begin, about four a bucket.
+// The hashes are uniform (spillRun.hash), so a lookup reads one entry of
+// the index and one cache line of hashes, where a binary search of 200k
+// hashes missed the cache a dozen times: the references of every
+// partition are looked up in the set of the run's employees (0.13 s of
+// the mixed shape's 8.2 CPU-seconds at 200k). Its index takes 1 byte per
+// hash.
+type hashSet struct {
+	hs    []uint64
+	start []uint32 // start[b]: the first hash whose top bits are b or more
+	shift uint     // 64 less the bits of a bucket number
+}
+
+func newHashSet(hs []uint64) *hashSet {
+	bits := 0
+	for 1<<bits < len(hs)/4 {
+		bits++
+	}
+	s := &hashSet{hs: hs, start: make([]uint32, 1<<bits+1), shift: uint(64 - bits)}
+	b := 0
+	for i, h := range hs {
+		for top := int(s.top(h)); b <= top; b++ {
+			s.start[b] = uint32(i)
+		}
+	}
+	for ; b < len(s.start); b++ {
+		s.start[b] = uint32(len(hs))
+	}
+	return s
+}
+
+// top is the bucket of h.
+func (s *hashSet) top(h uint64) uint64 {
+	if s.shift == 64 {
+		return 0
+	}
+	return h >> s.shift
+}
+
+// has reports whether the set holds h.
+func (s *hashSet) has(h uint64) bool {
+	b := s.top(h)
+	for _, x := range s.hs[s.start[b]:s.start[b+1]] {
+		if x >= h {
+			return x == h
+		}
+	}
+	return false
+}
+
 // partitions is the number of partitions for inputs of n bytes.
 func partitions(opts Options, n int64) int {
 	if opts.Partitions > 0 {

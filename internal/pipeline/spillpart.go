@@ -69,12 +69,13 @@ func (s *spillRun) partition() error {
 	}
 	for round := 0; ; round++ {
 		s.rounds++
+		inRun := newHashSet(assumed)
 		var sp spiller
 		for i, p := range todo {
 			if s.opts.Progress != nil {
 				s.opts.Progress(Progress{Stage: StagePlan, Done: int64(i), Total: int64(len(todo))})
 			}
-			job, err := s.runPartition(p, assumed)
+			job, err := s.runPartition(p, inRun)
 			if err == nil {
 				err = sp.start(job)
 			}
@@ -206,9 +207,9 @@ func (sp *spiller) wait() error {
 
 // runPartition maps, plans and validates the records of partition p, and
 // returns the job that spills its outputs (run after the spill of the
-// partition before it). assumed are the hashes of the employees counted
+// partition before it). inRun holds the hashes of the employees counted
 // as in the run.
-func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
+func (s *spillRun) runPartition(p int, inRun *hashSet) (func() error, error) {
 	if interrupted(s.opts.Context) {
 		return nil, ErrInterrupted
 	}
@@ -224,7 +225,7 @@ func (s *spillRun) runPartition(p int, assumed []uint64) (func() error, error) {
 			return lastIn
 		}
 		h := s.hash(emp)
-		in := !s.inPartition(p, h, own) && containsHash(assumed, h)
+		in := !s.inPartition(p, h, own) && inRun.has(h)
 		if in {
 			asked = append(asked, h)
 		}
