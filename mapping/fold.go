@@ -156,7 +156,7 @@ func (e *Engine) buildGroup(f *folder, r *resolution, gi int, cs *model.ChangeSe
 	for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
 		c := e.cs.at(ci)
 		cs.Records = append(cs.Records, c.pos)
-		if c.key != g.id && g.rename >= 0 && ci > g.rename {
+		if g.rename >= 0 && ci > g.rename && c.key != g.id { // the strings last: they differ in address
 			c.fin = append(c.fin, c.diag(model.SevWarning, c.keyRow, c.keyF,
 				fmt.Sprintf("uses the old Employee ID %s, renamed to %s by %s: folded into %s", c.key, g.id, e.cs.at(g.rename).pos, g.id)))
 		}
