@@ -76,24 +76,63 @@ func AppendString(dst []byte, s string) []byte {
 
 // PlainPrefix is the length of the longest prefix of s made of ASCII bytes
 // that need no escaping: no byte < 0x20, '"', '\\' or >= 0x80.
+//
+// It tests eight bytes at a time; the last bytes of s are tested as one
+// word too, read overlapping those before (the last eight bytes, or the
+// first and last four of a string of four to seven): the strings written
+// are mostly short, and a byte loop over their tails took most of the
+// time. Only a string with a byte to escape goes byte by byte, from the
+// word that has it (plainPrefixRef is the reference).
 func PlainPrefix(s string) int {
+	n := len(s)
 	i := 0
-	for ; len(s)-i >= 8; i += 8 {
-		t := s[i : i+8]
-		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-		const lo, hi = 0x0101010101010101, 0x8080808080808080
-		q, bs := x^(lo*'"'), x^(lo*'\\')
-		if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|x)&hi != 0 {
-			break
+	for ; n-i >= 8; i += 8 {
+		if special(load8(s[i:])) {
+			return i + plainPrefixRef(s[i:])
 		}
 	}
-	for ; i < len(s); i++ {
+	switch {
+	case i == n:
+		return n
+	case n >= 8:
+		if !special(load8(s[n-8:])) {
+			return n
+		}
+	case n >= 4:
+		if !special(uint64(load4(s)) | uint64(load4(s[n-4:]))<<32) {
+			return n
+		}
+	}
+	return i + plainPrefixRef(s[i:])
+}
+
+// special reports whether one of the eight bytes of x needs escaping (or
+// is not ASCII).
+func special(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, bs := x^(lo*'"'), x^(lo*'\\')
+	return ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|x)&hi != 0
+}
+
+func load8(t string) uint64 {
+	_ = t[7]
+	return uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+}
+
+func load4(t string) uint32 {
+	_ = t[3]
+	return uint32(t[0]) | uint32(t[1])<<8 | uint32(t[2])<<16 | uint32(t[3])<<24
+}
+
+// plainPrefixRef is PlainPrefix byte by byte.
+func plainPrefixRef(s string) int {
+	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= utf8.RuneSelf || !safe[c] {
-			break
+			return i
 		}
 	}
-	return i
+	return len(s)
 }
 
 // AppendKey appends `,"key":` (without the comma when first is set): keys

@@ -3,6 +3,7 @@ package jsonw
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -128,6 +129,38 @@ func FuzzEscapeHTML(f *testing.F) {
 		}
 		if got := EscapeHTML(AppendString(nil, s), 0); !bytes.Equal(got, want) {
 			t.Fatalf("EscapeHTML(AppendString(%q)) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// TestPlainPrefixWords holds PlainPrefix to plainPrefixRef for every
+// length up to 40 and every place of a byte to escape (each kind of
+// them), so that each word, the overlapping tail words and the byte loop
+// all meet one.
+func TestPlainPrefixWords(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		plain := strings.Repeat("a", n)
+		if got := PlainPrefix(plain); got != n {
+			t.Fatalf("PlainPrefix of %d plain bytes = %d", n, got)
+		}
+		for at := 0; at < n; at++ {
+			for _, c := range []string{"\"", "\\", "\x00", "\x1f", "\x7f", "\x80", "é"} {
+				s := plain[:at] + c + plain[at+1:]
+				if got, want := PlainPrefix(s), plainPrefixRef(s); got != want {
+					t.Fatalf("PlainPrefix(%q) = %d, want %d", s, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzPlainPrefix(f *testing.F) {
+	for _, s := range stringCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := PlainPrefix(s), plainPrefixRef(s); got != want {
+			t.Fatalf("PlainPrefix(%q) = %d, want %d", s, got, want)
 		}
 	})
 }
