@@ -68,7 +68,13 @@
 // manager repeats byte for byte; a method whose data does not repeat
 // stops using the memo after a sample. convert's workers take a Session
 // each: no lock. TestDataMemoDifferential holds it to the reference under
-// every method, path and bulkId.
+// every method, path and bulkId. Given also where each member of the
+// data's root object is within the encoding (ValidateOperationMembers),
+// the Session keeps a memo of members as well (membermemo.go): the POST
+// of a new user never repeats whole, but its preferences, roles and
+// schemas do, and a member whose encoding passed the same schema before
+// is not walked again; TestMemberMemoDifferential holds it to the
+// reference.
 //
 // The reference compiles on first use: convert and validate run the fast
 // path only.

@@ -34,6 +34,12 @@ func (e *fastEngine) node(loc string) (*node, error) {
 }
 
 func (e *fastEngine) check(loc string, v any, base string, rel relPtr, out []Finding) []Finding {
+	return e.checkWith(loc, v, base, rel, out, nil)
+}
+
+// checkWith is check, with the encoding of the operation's data for the
+// member memo (membermemo.go) when mc is not nil.
+func (e *fastEngine) checkWith(loc string, v any, base string, rel relPtr, out []Finding, mc *memberCtx) []Finding {
 	n, err := e.node(loc)
 	if err != nil {
 		return append(out, Finding{Pointer: base + rel.String(), Keyword: "schema", Severity: model.SevError, Message: err.Error()})
@@ -46,10 +52,10 @@ func (e *fastEngine) check(loc string, v any, base string, rel relPtr, out []Fin
 		}
 	}
 	w := walkerPool.Get().(*walker)
-	w.strict, w.base, w.out, w.path = e.strict, base, out, append(w.path[:0], rel.toks[:rel.n]...)
+	w.strict, w.base, w.out, w.path, w.mc = e.strict, base, out, append(w.path[:0], rel.toks[:rel.n]...), mc
 	w.check(n, v, false, false)
 	out = w.out
-	w.out = nil
+	w.out, w.mc = nil, nil
 	walkerPool.Put(w)
 	return out
 }
@@ -312,6 +318,10 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 	if m, ok := x.(Members); ok {
 		keys, vals = m.Members()
 	}
+	mc := w.mc
+	if w.silent {
+		mc = nil
+	}
 	for j := range x.Len() {
 		var k string
 		if keys != nil {
@@ -348,7 +358,11 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 					w.groupCheck(g, i, k, v, so)
 				}
 			} else if ki.acts {
-				w.groupCheck(g, i, k, valueAt(x, vals, j), so)
+				if enc, ok := mc.of(x, j); ok {
+					w.groupCheckEncoded(g, i, k, valueAt(x, vals, j), so, enc)
+				} else {
+					w.groupCheck(g, i, k, valueAt(x, vals, j), so)
+				}
 			}
 		}
 		if closed != 0 {

@@ -29,6 +29,7 @@ type walker struct {
 	path   []pathTok
 	out    []Finding
 	memo   [][]memoEnt // per group id: see memoRow
+	mc     *memberCtx  // the data's encoding, for the member memo
 }
 
 var walkerPool = sync.Pool{New: func() any { return &walker{path: make([]pathTok, 0, 16)} }}

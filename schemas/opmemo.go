@@ -47,6 +47,7 @@ var trustedData any = new(struct{ trusted bool })
 type dataMemo struct {
 	methods [4]methodMemo // POST, PUT, PATCH, DELETE
 	budget  int           // per method; 0: memoBudget
+	members memberMemo    // membermemo.go
 }
 
 type methodMemo struct {
@@ -111,8 +112,8 @@ func (m *dataMemo) add(method string, enc []byte) {
 	mm.bytes += len(enc)
 }
 
-// validate is Session.ValidateOperationEncoded by way of memo m.
-func (f *FastValidator) validate(m *dataMemo, method, path, bulkID string, data any, dataJSON []byte) []Finding {
+// validate is Session.ValidateOperationMembers by way of memo m.
+func (f *FastValidator) validate(m *dataMemo, method, path, bulkID string, data any, dataJSON []byte, spans []int32) []Finding {
 	if data == nil {
 		return f.c.operation(method, path, bulkID, nil)
 	}
@@ -120,7 +121,7 @@ func (f *FastValidator) validate(m *dataMemo, method, path, bulkID string, data 
 	if found {
 		return f.c.operation(method, path, bulkID, trustedData)
 	}
-	out := f.c.operation(method, path, bulkID, data)
+	out := f.c.operationWith(method, path, bulkID, data, newMemberCtx(&m.members, data, dataJSON, spans))
 	if keep && len(out) == 0 {
 		m.add(method, dataJSON)
 	}
@@ -156,7 +157,18 @@ func (f *FastValidator) Session() *Session {
 // Session's own, or one a closed Session handed on). The findings are
 // those of ValidateOperation.
 func (s *Session) ValidateOperationEncoded(method, path, bulkID string, data any, dataJSON []byte) []Finding {
-	return s.f.validate(s.memo, method, path, bulkID, data, dataJSON)
+	return s.f.validate(s.memo, method, path, bulkID, data, dataJSON, nil)
+}
+
+// ValidateOperationMembers is ValidateOperationEncoded given also where
+// the value of each member of data's root object (an Object given by
+// pointer) is within dataJSON: spans holds two offsets per member, its
+// start and end, in the order of the object's members. A member value
+// whose encoding passed the same schema before with no finding is taken
+// as valid without a walk (the member memo, membermemo.go). The findings
+// are those of ValidateOperation.
+func (s *Session) ValidateOperationMembers(method, path, bulkID string, data any, dataJSON []byte, spans []int32) []Finding {
+	return s.f.validate(s.memo, method, path, bulkID, data, dataJSON, spans)
 }
 
 // Close ends the Session; it must not be used after.

@@ -287,9 +287,20 @@ func (c *checker) bulk(v any) []Finding {
 var opPool = sync.Pool{New: func() any { return new(opObject) }}
 
 func (c *checker) operation(method, path, bulkID string, data any) []Finding {
+	return c.operationWith(method, path, bulkID, data, nil)
+}
+
+// operationWith is operation, with the member memo's context (the fast
+// engine only).
+func (c *checker) operationWith(method, path, bulkID string, data any, mc *memberCtx) []Finding {
 	op := opPool.Get().(*opObject)
 	op.reset(method, path, bulkID, data)
-	out := c.eng.check(LocBulkOperation, op, "", noToks, nil)
+	var out []Finding
+	if fe, ok := c.eng.(*fastEngine); ok && mc != nil {
+		out = fe.checkWith(LocBulkOperation, op, "", noToks, nil, mc)
+	} else {
+		out = c.eng.check(LocBulkOperation, op, "", noToks, nil)
+	}
 	op.reset("", "", "", nil)
 	opPool.Put(op)
 	if method == "PATCH" && data != trustedData {

@@ -563,10 +563,10 @@ type opChecker struct {
 // newCheck is the plan.Options.NewCheck hook: each worker validates by
 // way of a schemas.Session of its own. Its check reports whether op has
 // findings.
-func (c *opChecker) newCheck() (func(op *plan.Operation, data any, dataJSON []byte) bool, func()) {
+func (c *opChecker) newCheck() (func(op *plan.Operation, data any, dataJSON []byte, members []int32) bool, func()) {
 	s := c.fv.Session()
-	return func(op *plan.Operation, data any, dataJSON []byte) bool {
-		fs := s.ValidateOperationEncoded(op.Method, op.Path, op.BulkID, data, dataJSON)
+	return func(op *plan.Operation, data any, dataJSON []byte, members []int32) bool {
+		fs := s.ValidateOperationMembers(op.Method, op.Path, op.BulkID, data, dataJSON, members)
 		if len(fs) == 0 {
 			return false
 		}

@@ -25,7 +25,7 @@ type builder struct {
 	maxOp   int      // size of the largest operation encoded
 	enc     encoder
 	// check is the worker's Options.NewCheck, checkDone its done.
-	check     func(op *Operation, data any, dataJSON []byte) bool
+	check     func(op *Operation, data any, dataJSON []byte, members []int32) bool
 	checkDone func()
 
 	arena
@@ -351,7 +351,7 @@ func (b *builder) encode(op *Operation) error {
 	}
 	enc, err := b.enc.operation(b.slab[start:start], op)
 	if err == nil && b.check != nil {
-		op.flagged = b.check(op, op.data, enc[b.enc.dataAt[0]:b.enc.dataAt[1]])
+		op.flagged = b.check(op, op.data, enc[b.enc.dataAt[0]:b.enc.dataAt[1]], b.enc.members)
 	}
 	op.data = nil
 	if err != nil {

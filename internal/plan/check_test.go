@@ -107,6 +107,12 @@ func TestCheck(t *testing.T) {
 	}}, input{"varied", func(*testing.T) ([]*model.ChangeSet, Options) {
 		return variedSets(300), Options{CompanyID: "c", Workers: 2}
 	}})
+	var withMembers atomic.Int32 // operations given their members' places
+	defer func() {
+		if withMembers.Load() == 0 {
+			t.Error("no operation was given its members' places")
+		}
+	}()
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
 			sets, o := in.load(t)
@@ -115,14 +121,14 @@ func TestCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			var mu sync.Mutex
-			var check func(*Operation, any, []byte) bool
+			var check func(*Operation, any, []byte, []int32) bool
 			seen := map[*Operation]any{}
 			encs := map[*Operation][]byte{}
 			var made, done atomic.Int32
-			newCheck := func() (func(*Operation, any, []byte) bool, func()) {
+			newCheck := func() (func(*Operation, any, []byte, []int32) bool, func()) {
 				made.Add(1)
 				var busy, ended atomic.Bool
-				return func(op *Operation, data any, dataJSON []byte) bool {
+				return func(op *Operation, data any, dataJSON []byte, members []int32) bool {
 						if ended.Load() {
 							t.Error("a check called after its done")
 						}
@@ -130,7 +136,7 @@ func TestCheck(t *testing.T) {
 							t.Error("one worker's check called by two goroutines at once")
 						}
 						defer busy.Store(false)
-						return check(op, data, dataJSON)
+						return check(op, data, dataJSON, members)
 					}, func() {
 						if !ended.CompareAndSwap(false, true) {
 							t.Error("done called twice")
@@ -138,7 +144,7 @@ func TestCheck(t *testing.T) {
 						done.Add(1)
 					}
 			}
-			check = func(op *Operation, data any, dataJSON []byte) bool {
+			check = func(op *Operation, data any, dataJSON []byte, members []int32) bool {
 				if op.Encoded() != nil {
 					t.Error("check called after the operation was kept")
 				}
@@ -156,6 +162,10 @@ func TestCheck(t *testing.T) {
 						t.Errorf("operation of %s: the data's encoding %q: %v", op.Employee, dataJSON, err)
 					} else if !reflect.DeepEqual(dec, tree) {
 						t.Errorf("operation of %s: the data's encoding %s is not its data", op.Employee, dataJSON)
+					}
+					checkMembers(t, op, data, dataJSON, members)
+					if len(members) > 0 {
+						withMembers.Add(1)
 					}
 				}
 				mu.Lock()
@@ -214,5 +224,39 @@ func TestCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkMembers: the members' places given to Check are each member's
+// value within the data's encoding, in the order of Members.
+func checkMembers(t *testing.T, op *Operation, data any, dataJSON []byte, members []int32) {
+	t.Helper()
+	if len(members) == 0 {
+		return
+	}
+	o, ok := data.(*obj)
+	if !ok {
+		t.Errorf("operation of %s: members given for data that is not an object", op.Employee)
+		return
+	}
+	keys, vals := o.Members()
+	if len(members) != 2*len(keys) {
+		t.Errorf("operation of %s: %d offsets for %d members", op.Employee, len(members), len(keys))
+		return
+	}
+	for j, v := range vals {
+		from, to := members[2*j], members[2*j+1]
+		if from < 0 || from > to || int(to) > len(dataJSON) {
+			t.Errorf("operation of %s: member %q at [%d, %d) of %d bytes", op.Employee, keys[j], from, to, len(dataJSON))
+			continue
+		}
+		d := json.NewDecoder(bytes.NewReader(dataJSON[from:to]))
+		d.UseNumber()
+		var got any
+		if err := d.Decode(&got); err != nil || d.More() {
+			t.Errorf("operation of %s: member %q: %q is not one value: %v", op.Employee, keys[j], dataJSON[from:to], err)
+		} else if want := plainOf(t, v); !reflect.DeepEqual(got, want) {
+			t.Errorf("operation of %s: member %q: %s is not its value", op.Employee, keys[j], dataJSON[from:to])
+		}
 	}
 }

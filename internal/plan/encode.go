@@ -26,6 +26,11 @@ type encoder struct {
 	// dataAt is where the last operation's data is in what operation
 	// returned: [dataAt[0], dataAt[1]) (empty without data).
 	dataAt [2]int
+	// members is where the value of each member of the last operation's
+	// data is within its encoding: a start and an end per member, in the
+	// order of the data's members (insertion order); empty when the data
+	// was written whole by a template or is not an object.
+	members []int32
 }
 
 // keyOrder is one remembered key set. It is never modified once made: the
@@ -392,9 +397,11 @@ func (e *encoder) operation(dst []byte, op *Operation) ([]byte, error) {
 		dst = appendString(dst, op.Path)
 	}
 	e.dataAt = [2]int{}
+	e.members = e.members[:0]
 	if op.data != nil {
 		dst = e.nextKey(dst, `,"data":`, depth+1)
 		start := len(dst)
+		e.dataAt[0] = start
 		var err error
 		if dst, err = e.data(dst, op.data, op.Phase, depth+1); err != nil {
 			return dst, err

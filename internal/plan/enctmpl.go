@@ -1,6 +1,9 @@
 package plan
 
-import "unsafe"
+import (
+	"slices"
+	"unsafe"
+)
 
 // Encoding templates. The data trees a builder encodes for successive
 // users usually have the same structure: the same nodes (the remembered
@@ -281,8 +284,10 @@ func (e *encoder) data(dst []byte, data any, phase, depth int) ([]byte, error) {
 	ko := e.orderOf(o)
 	var err error
 	start := 0
+	spans := slices.Grow(e.members[:0], 2*n)[:2*n]
 	for i, oi := range ko.order {
 		dst, start = e.appendKey(dst, ko, i, start, depth)
+		at := len(dst)
 		switch v := o.vals[oi].(type) {
 		case *obj, *arr:
 			dst, err = e.sub(dst, tm.of(o.keys[oi]), v, depth+1)
@@ -292,7 +297,9 @@ func (e *encoder) data(dst []byte, data any, phase, depth int) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
+		spans[2*oi], spans[2*oi+1] = int32(at-e.dataAt[0]), int32(len(dst)-e.dataAt[0])
 	}
+	e.members = spans
 	dst = newline(dst, e.indent, depth)
 	return append(dst, '}'), nil
 }

@@ -67,14 +67,17 @@ type Options struct {
 	// other values are string, *string, bool,
 	// json.Number and nil. The tree is read-only and valid only during the
 	// call (its nodes are reused for the next user), and so is the
-	// encoding.
+	// encoding. members, when not empty, holds where the value of each
+	// member of the data's root object is within dataJSON: its start and
+	// end, two offsets per member in the order of Members (it is empty
+	// when a template wrote the data whole, or the data is no object).
 	// Each worker calls its own check, so a check may keep state of its
 	// own without a lock (a schemas.Session); the checks of different
 	// workers run concurrently. done, when not nil, is called once the
 	// workers have ended. What check returns is kept as
 	// Operation.Flagged (e.g. "has findings") and changes nothing else:
 	// the output is the same with or without NewCheck.
-	NewCheck func() (check func(op *Operation, data any, dataJSON []byte) bool, done func())
+	NewCheck func() (check func(op *Operation, data any, dataJSON []byte, members []int32) bool, done func())
 	// Slabs, when set, is where Build takes the arrays it encodes the
 	// operations into; Plan.Release gives them back once the plan is
 	// no longer used.
