@@ -22,8 +22,8 @@ import (
 // and the schemas applied to other members) are checked as ever.
 //
 // Values are found by two 64-bit seeded hashes of their encoding (odds
-// of 2^-128 that two encodings of one member share both), so that the
-// memo keeps 16 bytes a value rather than the value: at 200k employees
+// of 2^-127 that two encodings of one member share both, one bit being
+// set), so that the memo keeps 16 bytes a value rather than the value: at 200k employees
 // the preferences alone repeat in two thousand variants of 400 bytes. A
 // member whose values rarely repeat (a user's e-mails) stops using the
 // memo after a sample of lookups, as a method does in the data memo.
@@ -35,7 +35,12 @@ const memberSlots = 1 << 14
 // memberMemo is a Session's memo of member values that passed, by schema
 // and strict-only flag. It is not safe for concurrent use.
 type memberMemo struct {
-	sets         map[memberKey]*memberSet
+	// sets are few (the members of a User and of a PatchOp) and looked up
+	// in the order the members come, op after op: a scan from the one
+	// after the last found beats a map.
+	sets         []*memberSet
+	next         int
+	seeded       bool
 	seed1, seed2 maphash.Seed
 }
 
@@ -45,10 +50,91 @@ type memberKey struct {
 }
 
 type memberSet struct {
-	seen    map[[2]uint64]struct{}
+	key     memberKey
+	seen    seenSet
 	lookups int
 	hits    int
 	off     bool // this member's values rarely repeat
+}
+
+// set returns the set of key, made when new.
+func (m *memberMemo) set(key memberKey) *memberSet {
+	for i := range m.sets {
+		j := m.next + i
+		if j >= len(m.sets) {
+			j -= len(m.sets)
+		}
+		if s := m.sets[j]; s.key == key {
+			m.next = j + 1
+			if m.next == len(m.sets) {
+				m.next = 0
+			}
+			return s
+		}
+	}
+	s := &memberSet{key: key}
+	m.sets = append(m.sets, s)
+	m.next = 0
+	return s
+}
+
+// seenSet is a set of value hashes: open addressing by the first word,
+// linear probing, at most 3/4 full; the second word is odd (hashOf), so
+// that a slot whose second word is 0 is empty. It holds at most
+// memberSlots hashes, and is cleared when full.
+type seenSet struct {
+	slots [][2]uint64
+	n     int
+}
+
+func (s *seenSet) has(h [2]uint64) bool {
+	if s.n == 0 {
+		return false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := h[0] & mask; ; i = (i + 1) & mask {
+		switch e := &s.slots[i]; {
+		case e[1] == 0:
+			return false
+		case *e == h:
+			return true
+		}
+	}
+}
+
+func (s *seenSet) add(h [2]uint64) {
+	if s.n == memberSlots {
+		clear(s.slots)
+		s.n = 0
+	}
+	if 4*(s.n+1) > 3*len(s.slots) {
+		old := s.slots
+		s.slots, s.n = make([][2]uint64, max(2*len(old), 64)), 0
+		for _, e := range old {
+			if e[1] != 0 {
+				s.put(e)
+			}
+		}
+	}
+	s.put(h)
+}
+
+func (s *seenSet) put(h [2]uint64) {
+	mask := uint64(len(s.slots) - 1)
+	i := h[0] & mask
+	for s.slots[i][1] != 0 {
+		if s.slots[i] == h {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	s.slots[i] = h
+	s.n++
+}
+
+// hashOf is the pair of hashes of enc, the second made odd.
+func (m *memberMemo) hashOf(enc []byte) [2]uint64 {
+	return [2]uint64{maphash.Bytes(m.seed1, enc), maphash.Bytes(m.seed2, enc) | 1}
 }
 
 // memberCtx is what a walk knows of the data's encoding: the root object
@@ -76,9 +162,8 @@ func newMemberCtx(m *memberMemo, data any, enc []byte, spans []int32) *memberCtx
 			return nil
 		}
 	}
-	if m.sets == nil {
-		m.sets = map[memberKey]*memberSet{}
-		m.seed1, m.seed2 = maphash.MakeSeed(), maphash.MakeSeed()
+	if !m.seeded {
+		m.seed1, m.seed2, m.seeded = maphash.MakeSeed(), maphash.MakeSeed(), true
 	}
 	return &memberCtx{obj: data, enc: enc, spans: spans, memo: m}
 }
@@ -106,36 +191,28 @@ func (w *walker) groupCheckEncoded(g *objGroup, i int, k string, v any, so bool,
 	hashed := false
 	for _, a := range as {
 		aso := so || a.strict
-		set := m.sets[memberKey{a.n, aso}]
-		if set == nil {
-			set = &memberSet{seen: map[[2]uint64]struct{}{}}
-			m.sets[memberKey{a.n, aso}] = set
-		}
+		set := m.set(memberKey{a.n, aso})
 		if set.off {
 			w.check(a.n, v, aso, false)
 			continue
 		}
 		if !hashed {
-			h = [2]uint64{maphash.Bytes(m.seed1, enc), maphash.Bytes(m.seed2, enc)}
-			hashed = true
+			h, hashed = m.hashOf(enc), true
 		}
 		set.lookups++
-		if _, ok := set.seen[h]; ok {
+		if set.seen.has(h) {
 			set.hits++
 			continue
 		}
 		if set.lookups >= memoSample && set.hits*memoMinHit < set.lookups {
-			set.off, set.seen = true, nil
+			set.off, set.seen = true, seenSet{}
 			w.check(a.n, v, aso, false)
 			continue
 		}
 		n0 := len(w.out)
 		w.check(a.n, v, aso, false)
 		if len(w.out) == n0 {
-			if len(set.seen) == memberSlots {
-				clear(set.seen)
-			}
-			set.seen[h] = struct{}{}
+			set.seen.add(h)
 		}
 	}
 	w.path = w.path[:len(w.path)-1]

@@ -171,17 +171,56 @@ func TestMemberMemoBounds(t *testing.T) {
 	for _, set := range s.memo.members.sets {
 		if set.off {
 			off++
-			if set.seen != nil {
+			if set.seen.slots != nil {
 				t.Error("a member set turned off keeps its values")
 			}
 		} else {
 			on++
-			if len(set.seen) > memberSlots {
-				t.Errorf("%d values kept, at most %d", len(set.seen), memberSlots)
+			if set.seen.n > memberSlots {
+				t.Errorf("%d values kept, at most %d", set.seen.n, memberSlots)
 			}
 		}
 	}
 	if on == 0 || off == 0 {
 		t.Fatalf("%d member sets on, %d off: want the repeated name on and the e-mails off", on, off)
+	}
+}
+
+// TestSeenSet holds seenSet to a map through its growths and its clearing
+// when full, with hashes whose first words collide.
+func TestSeenSet(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	var s seenSet
+	want := map[[2]uint64]bool{}
+	hash := func(i int) [2]uint64 {
+		a := rng.Uint64()
+		if i%5 == 0 {
+			a = uint64(i%7) << 40 // the same slot for many
+		}
+		return [2]uint64{a, rng.Uint64() | 1}
+	}
+	for i := range 3 * memberSlots {
+		h := hash(i)
+		if s.has(h) {
+			t.Fatalf("insert %d: has %x before add", i, h)
+		}
+		if s.n == memberSlots {
+			clear(want)
+		}
+		s.add(h)
+		want[h] = true
+		if s.n != len(want) {
+			t.Fatalf("insert %d: %d held, want %d", i, s.n, len(want))
+		}
+	}
+	for h := range want {
+		if !s.has(h) {
+			t.Fatalf("%x lost", h)
+		}
+	}
+	for range 1000 {
+		if h := hash(1); s.has(h) {
+			t.Fatalf("%x never added, found", h)
+		}
 	}
 }
