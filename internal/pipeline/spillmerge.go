@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bufio"
-	"container/heap"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,21 +67,68 @@ func (st *stream) end() error {
 	return nil
 }
 
-// merge is a heap of streams, the one whose entry comes first on top.
+// merge is a heap of streams, the one whose entry comes first on top. Its
+// own sift (not container/heap, whose Less and Swap are interface calls):
+// the record results of a mixed run of 200k employees are 670k entries
+// over 256 streams, merged after everything else.
 type merge struct {
 	s       []*stream
 	less    func(a, b *stream) bool
 	records bool
 }
 
-func (m *merge) Len() int           { return len(m.s) }
-func (m *merge) Less(i, j int) bool { return m.less(m.s[i], m.s[j]) }
-func (m *merge) Swap(i, j int)      { m.s[i], m.s[j] = m.s[j], m.s[i] }
-func (m *merge) Push(x any)         { m.s = append(m.s, x.(*stream)) }
-func (m *merge) Pop() any {
-	x := m.s[len(m.s)-1]
-	m.s = m.s[:len(m.s)-1]
-	return x
+// down moves the stream at i down to its place.
+func (m *merge) down(i int) {
+	s, n := m.s, len(m.s)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			return
+		}
+		if r := c + 1; r < n && m.less(s[r], s[c]) {
+			c = r
+		}
+		if !m.less(s[c], s[i]) {
+			return
+		}
+		s[i], s[c] = s[c], s[i]
+		i = c
+	}
+}
+
+// up moves the stream at i up to its place.
+func (m *merge) up(i int) {
+	s := m.s
+	for i > 0 {
+		p := (i - 1) / 2
+		if !m.less(s[i], s[p]) {
+			return
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
+	}
+}
+
+func (m *merge) init() {
+	for i := len(m.s)/2 - 1; i >= 0; i-- {
+		m.down(i)
+	}
+}
+
+func (m *merge) push(st *stream) {
+	m.s = append(m.s, st)
+	m.up(len(m.s) - 1)
+}
+
+// popTop removes the stream on top.
+func (m *merge) popTop() {
+	n := len(m.s) - 1
+	m.s[0] = m.s[n]
+	m.s[n] = nil
+	m.s = m.s[:n]
+	if n > 0 {
+		m.down(0)
+	}
 }
 
 // newMerge starts a merge of the sections of sec that are not empty; a
@@ -107,7 +153,7 @@ func newMerge(w *entryWriter, secs []section, records, consume bool, less func(a
 			m.s = append(m.s, st)
 		}
 	}
-	heap.Init(m)
+	m.init()
 	return m, nil
 }
 
@@ -127,9 +173,9 @@ func (m *merge) each(visit func(st *stream) error) error {
 			return err
 		}
 		if ok {
-			heap.Fix(m, 0)
+			m.down(0)
 		} else {
-			heap.Pop(m)
+			m.popTop()
 		}
 	}
 	return nil
@@ -606,7 +652,7 @@ func (s *spillRun) writeReport(path string, o *Outcome, arrays [3]*arrayWriter, 
 			return err
 		}
 		if ok {
-			heap.Push(m, st)
+			m.push(st)
 		}
 	}
 	var kinds kindCounter
