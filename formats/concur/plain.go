@@ -96,18 +96,15 @@ func splitLine(s string, comma byte, dst []string) ([]string, bool) {
 			}
 			continue
 		}
-		end := len(s)
-		if j := strings.IndexByte(s[from:], comma); j >= 0 {
-			end = from + j
-		}
-		if q < end {
+		// The plain fields before the next quote, which must begin a
+		// field: split as a plain line is (a quoted field in the middle
+		// of a line no longer sends its first fields through a search of
+		// their own each).
+		if s[q-1] != comma {
 			return dst, false
 		}
-		dst = append(dst, s[from:end])
-		if end == len(s) {
-			return dst, true
-		}
-		from = end + 1
+		dst = splitPlain(s[from:q-1], comma, dst)
+		from = q
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -356,6 +357,37 @@ func FuzzSplitPlain(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, comma byte) {
 		if got, want := splitPlain(s, comma, nil), splitPlainRef(s, comma, nil); !slices.Equal(got, want) {
 			t.Fatalf("splitPlain(%q, %q) = %q, want %q", s, comma, got, want)
+		}
+	})
+}
+
+// FuzzSplitLine: a line splitLine splits (it may leave any line to
+// encoding/csv) is split as encoding/csv reads it.
+func FuzzSplitLine(f *testing.F) {
+	f.Add(`305,Emma,,O'Brien,EMP000003,,"Cost note, revision 3",,N,Y`, byte(','))
+	f.Add(`x,"y",z,"w",v`, byte(','))
+	f.Add(`"a";b;"";c`, byte(';'))
+	f.Add(`a,b"c,"d"`, byte(','))
+	f.Fuzz(func(t *testing.T, s string, comma byte) {
+		if comma != ',' && comma != ';' && comma != '\t' && comma != '|' {
+			return
+		}
+		if s == "" || strings.ContainsAny(s, "\r\n") || !utf8.ValidString(s) {
+			return
+		}
+		got, ok := splitLine(s, comma, nil)
+		if !ok {
+			return
+		}
+		cr := csv.NewReader(strings.NewReader(s + "\n"))
+		cr.FieldsPerRecord = -1
+		cr.Comma = rune(comma)
+		row, err := cr.Read()
+		if err != nil {
+			t.Fatalf("splitLine(%q, %q) = %q, but encoding/csv fails: %v", s, comma, got, err)
+		}
+		if !slices.Equal(got, row) {
+			t.Fatalf("splitLine(%q, %q) = %q, encoding/csv reads %q", s, comma, got, row)
 		}
 	})
 }
