@@ -23,10 +23,11 @@ import (
 //
 // Values are found by two 64-bit seeded hashes of their encoding (odds
 // of 2^-127 that two encodings of one member share both, one bit being
-// set), so that the memo keeps 16 bytes a value rather than the value: at 200k employees
-// the preferences alone repeat in two thousand variants of 400 bytes. A
-// member whose values rarely repeat (a user's e-mails) stops using the
-// memo after a sample of lookups, as a method does in the data memo.
+// set), so that the memo keeps 16 bytes a value rather than the value:
+// at 200k employees the preferences alone repeat in two thousand
+// variants of 400 bytes. A member whose values rarely repeat (a user's
+// e-mails) stops using the memo after a sample of lookups, as a method
+// does in the data memo.
 
 // memberSlots bounds the values kept per member and schema; past it they
 // are cleared.
@@ -42,6 +43,7 @@ type memberMemo struct {
 	next         int
 	seeded       bool
 	seed1, seed2 maphash.Seed
+	ctx          memberCtx // the context of the operation being checked
 }
 
 type memberKey struct {
@@ -149,7 +151,8 @@ type memberCtx struct {
 
 // newMemberCtx returns the context of data encoded as enc with spans, nil
 // when the memo cannot apply: data must be a pointer (the walker knows
-// its root object by identity) and spans must lie within enc.
+// its root object by identity) and spans must lie within enc. The
+// context is m's own, valid until the next call.
 func newMemberCtx(m *memberMemo, data any, enc []byte, spans []int32) *memberCtx {
 	if m == nil || len(spans) == 0 || len(spans)%2 != 0 {
 		return nil
@@ -165,7 +168,8 @@ func newMemberCtx(m *memberMemo, data any, enc []byte, spans []int32) *memberCtx
 	if !m.seeded {
 		m.seed1, m.seed2, m.seeded = maphash.MakeSeed(), maphash.MakeSeed(), true
 	}
-	return &memberCtx{obj: data, enc: enc, spans: spans, memo: m}
+	m.ctx = memberCtx{obj: data, enc: enc, spans: spans, memo: m}
+	return &m.ctx
 }
 
 // of returns the encoding of member j of x, when x is the data's root

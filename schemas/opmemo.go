@@ -122,6 +122,7 @@ func (f *FastValidator) validate(m *dataMemo, method, path, bulkID string, data 
 		return f.c.operation(method, path, bulkID, trustedData)
 	}
 	out := f.c.operationWith(method, path, bulkID, data, newMemberCtx(&m.members, data, dataJSON, spans))
+	m.members.ctx = memberCtx{} // holds nothing of the operation past it
 	if keep && len(out) == 0 {
 		m.add(method, dataJSON)
 	}
