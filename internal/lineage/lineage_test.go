@@ -524,3 +524,24 @@ func TestIsUsualAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestFileNumbers: files are numbered in the order lines first use them,
+// each once in the dictionary, whichever of the recent files a position
+// names (more files than Writer.lastFiles holds, in turn).
+func TestFileNumbers(t *testing.T) {
+	w := NewWriter(io.Discard, [3]int{})
+	var paths []string
+	for i := range 7 {
+		paths = append(paths, fmt.Sprintf("in/f%d.csv", i))
+	}
+	for round := range 3 {
+		for i, p := range paths {
+			if got := w.file(strings.Clone(p)); got != i+1 {
+				t.Fatalf("round %d: %s is file %d, want %d", round, p, got, i+1)
+			}
+		}
+	}
+	if n := strings.Count(string(w.buf), `{"file":`); n != len(paths) {
+		t.Errorf("%d file lines in the dictionary, want %d", n, len(paths))
+	}
+}

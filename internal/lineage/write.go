@@ -21,6 +21,10 @@ type Writer struct {
 	err  error
 
 	files map[string]int
+	// lastFiles are the files numbered last, tried before the map: a
+	// line's records come from a few files, whose paths are the same
+	// strings line after line (compared at once).
+	lastFiles [4]fileNum
 	sites map[siteKey]int
 	refs  map[refKey]int
 	// bySite caches the numbers of sites by a value's Site and field:
@@ -408,8 +412,27 @@ func (w *Writer) appendAttrs(l []byte, attrs []model.Attr, vi, dflt int) []byte 
 	return append(l, ']')
 }
 
+// fileNum is a file's path and number.
+type fileNum struct {
+	path string
+	n    int
+}
+
 // file is the number of path, written to the dictionary when new.
 func (w *Writer) file(path string) int {
+	for i := range w.lastFiles {
+		if f := &w.lastFiles[i]; f.n != 0 && f.path == path {
+			return f.n
+		}
+	}
+	n := w.fileNumber(path)
+	copy(w.lastFiles[1:], w.lastFiles[:])
+	w.lastFiles[0] = fileNum{path, n}
+	return n
+}
+
+// fileNumber is file without lastFiles.
+func (w *Writer) fileNumber(path string) int {
 	if n, ok := w.files[path]; ok {
 		return n
 	}
