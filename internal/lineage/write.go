@@ -25,8 +25,8 @@ type Writer struct {
 	// line's records come from a few files, whose paths are the same
 	// strings line after line (compared at once).
 	lastFiles [4]fileNum
-	sites map[siteKey]int
-	refs  map[refKey]int
+	sites     map[siteKey]int
+	refs      map[refKey]int
 	// bySite caches the numbers of sites by a value's Site and field:
 	// the engine shares one Site per mapping row, so most values are
 	// found by pointer, then checked against the field, name and member
