@@ -185,6 +185,18 @@ func mutate(doc any, script []byte) any {
 	return root[""]
 }
 
+// withMutations is doc followed by n mutations of it, each of 1 to 4
+// random edits.
+func withMutations(rng *rand.Rand, doc any, n int) []any {
+	docs := []any{doc}
+	for range n {
+		script := make([]byte, 3*(1+rng.Intn(4)))
+		rng.Read(script)
+		docs = append(docs, mutate(doc, script))
+	}
+	return docs
+}
+
 // agree fails when the fast path and jsonschema/v5 differ on a document.
 func agree(t *testing.T, def, strict *Validator, kind Kind, doc any, label string) {
 	t.Helper()

@@ -65,13 +65,7 @@ func TestMemberMemoDifferential(t *testing.T) {
 			if d.kind != KindBulk {
 				continue
 			}
-			docs := []any{d.doc}
-			for n := 0; n < 8; n++ {
-				script := make([]byte, 3*(1+rng.Intn(4)))
-				rng.Read(script)
-				docs = append(docs, mutate(d.doc, script))
-			}
-			for _, doc := range docs {
+			for _, doc := range withMutations(rng, d.doc, 8) {
 				eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
 					data, ok := op["data"].(map[string]any)
 					if !ok {

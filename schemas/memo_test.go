@@ -78,12 +78,7 @@ func TestMemoDifferential(t *testing.T) {
 	def, strict := validators(t)
 	rng := rand.New(rand.NewSource(7))
 	for _, d := range docs {
-		variants := []any{d.doc}
-		for n := 0; n < 8; n++ {
-			script := make([]byte, 3*(1+rng.Intn(4)))
-			rng.Read(script)
-			variants = append(variants, mutate(d.doc, script))
-		}
+		variants := withMutations(rng, d.doc, 8)
 		for round := 0; round < 40; round++ {
 			doc := variants[rng.Intn(len(variants))]
 			w := wrapShuffled(doc, rng, rng.Intn(2) == 0, rng.Intn(3) == 0)

@@ -41,13 +41,7 @@ func TestDataMemoDifferential(t *testing.T) {
 			if d.kind != KindBulk {
 				continue
 			}
-			docs := []any{d.doc}
-			for n := 0; n < 6; n++ {
-				script := make([]byte, 3*(1+rng.Intn(4)))
-				rng.Read(script)
-				docs = append(docs, mutate(d.doc, script))
-			}
-			for _, doc := range docs {
+			for _, doc := range withMutations(rng, d.doc, 6) {
 				eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
 					data := op["data"]
 					if data == nil {
