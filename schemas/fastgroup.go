@@ -318,6 +318,7 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 	if m, ok := x.(Members); ok {
 		keys, vals = m.Members()
 	}
+	_, stable := x.(ImmutableKeys)
 	mc := w.mc
 	if w.silent {
 		mc = nil
@@ -336,11 +337,17 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 			} else {
 				i = g.tab.find(k)
 				// The memo outlives the document, whose buffer may be
-				// reused: it keeps the table's own key, or a copy.
+				// reused: it keeps the document's key only when the
+				// document's keys never change (the next documents
+				// likely give the same string, compared by its
+				// address), else the table's own key, or a copy.
 				var mk string
-				if i >= 0 {
+				switch {
+				case stable:
+					mk = k
+				case i >= 0:
 					mk = g.tab.keys[i]
-				} else {
+				default:
 					mk = strings.Clone(k)
 				}
 				*e = memoEnt{key: mk, idx: int32(i)}

@@ -121,6 +121,10 @@ func (o *obj) Lookup(k string) (any, bool) {
 // Members gives the keys and values, in insertion order (schemas.Members).
 func (o *obj) Members() ([]string, []any) { return o.keys, o.vals }
 
+// ImmutableKeys marks an obj's keys as strings that never change
+// (schemas.ImmutableKeys).
+func (o *obj) ImmutableKeys() {}
+
 // Len is the number of elements.
 func (a *arr) Len() int { return len(a.vals) }
 
