@@ -101,3 +101,63 @@ func TestMemoOutlivesBuffer(t *testing.T) {
 		}
 	}
 }
+
+// tObjI is a tObj whose keys never change: the walker keeps them.
+type tObjI struct{ tObj }
+
+func (o *tObjI) ImmutableKeys() {}
+
+// TestImmutableKeysKept: the member keys of an ImmutableKeys object are
+// kept by the walker's memo and matched by address by the next objects;
+// an object of other keys at the same places, and objects without the
+// mark, get the findings a fresh validator gives them whatever came
+// before (here: emails given text is a type error; the required members
+// left out are findings of every object).
+func TestImmutableKeysKept(t *testing.T) {
+	key := func(s string) string { return string([]byte(s)) } // a string of its own
+	body := func(imm bool, k, v string) Object {
+		o := tObj{keys: []string{k, "userName"}, vals: []any{v, "u@example.com"}}
+		if imm {
+			return &tObjI{o}
+		}
+		return &o
+	}
+	v, err := New(Options{Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := v.Fast()
+	ledger, custom := key("displayName"), key("emails")
+	seq := []struct {
+		imm  bool
+		k, v string
+		bad  bool
+	}{
+		{true, ledger, "L-1", false},
+		{true, ledger, "L-2", false}, // the same key string: matched by address
+		{true, custom, "L-3", true},  // another key where ledgerCode was
+		{false, key("displayName"), "L-4", false},
+		{true, key("emails"), "L-5", true}, // equal keys, other strings
+		{false, key("emails"), "L-6", true},
+		{true, ledger, "L-7", false},
+	}
+	for i, s := range seq {
+		doc := body(s.imm, s.k, s.v)
+		got := f.ValidateUser(doc)
+		fresh, err := New(Options{Fast: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fresh.Fast().ValidateUser(body(false, s.k, s.v))
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("object %d (%s): got %v, want %v", i, s.k, got, want)
+		}
+		typed := false
+		for _, g := range got {
+			typed = typed || g.Keyword == "type" && g.Pointer == "/"+s.k
+		}
+		if s.bad != typed {
+			t.Fatalf("object %d (%s given text): findings %v, want a type finding: %v", i, s.k, got, s.bad)
+		}
+	}
+}
