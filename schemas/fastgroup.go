@@ -315,10 +315,13 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 	row := w.memoRow(g)
 	var keys []string
 	var vals []any
-	if m, ok := x.(Members); ok {
+	stable := false
+	if m, ok := x.(StableMembers); ok {
+		keys, vals = m.StableMembers()
+		stable = true
+	} else if m, ok := x.(Members); ok {
 		keys, vals = m.Members()
 	}
-	_, stable := x.(ImmutableKeys)
 	mc := w.mc
 	if w.silent {
 		mc = nil

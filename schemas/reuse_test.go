@@ -105,15 +105,15 @@ func TestMemoOutlivesBuffer(t *testing.T) {
 // tObjI is a tObj whose keys never change: the walker keeps them.
 type tObjI struct{ tObj }
 
-func (o *tObjI) ImmutableKeys() {}
+func (o *tObjI) StableMembers() ([]string, []any) { return o.keys, o.vals }
 
-// TestImmutableKeysKept: the member keys of an ImmutableKeys object are
+// TestStableMembersKept: the member keys of a StableMembers object are
 // kept by the walker's memo and matched by address by the next objects;
 // an object of other keys at the same places, and objects without the
 // mark, get the findings a fresh validator gives them whatever came
 // before (here: emails given text is a type error; the required members
 // left out are findings of every object).
-func TestImmutableKeysKept(t *testing.T) {
+func TestStableMembersKept(t *testing.T) {
 	key := func(s string) string { return string([]byte(s)) } // a string of its own
 	body := func(imm bool, k, v string) Object {
 		o := tObj{keys: []string{k, "userName"}, vals: []any{v, "u@example.com"}}

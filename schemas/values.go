@@ -27,12 +27,12 @@ type Members interface {
 	Members() (keys []string, vals []any)
 }
 
-// ImmutableKeys is implemented by an Object whose keys are strings that
+// StableMembers is Members for an Object whose keys are strings that
 // never change (not views of a buffer that is reused): the validator may
 // keep them past the call, and compare the next objects' keys with them
 // by address first.
-type ImmutableKeys interface {
-	ImmutableKeys()
+type StableMembers interface {
+	StableMembers() (keys []string, vals []any)
 }
 
 // Elements is Members for an Array: its elements as a slice.

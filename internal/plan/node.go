@@ -121,9 +121,9 @@ func (o *obj) Lookup(k string) (any, bool) {
 // Members gives the keys and values, in insertion order (schemas.Members).
 func (o *obj) Members() ([]string, []any) { return o.keys, o.vals }
 
-// ImmutableKeys marks an obj's keys as strings that never change
-// (schemas.ImmutableKeys).
-func (o *obj) ImmutableKeys() {}
+// StableMembers is Members: an obj's keys are strings that never change
+// (schemas.StableMembers).
+func (o *obj) StableMembers() ([]string, []any) { return o.keys, o.vals }
 
 // Len is the number of elements.
 func (a *arr) Len() int { return len(a.vals) }
