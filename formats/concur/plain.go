@@ -44,8 +44,10 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 		return nil, 0, false
 	}
 	text := string(body)
-	fields, ok = splitLine(text, r.comma, r.fields[:0])
-	if !ok {
+	r.unquoted = strings.IndexByte(text, '"') < 0
+	if r.unquoted {
+		fields = splitPlain(text, r.comma, r.fields[:0])
+	} else if fields, ok = splitLine(text, r.comma, r.fields[:0]); !ok {
 		return nil, 0, false
 	}
 	r.br.Discard(p)
@@ -106,6 +108,13 @@ func splitLine(s string, comma byte, dst []string) ([]string, bool) {
 		dst = splitPlain(s[from:q-1], comma, dst)
 		from = q
 	}
+}
+
+// SplitPlain appends to dst the fields of s, a line without its line end
+// that holds no quote, separated by sep: the Values of a record read as
+// a plain line, from its model.Record.Line and Sep.
+func SplitPlain(s string, sep byte, dst []string) []string {
+	return splitPlain(s, sep, dst)
 }
 
 // splitPlain appends the fields of s, which holds no quote. It looks for

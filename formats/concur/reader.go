@@ -60,9 +60,10 @@ type Reader struct {
 	crMore          int
 	crFirst, crLast int // lines of the first and last of the rest
 
-	plain   string   // text of the record just read by readPlain ("" after encoding/csv)
-	fields  []string // fields of that record, reused
-	noPlain bool     // read every record with encoding/csv (tests)
+	plain    string   // text of the record just read by readPlain ("" after encoding/csv)
+	unquoted bool     // the text readPlain read holds no quote: its fields are its plain split
+	fields   []string // fields of that record, reused
+	noPlain  bool     // read every record with encoding/csv (tests)
 
 	spare    []*model.Record // recycled records Next fills before allocating
 	freeMu   sync.Mutex
@@ -257,6 +258,9 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 		Keys:   rt.keys,
 		Names:  rt.names,
 		Values: vals,
+	}
+	if plain && r.unquoted {
+		rec.Line, rec.Sep = r.plain, r.comma
 	}
 	if lastLine != line {
 		rec.Lines = make([]int, len(fields))
