@@ -62,8 +62,10 @@ type Options struct {
 	// User tree the encoding is made of, and the data's encoding (nil
 	// without data), as written in the request (compact, or indented at
 	// its depth with Indent). Objects in the tree have the methods Len,
-	// KeyAt, ValueAt, Lookup and Members and arrays Len, Index and
-	// Elements (schemas.Object and Members, schemas.Array and Elements);
+	// KeyAt, ValueAt, Lookup, Members and StableMembers (their keys are
+	// strings that never change) and arrays Len, Index and Elements
+	// (schemas.Object, Members and StableMembers, schemas.Array and
+	// Elements);
 	// other values are string, *string, bool,
 	// json.Number and nil. The tree is read-only and valid only during the
 	// call (its nodes are reused for the next user), and so is the
