@@ -44,10 +44,8 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 		return nil, 0, false
 	}
 	text := string(body)
-	r.unquoted = strings.IndexByte(text, '"') < 0
-	if r.unquoted {
-		fields = splitPlain(text, r.comma, r.fields[:0])
-	} else if fields, ok = splitLine(text, r.comma, r.fields[:0]); !ok {
+	fields, ok = splitLine(text, r.comma, r.fields[:0])
+	if !ok {
 		return nil, 0, false
 	}
 	r.br.Discard(p)
@@ -61,6 +59,14 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 	r.src.release(end, r.maxRecord, bufSize)
 	r.endLine += lines
 	return fields, r.endLine, true
+}
+
+// SplitLine appends to dst the fields of s, a line without its line end,
+// separated by sep and quoted (if at all) only around whole fields that
+// hold no quote: the Values of a record read as a plain line, from its
+// model.Record.Line and Sep. It reports false for any other line.
+func SplitLine(s string, sep byte, dst []string) ([]string, bool) {
+	return splitLine(s, sep, dst)
 }
 
 // splitLine appends the fields of the one-line record s (without its line
@@ -108,13 +114,6 @@ func splitLine(s string, comma byte, dst []string) ([]string, bool) {
 		dst = splitPlain(s[from:q-1], comma, dst)
 		from = q
 	}
-}
-
-// SplitPlain appends to dst the fields of s, a line without its line end
-// that holds no quote, separated by sep: the Values of a record read as
-// a plain line, from its model.Record.Line and Sep.
-func SplitPlain(s string, sep byte, dst []string) []string {
-	return splitPlain(s, sep, dst)
 }
 
 // splitPlain appends the fields of s, which holds no quote. It looks for

@@ -60,10 +60,9 @@ type Reader struct {
 	crMore          int
 	crFirst, crLast int // lines of the first and last of the rest
 
-	plain    string   // text of the record just read by readPlain ("" after encoding/csv)
-	unquoted bool     // the text readPlain read holds no quote: its fields are its plain split
-	fields   []string // fields of that record, reused
-	noPlain  bool     // read every record with encoding/csv (tests)
+	plain   string   // text of the record just read by readPlain ("" after encoding/csv)
+	fields  []string // fields of that record, reused
+	noPlain bool     // read every record with encoding/csv (tests)
 
 	spare    []*model.Record // recycled records Next fills before allocating
 	freeMu   sync.Mutex
@@ -259,7 +258,7 @@ func (r *Reader) record(fields []string, line, lastLine int, dirty bool) (*model
 		Names:  rt.names,
 		Values: vals,
 	}
-	if plain && r.unquoted {
+	if plain {
 		rec.Line, rec.Sep = r.plain, r.comma
 	}
 	if lastLine != line {

@@ -75,9 +75,11 @@ type Record struct {
 	Names  []string // human names, parallel to Keys (may be nil)
 	Values []string // field values; a flat-file row may be shorter than its type's field count
 	Lines  []int    // line of each value, parallel to Values; nil means every value is on Pos.Line
-	// Line, when not empty, is the record's one line as read, holding no
-	// quote, and Values are Line split at each Sep (a flat-file row read
-	// as a plain line): a store may keep Line instead of Values.
+	// Line, when not empty, is the record's one line as read, and Values
+	// are the fields of Line separated by Sep, quoted (if at all) only
+	// around whole fields that hold no quote (a flat-file row read as a
+	// plain line, concur.SplitLine): a store may keep Line instead of
+	// Values.
 	Line string
 	Sep  byte
 }

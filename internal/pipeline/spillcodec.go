@@ -320,9 +320,9 @@ const (
 )
 
 // asLine reports whether rec's values can be written as its line: the
-// reader gave it, on one line, and its values add up to it (a check of
-// lengths: Line is split again when read, and a reader that gave the
-// wrong line must not change what is read back unnoticed).
+// reader gave it, on one line, and its values add up to it, the
+// separators and the quotes of whole quoted fields aside (a check of
+// lengths against a reader's slip: Line is split again when read).
 func asLine(rec *model.Record) bool {
 	if rec.Line == "" || rec.Lines != nil || len(rec.Values) == 0 {
 		return false
@@ -331,7 +331,8 @@ func asLine(rec *model.Record) bool {
 	for _, v := range rec.Values {
 		n += len(v)
 	}
-	return n == len(rec.Line)
+	quotes := len(rec.Line) - n
+	return quotes >= 0 && quotes%2 == 0 && quotes <= 2*len(rec.Values)
 }
 
 // recordHead reads the ordinal and hash at the start of a record's
@@ -364,7 +365,10 @@ func (c *recordCodec) readRecord(payload string, r *spilledRecord) error {
 	case valuesLine:
 		rec.Sep = d.byte()
 		rec.Line = d.str()
-		rec.Values = concur.SplitPlain(rec.Line, rec.Sep, rec.Values)
+		var ok bool
+		if rec.Values, ok = concur.SplitLine(rec.Line, rec.Sep, rec.Values); !ok {
+			d.fail()
+		}
 	case valuesEach:
 		n := d.count()
 		for range n {

@@ -37,6 +37,8 @@ func TestRecordRoundTrip(t *testing.T) {
 			Keys: flatKeys, Values: []string{"350", "", "é;x", "", ""}, Line: "350||é;x||", Sep: '|'}},
 		{12, 13, model.Record{Format: model.FormatConcur, Type: "305", Pos: model.Position{File: "a.csv", Line: 6},
 			Keys: flatKeys[:1], Values: []string{""}, Line: "", Sep: ','}},
+		{16, 17, model.Record{Format: model.FormatConcur, Type: "305", Pos: model.Position{File: "a.csv", Line: 8},
+			Keys: flatKeys[:4], Values: []string{"305", "Note, kept", "", "x"}, Line: `305,"Note, kept","",x`, Sep: ','}},
 	}
 	// A line that does not add up to the values (a reader's slip) is not
 	// trusted: the values are written each, and read back without it.
