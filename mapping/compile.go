@@ -292,7 +292,7 @@ func compile(t *Table) (*compiled, error) {
 // setSite fills the site the row's attributes share. The new login of a
 // rename becomes a userName attribute when folded into the creation.
 func (cr *crow) setSite() {
-	cr.site = model.Site{Schema: cr.schema, Path: cr.path, Member: cr.member, Field: cr.src, Name: cr.name, Row: cr.ref}
+	cr.site = model.Site{Schema: cr.schema, Path: cr.path, Member: cr.member, Field: cr.src, Name: cr.name, Row: cr.ref, Slot: model.NewSiteSlot()}
 	switch {
 	case cr.kind == vMember:
 		cr.site.Kind = model.AttrMember

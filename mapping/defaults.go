@@ -224,7 +224,7 @@ func NewDefaults(file string, rows []DefaultRow) (*Defaults, error) {
 		d.c = append(d.c, cdefault{schema: urn, path: r.TargetPath, sbit: schemaBit(urn), target: internTarget(key),
 			value: value, always: r.Applies == AppliesAlways,
 			origin: model.Origin{Pos: model.Position{File: fileOf(r), Line: r.Line}},
-			site:   model.Site{Schema: urn, Path: r.TargetPath, Field: "value", Name: "default", Row: ref}})
+			site:   model.Site{Schema: urn, Path: r.TargetPath, Field: "value", Name: "default", Row: ref, Slot: model.NewSiteSlot()}})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

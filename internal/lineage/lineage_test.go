@@ -545,3 +545,66 @@ func TestFileNumbers(t *testing.T) {
 		t.Errorf("%d file lines in the dictionary, want %d", n, len(paths))
 	}
 }
+
+// TestSitesBySlot: values of Sites with a Slot are found by it (the memo
+// is not asked again once a Site's value was seen with its field), and
+// the lines are written as they are without Slots, whatever changes
+// from one value of a Site to the next: another field, an origin with
+// other keys, a role member.
+func TestSitesBySlot(t *testing.T) {
+	feed := func(slots bool) []Line {
+		rows := make([]model.Site, 12)
+		for i := range rows {
+			rows[i] = model.Site{Schema: model.SchemaCore, Path: fmt.Sprintf("p%d", i), Field: fmt.Sprint(i), Row: fmt.Sprintf("t.csv:%d", i)}
+			if slots {
+				rows[i].Slot = model.NewSiteSlot()
+			}
+		}
+		roles := &model.Site{Schema: model.SchemaRole, Path: "roles", Kind: model.AttrMember, Row: "t.csv:200"}
+		if slots {
+			roles.Slot = model.NewSiteSlot()
+		}
+		flat := &model.Origin{Pos: model.Position{File: "in/a.csv", Line: 2}}
+		keyed := &model.Origin{Pos: model.Position{File: "in/u.xml", Line: 9}, Keys: []string{"A", "B", "C", "D", "E", "F", "G"}}
+		var lines []Line
+		for e := range 40 {
+			o := flat
+			if e%5 == 3 {
+				o = keyed
+			}
+			var attrs []model.Attr
+			for i := range rows {
+				if e%4 == 1 && i == e%len(rows) {
+					continue
+				}
+				attrs = append(attrs, model.Attr{Site: &rows[i], Origin: o, Field: int32((i + e/7) % 7), Type: model.StringValue, Str: "v"})
+			}
+			for _, role := range []string{"EXP_APPROVER", "REQ_APPROVER", "TRAVEL_USER"}[e%3:] {
+				attrs = append(attrs, model.Attr{Site: roles, Origin: o, Field: 3, Str: role, Bool: true})
+			}
+			lines = append(lines, Line{ChangeSet: &model.ChangeSet{EmployeeID: fmt.Sprintf("E%d", e), Attrs: attrs, Records: []model.Position{o.Pos}}})
+		}
+		return lines
+	}
+	write := func(lines []Line) ([]byte, *Writer) {
+		var b bytes.Buffer
+		w := NewWriter(&b, sampleRequests)
+		for _, l := range lines {
+			if err := w.Write(l.ChangeSet, l.Operations); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes(), w
+	}
+	want, without := write(feed(false))
+	got, with := write(feed(true))
+	if !bytes.Equal(got, want) {
+		t.Fatalf("with Slots:\n%s\nwithout:\n%s", got, want)
+	}
+	if with.memoMisses > without.memoMisses || len(with.bySlot) == 0 || len(without.bySlot) != 0 {
+		t.Fatalf("memo misses %d with Slots, %d without; %d slots kept with, %d without", with.memoMisses, without.memoMisses, len(with.bySlot), len(without.bySlot))
+	}
+}

@@ -43,6 +43,10 @@ type Writer struct {
 	// them.
 	memo       *[memoSets][memoWays]siteMemo
 	memoMisses int // values not found in memo (tests)
+	// bySlot is the site of the last value of each Site with a Slot (up
+	// to maxSlot), the members of a role or entitlement aside: found by
+	// index, without the memo's hash.
+	bySlot []siteMemo
 	// refMemo is the same for the refs: the key and number of the ref at
 	// each place of the last lines.
 	refMemo []refHit
@@ -455,7 +459,34 @@ func (w *Writer) site(a *model.Attr, src *fieldName) int {
 	var member string
 	if a.Site.Kind == model.AttrMember {
 		member = a.Member()
+	} else if slot := int(a.Site.Slot); slot > 0 && slot < maxSlot {
+		if slot < len(w.bySlot) {
+			if m := &w.bySlot[slot]; m.site == a.Site && m.field == a.Field && sameString(m.hit.field, src.field) && sameString(m.hit.name, src.name) {
+				return m.hit.n
+			}
+		} else {
+			w.bySlot = append(w.bySlot, make([]siteMemo, slot+1-len(w.bySlot))...)
+		}
+		n := w.siteMemo(a, src, "")
+		w.bySlot[slot] = siteMemo{site: a.Site, field: a.Field, hit: siteHit{n: n, field: src.field, name: src.name}}
+		return n
 	}
+	return w.siteMemo(a, src, member)
+}
+
+// maxSlot bounds Writer.bySlot: Sites of higher Slots (a process that
+// compiled many tables) are found by the memo alone.
+const maxSlot = 1 << 12
+
+// sameString is x == y, comparing addresses before bytes: the fields and
+// names of successive values of a Site are most often the same strings.
+func sameString(x, y string) bool {
+	return len(x) == len(y) && (unsafe.StringData(x) == unsafe.StringData(y) || x == y)
+}
+
+// siteMemo is site for a value of a Site, given its member, by way of
+// the memo.
+func (w *Writer) siteMemo(a *model.Attr, src *fieldName, member string) int {
 	if w.memo == nil {
 		w.memo = new([memoSets][memoWays]siteMemo)
 	}

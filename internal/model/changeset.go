@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // SCIM schema URNs used by UPS v4.
@@ -85,6 +86,20 @@ type Site struct {
 	Field  string // field key
 	Name   string // human name of the field
 	Row    string // mapping table row, "305.csv:17"
+	// Slot is a number no other Site of the process has (NewSiteSlot),
+	// 0 when it has none: writers keep what they learned of a Site in a
+	// slice by it rather than a hash table.
+	Slot int32
+}
+
+var siteSlots atomic.Int32
+
+// NewSiteSlot returns a Slot no Site has had, 0 once they are all taken.
+func NewSiteSlot() int32 {
+	if n := siteSlots.Add(1); n > 0 {
+		return n
+	}
+	return 0
 }
 
 // SiteField is a value's Site and field index (Attr.Field, Ref.Field):
