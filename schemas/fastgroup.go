@@ -335,7 +335,7 @@ func (w *walker) groupObject(g *objGroup, x Object, so bool) {
 		}
 		var i int
 		if j < len(row) {
-			if e := &row[j]; e.key == k {
+			if e := &row[j]; model.SameString(e.key, k) {
 				i = int(e.idx)
 			} else {
 				i = g.tab.find(k)

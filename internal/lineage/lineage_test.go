@@ -97,6 +97,13 @@ var sampleRequests = [Phases]int{1, 12344, 5}
 // encode writes lines as a plan.
 func encode(t *testing.T, lines []Line) []byte {
 	t.Helper()
+	b, _ := encodeWith(t, lines)
+	return b
+}
+
+// encodeWith is encode, returning the Writer too.
+func encodeWith(t *testing.T, lines []Line) ([]byte, *Writer) {
+	t.Helper()
 	var b bytes.Buffer
 	w := NewWriter(&b, sampleRequests)
 	for _, l := range lines {
@@ -107,7 +114,7 @@ func encode(t *testing.T, lines []Line) []byte {
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return b.Bytes(), w
 }
 
 // decode reads every line of a plan.
@@ -586,21 +593,8 @@ func TestSitesBySlot(t *testing.T) {
 		}
 		return lines
 	}
-	write := func(lines []Line) ([]byte, *Writer) {
-		var b bytes.Buffer
-		w := NewWriter(&b, sampleRequests)
-		for _, l := range lines {
-			if err := w.Write(l.ChangeSet, l.Operations); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes(), w
-	}
-	want, without := write(feed(false))
-	got, with := write(feed(true))
+	want, without := encodeWith(t, feed(false))
+	got, with := encodeWith(t, feed(true))
 	if !bytes.Equal(got, want) {
 		t.Fatalf("with Slots:\n%s\nwithout:\n%s", got, want)
 	}

@@ -461,7 +461,7 @@ func (w *Writer) site(a *model.Attr, src *fieldName) int {
 		member = a.Member()
 	} else if slot := int(a.Site.Slot); slot > 0 && slot < maxSlot {
 		if slot < len(w.bySlot) {
-			if m := &w.bySlot[slot]; m.site == a.Site && m.field == a.Field && sameString(m.hit.field, src.field) && sameString(m.hit.name, src.name) {
+			if m := &w.bySlot[slot]; m.site == a.Site && m.field == a.Field && model.SameString(m.hit.field, src.field) && model.SameString(m.hit.name, src.name) {
 				return m.hit.n
 			}
 		} else {
@@ -477,12 +477,6 @@ func (w *Writer) site(a *model.Attr, src *fieldName) int {
 // maxSlot bounds Writer.bySlot: Sites of higher Slots (a process that
 // compiled many tables) are found by the memo alone.
 const maxSlot = 1 << 12
-
-// sameString is x == y, comparing addresses before bytes: the fields and
-// names of successive values of a Site are most often the same strings.
-func sameString(x, y string) bool {
-	return len(x) == len(y) && (unsafe.StringData(x) == unsafe.StringData(y) || x == y)
-}
 
 // siteMemo is site for a value of a Site, given its member, by way of
 // the memo.

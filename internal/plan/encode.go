@@ -3,9 +3,9 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/upsmigrate/upsmigrate/internal/model"
 	"slices"
 	"strconv"
-	"unsafe"
 
 	"github.com/upsmigrate/upsmigrate/internal/jsonw"
 	"github.com/upsmigrate/upsmigrate/internal/scim"
@@ -323,17 +323,11 @@ func sameStrings(a, b []string) bool {
 		return false
 	}
 	for i := range a {
-		if !sameString(a[i], b[i]) {
+		if !model.SameString(a[i], b[i]) {
 			return false
 		}
 	}
 	return true
-}
-
-// sameString is x == y, comparing addresses before bytes: the strings a
-// build compares often share their bytes.
-func sameString(x, y string) bool {
-	return len(x) == len(y) && (unsafe.StringData(x) == unsafe.StringData(y) || x == y)
 }
 
 func (e *encoder) array(dst []byte, a []any, depth int) ([]byte, error) {

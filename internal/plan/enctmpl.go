@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"github.com/upsmigrate/upsmigrate/internal/model"
 	"slices"
 	"unsafe"
 )
@@ -318,7 +319,7 @@ const maxTmpls = 64
 // of returns the template for the member key.
 func (s *tmplSet) of(key string) *encTmpl {
 	for i, k := range s.keys {
-		if sameString(k, key) {
+		if model.SameString(k, key) {
 			return s.tmpls[i]
 		}
 	}

@@ -7,6 +7,8 @@ package plan
 // gigabytes). Operation.Data converts a rebuilt tree into map[string]any
 // and []any.
 
+import "github.com/upsmigrate/upsmigrate/internal/model"
+
 // obj is a JSON object; keys keep insertion order and are sorted when
 // encoded.
 type obj struct {
@@ -33,7 +35,7 @@ type arr struct {
 func (o *obj) find(k string) int {
 	for i, kk := range o.keys {
 		// Keys usually share their bytes with k: compare addresses first.
-		if sameString(kk, k) {
+		if model.SameString(kk, k) {
 			return i
 		}
 	}
@@ -44,7 +46,7 @@ func (o *obj) find(k string) int {
 // looked at: objects built for successive users tend to have their keys
 // in the same places. Keys of an object are unique.
 func (o *obj) findAt(k string, at *int) int {
-	if h := *at; h < len(o.keys) && sameString(o.keys[h], k) {
+	if h := *at; h < len(o.keys) && model.SameString(o.keys[h], k) {
 		return h
 	}
 	i := o.find(k)

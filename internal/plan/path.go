@@ -233,7 +233,7 @@ func (c *pathCache) at(i int, a *model.Attr) *attrPath {
 		d = &c.direct[siteSlot(a.Site)]
 	}
 	var ap *attrPath
-	if d != nil && d.site == a.Site && sameString(d.ap.rawPath, path) && sameString(d.ap.rawSchema, schema) {
+	if d != nil && d.site == a.Site && model.SameString(d.ap.rawPath, path) && model.SameString(d.ap.rawSchema, schema) {
 		ap = d.ap
 	} else {
 		ap = c.bySite[a.Site]

@@ -183,7 +183,7 @@ func (b *builder) refOps(cs *model.ChangeSet, created bool, lin *lineage) (*arr,
 // successive users are the same, and are made and boxed once.
 func (b *builder) joinedPath(schema, key, suffix string) any {
 	for i := range b.joined {
-		if p := &b.joined[i]; sameString(p.key, key) && sameString(p.schema, schema) && sameString(p.suffix, suffix) {
+		if p := &b.joined[i]; model.SameString(p.key, key) && model.SameString(p.schema, schema) && model.SameString(p.suffix, suffix) {
 			return p.path
 		}
 	}

@@ -51,7 +51,7 @@ func (s *shapeAttr) sameSite(a *model.Attr) bool {
 	if s.kind != model.AttrMember {
 		return true
 	}
-	return a.Bool == s.present && (!a.Bool || sameString(a.Member(), s.member))
+	return a.Bool == s.present && (!a.Bool || model.SameString(a.Member(), s.member))
 }
 
 // is reports whether a, with the path ap, has the shape s.
@@ -62,7 +62,7 @@ func (s *shapeAttr) is(ap *attrPath, a *model.Attr) bool {
 	if s.kind != model.AttrMember {
 		return true
 	}
-	return a.Bool == s.present && (!a.Bool || sameString(a.Member(), s.member))
+	return a.Bool == s.present && (!a.Bool || model.SameString(a.Member(), s.member))
 }
 
 // bodyTmpl is the last body a builder built, with its shape.
