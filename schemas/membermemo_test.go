@@ -56,33 +56,23 @@ func memberHits(s *Session) int {
 // twice and under every method, and requires the reference's findings
 // every time.
 func TestMemberMemoDifferential(t *testing.T) {
-	def, strict := validators(t)
-	rng := rand.New(rand.NewSource(12))
-	hits := 0
-	for _, v := range []*Validator{def, strict} {
-		s := freshFast(v).Session()
-		for _, d := range corpus(t) {
-			if d.kind != KindBulk {
-				continue
-			}
-			for _, doc := range withMutations(rng, d.doc, 8) {
-				eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
-					data, ok := op["data"].(map[string]any)
-					if !ok {
-						return
-					}
-					for _, m := range []string{method, method, "POST", "PUT", "PATCH"} {
-						w, enc, spans := encodeMembers(t, data)
-						ref := v.ValidateOperation(m, path, bulkID, data)
-						fast := s.ValidateOperationMembers(m, path, bulkID, w, enc, spans)
-						if !reflect.DeepEqual(ref, fast) {
-							t.Fatalf("%s operation %d as %s (strict=%v): the member memo disagrees\nreference:\n%sfast:\n%s",
-								d.name, i, m, v.Strict(), render("ref", ref), render("fast", fast))
-						}
-					}
-				})
+	sessions := eachMutatedOperation(t, rand.New(rand.NewSource(12)), 8, func(v *Validator, s *Session, doc string, i int, op map[string]any, method, path, bulkID string) {
+		data, ok := op["data"].(map[string]any)
+		if !ok {
+			return
+		}
+		for _, m := range []string{method, method, "POST", "PUT", "PATCH"} {
+			w, enc, spans := encodeMembers(t, data)
+			ref := v.ValidateOperation(m, path, bulkID, data)
+			fast := s.ValidateOperationMembers(m, path, bulkID, w, enc, spans)
+			if !reflect.DeepEqual(ref, fast) {
+				t.Fatalf("%s operation %d as %s (strict=%v): the member memo disagrees\nreference:\n%sfast:\n%s",
+					doc, i, m, v.Strict(), render("ref", ref), render("fast", fast))
 			}
 		}
+	})
+	hits := 0
+	for _, s := range sessions {
 		hits += memberHits(s)
 	}
 	if hits == 0 {

@@ -12,6 +12,30 @@ import (
 // freshFast is a FastValidator of v's mode with no memo handed on.
 func freshFast(v *Validator) *FastValidator { return &FastValidator{c: v.Fast().c} }
 
+// eachMutatedOperation calls visit with every operation of the bulk
+// requests of the corpus and of n mutations of each, under the default
+// and the strict validator, each with a Session of a fresh FastValidator
+// of its own; it returns those Sessions.
+func eachMutatedOperation(t *testing.T, rng *rand.Rand, n int, visit func(v *Validator, s *Session, doc string, i int, op map[string]any, method, path, bulkID string)) []*Session {
+	def, strict := validators(t)
+	var sessions []*Session
+	for _, v := range []*Validator{def, strict} {
+		s := freshFast(v).Session()
+		sessions = append(sessions, s)
+		for _, d := range corpus(t) {
+			if d.kind != KindBulk {
+				continue
+			}
+			for _, doc := range withMutations(rng, d.doc, n) {
+				eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
+					visit(v, s, d.name, i, op, method, path, bulkID)
+				})
+			}
+		}
+	}
+	return sessions
+}
+
 // patchData is a PatchOp that passes and one that fails (active as a
 // string), with their encodings.
 func patchData() (good, bad map[string]any, goodJSON, badJSON []byte) {
@@ -31,52 +55,40 @@ func patchData() (good, bad map[string]any, goodJSON, badJSON []byte) {
 // data, the operation's own fields are checked anew), and requires the
 // reference's findings every time.
 func TestDataMemoDifferential(t *testing.T) {
-	def, strict := validators(t)
-	rng := rand.New(rand.NewSource(11))
 	methods := []string{"POST", "PUT", "PATCH", "DELETE", "GET"}
 	hits := 0
-	for _, v := range []*Validator{def, strict} {
-		f := freshFast(v).Session()
-		for _, d := range corpus(t) {
-			if d.kind != KindBulk {
-				continue
+	eachMutatedOperation(t, rand.New(rand.NewSource(11)), 6, func(v *Validator, f *Session, doc string, i int, op map[string]any, method, path, bulkID string) {
+		data := op["data"]
+		if data == nil {
+			return
+		}
+		enc, err := json.Marshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(method, path, bulkID string) {
+			t.Helper()
+			ref := v.ValidateOperation(method, path, bulkID, data)
+			before := f.memo.methods
+			fast := f.ValidateOperationEncoded(method, path, bulkID, wrap(data, true), enc)
+			if !reflect.DeepEqual(ref, fast) {
+				t.Fatalf("%s operation %d as %s %q bulkId %q (strict=%v): the memo disagrees\nreference:\n%sfast:\n%s",
+					doc, i, method, path, bulkID, v.Strict(), render("ref", ref), render("fast", fast))
 			}
-			for _, doc := range withMutations(rng, d.doc, 6) {
-				eachOperation(doc, func(i int, op map[string]any, method, path, bulkID string) {
-					data := op["data"]
-					if data == nil {
-						return
-					}
-					enc, err := json.Marshal(data)
-					if err != nil {
-						t.Fatal(err)
-					}
-					check := func(method, path, bulkID string) {
-						t.Helper()
-						ref := v.ValidateOperation(method, path, bulkID, data)
-						before := f.memo.methods
-						fast := f.ValidateOperationEncoded(method, path, bulkID, wrap(data, true), enc)
-						if !reflect.DeepEqual(ref, fast) {
-							t.Fatalf("%s operation %d as %s %q bulkId %q (strict=%v): the memo disagrees\nreference:\n%sfast:\n%s",
-								d.name, i, method, path, bulkID, v.Strict(), render("ref", ref), render("fast", fast))
-						}
-						if i := methodIndex(method); i >= 0 && f.memo.methods[i].hits > before[i].hits {
-							hits++
-						}
-					}
-					check(method, path, bulkID)
-					check(method, path, bulkID)
-					for _, m := range methods {
-						for _, p := range []string{path, "/Users", "", "Users/x", "/Users/bulkId:emp-1"} {
-							for _, b := range []string{bulkID, "", "emp-9"} {
-								check(m, p, b)
-							}
-						}
-					}
-				})
+			if i := methodIndex(method); i >= 0 && f.memo.methods[i].hits > before[i].hits {
+				hits++
 			}
 		}
-	}
+		check(method, path, bulkID)
+		check(method, path, bulkID)
+		for _, m := range methods {
+			for _, p := range []string{path, "/Users", "", "Users/x", "/Users/bulkId:emp-1"} {
+				for _, b := range []string{bulkID, "", "emp-9"} {
+					check(m, p, b)
+				}
+			}
+		}
+	})
 	if hits == 0 {
 		t.Fatal("the memo never answered")
 	}
