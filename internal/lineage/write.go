@@ -574,8 +574,8 @@ func (w *Writer) siteOf(a *model.Attr, src *fieldName) int {
 // ref is the number of r's slot and source, written to the dictionary
 // when new.
 func (w *Writer) ref(r *model.Ref, i int) int {
-	src := r.Source()
-	k := refKey{kind: r.Kind, schema: r.Schema, path: r.Path, field: src.Field, name: src.Name, row: r.Row()}
+	field, name := model.FieldAt(r.Origin, r.Site, r.Field)
+	k := refKey{kind: r.Kind, schema: r.Schema, path: r.Path, field: field, name: name, row: r.Row()}
 	if r.Primary != nil {
 		k.primary = 2
 		if *r.Primary {

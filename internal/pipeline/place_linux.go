@@ -41,3 +41,19 @@ func ignoringEINTR(f func() error) error {
 		}
 	}
 }
+
+// openOutput opens path for writing, created or truncated, with the mode
+// 0600 when it is created. os.OpenFile would offer a regular file to the
+// poller, which refuses it, at four system calls more a file: a convert
+// of 200k employees creates 4,000.
+func openOutput(path string) (*os.File, error) {
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o600)
+		return err
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}

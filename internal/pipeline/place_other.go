@@ -16,3 +16,9 @@ func moveBulk(from, to string, base, n int) error {
 	}
 	return nil
 }
+
+// openOutput opens path for writing, created or truncated, with the mode
+// 0600 when it is created.
+func openOutput(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+}

@@ -334,7 +334,7 @@ const reportTemp = "report.json.tmp"
 // createOutput creates (or truncates) the output file path, readable by
 // its owner only.
 func createOutput(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := openOutput(path)
 	if err != nil {
 		return nil, err
 	}
