@@ -367,7 +367,7 @@ func (u *unionFind) union(a, b uint64) {
 // compactHashes sorts hs and removes duplicates, in place; what is left
 // is copied when it is much smaller, to free the rest.
 func compactHashes(hs []uint64) []uint64 {
-	slices.Sort(hs)
+	sortHashes(hs)
 	hs = slices.Compact(hs)
 	if cap(hs) > 2*len(hs)+1024 {
 		hs = slices.Clone(hs)

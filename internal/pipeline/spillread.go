@@ -112,7 +112,7 @@ func (s *spillRun) read() error {
 			keysAt = max(compactAt, 2*len(s.keys))
 		}
 		if len(s.logins) >= loginsAt {
-			slices.SortFunc(s.logins, cmpPair)
+			sortPairs(s.logins)
 			s.logins = slices.Compact(s.logins)
 			loginsAt = max(compactAt, 2*len(s.logins))
 		}
@@ -226,9 +226,9 @@ func (s *spillRun) couple() error {
 				dir = append(dir, hashPair{s.hashLogin(e.UserName), uint64(i)})
 			}
 		}
-		slices.SortFunc(dir, cmpPair)
+		sortPairs(dir)
 	}
-	slices.SortFunc(s.logins, cmpPair)
+	sortPairs(s.logins)
 	s.logins = slices.Compact(s.logins)
 	for i := 0; i < len(s.logins); {
 		j := i + 1
