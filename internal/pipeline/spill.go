@@ -181,8 +181,11 @@ type spillRun struct {
 
 	tally *mapping.Engine // adds no record: the sum of the partitions' counts
 	fv    *schemas.FastValidator
-	out   *entryWriter // the partitions' outputs
-	state []partState
+	// fvReady gives fv and its error, compiled while the inputs are read
+	// (startValidator).
+	fvReady chan validatorResult
+	out     *entryWriter // the partitions' outputs
+	state   []partState
 	// lines renders the change sets' lines of plan.jsonl as the partitions
 	// spill them (one spill at a time), numbering one dictionary for all.
 	lines *lineage.Lines
@@ -473,6 +476,7 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	for i, p := range paths {
 		s.order[p] = i
 	}
+	s.startValidator()
 	if err := s.read(); err != nil {
 		return nil, err
 	}
@@ -496,6 +500,34 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 		}
 	}
 	return s.write(dir)
+}
+
+// validatorResult is the schema validator of a run, or why there is none.
+type validatorResult struct {
+	fv  *schemas.FastValidator
+	err error
+}
+
+// startValidator compiles the schema validator (the first time in the
+// process, some milliseconds of one core) on a goroutine of its own while
+// the read pass runs, which leaves part of a core idle; the partitions
+// wait for it (validator).
+func (s *spillRun) startValidator() {
+	s.fvReady = make(chan validatorResult, 1)
+	go func() {
+		fv, err := fastValidator(s.opts)
+		s.fvReady <- validatorResult{fv, err}
+	}()
+}
+
+// validator is the validator startValidator compiled.
+func (s *spillRun) validator() (*schemas.FastValidator, error) {
+	if s.fvReady == nil {
+		s.startValidator()
+	}
+	r := <-s.fvReady
+	s.fvReady <- r // for a later call
+	return r.fv, r.err
 }
 
 // spillObserver, set by tests, sees a spilled conversion once its

@@ -46,7 +46,7 @@ type partState struct {
 func (s *spillRun) partition() error {
 	var err error
 	s.tally = mapping.NewEngine(s.set, mapping.Options{DateOrder: s.opts.DateOrder})
-	if s.fv, err = fastValidator(s.opts); err != nil {
+	if s.fv, err = s.validator(); err != nil {
 		return err
 	}
 	if s.out, err = newEntryWriter(s.tmp, "partitions"); err != nil {
