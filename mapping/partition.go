@@ -139,8 +139,8 @@ func (e *Engine) keyField(k *RecordKeys, cr *crow, raw string, login int32) {
 // order, the index (in Add order, from 0) of its first record: the record
 // that put the employee in the run, by which change sets are ordered.
 func (e *Engine) Heads() []int {
-	var heads []int
-	seen := map[string]bool{}
+	heads := make([]int, 0, e.cs.n)
+	seen := make(map[string]bool, e.cs.n)
 	for i := int32(0); i < e.cs.n; i++ {
 		c := e.cs.at(i)
 		if !c.active() || seen[c.final] {

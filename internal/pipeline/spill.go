@@ -137,6 +137,12 @@ func spills(paths []string, opts Options) (bool, error) {
 
 // spillRun is one conversion by partition.
 type spillRun struct {
+	// opsOf lists each change set's operations in the spill of a
+	// partition (spills run one at a time), its arrays reused.
+	opsOf setOps
+	// setOf finds a change set of that partition by employee ID (and by
+	// the old ID of a rename), its table reused.
+	setOf map[string]int
 	// namedRows are the mapping rows the records' messages name (audit).
 	namedRows map[string]bool
 	opts      Options

@@ -421,12 +421,26 @@ type setOps struct {
 	n          []int32 // each change set's operations
 }
 
-func newSetOps(sets, ops int) *setOps {
-	so := &setOps{all: make([]opSpill, 0, ops), head: make([]int32, sets), tail: make([]int32, sets), n: make([]int32, sets)}
+// reset empties so for sets change sets and about ops operations,
+// keeping its arrays: the spill of each partition reuses one.
+func (so *setOps) reset(sets, ops int) *setOps {
+	clear(so.all) // let go of the last partition's strings
+	so.all = slices.Grow(so.all[:0], ops)
+	so.head = resize(so.head, sets)
+	so.tail = resize(so.tail, sets)
+	so.n = resize(so.n, sets)
 	for k := range so.head {
-		so.head[k], so.tail[k] = -1, -1
+		so.head[k], so.tail[k], so.n[k] = -1, -1, 0
 	}
 	return so
+}
+
+// resize is s with length n, its array reused when large enough.
+func resize(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
 }
 
 // add appends an operation of change set k; the pointer is good until
@@ -471,7 +485,11 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 		Renames: pl.Stats.Renames, Operations: pl.Stats.Operations}
 	ps.findings = len(st.findings)
 	ps.notices = len(rest)
-	setOf := make(map[string]int, len(sets))
+	if s.setOf == nil {
+		s.setOf = make(map[string]int, len(sets))
+	}
+	setOf := s.setOf
+	clear(setOf)
 	for i, cs := range sets {
 		setOf[cs.EmployeeID] = i
 	}
@@ -488,7 +506,7 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 	for _, req := range pl.Requests {
 		nops += len(req.Operations)
 	}
-	opsOf := newSetOps(len(sets), nops)
+	opsOf := s.opsOf.reset(len(sets), nops)
 	var head, buf, js, tail []byte
 	var f OpFinding
 	fi := 0
