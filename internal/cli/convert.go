@@ -133,10 +133,20 @@ func runConvert(o ConvertOptions) error {
 		defer view.finish()
 		opts.Progress = view.update
 	}
+	needsCompany := o.CompanyID == "" && !o.CompanyLater
+	const companyFix = "and UPS requires the companyId of each: " +
+		"give --company-id <uuid> or set UPSMIGRATE_COMPANY_ID (migrate takes it from the token); nothing was written"
 	opts.BeforeWrite = func(created int) error {
-		if created > 0 && o.CompanyID == "" && !o.CompanyLater {
-			return usageErrorf("convert: this run creates %d users, and UPS requires the companyId of each: "+
-				"give --company-id <uuid> or set UPSMIGRATE_COMPANY_ID (migrate takes it from the token); nothing was written", created)
+		if created > 0 && needsCompany {
+			return usageErrorf("convert: this run creates %d users, %s", created, companyFix)
+		}
+		return nil
+	}
+	// A large run refuses as soon as it meets the first user it creates,
+	// rather than once every employee is converted.
+	opts.CreatesUsers = func(employee string) error {
+		if needsCompany {
+			return usageErrorf("convert: this run creates users (employee %s among them), %s", employee, companyFix)
 		}
 		return nil
 	}

@@ -51,6 +51,13 @@ type Options struct {
 	// users the run creates, before anything is written; an error it
 	// returns ends the run with nothing written.
 	BeforeWrite func(usersCreated int) error
+	// CreatesUsers, when set, is called by a conversion by partition
+	// (SpillAbove) once, as soon as a partition settles a user the run
+	// creates (employee: the first such user of that partition), long
+	// before BeforeWrite can count them all; an error it returns ends the
+	// run with nothing written. A conversion in memory calls BeforeWrite
+	// only.
+	CreatesUsers func(employee string) error
 	// SpillAbove is the total size of the inputs in bytes above which
 	// ConvertTo converts by partition of employees spilled to disk (0:
 	// DefaultSpillAbove; < 0: never). Partitions is their number (0: one

@@ -140,6 +140,9 @@ type spillRun struct {
 	// opsOf lists each change set's operations in the spill of a
 	// partition (spills run one at a time), its arrays reused.
 	opsOf setOps
+	// created is set once a partition is known to create a user
+	// (Options.CreatesUsers).
+	created bool
 	// setOf finds a change set of that partition by employee ID (and by
 	// the old ID of a rename), its table reused.
 	setOf map[string]int

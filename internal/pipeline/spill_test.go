@@ -582,3 +582,61 @@ func TestSpillSameTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestSpillCreatesUsersEarly: a conversion by partition tells
+// CreatesUsers of the first user it creates once, as soon as a partition
+// creates one, and not at all when it creates none; a refusal ends the
+// run there, before BeforeWrite, with nothing written.
+func TestSpillCreatesUsersEarly(t *testing.T) {
+	creates := writeVaried(t, 50, 3)
+	updates := filepath.Join(t.TempDir(), "updates.csv")
+	if err := os.WriteFile(updates, []byte("350,E1,,,,,,,,Director\n350,E2,,,,,,,,Director\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errStop := errors.New("stop")
+	tests := []struct {
+		name      string
+		path      string
+		refuse    bool
+		wantCalls int
+	}{
+		{"refused", creates, true, 1},
+		{"allowed", creates, false, 1},
+		{"updates only", updates, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			var calls []string
+			before := 0
+			opts := Options{Options: plan.Options{CompanyID: companyID}, SpillAbove: 1, Partitions: 3,
+				CreatesUsers: func(emp string) error {
+					calls = append(calls, emp)
+					if tt.refuse {
+						return errStop
+					}
+					return nil
+				},
+				BeforeWrite: func(int) error { before++; return nil }}
+			_, err := ConvertTo([]string{tt.path}, opts, out)
+			if len(calls) != tt.wantCalls {
+				t.Fatalf("CreatesUsers called %d times (%q), want %d", len(calls), calls, tt.wantCalls)
+			}
+			if tt.wantCalls > 0 && calls[0] == "" {
+				t.Error("CreatesUsers was not given the employee")
+			}
+			refused := tt.refuse && tt.wantCalls > 0
+			if refused != errors.Is(err, errStop) || !refused && err != nil {
+				t.Fatalf("err = %v, refused %t", err, refused)
+			}
+			_, statErr := os.Stat(filepath.Join(out, "report.json"))
+			left, _ := filepath.Glob(filepath.Join(out, "*"))
+			switch {
+			case refused && (before != 0 || len(left) != 0):
+				t.Errorf("a refused run called BeforeWrite %d times and left %v", before, left)
+			case !refused && (before != 1 || statErr != nil):
+				t.Errorf("an allowed run called BeforeWrite %d times, report.json: %v", before, statErr)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 	"github.com/upsmigrate/upsmigrate/mapping"
 )
 
@@ -261,6 +262,9 @@ func (s *spillRun) runPartition(p int, inRun *hashSet) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.createsUsers(st); err != nil {
+		return nil, err
+	}
 	heads := eng.Heads()
 	if len(heads) != len(st.sets) {
 		return nil, fmt.Errorf("convert: partition %d: %d change sets but %d first records", p, len(st.sets), len(heads))
@@ -290,6 +294,24 @@ func (s *spillRun) runPartition(p int, inRun *hashSet) (func() error, error) {
 		ps.asked = section{start, s.out.off - start}
 		return nil
 	}, nil
+}
+
+// createsUsers calls Options.CreatesUsers with the first user the
+// partition settled in st creates, if it creates one and no partition
+// before it did.
+func (s *spillRun) createsUsers(st *settled) error {
+	if s.opts.CreatesUsers == nil || s.created || st.plan.Stats.UsersCreated == 0 {
+		return nil
+	}
+	s.created = true
+	for _, req := range st.plan.Requests {
+		for _, op := range req.Operations {
+			if op.Method == scim.MethodPost {
+				return s.opts.CreatesUsers(op.Employee)
+			}
+		}
+	}
+	return s.opts.CreatesUsers("")
 }
 
 // inPartition reports whether the records of key hash h are filed under
