@@ -76,7 +76,8 @@ type planLine struct {
 	Records    []model.Position
 	Operations []opRef
 
-	rename planRename // storage for Rename
+	rename  planRename           // storage for Rename
+	members map[memberKey]string // memberValue's memo, kept from line to line
 }
 
 // planLineOf converts a change set and its operations to a planLine.
@@ -90,13 +91,13 @@ func planLineOf(cs *model.ChangeSet, ops []opRef) *planLine {
 // pl's slices: a walk converts every line of the plan into one planLine.
 func (pl *planLine) set(cs *model.ChangeSet, ops []opRef) {
 	*pl = planLine{EmployeeID: cs.EmployeeID, Creates: cs.Creates, LeaveOut: cs.LeaveOut,
-		Records: cs.Records, Operations: ops, Attrs: pl.Attrs[:0], Refs: pl.Refs[:0]}
+		Records: cs.Records, Operations: ops, Attrs: pl.Attrs[:0], Refs: pl.Refs[:0], members: pl.members}
 	if r := cs.Rename; r != nil {
 		pl.rename = planRename{From: r.From, NewEmployeeID: r.NewEmployeeID, NewLogin: r.NewLogin, Source: sourceOf(r.Source)}
 		pl.Rename = &pl.rename
 	}
 	for i := range cs.Attrs {
-		pl.Attrs = append(pl.Attrs, planAttrOf(&cs.Attrs[i]))
+		pl.Attrs = append(pl.Attrs, pl.attrOf(&cs.Attrs[i]))
 	}
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
@@ -112,19 +113,18 @@ func (pl *planLine) set(cs *model.ChangeSet, ops []opRef) {
 			}
 		}
 		for j := range r.Attrs {
-			pr.Attrs = append(pr.Attrs, planAttrOf(&r.Attrs[j]))
+			pr.Attrs = append(pr.Attrs, pl.attrOf(&r.Attrs[j]))
 		}
 		pl.Refs = append(pl.Refs, pr)
 	}
 }
 
-func planAttrOf(a *model.Attr) planAttr {
+// attrOf is the planAttr of a.
+func (pl *planLine) attrOf(a *model.Attr) planAttr {
 	pa := planAttr{Schema: a.Site.Schema, Path: a.Site.Path, Source: sourceOf(a.Source()), Row: a.Site.Row}
 	switch {
-	case a.Site.Kind == model.AttrMember && a.Bool:
-		pa.Value = "add " + a.Member()
 	case a.Site.Kind == model.AttrMember:
-		pa.Value = "remove " + a.Member()
+		pa.Value = pl.memberValue(a.Bool, a.Member())
 	case a.Type == model.BoolValue:
 		pa.Value = strconv.FormatBool(a.Bool)
 	case a.Type == model.StringValue:
@@ -134,6 +134,33 @@ func planAttrOf(a *model.Attr) planAttr {
 	}
 	return pa
 }
+
+// memberValue is "add member" (add) or "remove member", made once per
+// member for the lines pl is set to: roles and entitlements are few, and
+// their values many.
+func (pl *planLine) memberValue(add bool, member string) string {
+	key := memberKey{add, member}
+	if v, ok := pl.members[key]; ok {
+		return v
+	}
+	v := "add " + member
+	if !add {
+		v = "remove " + member
+	}
+	if pl.members == nil || len(pl.members) >= maxMemberValues {
+		pl.members = make(map[memberKey]string)
+	}
+	pl.members[key] = v
+	return v
+}
+
+type memberKey struct {
+	add    bool
+	member string
+}
+
+// maxMemberValues bounds memberValue's memo.
+const maxMemberValues = 1024
 
 func sourceOf(s model.Source) source {
 	return source{File: s.File, Line: s.Line, Field: s.Field, Name: s.Name}

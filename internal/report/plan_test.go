@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -177,6 +178,7 @@ func TestPlanLinesAhead(t *testing.T) {
 				return errors.New("fn failed")
 			}
 			c := *pl
+			c.members = nil // a memo, not the line
 			c.Attrs = append([]planAttr(nil), pl.Attrs...)
 			c.Refs = nil
 			for _, r := range pl.Refs {
@@ -212,6 +214,27 @@ func TestPlanLinesAhead(t *testing.T) {
 			if (path == bad || failAt >= 0) != (wantErr != nil) {
 				t.Errorf("%s, fn failing at %d: error %v", path, failAt, wantErr)
 			}
+		}
+	}
+}
+
+// TestMemberValue: a member's value reads "add X" or "remove X" whatever
+// the memo holds, and the memo stays within its bound.
+func TestMemberValue(t *testing.T) {
+	var pl planLine
+	for i := range 3 * maxMemberValues {
+		m := "ROLE_" + strconv.Itoa(i%(2*maxMemberValues))
+		for _, add := range []bool{true, false} {
+			want := "remove " + m
+			if add {
+				want = "add " + m
+			}
+			if got := pl.memberValue(add, m); got != want {
+				t.Fatalf("memberValue(%t, %q) = %q, want %q", add, m, got, want)
+			}
+		}
+		if len(pl.members) > maxMemberValues {
+			t.Fatalf("memo holds %d values, more than %d", len(pl.members), maxMemberValues)
 		}
 	}
 }
