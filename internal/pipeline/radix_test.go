@@ -6,10 +6,9 @@ import (
 	"testing"
 )
 
-// radixInputs are hash lists of the shapes the radix sorts meet and
-// those that test their edges: either side of radixMin, duplicates, keys
-// whose high digits are all zero (passes skipped), already sorted,
-// reversed, all equal.
+// radixInputs are hash lists of the shapes the sorts meet and those that
+// test their edges: either side of radixMin, duplicates, keys all in the
+// first bucket or in a few, already sorted, reversed, all equal.
 func radixInputs() map[string][]uint64 {
 	r := rand.New(rand.NewPCG(7, 11))
 	random := func(n int, mask uint64) []uint64 {
@@ -35,7 +34,17 @@ func radixInputs() map[string][]uint64 {
 		"sorted":           sorted,
 		"reversed":         reversed,
 		"all equal":        make([]uint64, 2*radixMin),
+		"two buckets":      twoBuckets(r, 3*radixMin),
 	}
+}
+
+// twoBuckets is n hashes of two top-bit buckets, interleaved.
+func twoBuckets(r *rand.Rand, n int) []uint64 {
+	s := make([]uint64, n)
+	for i := range s {
+		s[i] = r.Uint64()>>bucketBits | uint64(i%2)<<63
+	}
+	return s
 }
 
 // TestSortHashes holds sortHashes to slices.Sort.
@@ -75,21 +84,26 @@ func TestSortPairs(t *testing.T) {
 	}
 }
 
-// TestRadixSortStable checks that radixSort keeps the order of equal keys,
-// which sortPairs relies on no more than its fix-up needs, and the
-// compaction after it not at all, but a future caller might.
-func TestRadixSortStable(t *testing.T) {
-	type item struct{ key, seq uint64 }
-	in := make([]item, 3*radixMin)
-	for i := range in {
-		in[i] = item{uint64(i*7919) % 97 << 40, uint64(i)}
-	}
-	radixSort(in, func(x item) uint64 { return x.key })
-	for i := 1; i < len(in); i++ {
-		p, c := in[i-1], in[i]
-		if p.key > c.key || p.key == c.key && p.seq > c.seq {
-			t.Fatalf("at %d: %+v after %+v: not a stable sort", i, c, p)
-		}
+// TestBucket checks that bucket leaves the same elements, ordered by
+// their top bucketBits, whatever the keys: spread, all in one bucket, or
+// in two.
+func TestBucket(t *testing.T) {
+	for name, in := range radixInputs() {
+		t.Run(name, func(t *testing.T) {
+			got := slices.Clone(in)
+			bucket(got, func(h uint64) uint64 { return h })
+			for i := 1; i < len(got); i++ {
+				if got[i-1]>>(64-bucketBits) > got[i]>>(64-bucketBits) {
+					t.Fatalf("at %d: %#x after %#x, of a higher bucket", i, got[i], got[i-1])
+				}
+			}
+			a, b := slices.Clone(in), slices.Clone(got)
+			slices.Sort(a)
+			slices.Sort(b)
+			if !slices.Equal(a, b) {
+				t.Fatal("bucket changed the elements")
+			}
+		})
 	}
 }
 
@@ -103,7 +117,7 @@ func BenchmarkSortHashes(b *testing.B) {
 	for _, bm := range []struct {
 		name string
 		sort func([]uint64)
-	}{{"radix", sortHashes}, {"slices.Sort", slices.Sort[[]uint64]}} {
+	}{{"buckets", sortHashes}, {"slices.Sort", slices.Sort[[]uint64]}} {
 		b.Run(bm.name, func(b *testing.B) {
 			for b.Loop() {
 				copy(s, base)
