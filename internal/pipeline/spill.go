@@ -529,13 +529,14 @@ func (s *spillRun) startValidator() {
 	}()
 }
 
-// validator is the validator startValidator compiled.
+// validator is the validator startValidator compiled, or one compiled
+// now when none was started (or it was taken already).
 func (s *spillRun) validator() (*schemas.FastValidator, error) {
 	if s.fvReady == nil {
-		s.startValidator()
+		return fastValidator(s.opts)
 	}
 	r := <-s.fvReady
-	s.fvReady <- r // for a later call
+	s.fvReady = nil
 	return r.fv, r.err
 }
 
