@@ -561,8 +561,10 @@ func (s *spillRun) writePlan(path string, bw *bufio.Writer, o *Outcome, base [3]
 				return st.r.fail(errCorrupt)
 			}
 			seq, idx := pks[ph].Add(ph, size)
-			refs = append(refs, OpRef{Bulk: BulkFileName(base[ph] + seq), Index: idx, Phase: ph,
-				Method: method, Path: opPath, BulkID: bulkID})
+			if s.planOut == nil { // by ranges the lines hold their operations already
+				refs = append(refs, OpRef{Bulk: BulkFileName(base[ph] + seq), Index: idx, Phase: ph,
+					Method: method, Path: opPath, BulkID: bulkID})
+			}
 		}
 		if d.err == nil && s.planOut == nil {
 			tail = lineage.AppendOps(tail[:0], emp, refs, base)
