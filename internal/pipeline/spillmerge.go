@@ -661,9 +661,9 @@ func (s *spillRun) writeReport(path string, o *Outcome, arrays [3]*arrayWriter, 
 	n := 0
 	err = m.each(func(st *stream) error {
 		d := &st.d
-		status := model.Status(d.str())
+		rejected := string(d.raw()) == string(model.StatusRejected)
 		for k := d.count(); k > 0; k-- {
-			kinds.add(kindName(d.int()), d.str())
+			kinds.addName(kindName(d.int()), d.raw())
 		}
 		js := d.raw()
 		sep := entrySep
@@ -675,7 +675,7 @@ func (s *spillRun) writeReport(path string, o *Outcome, arrays [3]*arrayWriter, 
 		if _, err := bw.Write(js); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		if status == model.StatusRejected && len(o.Rejected) < MaxShown {
+		if rejected && len(o.Rejected) < MaxShown {
 			var r model.RecordResult
 			if err := json.Unmarshal(js, &r); err != nil {
 				return st.r.fail(err)

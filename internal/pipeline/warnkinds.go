@@ -103,6 +103,26 @@ func warningField(m model.Diagnostic) string {
 type kindCounter struct {
 	byKind map[string]*WarningKind
 	seen   map[string]map[string]bool
+	// last is the kind and field of the warning counted last: a run's
+	// warnings mostly repeat it.
+	last     *WarningKind
+	lastName string
+}
+
+// addName is add for a field name read from the spill, copied only when
+// it is new to its kind.
+func (c *kindCounter) addName(kind string, name []byte) {
+	if wk := c.last; wk != nil && wk.Kind == kind && c.lastName == string(name) {
+		wk.Count++
+		return
+	}
+	if wk := c.byKind[kind]; wk != nil && (len(name) == 0 || c.seen[kind][string(name)]) {
+		wk.Count++
+		c.last, c.lastName = wk, string(name)
+		return
+	}
+	c.add(kind, string(name))
+	c.last, c.lastName = c.byKind[kind], string(name)
 }
 
 // add counts a warning of kind about field name ("" when none).

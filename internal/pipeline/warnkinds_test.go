@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -43,5 +45,32 @@ func TestWarningKinds(t *testing.T) {
 	}
 	if c := count(records); total != c.Warnings {
 		t.Errorf("kinds count %d warnings, Totals %d", total, c.Warnings)
+	}
+}
+
+// TestKindCounterAddName holds addName, with its memo of the last kind
+// and field, to add over runs of repeated, alternating, empty and new
+// names, past maxKindFields.
+func TestKindCounterAddName(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	kinds := []string{"dropped", "trimmed", "other"}
+	var byAdd, byName kindCounter
+	for i := range 5000 {
+		kind := kinds[r.IntN(len(kinds))]
+		name := ""
+		switch n := r.IntN(10); {
+		case n < 5: // a run of one field
+			name = "Custom 4"
+		case n < 8:
+			name = fmt.Sprintf("Field %d", r.IntN(3*maxKindFields))
+		}
+		if i%100 < 50 { // long runs of one warning, as real runs give
+			kind, name = "dropped", "Custom 4"
+		}
+		byAdd.add(kind, name)
+		byName.addName(kind, []byte(name))
+	}
+	if got, want := byName.kinds(), byAdd.kinds(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("addName counted %+v\nadd counted %+v", got, want)
 	}
 }
