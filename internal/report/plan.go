@@ -150,6 +150,9 @@ func (pl *planLine) memberValue(add bool, member string) string {
 	if pl.members == nil || len(pl.members) >= maxMemberValues {
 		pl.members = make(map[memberKey]string)
 	}
+	// The member may be a substring of the plan's line: the memo keeps
+	// its own copy, not the line.
+	key.member = v[len(v)-len(member):]
 	pl.members[key] = v
 	return v
 }
