@@ -13,27 +13,41 @@ import "slices"
 // at 1M employees). Short lists are sorted by comparison alone; the
 // tests hold both to slices.Sort and slices.SortFunc(cmpPair).
 
-// radixMin is the length from which the lists are bucketed first.
-const radixMin = 1 << 12
+// bucketMin is the length from which a list is bucketed first.
+const bucketMin = 1 << 12
 
 // bucketBits is how many top bits of a key choose its bucket.
 const bucketBits = 11
 
 // sortHashes sorts hs in increasing order.
 func sortHashes(hs []uint64) {
-	if len(hs) >= radixMin {
-		bucket(hs, func(h uint64) uint64 { return h })
-	}
-	sortBuckets(hs, func(h uint64) uint64 { return h }, slices.Sort[[]uint64])
+	sortBucketed(hs, func(h uint64) uint64 { return h }, slices.Sort[[]uint64])
 }
 
 // sortPairs sorts ps as slices.SortFunc(ps, cmpPair) does: by a, then b.
 func sortPairs(ps []hashPair) {
-	key := func(p hashPair) uint64 { return p.a }
-	if len(ps) >= radixMin {
-		bucket(ps, key)
+	sortBucketed(ps, func(p hashPair) uint64 { return p.a }, func(r []hashPair) { slices.SortFunc(r, cmpPair) })
+}
+
+// sortBucketed sorts s with sortRun, which orders elements by their key
+// first: a short s at once; a long one bucketed by the top bits of its
+// keys, then each bucket.
+func sortBucketed[T any](s []T, key func(T) uint64, sortRun func([]T)) {
+	if len(s) < bucketMin {
+		sortRun(s)
+		return
 	}
-	sortBuckets(ps, key, func(r []hashPair) { slices.SortFunc(r, cmpPair) })
+	bucket(s, key)
+	const shift = 64 - bucketBits
+	for i := 0; i < len(s); {
+		d := key(s[i]) >> shift
+		j := i + 1
+		for j < len(s) && key(s[j])>>shift == d {
+			j++
+		}
+		sortRun(s[i:j])
+		i = j
+	}
 }
 
 // bucket orders s by the top bucketBits of each element's key, in place.
@@ -61,26 +75,5 @@ func bucket[T any](s []T, key func(T) uint64) {
 			s[next[b]] = v
 			next[b]++
 		}
-	}
-}
-
-// sortBuckets sorts each run of s whose keys share their top bucketBits
-// with sortRun: all of s when it is not bucketed (the runs are then
-// whatever they are, and sorting them in place would not sort s, so a
-// list shorter than radixMin is sorted whole).
-func sortBuckets[T any](s []T, key func(T) uint64, sortRun func([]T)) {
-	if len(s) < radixMin {
-		sortRun(s)
-		return
-	}
-	const shift = 64 - bucketBits
-	for i := 0; i < len(s); {
-		d := key(s[i]) >> shift
-		j := i + 1
-		for j < len(s) && key(s[j])>>shift == d {
-			j++
-		}
-		sortRun(s[i:j])
-		i = j
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// radixInputs are hash lists of the shapes the sorts meet and those that
-// test their edges: either side of radixMin, duplicates, keys all in the
+// sortInputs are hash lists of the shapes the sorts meet and those that
+// test their edges: either side of bucketMin, duplicates, keys all in the
 // first bucket or in a few, already sorted, reversed, all equal.
-func radixInputs() map[string][]uint64 {
+func sortInputs() map[string][]uint64 {
 	r := rand.New(rand.NewPCG(7, 11))
 	random := func(n int, mask uint64) []uint64 {
 		s := make([]uint64, n)
@@ -18,23 +18,23 @@ func radixInputs() map[string][]uint64 {
 		}
 		return s
 	}
-	sorted := random(3*radixMin, ^uint64(0))
+	sorted := random(3*bucketMin, ^uint64(0))
 	slices.Sort(sorted)
 	reversed := slices.Clone(sorted)
 	slices.Reverse(reversed)
 	return map[string][]uint64{
 		"empty":            {},
 		"one":              {42},
-		"short":            random(radixMin-1, ^uint64(0)),
-		"at the threshold": random(radixMin, ^uint64(0)),
-		"long":             random(5*radixMin+3, ^uint64(0)),
-		"duplicates":       random(3*radixMin, 0xff),
-		"small keys":       random(3*radixMin, 0xfffff),
-		"top bits only":    random(3*radixMin, 0xff<<56),
+		"short":            random(bucketMin-1, ^uint64(0)),
+		"at the threshold": random(bucketMin, ^uint64(0)),
+		"long":             random(5*bucketMin+3, ^uint64(0)),
+		"duplicates":       random(3*bucketMin, 0xff),
+		"small keys":       random(3*bucketMin, 0xfffff),
+		"top bits only":    random(3*bucketMin, 0xff<<56),
 		"sorted":           sorted,
 		"reversed":         reversed,
-		"all equal":        make([]uint64, 2*radixMin),
-		"two buckets":      twoBuckets(r, 3*radixMin),
+		"all equal":        make([]uint64, 2*bucketMin),
+		"two buckets":      twoBuckets(r, 3*bucketMin),
 	}
 }
 
@@ -49,7 +49,7 @@ func twoBuckets(r *rand.Rand, n int) []uint64 {
 
 // TestSortHashes holds sortHashes to slices.Sort.
 func TestSortHashes(t *testing.T) {
-	for name, in := range radixInputs() {
+	for name, in := range sortInputs() {
 		t.Run(name, func(t *testing.T) {
 			got, want := slices.Clone(in), slices.Clone(in)
 			sortHashes(got)
@@ -65,7 +65,7 @@ func TestSortHashes(t *testing.T) {
 // that share their a (one login of several employees) in any order of b.
 func TestSortPairs(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 5))
-	for name, as := range radixInputs() {
+	for name, as := range sortInputs() {
 		t.Run(name, func(t *testing.T) {
 			in := make([]hashPair, len(as))
 			for i, a := range as {
@@ -88,7 +88,7 @@ func TestSortPairs(t *testing.T) {
 // their top bucketBits, whatever the keys: spread, all in one bucket, or
 // in two.
 func TestBucket(t *testing.T) {
-	for name, in := range radixInputs() {
+	for name, in := range sortInputs() {
 		t.Run(name, func(t *testing.T) {
 			got := slices.Clone(in)
 			bucket(got, func(h uint64) uint64 { return h })
