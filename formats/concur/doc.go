@@ -13,7 +13,8 @@
 // longest record (DefaultMaxRecord), never by the file. Plain lines (one
 // line, no CR but a CRLF end, quotes only around whole fields without quotes
 // inside, no NUL, invalid UTF-8 or control character nearby) are split
-// straight from the read buffer into one string per record (plain.go);
+// straight from the read buffer, each a substring of one string made per
+// buffer of lines (plain.go);
 // encoding/csv reads every other record, with the same values, lines,
 // columns and errors. It accepts a UTF-8 BOM, CRLF or LF line ends, quoted
 // fields with commas, doubled quotes and line breaks (a record's line is the

@@ -12,21 +12,22 @@ import (
 // or invalid UTF-8, and quoted (if at all) only around whole fields that
 // hold no quote. Such a line means the same to encoding/csv, which reads
 // everything else: readPlain then consumes nothing and reports false. The
-// fields are substrings of one string, as encoding/csv makes them.
+// fields are substrings of the line's text, as encoding/csv makes them, and
+// the text a substring of the buffer's (chunkText).
 func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 	n := r.br.Buffered()
 	if n == 0 || r.noPlain {
 		return nil, 0, false
 	}
 	buf, _ := r.br.Peek(n)
-	p, lines := 0, 0
+	p, lines, at := 0, 0, 0
 	var body []byte
 	for {
 		i := bytes.IndexByte(buf[p:], '\n')
 		if i < 0 {
 			return nil, 0, false
 		}
-		body = buf[p : p+i]
+		body, at = buf[p:p+i], p
 		p += i + 1
 		lines++
 		if k := len(body); k > 0 && body[k-1] == '\r' {
@@ -43,7 +44,7 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 	if len(r.src.dirty) > 0 && r.src.isDirty(start, end) {
 		return nil, 0, false
 	}
-	text := string(body)
+	text := r.chunkText(buf, at, len(body))
 	fields, ok = splitLine(text, r.comma, r.fields[:0])
 	if !ok {
 		return nil, 0, false
@@ -59,6 +60,21 @@ func (r *Reader) readPlain() (fields []string, line int, ok bool) {
 	r.src.release(end, r.maxRecord, bufSize)
 	r.endLine += lines
 	return fields, r.endLine, true
+}
+
+// chunkText is the text of the line of n bytes at buf[at:], buf being
+// the buffered input from recStart on: a substring of r.chunk, the text
+// of the buffer from that line to the buffer's last line end, made
+// afresh once the line is past it. A buffer of lines costs one
+// allocation rather than one a line; a record kept keeps its chunk.
+func (r *Reader) chunkText(buf []byte, at, n int) string {
+	from := r.recStart + int64(at)
+	if from < r.chunkAt || from+int64(n) > r.chunkAt+int64(len(r.chunk)) {
+		last := bytes.LastIndexByte(buf, '\n') // at+n or after
+		r.chunk, r.chunkAt = string(buf[at:last]), from
+	}
+	off := int(from - r.chunkAt)
+	return r.chunk[off : off+n]
 }
 
 // SplitLine appends to dst the fields of s, a line without its line end,

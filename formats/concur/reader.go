@@ -60,7 +60,9 @@ type Reader struct {
 	crMore          int
 	crFirst, crLast int // lines of the first and last of the rest
 
-	plain   string   // text of the record just read by readPlain ("" after encoding/csv)
+	plain   string // text of the record just read by readPlain ("" after encoding/csv)
+	chunk   string // text of the buffered input from offset chunkAt, up to a line end (chunkText)
+	chunkAt int64
 	fields  []string // fields of that record, reused
 	noPlain bool     // read every record with encoding/csv (tests)
 
@@ -185,6 +187,7 @@ func (r *Reader) newParser(lineBase int) {
 	r.endLine = lineBase
 	r.offBase = r.src.pos - int64(r.br.Buffered())
 	r.recStart = r.offBase
+	r.chunk, r.chunkAt = "", 0 // the source may serve its bytes again
 	r.src.release(r.recStart, r.maxRecord, bufSize)
 }
 
