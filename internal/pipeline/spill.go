@@ -485,6 +485,9 @@ func convertSpilled(paths []string, opts Options, dir string) (o *Outcome, err e
 	for i, p := range paths {
 		s.order[p] = i
 	}
+	if s.ranged {
+		s.rg.keys.reserve(expectedKeys(n))
+	}
 	s.startValidator()
 	if err := s.read(); err != nil {
 		return nil, err

@@ -114,6 +114,21 @@ func (s *spillRun) rangeOf(h uint64, keyed bool, pos model.Position, n int) (int
 // (yet).
 func (rg *ranges) keyRange(h uint64) int { return rg.keys.get(h) }
 
+// bytesPerKey is about the fewest bytes of input an employee has in a
+// feed of 305 records (a line of 300 to 600 bytes), and maxReserved the
+// most keys a table is sized for before the read: expectedKeys(n) sizes
+// the table of n bytes of input once, where growing as it fills would
+// have moved its slots five to ten times. A feed of fewer bytes an
+// employee grows it still; one of more leaves part of it empty.
+const (
+	bytesPerKey = 400
+	maxReserved = 1 << 20
+)
+
+// expectedKeys is how many employees n bytes of input are expected to
+// hold, for reserve.
+func expectedKeys(n int64) int { return int(min(n/bytesPerKey, maxReserved)) }
+
 // keyTable maps key hashes (well mixed already) to ranges: open
 // addressing, linear probing, at most 3/4 full. A slot is 12 bytes, the
 // hash and its range together: a lookup reads one cache line (mostly),
@@ -173,9 +188,24 @@ func (t *keyTable) appendHashes(dst []uint64) []uint64 {
 	return dst
 }
 
-func (t *keyTable) grow() {
+func (t *keyTable) grow() { t.resize(max(2*len(t.slots), 1<<12)) }
+
+// reserve sizes an empty t for n hashes, so that filling it rehashes
+// nothing: each growth moves every slot to random places in a table twice
+// the size, the last one when the read is nearly over.
+func (t *keyTable) reserve(n int) {
+	size := 1 << 12
+	for 3*size < 4*n {
+		size *= 2
+	}
+	if t.n == 0 && size > len(t.slots) {
+		t.resize(size)
+	}
+}
+
+// resize moves t's hashes to a table of size slots (a power of two).
+func (t *keyTable) resize(size int) {
 	old := t.slots
-	size := max(2*len(old), 1<<12)
 	*t = keyTable{slots: make([]keySlot, size), mask: uint64(size - 1)}
 	for i := range old {
 		if k := &old[i]; k.r != 0 {

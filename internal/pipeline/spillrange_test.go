@@ -108,6 +108,47 @@ func TestKeyTable(t *testing.T) {
 	}
 }
 
+// TestKeyTableReserve: a table reserved for n keys takes n without
+// growing, and finds each; a reserve after the first put, or for fewer
+// slots than it has, changes nothing; expectedKeys stops at maxReserved.
+func TestKeyTableReserve(t *testing.T) {
+	for _, n := range []int{0, 1, 3071, 3072, 3073, 100000} {
+		var kt keyTable
+		kt.reserve(n)
+		size := len(kt.slots)
+		if size < 1<<12 || size&(size-1) != 0 || 4*n > 3*size {
+			t.Fatalf("reserve(%d): %d slots, want a power of two ≥ 4096 holding %d at ¾", n, size, n)
+		}
+		for i := range n {
+			kt.put(uint64(i)*0x9e3779b97f4a7c15+7, i%9)
+		}
+		if len(kt.slots) != size {
+			t.Errorf("reserve(%d): grew from %d to %d slots", n, size, len(kt.slots))
+		}
+		for i := range n {
+			if got := kt.get(uint64(i)*0x9e3779b97f4a7c15 + 7); got != i%9 {
+				t.Fatalf("reserve(%d): get of key %d = %d, want %d", n, i, got, i%9)
+			}
+		}
+		kt.reserve(4 * n)
+		if n > 0 && len(kt.slots) != size {
+			t.Errorf("reserve after puts resized: %d slots, want %d", len(kt.slots), size)
+		}
+	}
+	var kt keyTable
+	kt.reserve(40000) // 65,536 slots hold 49,152 at ¾
+	kt.reserve(10)
+	if len(kt.slots) != 1<<16 {
+		t.Errorf("a smaller reserve left the table at %d slots, want 65536", len(kt.slots))
+	}
+	if got := expectedKeys(1 << 40); got != maxReserved {
+		t.Errorf("expectedKeys(1 TiB) = %d, want the cap %d", got, maxReserved)
+	}
+	if got := expectedKeys(80 << 20); got != 80<<20/bytesPerKey {
+		t.Errorf("expectedKeys(80 MiB) = %d", got)
+	}
+}
+
 // TestRangeOf: a new employee joins the current range, cut once it holds
 // its share; an employee met before goes back to its range; records of
 // one position stay together, and one that would split them (an
