@@ -1,6 +1,7 @@
 package lineage
 
 import (
+	"hash/maphash"
 	"io"
 	"unsafe"
 
@@ -532,11 +533,15 @@ const (
 // Members count: one Site maps every role, each value its own member.
 func memoSet(s *model.Site, f int32, member string) int {
 	x := uint64(uintptr(unsafe.Pointer(s))) ^ uint64(uint32(f))<<40
-	for i := 0; i < len(member); i++ {
-		x = (x ^ uint64(member[i])) * 0x100000001b3
+	if member != "" {
+		x ^= maphash.String(memberSeed, member)
 	}
 	return int((x * 0x9e3779b97f4a7c15) >> (64 - 8))
 }
+
+// memberSeed seeds memoSet's hash of a member, which only spreads the
+// memo's sets: where a site lands changes nothing written.
+var memberSeed = maphash.MakeSeed()
 
 // maxBySite bounds Writer.bySite (Sites made per value, as NewAttr makes
 // them, would fill it).
