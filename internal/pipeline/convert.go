@@ -345,9 +345,16 @@ func appendAtSubmit(out []AtSubmit, cs *model.ChangeSet, inRun func(string) bool
 		out = append(out, AtSubmit{Employee: cs.EmployeeID, Kind: "update",
 			Source: cs.Records[0].Source()})
 	}
+	var last string // the target asked last, and inRun's answer
+	var lastIn bool
 	for i := range cs.Refs {
 		r := &cs.Refs[i]
-		if inRun(r.Target) {
+		if i == 0 || r.Target != last {
+			// An employee's approvers of each kind are mostly one
+			// manager: asked once.
+			last, lastIn = r.Target, inRun(r.Target)
+		}
+		if lastIn {
 			continue
 		}
 		out = append(out, AtSubmit{Employee: r.Target, Kind: r.Describe(), From: cs.EmployeeID, Source: r.Source()})

@@ -631,3 +631,38 @@ func TestConvertSettingsRecordIsNotAWarning(t *testing.T) {
 		t.Errorf("file settings %+v", res.Files[0].Settings)
 	}
 }
+
+// TestAppendAtSubmit: an update of an employee no record creates, and
+// each reference to an employee outside the run, in order, however its
+// targets repeat; the run is asked once per change of target.
+func TestAppendAtSubmit(t *testing.T) {
+	ref := func(path, target string) model.Ref {
+		return model.Ref{Kind: model.RefApprover, Path: path, Target: target}
+	}
+	cs := &model.ChangeSet{EmployeeID: "E1", Refs: []model.Ref{
+		ref("report", "M1"), ref("invoice", "M1"), ref("request", "M2"),
+		ref("budget", "M1"), ref("cashAdvance", "M3"), ref("statement", "M3"),
+	}}
+	asked := 0
+	inRun := func(emp string) bool { asked++; return emp == "M2" }
+	got := appendAtSubmit(nil, cs, inRun)
+	var desc []string
+	for _, a := range got {
+		if a.From != "E1" {
+			t.Errorf("%+v: From %q, want E1", a, a.From)
+		}
+		desc = append(desc, a.Employee+" "+a.Kind)
+	}
+	want := []string{"M1 report approver", "M1 invoice approver", "M1 budget approver", "M3 cashAdvance approver", "M3 statement approver"}
+	if !reflect.DeepEqual(desc, want) {
+		t.Errorf("resolved at submit:\n got %q\nwant %q", desc, want)
+	}
+	if asked != 4 {
+		t.Errorf("the run was asked %d times, want 4 (M1, M2, M1, M3)", asked)
+	}
+	cs.Records = []model.Position{{File: "u.csv", Line: 7}}
+	got = appendAtSubmit(nil, cs, func(string) bool { return true })
+	if len(got) != 1 || got[0].Kind != "update" || got[0].Employee != "E1" {
+		t.Errorf("an employee the run does not create: %+v, want one update", got)
+	}
+}
