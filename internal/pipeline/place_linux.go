@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -56,4 +57,36 @@ func openOutput(path string) (*os.File, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	return os.NewFile(uintptr(fd), path), nil
+}
+
+// iovMax is the most pieces one writev takes (IOV_MAX).
+const iovMax = 1024
+
+// writeVec writes the pieces of iov to f in order, with writev: a short
+// write goes on from where it stopped.
+func writeVec(f *os.File, iov [][]byte) error {
+	fd := int(f.Fd())
+	for len(iov) > 0 {
+		batch := iov[:min(len(iov), iovMax)]
+		var n int
+		err := ignoringEINTR(func() (err error) {
+			n, err = unix.Writev(fd, batch)
+			return err
+		})
+		if err != nil {
+			return &os.PathError{Op: "write", Path: f.Name(), Err: err}
+		}
+		if n == 0 {
+			return &os.PathError{Op: "write", Path: f.Name(), Err: io.ErrShortWrite}
+		}
+		for n > 0 && len(iov) > 0 {
+			if n < len(iov[0]) {
+				iov[0] = iov[0][n:]
+				break
+			}
+			n -= len(iov[0])
+			iov = iov[1:]
+		}
+	}
+	return nil
 }

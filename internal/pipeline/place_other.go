@@ -22,3 +22,13 @@ func moveBulk(from, to string, base, n int) error {
 func openOutput(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 }
+
+// writeVec writes the pieces of iov to f in order.
+func writeVec(f *os.File, iov [][]byte) error {
+	for _, b := range iov {
+		if _, err := f.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

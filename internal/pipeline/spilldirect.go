@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -38,6 +37,17 @@ func (d *directPhases) begin(p int) {
 	for _, w := range d {
 		w.begin(p)
 	}
+}
+
+// flush writes what every phase holds of the open requests: the
+// operations a partition added, before its plan's memory goes back.
+func (d *directPhases) flush() error {
+	for _, w := range d {
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // truncate takes every phase back to where partition p began.
@@ -124,8 +134,8 @@ type directWriter struct {
 	files *ahead   // created at the first request
 	f     *os.File // the open request's
 	path  string
-	bw    *bufio.Writer
-	off   int64 // bytes written to f, buffered included
+	vw    *vecWriter // the open request's pieces, its operations where the plan encoded them
+	off   int64      // bytes written to f, pending included
 	bytes int64 // of the requests closed
 	// find holds the findings of its operations: partition, request,
 	// operation, then the findings as the spill holds them.
@@ -151,7 +161,7 @@ func newDirectWriter(tmp string, phase int, opts plan.Options, drop *dropbehind.
 	if err != nil {
 		return nil, err
 	}
-	return &directWriter{dir: dir, phase: phase, pk: plan.NewPacker(opts), bw: bufio.NewWriterSize(nil, 256<<10), find: find, drop: drop}, nil
+	return &directWriter{dir: dir, phase: phase, pk: plan.NewPacker(opts), vw: newVecWriter(), find: find, drop: drop}, nil
 }
 
 // begin marks where partition p's operations begin.
@@ -162,10 +172,22 @@ func (d *directWriter) begin(p int) {
 	d.marks[p] = directMark{pk: *d.pk, off: d.off, bytes: d.bytes, find: d.find.off}
 }
 
+// write writes a copy of b.
 func (d *directWriter) write(b []byte) error {
-	n, err := d.bw.Write(b)
-	d.off += int64(n)
-	if err != nil {
+	d.off += int64(len(b))
+	if err := d.vw.addCopy(b); err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
+	}
+	return nil
+}
+
+// flush writes what is pending: a partition's spill calls it before the
+// operations it added go back to the plan's memory (plan.Release).
+func (d *directWriter) flush() error {
+	if d.f == nil {
+		return nil
+	}
+	if err := d.vw.flush(); err != nil {
 		return fmt.Errorf("%s: %w", d.path, err)
 	}
 	return nil
@@ -189,13 +211,16 @@ func (d *directWriter) add(p int, enc []byte, n int, findings []byte) (seq, idx 
 			return 0, 0, err
 		}
 		d.f, d.path, d.off = f, path, 0
-		d.bw.Reset(f)
-		d.write(d.pk.AppendHead(d.scratch[:0]))
+		d.vw.reset(f)
+		if err := d.write(d.pk.AppendHead(d.scratch[:0])); err != nil {
+			return 0, 0, err
+		}
 	}
-	d.write(d.pk.AppendOp(d.scratch[:0], idx, nil))
-	if err := d.write(enc); err != nil {
+	if err := d.write(d.pk.AppendOp(d.scratch[:0], idx, nil)); err != nil {
 		return 0, 0, err
 	}
+	d.vw.add(enc) // written from where it was encoded, by the next flush
+	d.off += int64(len(enc))
 	if n == 0 {
 		return seq, idx, nil
 	}
@@ -210,8 +235,10 @@ func (d *directWriter) closeReq(size int) error {
 	if d.f == nil {
 		return nil
 	}
-	d.write(d.pk.AppendTail(d.scratch[:0]))
-	err := d.bw.Flush()
+	err := d.write(d.pk.AppendTail(d.scratch[:0]))
+	if err == nil {
+		err = d.flush()
+	}
 	if err == nil {
 		d.drop.Finished(d.f)
 	}
@@ -246,7 +273,7 @@ func (d *directWriter) truncate(p int) error {
 	}
 	m := d.marks[p]
 	if d.f != nil {
-		err := d.bw.Flush()
+		err := d.flush()
 		if cerr := d.f.Close(); err == nil {
 			err = cerr
 		}
@@ -279,7 +306,7 @@ func (d *directWriter) truncate(p int) error {
 			return fmt.Errorf("spill: %w", err)
 		}
 		d.f = f
-		d.bw.Reset(f)
+		d.vw.reset(f)
 	}
 	d.marks = d.marks[:p]
 	return d.find.truncate(m.find)

@@ -593,6 +593,13 @@ func (s *spillRun) spillPartition(p int, st *settled, keys, ords []uint64, elsew
 	if fi != len(st.findings) {
 		return fmt.Errorf("convert: %d findings on no operation of the plan", len(st.findings)-fi)
 	}
+	if s.direct != nil {
+		// The operations were added from where the plan encoded them,
+		// which goes back after this spill (plan.Release).
+		if err := s.direct.flush(); err != nil {
+			return err
+		}
+	}
 	// Change sets, with what submit resolves by lookup and the plan
 	// warnings no record holds.
 	notices := make([][]int, len(sets))
