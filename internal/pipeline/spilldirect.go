@@ -136,7 +136,7 @@ type directWriter struct {
 	path  string
 	vw    *vecWriter // the open request's pieces, its operations where the plan encoded them
 	off   int64      // bytes written to f, pending included
-	bytes int64 // of the requests closed
+	bytes int64      // of the requests closed
 	// find holds the findings of its operations: partition, request,
 	// operation, then the findings as the spill holds them.
 	find    *entryWriter
