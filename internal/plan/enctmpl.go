@@ -15,10 +15,11 @@ import (
 // values in between. Encoding a tree of the same structure copies the
 // bytes and appends the values, instead of walking and sorting again.
 //
-// A builder keeps, per phase, a template of the last whole tree and one
-// per member key of the root ("name", an extension URN): bodies that differ
-// somewhere (an optional value left blank, other roles) still have most of
-// their members as before.
+// A builder keeps, per phase, templates of the last whole trees and per
+// member key of the root ("name", an extension URN), a few of each
+// (tmplSlot): bodies that differ somewhere (an optional value left blank,
+// other roles) still have most of their members as before, and a feed
+// whose trees alternate between a few structures finds each one's.
 //
 // The template holds what must be true of a tree for it to apply (checks):
 // every node at its place, with its keys or length, and every string folded
@@ -40,8 +41,6 @@ type encTmpl struct {
 	leaves []tleaf  // the values, in the order they are written
 	vary   []tloc   // places whose strings changed: values, not constants
 	used   int      // trees written by way of the template since compiled
-	skip   int      // misses to encode without compiling (the last templates went unused)
-	missed int      // misses since the last compile
 }
 
 // tloc is the place of a value: member or element i of a node.
@@ -271,12 +270,8 @@ func (e *encoder) data(dst []byte, data any, phase, depth int) ([]byte, error) {
 		return e.member(dst, data, depth)
 	}
 	tm := &e.tmpls[phase]
-	w := &tm.whole
-	if out, ok, err := w.try(dst, e, o, depth); ok {
+	if out, ok, err := tm.whole.write(dst, e, o, depth); ok {
 		return out, err
-	}
-	if w.missed++; w.missed > w.skip {
-		return w.compileWrite(dst, e, o, depth)
 	}
 	n := len(o.keys)
 	if n == 0 {
@@ -308,16 +303,16 @@ func (e *encoder) data(dst []byte, data any, phase, depth int) ([]byte, error) {
 // tmplSet is the templates of one phase: for whole trees, and by member
 // key for the members of trees that do not match the first.
 type tmplSet struct {
-	whole encTmpl
+	whole tmplSlot
 	keys  []string
-	tmpls []*encTmpl
+	tmpls []*tmplSlot
 }
 
 // maxTmpls bounds the templates of a phase.
 const maxTmpls = 64
 
-// of returns the template for the member key.
-func (s *tmplSet) of(key string) *encTmpl {
+// of returns the templates for the member key.
+func (s *tmplSet) of(key string) *tmplSlot {
 	for i, k := range s.keys {
 		if model.SameString(k, key) {
 			return s.tmpls[i]
@@ -326,27 +321,97 @@ func (s *tmplSet) of(key string) *encTmpl {
 	if len(s.keys) == maxTmpls {
 		s.keys, s.tmpls = s.keys[:0], s.tmpls[:0]
 	}
-	t := new(encTmpl)
+	t := new(tmplSlot)
 	s.keys, s.tmpls = append(s.keys, key), append(s.tmpls, t)
 	return t
 }
 
-// sub appends the node v at depth by way of t, compiling t for v when v
-// does not have its structure.
-func (e *encoder) sub(dst []byte, t *encTmpl, v any, depth int) ([]byte, error) {
-	if out, ok, err := t.try(dst, e, v, depth); ok {
-		return out, err
+// tmplWays is how many templates a slot keeps. The trees of a feed
+// often alternate between a few structures (approvers of every kind for
+// some employees, a secondary one for the others): a single template
+// compiled again at each change of structure was compiled twice for
+// each tree of the rarer one, and made a convert of such a feed half as
+// slow again.
+const tmplWays = 4
+
+// tmplSlot is the templates of one place (a phase's whole trees, or a
+// member key's), the one written by last first. Trees whose structure
+// changes from one user to the next would be compiled for nothing:
+// after a template that went unused, the next misses are not compiled,
+// twice as many each time, up to maxSkip.
+type tmplSlot struct {
+	ways   [tmplWays]encTmpl
+	order  [tmplWays]uint8 // indexes of ways, the most recently used first
+	skip   int             // misses to encode without compiling
+	missed int             // misses since the last compile
+	init   bool            // order is set
+}
+
+// write appends v by way of one of s's templates, compiling one for v
+// when none has its structure and s is not backing off; false: v is to
+// be encoded without.
+func (s *tmplSlot) write(dst []byte, e *encoder, v any, depth int) ([]byte, bool, error) {
+	if !s.init {
+		for i := range s.order {
+			s.order[i] = uint8(i)
+		}
+		s.init = true
 	}
-	if t.missed++; t.missed > t.skip {
-		return t.compileWrite(dst, e, v, depth)
+	victim := tmplWays - 1 // the least recently used, or the one v fits but for strings
+	for i, w := range s.order {
+		t := &s.ways[w]
+		if t.root == nil {
+			victim = i
+			break
+		}
+		varied := len(t.vary)
+		if out, ok, err := t.try(dst, e, v, depth); ok {
+			s.front(i)
+			return out, true, err
+		}
+		if len(t.vary) > varied {
+			victim = i // its structure, a value that was a constant: compile it again
+		}
+	}
+	if s.missed++; s.missed <= s.skip {
+		return dst, false, nil
+	}
+	t := &s.ways[s.order[victim]]
+	if t.root != nil && t.used == 0 {
+		s.skip = min(2*s.skip+1, maxSkip)
+	} else {
+		s.skip = 0
+	}
+	s.missed = 0
+	s.front(victim)
+	out, err := t.compileWrite(dst, e, v, depth)
+	return out, true, err
+}
+
+// front makes the way at place i of the order the first.
+func (s *tmplSlot) front(i int) {
+	if i == 0 {
+		return
+	}
+	w := s.order[i]
+	copy(s.order[1:i+1], s.order[:i])
+	s.order[0] = w
+}
+
+// sub appends the node v at depth by way of the templates of slot,
+// compiling one for v when none has its structure.
+func (e *encoder) sub(dst []byte, slot *tmplSlot, v any, depth int) ([]byte, error) {
+	if out, ok, err := slot.write(dst, e, v, depth); ok {
+		return out, err
 	}
 	return e.member(dst, v, depth)
 }
 
-// try appends v by way of t when v has its structure. It is not tried
-// while t is backing off (after a miss, until it is compiled again).
+// try appends v by way of t when v has its structure. When v fails on a
+// string folded into the bytes, the place is noted for the next compile
+// to take as a value (vary).
 func (t *encTmpl) try(dst []byte, e *encoder, v any, depth int) ([]byte, bool, error) {
-	if t.root == nil || t.depth != depth || t.missed > 0 {
+	if t.root == nil || t.depth != depth {
 		return dst, false, nil
 	}
 	ok, vary := t.match(v, e.indent)
@@ -361,17 +426,9 @@ func (t *encTmpl) try(dst []byte, e *encoder, v any, depth int) ([]byte, bool, e
 	return dst, false, nil
 }
 
-// compileWrite compiles t for v and appends v by way of it. Trees whose
-// structure changes from one user to the next would be compiled for
-// nothing: after a template that went unused, the next misses are not
-// compiled, twice as many each time, up to maxSkip.
+// compileWrite compiles t for v and appends v by way of it.
 func (t *encTmpl) compileWrite(dst []byte, e *encoder, v any, depth int) ([]byte, error) {
-	if t.root != nil && t.used == 0 {
-		t.skip = min(2*t.skip+1, maxSkip)
-	} else {
-		t.skip = 0
-	}
-	t.missed, t.used = 0, 0
+	t.used = 0
 	t.compile(e, v, depth)
 	out, ok, err := t.write(dst, e)
 	if !ok { // not reached: compile leaves no node among the values

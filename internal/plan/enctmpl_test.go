@@ -188,3 +188,51 @@ func TestTemplateBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestTmplSlotWays: trees alternating between two or three structures
+// (a feed's usual variety) are written by way of a template each once it
+// is compiled, not compiled again at each change; more structures than
+// ways evict the least recently used and still write what the reference
+// encoder writes.
+func TestTmplSlotWays(t *testing.T) {
+	trees := make([]*obj, tmplWays+1)
+	for i := range trees {
+		o := &obj{}
+		for k := 0; k <= i; k++ {
+			s := "v" + strconv.Itoa(k)
+			o.set(tmplKeys[k], &s)
+		}
+		trees[i] = o
+	}
+	for _, n := range []int{2, 3, tmplWays + 1} {
+		served := n <= 3 // what the ways are for
+		var slot tmplSlot
+		e := encoder{orders: new([keyOrders]*keyOrder), tmpls: new([numPhases]tmplSet)}
+		ref := encoder{orders: new([keyOrders]*keyOrder)}
+		steps := 10 * n
+		for i := range steps {
+			v := trees[i%n]
+			got, ok, err := slot.write(nil, &e, v, 1)
+			if !ok { // backing off: encoded without a template
+				if served {
+					t.Fatalf("%d structures in %d ways, step %d: not written by a template", n, tmplWays, i)
+				}
+				got, err = e.member(nil, v, 1)
+			}
+			want, werr := ref.member(nil, v, 1)
+			if err != nil || werr != nil {
+				t.Fatalf("%d structures, step %d: errors %v, %v", n, i, err, werr)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d structures, step %d:\n got %s\nwant %s", n, i, got, want)
+			}
+		}
+		used := 0
+		for w := range slot.ways {
+			used += slot.ways[w].used
+		}
+		if served && used != steps-n {
+			t.Errorf("%d structures in %d ways: %d of %d trees written by a template, want all but the %d compiles", n, tmplWays, used, steps, n)
+		}
+	}
+}
