@@ -99,3 +99,54 @@ func TestWrite305Errors(t *testing.T) {
 		t.Errorf("failing writer: got %v, want %v", err, errFull)
 	}
 }
+
+func TestWrite305Varied(t *testing.T) {
+	var a, b, plain bytes.Buffer
+	if err := gen.Write305Varied(&a, 400, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := gen.Write305Varied(&b, 400, 5); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("the same rows and seed gave different bytes")
+	}
+	if err := gen.Write305(&plain, 400, 5); err != nil {
+		t.Fatal(err)
+	}
+	rows, base := read(t, a.Bytes()), read(t, plain.Bytes())
+	if len(rows) != len(base) {
+		t.Fatalf("%d rows, Write305 %d", len(rows), len(base))
+	}
+	shapes := map[string]bool{}
+	for i, r := range rows[1:] {
+		want := base[i+1]
+		// The identity and what UPS requires of a new user stay.
+		for _, k := range []int{1, 2, 4, 5, 6, 8, 9, 10, 13, 15} {
+			if r[k-1] != want[k-1] {
+				t.Errorf("row %d field %d = %q, want Write305's %q", i, k, r[k-1], want[k-1])
+			}
+		}
+		shape := make([]byte, len(r))
+		for k, v := range r {
+			if v != "" {
+				shape[k] = 1
+			}
+		}
+		shapes[string(shape)] = true
+	}
+	if len(shapes) < 300 {
+		t.Errorf("%d sets of filled fields among 400 rows: want nearly one per row", len(shapes))
+	}
+	basic := map[string]bool{}
+	for _, r := range base[1:] {
+		shape := make([]byte, len(r))
+		for k, v := range r {
+			if v != "" {
+				shape[k] = 1
+			}
+		}
+		basic[string(shape)] = true
+	}
+	t.Logf("filled-field sets: varied %d, Write305 %d", len(shapes), len(basic))
+}

@@ -21,10 +21,13 @@ const (
 	// ShapeFindings is one 305 file whose every record carries a value
 	// convert drops with a warning (Write305Findings).
 	ShapeFindings Shape = "findings"
+	// ShapeVaried is one 305 file whose records fill varying subsets of
+	// the optional fields (Write305Varied).
+	ShapeVaried Shape = "varied"
 )
 
 // Shapes lists every shape, in the order benchmarks report them.
-var Shapes = []Shape{Shape305, ShapeMixed, ShapeFindings}
+var Shapes = []Shape{Shape305, ShapeMixed, ShapeFindings, ShapeVaried}
 
 // ParseShape returns the shape named s.
 func ParseShape(s string) (Shape, error) {
@@ -58,6 +61,8 @@ func (s Shape) files() []genFile {
 		}
 	case ShapeFindings:
 		return []genFile{{"employees-305-findings.csv", Write305Findings}}
+	case ShapeVaried:
+		return []genFile{{"employees-305-varied.csv", Write305Varied}}
 	}
 	return nil
 }
