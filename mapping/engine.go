@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/schemas"
 )
 
 // Options configure an Engine.
@@ -28,6 +29,11 @@ type Options struct {
 	// Blocks, when set, gives the engine its arenas' blocks, and takes
 	// them back when the engine is released (Engine.Release).
 	Blocks *Blocks
+	// Requires, when set, lists the attributes a full User body must carry
+	// with each extension (schemas.ExtensionRequirements): Finish leaves an
+	// extension that lacks one out of a new user, as LeaveOut would once
+	// the schema check of the user's POST found it missing.
+	Requires []schemas.Requirement
 }
 
 // Engine maps records to change sets. Add records in input order, then call
@@ -38,6 +44,7 @@ type Engine struct {
 	opts  Options
 	roles map[string]roleInfo
 	cs    contribs
+	req   *requires // Options.Requires, compiled
 
 	lastFormat, lastType string
 	lastTable            *Table
@@ -199,6 +206,9 @@ func NewEngine(set *Set, opts Options) *Engine {
 	}
 	if opts.DateOrder == DayFirst {
 		e.cf = cfDayFirst
+	}
+	if len(opts.Requires) > 0 {
+		e.req = newRequires(opts.Requires)
 	}
 	return e
 }

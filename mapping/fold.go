@@ -28,6 +28,11 @@ type folder struct {
 	wins  []win
 	defs  []*cdefault
 
+	// leaveOut's scratch, and the messages it made (leaveOutMessage).
+	words     []word
+	key       []byte
+	leaveMemo map[string][2]string
+
 	// The slices of the change sets, in blocks: one allocation for many
 	// change sets instead of three per change set.
 	attrs arena[model.Attr]
@@ -78,6 +83,7 @@ func (f *folder) put(t int32, dk string, w win) {
 const (
 	flagFolded = 1 << iota // the rename is folded into the creation
 	flagNew                // a new user: defaults apply
+	flagCreate             // a new user, not renamed: Options.Requires applies
 )
 
 // buildBlock is the number of groups a build worker takes at a time:
@@ -108,6 +114,9 @@ func (e *Engine) build(r *resolution) []*model.ChangeSet {
 		}
 		if defaults && g.creates && !e.known(origin) {
 			flags[gi] |= flagNew
+		}
+		if e.req != nil && g.creates && g.rename < 0 && !e.known(g.id) {
+			flags[gi] |= flagCreate
 		}
 	}
 	loginTarget := lookupTarget(model.SchemaCore + ":userName")
@@ -188,13 +197,17 @@ func (e *Engine) buildGroup(f *folder, r *resolution, gi int, cs *model.ChangeSe
 			cs.Refs = e.foldRef(cs.Refs, e.ref(r, ci, &c.refs[k]))
 		}
 	}
-	if e.leave != nil {
-		e.leaveOut(g, cs)
-	}
 	if flags&flagNew != 0 {
 		f.defs = e.defaultsFor(f, cs, f.defs[:0])
 	} else {
 		f.defs = f.defs[:0]
+	}
+	var lacking []leftExt
+	if flags&flagCreate != 0 {
+		lacking = e.lacking(f)
+	}
+	if e.leave != nil || lacking != nil {
+		e.leaveOut(f, g, cs, lacking)
 	}
 	if len(f.wins)+len(f.defs) == 0 {
 		return

@@ -123,11 +123,17 @@ func (e *Engine) index() {
 	}
 }
 
-// leaveOut lists the extensions left out of group g's new user in cs, warns
-// on the record that started each, and marks the records that have nothing
-// else to give. It touches only the group's own contributions.
-func (e *Engine) leaveOut(g *group, cs *model.ChangeSet) {
+// leaveOut lists the extensions left out of group g's new user in cs (those
+// LeaveOut recorded, then those Finish found lacking), warns on the record
+// that started each, and marks the records that have nothing else to give.
+// It touches only the group's own contributions.
+func (e *Engine) leaveOut(f *folder, g *group, cs *model.ChangeSet, lacking []leftExt) {
 	left := e.leave[g.id]
+	for _, l := range lacking {
+		if !slices.ContainsFunc(left, func(x leftExt) bool { return x.urn == l.urn }) {
+			left = append(slices.Clip(left), l)
+		}
+	}
 	if len(left) == 0 {
 		return
 	}
@@ -139,21 +145,23 @@ func (e *Engine) leaveOut(g *group, cs *model.ChangeSet) {
 	for _, l := range left {
 		for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
 			c := e.cs.at(ci)
-			var fields []string
+			words := f.words[:0]
 			for k := range c.vals {
 				v := &c.vals[k]
 				row := v.row(c.tc)
 				if row.schema != l.urn || v.sub > 0 || c.dropped(v.f) {
 					continue
 				}
-				if s := fieldWord(c.source(row, v.f)); !slices.Contains(fields, s) {
-					fields = append(fields, s)
+				w := wordOf(model.FieldAt(c.origin, &row.site, v.f+1))
+				if !slices.Contains(words, w) {
+					words = append(words, w)
 				}
 			}
-			if len(fields) == 0 {
+			f.words = words
+			if len(words) == 0 {
 				continue
 			}
-			c.fin = append(c.fin, c.diag(model.SevWarning, nil, -1, leaveOutMessage(g.id, l, c.typ, fields)))
+			c.fin = append(c.fin, c.diag(model.SevWarning, nil, -1, f.leaveOutMessage(g.id, l, c.typ, words)))
 			break
 		}
 	}
@@ -180,16 +188,58 @@ func (e *Engine) leaveOut(g *group, cs *model.ChangeSet) {
 	}
 }
 
-// fieldWord renders a field for a message: "2 (Name Prefix)" or the key.
-func fieldWord(s model.Source) string {
-	if s.Name != "" && s.Name != s.Field {
-		return s.Field + " (" + s.Name + ")"
+// word is a field as a message names it: "2 (Name Prefix)", or the key
+// alone when the name is none or the key.
+type word struct{ field, name string }
+
+func wordOf(field, name string) word {
+	if name == field {
+		name = ""
 	}
-	return s.Field
+	return word{field, name}
 }
 
-// leaveOutMessage is the warning of an extension left out of a new user.
-func leaveOutMessage(emp string, l leftExt, typ string, fields []string) string {
+func (w word) String() string {
+	if w.name != "" {
+		return w.field + " (" + w.name + ")"
+	}
+	return w.field
+}
+
+// maxLeaveMemo bounds the messages a folder remembers.
+const maxLeaveMemo = 256
+
+// leaveOutMessage is the warning of an extension left out of a new user:
+// all but the employee is the same for the records of a feed that lack the
+// same attributes in the same fields, so it is made once per folder.
+func (f *folder) leaveOutMessage(emp string, l leftExt, typ string, words []word) string {
+	key := append(f.key[:0], l.urn...)
+	for _, m := range l.missing {
+		key = append(append(key, 0), m...)
+	}
+	key = append(append(key, 1), typ...)
+	for _, w := range words {
+		key = append(append(append(append(key, 2), w.field...), 3), w.name...)
+	}
+	f.key = key
+	parts, ok := f.leaveMemo[string(key)]
+	if !ok {
+		fields := make([]string, len(words))
+		for i, w := range words {
+			fields[i] = w.String()
+		}
+		parts = leaveOutParts(l, typ, fields)
+		if f.leaveMemo == nil || len(f.leaveMemo) == maxLeaveMemo {
+			f.leaveMemo = map[string][2]string{}
+		}
+		f.leaveMemo[string(key)] = parts
+	}
+	return parts[0] + emp + parts[1]
+}
+
+// leaveOutParts is the warning of an extension left out of a new user,
+// before and after the employee's ID.
+func leaveOutParts(l leftExt, typ string, fields []string) [2]string {
 	token := tokenOf(l.urn)
 	const maxFields = 6
 	list := fields
@@ -215,11 +265,11 @@ func leaveOutMessage(emp string, l leftExt, typ string, fields []string) string 
 	if len(l.missing) > 1 {
 		needs, one = "them", "them"
 	}
-	return fmt.Sprintf("%s extension left out of new user %s: UPS requires %s with it and no input gives %s "+
+	return [2]string{ExtensionName(l.urn) + " extension left out of new user ", fmt.Sprintf(": UPS requires %s with it and no input gives %s "+
 		"(the extension was started by this %s, %s %s%s; the identity and the other extensions are still created). "+
 		"To send it, give %s for every new user: %s in defaults.csv (--mapping DIR), or %s",
-		ExtensionName(l.urn), emp, andList(l.missing), needs, what, word, strings.Join(list, ", "), more,
-		one, strings.Join(rows, " and "), strings.Join(flags, " "))
+		andList(l.missing), needs, what, word, strings.Join(list, ", "), more,
+		one, strings.Join(rows, " and "), strings.Join(flags, " "))}
 }
 
 // ExtensionName names an extension (a schema URN) for messages and counts:

@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -176,5 +177,34 @@ func BenchmarkBuildCatalog(b *testing.B) {
 		if _, err := buildCatalog(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestExtensionRequirements(t *testing.T) {
+	rs, err := ExtensionRequirements()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range rs {
+		got[r.URN] = r.Attrs
+	}
+	want := map[string][]string{
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber"},
+		"urn:ietf:params:scim:schemas:extension:spend:2.0:User":      {"country", "locale", "reimbursementCurrency"},
+		"urn:ietf:params:scim:schemas:extension:travel:2.0:User":     {"ruleClass"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ExtensionRequirements = %v, want %v", got, want)
+	}
+	for i := 1; i < len(rs); i++ {
+		if rs[i-1].URN >= rs[i].URN {
+			t.Errorf("not sorted: %s before %s", rs[i-1].URN, rs[i].URN)
+		}
+	}
+	rs[0].Attrs[0] = "changed"
+	again, _ := ExtensionRequirements()
+	if again[0].Attrs[0] == "changed" {
+		t.Error("ExtensionRequirements returns the cached lists themselves")
 	}
 }

@@ -202,7 +202,7 @@ func Convert(paths []string, opts Options) (*Result, error) {
 	if opts.Directory != nil {
 		known = func(emp string) bool { _, ok := opts.Directory.Lookup(emp); return ok }
 	}
-	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder})
+	eng := mapping.NewEngine(set, mapping.Options{Known: known, DateOrder: opts.DateOrder, Requires: engineRequires(opts)})
 	res := &Result{progress: opts.Progress, ctx: opts.Context, mapping: set, options: recordedOptions(opts)}
 	var readerRejects []model.RecordResult
 	for _, path := range paths {

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -47,6 +49,7 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLog
 	st := &settled{}
 	popts := opts.Options
 	popts.NewCheck = nil // set below to the schema check, when there is one
+	var err error
 	for round := 0; ; round++ {
 		if interrupted(opts.Context) {
 			return nil, ErrInterrupted
@@ -63,13 +66,28 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLog
 		if fv != nil {
 			chk = &opChecker{fv: fv, found: map[*plan.Operation][]schemas.Finding{}}
 			popts.NewCheck = chk.newCheck
+			if predictLeaveOut {
+				if popts.Requires, err = planRequires(); err != nil {
+					return nil, err
+				}
+			}
 		}
-		p, err := plan.Build(sets, popts)
+		var p *plan.Plan
+		p, err = plan.Build(sets, popts)
 		if err != nil {
 			return nil, err
 		}
 		st.sets, st.plan = sets, p
 		st.records = results
+		// The extensions the plan left out of new users for lacking an
+		// attribute: recorded, they change the change sets' LeaveOut and
+		// the records' warnings, not the plan (refinish below).
+		leftOut := false
+		for _, lo := range p.LeftOut {
+			for _, m := range lo.Missing {
+				leftOut = eng.LeaveOut(lo.Employee, lo.URN, m) || leftOut
+			}
+		}
 		rejectedAny := false
 		for _, ue := range p.Rejected {
 			// An employee the plan could not build: reject the value's record,
@@ -120,7 +138,20 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLog
 				st.schemaErrors++
 			}
 		}
+		if !rejectedAny && leftOut {
+			// Only what the plan left out changed: the change sets are
+			// finished again, and planned again only if more changed.
+			sets2, results2 := eng.Finish()
+			if !refinished(sets, sets2, p.LeftOut) {
+				continue
+			}
+			sets, byEmp = sets2, changeSetsByEmployee(sets2)
+			st.sets, st.records = sets2, results2
+		}
 		if !rejectedAny && settled() {
+			if settleObserver != nil {
+				settleObserver(round + 1)
+			}
 			break
 		}
 		if round+1 == maxRounds {
@@ -129,3 +160,74 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLog
 	}
 	return st, nil
 }
+
+// settleObserver, set by tests, is told how many rounds each settle with
+// validation took.
+var settleObserver func(rounds int)
+
+// refinished reports whether after, the change sets finished once the
+// plan's left-out extensions are recorded, are before with those
+// extensions in LeaveOut and nothing else changed that the plan of before
+// did not already take into account: then the plan stands.
+func refinished(before, after []*model.ChangeSet, left []plan.LeftOut) bool {
+	if len(before) != len(after) {
+		return false
+	}
+	k := 0
+	for i, b := range before {
+		a := after[i]
+		if a.EmployeeID != b.EmployeeID || a.Creates != b.Creates || len(a.Attrs) != len(b.Attrs) ||
+			len(a.Refs) != len(b.Refs) || len(a.Records) != len(b.Records) || (a.Rename == nil) != (b.Rename == nil) {
+			return false
+		}
+		want := len(b.LeaveOut)
+		for ; k < len(left) && left[k].Set == i; k++ {
+			if !slices.Contains(a.LeaveOut, left[k].URN) {
+				return false
+			}
+			if !slices.Contains(b.LeaveOut, left[k].URN) {
+				want++
+			}
+		}
+		if len(a.LeaveOut) != want {
+			return false
+		}
+	}
+	return k == len(left)
+}
+
+// predictLeaveOut lets the engine and the plan leave out of a new user an
+// extension its input does not complete (mapping.Options.Requires,
+// plan.Options.Requires), instead of a round after the schema check of
+// the user's POST finding the attribute missing. Tests turn it off to
+// compare with those rounds.
+var predictLeaveOut = true
+
+// requirements is schemas.ExtensionRequirements, read once.
+var requirements = sync.OnceValues(schemas.ExtensionRequirements)
+
+// engineRequires is mapping.Options.Requires for a conversion with opts:
+// none when the operations are not validated (nothing finds an attribute
+// missing then), or the requirements cannot be read (settle reports it).
+func engineRequires(opts Options) []schemas.Requirement {
+	if opts.NoValidate || !predictLeaveOut {
+		return nil
+	}
+	rs, _ := requirements()
+	return rs
+}
+
+// planRequires is plan.Options.Requires, when the operations are
+// validated: with it the plan leaves out of a full User body what the
+// engine did not (a PUT of Replace, a user created and renamed).
+var planRequires = sync.OnceValues(func() ([]plan.Requirement, error) {
+	rs, err := requirements()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]plan.Requirement, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, plan.Requirement{URN: r.URN, Attrs: r.Attrs})
+	}
+	return out, nil
+})

@@ -237,7 +237,8 @@ func (s *spillRun) runPartition(p int, inRun *hashSet) (func() error, error) {
 	if dir := s.opts.Directory; dir != nil {
 		known = func(emp string) bool { _, ok := dir.Lookup(emp); return ok }
 	}
-	eng := mapping.NewEngine(s.set, mapping.Options{Known: known, DateOrder: s.opts.DateOrder, InRun: elsewhere, Blocks: &s.blocks})
+	eng := mapping.NewEngine(s.set, mapping.Options{Known: known, DateOrder: s.opts.DateOrder, InRun: elsewhere, Blocks: &s.blocks,
+		Requires: engineRequires(s.opts)})
 	var ords []uint64
 	err := s.loadPartition(p, func(r *spilledRecord) {
 		eng.Add(&r.rec)

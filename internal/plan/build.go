@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
@@ -18,12 +19,19 @@ type builder struct {
 	dir     *Directory
 	renamed map[string]string // new Employee ID → ID before this run's rename
 	paths   pathCache
-	track   bool     // collect lineage (rebuilds for Operation.Sources)
-	keep    bool     // keep data, do not encode (rebuilds for Operation.Data)
-	slab    []byte   // arena the encoded operations are cut from
-	slabs   [][]byte // with Options.Slabs: every slab taken
-	maxOp   int      // size of the largest operation encoded
-	enc     encoder
+	track   bool // collect lineage (rebuilds for Operation.Sources)
+	// lastLeft is set when the last full body built left an extension
+	// out for lacking an attribute (fullBody).
+	lastLeft bool
+	// leftCS, leftAttrs and leftRefs are withLeftOut's scratch.
+	leftCS    model.ChangeSet
+	leftAttrs []model.Attr
+	leftRefs  []model.Ref
+	keep      bool     // keep data, do not encode (rebuilds for Operation.Data)
+	slab      []byte   // arena the encoded operations are cut from
+	slabs     [][]byte // with Options.Slabs: every slab taken
+	maxOp     int      // size of the largest operation encoded
+	enc       encoder
 	// check is the worker's Options.NewCheck, checkDone its done.
 	check     func(op *Operation, data any, dataJSON []byte, members []int32) bool
 	checkDone func()
@@ -177,7 +185,10 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 	default:
 		res.existing = true
 	}
-	if len(cs.LeaveOut) > 0 && (res.created || b.opts.Replace) {
+	var line *model.ChangeSet // what a rebuild starts from, when not cs
+	if len(cs.LeaveOut) > 0 && (res.created || b.opts.Replace) && !b.track && !b.keep {
+		line, cs = cs, b.withLeftOut(cs, nil, res.created)
+	} else if len(cs.LeaveOut) > 0 && (res.created || b.opts.Replace) {
 		cs = withoutLeftOut(cs, res.created)
 	}
 	if res.existing && b.dir != nil && !known {
@@ -193,7 +204,10 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 
 	defer func() {
 		if res.err == nil {
-			b.attachLineage(cs, &res)
+			if line == nil {
+				line = cs
+			}
+			b.attachLineage(line, &res)
 		}
 		if !b.track && !b.keep {
 			b.arena.reset() // every operation of the user is encoded
@@ -237,8 +251,10 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 	var op1 *Operation
 	switch {
 	case res.created:
-		lin := b.newLineage(base)
-		data, err := b.bodyOf(cs, lin, &res)
+		var data *obj
+		var lin *lineage
+		var err *posError
+		cs, line, data, lin, err = b.fullBody(cs, line, base, &res)
 		if err != nil {
 			return fail(err.src, err.err)
 		}
@@ -247,8 +263,10 @@ func (b *builder) user(cs *model.ChangeSet) (res userResult) {
 			Kind: KindCreate}
 		op1.setLineage(lin)
 	case b.opts.Replace:
-		lin := b.newLineage(base)
-		data, err := b.bodyOf(cs, lin, &res)
+		var data *obj
+		var lin *lineage
+		var err *posError
+		cs, line, data, lin, err = b.fullBody(cs, line, base, &res)
 		if err != nil {
 			return fail(err.src, err.err)
 		}
@@ -315,6 +333,192 @@ func (b *builder) bodyOf(cs *model.ChangeSet, lin *lineage, res *userResult) (*o
 		return root, err
 	}
 	return b.body(cs, res)
+}
+
+// fullBody builds the body of a user sent whole (POST, or PUT with
+// Replace) with its lineage, leaving out the extensions that lack an
+// attribute UPS requires with them (Options.Requires): it then returns
+// the change set without them, which the user's other operations are
+// built from (it may be the builder's scratch, lasting until the next
+// user), and the change set a rebuild of the user starts from (line, or
+// cs when nil: a rebuild, with the same options, leaves them out again),
+// and lists them in res.leftOut. After a user that
+// lacked one, the builder looks at the values first (lackingValues), so
+// that a feed without, say, a currency column builds each body once.
+func (b *builder) fullBody(cs, line *model.ChangeSet, base model.Source, res *userResult) (_, _ *model.ChangeSet, _ *obj, _ *lineage, _ *posError) {
+	if len(b.opts.Requires) == 0 {
+		lin := b.newLineage(base)
+		data, err := b.bodyOf(cs, lin, res)
+		return cs, line, data, lin, err
+	}
+	orig := line
+	if orig == nil {
+		orig = cs
+	}
+	var left []LeftOut
+	if b.lastLeft {
+		if left = b.lackingValues(cs); len(left) > 0 {
+			cs = b.withLeftOut(cs, left, res.created)
+		}
+	}
+	nw := len(res.warns)
+	for {
+		lin := b.newLineage(base)
+		data, err := b.bodyOf(cs, lin, res)
+		if err != nil {
+			return cs, line, data, lin, err
+		}
+		more := b.lacking(data, cs.EmployeeID)
+		if len(more) == 0 {
+			b.lastLeft = len(left) > 0
+			if len(left) > 1 {
+				slices.SortStableFunc(left, func(x, y LeftOut) int { return b.requirement(x.URN) - b.requirement(y.URN) })
+			}
+			res.leftOut = left
+			if len(left) > 0 {
+				// A rebuild leaves them out again: it starts from orig,
+				// not from the scratch cs is.
+				line = orig
+			}
+			return cs, line, data, lin, nil
+		}
+		left = append(left, more...)
+		cs = b.withLeftOut(cs, more, res.created)
+		res.warns = res.warns[:nw]
+	}
+}
+
+// withLeftOut is cs with the extensions of left added to its LeaveOut,
+// and without the values of those in its LeaveOut (withoutLeftOut), in
+// the builder's scratch change set: it lasts until the next call. cs may
+// be that change set.
+func (b *builder) withLeftOut(cs *model.ChangeSet, left []LeftOut, created bool) *model.ChangeSet {
+	c := *cs
+	c.LeaveOut = slices.Clip(cs.LeaveOut)
+	for _, lo := range left {
+		c.LeaveOut = append(c.LeaveOut, lo.URN)
+	}
+	// Values are only dropped, so filtering cs's own slices in place
+	// (when cs is the scratch change set) never overwrites one unread.
+	attrs := b.leftAttrs[:0]
+	for i := range cs.Attrs {
+		if !slices.Contains(c.LeaveOut, cs.Attrs[i].Schema()) {
+			attrs = append(attrs, cs.Attrs[i])
+		}
+	}
+	b.leftAttrs, c.Attrs = attrs, attrs
+	if created && len(cs.Refs) > 0 {
+		refs := b.leftRefs[:0]
+		for i := range cs.Refs {
+			if !slices.Contains(c.LeaveOut, cs.Refs[i].Schema) {
+				refs = append(refs, cs.Refs[i])
+			}
+		}
+		b.leftRefs, c.Refs = refs, refs
+	}
+	b.leftCS = c
+	return &b.leftCS
+}
+
+// requirement is the index of urn in Options.Requires.
+func (b *builder) requirement(urn string) int {
+	for i := range b.opts.Requires {
+		if b.opts.Requires[i].URN == urn {
+			return i
+		}
+	}
+	return len(b.opts.Requires)
+}
+
+// leftOutable reports whether Options.Requires' requirement r may leave
+// its extension out: the core and enterprise schemas may not.
+func leftOutable(r *Requirement) bool {
+	return r.URN != model.SchemaCore && r.URN != model.SchemaEnterprise
+}
+
+// lacking lists the extensions of the body root that lack an attribute
+// of their Options.Requires, in the order of Options.Requires.
+func (b *builder) lacking(root *obj, emp string) []LeftOut {
+	var left []LeftOut
+	for ri := range b.opts.Requires {
+		req := &b.opts.Requires[ri]
+		if !leftOutable(req) {
+			continue
+		}
+		i := root.find(req.URN)
+		if i < 0 {
+			continue
+		}
+		ext, ok := root.vals[i].(*obj)
+		if !ok {
+			continue
+		}
+		var missing []string
+		for _, a := range req.Attrs {
+			if ext.find(a) < 0 {
+				missing = append(missing, a)
+			}
+		}
+		if len(missing) > 0 {
+			left = append(left, LeftOut{Employee: emp, URN: req.URN, Missing: missing})
+		}
+	}
+	return left
+}
+
+// lackingValues is lacking told from the change set's values instead of
+// the body: an extension is in the body when a value of its schema is,
+// and an attribute when a value sets it (a member of a multi-valued
+// attribute is never required). It may miss what lacking finds, never
+// the reverse; fullBody checks the body it builds with lacking anyway.
+func (b *builder) lackingValues(cs *model.ChangeSet) []LeftOut {
+	const maxReqs, maxAttrs = 8, 32
+	var seen uint8
+	var have [maxReqs]uint32
+	reqs := b.opts.Requires
+	if len(reqs) > maxReqs {
+		reqs = reqs[:maxReqs]
+	}
+	for i := range cs.Attrs {
+		a := &cs.Attrs[i]
+		s := a.Schema()
+		for ri := range reqs {
+			req := &reqs[ri]
+			if !model.SameString(s, req.URN) || !leftOutable(req) {
+				continue
+			}
+			seen |= 1 << ri
+			if a.Kind() == model.AttrMember {
+				break
+			}
+			root := a.Path()
+			if k := strings.IndexAny(root, ".["); k >= 0 {
+				root = root[:k]
+			}
+			for k, name := range req.Attrs {
+				if k < maxAttrs && root == name {
+					have[ri] |= 1 << k
+				}
+			}
+			break
+		}
+	}
+	var left []LeftOut
+	for ri := range reqs {
+		if seen&(1<<ri) == 0 {
+			continue
+		}
+		var missing []string
+		for k, name := range reqs[ri].Attrs {
+			if k < maxAttrs && have[ri]&(1<<k) == 0 {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			left = append(left, LeftOut{Employee: cs.EmployeeID, URN: reqs[ri].URN, Missing: missing})
+		}
+	}
+	return left
 }
 
 func refBase(cs *model.ChangeSet, base model.Source) model.Source {

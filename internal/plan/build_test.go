@@ -347,6 +347,103 @@ func TestLeaveOut(t *testing.T) {
 	}
 }
 
+// TestRequires: with Options.Requires, an extension a full body would
+// carry without an attribute UPS requires with it is left out of the
+// body, as ChangeSet.LeaveOut leaves it out, and listed in Plan.LeftOut;
+// a PATCH is not a full body.
+func TestRequires(t *testing.T) {
+	reqs := []Requirement{{URN: model.SchemaEnterprise, Attrs: []string{"employeeNumber", "costCenter"}},
+		{URN: model.SchemaSpendUser, Attrs: []string{"country", "locale", "reimbursementCurrency"}},
+		{URN: model.SchemaTravel, Attrs: []string{"ruleClass"}}}
+	mk := func(leaveOut ...string) []*model.ChangeSet {
+		var sets []*model.ChangeSet
+		for i, emp := range []string{"E1", "E2", "E3", "E4"} {
+			cs := &model.ChangeSet{EmployeeID: emp, Creates: true, LeaveOut: leaveOut,
+				Attrs: []model.Attr{set(model.SchemaCore, "name.givenName", "Ann"), set(model.SchemaTravel, "orgUnit", "Sales"),
+					set(model.SchemaSpendUser, "country", "US")},
+				Refs:    []model.Ref{{Kind: model.RefManager, Schema: model.SchemaTravel, Path: "manager", Target: "E9"}},
+				Records: []model.Position{{File: "f", Line: i + 1}}}
+			if emp == "E3" { // complete
+				cs.Attrs = append(cs.Attrs, set(model.SchemaSpendUser, "locale", "en_US"), set(model.SchemaSpendUser, "reimbursementCurrency", "USD"),
+					set(model.SchemaTravel, "ruleClass.name", "Default"))
+			}
+			sets = append(sets, cs)
+		}
+		return sets
+	}
+	known, _ := NewDirectory([]DirEntry{{EmployeeNumber: "E2", ID: "u2"}, {EmployeeNumber: "E4", ID: "u4"}})
+	for _, tt := range []struct {
+		name string
+		opts Options
+		left []string // employees whose spend and travel are left out
+	}{
+		{"created", Options{Requires: reqs}, []string{"E1", "E2", "E4"}},
+		{"not asked", Options{}, nil},
+		{"updated by PATCH", Options{Requires: reqs, Directory: known}, []string{"E1"}},
+		{"replaced by PUT", Options{Requires: reqs, Directory: known, Replace: true}, []string{"E1", "E2", "E4"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Build(mk(), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var left []string
+			for _, lo := range p.LeftOut {
+				if lo.URN == model.SchemaSpendUser {
+					if !slices.Equal(lo.Missing, []string{"locale", "reimbursementCurrency"}) {
+						t.Errorf("%s: spend missing %v", lo.Employee, lo.Missing)
+					}
+					left = append(left, lo.Employee)
+				}
+			}
+			if !slices.Equal(left, tt.left) || len(p.LeftOut) != 2*len(tt.left) {
+				t.Fatalf("left out %+v, want spend and travel of %v", p.LeftOut, tt.left)
+			}
+			// The same plan as one given the left-out extensions.
+			sets := mk()
+			for _, lo := range p.LeftOut {
+				cs := sets[lo.Set]
+				if cs.EmployeeID != lo.Employee {
+					t.Fatalf("LeftOut %+v: set %d is %s", lo, lo.Set, cs.EmployeeID)
+				}
+				cs.LeaveOut = append(cs.LeaveOut, lo.URN)
+			}
+			o := tt.opts
+			o.Requires = nil
+			want, err := Build(sets, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := planBytes(t, p), planBytes(t, want); g != w {
+				t.Errorf("plan\n%s\nwith LeaveOut given\n%s", g, w)
+			}
+			// Lineage rebuilds start from the change set with them left
+			// out: every value traces as in the plan given them.
+			ptrs := []string{"/name/givenName", "/urn:ietf:params:scim:schemas:extension:spend:2.0:User/country",
+				"/urn:ietf:params:scim:schemas:extension:travel:2.0:User/orgUnit", "/Operations/0/value"}
+			for ri, r := range p.Requests {
+				for oi, op := range r.Operations {
+					got, want := op.SourcesAt(ptrs), want.Requests[ri].Operations[oi].SourcesAt(ptrs)
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s %s: sources %+v, given LeaveOut %+v", op.Method, op.Employee, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func planBytes(t *testing.T, p *Plan) string {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range p.Requests {
+		if err := r.Encode(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
 // TestSourcesAtMatchesSourceAt: the targeted rebuild of SourcesAt resolves
 // every pointer (each value's, one below it, and ones nothing produced) as
 // the whole lineage does, on every case.

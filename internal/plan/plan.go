@@ -88,6 +88,32 @@ type Options struct {
 	// earlier plans, and takes them back once this one is built: they
 	// keep what they learned (Builders).
 	Builders *Builders
+	// Requires lists extensions a full User body (a POST, or a PUT with
+	// Replace) may only carry with certain of their attributes: the
+	// schema check of such a body finds the attribute missing. Build
+	// leaves an extension that lacks one out of the body, as it leaves out
+	// those of model.ChangeSet.LeaveOut (its values, and a new user's
+	// references into it, are not sent), and lists it in Plan.LeftOut, so
+	// that the caller records why (mapping.Engine.LeaveOut) without
+	// planning again. The core and enterprise schemas are never left out:
+	// a user cannot be created without them.
+	Requires []Requirement
+}
+
+// Requirement is an extension schema and the attributes a full User body
+// must carry with it (Options.Requires).
+type Requirement struct {
+	URN   string
+	Attrs []string
+}
+
+// LeftOut is an extension Build left out of a full User body because the
+// body lacks attributes UPS requires with it (Options.Requires).
+type LeftOut struct {
+	Set      int    // the index of the change set in Build's sets
+	Employee string // its Employee ID
+	URN      string
+	Missing  []string // in the order of Requirement.Attrs
 }
 
 // buildBlock is how many change sets a worker of Build takes at a time:
@@ -300,6 +326,9 @@ type Plan struct {
 	WarningSets []int
 	// Rejected lists the employees left out of the plan, with the reason.
 	Rejected []*UserError
+	// LeftOut lists the extensions left out of full User bodies for
+	// lacking an attribute (Options.Requires), in the order of the sets.
+	LeftOut []LeftOut
 
 	slabs *planSlabs // with Options.Slabs: what Release gives back
 }
@@ -331,6 +360,7 @@ type userResult struct {
 	created  bool
 	existing bool
 	warns    []model.Diagnostic
+	leftOut  []LeftOut
 	err      error
 }
 
@@ -462,6 +492,10 @@ func assemble(sets []*model.ChangeSet, opts Options, results []userResult, build
 		p.Warnings = append(p.Warnings, res.warns...)
 		for range res.warns {
 			p.WarningSets = append(p.WarningSets, i)
+		}
+		for _, lo := range res.leftOut {
+			lo.Set = i
+			p.LeftOut = append(p.LeftOut, lo)
 		}
 	}
 	p.Stats.Requests = len(p.Requests)
