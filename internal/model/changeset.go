@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -449,4 +450,32 @@ type RecordResult struct {
 	EmployeeID string       `json:"employeeId,omitempty"`
 	Status     Status       `json:"status"`
 	Messages   []Diagnostic `json:"messages,omitempty"`
+}
+
+// Same reports whether cs and o are the same change set: the same
+// employee, values, references, records, rename and left-out extensions,
+// each value from the same record and mapping row (compared by identity:
+// the values of a record and the rows of a table are shared, not copied).
+// Whatever is made of one change set (a plan, its lineage) is made of the
+// other.
+func (cs *ChangeSet) Same(o *ChangeSet) bool {
+	if cs == o {
+		return true
+	}
+	if cs.EmployeeID != o.EmployeeID || cs.Creates != o.Creates || !slices.Equal(cs.Attrs, o.Attrs) ||
+		!slices.Equal(cs.Records, o.Records) || !slices.Equal(cs.LeaveOut, o.LeaveOut) ||
+		(cs.Rename == nil) != (o.Rename == nil) || cs.Rename != nil && *cs.Rename != *o.Rename ||
+		len(cs.Refs) != len(o.Refs) {
+		return false
+	}
+	for i := range cs.Refs {
+		a, b := &cs.Refs[i], &o.Refs[i]
+		if a.Kind != b.Kind || a.Schema != b.Schema || a.Path != b.Path || a.Target != b.Target ||
+			a.Origin != b.Origin || a.Site != b.Site || a.Field != b.Field ||
+			(a.Primary == nil) != (b.Primary == nil) || a.Primary != nil && *a.Primary != *b.Primary ||
+			!slices.Equal(a.Attrs, b.Attrs) {
+			return false
+		}
+	}
+	return true
 }

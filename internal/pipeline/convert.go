@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -572,6 +573,9 @@ type opChecker struct {
 	fv    *schemas.FastValidator
 	mu    sync.Mutex
 	found map[*plan.Operation][]schemas.Finding
+	// resolved are the findings of each operation with their sources, as
+	// findings resolved them (or inherit took them).
+	resolved map[*plan.Operation][]OpFinding
 }
 
 // newCheck is the plan.Options.NewCheck hook: each worker validates by
@@ -589,6 +593,28 @@ func (c *opChecker) newCheck() (func(op *plan.Operation, data any, dataJSON []by
 		c.mu.Unlock()
 		return true
 	}, s.Close
+}
+
+// inherit takes from prev, the checker of the plan p reused operations
+// of (plan.Options.Reuse), the findings of those operations, and the
+// sources it resolved for them.
+func (c *opChecker) inherit(prev *opChecker, p *plan.Plan) {
+	if prev == nil || len(prev.found) == 0 {
+		return
+	}
+	for _, r := range p.Requests {
+		for _, op := range r.Operations {
+			if fs, ok := prev.found[op]; ok {
+				c.found[op] = fs
+				if ofs, ok := prev.resolved[op]; ok {
+					if c.resolved == nil {
+						c.resolved = map[*plan.Operation][]OpFinding{}
+					}
+					c.resolved[op] = ofs
+				}
+			}
+		}
+	}
 }
 
 // findings returns the findings in plan order (request, operation, then
@@ -613,6 +639,13 @@ func (c *opChecker) findings(p *plan.Plan, workers int) []OpFinding {
 	}
 	out, _ := pool.Map(context.Background(), len(jobs), workers, func(_ context.Context, i int) ([]OpFinding, error) {
 		j := jobs[i]
+		if known, ok := c.resolved[j.o]; ok {
+			ofs := slices.Clone(known)
+			for k := range ofs {
+				ofs[k].Request, ofs[k].Operation = j.req+1, j.op
+			}
+			return ofs, nil
+		}
 		ofs := make([]OpFinding, len(j.fs))
 		ptrs := make([]string, len(j.fs))
 		for k, f := range j.fs {
@@ -628,8 +661,12 @@ func (c *opChecker) findings(p *plan.Plan, workers int) []OpFinding {
 		}
 		return ofs, nil
 	})
+	if c.resolved == nil {
+		c.resolved = make(map[*plan.Operation][]OpFinding, len(jobs))
+	}
 	var all []OpFinding
-	for _, fs := range out {
+	for i, fs := range out {
+		c.resolved[jobs[i].o] = fs
 		all = append(all, fs...)
 	}
 	return all

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
 	"github.com/upsmigrate/upsmigrate/internal/plan"
@@ -50,6 +51,7 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLog
 	popts := opts.Options
 	popts.NewCheck = nil // set below to the schema check, when there is one
 	var err error
+	var prevChk *opChecker
 	for round := 0; ; round++ {
 		if interrupted(opts.Context) {
 			return nil, ErrInterrupted
@@ -72,11 +74,21 @@ func settle(eng *mapping.Engine, opts Options, fv *schemas.FastValidator, dirLog
 				}
 			}
 		}
+		// The users whose change sets the last round did not change keep
+		// their operations (and findings): a round costs what it changes.
+		popts.Reuse = nil
+		if st.plan != nil && reuseRounds {
+			popts.Reuse = reuseUnchanged(st.plan, st.sets, sets)
+		}
 		var p *plan.Plan
 		p, err = plan.Build(sets, popts)
 		if err != nil {
 			return nil, err
 		}
+		if chk != nil && popts.Reuse != nil {
+			chk.inherit(prevChk, p)
+		}
+		prevChk = chk
 		st.sets, st.plan = sets, p
 		st.records = results
 		// The extensions the plan left out of new users for lacking an
@@ -231,3 +243,30 @@ var planRequires = sync.OnceValues(func() ([]plan.Requirement, error) {
 	}
 	return out, nil
 })
+
+// reuseRounds lets a round of settle reuse the operations of the users
+// the round before did not change; tests turn it off to compare.
+var reuseRounds = true
+
+// reuseUnchanged offers a plan of sets the operations prev, the plan of
+// prevSets, built for the change sets sets holds unchanged.
+func reuseUnchanged(prev *plan.Plan, prevSets, sets []*model.ChangeSet) *plan.Reuse {
+	at := make(map[string]int, len(prevSets))
+	for j, cs := range prevSets {
+		at[cs.EmployeeID] = j
+	}
+	return &plan.Reuse{From: prev, Same: func(i int) (int, bool) {
+		j, ok := at[sets[i].EmployeeID]
+		if !ok || !sets[i].Same(prevSets[j]) {
+			return 0, false
+		}
+		if reuseSeen != nil {
+			reuseSeen.Add(1)
+		}
+		return j, true
+	}}
+}
+
+// reuseSeen, set by tests, counts the users whose operations a round
+// reused.
+var reuseSeen *atomic.Int64

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +99,21 @@ type Options struct {
 	// planning again. The core and enterprise schemas are never left out:
 	// a user cannot be created without them.
 	Requires []Requirement
+	// Reuse, when set, offers Build the operations of an earlier plan of
+	// the same options: for each change set sets[i] for which Same(i)
+	// returns the index j of an equal one among the sets of From's Build
+	// (model.ChangeSet.Same), Build takes the operations From built for it
+	// (flagged as NewCheck's check found them then) instead of building
+	// and checking them again. Build ignores it when the sets rename other
+	// employees than From's did. The new plan takes From's slabs: From
+	// must not be released, nor used once the new plan is.
+	Reuse *Reuse
+}
+
+// Reuse is Options.Reuse. Same is called from Build's workers at once.
+type Reuse struct {
+	From *Plan
+	Same func(i int) (j int, ok bool)
 }
 
 // Requirement is an extension schema and the attributes a full User body
@@ -331,6 +347,10 @@ type Plan struct {
 	LeftOut []LeftOut
 
 	slabs *planSlabs // with Options.Slabs: what Release gives back
+	// results are what each change set of Build's sets gave, and renamed
+	// the renames among them: what a later Build may reuse (Options.Reuse).
+	results []userResult
+	renamed map[string]string
 }
 
 // SourceAt resolves a JSON pointer into the body of Requests[req] (0-based)
@@ -395,6 +415,10 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 	}
 
 	results := make([]userResult, len(sets))
+	reuse := opts.Reuse
+	if reuse != nil && !maps.Equal(renamed, reuse.From.renamed) {
+		reuse = nil
+	}
 	// The lineage and data rebuilds of this plan's operations reuse
 	// builders (their parsed paths, their arenas): one rebuild per
 	// operation with findings must not parse every path again.
@@ -414,6 +438,12 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 		mu.Unlock()
 		return func(_ context.Context, lo, hi int) error {
 			for i := lo; i < hi; i++ {
+				if reuse != nil {
+					if j, ok := reuse.Same(i); ok && j >= 0 && j < len(reuse.From.results) {
+						results[i] = reuse.From.results[j]
+						continue
+					}
+				}
 				results[i] = b.user(sets[i])
 			}
 			return nil
@@ -426,6 +456,13 @@ func Build(sets []*model.ChangeSet, opts Options) (*Plan, error) {
 		}
 	}
 	p, err := assemble(sets, opts, results, builders)
+	if p != nil {
+		p.renamed = renamed
+		if opts.Reuse != nil && opts.Reuse.From.slabs != nil && p.slabs != nil {
+			p.slabs.used = append(p.slabs.used, opts.Reuse.From.slabs.used...)
+			opts.Reuse.From.slabs = nil
+		}
+	}
 	for _, b := range builders {
 		opts.Builders.give(b)
 	}
@@ -458,8 +495,9 @@ func assemble(sets []*model.ChangeSet, opts Options, results []userResult, build
 			return nil, res.err
 		}
 		p.Rejected = append(p.Rejected, ue)
-		*res = userResult{}
+		*res = userResult{err: res.err}
 	}
+	p.results = results
 	pk := NewPacker(opts)
 	var cur *Request
 	for phase := range numPhases {
