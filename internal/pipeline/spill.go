@@ -187,6 +187,7 @@ type spillRun struct {
 	dirByPart [][]plan.DirEntry // per partition, the directory entries whose logins its employees may give
 
 	rounds int // partition rounds run
+	mended int // partitions whose at-submit entries were mended (spillmend.go)
 
 	tally *mapping.Engine // adds no record: the sum of the partitions' counts
 	fv    *schemas.FastValidator

@@ -72,10 +72,23 @@ func TestSpillRanges(t *testing.T) {
 		rows = append(rows, row305("First"+emp, "Last", emp, "en_US", "US", "", "USD", extra))
 	}
 	forward := write(t, map[string]string{"in.csv": strings.Join(rows, "\n") + "\n"})
+	// Without a directory, the reference is resolved at submit: the
+	// partition's at-submit entries are mended.
 	seen = checkSpillSame(t, forward, Options{Options: plan.Options{CompanyID: companyID, MaxOps: 3}})
 	last := seen[len(seen)-1]
-	if !last.ranged || last.rounds < 2 {
-		t.Errorf("7 partitions by ranges: %+v: want the run by ranges and a second round", last)
+	if !last.ranged || last.rounds != 1 || last.mended == 0 {
+		t.Errorf("7 partitions by ranges: %+v: want the run by ranges, a partition mended", last)
+	}
+	// With one, it is rejected: the partitions from there on run again.
+	dir, err := plan.NewDirectory([]plan.DirEntry{{EmployeeNumber: "Z9", ID: "00000000-1111-4111-8111-111111111111",
+		Pos: model.Position{File: "dir.csv", Line: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen = checkSpillSame(t, forward, Options{Options: plan.Options{CompanyID: companyID, MaxOps: 3, Directory: dir}})
+	last = seen[len(seen)-1]
+	if !last.ranged || last.rounds < 2 || last.mended != 0 {
+		t.Errorf("7 partitions by ranges, a directory: %+v: want the run by ranges and a second round", last)
 	}
 }
 

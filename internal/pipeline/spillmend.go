@@ -1,0 +1,147 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/upsmigrate/upsmigrate/internal/lineage"
+)
+
+// Without a directory, whether an employee of another partition is in the
+// run changes one thing of a partition's outputs: what submit resolves by
+// lookup (its change sets' at-submit entries and their counts). Neither
+// the mapping (which asks only with a directory) nor the plan depends on
+// it. So when some employee assumed in the run ends with every record
+// rejected, the partitions that counted it as in the run do not run
+// again: mendAtSubmit lists their at-submit entries again from their
+// change sets as plan.jsonl holds them. One rejected manager used to run
+// again every partition after the first of their reports.
+
+// mendAtSubmit rewrites the change-set entries of partition p with the
+// at-submit entries of its change sets against actual, the sorted hashes
+// of the employees in the run, and recounts them.
+func (s *spillRun) mendAtSubmit(p int, actual []uint64) error {
+	ps := &s.state[p]
+	if err := s.out.flush(); err != nil {
+		return err
+	}
+	lines, err := s.partitionLines(p)
+	if err != nil {
+		return err
+	}
+	inRun := func(emp string) bool { return containsHash(actual, s.hash(emp)) }
+	rd := s.out.reader(ps.sets, mergeBuf)
+	start := s.out.off
+	var buf []byte
+	var at []AtSubmit
+	count, refs := 0, 0
+	for {
+		payload, err := rd.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		d := dec[[]byte]{s: payload}
+		d.uvarint() // key
+		d.raw()     // the line, when not written to the plan
+		emp := d.str()
+		for n := d.count(); n > 0; n-- {
+			d.byte()
+			d.int()
+			d.raw()
+			d.raw()
+			d.raw()
+		}
+		opsEnd := d.i
+		for n := d.count(); n > 0; n-- {
+			d.raw()
+		}
+		rest := d.i
+		if d.err != nil {
+			return rd.fail(d.err)
+		}
+		l, err := lines.Next()
+		if err != nil {
+			if err == io.EOF {
+				err = fmt.Errorf("no line for employee %s", emp)
+			}
+			return fmt.Errorf("spill: partition %d: reading its plan lines: %w", p, err)
+		}
+		if l.EmployeeID != emp {
+			return fmt.Errorf("spill: partition %d: plan line of employee %s where the spill has %s", p, l.EmployeeID, emp)
+		}
+		at = appendAtSubmit(at[:0], l.ChangeSet, inRun)
+		buf = append(buf[:0], payload[:opsEnd]...)
+		buf = binary.AppendUvarint(buf, uint64(len(at)))
+		for i := range at {
+			if at[i].Kind != "update" {
+				refs++
+			}
+			b, err := reportEntry(&at[i])
+			if err != nil {
+				return err
+			}
+			buf = appendBytes(buf, b)
+		}
+		buf = append(buf, payload[rest:]...)
+		if err := s.out.entry(buf); err != nil {
+			return err
+		}
+		count += len(at)
+	}
+	if _, err := lines.Next(); err != io.EOF {
+		return fmt.Errorf("spill: partition %d: more plan lines than change sets (%v)", p, err)
+	}
+	ps.sets = section{start, s.out.off - start}
+	ps.count.AtSubmit, ps.atRefs = count, refs
+	return nil
+}
+
+// partitionLines reads the plan lines of partition p's change sets, in
+// their order: from the plan being written by ranges (after the dictionary
+// written before them), or from the spilled change-set entries.
+func (s *spillRun) partitionLines(p int) (*lineage.Reader, error) {
+	// The lines' requests are not counted yet: a header that counts
+	// enough of them for any.
+	head := lineage.AppendHeader(nil, [lineage.Phases]int{math.MaxInt32, math.MaxInt32, math.MaxInt32})
+	dict := s.lines.Dictionary()
+	if s.planOut != nil {
+		d := s.planOut
+		if err := d.w.flush(); err != nil {
+			return nil, err
+		}
+		if p >= len(d.marks) {
+			return nil, fmt.Errorf("spill: partition %d wrote no plan lines", p)
+		}
+		m := d.marks[p]
+		end := d.w.off
+		if p+1 < len(d.marks) {
+			end = d.marks[p+1].off
+		}
+		return lineage.NewReader(io.MultiReader(bytes.NewReader(head), bytes.NewReader(dict[:m.dict]),
+			io.NewSectionReader(d.w.f, m.off, end-m.off))), nil
+	}
+	var all []byte
+	rd := s.out.reader(s.state[p].sets, mergeBuf)
+	for {
+		payload, err := rd.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := dec[[]byte]{s: payload}
+		d.uvarint()
+		all = append(append(all, d.raw()...), "]}\n"...)
+		if d.err != nil {
+			return nil, rd.fail(d.err)
+		}
+	}
+	return lineage.NewReader(io.MultiReader(bytes.NewReader(head), bytes.NewReader(dict), bytes.NewReader(all))), nil
+}
