@@ -74,7 +74,9 @@ import (
 //     submit resolves by lookup) is answered from the set of all keys read,
 //     then checked once every partition is done: a partition that counted
 //     an employee whose records all ended rejected runs again with the
-//     employees that are in the run, until nothing changes.
+//     employees that are in the run, until nothing changes. Without a
+//     directory only its at-submit entries depend on it: they are
+//     mended instead (spillmend.go).
 //
 // Hashes are 64-bit (seeded per input: newSeed): two keys with one hash
 // would only be partitioned together, or a reference to an employee

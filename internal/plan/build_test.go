@@ -471,12 +471,18 @@ func TestSourcesAtMatchesSourceAt(t *testing.T) {
 				}
 				ptrs = append(ptrs, "/nothing/here", "")
 				slices.Sort(ptrs)
-				got := targeted.Requests[ri].Operations[oi].SourcesAt(ptrs)
+				top := targeted.Requests[ri].Operations[oi]
+				got := top.SourcesAt(ptrs)
 				for k, p := range ptrs {
 					src, row, ok := op.SourceAt(p)
 					want := Resolved{Source: src, Row: row, OK: ok}
 					if got[k] != want {
 						t.Errorf("%s: request %d op %d: SourcesAt(%q) = %+v, SourceAt = %+v", c, ri+1, oi, p, got[k], want)
+					}
+					// Alone, a pointer a value sets is resolved from the
+					// values without a rebuild (userLazy.direct).
+					if one := top.SourcesAt([]string{p}); one[0] != want {
+						t.Errorf("%s: request %d op %d: SourcesAt(%q) alone = %+v, SourceAt = %+v", c, ri+1, oi, p, one[0], want)
 					}
 					checked++
 				}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/upsmigrate/upsmigrate/internal/model"
+	"github.com/upsmigrate/upsmigrate/internal/scim"
 )
 
 // Lineage is computed on demand. Build does not track it: collecting a
@@ -203,6 +204,18 @@ func (op *Operation) SourcesAt(pointers []string) []Resolved {
 		}
 		return out
 	}
+	if op.Method == scim.MethodPost || op.Method == scim.MethodPut {
+		direct := true
+		for i, p := range pointers {
+			if out[i], direct = ll.direct(p); !direct {
+				break
+			}
+		}
+		if direct {
+			return out
+		}
+		clear(out)
+	}
 	var want []string
 	for _, p := range pointers {
 		for q := p; ; {
@@ -248,6 +261,54 @@ func (op *Operation) SourcesAt(pointers []string) []Resolved {
 		}
 	}
 	return out
+}
+
+// direct resolves pointer, into the body of a user sent whole, from the
+// values of the change set alone, when it names a single-valued attribute
+// that exactly one value sets and the body takes as it is: what the
+// rebuild of SourcesAt finds, without rebuilding (the values UPS refuses
+// are mostly such, and tracing one a user cost a rebuild of the user).
+// ok is false when it cannot tell.
+func (ll *userLazy) direct(pointer string) (Resolved, bool) {
+	if pointer == "" || pointer[0] != '/' {
+		return Resolved{}, false
+	}
+	schema, path := model.SchemaCore, pointer[1:]
+	if strings.HasPrefix(path, "urn:") {
+		i := strings.IndexByte(path, '/')
+		if i < 0 {
+			return Resolved{}, false
+		}
+		schema, path = path[:i], path[i+1:]
+	}
+	if strings.ContainsAny(schema, "~") || strings.ContainsAny(path, "~.[") || path == "" {
+		return Resolved{}, false // escaped tokens, or dots and filters in names
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "" || strings.Trim(seg, "0123456789") == "" {
+			return Resolved{}, false // an element of an array
+		}
+	}
+	path = strings.ReplaceAll(path, "/", ".")
+	cs := ll.cs
+	if schema == model.SchemaEnterprise && path == "companyId" && ll.env.opts.CompanyID != "" ||
+		slices.Contains(cs.LeaveOut, schema) || cs.Rename != nil {
+		return Resolved{}, false // set by the options, left out, or renamed
+	}
+	var found *model.Attr
+	for i := range cs.Attrs {
+		a := &cs.Attrs[i]
+		if a.Path() == path && a.Schema() == schema {
+			if found != nil || a.Kind() != model.AttrSet {
+				return Resolved{}, false
+			}
+			found = a
+		}
+	}
+	if found == nil {
+		return Resolved{}, false
+	}
+	return Resolved{Source: found.Source(), Row: found.Row(), OK: true}, true
 }
 
 // SourceAt resolves a JSON pointer relative to Data to the input value
