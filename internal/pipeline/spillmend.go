@@ -2,12 +2,15 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 
 	"github.com/upsmigrate/upsmigrate/internal/lineage"
+	"github.com/upsmigrate/upsmigrate/internal/pool"
 )
 
 // Without a directory, whether an employee of another partition is in the
@@ -20,31 +23,73 @@ import (
 // change sets as plan.jsonl holds them. One rejected manager used to run
 // again every partition after the first of their reports.
 
-// mendAtSubmit rewrites the change-set entries of partition p with the
-// at-submit entries of its change sets against actual, the sorted hashes
-// of the employees in the run, and recounts them.
-func (s *spillRun) mendAtSubmit(p int, actual []uint64) error {
-	ps := &s.state[p]
+// mendAtSubmit rewrites the change-set entries of the partitions todo
+// with the at-submit entries of their change sets against actual, the
+// sorted hashes of the employees in the run, and recounts them. The
+// partitions are read on all cores, a few at a time (what they become is
+// held until written), and written in turn.
+func (s *spillRun) mendAtSubmit(todo []int, actual []uint64) error {
 	if err := s.out.flush(); err != nil {
 		return err
 	}
+	if s.planOut != nil {
+		if err := s.planOut.w.flush(); err != nil {
+			return err
+		}
+	}
+	workers := s.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	for len(todo) > 0 {
+		chunk := todo[:min(len(todo), 2*workers)]
+		todo = todo[len(chunk):]
+		mended, err := pool.Map(context.Background(), len(chunk), workers, func(_ context.Context, i int) (mendedSets, error) {
+			return s.mendSets(chunk[i], actual)
+		})
+		if err != nil {
+			return err
+		}
+		for i, m := range mended {
+			ps := &s.state[chunk[i]]
+			start := s.out.off
+			if err := s.out.write(m.entries); err != nil {
+				return err
+			}
+			ps.sets = section{start, s.out.off - start}
+			ps.count.AtSubmit, ps.atRefs = m.count, m.refs
+		}
+	}
+	return nil
+}
+
+// mendedSets is a partition's change-set entries with their at-submit
+// entries listed again, framed as entryWriter.entry frames them, and
+// their counts.
+type mendedSets struct {
+	entries     []byte
+	count, refs int
+}
+
+// mendSets lists the at-submit entries of partition p's change sets again
+// against actual. It only reads the spill, so partitions mend at once.
+func (s *spillRun) mendSets(p int, actual []uint64) (mendedSets, error) {
+	var m mendedSets
 	lines, err := s.partitionLines(p)
 	if err != nil {
-		return err
+		return m, err
 	}
 	inRun := func(emp string) bool { return containsHash(actual, s.hash(emp)) }
-	rd := s.out.reader(ps.sets, mergeBuf)
-	start := s.out.off
+	rd := s.out.reader(s.state[p].sets, mergeBuf)
 	var buf []byte
 	var at []AtSubmit
-	count, refs := 0, 0
 	for {
 		payload, err := rd.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return err
+			return m, err
 		}
 		d := dec[[]byte]{s: payload}
 		d.uvarint() // key
@@ -63,43 +108,40 @@ func (s *spillRun) mendAtSubmit(p int, actual []uint64) error {
 		}
 		rest := d.i
 		if d.err != nil {
-			return rd.fail(d.err)
+			return m, rd.fail(d.err)
 		}
 		l, err := lines.Next()
 		if err != nil {
 			if err == io.EOF {
 				err = fmt.Errorf("no line for employee %s", emp)
 			}
-			return fmt.Errorf("spill: partition %d: reading its plan lines: %w", p, err)
+			return m, fmt.Errorf("spill: partition %d: reading its plan lines: %w", p, err)
 		}
 		if l.EmployeeID != emp {
-			return fmt.Errorf("spill: partition %d: plan line of employee %s where the spill has %s", p, l.EmployeeID, emp)
+			return m, fmt.Errorf("spill: partition %d: plan line of employee %s where the spill has %s", p, l.EmployeeID, emp)
 		}
 		at = appendAtSubmit(at[:0], l.ChangeSet, inRun)
 		buf = append(buf[:0], payload[:opsEnd]...)
 		buf = binary.AppendUvarint(buf, uint64(len(at)))
 		for i := range at {
 			if at[i].Kind != "update" {
-				refs++
+				m.refs++
 			}
 			b, err := reportEntry(&at[i])
 			if err != nil {
-				return err
+				return m, err
 			}
 			buf = appendBytes(buf, b)
 		}
 		buf = append(buf, payload[rest:]...)
-		if err := s.out.entry(buf); err != nil {
-			return err
-		}
-		count += len(at)
+		m.entries = binary.AppendUvarint(m.entries, uint64(len(buf)))
+		m.entries = append(m.entries, buf...)
+		m.count += len(at)
 	}
 	if _, err := lines.Next(); err != io.EOF {
-		return fmt.Errorf("spill: partition %d: more plan lines than change sets (%v)", p, err)
+		return m, fmt.Errorf("spill: partition %d: more plan lines than change sets (%v)", p, err)
 	}
-	ps.sets = section{start, s.out.off - start}
-	ps.count.AtSubmit, ps.atRefs = count, refs
-	return nil
+	return m, nil
 }
 
 // partitionLines reads the plan lines of partition p's change sets, in
@@ -111,10 +153,7 @@ func (s *spillRun) partitionLines(p int) (*lineage.Reader, error) {
 	head := lineage.AppendHeader(nil, [lineage.Phases]int{math.MaxInt32, math.MaxInt32, math.MaxInt32})
 	dict := s.lines.Dictionary()
 	if s.planOut != nil {
-		d := s.planOut
-		if err := d.w.flush(); err != nil {
-			return nil, err
-		}
+		d := s.planOut // flushed by mendAtSubmit
 		if p >= len(d.marks) {
 			return nil, fmt.Errorf("spill: partition %d wrote no plan lines", p)
 		}

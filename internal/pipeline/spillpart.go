@@ -110,10 +110,8 @@ func (s *spillRun) partition() error {
 		}
 		if len(todo) > 0 && s.opts.Directory == nil {
 			// Only what submit resolves by lookup changes: mended in place.
-			for _, p := range todo {
-				if err := s.mendAtSubmit(p, actual); err != nil {
-					return err
-				}
+			if err := s.mendAtSubmit(todo, actual); err != nil {
+				return err
 			}
 			s.mended += len(todo)
 			todo = todo[:0]
