@@ -78,7 +78,25 @@ func Write305Findings(w io.Writer, rows int, seed int64) error {
 	return write305(w, rows, seed, true)
 }
 
+// Write305Lacking writes what Write305 writes for the same rows and seed,
+// except that no record gives a reimbursement currency (field 13), which
+// UPS requires with the spend extension of a new user: the schema check
+// finds it missing for every user, and convert leaves the extension out
+// of each with a warning, as for a feed without that column.
+func Write305Lacking(w io.Writer, rows int, seed int64) error {
+	return write305Each(w, rows, seed, func(row []string, _ int) { row[13-1] = "" })
+}
+
 func write305(w io.Writer, rows int, seed int64, findings bool) error {
+	if !findings {
+		return write305Each(w, rows, seed, nil)
+	}
+	return write305Each(w, rows, seed, func(row []string, i int) { row[FindingField-1] = tooLong + strconv.Itoa(i+1) })
+}
+
+// write305Each writes the 305 feed of Write305, changing each row with
+// change (nil: none) before it is written.
+func write305Each(w io.Writer, rows int, seed int64, change func(row []string, i int)) error {
 	if err := checkRows(rows); err != nil {
 		return err
 	}
@@ -88,8 +106,8 @@ func write305(w io.Writer, rows int, seed int64, findings bool) error {
 	row := make([]string, fields305)
 	for i := 0; i < rows; i++ {
 		fill305(row, i, rows, rng)
-		if findings {
-			row[FindingField-1] = tooLong + strconv.Itoa(i+1)
+		if change != nil {
+			change(row, i)
 		}
 		writeRow(bw, row)
 	}

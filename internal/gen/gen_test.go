@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/upsmigrate/upsmigrate/internal/gen"
@@ -149,4 +150,28 @@ func TestWrite305Varied(t *testing.T) {
 		basic[string(shape)] = true
 	}
 	t.Logf("filled-field sets: varied %d, Write305 %d", len(shapes), len(basic))
+}
+
+func TestWrite305Lacking(t *testing.T) {
+	var lacking, plain bytes.Buffer
+	if err := gen.Write305Lacking(&lacking, 50, 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := gen.Write305(&plain, 50, 9); err != nil {
+		t.Fatal(err)
+	}
+	rows, base := read(t, lacking.Bytes()), read(t, plain.Bytes())
+	if len(rows) != len(base) {
+		t.Fatalf("%d rows, Write305 %d", len(rows), len(base))
+	}
+	for i, r := range rows[1:] {
+		want := slices.Clone(base[i+1])
+		if want[12] == "" {
+			t.Fatalf("row %d: Write305 gives no currency: the test tests nothing", i)
+		}
+		want[12] = ""
+		if !slices.Equal(r, want) {
+			t.Errorf("row %d = %v, want Write305's without field 13: %v", i, r, want)
+		}
+	}
 }

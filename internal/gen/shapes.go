@@ -24,10 +24,14 @@ const (
 	// ShapeVaried is one 305 file whose records fill varying subsets of
 	// the optional fields (Write305Varied).
 	ShapeVaried Shape = "varied"
+	// ShapeLacking is one 305 file without reimbursement currencies
+	// (Write305Lacking): every new user has a schema finding, and a
+	// warning.
+	ShapeLacking Shape = "lacking"
 )
 
 // Shapes lists every shape, in the order benchmarks report them.
-var Shapes = []Shape{Shape305, ShapeMixed, ShapeFindings, ShapeVaried}
+var Shapes = []Shape{Shape305, ShapeMixed, ShapeFindings, ShapeVaried, ShapeLacking}
 
 // ParseShape returns the shape named s.
 func ParseShape(s string) (Shape, error) {
@@ -63,6 +67,8 @@ func (s Shape) files() []genFile {
 		return []genFile{{"employees-305-findings.csv", Write305Findings}}
 	case ShapeVaried:
 		return []genFile{{"employees-305-varied.csv", Write305Varied}}
+	case ShapeLacking:
+		return []genFile{{"employees-305-lacking.csv", Write305Lacking}}
 	}
 	return nil
 }

@@ -16,12 +16,12 @@ import (
 
 func main() {
 	rows := flag.Int("rows", 10000, "number of employees")
-	shape := flag.String("shape", "305", "input shape: 305, mixed, findings or varied")
+	shape := flag.String("shape", "305", "input shape: 305, mixed, findings, varied or lacking")
 	seed := flag.Int64("seed", 1, "random seed: the same rows, shape and seed give the same bytes")
 	out := flag.String("out", "", "output directory (created 0700)")
 	flag.Parse()
 	if *out == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: benchgen -rows N -shape 305|mixed|findings|varied -seed S -out DIR")
+		fmt.Fprintln(os.Stderr, "usage: benchgen -rows N -shape 305|mixed|findings|varied|lacking -seed S -out DIR")
 		os.Exit(2)
 	}
 	sh, err := gen.ParseShape(*shape)

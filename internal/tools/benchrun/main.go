@@ -72,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	floor := fl.String("floor", "", "the csvfloor binary (default: built from ./internal/tools/csvfloor into the work directory)")
 	runs := fl.String("runs", env("BENCH_RUNS", defaultRuns), "runs as SIZE:SHAPE[,SHAPE] separated by spaces (env BENCH_RUNS)")
 	sizes := fl.String("sizes", env("BENCH_SIZES", ""), "sizes (e.g. 10k,50k); with -shapes, replaces -runs by every size in every shape (env BENCH_SIZES)")
-	shapes := fl.String("shapes", env("BENCH_SHAPES", "305,mixed"), "shapes for -sizes: 305, mixed, findings, varied (env BENCH_SHAPES)")
+	shapes := fl.String("shapes", env("BENCH_SHAPES", "305,mixed"), "shapes for -sizes: 305, mixed, findings, varied, lacking (env BENCH_SHAPES)")
 	stages := fl.String("stages", env("BENCH_STAGES", strings.Join(allStages, ",")), "stages to run (env BENCH_STAGES)")
 	seed := fl.Int64("seed", 1, "generator seed")
 	count := fl.Int("count", 1, "runs of each stage, the median reported (the floor runs at least 3 times)")
