@@ -238,10 +238,12 @@ func (f *folder) leaveOutMessage(emp string, l leftExt, typ string, words []word
 }
 
 // leaveOutParts is the warning of an extension left out of a new user,
-// before and after the employee's ID.
+// before and after the employee's ID. A feed without a column gives it
+// to every new user, so it stays short: two fields named, and the flags
+// that supply what is missing.
 func leaveOutParts(l leftExt, typ string, fields []string) [2]string {
 	token := tokenOf(l.urn)
-	const maxFields = 6
+	const maxFields = 2
 	list := fields
 	more := ""
 	if len(list) > maxFields {
@@ -255,21 +257,18 @@ func leaveOutParts(l leftExt, typ string, fields []string) [2]string {
 	if typ != "" {
 		what = typ + " record"
 	}
-	var rows, flags []string
+	var flags []string
 	for _, m := range l.missing {
-		path, transform := defaultHint(l.urn, m)
-		rows = append(rows, fmt.Sprintf("\"%s,%s,<value>,%s,extension\"", token, path, transform))
+		path, _ := defaultHint(l.urn, m)
 		flags = append(flags, fmt.Sprintf("--default '%s:%s=<value>'", token, path))
 	}
-	needs, one := "one", "it"
+	needs, one, rows := "one", "it", "a defaults.csv row"
 	if len(l.missing) > 1 {
-		needs, one = "them", "them"
+		needs, one, rows = "them", "them", "defaults.csv rows"
 	}
-	return [2]string{ExtensionName(l.urn) + " extension left out of new user ", fmt.Sprintf(": UPS requires %s with it and no input gives %s "+
-		"(the extension was started by this %s, %s %s%s; the identity and the other extensions are still created). "+
-		"To send it, give %s for every new user: %s in defaults.csv (--mapping DIR), or %s",
-		andList(l.missing), needs, what, word, strings.Join(list, ", "), more,
-		one, strings.Join(rows, " and "), strings.Join(flags, " "))}
+	return [2]string{ExtensionName(l.urn) + " extension left out of new user ",
+		fmt.Sprintf(": UPS requires %s with it and no input gives %s (this %s starts it: %s %s%s). To send it, give %s to every new user: %s, or %s",
+			andList(l.missing), needs, what, word, strings.Join(list, ", "), more, one, strings.Join(flags, " "), rows)}
 }
 
 // ExtensionName names an extension (a schema URN) for messages and counts:

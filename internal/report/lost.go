@@ -84,7 +84,7 @@ func classify(msg string) (kind, target, reason string, ok bool) {
 	case strings.Contains(msg, " extension left out of new user "):
 		ext, rest, _ := strings.Cut(msg, " extension left out of new user ")
 		_, why, _ := strings.Cut(rest, ": ")
-		if i := strings.Index(why, " (the extension"); i >= 0 {
+		if i := strings.Index(why, " ("); i >= 0 { // " (this 305 record starts it: …", " (the extension was started …"
 			why = why[:i]
 		}
 		return LostExtension, ext, why, true
