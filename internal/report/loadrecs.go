@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -147,9 +148,10 @@ func (in *interner) str(b []byte) string {
 // recParser reads the bytes of one record as RecordResult.AppendJSON
 // writes them; a failure says only that they are in another form.
 type recParser struct {
-	b  []byte
-	i  int
-	ok bool
+	b   []byte
+	i   int
+	ok  bool
+	esc []byte // unescape's buffer
 }
 
 // parseRecord decodes b into r when it is in the form AppendJSON writes
@@ -211,7 +213,10 @@ func (p *recParser) maybe(s string) bool {
 	return false
 }
 
-// raw reads a string without escapes and returns its bytes.
+// raw reads a string and returns its bytes, escapes decoded (into p.esc
+// when it has any: valid until the next string with escapes). A string
+// encoding/json would read otherwise (invalid UTF-8, a lone surrogate)
+// fails.
 func (p *recParser) raw() []byte {
 	if !p.ok || p.i >= len(p.b) || p.b[p.i] != '"' {
 		p.ok = false
@@ -230,7 +235,10 @@ func (p *recParser) raw() []byte {
 			p.i = j + 1
 			return s
 		}
-		if c == '\\' || c < 0x20 {
+		if c == '\\' {
+			return p.unescape(start, j)
+		}
+		if c < 0x20 {
 			p.ok = false
 			return nil
 		}
@@ -240,6 +248,85 @@ func (p *recParser) raw() []byte {
 	}
 	p.ok = false
 	return nil
+}
+
+// unescape reads the rest of the string begun at start, whose first
+// escape is at j (report.json escapes <, > and & as encoding/json does,
+// so most messages naming a placeholder have one).
+func (p *recParser) unescape(start, j int) []byte {
+	buf := append(p.esc[:0], p.b[start:j]...)
+	fail := func() []byte {
+		p.ok = false
+		return nil
+	}
+	for j < len(p.b) {
+		c := p.b[j]
+		switch {
+		case c == '"':
+			if !utf8.Valid(buf) {
+				return fail()
+			}
+			p.i, p.esc = j+1, buf
+			return buf
+		case c < 0x20:
+			return fail()
+		case c != '\\':
+			buf = append(buf, c)
+			j++
+			continue
+		}
+		if j+1 >= len(p.b) {
+			return fail()
+		}
+		switch e := p.b[j+1]; e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := hex4(p.b, j+2)
+			if !ok || utf16.IsSurrogate(r) { // pairs are rare: encoding/json's
+				return fail()
+			}
+			buf = utf8.AppendRune(buf, r)
+			j += 6
+			continue
+		default:
+			return fail()
+		}
+		j += 2
+	}
+	return fail()
+}
+
+// hex4 reads the 4 hex digits at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 func (p *recParser) str() string {
