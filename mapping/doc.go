@@ -172,6 +172,10 @@
 //  4. References must point to an employee of the run or of the directory
 //     (without a directory: of the run); a reference to oneself is
 //     rejected. Rejections cascade: Finish repeats until nothing changes.
+//  5. Extensions left out: those a later stage asked for (LeaveOut), and,
+//     with Options.Requires, those of a new user whose values and defaults
+//     lack an attribute UPS requires with them (lacking.go), each with a
+//     warning on the record that started it. DropValue drops one value.
 //
 // Output: the key is ChangeSet.EmployeeID (no employeeNumber Attr is
 // emitted; the plan writes it). Attr values are strings or bools
