@@ -14,9 +14,9 @@
 // round plans only the users the one before changed (plan.Options.Reuse);
 // an extension a new user's input does not complete is left out as the
 // change sets are finished, before any round (mapping.Options.Requires);
-// and in a run by partition, an employee rejected in one partition only
-// mends the lookups of the others (spillmend.go). So a run costs what its
-// rejections and findings change.
+// and in a run by partition without a directory, an employee rejected in
+// one partition only mends the lookups of the others (spillmend.go). So a
+// run costs what its rejections and findings change.
 //
 // Every input record ends with exactly one status (converted, skipped or
 // rejected), and Totals add up to the records read.
