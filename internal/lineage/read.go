@@ -60,24 +60,35 @@ func NewReader(r io.Reader) *Reader {
 // the header, or with another version's, is an error wrapping ErrVersion;
 // any other error is an *Error at the line and column.
 func (r *Reader) Next() (*Line, error) {
+	l, _, err := r.NextIf(nil)
+	return l, err
+}
+
+// NextIf is Next, but an employee line that keep (when not nil) refuses is
+// skipped without being decoded: line is then nil and skipped true. keep
+// gets the line's text, valid during the call (RefTargets reads it).
+func (r *Reader) NextIf(keep func(text []byte) bool) (line *Line, skipped bool, err error) {
 	for {
 		text, err := r.readLine()
 		if err == io.EOF && !r.header {
-			return nil, r.errorAt(0, versionError("empty: no format header"))
+			return nil, false, r.errorAt(0, versionError("empty: no format header"))
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if len(bytes.TrimSpace(text)) == 0 {
 			continue
 		}
+		if keep != nil && r.header && bytes.HasPrefix(text, []byte(`{"emp":`)) && !keep(text) {
+			return nil, true, nil
+		}
 		p := parser{s: string(text)}
 		line, err := r.parse(&p)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if line != nil {
-			return line, nil
+			return line, false, nil
 		}
 	}
 }

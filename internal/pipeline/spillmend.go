@@ -25,10 +25,12 @@ import (
 
 // mendAtSubmit rewrites the change-set entries of the partitions todo
 // with the at-submit entries of their change sets against actual, the
-// sorted hashes of the employees in the run, and recounts them. The
-// partitions are read on all cores, a few at a time (what they become is
-// held until written), and written in turn.
-func (s *spillRun) mendAtSubmit(todo []int, actual []uint64) error {
+// sorted hashes of the employees in the run, and recounts them. Only the
+// change sets that refer to an employee of missing (sorted: counted in the
+// run, and not) are read from their plan lines; the others' entries are
+// copied. The partitions are read on all cores, a few at a time (what
+// they become is held until written), and written in turn.
+func (s *spillRun) mendAtSubmit(todo []int, actual, missing []uint64) error {
 	if err := s.out.flush(); err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func (s *spillRun) mendAtSubmit(todo []int, actual []uint64) error {
 		chunk := todo[:min(len(todo), 2*workers)]
 		todo = todo[len(chunk):]
 		mended, err := pool.Map(context.Background(), len(chunk), workers, func(_ context.Context, i int) (mendedSets, error) {
-			return s.mendSets(chunk[i], actual)
+			return s.mendSets(chunk[i], actual, missing)
 		})
 		if err != nil {
 			return err
@@ -57,15 +59,16 @@ func (s *spillRun) mendAtSubmit(todo []int, actual []uint64) error {
 				return err
 			}
 			ps.sets = section{start, s.out.off - start}
-			ps.count.AtSubmit, ps.atRefs = m.count, m.refs
+			ps.count.AtSubmit += m.count
+			ps.atRefs += m.refs
 		}
 	}
 	return nil
 }
 
 // mendedSets is a partition's change-set entries with their at-submit
-// entries listed again, framed as entryWriter.entry frames them, and
-// their counts.
+// entries listed again, framed as entryWriter.entry frames them, and how
+// many more at-submit entries, and references among them, they hold.
 type mendedSets struct {
 	entries     []byte
 	count, refs int
@@ -73,13 +76,21 @@ type mendedSets struct {
 
 // mendSets lists the at-submit entries of partition p's change sets again
 // against actual. It only reads the spill, so partitions mend at once.
-func (s *spillRun) mendSets(p int, actual []uint64) (mendedSets, error) {
+func (s *spillRun) mendSets(p int, actual, missing []uint64) (mendedSets, error) {
 	var m mendedSets
 	lines, err := s.partitionLines(p)
 	if err != nil {
 		return m, err
 	}
 	inRun := func(emp string) bool { return containsHash(actual, s.hash(emp)) }
+	refersMissing := func(text []byte) bool {
+		found := false
+		ok := lineage.RefTargets(text, func(target []byte) bool {
+			found = containsHash(missing, s.hash(string(target)))
+			return !found
+		})
+		return found || !ok
+	}
 	rd := s.out.reader(s.state[p].sets, mergeBuf)
 	var buf []byte
 	var at []AtSubmit
@@ -103,14 +114,20 @@ func (s *spillRun) mendSets(p int, actual []uint64) (mendedSets, error) {
 			d.raw()
 		}
 		opsEnd := d.i
-		for n := d.count(); n > 0; n-- {
+		old := d.count()
+		for n := old; n > 0; n-- {
 			d.raw()
 		}
 		rest := d.i
 		if d.err != nil {
 			return m, rd.fail(d.err)
 		}
-		l, err := lines.Next()
+		l, skipped, err := lines.NextIf(refersMissing)
+		if err == nil && skipped { // its at-submit entries stand
+			m.entries = binary.AppendUvarint(m.entries, uint64(len(payload)))
+			m.entries = append(m.entries, payload...)
+			continue
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = fmt.Errorf("no line for employee %s", emp)
@@ -123,9 +140,12 @@ func (s *spillRun) mendSets(p int, actual []uint64) (mendedSets, error) {
 		at = appendAtSubmit(at[:0], l.ChangeSet, inRun)
 		buf = append(buf[:0], payload[:opsEnd]...)
 		buf = binary.AppendUvarint(buf, uint64(len(at)))
+		m.count += len(at) - old
 		for i := range at {
 			if at[i].Kind != "update" {
 				m.refs++
+			} else {
+				old-- // the update, listed before too
 			}
 			b, err := reportEntry(&at[i])
 			if err != nil {
@@ -136,9 +156,9 @@ func (s *spillRun) mendSets(p int, actual []uint64) (mendedSets, error) {
 		buf = append(buf, payload[rest:]...)
 		m.entries = binary.AppendUvarint(m.entries, uint64(len(buf)))
 		m.entries = append(m.entries, buf...)
-		m.count += len(at)
+		m.refs -= old // the references listed before
 	}
-	if _, err := lines.Next(); err != io.EOF {
+	if _, _, err := lines.NextIf(func([]byte) bool { return false }); err != io.EOF {
 		return m, fmt.Errorf("spill: partition %d: more plan lines than change sets (%v)", p, err)
 	}
 	return m, nil

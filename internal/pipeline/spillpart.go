@@ -110,7 +110,7 @@ func (s *spillRun) partition() error {
 		}
 		if len(todo) > 0 && s.opts.Directory == nil {
 			// Only what submit resolves by lookup changes: mended in place.
-			if err := s.mendAtSubmit(todo, actual); err != nil {
+			if err := s.mendAtSubmit(todo, actual, outside(assumed, actual)); err != nil {
 				return err
 			}
 			s.mended += len(todo)
@@ -768,4 +768,19 @@ func subset(a, b []uint64) bool {
 		}
 	}
 	return true
+}
+
+// outside returns the hashes of sorted a that sorted b does not hold.
+func outside(a, b []uint64) []uint64 {
+	var out []uint64
+	j := 0
+	for _, h := range a {
+		for j < len(b) && b[j] < h {
+			j++
+		}
+		if j == len(b) || b[j] != h {
+			out = append(out, h)
+		}
+	}
+	return out
 }
