@@ -1,6 +1,6 @@
 // Command benchgen writes the synthetic inputs of the whole-command
-// benchmarks: the files of one shape (305, mixed or findings, see
-// internal/gen) for a number of employees and a seed, into a directory
+// benchmarks: the files of one shape (305, mixed, findings, varied or
+// lacking, see internal/gen) for a number of employees and a seed, into a directory
 // (0700, files 0600), and prints their paths.
 //
 //	go run ./internal/tools/benchgen -rows 100000 -shape mixed -seed 1 -out DIR
