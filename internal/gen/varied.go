@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"bufio"
 	"io"
 	"math/rand/v2"
 	"strconv"
@@ -22,16 +21,8 @@ var variedFill = []int{19, 20, 21, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 3
 // fields, as in a real feed, where the generated shapes have a handful:
 // it measures what the converter's shape-keyed reuse costs when it misses.
 func Write305Varied(w io.Writer, rows int, seed int64) error {
-	if err := checkRows(rows); err != nil {
-		return err
-	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
 	vary := rand.New(rand.NewPCG(uint64(seed), 0x632be59bd9b4e019))
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("100,0,SSO,UPDATE,EN,N,N\n")
-	row := make([]string, fields305)
-	for i := 0; i < rows; i++ {
-		fill305(row, i, rows, rng)
+	return write305Each(w, rows, seed, func(row []string, _ int) {
 		for _, n := range variedBlank {
 			if vary.IntN(6) == 0 {
 				row[n-1] = ""
@@ -42,7 +33,5 @@ func Write305Varied(w io.Writer, rows int, seed int64) error {
 				row[n-1] = "V" + strconv.Itoa(n) + "-" + strconv.Itoa(vary.IntN(40))
 			}
 		}
-		writeRow(bw, row)
-	}
-	return bw.Flush()
+	})
 }

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,17 +61,7 @@ func checkPredicted(t *testing.T, name string, paths []string, opts Options, few
 // of them), which UPS requires with the spend extension of a new user.
 func writeLacking(t *testing.T, rows int) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := gen.Write305(&buf, rows, 3); err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(&buf)
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, rec := range recs[1:] {
+	return rewrite305(t, rows, 3, "lacking-305.csv", func(i int, rec []string) {
 		if i%3 == 0 {
 			rec[12] = "" // 13 Reimbursement Currency Code
 		}
@@ -83,18 +71,7 @@ func writeLacking(t *testing.T, rows int) string {
 		if i%5 == 2 {
 			rec[9] = "" // 10 Country Code
 		}
-	}
-	path := filepath.Join(t.TempDir(), "lacking-305.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.WriteAll(recs)
-	if err := errors.Join(w.Error(), f.Close()); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	})
 }
 
 func TestPredictLeaveOut(t *testing.T) {
@@ -136,35 +113,14 @@ func TestPredictLeaveOutSamples(t *testing.T) {
 // reports' approvers are then outside the run) and the rest convert.
 func writeRejecting(t *testing.T, rows int) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := gen.Write305(&buf, rows, 4); err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(&buf)
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, rec := range recs[1:] {
+	return rewrite305(t, rows, 4, "rejecting-305.csv", func(i int, rec []string) {
 		switch i % 7 {
 		case 2:
 			rec[12] = "XYZ" // 13 Reimbursement Currency Code
 		case 5:
 			rec[14] = "" // 15 Active
 		}
-	}
-	path := filepath.Join(t.TempDir(), "rejecting-305.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.WriteAll(recs)
-	if err := errors.Join(w.Error(), f.Close()); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	})
 }
 
 // convertReusing converts paths in memory into a new folder, the rounds

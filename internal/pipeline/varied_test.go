@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -30,18 +31,8 @@ func writeVaried(t testing.TB, rows int, seed uint64) string {
 // optional fields.
 func writeVariedP(t testing.TB, rows int, seed uint64, blankPct int) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := gen.Write305(&buf, rows, int64(seed)); err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(&buf)
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(seed, 99))
-	for _, rec := range recs[1:] {
+	return rewrite305(t, rows, int64(seed), "varied-305.csv", func(_ int, rec []string) {
 		for i := range rec {
 			if keep305[i+1] || rec[i] == "" {
 				continue
@@ -58,17 +49,37 @@ func writeVariedP(t testing.TB, rows int, seed uint64, blankPct int) string {
 		if rng.IntN(10) == 0 {
 			rec[2] = `Zoë "Z" <b>&\ `
 		}
+	})
+}
+
+// rewrite305 writes, as name in a temporary folder, the 305 feed of
+// gen.Write305 for rows and seed with change applied to each 305 record
+// (the i-th, from 0), and returns its path.
+func rewrite305(t testing.TB, rows int, seed int64, name string, change func(i int, rec []string)) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := gen.Write305(&buf, rows, seed); err != nil {
+		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "varied-305.csv")
+	r := csv.NewReader(&buf)
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rec := range recs[1:] {
+		change(i, rec)
+	}
+	path := filepath.Join(t.TempDir(), name)
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := csv.NewWriter(f)
-	if err := w.WriteAll(recs); err != nil {
+	w.WriteAll(recs)
+	if err := errors.Join(w.Error(), f.Close()); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
 	return path
 }
 
