@@ -1,6 +1,10 @@
 package model
 
-import "github.com/upsmigrate/upsmigrate/internal/jsonw"
+import (
+	"encoding/json"
+
+	"github.com/upsmigrate/upsmigrate/internal/jsonw"
+)
 
 // The AppendJSON methods write the JSON forms of the lineage types without
 // reflection: plan.jsonl holds one ChangeSet per employee with every value's
@@ -25,7 +29,12 @@ func (p Position) AppendJSON(dst []byte) []byte {
 func (s Source) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"file":`...)
 	dst = jsonw.AppendString(dst, s.File)
-	dst = append(dst, `,"line":`...)
+	return s.appendRest(append(dst, ','))
+}
+
+// appendRest appends s from its line on, and the closing brace.
+func (s Source) appendRest(dst []byte) []byte {
+	dst = append(dst, `"line":`...)
 	dst = jsonw.AppendInt(dst, s.Line)
 	if s.Item != 0 {
 		dst = append(dst, `,"item":`...)
@@ -159,11 +168,19 @@ func (cs *ChangeSet) AppendJSON(dst []byte) []byte {
 }
 
 // AppendJSON appends d in its JSON form.
-func (d *Diagnostic) AppendJSON(dst []byte) []byte {
+func (d *Diagnostic) AppendJSON(dst []byte) []byte { return d.appendJSON(dst, nil) }
+
+// appendJSON appends d in its JSON form; the source's file is left out
+// when it is *file (a message of a record of that file).
+func (d *Diagnostic) appendJSON(dst []byte, file *string) []byte {
 	dst = append(dst, `{"severity":`...)
 	dst = jsonw.AppendString(dst, string(d.Severity))
 	dst = append(dst, `,"source":`...)
-	dst = d.Source.AppendJSON(dst)
+	if file != nil && d.Source.File == *file {
+		dst = d.Source.appendRest(append(dst, '{'))
+	} else {
+		dst = d.Source.AppendJSON(dst)
+	}
 	if d.Row != "" {
 		dst = append(dst, `,"row":`...)
 		dst = jsonw.AppendString(dst, d.Row)
@@ -173,7 +190,12 @@ func (d *Diagnostic) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// AppendJSON appends r in its JSON form.
+// AppendJSON appends r in its JSON form. A message's source leaves out
+// its file when it is the record's (most messages are about the record
+// itself or one of its fields): report.json has an entry for every input
+// record, and repeating the path in each of its messages made a run whose
+// records all have a warning write a tenth more. UnmarshalJSON reads it
+// back whole.
 func (r *RecordResult) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"pos":`...)
 	dst = r.Pos.AppendJSON(dst)
@@ -193,9 +215,46 @@ func (r *RecordResult) AppendJSON(dst []byte) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = r.Messages[i].AppendJSON(dst)
+			dst = r.Messages[i].appendJSON(dst, &r.Pos.File)
 		}
 		dst = append(dst, ']')
 	}
 	return append(dst, '}')
+}
+
+// MarshalJSON writes r as AppendJSON does.
+func (r *RecordResult) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil), nil }
+
+// UnmarshalJSON reads the form AppendJSON writes: a message's source
+// without a file is of the record's file.
+func (r *RecordResult) UnmarshalJSON(b []byte) error {
+	type plain RecordResult
+	var aux struct {
+		plain
+		Messages []struct {
+			Diagnostic
+			Source struct {
+				Source
+				File *string `json:"file"`
+			} `json:"source"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*r = RecordResult(aux.plain)
+	r.Messages = nil
+	if aux.Messages != nil {
+		r.Messages = make([]Diagnostic, len(aux.Messages))
+	}
+	for i, m := range aux.Messages {
+		d := m.Diagnostic
+		d.Source = m.Source.Source
+		d.Source.File = r.Pos.File
+		if m.Source.File != nil {
+			d.Source.File = *m.Source.File
+		}
+		r.Messages[i] = d
+	}
+	return nil
 }

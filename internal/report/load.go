@@ -43,6 +43,19 @@ type (
 		Status     string     `json:"status"`
 		Messages   []jsonDiag `json:"messages"`
 	}
+	jsonRecordFields jsonRecord // without its UnmarshalJSON
+	// jsonRecordIn is jsonRecord as written: a message's source without
+	// a file is of the record's file.
+	jsonRecordIn struct {
+		jsonRecordFields
+		Messages []struct {
+			jsonDiag
+			Source struct {
+				jsonSource
+				File *string `json:"file"`
+			} `json:"source"`
+		} `json:"messages"`
+	}
 	jsonFinding struct {
 		Request   int         `json:"request"`
 		Operation int         `json:"operation"`
@@ -659,4 +672,24 @@ func phases(v []int) []int {
 	out := make([]int, 3)
 	copy(out, v)
 	return out
+}
+
+// UnmarshalJSON reads a record of report.json (model.RecordResult's form).
+func (r *jsonRecord) UnmarshalJSON(b []byte) error {
+	var in jsonRecordIn
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*r = jsonRecord(in.jsonRecordFields)
+	r.Messages = nil
+	for _, m := range in.Messages {
+		d := m.jsonDiag
+		d.Source = m.Source.jsonSource
+		d.Source.File = r.Pos.File
+		if m.Source.File != nil {
+			d.Source.File = *m.Source.File
+		}
+		r.Messages = append(r.Messages, d)
+	}
+	return nil
 }

@@ -161,7 +161,7 @@ func parseRecord(b []byte, r *jsonRecord, in *interner) bool {
 	p := recParser{b: b, ok: true}
 	p.lit(`{"pos":`)
 	var pos jsonSource // a Position is a Source without field and name
-	p.source(&pos, in)
+	p.source(&pos, in, nil)
 	r.Pos.File, r.Pos.Line = pos.File, pos.Line
 	p.lit(`,"format":`)
 	r.Format = p.istr(in)
@@ -178,7 +178,7 @@ func parseRecord(b []byte, r *jsonRecord, in *interner) bool {
 			p.lit(`{"severity":`)
 			m.Severity = p.istr(in)
 			p.lit(`,"source":`)
-			p.source(&m.Source, in)
+			p.source(&m.Source, in, &r.Pos.File)
 			if p.maybe(`,"row":`) {
 				m.Row = p.istr(in)
 			}
@@ -364,10 +364,19 @@ func (p *recParser) num() int {
 
 // source reads a Source as Source.AppendJSON writes it (its item is not
 // kept: the report's sources have none).
-func (p *recParser) source(s *jsonSource, in *interner) {
-	p.lit(`{"file":`)
-	s.File = p.istr(in)
-	p.lit(`,"line":`)
+// source reads a source; one without a file is of *file when file is
+// not nil (a record's message: RecordResult.AppendJSON).
+func (p *recParser) source(s *jsonSource, in *interner, file *string) {
+	if file == nil || p.maybe(`{"file":`) {
+		if file == nil {
+			p.lit(`{"file":`)
+		}
+		s.File = p.istr(in)
+		p.lit(`,"line":`)
+	} else {
+		p.lit(`{"line":`)
+		s.File = *file
+	}
 	s.Line = p.num()
 	if p.maybe(`,"item":`) {
 		p.num()

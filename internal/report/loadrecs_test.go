@@ -50,6 +50,11 @@ func TestParseRecordSame(t *testing.T) {
 			if err := json.Unmarshal(b, &want); err != nil {
 				t.Fatalf("record %d: %v", i, err)
 			}
+			for k, m := range want.Messages { // a source without a file is of the record's
+				if s := r.Messages[k].Source; m.Source.File != s.File || m.Source.Line != s.Line || m.Source.Field != s.Field {
+					t.Errorf("record %d message %d: %s read as source %+v, want %v", i, k, b, m.Source, s)
+				}
+			}
 			if !parseRecord(b, &got, &in) {
 				if !strings.Contains(string(b), "\xff") {
 					t.Errorf("record %d: %s not taken", i, b)
