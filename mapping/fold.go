@@ -29,7 +29,6 @@ type folder struct {
 	defs  []*cdefault
 
 	// leaveOut's scratch, and the messages it made (leaveOutMessage).
-	words     []word
 	key       []byte
 	leaveMemo map[string][2]string
 

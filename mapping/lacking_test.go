@@ -98,3 +98,24 @@ func TestFinishLeavesOutLacking(t *testing.T) {
 		})
 	}
 }
+
+// TestLeaveOutMessage: the warning says what UPS requires and gives the
+// flags that supply it.
+func TestLeaveOutMessage(t *testing.T) {
+	for _, c := range []struct {
+		l    leftExt
+		want string
+	}{
+		{leftExt{urn: model.SchemaSpendUser, missing: []string{"reimbursementCurrency"}},
+			"spend extension left out of new user E1: UPS requires reimbursementCurrency with it and no input gives one; --default 'spend:2.0:User:reimbursementCurrency=<value>' supplies it"},
+		{leftExt{urn: model.SchemaSpendUser, missing: []string{"locale", "reimbursementCurrency"}},
+			"spend extension left out of new user E1: UPS requires locale and reimbursementCurrency with it and no input gives them; --default 'spend:2.0:User:locale=<value>' --default 'spend:2.0:User:reimbursementCurrency=<value>' supply them"},
+		{leftExt{urn: model.SchemaTravel, missing: []string{"ruleClass"}},
+			"travel extension left out of new user E1: UPS requires ruleClass with it and no input gives one; --default 'travel:2.0:User:ruleClass.name=<value>' supplies it"},
+	} {
+		p := leaveOutParts(c.l)
+		if got := p[0] + "E1" + p[1]; got != c.want {
+			t.Errorf("\n got %s\nwant %s", got, c.want)
+		}
+	}
+}

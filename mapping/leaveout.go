@@ -144,25 +144,10 @@ func (e *Engine) leaveOut(f *folder, g *group, cs *model.ChangeSet, lacking []le
 	isLeft := func(urn string) bool { return slices.Contains(cs.LeaveOut, urn) }
 	for _, l := range left {
 		for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
-			c := e.cs.at(ci)
-			words := f.words[:0]
-			for k := range c.vals {
-				v := &c.vals[k]
-				row := v.row(c.tc)
-				if row.schema != l.urn || v.sub > 0 || c.dropped(v.f) {
-					continue
-				}
-				w := wordOf(model.FieldAt(c.origin, &row.site, v.f+1))
-				if !slices.Contains(words, w) {
-					words = append(words, w)
-				}
+			if c := e.cs.at(ci); c.gives(l.urn) {
+				c.fin = append(c.fin, c.diag(model.SevWarning, nil, -1, f.leaveOutMessage(g.id, l)))
+				break
 			}
-			f.words = words
-			if len(words) == 0 {
-				continue
-			}
-			c.fin = append(c.fin, c.diag(model.SevWarning, nil, -1, f.leaveOutMessage(g.id, l, c.typ, words)))
-			break
 		}
 	}
 	for ci := g.head; ci >= 0; ci = e.cs.at(ci).next {
@@ -188,47 +173,32 @@ func (e *Engine) leaveOut(f *folder, g *group, cs *model.ChangeSet, lacking []le
 	}
 }
 
-// word is a field as a message names it: "2 (Name Prefix)", or the key
-// alone when the name is none or the key.
-type word struct{ field, name string }
-
-func wordOf(field, name string) word {
-	if name == field {
-		name = ""
+// gives reports whether the contribution gives a value of extension urn
+// (one not dropped): the first that does started it.
+func (c *contrib) gives(urn string) bool {
+	for k := range c.vals {
+		if v := &c.vals[k]; v.row(c.tc).schema == urn && v.sub == 0 && !c.dropped(v.f) {
+			return true
+		}
 	}
-	return word{field, name}
-}
-
-func (w word) String() string {
-	if w.name != "" {
-		return w.field + " (" + w.name + ")"
-	}
-	return w.field
+	return false
 }
 
 // maxLeaveMemo bounds the messages a folder remembers.
 const maxLeaveMemo = 256
 
 // leaveOutMessage is the warning of an extension left out of a new user:
-// all but the employee is the same for the records of a feed that lack the
-// same attributes in the same fields, so it is made once per folder.
-func (f *folder) leaveOutMessage(emp string, l leftExt, typ string, words []word) string {
+// all but the employee is the same for the records that lack the same
+// attributes, so it is made once per folder.
+func (f *folder) leaveOutMessage(emp string, l leftExt) string {
 	key := append(f.key[:0], l.urn...)
 	for _, m := range l.missing {
 		key = append(append(key, 0), m...)
 	}
-	key = append(append(key, 1), typ...)
-	for _, w := range words {
-		key = append(append(append(append(key, 2), w.field...), 3), w.name...)
-	}
 	f.key = key
 	parts, ok := f.leaveMemo[string(key)]
 	if !ok {
-		fields := make([]string, len(words))
-		for i, w := range words {
-			fields[i] = w.String()
-		}
-		parts = leaveOutParts(l, typ, fields)
+		parts = leaveOutParts(l)
 		if f.leaveMemo == nil || len(f.leaveMemo) == maxLeaveMemo {
 			f.leaveMemo = map[string][2]string{}
 		}
@@ -238,37 +208,25 @@ func (f *folder) leaveOutMessage(emp string, l leftExt, typ string, words []word
 }
 
 // leaveOutParts is the warning of an extension left out of a new user,
-// before and after the employee's ID. A feed without a column gives it
-// to every new user, so it stays short: two fields named, and the flags
-// that supply what is missing.
-func leaveOutParts(l leftExt, typ string, fields []string) [2]string {
+// before and after the employee's ID: what UPS requires, and the flags
+// that supply it. It goes on the record that started the extension. A
+// feed without a column gives it to every new user, and report.json keeps
+// every record's messages, so it names no fields: the report traces each
+// value left out.
+func leaveOutParts(l leftExt) [2]string {
 	token := tokenOf(l.urn)
-	const maxFields = 2
-	list := fields
-	more := ""
-	if len(list) > maxFields {
-		list, more = list[:maxFields], fmt.Sprintf(" and %d more", len(fields)-maxFields)
-	}
-	word := "field"
-	if len(fields) > 1 {
-		word = "fields"
-	}
-	what := "record"
-	if typ != "" {
-		what = typ + " record"
-	}
 	var flags []string
 	for _, m := range l.missing {
 		path, _ := defaultHint(l.urn, m)
 		flags = append(flags, fmt.Sprintf("--default '%s:%s=<value>'", token, path))
 	}
-	needs, one, rows := "one", "it", "a defaults.csv row"
+	needs, supply := "one", "supplies it"
 	if len(l.missing) > 1 {
-		needs, one, rows = "them", "them", "defaults.csv rows"
+		needs, supply = "them", "supply them"
 	}
 	return [2]string{ExtensionName(l.urn) + " extension left out of new user ",
-		fmt.Sprintf(": UPS requires %s with it and no input gives %s (this %s starts it: %s %s%s). To send it, give %s to every new user: %s, or %s",
-			andList(l.missing), needs, what, word, strings.Join(list, ", "), more, one, strings.Join(flags, " "), rows)}
+		fmt.Sprintf(": UPS requires %s with it and no input gives %s; %s %s",
+			andList(l.missing), needs, strings.Join(flags, " "), supply)}
 }
 
 // ExtensionName names an extension (a schema URN) for messages and counts:

@@ -308,7 +308,7 @@ func TestConvertDefaultFlag(t *testing.T) {
 		stderr string
 	}{
 		{"supplies the currency", "spend:2.0:User:reimbursementCurrency=usd", ExitOK, "", ""},
-		{"without it the extension is left out", "", ExitOK, "extensions left out of new users", ""},
+		{"without it the extension is left out", "", ExitOK, "extensions left out of new users: spend 1 (UPS requires a value the input does not give: the warnings name it and the --default flag", ""},
 		{"unknown attribute", "spend:2.0:User:reimbursmentCurrency=USD", ExitUsage, "", "reimbursementCurrency"},
 		{"no value", "spend:2.0:User:reimbursementCurrency", ExitUsage, "", "SCHEMA:PATH=VALUE"},
 	}

@@ -410,13 +410,13 @@ func TestConvertIncompleteExtension(t *testing.T) {
 	}{
 		{name: "spend without a currency", rows: []string{row305("Ann", "Lee", "E1", "en_US", "US", "", "", nil)},
 			urn: model.SchemaSpendUser, warnLine: 1,
-			warn:     []string{"spend extension left out of new user E1", "reimbursementCurrency", "9 (Locale Code)", "defaults.csv", "--default"},
+			warn:     []string{"spend extension left out of new user E1", "reimbursementCurrency", "--default 'spend:2.0:User:reimbursementCurrency=<value>' supplies it"},
 			statuses: []model.Status{"converted"}},
 		{name: "travel without a rule class, from a 350", rows: []string{
 			row305("Ann", "Lee", "E1", "en_US", "US", "", "USD", nil),
 			"350,E1,,,,,F",
 		}, urn: model.SchemaTravel, keep: model.SchemaSpendUser, warnLine: 2,
-			warn:     []string{"travel extension left out of new user E1", "ruleClass", "7 (Gender)", "ruleClass.name"},
+			warn:     []string{"travel extension left out of new user E1", "ruleClass", "ruleClass.name"},
 			statuses: []model.Status{"converted", "skipped"}},
 	}
 	for _, tt := range tests {

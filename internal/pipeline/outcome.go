@@ -102,7 +102,7 @@ func (o *Outcome) Summary() string {
 		for i, k := range keys {
 			parts[i] = fmt.Sprintf("%s %d", k, t.LeftOut[k])
 		}
-		fmt.Fprintf(&b, "extensions left out of new users (UPS requires a value the input does not give; see the warnings): %s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "extensions left out of new users: %s (UPS requires a value the input does not give: the warnings name it and the --default flag that supplies it; a defaults.csv row does too)\n", strings.Join(parts, ", "))
 	}
 	if t.AtSubmit > 0 {
 		fmt.Fprintf(&b, "resolved at submit (outside this run, no --directory): %d references, %d updates of employees the run does not create\n", o.AtSubmitRefs, t.AtSubmit-o.AtSubmitRefs)

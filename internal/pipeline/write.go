@@ -246,9 +246,12 @@ func reportEntry(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// appendRecordJSON appends r's entry of report.json's records.
+// appendRecordJSON appends r's entry of report.json's records, without
+// the escapes of <, > and & that encoding/json adds (JSON does not need
+// them, and a message giving a flag's <value> had ten bytes of them on
+// each of a run's records).
 func appendRecordJSON(dst []byte, r *model.RecordResult) []byte {
-	return jsonw.EscapeHTML(r.AppendJSON(dst), len(dst))
+	return r.AppendJSON(dst)
 }
 
 func writeEntry(bw *bufio.Writer, k int, v any) error {

@@ -84,8 +84,8 @@ func classify(msg string) (kind, target, reason string, ok bool) {
 	case strings.Contains(msg, " extension left out of new user "):
 		ext, rest, _ := strings.Cut(msg, " extension left out of new user ")
 		_, why, _ := strings.Cut(rest, ": ")
-		if i := strings.Index(why, " ("); i >= 0 { // " (this 305 record starts it: …", " (the extension was started …"
-			why = why[:i]
+		if i := strings.IndexAny(why, "(;"); i > 0 { // "; --default …", and " (…" of older forms
+			why = strings.TrimSpace(why[:i])
 		}
 		return LostExtension, ext, why, true
 	case strings.HasSuffix(msg, "dropped") || strings.Contains(msg, ": dropped") || strings.Contains(msg, "value dropped"):

@@ -371,6 +371,8 @@ func TestClassify(t *testing.T) {
 		{"phone extension without the phone number in the same record: dropped", LostDropped, "", "phone extension without the phone number in the same record: dropped"},
 		{"travel extension left out of new user E2: UPS requires ruleClass with it and no input gives one (the extension was started by this 350 record, field 7)",
 			LostExtension, "travel", "UPS requires ruleClass with it and no input gives one"},
+		{"spend extension left out of new user E4: UPS requires reimbursementCurrency with it and no input gives one; --default 'spend:2.0:User:reimbursementCurrency=<value>' supplies it",
+			LostExtension, "spend", "UPS requires reimbursementCurrency with it and no input gives one"},
 		{"spend extension left out of new user E3: UPS requires locale and reimbursementCurrency with it and no input gives them (this 305 record starts it: fields 9 (Locale Code), 10 (Country Code) and 3 more). To send it, give them to every new user: --default 'spend:2.0:User:locale=<value>' --default 'spend:2.0:User:reimbursementCurrency=<value>', or defaults.csv rows",
 			LostExtension, "spend", "UPS requires locale and reimbursementCurrency with it and no input gives them"},
 		{"N for Can Temporarily Approve Reports: the delegate gets no temporaryDelegation, so field 9 is ignored", "", "", ""},
