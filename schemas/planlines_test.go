@@ -19,9 +19,9 @@ func TestValidatePlanOfAnotherFormat(t *testing.T) {
 	}
 	for name, tc := range map[string]struct{ plan, want string }{
 		"before version 2": {strings.Repeat(`{"employeeId":"E1","creates":true,"records":[],"operations":[]}`+"\n", 50),
-			"written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 5: run 'upsmigrate convert' again to rewrite it"},
-		"newer": {`{"plan":"upsmigrate","version":6}` + "\n" + `{"emp":"E1","records":[],"ops":[],"new":1}` + "\n",
-			"plan format 6, of another upsmigrate; this upsmigrate reads plan formats 2 to 5"},
+			"written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 6: run 'upsmigrate convert' again to rewrite it"},
+		"newer": {`{"plan":"upsmigrate","version":7}` + "\n" + `{"emp":"E1","records":[],"ops":[],"new":1}` + "\n",
+			"plan format 7, of another upsmigrate; this upsmigrate reads plan formats 2 to 6"},
 	} {
 		fs, err := v.ValidateBytes(KindPlan, []byte(tc.plan))
 		if err != nil {

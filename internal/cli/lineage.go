@@ -232,7 +232,7 @@ func printLineage(w io.Writer, lin *Lineage, submitted bool) error {
 	if len(lin.LeftOut) > 0 {
 		short := make([]string, len(lin.LeftOut))
 		for i, u := range lin.LeftOut {
-			short[i] = report.ShortSchema(u)
+			short[i] = model.ShortSchema(u)
 		}
 		fmt.Fprintf(w, "extensions left out of the new user (UPS requires a value the input does not give): %s\n", strings.Join(short, ", "))
 	}

@@ -6,12 +6,12 @@
 // of many employees share is written once, in dictionary lines, and each
 // employee's line refers to it by number.
 //
-// # Format (version 5)
+// # Format (version 6)
 //
 // One JSON object a line; the first key says what the line is. Blank
 // lines are ignored.
 //
-//	{"plan":"upsmigrate","version":5,"requests":[1,0,0]}
+//	{"plan":"upsmigrate","version":6,"requests":[1,0,0]}
 //	{"file":1,"path":"in/feed.csv"}
 //	{"site":1,"schema":"urn:ietf:params:scim:schemas:core:2.0:User","path":"name.givenName","field":"2","name":"First Name","row":"mapping/tables/305.csv:3"}
 //	{"site":2,"schema":"urn:ietf:params:scim:schemas:extension:spend:2.0:Role","path":"roles","kind":1,"member":"EXP_APPROVER","field":"64","name":"Approver","row":"mapping/tables/305.csv:65"}
@@ -75,8 +75,9 @@
 //     target, position, values] (a delegate's element values, written as
 //     attrs are, the first at the ref's position instead of the line's
 //     pos).
-//   - leaveOut: the extensions (URNs) left out of the user when it is
-//     created.
+//   - leaveOut: the extensions left out of the user when it is created,
+//     by their tokens of spec/notation.csv ("spend:2.0:User";
+//     model.ShortSchema), a URN that has none whole.
 //   - ops: the operations, [bulk, index, phase, method, path] and the
 //     bulkId when there is one; bulk is the file's name, or n for the nth
 //     request of the operation's phase: "bulk-000m.json" (four digits at
@@ -87,7 +88,8 @@
 //     other method to "/Users/bulkId:emp-" and the path-escaped ID
 //     (plan.BulkID, plan.BulkIDPath).
 //
-// Version 4 wrote each value as [site, value] or [site, value, position].
+// Version 5 wrote leaveOut's URNs whole (67 bytes an employee where a
+// feed lacks a currency: a tenth of its plan). Version 4 wrote each value as [site, value] or [site, value, position].
 // Version 3 numbered requests from the first of the run, not of their
 // phase, and had no "requests": a plan's lines could not be written before
 // the phases were all packed. Version 2 had no pos either (values without

@@ -15,10 +15,11 @@ import (
 // this package writes. It reads Version and the versions from
 // OldestVersion on (version 2 is version 3 without "pos"; version 3
 // numbers requests from the first of the run, not of their phase, and has
-// no "requests"; version 4 writes a site's number with each value).
+// no "requests"; version 4 writes a site's number with each value;
+// version 5 writes leaveOut's URNs whole).
 const (
 	Format        = "upsmigrate"
-	Version       = 5
+	Version       = 6
 	OldestVersion = 2
 )
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -290,8 +291,8 @@ func TestReadErrors(t *testing.T) {
 		version    bool   // an ErrVersion
 		want       string // in the message
 	}{
-		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 5: run 'upsmigrate convert' again to rewrite it"},
-		{"newer version", `{"plan":"upsmigrate","version":6}` + "\n", true, "plan.jsonl:1: plan format 6, of another upsmigrate; this upsmigrate reads plan formats 2 to 5"},
+		{"old format", `{"employeeId":"E1","creates":true,"records":[]}` + "\n", true, "plan.jsonl:1: written by an older upsmigrate (no format header); this upsmigrate reads plan formats 2 to 6: run 'upsmigrate convert' again to rewrite it"},
+		{"newer version", `{"plan":"upsmigrate","version":7}` + "\n", true, "plan.jsonl:1: plan format 7, of another upsmigrate; this upsmigrate reads plan formats 2 to 6"},
 		{"no request counts", `{"plan":"upsmigrate","version":4}` + "\n", false, `plan.jsonl:1: the header has no "requests"`},
 		{"request past the count", dict + `{"emp":"E1","records":[[1,2]],"ops":[[2,1,1,"POST"]]}` + "\n", false, "plan.jsonl:4:39: request 2 of phase 1: the header counts 1"},
 		{"phase out of range", dict + `{"emp":"E1","records":[[1,2]],"ops":[[1,1,3,"POST"]]}` + "\n", false, "plan.jsonl:4:43: phase 3: a plan has phases 0 to 2"},
@@ -600,5 +601,32 @@ func TestSitesBySlot(t *testing.T) {
 	}
 	if with.memoMisses > without.memoMisses || len(with.bySlot) == 0 || len(without.bySlot) != 0 {
 		t.Fatalf("memo misses %d with Slots, %d without; %d slots kept with, %d without", with.memoMisses, without.memoMisses, len(with.bySlot), len(without.bySlot))
+	}
+}
+
+// TestLeaveOutForms: version 6 writes leaveOut by tokens (a URN without
+// one whole), and a version 5 plan's URNs read the same.
+func TestLeaveOutForms(t *testing.T) {
+	cs := &model.ChangeSet{EmployeeID: "E1", Creates: true, Records: []model.Position{{File: "a.csv", Line: 2}},
+		LeaveOut: []string{model.SchemaSpendUser, model.SchemaTravel, "urn:ietf:params:scim:schemas:other:1"}}
+	var b bytes.Buffer
+	w := NewWriter(&b, [Phases]int{})
+	if err := w.Write(cs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := `"leaveOut":["spend:2.0:User","travel:2.0:User","urn:ietf:params:scim:schemas:other:1"]`
+	if !strings.Contains(b.String(), want) {
+		t.Fatalf("plan %s\nlacks %s", b.String(), want)
+	}
+	v5 := `{"plan":"upsmigrate","version":5,"requests":[0,0,0]}` + "\n" + `{"file":1,"path":"a.csv"}` + "\n" +
+		`{"emp":"E1","creates":true,"records":[[1,2]],"leaveOut":["` + model.SchemaSpendUser + `","` + model.SchemaTravel + `"],"ops":[]}` + "\n"
+	for name, plan := range map[string]string{"version 6": b.String(), "version 5": v5} {
+		got := decode(t, []byte(plan))
+		if len(got) != 1 || !slices.Equal(got[0].LeaveOut, cs.LeaveOut[:len(got[0].LeaveOut)]) || len(got[0].LeaveOut) < 2 {
+			t.Errorf("%s: read %+v, want %v", name, got, cs.LeaveOut)
+		}
 	}
 }

@@ -345,7 +345,7 @@ func (r *Reader) employee(p *parser) *Line {
 				cs.Refs = slices.Clone(r.refList)
 			}
 		case "leaveOut":
-			p.array(func(int) { cs.LeaveOut = append(cs.LeaveOut, p.str()) })
+			p.array(func(int) { cs.LeaveOut = append(cs.LeaveOut, model.ExpandSchema(p.str())) })
 		case "ops":
 			line.Operations = []OpRef{}
 			p.array(func(int) { line.Operations = append(line.Operations, r.op(p, cs.EmployeeID)) })

@@ -225,6 +225,9 @@ func (w *Writer) appendHead(l []byte, cs *model.ChangeSet) []byte {
 			if i > 0 {
 				l = append(l, ',')
 			}
+			if s := model.ShortSchema(u); model.ExpandSchema(s) == u {
+				u = s
+			}
 			l = jsonw.AppendString(l, u)
 		}
 		l = append(l, ']')

@@ -27,6 +27,35 @@ const (
 	SchemaBulkResponse       = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 )
 
+// schemaPrefix and extensionPrefix begin the URNs of SCIM schemas and of
+// their extensions.
+const (
+	schemaPrefix    = "urn:ietf:params:scim:schemas:"
+	extensionPrefix = schemaPrefix + "extension:"
+)
+
+// ShortSchema shortens a SCIM schema URN to its distinctive tail, the
+// token of spec/notation.csv: "urn:ietf:params:scim:schemas:extension:
+// spend:2.0:User" → "spend:2.0:User", the core URN → "core:2.0:User".
+// Other URNs stay whole.
+func ShortSchema(urn string) string {
+	s := strings.TrimPrefix(urn, schemaPrefix)
+	return strings.TrimPrefix(s, "extension:")
+}
+
+// ExpandSchema turns a token of spec/notation.csv ("spend:2.0:User") into
+// its URN, "" and "core:2.0:User" into the core URN; a URN stays as it is.
+func ExpandSchema(s string) string {
+	switch {
+	case s == "" || s == "core:2.0:User":
+		return SchemaCore
+	case strings.HasPrefix(s, "urn:"):
+		return s
+	default:
+		return extensionPrefix + s
+	}
+}
+
 // AttrKind says how an Attr changes its target.
 type AttrKind uint8
 

@@ -128,3 +128,27 @@ func TestRefJSON(t *testing.T) {
 		t.Errorf("round trip: %+v", back)
 	}
 }
+
+// TestShortSchema: tokens and URNs, both ways.
+func TestShortSchema(t *testing.T) {
+	for _, c := range []struct{ urn, short string }{
+		{SchemaCore, "core:2.0:User"},
+		{SchemaSpendUser, "spend:2.0:User"},
+		{SchemaPayroll, "enterprise:2.0:Payroll"},
+		{"urn:example:custom", "urn:example:custom"},
+	} {
+		if got := ShortSchema(c.urn); got != c.short {
+			t.Errorf("ShortSchema(%q) = %q, want %q", c.urn, got, c.short)
+		}
+		if got := ExpandSchema(c.short); got != c.urn {
+			t.Errorf("ExpandSchema(%q) = %q, want %q", c.short, got, c.urn)
+		}
+	}
+	if got := ExpandSchema(""); got != SchemaCore {
+		t.Errorf("ExpandSchema(\"\") = %q", got)
+	}
+	// Not every URN comes back from its short form.
+	if u := "urn:ietf:params:scim:schemas:other:1"; ExpandSchema(ShortSchema(u)) == u {
+		t.Errorf("%q round-trips", u)
+	}
+}

@@ -77,22 +77,9 @@ type attrPath struct {
 	err       error
 }
 
-// expandSchema turns "" into the core URN and the short tokens of
-// spec/notation.csv ("spend:2.0:User") into full URNs.
-func expandSchema(s string) string {
-	switch {
-	case s == "" || s == "core:2.0:User":
-		return model.SchemaCore
-	case strings.HasPrefix(s, "urn:"):
-		return s
-	default:
-		return "urn:ietf:params:scim:schemas:extension:" + s
-	}
-}
-
 // parseAttrPath parses path inside schema.
 func parseAttrPath(schema, path string) *attrPath {
-	ap := &attrPath{rawSchema: schema, rawPath: path, schema: expandSchema(schema)}
+	ap := &attrPath{rawSchema: schema, rawPath: path, schema: model.ExpandSchema(schema)}
 	ap.core = ap.schema == model.SchemaCore
 	p := strings.TrimPrefix(path, ap.schema+":")
 	ap.path = p

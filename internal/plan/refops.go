@@ -206,7 +206,7 @@ const maxJoined = 64
 
 func refSchema(r *model.Ref) string {
 	if r.Schema != "" {
-		return expandSchema(r.Schema)
+		return model.ExpandSchema(r.Schema)
 	}
 	if r.Kind == model.RefBIManager {
 		return model.SchemaSpendUser

@@ -290,13 +290,6 @@ func (d *Data) op(key string) *Operation {
 	return &d.Operations[i]
 }
 
-// ShortSchema shortens a SCIM schema URN to its distinctive tail:
-// "urn:ietf:params:scim:schemas:extension:spend:2.0:User" → "spend:2.0:User".
-func ShortSchema(urn string) string {
-	s := strings.TrimPrefix(urn, "urn:ietf:params:scim:schemas:")
-	return strings.TrimPrefix(s, "extension:")
-}
-
 // isPassword reports whether a source field is a password field, whose
 // value never appears in a report.
 func isPassword(field, name string) bool {

@@ -525,7 +525,7 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 		*dst = (*dst)[:n+1]
 		r := &(*dst)[n]
 		r.Employee, r.Source, r.File, r.Line, r.Field, r.Name = pl.EmployeeID, "", src.File, src.Line, src.Field, src.Name
-		r.Row, r.Schema, r.Path, r.Value, r.Phase = row, ShortSchema(schema), path, value, phase
+		r.Row, r.Schema, r.Path, r.Value, r.Phase = row, model.ShortSchema(schema), path, value, phase
 		r.Operation, r.Method, r.Status, r.OpStatus, r.LeftOut = "", "", "", "", false
 		r.RecordState, r.ProvisionID, r.Code, r.UserID, r.Result, r.Message = "", "", "", "", "", ""
 		r.record = model.Position{}
@@ -644,7 +644,7 @@ func (d *Data) recordPos(pl *planLine, src source) (model.Position, bool) {
 // extensionName names an extension URN for people: "travel" of
 // "urn:…:extension:travel:2.0:User", else the URN's tail.
 func extensionName(urn string) string {
-	s := ShortSchema(urn)
+	s := model.ShortSchema(urn)
 	if i := strings.IndexByte(s, ':'); i > 0 {
 		return s[:i]
 	}

@@ -473,7 +473,7 @@ func decodeOp(extensions, messages json.RawMessage, redact func(string) string) 
 		}
 	}
 	for _, e := range je {
-		x := Extension{Schema: ShortSchema(e.Schema), Result: e.Result, Code: e.Code}
+		x := Extension{Schema: model.ShortSchema(e.Schema), Result: e.Result, Code: e.Code}
 		for _, m := range e.Messages {
 			x.Messages = append(x.Messages, m.message(redact))
 		}
@@ -693,7 +693,7 @@ func pathMatches(schemaPath string, r *TraceRow) bool {
 	if schemaPath == "" {
 		return false
 	}
-	sp := ShortSchema(schemaPath)
+	sp := model.ShortSchema(schemaPath)
 	rest, ok := strings.CutPrefix(sp, r.Schema+":")
 	if !ok {
 		if strings.Contains(sp, ":") {
