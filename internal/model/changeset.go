@@ -51,10 +51,22 @@ func ExpandSchema(s string) string {
 		return SchemaCore
 	case strings.HasPrefix(s, "urn:"):
 		return s
-	default:
-		return extensionPrefix + s
 	}
+	if u, ok := schemaOfToken[s]; ok {
+		return u // not a new string for each plan line
+	}
+	return extensionPrefix + s
 }
+
+// schemaOfToken maps the tokens of the URNs above to them.
+var schemaOfToken = func() map[string]string {
+	m := map[string]string{}
+	for _, u := range []string{SchemaEnterprise, SchemaSpendUser, SchemaApprover, SchemaApproverLimit, SchemaDelegate,
+		SchemaRole, SchemaUserPreference, SchemaWorkflowPreference, SchemaInvoicePreference, SchemaPayroll, SchemaTravel} {
+		m[ShortSchema(u)] = u
+	}
+	return m
+}()
 
 // AttrKind says how an Attr changes its target.
 type AttrKind uint8

@@ -402,3 +402,23 @@ func TestAtSubmitJournal(t *testing.T) {
 		t.Errorf("Resolved at submit!E4 = %q, want failed", v)
 	}
 }
+
+// TestLeftOutNote: the lineage sheet names each extension once.
+func TestLeftOutNote(t *testing.T) {
+	vals := []TraceRow{
+		{Schema: "spend:2.0:User", Path: "locale"}, {Schema: "core:2.0:User", Path: "userName"},
+		{Schema: "spend:2.0:User", Path: "country"}, {Schema: "travel:2.0:User", Path: "ruleClass.name"},
+	}
+	var l lineage
+	for _, c := range []struct {
+		left []int
+		want string
+	}{
+		{[]int{0}, "not sent (extension left out of the new user): spend:2.0:User locale"},
+		{[]int{0, 2, 3}, "not sent (extension left out of the new user): spend:2.0:User locale, country; travel:2.0:User ruleClass.name"},
+	} {
+		if got := l.leftOutNote(vals, c.left); got != c.want {
+			t.Errorf("got %q\nwant %q", got, c.want)
+		}
+	}
+}

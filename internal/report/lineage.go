@@ -46,6 +46,8 @@ type lineage struct {
 	done    []bool      // per value of the employee: spooled
 	cells   []spoolCell // one row's cells
 	at      []int       // per column: 1 + its index in cells, 0 when not there
+	left    []int       // one row's values left out, by index
+	note    []byte      // one row's note
 	// hints are the column keys of the last employee's values, by index:
 	// employees mostly have the values of the same mapping rows, in order.
 	hints []linHint
@@ -115,8 +117,8 @@ func (l *lineage) add(e *Employee) error {
 			continue
 		}
 		rec := e.Values[i].record
-		cells := l.cells[:0]
-		var opList, leftOut, msgs []string
+		cells, left := l.cells[:0], l.left[:0]
+		var opList, msgs []string
 		for j := i; j < len(e.Values); j++ {
 			v := &e.Values[j]
 			if done[j] || v.record != rec {
@@ -141,13 +143,13 @@ func (l *lineage) add(e *Employee) error {
 				opList = append(opList, v.Operation+" "+v.Method)
 			}
 			if v.LeftOut {
-				leftOut = append(leftOut, v.Schema+" "+v.Path)
+				left = append(left, j)
 			}
 			if v.Message != "" {
 				msgs = append(msgs, v.Schema+" "+v.Path+": "+v.Message)
 			}
 		}
-		l.cells = cells
+		l.cells, l.left = cells, left
 		for _, c := range cells {
 			l.at[c.col] = 0
 		}
@@ -164,8 +166,8 @@ func (l *lineage) add(e *Employee) error {
 		if rec.File != "" {
 			pos = rec.String()
 		}
-		if len(leftOut) > 0 {
-			msgs = append([]string{"not sent (extension left out of the new user): " + strings.Join(leftOut, ", ")}, msgs...)
+		if len(left) > 0 {
+			msgs = append([]string{l.leftOutNote(e.Values, left)}, msgs...)
 		}
 		note := strings.Join(msgs, "\n")
 		if err := l.spool.put([]string{e.ID, pos, typ, status, strings.Join(opList, "\n"), note}, cells); err != nil {
@@ -173,6 +175,29 @@ func (l *lineage) add(e *Employee) error {
 		}
 	}
 	return nil
+}
+
+// leftOutNote names the values left out of one row, each extension once:
+// "not sent (extension left out of the new user): spend:2.0:User locale,
+// country; travel:2.0:User ruleClass.name". A feed lacking a currency has
+// a dozen on every new user's first row.
+func (l *lineage) leftOutNote(vals []TraceRow, left []int) string {
+	b := append(l.note[:0], "not sent (extension left out of the new user): "...)
+	for k, j := range left {
+		v := &vals[j]
+		switch {
+		case k == 0:
+		case v.Schema == vals[left[k-1]].Schema:
+			b = append(b, ", "...)
+			b = append(b, v.Path...)
+			continue
+		default:
+			b = append(b, "; "...)
+		}
+		b = append(append(append(b, v.Schema...), ' '), v.Path...)
+	}
+	l.note = b
+	return string(b)
 }
 
 // write streams the sheet: the header, then the spooled rows with every

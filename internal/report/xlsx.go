@@ -189,7 +189,11 @@ func (s *sheet) add(cells ...any) error {
 	}
 	for i, c := range cells {
 		if str, ok := c.(string); ok {
-			cells[i] = cellText(str)
+			if str == "" {
+				cells[i] = nil // no cell: an empty one took 40 bytes
+			} else {
+				cells[i] = cellText(str)
+			}
 		}
 	}
 	if s.rendered != nil {
