@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -493,13 +494,11 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 	// The values of an extension left out (pl.LeaveOut) are not in a
 	// create or a replacement (POST, PUT), and a new user's references into
 	// it are not set.
-	var leftOut map[string]bool
+	// (A slice, not a map: one or two URNs, asked of every value.)
+	leftOut := pl.LeaveOut
+	isLeft := func(urn string) bool { return len(leftOut) > 0 && slices.Contains(leftOut, urn) }
 	whole := false
-	if len(pl.LeaveOut) > 0 {
-		leftOut = make(map[string]bool, len(pl.LeaveOut))
-		for _, urn := range pl.LeaveOut {
-			leftOut[urn] = true
-		}
+	if len(leftOut) > 0 {
 		if i := ops[1]; i > 0 {
 			m := pl.Operations[i-1].Method
 			whole = m == "POST" || m == "PUT"
@@ -570,11 +569,11 @@ func (d *Data) rows(pl *planLine, dst *[]TraceRow) error {
 	}
 	for i := range pl.Attrs {
 		a := &pl.Attrs[i]
-		emit(a.Source, a.Row, a.Schema, a.Path, a.Value, 1, whole && leftOut[a.Schema])
+		emit(a.Source, a.Row, a.Schema, a.Path, a.Value, 1, whole && isLeft(a.Schema))
 	}
 	for i := range pl.Refs {
 		ref := &pl.Refs[i]
-		out := pl.Creates && leftOut[ref.Schema]
+		out := pl.Creates && isLeft(ref.Schema)
 		v := ref.Target
 		switch ref.Primary {
 		case 1:
