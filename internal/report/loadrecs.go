@@ -363,19 +363,19 @@ func (p *recParser) num() int {
 }
 
 // source reads a Source as Source.AppendJSON writes it (its item is not
-// kept: the report's sources have none).
-// source reads a source; one without a file is of *file when file is
-// not nil (a record's message: RecordResult.AppendJSON).
+// kept: the report's sources have none), or, when file is not nil, as a
+// record's message has it: without its file when it is *file
+// (RecordResult.AppendJSON).
 func (p *recParser) source(s *jsonSource, in *interner, file *string) {
-	if file == nil || p.maybe(`{"file":`) {
-		if file == nil {
-			p.lit(`{"file":`)
-		}
+	switch {
+	case p.maybe(`{"file":`):
 		s.File = p.istr(in)
 		p.lit(`,"line":`)
-	} else {
+	case file != nil:
 		p.lit(`{"line":`)
 		s.File = *file
+	default:
+		p.ok = false
 	}
 	s.Line = p.num()
 	if p.maybe(`,"item":`) {
